@@ -1,0 +1,207 @@
+package org.genblocks.tensor;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Arrays;
+
+/**
+ * Argument checks with messages that name the argument, what was expected and what was given.
+ *
+ * <p>Every public entry point of genblocks validates its input with these methods, so bad input
+ * fails early with an {@link IllegalArgumentException} instead of a silent broadcast, an ND4J
+ * native error or a NaN much later. A wildcard dimension is written {@code -1} in an expected
+ * shape: {@code requireShape("x", x, -1, 2)} accepts any batch of 2-D points.
+ */
+public final class Shapes {
+    private Shapes() {
+    }
+
+    /** {@code a} is not null. */
+    public static INDArray requireNonNull(String name, INDArray a) {
+        if (a == null) {
+            throw new IllegalArgumentException(name + ": expected an array, got null");
+        }
+        return a;
+    }
+
+    /** {@code a} has rank {@code rank}. */
+    public static INDArray requireRank(String name, INDArray a, int rank) {
+        requireNonNull(name, a);
+        if (a.rank() != rank) {
+            throw new IllegalArgumentException(name + ": expected rank " + rank + ", got rank " + a.rank()
+                    + " with shape " + Arrays.toString(a.shape()));
+        }
+        return a;
+    }
+
+    /** {@code a} has exactly this shape; {@code -1} in {@code expected} matches any size. */
+    public static INDArray requireShape(String name, INDArray a, long... expected) {
+        requireNonNull(name, a);
+        long[] s = a.shape();
+        boolean ok = s.length == expected.length;
+        for (int i = 0; ok && i < s.length; i++) {
+            ok = expected[i] < 0 || expected[i] == s[i];
+        }
+        if (!ok) {
+            throw new IllegalArgumentException(name + ": expected shape " + format(expected) + ", got "
+                    + Arrays.toString(s));
+        }
+        return a;
+    }
+
+    /** Dimension {@code axis} of {@code a} (negative counts from the end) equals {@code size}. */
+    public static INDArray requireDim(String name, INDArray a, int axis, long size) {
+        requireNonNull(name, a);
+        int ax = axis < 0 ? a.rank() + axis : axis;
+        if (ax < 0 || ax >= a.rank()) {
+            throw new IllegalArgumentException(name + ": expected an axis " + axis + " of size " + size
+                    + ", but the array has rank " + a.rank() + " with shape " + Arrays.toString(a.shape()));
+        }
+        if (a.size(ax) != size) {
+            throw new IllegalArgumentException(name + ": expected size " + size + " on axis " + axis + ", got "
+                    + a.size(ax) + " (shape " + Arrays.toString(a.shape()) + ")");
+        }
+        return a;
+    }
+
+    /** {@code a} has data type {@code dtype}. */
+    public static INDArray requireDataType(String name, INDArray a, DataType dtype) {
+        requireNonNull(name, a);
+        if (a.dataType() != dtype) {
+            throw new IllegalArgumentException(name + ": expected data type " + dtype + ", got " + a.dataType());
+        }
+        return a;
+    }
+
+    /** {@code a} has a floating-point data type. */
+    public static INDArray requireFloatingPoint(String name, INDArray a) {
+        requireNonNull(name, a);
+        if (!a.dataType().isFPType()) {
+            throw new IllegalArgumentException(name + ": expected a floating-point array, got " + a.dataType());
+        }
+        return a;
+    }
+
+    /** {@code b} has the same shape as {@code a}. */
+    public static void requireSameShape(String nameA, INDArray a, String nameB, INDArray b) {
+        requireNonNull(nameA, a);
+        requireNonNull(nameB, b);
+        if (!Arrays.equals(a.shape(), b.shape())) {
+            throw new IllegalArgumentException(nameB + ": expected the shape of " + nameA + " "
+                    + Arrays.toString(a.shape()) + ", got " + Arrays.toString(b.shape()));
+        }
+    }
+
+    /** {@code b} has the same data type as {@code a}. */
+    public static void requireSameDataType(String nameA, INDArray a, String nameB, INDArray b) {
+        requireNonNull(nameA, a);
+        requireNonNull(nameB, b);
+        if (a.dataType() != b.dataType()) {
+            throw new IllegalArgumentException(nameB + ": expected the data type of " + nameA + " ("
+                    + a.dataType() + "), got " + b.dataType());
+        }
+    }
+
+    /**
+     * The NumPy broadcast of two shapes (trailing dims aligned; each pair equal or one of them 1).
+     *
+     * @throws IllegalArgumentException naming both arguments when they do not broadcast
+     */
+    public static long[] broadcastShape(String nameA, long[] a, String nameB, long[] b) {
+        int n = Math.max(a.length, b.length);
+        long[] out = new long[n];
+        for (int i = 0; i < n; i++) {
+            long da = i < n - a.length ? 1 : a[i - (n - a.length)];
+            long db = i < n - b.length ? 1 : b[i - (n - b.length)];
+            if (da != db && da != 1 && db != 1) {
+                throw new IllegalArgumentException(nameA + " " + Arrays.toString(a) + " and " + nameB + " "
+                        + Arrays.toString(b) + " do not broadcast: size " + da + " against " + db
+                        + " on axis " + (i - n));
+            }
+            out[i] = Math.max(da, db);
+        }
+        return out;
+    }
+
+    /** {@code a} and {@code b} broadcast against each other; returns the broadcast shape. */
+    public static long[] requireBroadcastable(String nameA, INDArray a, String nameB, INDArray b) {
+        requireNonNull(nameA, a);
+        requireNonNull(nameB, b);
+        return broadcastShape(nameA, a.shape(), nameB, b.shape());
+    }
+
+    /** Every element of {@code a} is finite (no NaN, no ±infinity). */
+    public static INDArray requireFinite(String name, INDArray a) {
+        requireNonNull(name, a);
+        if (a.dataType().isFPType() && a.length() > 0) {
+            // isNaN/isInfinite reductions avoid a copy to the heap
+            boolean bad = a.isInfinite().any() || a.isNaN().any();
+            if (bad) {
+                throw new IllegalArgumentException(name + ": expected finite values, found NaN or infinity (shape "
+                        + Arrays.toString(a.shape()) + ")");
+            }
+        }
+        return a;
+    }
+
+    /** {@code value > 0}. */
+    public static int checkPositive(String name, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(name + ": expected > 0, got " + value);
+        }
+        return value;
+    }
+
+    /** {@code value > 0}. */
+    public static long checkPositive(String name, long value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(name + ": expected > 0, got " + value);
+        }
+        return value;
+    }
+
+    /** {@code value} finite and {@code > 0}. */
+    public static double checkPositive(String name, double value) {
+        if (!(value > 0) || !Double.isFinite(value)) {
+            throw new IllegalArgumentException(name + ": expected a finite value > 0, got " + value);
+        }
+        return value;
+    }
+
+    /** {@code value} finite. */
+    public static double checkFinite(String name, double value) {
+        if (!Double.isFinite(value)) {
+            throw new IllegalArgumentException(name + ": expected a finite value, got " + value);
+        }
+        return value;
+    }
+
+    /** {@code lo <= value <= hi}. */
+    public static double checkInRange(String name, double value, double lo, double hi) {
+        if (!(value >= lo && value <= hi)) {
+            throw new IllegalArgumentException(name + ": expected a value in [" + lo + ", " + hi + "], got " + value);
+        }
+        return value;
+    }
+
+    /** {@code lo <= value <= hi}. */
+    public static long checkInRange(String name, long value, long lo, long hi) {
+        if (value < lo || value > hi) {
+            throw new IllegalArgumentException(name + ": expected a value in [" + lo + ", " + hi + "], got " + value);
+        }
+        return value;
+    }
+
+    /** Writes an expected shape with {@code ?} for wildcards. */
+    public static String format(long[] shape) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < shape.length; i++) {
+            if (i > 0) {
+                sb.append(", ");
+            }
+            sb.append(shape[i] < 0 ? "?" : Long.toString(shape[i]));
+        }
+        return sb.append(']').toString();
+    }
+}
