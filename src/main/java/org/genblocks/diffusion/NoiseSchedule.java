@@ -124,6 +124,9 @@ public interface NoiseSchedule {
         @Override
         public double time(double sigma) {
             checkSigma(sigma);
+            if (sigma == 0) {
+                return 0.0;   // also for a refitted schedule with β_min < 0, whose σ(t) has a second root
+            }
             return (Math.sqrt(betaMin * betaMin + 2.0 * betaD * Math.log1p(sigma * sigma)) - betaMin) / betaD;
         }
 
