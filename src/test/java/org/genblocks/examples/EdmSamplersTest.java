@@ -12,7 +12,7 @@ class EdmSamplersTest {
     @Test
     void smokeRunGivesFallingErrorsForEverySampler() {
         List<EdmSamplers.Row> rows = EdmSamplers.run(EdmSamplers.Config.smoke());
-        assertEquals(6 * 3, rows.size());
+        assertEquals((6 + 4) * 3, rows.size());
         for (int i = 0; i < rows.size(); i += 3) {
             EdmSamplers.Row coarse = rows.get(i);
             EdmSamplers.Row fine = rows.get(i + 2);
