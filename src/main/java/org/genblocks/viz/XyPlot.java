@@ -94,7 +94,7 @@ public abstract class XyPlot<P extends XyPlot<P>> {
     /**
      * The same plot with a size in logical pixels (before {@link #scale(int)}).
      *
-     * @throws IllegalArgumentException unless 160 <= width, height <= 4096
+     * @throws IllegalArgumentException unless {@code 160 <= width, height <= 4096}
      */
     public P size(int width, int height) {
         checkIn("width", width, 160, 4096);

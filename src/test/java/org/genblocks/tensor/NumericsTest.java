@@ -226,6 +226,36 @@ class NumericsTest {
                 assertEquals(m + Math.log(s), r.getDouble(a, 0, c), 1e-12 * Math.max(1, Math.abs(m)));
             }
         }
+        // every axis of a rank-4 array (permuted internally) against a direct loop
+        INDArray x4 = Rng.seed(6).normal(0, 5, DataType.DOUBLE, 2, 3, 4, 5);
+        for (int axis = 0; axis < 4; axis++) {
+            INDArray r4 = Numerics.logSumExp(x4, axis, false);
+            long[] shape = x4.shape();
+            for (int a = 0; a < 2; a++) {
+                for (int b = 0; b < 3; b++) {
+                    for (int c = 0; c < 4; c++) {
+                        for (int d = 0; d < 5; d++) {
+                            long[] idx = {a, b, c, d};
+                            if (idx[axis] != 0) {
+                                continue;
+                            }
+                            double s2 = 0;
+                            for (int j = 0; j < shape[axis]; j++) {
+                                idx[axis] = j;
+                                s2 += Math.exp(x4.getDouble(idx));
+                            }
+                            long[] out = new long[3];
+                            for (int i = 0, o = 0; i < 4; i++) {
+                                if (i != axis) {
+                                    out[o++] = new long[]{a, b, c, d}[i];
+                                }
+                            }
+                            assertEquals(Math.log(s2), r4.getDouble(out), 1e-12, "axis " + axis);
+                        }
+                    }
+                }
+            }
+        }
         // rank 1 without keepDims gives a scalar
         INDArray s = Numerics.logSumExp(Nd4j.createFromArray(0.0, 0.0), 0, false);
         assertEquals(0, s.rank());
