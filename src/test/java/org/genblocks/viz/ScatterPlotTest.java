@@ -58,6 +58,12 @@ class ScatterPlotTest {
     }
 
     @Test
+    void rendersHeadless() {
+        ScatterPlot.create().points("a", new double[][]{{0, 0}}).render();
+        assertTrue(java.awt.GraphicsEnvironment.isHeadless(), "plots must not need a display");
+    }
+
+    @Test
     void scaleTwoDoublesThePixelsAndKeepsTheMapping() throws Exception {
         ScatterPlot p = ScatterPlot.create().points("a", new double[][]{{0.25, 0.5}}, Palette.GREEN)
                 .xAxis(Axis.linear().range(0, 1)).yAxis(Axis.linear().range(0, 1)).legend(false);
