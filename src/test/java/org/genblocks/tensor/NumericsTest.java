@@ -1,10 +1,16 @@
 package org.genblocks.tensor;
 
 import org.junit.jupiter.api.Test;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.Collections;
+import java.util.Map;
 import java.util.function.DoubleUnaryOperator;
 import java.util.function.UnaryOperator;
 
@@ -286,6 +292,50 @@ class NumericsTest {
         assertArrayEquals(new float[]{-1000f, -500f, -0f, -0f}, Numerics.logSigmoid(x).toFloatVector());
         assertArrayEquals(new float[]{0f, 0f, 500f, 1000f}, Numerics.softplus(x).toFloatVector());
         assertArrayEquals(new float[]{-0f, -0f}, Numerics.log1mexp(Nd4j.createFromArray(-1000f, -500f)).toFloatVector());
+    }
+
+    @Test
+    void sameDiffSoftplusAndLogSigmoidAreStableWithTheRightGradient() {
+        double[] xs = {-1000, -100, -30, -1, -0.25, 0.5, 3, 30, 100, 1000};
+        for (DataType dt : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
+            SameDiff sd = SameDiff.create();
+            SDVariable x = sd.var("x", Nd4j.createFromArray(xs).castTo(dt));
+            SDVariable sp = Numerics.softplus(x);
+            SDVariable ls = Numerics.logSigmoid(x);
+            double[] spv = sp.eval().castTo(DataType.DOUBLE).toDoubleVector();
+            double[] lsv = ls.eval().castTo(DataType.DOUBLE).toDoubleVector();
+            for (int i = 0; i < xs.length; i++) {
+                // absolute accuracy: ND4J's float32 log1p is log(1 + y), so tiny results (e^-30) round to 0
+                double sp64 = Numerics.softplus(xs[i]);
+                double ls64 = Numerics.logSigmoid(xs[i]);
+                double spTol = dt == DataType.FLOAT ? 2 * Math.ulp((float) Math.max(1, Math.abs(sp64))) : 4 * Math.ulp(Math.max(1, Math.abs(sp64)));
+                double lsTol = dt == DataType.FLOAT ? 2 * Math.ulp((float) Math.max(1, Math.abs(ls64))) : 4 * Math.ulp(Math.max(1, Math.abs(ls64)));
+                assertEquals(sp64, spv[i], spTol, "softplus(" + xs[i] + ") " + dt);
+                assertEquals(ls64, lsv[i], lsTol, "logSigmoid(" + xs[i] + ") " + dt);
+            }
+            if (dt == DataType.DOUBLE) {
+                // d softplus / dx = expit(x); d logSigmoid / dx = expit(-x)
+                sd.setLossVariables(sp.sum().add(ls.sum().mul(2)));
+                Map<String, INDArray> g = quietly(() -> sd.calculateGradients(Collections.emptyMap(), "x"));
+                double[] gx = g.get("x").toDoubleVector();
+                for (int i = 0; i < xs.length; i++) {
+                    assertEquals(Numerics.expit(xs[i]) + 2 * Numerics.expit(-xs[i]), gx[i], 1e-12, "gradient at " + xs[i]);
+                    assertTrue(Double.isFinite(gx[i]));
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> Numerics.softplus((SDVariable) null));
+    }
+
+    /** Runs with System.out silenced (SameDiff prints when it first builds a gradient graph). */
+    private static <T> T quietly(java.util.function.Supplier<T> f) {
+        PrintStream old = System.out;
+        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+        try {
+            return f.get();
+        } finally {
+            System.setOut(old);
+        }
     }
 
     @Test
