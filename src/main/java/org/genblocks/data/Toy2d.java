@@ -1,5 +1,6 @@
 package org.genblocks.data;
 
+import org.genblocks.tensor.Numerics;
 import org.genblocks.tensor.Rng;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -345,7 +346,7 @@ public final class Toy2d {
                     double dy = y - CY[k];
                     lc[k] = -(dx * dx + dy * dy) / (2 * s2);
                 }
-                yield logSumExp(lc) - Math.log(8) - LN_2PI - Math.log(s2);
+                yield Numerics.logSumExp(lc) - Math.log(8) - LN_2PI - Math.log(s2);
             }
             case RINGS -> ringLogDensity(Math.hypot(x, y), RINGS_RADII, RINGS_SIGMA);
             case CIRCLES -> ringLogDensity(Math.hypot(x, y), CIRCLES_RADII, CIRCLES_SIGMA);
@@ -362,7 +363,7 @@ public final class Toy2d {
             // exp(-(rho^2 + r^2)/(2 s^2)) I0(rho r/s^2) = exp(-(rho - r)^2/(2 s^2)) * [e^{-z} I0(z)]
             lc[k] = -d * d / (2 * s2) + logI0e(rho * radii[k] / s2);
         }
-        return logSumExp(lc) - Math.log(radii.length) - LN_2PI - Math.log(s2);
+        return Numerics.logSumExp(lc) - Math.log(radii.length) - LN_2PI - Math.log(s2);
     }
 
     /**
@@ -402,20 +403,5 @@ public final class Toy2d {
             }
         }
         return Math.log(sum) - 0.5 * Math.log(2 * Math.PI * z);
-    }
-
-    private static double logSumExp(double[] v) {
-        double m = Double.NEGATIVE_INFINITY;
-        for (double d : v) {
-            m = Math.max(m, d);
-        }
-        if (m == Double.NEGATIVE_INFINITY) {
-            return m;
-        }
-        double s = 0;
-        for (double d : v) {
-            s += Math.exp(d - m);
-        }
-        return m + Math.log(s);
     }
 }
