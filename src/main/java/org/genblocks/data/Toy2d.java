@@ -36,8 +36,11 @@ import java.util.OptionalDouble;
  * by {@code N(0, s^2 I)} has the closed form {@code p(x) = exp(-(|x|^2 + r^2)/(2 s^2)) I0(|x| r / s^2) / (2 pi s^2)}
  * (I0 the modified Bessel function), so rings and circles are exact too. Their entropies
  * {@code H = -E[log p]} (the lowest expected NLL any model can reach) are computed by quadrature in
- * {@code src/test/resources/golden/data_metrics_golden.py} to 12 digits. Moons, swiss roll and pinwheel
- * have no closed-form density: {@link #entropy()} is empty and {@link #logDensity(INDArray)} throws.
+ * {@code src/test/resources/golden/data_metrics_golden.py} to 12 digits. Moons and swiss roll are a point
+ * uniform along curves, blurred by {@code N(0, 0.2^2 I)}: their density is the 1-D integral
+ * {@code E_t N(x; c(t), 0.2^2 I)}, evaluated by composite Gauss–Legendre quadrature (agreeing with adaptive
+ * quadrature to 13 digits), and their entropies are known to about 10 digits. Pinwheel has no tractable
+ * density: {@link #entropy()} is empty and {@link #logDensity(INDArray)} throws.
  *
  * <p><b>Seeds.</b> Row {@code i} of {@link #sample(int, long)} is drawn from its own stream
  * {@link Rng#sampleSeed(long, long) sampleSeed(seed, i)}, so {@code sample(10, s)} equals the first ten
@@ -88,6 +91,18 @@ public final class Toy2d {
     private static final double H_EIGHT_GAUSSIANS = 2.831880406138;
     private static final double H_RINGS = 2.623182770300;
     private static final double H_CIRCLES = 3.268135711706;
+    // Moons and swiss roll: golden script section 1 (2-D grid of a midpoint-rule density, Richardson-extrapolated:
+    // 2.393879195963, 2.669646173937); the same grid over this class's Gauss-Legendre density gives
+    // 2.393879195962-66 and 2.669646173882-909 (h = 0.05, 0.035), so about 10 digits are right.
+    private static final double H_MOONS = 2.39387919596;
+    private static final double H_SWISS_ROLL = 2.66964617390;
+
+    private static final NoisyCurve MOONS_DENSITY = NoisyCurve.of(0.2,
+            new NoisyCurve.Piece(0, Math.PI, 0.5, t -> 2 * Math.cos(t) - 1, t -> 2 * Math.sin(t) - 0.2, 64),
+            new NoisyCurve.Piece(0, Math.PI, 0.5, t -> 2 * (1 - Math.cos(t)) - 1, t -> 2 * (0.5 - Math.sin(t)) - 0.2, 64));
+    private static final NoisyCurve SWISS_ROLL_DENSITY = NoisyCurve.of(0.2,
+            new NoisyCurve.Piece(1.5 * Math.PI, 4.5 * Math.PI, 1.0, t -> t * Math.cos(t) / 5, t -> t * Math.sin(t) / 5,
+                    256));
 
     private static final Toy2d[] ALL = new Toy2d[Kind.values().length];
 
@@ -103,7 +118,7 @@ public final class Toy2d {
         this.kind = kind;
     }
 
-    /** Two interleaved half circles. No closed-form density. */
+    /** Two interleaved half circles; density by quadrature along the arcs. */
     public static Toy2d moons() {
         return ALL[Kind.MOONS.ordinal()];
     }
@@ -118,12 +133,12 @@ public final class Toy2d {
         return ALL[Kind.CHECKERBOARD.ordinal()];
     }
 
-    /** The swiss roll spiral. No closed-form density. */
+    /** The swiss roll spiral; density by quadrature along the spiral. */
     public static Toy2d swissRoll() {
         return ALL[Kind.SWISS_ROLL.ordinal()];
     }
 
-    /** Five curved arms. No closed-form density. */
+    /** Five curved arms. No tractable density. */
     public static Toy2d pinwheel() {
         return ALL[Kind.PINWHEEL.ordinal()];
     }
@@ -273,7 +288,7 @@ public final class Toy2d {
 
     /**
      * The differential entropy {@code H = -E[log p(x)]} in nats, the lowest expected NLL a model can
-     * reach on this distribution; empty where no exact density is known (moons, swiss roll, pinwheel).
+     * reach on this distribution; empty for pinwheel, the one toy without a tractable density.
      */
     public OptionalDouble entropy() {
         return switch (kind) {
@@ -281,11 +296,13 @@ public final class Toy2d {
             case EIGHT_GAUSSIANS -> OptionalDouble.of(H_EIGHT_GAUSSIANS);
             case RINGS -> OptionalDouble.of(H_RINGS);
             case CIRCLES -> OptionalDouble.of(H_CIRCLES);
+            case MOONS -> OptionalDouble.of(H_MOONS);
+            case SWISS_ROLL -> OptionalDouble.of(H_SWISS_ROLL);
             default -> OptionalDouble.empty();
         };
     }
 
-    /** Whether {@link #logDensity(INDArray)} is available (checkerboard, 8 gaussians, rings, circles). */
+    /** Whether {@link #logDensity(INDArray)} is available: every toy except pinwheel. */
     public boolean hasExactLogDensity() {
         return entropy().isPresent();
     }
@@ -295,7 +312,7 @@ public final class Toy2d {
      * {@code [n]} in the dtype of {@code x} and computed in double. Checkerboard gives {@code -infinity}
      * off its squares (the support is half-open, {@code [-4, 4)^2}).
      *
-     * @throws UnsupportedOperationException for moons, swiss roll and pinwheel
+     * @throws UnsupportedOperationException for pinwheel
      * @throws IllegalArgumentException      if {@code x} is not {@code [n, 2]} floating point with finite values
      */
     public INDArray logDensity(INDArray x) {
@@ -323,8 +340,8 @@ public final class Toy2d {
 
     private void requireExact() {
         if (!hasExactLogDensity()) {
-            throw new UnsupportedOperationException(kind.id + " has no closed-form density; exact log-densities exist for "
-                    + "checkerboard, 8gaussians, rings and circles");
+            throw new UnsupportedOperationException(kind.id + " has no tractable density; log-densities exist for "
+                    + "every other toy (moons, 8gaussians, checkerboard, swissroll, rings, circles)");
         }
     }
 
@@ -350,6 +367,8 @@ public final class Toy2d {
             }
             case RINGS -> ringLogDensity(Math.hypot(x, y), RINGS_RADII, RINGS_SIGMA);
             case CIRCLES -> ringLogDensity(Math.hypot(x, y), CIRCLES_RADII, CIRCLES_SIGMA);
+            case MOONS -> MOONS_DENSITY.logDensity(x, y);
+            case SWISS_ROLL -> SWISS_ROLL_DENSITY.logDensity(x, y);
             default -> throw new IllegalStateException("no density for " + kind);
         };
     }
