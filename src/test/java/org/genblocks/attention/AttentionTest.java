@@ -32,7 +32,7 @@ class AttentionTest {
     }
 
     /** Random non-zero parameters (norm weights and biases included), so no identity init hides an error. */
-    static Params randomParams(Attention a, long seed) {
+    static Params randomParams(org.genblocks.nn.Module a, long seed) {
         Params p = a.init(seed, DataType.DOUBLE);
         Rng rng = Rng.seed(seed + 100);
         for (String n : p.names()) {
