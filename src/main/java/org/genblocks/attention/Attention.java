@@ -239,9 +239,14 @@ public final class Attention extends Module {
         return new AttentionFunction(this, params, false);
     }
 
-    /** A KV cache for incremental decoding with these parameters (see {@link KvCache}). */
+    /** A KV cache for incremental decoding with these parameters, eager engine (see {@link KvCache}). */
     public KvCache cache(Params params) {
-        return new KvCache(this, params);
+        return new KvCache(this, params, true);
+    }
+
+    /** A KV cache running the SameDiff graph of {@link #attend} (see {@link KvCache}). */
+    public KvCache graphCache(Params params) {
+        return new KvCache(this, params, false);
     }
 
     Rope rope() {

@@ -22,7 +22,15 @@ final class EagerAttentionLayer {
         this.p = params;
     }
 
+    /** Output, and all keys and values attended to (past + new), as the graph's {@link AttentionOutputs}. */
+    record Result(INDArray y, INDArray key, INDArray value) {
+    }
+
     INDArray apply(INDArray x, INDArray context, INDArray mask, INDArray positions) {
+        return run(x, context, mask, positions, null, null).y();
+    }
+
+    Result run(INDArray x, INDArray context, INDArray mask, INDArray positions, INDArray pastKey, INDArray pastValue) {
         DataType dt = p.dataType();
         if (x.dataType() != dt) {
             throw new IllegalArgumentException("x: expected data type " + dt + " (the parameters'), got " + x.dataType());
@@ -30,20 +38,22 @@ final class EagerAttentionLayer {
         INDArray src = context == null ? x : context;
         int n = (int) x.size(0);
         int lq = (int) x.size(1);
-        int lk = (int) src.size(1);
+        int lnew = (int) src.size(1);
+        int past = pastKey == null ? 0 : (int) pastKey.size(2);
+        int lk = lnew + past;
         int h = a.heads();
         int kv = a.kvHeads();
         int d = a.headDim();
         INDArray q = heads(project(x, "q", a.hasProjectionBias()), n, lq, h, d);
-        INDArray k = heads(project(src, "k", a.hasProjectionBias()), n, lk, kv, d);
-        INDArray v = heads(project(src, "v", a.hasProjectionBias()), n, lk, kv, d);
+        INDArray k = heads(project(src, "k", a.hasProjectionBias()), n, lnew, kv, d);
+        INDArray v = heads(project(src, "v", a.hasProjectionBias()), n, lnew, kv, d);
         if (a.hasQkNorm()) {
             rmsNorm(q, p.get("qNorm.weight"));
             rmsNorm(k, p.get("kNorm.weight"));
         }
         Rope rope = a.rope();
         if (rope != null) {
-            double[] pos = Rope.range(0, lq);
+            double[] pos = Rope.range(past, lq);
             if (rope.xpos().isPresent()) {
                 rope.applyInPlace(q, rope.table(Rope.Target.QUERY, pos));
                 rope.applyInPlace(k, rope.table(Rope.Target.KEY, pos));
@@ -56,6 +66,10 @@ final class EagerAttentionLayer {
             var t = a.axialRope().table(positions);
             a.axialRope().applyInPlace(q, t);
             a.axialRope().applyInPlace(k, t);
+        }
+        if (pastKey != null) {
+            k = Nd4j.concat(2, pastKey, k);
+            v = Nd4j.concat(2, pastValue, v);
         }
         INDArray bias = bias(lq, lk, dt);
         if (mask != null) {
@@ -71,7 +85,7 @@ final class EagerAttentionLayer {
         }
         INDArray o = core.compute(q, k, v, a.mask(), bias, a.scale(), core.newOutput());
         INDArray merged = o.permute(0, 2, 1, 3).dup('c').reshape((long) n * lq, (long) h * d);
-        return project2d(merged, "o", a.hasOutputBias()).reshape(n, lq, a.dim());
+        return new Result(project2d(merged, "o", a.hasOutputBias()).reshape(n, lq, a.dim()), k, v);
     }
 
     private long[] coreShape;
