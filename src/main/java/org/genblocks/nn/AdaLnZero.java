@@ -92,10 +92,18 @@ public final class AdaLnZero extends Module {
             long start = (3L * branch + k) * dim;
             SDVariable c = m.get(SDIndex.all(), SDIndex.interval(start, start + dim));
             long[] s = like == null ? null : like.getShape();
-            if (s != null && s.length == 3) {
-                c = scope.sd().expandDims(c, 1);
+            if (s != null && s.length == 2) {
+                return c;
             }
-            return c;
+            if (s != null && s.length == 3) {
+                return scope.sd().expandDims(c, 1);
+            }
+            // rank unknown at build time: reshape [N, D] to [N, 1, ..., 1, D] with x's rank
+            SDVariable shapeX = scope.sd().shape(like);
+            SDVariable ones = scope.sd().onesLike(shapeX).get(SDIndex.interval(1, -1));
+            SDVariable target = scope.sd().concat(0, shapeX.get(SDIndex.interval(0, 1)), ones,
+                    scope.sd().constant(org.nd4j.linalg.factory.Nd4j.createFromArray(dim)).castTo(shapeX.dataType()));
+            return scope.sd().reshape(c, target);
         }
 
         /** {@code shift_branch}, broadcastable against {@code x}. */

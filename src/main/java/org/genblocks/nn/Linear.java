@@ -75,14 +75,14 @@ public final class Linear extends Module {
         }
         SameDiff sd = scope.sd();
         SDVariable w = scope.param("weight");
-        int rank = s == null ? 2 : s.length;
         SDVariable y;
-        if (rank == 2) {
+        if (s != null && s.length == 2) {
             y = x.mmul(scope.name("matmul"), w);
         } else {
+            // rank > 2, or unknown at build time: flatten the leading dimensions, multiply, restore them
             SDVariable flat = sd.reshape(x, sd.constant(Nd4j.createFromArray(-1L, in)));
             SDVariable y2 = flat.mmul(w);
-            SDVariable lead = sd.shape(x).get(SDIndex.interval(0, rank - 1));
+            SDVariable lead = sd.shape(x).get(SDIndex.interval(0, -1));
             SDVariable shape = sd.concat(0, lead, sd.constant(Nd4j.createFromArray(out)).castTo(lead.dataType()));
             y = sd.reshape(scope.name("matmul"), y2, shape);
         }

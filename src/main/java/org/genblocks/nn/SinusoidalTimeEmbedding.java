@@ -74,7 +74,7 @@ public final class SinusoidalTimeEmbedding extends Module {
     /** {@code t} as a column {@code [N, 1]}: rank 1 is reshaped, rank 2 must have one column. */
     static SDVariable asColumn(Scope scope, SDVariable t, String name) {
         long[] s = t.getShape();
-        if (s != null && s.length == 1) {
+        if (s == null || s.length == 1) {
             return t.reshape(-1, 1);
         }
         if (s != null && (s.length != 2 || (s[1] >= 0 && s[1] != 1))) {
