@@ -129,13 +129,13 @@ public final class AdaLnZero extends Module {
                         + Shapes.format(s));
             }
             SDVariable n = LayerNorm.normalize(scope, x, dim, NORM_EPS, "AdaLnZero");
-            return n.mul(scale(branch, x).add(1.0)).add(shift(branch, x));
+            return Scope.withShape(n.mul(scale(branch, x).add(1.0)).add(shift(branch, x)), x.getShape());
         }
 
         /** {@code x + gate * block(modulate(x))}. */
         public SDVariable residual(int branch, SDVariable x, UnaryOperator<SDVariable> block) {
             SDVariable h = block.apply(modulate(branch, x));
-            return x.add(scope.name("residual"), h.mul(gate(branch, x)));
+            return Scope.withShape(x.add(scope.name("residual"), h.mul(gate(branch, x))), x.getShape());
         }
     }
 
