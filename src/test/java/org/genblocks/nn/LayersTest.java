@@ -164,6 +164,11 @@ class LayersTest {
                 }
             }
         }
+        // the plain [N, D] chunks (x = null)
+        INDArray gate1 = ModuleFunction.of(ada, p, java.util.List.of(InputSpec.of("c", -1, cd)),
+                (root, in) -> new SDVariableArray(ada.modulation(root, in.get("c")).gate(1, null)).get()).apply(c);
+        assertArrayEquals(new long[]{2, d}, gate1.shape());
+        assertEquals(m[1][5 * d + 2], gate1.getDouble(1, 2), 1e-12);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModuleFunction.of(ada, p,
                 java.util.List.of(InputSpec.of("x", -1, d), InputSpec.of("c", -1, cd)),
                 (root, in) -> new SDVariableArray(ada.modulation(root, in.get("c")).residual(2, in.get("x"), h -> h)).get()));
