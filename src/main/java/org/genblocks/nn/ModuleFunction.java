@@ -153,12 +153,12 @@ public final class ModuleFunction {
 
     /**
      * The planned executor's outputs (copied for the caller), or null when it cannot serve this
-     * graph. The first call of every input-shape signature is checked against SameDiff's session;
+     * graph. The first two calls of every input-shape signature are checked against SameDiff's session;
      * any difference or error switches this function to the session for good.
      */
     private INDArray[] runFast() {
         try {
-            boolean verify = !executor.isPlanned(feed);
+            boolean verify = executor.needsCheck(feed);
             INDArray[] fast = executor.run(feed);
             if (verify) {
                 Map<String, INDArray> ref = sd.output(feed, outputNames);
