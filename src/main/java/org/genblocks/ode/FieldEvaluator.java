@@ -34,10 +34,15 @@ final class FieldEvaluator {
 
     /** Throws when {@code x} holds a NaN or an infinity: the field returned a non-finite value. */
     static void checkFinite(INDArray x, int step, double t, String what) {
+        checkFinite(x, step, "t = " + t, what);
+    }
+
+    /** As {@link #checkFinite(INDArray, int, double, String)} with a free-form time description. */
+    static void checkFinite(INDArray x, int step, String when, String what) {
         double s = x.sumNumber().doubleValue();
         if (!Double.isFinite(s)) {
             boolean nan = x.isNaN().any();
-            throw new IllegalArgumentException("field returned a non-finite value at step " + step + " (t = " + t
+            throw new IllegalArgumentException("field returned a non-finite value at step " + step + " (" + when
                     + "): the " + what + " contains " + (nan ? "NaN" : "infinity") + " (shape "
                     + Arrays.toString(x.shape()) + ")");
         }
