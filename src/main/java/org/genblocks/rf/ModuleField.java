@@ -8,9 +8,12 @@ import org.genblocks.nn.Params;
 import org.genblocks.ode.DifferentiableField;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +29,7 @@ import java.util.Map;
  * estimates one.
  */
 public final class ModuleField implements DifferentiableField {
+    private static final PrintStream SINK = new PrintStream(OutputStream.nullOutputStream());
     private final Module module;
     private final Params params;
     private final long dim;
@@ -79,8 +83,8 @@ public final class ModuleField implements DifferentiableField {
                 SDVariable s = out.mul(ph.get("u")).sum(root.name("vjp_loss"));
                 return new SDVariable[]{s};
             });
-            vjpLoss = root(vjpGraph);
-            Gradients.build(vjpGraph.sameDiff(), vjpLoss);
+            vjpLoss = lossName(vjpGraph);
+            buildInputGradient(vjpGraph.sameDiff(), vjpLoss);
         }
         Map<String, INDArray> feed = new HashMap<>();
         feed.put("x", x.castTo(params.dataType()));
@@ -90,12 +94,25 @@ public final class ModuleField implements DifferentiableField {
         return g.get("x").castTo(x.dataType());
     }
 
-    private static String root(ModuleFunction f) {
-        return f.sameDiff().getLossVariables().isEmpty()
-                ? lastOutput(f) : f.sameDiff().getLossVariables().get(0);
+    /**
+     * Builds the gradient graph including the gradient of the placeholder x (SameDiff differentiates
+     * placeholders only when asked), with SameDiff's "Added differentiated op" console output sent
+     * to a sink, as {@link Gradients} does for parameters.
+     */
+    private static void buildInputGradient(SameDiff sd, String loss) {
+        sd.setLossVariables(loss);
+        synchronized (Gradients.class) {
+            PrintStream out = System.out;
+            try {
+                System.setOut(SINK);
+                sd.createGradFunction("x");
+            } finally {
+                System.setOut(out);
+            }
+        }
     }
 
-    private static String lastOutput(ModuleFunction f) {
+    private static String lossName(ModuleFunction f) {
         // the single output of the definition is the scalar named "...vjp_loss"
         for (String n : f.sameDiff().variableMap().keySet()) {
             if (n.endsWith("vjp_loss")) {

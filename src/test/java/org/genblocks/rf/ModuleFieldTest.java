@@ -44,10 +44,10 @@ class ModuleFieldTest {
             assertEquals(fd.getDouble(i), exact.getDouble(i), 1e-7);
         }
         // the exact-trace likelihood of a learned field equals the finite-difference one closely
-        double a = Likelihood.of(f).solver(OdeSolver.rk4(), TimeGrid.uniform(0, 1, 10)).build()
+        double a = Likelihood.of(f).solver(OdeSolver.rk4(), TimeGrid.uniform(0, 1, 4)).build()
                 .logProb(x.getRows(0, 1)).meanLogProb();
         double b = Likelihood.of(f).divergence(Divergence.finiteDifference(1e-5))
-                .solver(OdeSolver.rk4(), TimeGrid.uniform(0, 1, 10)).build().logProb(x.getRows(0, 1)).meanLogProb();
+                .solver(OdeSolver.rk4(), TimeGrid.uniform(0, 1, 4)).build().logProb(x.getRows(0, 1)).meanLogProb();
         assertEquals(b, a, 1e-6);
     }
 }
