@@ -37,9 +37,10 @@ public final class EnergyDistance {
         INDArray yd = same ? xd : Pairwise.asDouble(y);
         double m = xd.size(0);
         double n = yd.size(0);
-        double sxy = Pairwise.sumOf(xd, yd, same, EnergyDistance::sqrtInPlace);
-        double sxx = Pairwise.sumOf(xd, xd, true, EnergyDistance::sqrtInPlace);
-        double syy = Pairwise.sumOf(yd, yd, true, EnergyDistance::sqrtInPlace);
+        double sxy = Pairwise.sumOf(xd, yd, same ? Pairwise.Mode.SELF_UPPER : Pairwise.Mode.CROSS,
+                EnergyDistance::sqrtInPlace);
+        double sxx = same ? sxy : Pairwise.sumOf(xd, xd, Pairwise.Mode.SELF_UPPER, EnergyDistance::sqrtInPlace);
+        double syy = same ? sxy : Pairwise.sumOf(yd, yd, Pairwise.Mode.SELF_UPPER, EnergyDistance::sqrtInPlace);
         if (estimator == Estimator.BIASED) {
             return 2 * sxy / (m * n) - sxx / (m * m) - syy / (n * n);
         }

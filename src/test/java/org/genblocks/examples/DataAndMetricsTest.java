@@ -9,7 +9,7 @@ class DataAndMetricsTest {
     @Test
     void smokeRunTellsDataFromItsGaussianFit() {
         DataAndMetrics.Result r = DataAndMetrics.run(DataAndMetrics.Config.smoke());
-        assertEquals(4, r.toys().size());
+        assertEquals(6, r.toys().size());
         for (DataAndMetrics.ToyRow t : r.toys()) {
             // a Gaussian cannot beat the entropy (up to Monte-Carlo noise of 400 points)
             assertTrue(t.gap() > -0.1, t.toString());
