@@ -167,6 +167,8 @@ public final class BenchSuite {
         String environment = environment(quick);
         System.err.println(environment);
 
+        BenchChecks.run();
+        System.err.println("self-checks passed (baselines compute what they claim)");
         List<Spec> specs = suite();
         Map<String, Measured> results = new LinkedHashMap<>();
         List<String> failed = new ArrayList<>();

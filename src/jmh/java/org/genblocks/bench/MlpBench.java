@@ -93,6 +93,14 @@ public class MlpBench {
 
     /** Forward, MSE loss gradient, backward and Adam, all into preallocated arrays; returns the loss. */
     static double eagerStep(Eager s) {
+        double loss = eagerGradients(s);
+        s.adam.applyUpdater(s.grad, s.iteration++, 0);
+        s.flat.subi(s.grad);
+        return loss;
+    }
+
+    /** Forward and backward: fills {@code s.grad} with d loss / d params and returns the loss. */
+    static double eagerGradients(Eager s) {
         Nd4j.gemm(s.x, s.w1, s.h1, false, false, 1, 0);
         Transforms.relu(s.h1.addiRowVector(s.b1), false);
         Nd4j.gemm(s.h1, s.w2, s.h2, false, false, 1, 0);
@@ -111,8 +119,6 @@ public class MlpBench {
         Nd4j.exec((CustomOp) new ThresholdReluBp(s.h1, s.dh1, s.dh1, 0.0));
         Nd4j.gemm(s.x, s.dh1, s.gw1, true, false, 1, 0);
         s.dh1.sum(s.gb1, 0);
-        s.adam.applyUpdater(s.grad, s.iteration++, 0);
-        s.flat.subi(s.grad);
         return loss * loss / ((double) BATCH * OUT);
     }
 
