@@ -52,7 +52,7 @@ public final class BenchSuite {
         double figure(double msPerOp, double work) {
             return switch (this) {
                 case GFLOPS, GBPS -> work / (msPerOp * 1e-3) / 1e9;
-                case MS -> msPerOp;
+                case MS -> work > 0 ? msPerOp / work : msPerOp;
             };
         }
     }
@@ -140,6 +140,15 @@ public final class BenchSuite {
                 p -> 0, p -> List.of(new Cmp("PeerBench.mlpTrainStep", 1.0))));
         s.add(spec("MlpBench.sameDiffStep", Unit.MS, p -> "MLP Adam step, plain SameDiff fit",
                 p -> 0, p -> List.of(new Cmp("PeerBench.mlpTrainStep", 1.0))));
+        // ODE samplers (org.genblocks.ode) against the bare update.
+        for (String solver : List.of("euler", "heun")) {
+            String bare = "SamplerBench.bare" + Character.toUpperCase(solver.charAt(0)) + solver.substring(1);
+            s.add(spec(bare, Unit.MS, p -> "bare " + solver + " update [4096,64], per step",
+                    p -> SamplerBench.STEPS, p -> List.of()));
+            s.add(spec("SamplerBench." + solver, Unit.MS,
+                    p -> "OdeSolver." + solver + "() [4096,64] Gaussian field, per step",
+                    p -> SamplerBench.STEPS, p -> List.of(new Cmp(bare, 0.5))));
+        }
         return s;
     }
 
