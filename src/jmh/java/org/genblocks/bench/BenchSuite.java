@@ -140,6 +140,11 @@ public final class BenchSuite {
                 p -> 0, p -> List.of(new Cmp("PeerBench.mlpTrainStep", 1.0))));
         s.add(spec("MlpBench.sameDiffStep", Unit.MS, p -> "MLP Adam step, plain SameDiff fit",
                 p -> 0, p -> List.of(new Cmp("PeerBench.mlpTrainStep", 1.0))));
+        // RoPE (org.genblocks.position) against the in-place add of the same size.
+        s.add(spec("RopeBench.applyInPlace", Unit.GBPS,
+                p -> "Rope.applyInPlace [8,8,256,64] " + p.get("layout") + ", 8 B/float",
+                p -> 8.0 * RopeBench.ELEMENTS,
+                p -> List.of(new Cmp(key("RoofBench.addInPlace", "elements", RopeBench.ELEMENTS), 1.0 / 3))));
         // ODE samplers (org.genblocks.ode) against the bare update.
         for (String solver : List.of("euler", "heun")) {
             String bare = "SamplerBench.bare" + Character.toUpperCase(solver.charAt(0)) + solver.substring(1);
