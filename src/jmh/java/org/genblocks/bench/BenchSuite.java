@@ -140,6 +140,13 @@ public final class BenchSuite {
                 p -> 0, p -> List.of(new Cmp("PeerBench.mlpTrainStep", 1.0))));
         s.add(spec("MlpBench.sameDiffStep", Unit.MS, p -> "MLP Adam step, plain SameDiff fit",
                 p -> 0, p -> List.of(new Cmp("PeerBench.mlpTrainStep", 1.0))));
+        // Sliding-window max (org.genblocks.tensor) against the naive scan, per k.
+        String naive = "SlidingWindowBench.naiveArray";
+        s.add(spec(naive, Unit.MS, p -> "naive scan max, float[1M], k=" + p.get("k"), p -> 0, p -> List.of()));
+        s.add(spec("SlidingWindowBench.dequeArray", Unit.MS, p -> "SlidingWindow.max float[1M], k=" + p.get("k"),
+                p -> 0, p -> List.of(Cmp.of(key(naive, p)))));
+        s.add(spec("SlidingWindowBench.dequeNd4j", Unit.MS, p -> "SlidingWindow.max INDArray [64,16384], k=" + p.get("k"),
+                p -> 0, p -> List.of(Cmp.of(key(naive, p)))));
         // RoPE (org.genblocks.position) against the in-place add of the same size.
         s.add(spec("RopeBench.applyInPlace", Unit.GBPS,
                 p -> "Rope.applyInPlace [8,8,256,64] " + p.get("layout") + ", 8 B/float",
