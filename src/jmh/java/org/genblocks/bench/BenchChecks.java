@@ -24,6 +24,26 @@ final class BenchChecks {
     static void run() {
         attention();
         mlpGradients();
+        samplers();
+    }
+
+    /** The bare updates compute what the library samplers compute (so the comparison is like for like). */
+    static void samplers() {
+        SamplerBench b = new SamplerBench();
+        SamplerBench.Data s = new SamplerBench.Data();
+        s.setUp();
+        close(b.euler(s).state(), b.bareEuler(s), "ODE euler");
+        close(b.heun(s).state(), b.bareHeun(s), "ODE heun");
+        DiffusionBench db = new DiffusionBench();
+        DiffusionBench.Data d = new DiffusionBench.Data();
+        d.setUp();
+        close(db.euler(d).samples(), db.bareEuler(d), "EDM euler");
+    }
+
+    static void close(INDArray expected, INDArray actual, String what) {
+        double scale = Math.max(1e-6, expected.norm2Number().doubleValue());
+        double diff = expected.sub(actual).norm2Number().doubleValue() / scale;
+        require(diff < 1e-5, what + ": bare update differs from the library sampler (relative " + diff + ")");
     }
 
     /** Eager batched attention against a per-head 2-D computation for two heads. */

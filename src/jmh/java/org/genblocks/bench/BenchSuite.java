@@ -161,6 +161,11 @@ public final class BenchSuite {
                     p -> "OdeSolver." + solver + "() [4096,64] Gaussian field, per step",
                     p -> SamplerBench.STEPS, p -> List.of(new Cmp(bare, 0.5))));
         }
+        // EDM diffusion sampler (org.genblocks.diffusion) against the bare update.
+        s.add(spec("DiffusionBench.bareEuler", Unit.MS, p -> "bare EDM euler update [4096,64], per step",
+                p -> DiffusionBench.STEPS, p -> List.of()));
+        s.add(spec("DiffusionBench.euler", Unit.MS, p -> "Samplers.euler() [4096,64] Gaussian denoiser, per step",
+                p -> DiffusionBench.STEPS, p -> List.of(new Cmp("DiffusionBench.bareEuler", 0.5))));
         return s;
     }
 
