@@ -52,4 +52,19 @@ public class AttentionBench {
     public INDArray eagerNd4j(Eager s) {
         return eagerAttention(s);
     }
+
+    /** Decomposition: {@link #eagerNd4j} without the softmax (scale and the two batched matmuls). */
+    @Benchmark
+    public INDArray eagerMatmulsOnly(Eager s) {
+        s.q.mul(1.0 / Math.sqrt(HEAD_DIM), s.qScaled);
+        Nd4j.matmul(s.qScaled, s.k, s.scores, false, true, false);
+        return Nd4j.matmul(s.scores, s.v, s.out, false, false, false);
+    }
+
+    /** Decomposition: the in-place softmax over the [8, 8, 256, 256] scores alone. */
+    @Benchmark
+    public INDArray eagerSoftmaxOnly(Eager s) {
+        Nd4j.exec((CustomOp) new SoftMax(s.scores, s.scores, 3));
+        return s.scores;
+    }
 }

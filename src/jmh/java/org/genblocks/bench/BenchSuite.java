@@ -136,6 +136,10 @@ public final class BenchSuite {
         s.add(spec("AttentionBench.eagerNd4j", Unit.GFLOPS, p -> "attention fwd, eager ND4J preallocated",
                 p -> AttentionBench.FLOPS,
                 p -> List.of(new Cmp(gemm1024, 0.5), new Cmp("PeerBench.attentionForward", 1.0))));
+        s.add(spec("AttentionBench.eagerMatmulsOnly", Unit.GFLOPS, p -> "  part: its scale + 2 batched matmuls",
+                p -> AttentionBench.FLOPS, p -> List.of(Cmp.of(gemm1024))));
+        s.add(spec("AttentionBench.eagerSoftmaxOnly", Unit.MS, p -> "  part: its softmax over [8,8,256,256]",
+                p -> 0, p -> List.of()));
         s.add(spec("MlpBench.eagerNd4jStep", Unit.MS, p -> "MLP Adam step, eager ND4J hand-written",
                 p -> 0, p -> List.of(new Cmp("PeerBench.mlpTrainStep", 1.0))));
         s.add(spec("MlpBench.sameDiffStep", Unit.MS, p -> "MLP Adam step, plain SameDiff fit",
@@ -161,6 +165,10 @@ public final class BenchSuite {
                     p -> "OdeSolver." + solver + "() [4096,64] Gaussian field, per step",
                     p -> SamplerBench.STEPS, p -> List.of(new Cmp(bare, 0.5))));
         }
+        s.add(spec("SamplerBench.bareEulerPlusCheck", Unit.MS, p -> "  part: bare euler + per-step finiteness check",
+                p -> SamplerBench.STEPS, p -> List.of(Cmp.of("SamplerBench.bareEuler"))));
+        s.add(spec("SamplerBench.bareEulerPlusAllocation", Unit.MS, p -> "  part: bare euler + per-solve fresh buffers",
+                p -> SamplerBench.STEPS, p -> List.of(Cmp.of("SamplerBench.bareEuler"))));
         // EDM diffusion sampler (org.genblocks.diffusion) against the bare update.
         s.add(spec("DiffusionBench.bareEuler", Unit.MS, p -> "bare EDM euler update [4096,64], per step",
                 p -> DiffusionBench.STEPS, p -> List.of()));
@@ -286,7 +294,7 @@ public final class BenchSuite {
     static double ratio(Measured m, Measured roof) {
         if (m.spec().unit() == Unit.MS && roof.spec().unit() == Unit.MS) return roof.msPerOp() / m.msPerOp();
         if (m.spec().unit() == roof.spec().unit()) return m.figure() / roof.figure();
-        throw new IllegalStateException("cannot compare " + m.spec().unit() + " with " + roof.spec().unit());
+        return Double.NaN; // units that do not compare (never configured so in suite())
     }
 
     static String fmt(double v) {

@@ -90,6 +90,39 @@ public class SamplerBench {
         return s.x;
     }
 
+    /**
+     * Decomposition of the solver's overhead, part 1: the bare Euler loop plus what the solver does
+     * per step beyond the update, a finiteness check of the state ({@code x.sumNumber()}, a full
+     * reduction read back to Java).
+     */
+    @Benchmark
+    public INDArray bareEulerPlusCheck(Data s) {
+        s.x.assign(s.x0);
+        for (int i = 0; i < STEPS; i++) {
+            double t = s.grid.at(i), h = s.grid.at(i + 1) - t;
+            s.field.velocity(s.x, t, s.k0);
+            axpy(h, s.k0, s.x);
+            if (!Double.isFinite(s.x.sumNumber().doubleValue())) throw new IllegalStateException("non-finite");
+        }
+        return s.x;
+    }
+
+    /**
+     * Decomposition, part 2: the bare Euler loop plus what the solver does per solve, fresh state and
+     * stage buffers ({@code x0.dup('c')}, {@code Nd4j.createUninitialized}) instead of reused ones.
+     */
+    @Benchmark
+    public INDArray bareEulerPlusAllocation(Data s) {
+        INDArray x = s.x0.dup('c');
+        INDArray k = Nd4j.createUninitialized(x.dataType(), x.shape(), 'c');
+        for (int i = 0; i < STEPS; i++) {
+            double t = s.grid.at(i), h = s.grid.at(i + 1) - t;
+            s.field.velocity(x, t, k);
+            axpy(h, k, x);
+        }
+        return x;
+    }
+
     /** Heun by hand, the same ops as the solver's step: k0 = v(x,t); tmp = x + h k0; k1 = v(tmp,t+h); x += h/2 (k0 + k1). */
     @Benchmark
     public INDArray bareHeun(Data s) {
