@@ -140,6 +140,8 @@ public final class BenchSuite {
                 p -> AttentionBench.FLOPS, p -> List.of(Cmp.of(gemm1024))));
         s.add(spec("AttentionBench.eagerSoftmaxOnly", Unit.MS, p -> "  part: its softmax over [8,8,256,256]",
                 p -> 0, p -> List.of()));
+        s.add(spec("TrainerBench.mlpFit", Unit.MS, p -> "genblocks Trainer.fit Mlp 2-256-256-2 Adam, b=512, per step",
+                p -> TrainerBench.STEPS, p -> List.of(new Cmp("PeerBench.mlpTrainStep", 1.0))));
         s.add(spec("MlpBench.eagerNd4jStep", Unit.MS, p -> "MLP Adam step, eager ND4J hand-written",
                 p -> 0, p -> List.of(new Cmp("PeerBench.mlpTrainStep", 1.0))));
         s.add(spec("MlpBench.sameDiffStep", Unit.MS, p -> "MLP Adam step, plain SameDiff fit",
