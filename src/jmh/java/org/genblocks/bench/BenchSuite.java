@@ -191,10 +191,11 @@ public final class BenchSuite {
     }
 
     public static void main(String[] args) throws IOException {
-        boolean quick = false;
+        boolean quick = false, opCounts = false;
         Pattern only = null;
         for (String a : args) {
             if (a.equals("-quick")) quick = true;
+            else if (a.equals("-opcounts")) opCounts = true;
             else if (!a.isBlank()) only = Pattern.compile(a);
         }
         Path dir = Path.of("target", "bench");
@@ -205,6 +206,12 @@ public final class BenchSuite {
 
         BenchChecks.run();
         System.err.println("self-checks passed (baselines compute what they claim)");
+        if (opCounts) {
+            String t = "# genblocks op counts\n\n" + environment + "\n\n" + OpCounts.run();
+            Files.writeString(dir.resolve("opcounts.md"), t);
+            System.out.println(t);
+            return;
+        }
         List<Spec> specs = suite();
         Map<String, Measured> results = new LinkedHashMap<>();
         List<String> failed = new ArrayList<>();
