@@ -1,6 +1,8 @@
 package org.genblocks.position;
 
 import org.genblocks.tensor.Shapes;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -74,5 +76,22 @@ public final class Alibi {
         }
         INDArray a = Nd4j.createFromArray(out).reshape(slopes.length, queryLen, keyLen);
         return dtype == DataType.DOUBLE ? a : a.castTo(dtype);
+    }
+
+    /**
+     * The bias in a SameDiff graph: {@code −slope_h · |rel|} as {@code [heads, Lq, Lk]} from relative
+     * positions {@code rel = key − query} ({@code [Lq, Lk]}, bottom-right aligned).
+     */
+    public static SDVariable bias(SameDiff sd, SDVariable relative, double[] slopes) {
+        if (sd == null || relative == null) {
+            throw new IllegalArgumentException("sd, relative: expected non-null arguments");
+        }
+        if (slopes == null || slopes.length == 0) {
+            throw new IllegalArgumentException("slopes: expected at least one head, got none");
+        }
+        DataType dt = relative.dataType();
+        INDArray s = Nd4j.createFromArray(slopes).reshape(slopes.length, 1, 1).neg();
+        SDVariable neg = sd.constant(dt == DataType.DOUBLE ? s : s.castTo(dt));
+        return sd.expandDims(sd.math().abs(relative), 0).mul(neg);
     }
 }

@@ -202,16 +202,20 @@ public final class Rope {
     /**
      * RoPE in a SameDiff graph, computing the tables in the graph from {@code positions}: shape
      * {@code [S]} shared by the batch, or {@code [N, S]} per sample (then {@code x} is
-     * {@code [N, heads, S, headDim]}). Angles are computed in the graph's data type.
+     * {@code [N, heads, S, headDim]}; per-sample positions must be a placeholder or constant, whose
+     * rank the graph knows; computed positions are taken as {@code [S]}). Angles are computed in the
+     * graph's data type.
      */
     public SDVariable apply(SameDiff sd, SDVariable x, SDVariable positions, Target target) {
         if (sd == null || x == null || positions == null || target == null) {
             throw new IllegalArgumentException("sd, x, positions, target: expected non-null arguments");
         }
         long[] ps = positions.getShape();
-        if (ps == null || (ps.length != 1 && ps.length != 2)) {
-            throw new IllegalArgumentException("positions: expected shape [S] or [N, S], got "
-                    + (ps == null ? "an unknown shape" : Arrays.toString(ps)));
+        if (ps == null) {
+            ps = new long[]{-1}; // a computed variable: SameDiff does not know its rank; taken as [S]
+        }
+        if (ps.length != 1 && ps.length != 2) {
+            throw new IllegalArgumentException("positions: expected shape [S] or [N, S], got " + Arrays.toString(ps));
         }
         DataType dt = x.dataType();
         double[] freq = new double[headDim];

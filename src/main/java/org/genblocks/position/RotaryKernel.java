@@ -307,17 +307,21 @@ final class RotaryKernel {
             throw new IllegalArgumentException("sd, x, cos, sin: expected non-null arguments");
         }
         long[] shape = x.getShape();
-        if (shape == null) {
-            throw new IllegalArgumentException("x: expected a variable with a known rank (shape [..., seq, headDim]), "
-                    + "got an unknown shape");
-        }
-        if (shape.length < 2 || (shape[shape.length - 1] >= 0 && shape[shape.length - 1] != headDim)) {
+        if (shape != null && (shape.length < 2 || (shape[shape.length - 1] >= 0 && shape[shape.length - 1] != headDim))) {
             throw new IllegalArgumentException("x: expected shape [..., seq, " + headDim + "], got "
                     + Arrays.toString(shape));
         }
         int[] partner = RopeTable.partner(layout, headDim, rotaryDim);
-        SDVariable idx = sd.constant(Nd4j.createFromArray(partner));
-        SDVariable swapped = sd.gather(x, idx, shape.length - 1);
+        // partner(x) = x · P with the permutation matrix P[partner[j], j] = 1. (A gather would be
+        // cheaper, but SameDiff's gather gradient uses fixed names: two gathers cannot share a graph.)
+        double[][] perm = new double[headDim][headDim];
+        for (int j = 0; j < headDim; j++) {
+            perm[partner[j]][j] = 1;
+        }
+        INDArray pm = Nd4j.createFromArray(perm);
+        DataType dt = x.dataType();
+        SDVariable pv = sd.constant(dt == DataType.DOUBLE ? pm : pm.castTo(dt));
+        SDVariable swapped = sd.reshape(sd.reshape(x, -1, headDim).mmul(pv), sd.shape(x));
         return x.mul(cos).add(swapped.mul(sinSigned));
     }
 }
