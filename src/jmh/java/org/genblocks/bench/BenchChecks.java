@@ -61,6 +61,12 @@ final class BenchChecks {
             double diff = Transforms.abs(expected.sub(head(out, bh)), false).maxNumber().doubleValue();
             require(diff < 1e-4, "eager attention head " + bh[0] + "," + bh[1] + " differs by " + diff);
         }
+        AttentionLayerBench.Core core = new AttentionLayerBench.Core();
+        core.setUp();
+        core.feed.put("q", s.q);
+        core.feed.put("k", s.k);
+        core.feed.put("v", s.v);
+        close(out, new AttentionLayerBench().core(core), "genblocks ScaledDotProduct vs eager attention");
     }
 
     private static INDArray head(INDArray x, int[] bh) {

@@ -140,6 +140,17 @@ public final class BenchSuite {
                 p -> AttentionBench.FLOPS, p -> List.of(Cmp.of(gemm1024))));
         s.add(spec("AttentionBench.eagerSoftmaxOnly", Unit.MS, p -> "  part: its softmax over [8,8,256,256]",
                 p -> 0, p -> List.of()));
+        // genblocks attention (org.genblocks.attention).
+        s.add(spec("AttentionLayerBench.core", Unit.GFLOPS, p -> "genblocks ScaledDotProduct core (SameDiff) 8x8x256x64",
+                p -> AttentionBench.FLOPS,
+                p -> List.of(new Cmp(gemm1024, 0.5), new Cmp("PeerBench.attentionForward", 1.0))));
+        s.add(spec("AttentionLayerBench.layerForward", Unit.GFLOPS,
+                p -> "genblocks Attention layer fwd (dim 512, qkvo + core)",
+                p -> AttentionLayerBench.LAYER_FLOPS, p -> List.of(new Cmp(gemm1024, 0.5))));
+        s.add(spec("AttentionLayerBench.layerTrainStep", Unit.GFLOPS,
+                p -> "genblocks Attention layer Trainer.fit step (3x fwd flops)",
+                p -> 3 * AttentionLayerBench.LAYER_FLOPS * AttentionLayerBench.TRAIN_STEPS,
+                p -> List.of(Cmp.of(gemm1024))));
         s.add(spec("TrainerBench.mlpFit", Unit.MS, p -> "genblocks Trainer.fit Mlp 2-256-256-2 Adam, b=512, per step",
                 p -> TrainerBench.STEPS, p -> List.of(new Cmp("PeerBench.mlpTrainStep", 1.0))));
         s.add(spec("MlpBench.eagerNd4jStep", Unit.MS, p -> "MLP Adam step, eager ND4J hand-written",
@@ -256,9 +267,9 @@ public final class BenchSuite {
                 .forks(1)
                 .mode(Mode.AverageTime)
                 .timeUnit(TimeUnit.MILLISECONDS)
-                .warmupIterations(quick ? 2 : 3)
+                .warmupIterations(2)
                 .warmupTime(TimeValue.milliseconds(quick ? 400 : 1000))
-                .measurementIterations(quick ? 3 : 5)
+                .measurementIterations(quick ? 3 : 4)
                 .measurementTime(TimeValue.milliseconds(quick ? 400 : 1000))
                 .jvmArgs("-Xmx2g", "-XX:+UseParallelGC",
                         "-Dorg.bytedeco.javacpp.maxbytes=8G", "-Dorg.bytedeco.javacpp.maxphysicalbytes=12G",
@@ -293,7 +304,7 @@ public final class BenchSuite {
                 String met = Double.isNaN(c.target()) ? "" : ratio >= c.target() ? "yes" : "**no**";
                 b.append(head).append("| ").append(roof.spec().label(roof.params())).append(" | ")
                         .append(fmt(roof.figure())).append(' ').append(roof.spec().unit().text).append(" | ")
-                        .append(String.format(Locale.ROOT, "%.2f", ratio)).append(" | ").append(target)
+                        .append(ratio >= 0.1 ? String.format(Locale.ROOT, "%.2f", ratio) : fmt(ratio)).append(" | ").append(target)
                         .append(" | ").append(met).append(" |\n");
             }
         }
@@ -329,7 +340,7 @@ public final class BenchSuite {
             String value = System.getenv(v);
             b.append("- ").append(v).append('=').append(value == null ? "(unset)" : value).append('\n');
         }
-        b.append("- JMH 1.37, 1 fork per benchmark, ").append(quick ? "2 x 0.4 s warmup, 3 x 0.4 s" : "3 x 1 s warmup, 5 x 1 s")
+        b.append("- JMH 1.37, 1 fork per benchmark, ").append(quick ? "2 x 0.4 s warmup, 3 x 0.4 s" : "2 x 1 s warmup, 4 x 1 s")
                 .append(" measured, average time; ± is JMH's 99.9% confidence half-width");
         return b.toString();
     }
