@@ -51,6 +51,13 @@ final class OpCounts {
         AttentionBench.Eager ae = new AttentionBench.Eager();
         ae.setUp();
         w.add(new Workload("attention fwd, eager ND4J", () -> AttentionBench.eagerAttention(ae)));
+        AttentionLayerBench.Core ac = new AttentionLayerBench.Core();
+        ac.setUp();
+        w.add(new Workload("attention core, genblocks ScaledDotProduct (SameDiff)", () -> new AttentionLayerBench().core(ac)));
+        AttentionLayerBench.Layer al = new AttentionLayerBench.Layer();
+        al.setUp();
+        w.add(new Workload("Attention layer fwd, AttentionFunction.apply", () -> al.function.apply(al.x)));
+        w.add(new Workload("Attention layer Trainer step", () -> new AttentionLayerBench().layerTrainStep(al)));
         RopeBench.Data rd = new RopeBench.Data();
         rd.layout = org.genblocks.position.RopeLayout.HALF;
         rd.setUp();
