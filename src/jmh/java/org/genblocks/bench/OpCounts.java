@@ -35,6 +35,10 @@ final class OpCounts {
         INDArray fresh = Nd4j.zeros(DataType.FLOAT, SamplerBench.N, SamplerBench.D);
         w.add(new Workload("in-place x.addi(1) on [4096,64]", () -> fresh.addi(1.0)));
         w.add(new Workload("fresh [4096,64] buffer: x.dup()", () -> fresh.dup()));
+        w.add(new Workload("finiteness check x.sumNumber() on [4096,64]", () -> fresh.sumNumber()));
+        INDArray scores = Nd4j.zeros(DataType.FLOAT, AttentionBench.BATCH, AttentionBench.HEADS, AttentionBench.SEQ,
+                AttentionBench.SEQ);
+        w.add(new Workload("fresh [8,8,256,256] buffer (attention scores): x.dup()", () -> scores.dup()));
         SamplerBench sb = new SamplerBench();
         SamplerBench.Data sd = new SamplerBench.Data();
         sd.setUp();
