@@ -196,8 +196,9 @@ public final class GaussianMixture implements Denoiser {
         int n = (int) x.size(0);
         double[] out = new double[n];
         double[] logTerms = new double[k];
+        Noised noised = new Noised(sigma);
         for (int i = 0; i < n; i++) {
-            out[i] = logComponents(v, i * dim, sigma, logTerms);
+            out[i] = noised.logComponents(v, i * dim, logTerms);
         }
         return Nd4j.createFromArray(out).castTo(x.dataType());
     }
@@ -262,46 +263,63 @@ public final class GaussianMixture implements Denoiser {
         int n = (int) x.size(0);
         double[] out = new double[v.length];
         double[] logTerms = new double[k];
-        double s2 = sigma * sigma;
+        Noised noised = new Noised(sigma);
         for (int i = 0; i < n; i++) {
             int o = i * dim;
-            double lse = logComponents(v, o, sigma, logTerms);
+            double lse = noised.logComponents(v, o, logTerms);
             for (int c = 0; c < k; c++) {
                 double r = Math.exp(logTerms[c] - lse);
                 if (r == 0) {
                     continue;
                 }
                 for (int d = 0; d < dim; d++) {
-                    double var = variances[c][d] + s2;
+                    double inv = noised.inverseVariance[c][d];
                     double diff = v[o + d] - means[c][d];
                     out[o + d] += score
-                            ? -r * diff / var
-                            : r * (means[c][d] + variances[c][d] / var * diff);
+                            ? -r * diff * inv
+                            : r * (means[c][d] + variances[c][d] * inv * diff);
                 }
             }
         }
         return Nd4j.createFromArray(out).reshape(n, dim).castTo(x.dataType());
     }
 
-    /** Fills {@code logTerms[c] = ln π_c + ln N(x; μ_c, s_c² + σ²)} and returns their log-sum-exp. */
-    private double logComponents(double[] v, int offset, double sigma, double[] logTerms) {
-        double s2 = sigma * sigma;
-        double max = Double.NEGATIVE_INFINITY;
-        for (int c = 0; c < k; c++) {
-            double acc = 0;
-            for (int d = 0; d < dim; d++) {
-                double var = variances[c][d] + s2;
-                double diff = v[offset + d] - means[c][d];
-                acc += LOG_2PI + Math.log(var) + diff * diff / var;
+    /** Per-call constants at noise level σ: {@code 1/(s_cd² + σ²)} and {@code ln π_c − ½ Σ_d ln(2π(s_cd² + σ²))}. */
+    private final class Noised {
+        final double[][] inverseVariance = new double[k][dim];
+        final double[] logNormaliser = new double[k];
+
+        Noised(double sigma) {
+            double s2 = sigma * sigma;
+            for (int c = 0; c < k; c++) {
+                double acc = 0;
+                for (int d = 0; d < dim; d++) {
+                    double var = variances[c][d] + s2;
+                    inverseVariance[c][d] = 1.0 / var;
+                    acc += LOG_2PI + Math.log(var);
+                }
+                logNormaliser[c] = logWeights[c] - 0.5 * acc;
             }
-            logTerms[c] = logWeights[c] - 0.5 * acc;
-            max = Math.max(max, logTerms[c]);
         }
-        double sum = 0;
-        for (int c = 0; c < k; c++) {
-            sum += Math.exp(logTerms[c] - max);
+
+        /** Fills {@code logTerms[c] = ln π_c + ln N(x; μ_c, s_c² + σ²)} and returns their log-sum-exp. */
+        double logComponents(double[] v, int offset, double[] logTerms) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < k; c++) {
+                double acc = 0;
+                for (int d = 0; d < dim; d++) {
+                    double diff = v[offset + d] - means[c][d];
+                    acc += diff * diff * inverseVariance[c][d];
+                }
+                logTerms[c] = logNormaliser[c] - 0.5 * acc;
+                max = Math.max(max, logTerms[c]);
+            }
+            double sum = 0;
+            for (int c = 0; c < k; c++) {
+                sum += Math.exp(logTerms[c] - max);
+            }
+            return max + Math.log(sum);
         }
-        return max + Math.log(sum);
     }
 
     private double[] read(INDArray x) {

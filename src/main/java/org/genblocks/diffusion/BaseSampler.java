@@ -6,6 +6,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * The shared frame of every sampler: validates the arguments, copies the initial state once, counts
  * evaluations, and leaves the update itself to {@link #run}, which works in place on the copy.
+ *
+ * <p>Finiteness is checked once, on the final state (one reduction per run instead of one per
+ * evaluation: at [4096, 64] a reduction costs more than the elementwise update itself). When the final
+ * state is not finite the sampler runs again from the same input and noise with every denoiser
+ * output checked, so the error names the σ and the evaluation where NaN or infinity first appeared.
  */
 abstract class BaseSampler implements Sampler {
     private final String name;
@@ -28,19 +33,25 @@ abstract class BaseSampler implements Sampler {
 
     @Override
     public final SampleResult sample(Denoiser denoiser, INDArray x, double[] sigmas, NoiseSource noise) {
-        Evaluations d = new Evaluations(denoiser);
+        Evaluations d = new Evaluations(denoiser, false);
         Shapes.requireFloatingPoint("x", x);
         if (x.rank() < 1 || x.length() == 0) {
             throw new IllegalArgumentException("x: expected a non-empty batch [N, ...], got shape "
                     + java.util.Arrays.toString(x.shape()));
         }
-        Shapes.requireFinite("x", x);
+        if (!Evaluations.isFinite(x)) {
+            Shapes.requireFinite("x", x);
+        }
         Sigmas.check("sigmas", sigmas);
         if (stochastic && noise == null) {
             throw new IllegalArgumentException("noise: " + name + " is stochastic and needs a NoiseSource, got null");
         }
-        INDArray state = x.dup('c');
-        INDArray out = run(d, state, sigmas, noise);
+        INDArray out = run(d, x.dup('c'), sigmas, noise);
+        if (!Evaluations.isFinite(out)) {
+            run(new Evaluations(denoiser, true), x.dup('c'), sigmas, noise);   // throws naming the evaluation
+            throw new IllegalArgumentException("denoiser: every output was finite but " + name + " produced NaN or "
+                    + "infinity (the state overflowed; check the denoiser's scale and the sigmas)");
+        }
         return new SampleResult(out, d.count());
     }
 

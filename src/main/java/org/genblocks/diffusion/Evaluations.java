@@ -6,19 +6,23 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.util.Arrays;
 
 /**
- * The denoiser as a sampler sees it: counts every call and checks every result (shape of the input,
- * finite values). A result of another floating-point type is cast to the state's type (EDM's
- * sampler likewise casts the network output to float64).
+ * The denoiser as a sampler sees it: counts every call and checks every result's shape. A result of
+ * another floating-point type is cast to the state's type (EDM's sampler likewise casts the network
+ * output to float64). With {@code checkFinite} it also checks every result for NaN and infinity (a
+ * reduction pass per call); samplers run without it and re-run with it only when the final state is
+ * not finite, to name the evaluation that failed (see {@link BaseSampler}).
  */
 final class Evaluations {
     private final Denoiser denoiser;
+    private final boolean checkFinite;
     private int count;
 
-    Evaluations(Denoiser denoiser) {
+    Evaluations(Denoiser denoiser, boolean checkFinite) {
         if (denoiser == null) {
             throw new IllegalArgumentException("denoiser: expected a Denoiser, got null");
         }
         this.denoiser = denoiser;
+        this.checkFinite = checkFinite;
     }
 
     /** {@code D(x; σ)}, checked. */
@@ -36,13 +40,19 @@ final class Evaluations {
             Shapes.requireFloatingPoint("denoiser output", d);
             d = d.castTo(x.dataType());
         }
-        // One reduction pass: a NaN or an infinity makes the sum non-finite. A finite array whose
-        // sum overflows falls back to the exact element check.
-        if (!Double.isFinite(d.sumNumber().doubleValue()) && (d.isNaN().any() || d.isInfinite().any())) {
+        if (checkFinite && !isFinite(d)) {
             throw new IllegalArgumentException("denoiser: returned NaN or infinity at sigma=" + sigma
                     + " (evaluation " + count + ", shape " + Arrays.toString(d.shape()) + ")");
         }
         return d;
+    }
+
+    /**
+     * Whether every element is finite. One reduction pass: a NaN or an infinity makes the sum
+     * non-finite; a finite array whose sum overflows falls back to the exact element check.
+     */
+    static boolean isFinite(INDArray a) {
+        return Double.isFinite(a.sumNumber().doubleValue()) || !(a.isNaN().any() || a.isInfinite().any());
     }
 
     /** {@code out = (x − D(x; σ))/σ}, the EDM ODE derivative {@code dx/dσ}; returns {@code out}. */

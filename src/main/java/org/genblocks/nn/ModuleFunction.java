@@ -5,6 +5,9 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -26,6 +29,7 @@ import java.util.Set;
  * function per thread for parallel inference. The returned arrays belong to the caller.
  */
 public final class ModuleFunction {
+    private static final Logger LOG = LoggerFactory.getLogger(ModuleFunction.class);
 
     /** Defines the outputs of a custom computation on the root scope and the input placeholders. */
     @FunctionalInterface
@@ -40,6 +44,7 @@ public final class ModuleFunction {
     private final SameDiff sd;
     private final String[] outputNames;
     private final Map<String, INDArray> feed = new HashMap<>();
+    private GraphExecutor executor;
 
     private ModuleFunction(Module module, Params params, List<InputSpec> inputs, Definition definition) {
         Scope.checkParams(module, params);
@@ -80,6 +85,12 @@ public final class ModuleFunction {
                 throw new IllegalArgumentException("definition: output " + i + " is null");
             }
             outputNames[i] = outs[i].name();
+        }
+        try {
+            executor = new GraphExecutor(sd, ph.keySet(), outputNames);
+        } catch (RuntimeException e) {
+            LOG.debug("graph of {} runs through SameDiff's session: {}", module, e.toString());
+            executor = null;
         }
     }
 
@@ -122,13 +133,59 @@ public final class ModuleFunction {
             s.check(values[i], params.dataType());
             feed.put(s.name(), values[i]);
         }
-        Map<String, INDArray> out = sd.output(feed, outputNames);
-        feed.clear();
-        INDArray[] r = new INDArray[outputNames.length];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = out.get(outputNames[i]);
+        try {
+            if (executor != null) {
+                INDArray[] fast = runFast();
+                if (fast != null) {
+                    return fast;
+                }
+            }
+            Map<String, INDArray> out = sd.output(feed, outputNames);
+            INDArray[] r = new INDArray[outputNames.length];
+            for (int i = 0; i < r.length; i++) {
+                r[i] = out.get(outputNames[i]);
+            }
+            return r;
+        } finally {
+            feed.clear();
         }
-        return r;
+    }
+
+    /**
+     * The planned executor's outputs (copied for the caller), or null when it cannot serve this
+     * graph. The first call of every input-shape signature is checked against SameDiff's session;
+     * any difference or error switches this function to the session for good.
+     */
+    private INDArray[] runFast() {
+        try {
+            boolean verify = !executor.isPlanned(feed);
+            INDArray[] fast = executor.run(feed);
+            if (verify) {
+                Map<String, INDArray> ref = sd.output(feed, outputNames);
+                for (int i = 0; i < fast.length; i++) {
+                    if (!ref.get(outputNames[i]).equals(fast[i])) {
+                        LOG.debug("planned executor of {} differs from SameDiff on output {}; using SameDiff", module,
+                                outputNames[i]);
+                        executor = null;
+                        return null;
+                    }
+                }
+            }
+            INDArray[] r = new INDArray[fast.length];
+            for (int i = 0; i < r.length; i++) {
+                r[i] = fast[i].dup();
+            }
+            return r;
+        } catch (RuntimeException e) {
+            LOG.debug("planned executor of {} failed ({}); using SameDiff", module, e.toString());
+            executor = null;
+            return null;
+        }
+    }
+
+    /** Whether calls run on the planned executor (true) or SameDiff's general session (false). */
+    public synchronized boolean usesPlannedExecutor() {
+        return executor != null;
     }
 
     /** Outputs for inputs given by name. */
@@ -148,6 +205,11 @@ public final class ModuleFunction {
             throw new IllegalArgumentException("values: expected exactly the inputs " + inputs + ", got " + values.keySet());
         }
         return applyAll(ordered);
+    }
+
+    /** The names of the graph's output variables, in order. */
+    public String[] outputNames() {
+        return outputNames.clone();
     }
 
     /** The module. */

@@ -56,4 +56,22 @@ class UnificationTest {
         // 0.003 (VP) and 0.020 (VE, whose sqrt(t) time makes Heun's 64 steps coarser) against a data spread of ~1.5
         assertTrue(vpVsEdm < 0.01 && veVsEdm < 0.04, msg);
     }
+
+    @Test
+    void everyFormulationOfTable1SamplesTheMixtureWithItsOwnSampler() {
+        // Formulation = one column of EDM Table 1 (plus flow); each with its published sampler and ladder
+        INDArray data = MIX.sample(N, 99, DataType.DOUBLE);
+        double bound = Math.max(3 * EnergyDistance.of(data, MIX.sample(N, 1234, DataType.DOUBLE)), 0.01);
+        StringBuilder log = new StringBuilder("bound " + bound + "; ");
+        boolean ok = true;
+        for (Formulation f : java.util.List.of(Formulation.vp(), Formulation.ve(), Formulation.iddpm(),
+                Formulation.edm(), Formulation.flow())) {
+            int steps = f.name().equals("edm") ? 32 : 128;   // Euler needs many more steps than Heun
+            INDArray out = sample(f.sampler(), f.sigmas(steps));
+            double ed = EnergyDistance.of(out, data);
+            log.append(f.name()).append(' ').append(f.sampler().name()).append(": ").append(String.format("%.4f; ", ed));
+            ok &= ed < bound;
+        }
+        assertTrue(ok, log.toString());
+    }
 }
