@@ -129,24 +129,26 @@ public abstract class Divergence {
         public INDArray of(VectorField field, INDArray x, double t) {
             checkX(x);
             long n = x.size(0);
-            INDArray sum = Nd4j.zeros(DataType.DOUBLE, n);
-            Rng rng = Rng.seed(seed);
-            for (int p = 0; p < probes; p++) {
-                INDArray z = fixed != null ? fixed.castTo(x.dataType()) : kind.draw(rng, x.dataType(), x.shape());
-                if (fixed != null) {
-                    Shapes.requireSameShape("x", x, "probe", z);
-                }
-                INDArray zJ;
-                if (field instanceof DifferentiableField df) {
-                    zJ = df.vjp(x, t, z);
-                } else {
-                    zJ = directional(field, x, t, z);
-                }
-                Shapes.requireSameShape("x", x, "vjp", zJ);
-                INDArray prod = zJ.castTo(DataType.DOUBLE).muli(z.castTo(DataType.DOUBLE)).reshape(n, perSample(x));
-                sum.addi(prod.sum(1));
+            long d = perSample(x);
+            INDArray z;
+            INDArray xs;
+            long[] shape = x.shape();
+            if (fixed != null) {
+                z = fixed.castTo(x.dataType());
+                Shapes.requireSameShape("x", x, "probe", z);
+                xs = x;
+            } else {
+                // all probes in one batch of K*N samples: one field product instead of K
+                long[] big = shape.clone();
+                big[0] = n * probes;
+                z = kind.draw(Rng.seed(seed), x.dataType(), big);
+                xs = probes == 1 ? x : Nd4j.tile(x.reshape(n, d), probes, 1).reshape(big);
             }
-            return sum.divi(probes).castTo(x.dataType());
+            INDArray zJ = field instanceof DifferentiableField df ? df.vjp(xs, t, z) : directional(field, xs, t, z);
+            Shapes.requireSameShape("probe", z, "vjp", zJ);
+            INDArray prod = zJ.castTo(DataType.DOUBLE).muli(z.castTo(DataType.DOUBLE)).reshape((long) probes * n, d);
+            INDArray perProbe = prod.sum(1).reshape(probes, n);
+            return perProbe.mean(0).castTo(x.dataType());
         }
 
         private INDArray directional(VectorField field, INDArray x, double t, INDArray z) {

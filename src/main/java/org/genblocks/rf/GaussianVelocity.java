@@ -70,7 +70,7 @@ public final class GaussianVelocity implements DifferentiableField {
                 }
             }
         }
-        cholesky(s); // throws when not SPD
+        cholesky(copy(s)); // throws when not SPD
         return new GaussianVelocity(mean.clone(), s);
     }
 
