@@ -9,7 +9,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.WeakHashMap;
 
 /**
  * Data-dependent initialisation (Glow §3.1): one forward pass over an initial batch in which
@@ -19,7 +18,8 @@ import java.util.WeakHashMap;
  * parameters; afterwards they are ordinary trainable parameters.
  */
 public final class DataInit {
-    private static final Map<SameDiff, Map<String, SDVariable>> ACTIVE = Collections.synchronizedMap(new WeakHashMap<>());
+    // identity: SameDiff's hashCode changes as the graph grows; entries live only during run()
+    private static final Map<SameDiff, Map<String, SDVariable>> ACTIVE = Collections.synchronizedMap(new java.util.IdentityHashMap<>());
 
     private DataInit() {
     }
@@ -29,8 +29,24 @@ public final class DataInit {
      * be null) in place in {@code params}; returns the names of the parameters it set.
      */
     public static java.util.List<String> run(Bijection flow, Params params, INDArray batch, INDArray context) {
-        Scope.checkParams(flow, params);
-        org.genblocks.tensor.Shapes.requireShape("batch", batch, FlowOps.batched(flow.inputShape()));
+        return run(flow, params, flow.inputShape(), batch, context, (root, x, c) -> flow.forward(root, x, c));
+    }
+
+    /** How the root module runs its flow forward on the initial batch. */
+    @FunctionalInterface
+    public interface ForwardPass {
+        /** Runs the forward pass on {@code x} (context {@code c}, may be null) from the root scope. */
+        void run(Scope root, SDVariable x, SDVariable c);
+    }
+
+    /**
+     * Data-dependent init of every {@link ActNorm} reached by {@code pass} from the root module
+     * {@code root} (e.g. a {@code FlowModel}), in place in {@code params}.
+     */
+    public static java.util.List<String> run(org.genblocks.nn.Module root, Params params, long[] inputShape, INDArray batch,
+                                             INDArray context, ForwardPass pass) {
+        Scope.checkParams(root, params);
+        org.genblocks.tensor.Shapes.requireShape("batch", batch, FlowOps.batched(inputShape));
         if (batch.size(0) < 2) {
             throw new IllegalArgumentException("batch: data-dependent init needs at least 2 examples, got " + batch.size(0));
         }
@@ -38,9 +54,9 @@ public final class DataInit {
         Map<String, SDVariable> targets = new LinkedHashMap<>();
         ACTIVE.put(sd, targets);
         try {
-            SDVariable x = sd.placeHolder("ddi_x", params.dataType(), FlowOps.batched(flow.inputShape()));
+            SDVariable x = sd.placeHolder("ddi_x", params.dataType(), FlowOps.batched(inputShape));
             SDVariable c = context == null ? null : sd.placeHolder("ddi_context", params.dataType(), -1, context.size(1));
-            flow.forward(Scope.root(sd, flow, params), x, c);
+            pass.run(Scope.root(sd, root, params), x, c);
         } finally {
             ACTIVE.remove(sd);
         }
