@@ -59,14 +59,9 @@ public final class AffineCoupling extends CouplingLayer {
 
     @Override
     protected Elementwise transform(Scope scope, SDVariable xb, SDVariable raw, boolean inverse) {
-        int[] first = new int[(int) half];
-        int[] second = new int[(int) half];
-        for (int i = 0; i < half; i++) {
-            first[i] = i;
-            second[i] = (int) half + i;
-        }
-        SDVariable t = scope.sd().gather(raw, first, 1);
-        SDVariable r = scope.sd().gather(raw, second, 1);
+        int rank = inputShape().length;
+        SDVariable t = FlowOps.slice(raw, 0, half, rank);
+        SDVariable r = FlowOps.slice(raw, half, 2 * half, rank);
         SDVariable logS = activation.logScale(scope.sd(), r, activation.needsFactor() ? scope.param("scaleFactor") : null);
         SDVariable y;
         if (!inverse) {

@@ -104,11 +104,28 @@ public abstract class CouplingLayer extends Bijection {
         SameDiff sd = scope.sd();
         int rank = inputShape().length;
         if (mask.isIndexPartition()) {
-            SDVariable xa = sd.gather(x, idxA, 1);
-            SDVariable xb = sd.gather(x, idxB, 1);
+            SDVariable xa;
+            SDVariable xb;
+            SDVariable[] sel = null;
+            boolean contiguous = isContiguous(idxA) && isContiguous(idxB);
+            // ND4J 1.0.0-M2.1's Gather gradient reuses a fixed variable name, so a graph with two
+            // gathers cannot be differentiated: use slices, or exact one-hot products for interleaved indices.
+            if (contiguous) {
+                xa = FlowOps.slice(x, idxA[0], idxA[0] + idxA.length, rank);
+                xb = FlowOps.slice(x, idxB[0], idxB[0] + idxB.length, rank);
+            } else {
+                sel = new SDVariable[]{sd.constant(oneHot(idxA, scope)), sd.constant(oneHot(idxB, scope))};
+                xa = x.mmul(sel[0].permute(1, 0));
+                xb = x.mmul(sel[1].permute(1, 0));
+            }
             SDVariable raw = callNet(scope, xa, context);
             Elementwise e = transform(scope, xb, raw, inverse);
-            SDVariable y = sd.gather(sd.concat(1, xa, e.value()), inversePerm, 1);
+            SDVariable y;
+            if (contiguous) {
+                y = idxA[0] == 0 ? sd.concat(1, xa, e.value()) : sd.concat(1, e.value(), xa);
+            } else {
+                y = xa.mmul(sel[0]).add(e.value().mmul(sel[1]));
+            }
             return new FlowVar(y, logDet(sd, x, e.logScale(), null, rank, inverse, scope));
         }
         INDArray b = mask.checkerboardMask(inputShape(), scope.dataType());
@@ -121,17 +138,36 @@ public abstract class CouplingLayer extends Bijection {
         return new FlowVar(y, logDet(sd, x, e.logScale(), nb, rank, inverse, scope));
     }
 
+    private static boolean isContiguous(int[] idx) {
+        for (int i = 1; i < idx.length; i++) {
+            if (idx[i] != idx[i - 1] + 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code [k, D]} with a 1 at (i, idx[i]): selects (times its transpose) and scatters back, exactly. */
+    private INDArray oneHot(int[] idx, Scope scope) {
+        long d = inputShape()[0];
+        INDArray m = org.nd4j.linalg.factory.Nd4j.zeros(scope.dataType(), idx.length, d);
+        for (int i = 0; i < idx.length; i++) {
+            m.putScalar(i, idx[i], 1.0);
+        }
+        return m;
+    }
+
     private SDVariable callNet(Scope scope, SDVariable xa, SDVariable context) {
         return context == null ? scope.call(net, xa) : scope.call(net, xa, context);
     }
 
-    private static SDVariable logDet(SameDiff sd, SDVariable x, SDVariable logScale, SDVariable keep, int rank,
+    private SDVariable logDet(SameDiff sd, SDVariable x, SDVariable logScale, SDVariable keep, int rank,
                                      boolean inverse, Scope scope) {
         if (logScale == null) {
             return FlowOps.zeroLogDet(sd, x, scope.dataType());
         }
         SDVariable ls = keep == null ? logScale : logScale.mul(keep);
-        SDVariable sum = FlowOps.sumPerExample(ls, rank);
+        SDVariable sum = FlowOps.sumPerExample(ls, keep == null ? transformedShape : inputShape());
         return inverse ? sum.neg() : sum;
     }
 }

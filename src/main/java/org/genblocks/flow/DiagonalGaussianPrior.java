@@ -30,7 +30,7 @@ public final class DiagonalGaussianPrior extends Prior {
         SDVariable d = z.sub(mean);
         SDVariable q = d.mul(d).mul(scope.sd().math().exp(logS.mul(-2.0)));
         SDVariable lp = q.add(logS.mul(2.0)).add(LOG_2PI).mul(-0.5);
-        return FlowOps.sumPerExample(lp, shape().length);
+        return FlowOps.sumPerExample(lp, shape());
     }
 
     @Override

@@ -11,7 +11,15 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import org.genblocks.io.SafeTensors;
+import org.genblocks.train.BatchSource;
+import org.genblocks.train.TrainConfig;
+import org.genblocks.train.TrainResult;
+import org.genblocks.train.Trainer;
+
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
@@ -181,6 +189,64 @@ public final class FlowModel extends Module {
         return DataInit.run(this, params, dataShape(), batch.castTo(params.dataType()),
                 context == null ? null : context.castTo(params.dataType()),
                 (root, x, c) -> flow.forward(root.in(flow), x, c));
+    }
+
+    // ------------------------------------------------------------------ training
+
+    /**
+     * Maximum-likelihood training on continuous data {@code x} ({@link FlowObjective}) with seeded
+     * shuffled batches; {@code params} are updated in place. A non-finite loss stops the run with
+     * {@link org.genblocks.train.NonFiniteLossException} naming the step (the last checkpoint stays intact).
+     */
+    public TrainResult fit(Params params, INDArray x, TrainConfig config) {
+        Shapes.requireShape("x", x, FlowOps.batched(dataShape()));
+        if (contextDims > 0) {
+            throw new IllegalArgumentException("context: this model is conditional; use fit(params, source, config) with "
+                    + "a source giving \"x\" and \"context\"");
+        }
+        return fit(params, BatchSource.shuffled(Map.of("x", x.castTo(params.dataType())), config.batch()), config);
+    }
+
+    /** Maximum-likelihood training from any source of {@code "x"} (and {@code "context"}) batches. */
+    public TrainResult fit(Params params, BatchSource source, TrainConfig config) {
+        return fit(params, source, config, new Trainer());
+    }
+
+    /** As {@link #fit(Params, BatchSource, TrainConfig)} with a caller's trainer (listeners, resume). */
+    public TrainResult fit(Params params, BatchSource source, TrainConfig config, Trainer trainer) {
+        return trainer.fit(this, params, new FlowObjective(this), source, config);
+    }
+
+    // ------------------------------------------------------------------ save / load
+
+    /** Writes {@code params} as safetensors with this model's description in the metadata. */
+    public void save(Path path, Params params) {
+        Scope.checkParams(this, params);
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("genblocks.model", "FlowModel");
+        meta.put("genblocks.flow.dataShape", Arrays.toString(dataShape()));
+        meta.put("genblocks.flow.parameters", Long.toString(parameterCount()));
+        SafeTensors.write(path, new LinkedHashMap<>(params.asMap()), meta);
+    }
+
+    /**
+     * Reads parameters written by {@link #save} for this model (same architecture); a file of
+     * another architecture is a clear error naming the missing, unexpected or mis-shaped parameters.
+     */
+    public Params load(Path path) {
+        Map<String, INDArray> t = SafeTensors.read(path).tensors();
+        LinkedHashMap<String, INDArray> ordered = new LinkedHashMap<>();
+        for (String name : parameterSpecs().keySet()) {
+            if (t.containsKey(name)) {
+                ordered.put(name, t.get(name));
+            }
+        }
+        for (Map.Entry<String, INDArray> e : t.entrySet()) {
+            ordered.putIfAbsent(e.getKey(), e.getValue());
+        }
+        Params p = Params.of(ordered);
+        Scope.checkParams(this, p);
+        return p;
     }
 
     private List<InputSpec> specs(String first) {

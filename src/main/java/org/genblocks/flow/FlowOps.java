@@ -11,13 +11,26 @@ final class FlowOps {
     private FlowOps() {
     }
 
-    /** Sums {@code v} of shape {@code [N, eventShape...]} over every non-batch axis: shape {@code [N]}. */
-    static SDVariable sumPerExample(SDVariable v, int eventRank) {
-        int[] axes = new int[eventRank];
-        for (int i = 0; i < eventRank; i++) {
-            axes[i] = i + 1;
+    /**
+     * Sums {@code v} of shape {@code [N, eventShape...]} over every non-batch axis: shape {@code [N]}.
+     * (A one-element event is reshaped instead: ND4J 1.0.0-M2.1 fails to differentiate a sum over
+     * axes of size 1.)
+     */
+    static SDVariable sumPerExample(SDVariable v, long[] eventShape) {
+        long n = numel(eventShape);
+        SDVariable flat = v.reshape(-1, n);
+        return n == 1 ? flat.reshape(-1) : flat.sum(1);
+    }
+
+    /** {@code v[:, from:to, ...]} along axis 1 of a tensor of rank {@code eventRank + 1} (a differentiable strided slice). */
+    static SDVariable slice(SDVariable v, long from, long to, int eventRank) {
+        org.nd4j.autodiff.samediff.SDIndex[] ix = new org.nd4j.autodiff.samediff.SDIndex[eventRank + 1];
+        ix[0] = org.nd4j.autodiff.samediff.SDIndex.all();
+        ix[1] = org.nd4j.autodiff.samediff.SDIndex.interval(from, to);
+        for (int i = 2; i < ix.length; i++) {
+            ix[i] = org.nd4j.autodiff.samediff.SDIndex.all();
         }
-        return v.sum(axes);
+        return v.get(ix);
     }
 
     /** A zero log-det of shape {@code [N]} for the batch of {@code x}. */

@@ -17,7 +17,7 @@ public final class GaussianPrior extends Prior {
 
     @Override
     public SDVariable logProb(Scope scope, SDVariable z) {
-        return FlowOps.sumPerExample(z.mul(z).add(LOG_2PI).mul(-0.5), shape().length);
+        return FlowOps.sumPerExample(z.mul(z).add(LOG_2PI).mul(-0.5), shape());
     }
 
     @Override

@@ -20,7 +20,7 @@ public final class LogisticPrior extends Prior {
     @Override
     public SDVariable logProb(Scope scope, SDVariable z) {
         SDVariable lp = scope.sd().nn().softplus(z).add(scope.sd().nn().softplus(z.neg())).neg();
-        return FlowOps.sumPerExample(lp, shape().length);
+        return FlowOps.sumPerExample(lp, shape());
     }
 
     @Override

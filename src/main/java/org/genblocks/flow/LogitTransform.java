@@ -35,7 +35,7 @@ public final class LogitTransform extends Bijection {
         SDVariable logP = sd.math().log(p);
         SDVariable log1mP = sd.math().log(p.rsub(1.0));
         SDVariable y = logP.sub(log1mP);
-        SDVariable ld = FlowOps.sumPerExample(logP.add(log1mP).rsub(Math.log1p(-alpha)), inputShape().length);
+        SDVariable ld = FlowOps.sumPerExample(logP.add(log1mP).rsub(Math.log1p(-alpha)), inputShape());
         return new FlowVar(y, ld);
     }
 
@@ -46,7 +46,7 @@ public final class LogitTransform extends Bijection {
         SDVariable logP = sd.nn().logSigmoid(y);
         SDVariable log1mP = sd.nn().logSigmoid(y.neg());
         SDVariable x = sd.nn().sigmoid(y).sub(alpha).div(1 - alpha);
-        SDVariable ld = FlowOps.sumPerExample(logP.add(log1mP).rsub(Math.log1p(-alpha)), inputShape().length).neg();
+        SDVariable ld = FlowOps.sumPerExample(logP.add(log1mP).rsub(Math.log1p(-alpha)), inputShape()).neg();
         return new FlowVar(x, ld);
     }
 }

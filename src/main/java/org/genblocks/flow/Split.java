@@ -72,7 +72,7 @@ public final class Split extends Bijection {
         if (prior != null) {
             SDVariable[] ms = meanLogScale(scope, z1);
             eps = z2.sub(ms[0]).mul(scope.sd().math().exp(ms[1].neg()));
-            ld = ld.sub(FlowOps.sumPerExample(ms[1], 3));
+            ld = ld.sub(FlowOps.sumPerExample(ms[1], new long[]{half, inputShape()[1], inputShape()[2]}));
         }
         SDVariable y = scope.sd().concat(1, r.value().reshape(-1, restDims), eps.reshape(-1, dims() - restDims));
         return new FlowVar(y, ld);
@@ -91,7 +91,7 @@ public final class Split extends Bijection {
         if (prior != null) {
             SDVariable[] ms = meanLogScale(scope, z1);
             z2 = eps.mul(sd.math().exp(ms[1])).add(ms[0]);
-            ld = ld.add(FlowOps.sumPerExample(ms[1], 3));
+            ld = ld.add(FlowOps.sumPerExample(ms[1], new long[]{half, inputShape()[1], inputShape()[2]}));
         }
         return new FlowVar(sd.concat(1, z1, z2), ld);
     }
