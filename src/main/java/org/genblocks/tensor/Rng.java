@@ -144,6 +144,7 @@ public final class Rng {
 
     /** Standard normal array of the given shape. */
     public INDArray normal(DataType dtype, long... shape) {
+        checkDataType(dtype);
         double[] v = new double[checkedLength(shape)];
         fillNormal(v);
         return toArray(v, dtype, shape);
@@ -154,6 +155,7 @@ public final class Rng {
         if (!(std >= 0) || !Double.isFinite(std) || !Double.isFinite(mean)) {
             throw new IllegalArgumentException("std: expected finite >= 0 (mean finite), got mean=" + mean + ", std=" + std);
         }
+        checkDataType(dtype);
         double[] v = new double[checkedLength(shape)];
         fillNormal(v);
         for (int i = 0; i < v.length; i++) {
@@ -164,6 +166,7 @@ public final class Rng {
 
     /** Uniform in [lo, hi). */
     public INDArray uniform(double lo, double hi, DataType dtype, long... shape) {
+        checkDataType(dtype);
         double[] v = new double[checkedLength(shape)];
         fillUniform(v, lo, hi);
         return toArray(v, dtype, shape);
@@ -171,6 +174,7 @@ public final class Rng {
 
     /** Standard logistic: {@code log(u) - log(1 - u)} for u uniform in (0, 1). */
     public INDArray logistic(DataType dtype, long... shape) {
+        checkDataType(dtype);
         double[] v = new double[checkedLength(shape)];
         for (int i = 0; i < v.length; i++) {
             double u = nextOpenDouble();
@@ -181,6 +185,7 @@ public final class Rng {
 
     /** Rademacher: ±1 with probability 1/2 each (Hutchinson probes). */
     public INDArray rademacher(DataType dtype, long... shape) {
+        checkDataType(dtype);
         double[] v = new double[checkedLength(shape)];
         for (int i = 0; i < v.length; i++) {
             v[i] = (nextLong() & 1L) == 0 ? -1.0 : 1.0;
@@ -225,6 +230,8 @@ public final class Rng {
      * {@code sampleSeeds[i]} alone, so it does not depend on the batch it is drawn in.
      */
     public static INDArray normalRows(long[] sampleSeeds, DataType dtype, long... rowShape) {
+        checkSeeds(sampleSeeds);
+        checkDataType(dtype);
         int rowLen = checkedLength(rowShape);
         double[] v = new double[Math.multiplyExact(sampleSeeds.length, rowLen)];
         double[] row = new double[rowLen];
@@ -237,6 +244,8 @@ public final class Rng {
 
     /** Uniform [lo, hi) rows, one stream per sample seed (see {@link #normalRows}). */
     public static INDArray uniformRows(long[] sampleSeeds, double lo, double hi, DataType dtype, long... rowShape) {
+        checkSeeds(sampleSeeds);
+        checkDataType(dtype);
         checkRange(lo, hi);
         int rowLen = checkedLength(rowShape);
         double[] v = new double[Math.multiplyExact(sampleSeeds.length, rowLen)];
@@ -255,6 +264,19 @@ public final class Rng {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
+    }
+
+    private static void checkSeeds(long[] sampleSeeds) {
+        if (sampleSeeds == null || sampleSeeds.length == 0) {
+            throw new IllegalArgumentException("sampleSeeds: expected one seed per sample (see Rng.sampleSeeds), got "
+                    + (sampleSeeds == null ? "null" : "an empty array"));
+        }
+    }
+
+    private static void checkDataType(DataType dtype) {
+        if (dtype == null || !dtype.isFPType()) {
+            throw new IllegalArgumentException("dtype: expected a floating-point type, got " + dtype);
+        }
     }
 
     private static void checkRange(double lo, double hi) {
@@ -285,9 +307,7 @@ public final class Rng {
     }
 
     private static INDArray toArray(double[] v, DataType dtype, long[] shape) {
-        if (dtype == null || !dtype.isFPType()) {
-            throw new IllegalArgumentException("dtype: expected a floating-point type, got " + dtype);
-        }
+        checkDataType(dtype);
         INDArray a = Nd4j.createFromArray(v).reshape(shape.length == 0 ? new long[0] : shape);
         return dtype == DataType.DOUBLE ? a : a.castTo(dtype);
     }

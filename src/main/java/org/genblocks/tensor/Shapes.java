@@ -119,7 +119,7 @@ public final class Shapes {
                         + Arrays.toString(b) + " do not broadcast: size " + da + " against " + db
                         + " on axis " + (i - n));
             }
-            out[i] = Math.max(da, db);
+            out[i] = da == 1 ? db : da; // 1 stretches to the other size, including 0
         }
         return out;
     }
