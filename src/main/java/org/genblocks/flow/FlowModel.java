@@ -238,11 +238,11 @@ public final class FlowModel extends Module {
         LinkedHashMap<String, INDArray> ordered = new LinkedHashMap<>();
         for (String name : parameterSpecs().keySet()) {
             if (t.containsKey(name)) {
-                ordered.put(name, t.get(name));
+                ordered.put(name, t.get(name).dup('c')); // own buffers: the graph binds parameter arrays directly
             }
         }
         for (Map.Entry<String, INDArray> e : t.entrySet()) {
-            ordered.putIfAbsent(e.getKey(), e.getValue());
+            ordered.putIfAbsent(e.getKey(), e.getValue().dup('c'));
         }
         Params p = Params.of(ordered);
         Scope.checkParams(this, p);
