@@ -322,7 +322,8 @@ public final class BenchSuite {
 
     /** Speed relative to the roof: rate / rate, or time of the roof / time. */
     static double ratio(Measured m, Measured roof) {
-        if (m.spec().unit() == Unit.MS && roof.spec().unit() == Unit.MS) return roof.msPerOp() / m.msPerOp();
+        // Figures in ms are per unit of work (per step for solvers and fits), so compare figures.
+        if (m.spec().unit() == Unit.MS && roof.spec().unit() == Unit.MS) return roof.figure() / m.figure();
         if (m.spec().unit() == roof.spec().unit()) return m.figure() / roof.figure();
         return Double.NaN; // units that do not compare (never configured so in suite())
     }
