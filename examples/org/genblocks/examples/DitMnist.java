@@ -124,8 +124,13 @@ public final class DitMnist {
         boolean smoke = args.length > 0 && args[0].equals("--smoke");
         Settings s = smoke ? Settings.smoke() : Settings.standard();
         Path out = Path.of("out/dit");
+        Path resume = null;
         for (String a : args) {
             if (a.equals("--smoke")) {
+                continue;
+            }
+            if (a.startsWith("resume=")) {
+                resume = Path.of(a.substring("resume=".length()));
                 continue;
             }
             int eq = a.indexOf('=');
@@ -135,7 +140,7 @@ public final class DitMnist {
                 out = Path.of(a);
             }
         }
-        Result r = run(s, out, true);
+        Result r = run(s, out, true, resume);
         System.out.println(report(r));
     }
 
@@ -158,6 +163,16 @@ public final class DitMnist {
 
     /** Trains, samples and evaluates; writes grids, checkpoint and model into {@code out}. */
     public static Result run(Settings s, Path out, boolean verbose) throws Exception {
+        return run(s, out, verbose, null);
+    }
+
+    /**
+     * As {@link #run(Settings, Path, boolean)}, continuing the run saved in checkpoint {@code resume} (when
+     * not null) up to {@code s.steps()} with the schedule of {@code s}: the trainer restores weights, Adam
+     * state, EMA and the random stream, so the continued run equals one uninterrupted run with this schedule
+     * from the checkpoint's step on.
+     */
+    public static Result run(Settings s, Path out, boolean verbose, Path resume) throws Exception {
         Files.createDirectories(out);
         Mnist all = Mnist.bundled();
         Mnist.Split split = all.split(8000);
@@ -209,7 +224,8 @@ public final class DitMnist {
             System.out.println(dit);
         }
         stepStart[0] = System.nanoTime();
-        TrainResult result = trainer.fit(dit, params, new FlowObjective(config), source, cfg);
+        TrainResult result = resume == null ? trainer.fit(dit, params, new FlowObjective(config), source, cfg)
+                : trainer.resume(resume, dit, params, new FlowObjective(config), source, cfg);
         double trainSeconds = (System.nanoTime() - stepStart[0]) / 1e9;
         Params ema = result.ema();
         ModelIO.save(out.resolve("dit-ema.safetensors"), dit, ema);
@@ -239,7 +255,7 @@ public final class DitMnist {
         double[] l = result.losses();
         int k = Math.min(50, l.length);
         return new Result(s, dit.parameterCount(), classifierAccuracy, heldOutFrechet, mean(l, 0, k),
-                mean(l, l.length - k, l.length), trainSeconds, 1000 * trainSeconds / s.steps(), sampleSeconds, figures);
+                mean(l, l.length - k, l.length), trainSeconds, 1000 * trainSeconds / l.length, sampleSeconds, figures);
     }
 
     /** Ten samples per class, one row per digit. */

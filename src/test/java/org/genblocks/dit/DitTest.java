@@ -16,6 +16,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.Map;
 
@@ -97,6 +98,25 @@ class DitTest {
         assertEquals(0.0, rowDiff(y, otherT, 1), 1e-6);
         assertTrue(rowDiff(y, otherLabel, 0) > 1e-5);
         assertEquals(0.0, rowDiff(y, otherLabel, 2), 1e-6);
+    }
+
+    @ParameterizedTest
+    @EnumSource(PositionEncoding.class)
+    void attentionCarriesInformationBetweenPatches(PositionEncoding position) {
+        DitConfig c = tiny(position);
+        Dit dit = new Dit(c);
+        Params p = dit.init(1);
+        perturb(p, 2);
+        DitFunction f = new DitFunction(dit, p);
+        INDArray x = Rng.seed(5).normal(DataType.FLOAT, 1, 1, 28, 28);
+        INDArray y = f.apply(x, new double[]{0.5}, new int[]{3});
+        INDArray x2 = x.dup();
+        x2.putScalar(new long[]{0, 0, 0, 0}, 5.0); // a pixel of the top-left patch (patch 7: rows, cols 0..6)
+        INDArray y2 = f.apply(x2, new double[]{0.5}, new int[]{3});
+        // The bottom-right patch (rows, cols 21..27) changes only through attention.
+        INDArray far = y.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(21, 28), NDArrayIndex.interval(21, 28));
+        INDArray far2 = y2.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(21, 28), NDArrayIndex.interval(21, 28));
+        assertTrue(far.sub(far2).amaxNumber().doubleValue() > 1e-4, "tokens see each other");
     }
 
     private static double rowDiff(INDArray a, INDArray b, int row) {
