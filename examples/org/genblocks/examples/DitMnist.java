@@ -306,7 +306,7 @@ public final class DitMnist {
         for (int i = from; i < to; i++) {
             s += v[i];
         }
-        return s / Math.max(1, to - from);
+        return to > from ? s / (to - from) : Double.NaN;
     }
 
 }
