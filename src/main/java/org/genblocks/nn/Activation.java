@@ -1,0 +1,44 @@
+package org.genblocks.nn;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+
+/**
+ * Pointwise nonlinearities, applied on the graph.
+ * <ul>
+ *   <li>{@code RELU}: {@code max(0, x)}.</li>
+ *   <li>{@code GELU}: the exact {@code x Φ(x) = x (1 + erf(x / sqrt 2)) / 2} (Hendrycks and Gimpel,
+ *       "Gaussian Error Linear Units", 2016; PyTorch's default, not the tanh approximation).</li>
+ *   <li>{@code SILU}: {@code x σ(x)} (Elfwing et al. 2018; "swish" in Ramachandran et al. 2017).</li>
+ *   <li>{@code TANH}: {@code tanh(x)}.</li>
+ * </ul>
+ */
+public enum Activation {
+    RELU {
+        @Override
+        public SDVariable apply(Scope scope, SDVariable x) {
+            return scope.sd().nn().relu(scope.name("relu"), x, 0.0);
+        }
+    },
+    GELU {
+        @Override
+        public SDVariable apply(Scope scope, SDVariable x) {
+            SDVariable cdf = scope.sd().math().erf(x.mul(1.0 / Math.sqrt(2.0))).add(1.0).mul(0.5);
+            return x.mul(scope.name("gelu"), cdf);
+        }
+    },
+    SILU {
+        @Override
+        public SDVariable apply(Scope scope, SDVariable x) {
+            return x.mul(scope.name("silu"), scope.sd().nn().sigmoid(x));
+        }
+    },
+    TANH {
+        @Override
+        public SDVariable apply(Scope scope, SDVariable x) {
+            return scope.sd().math().tanh(scope.name("tanh"), x);
+        }
+    };
+
+    /** The activation applied to {@code x} on the graph of {@code scope}. */
+    public abstract SDVariable apply(Scope scope, SDVariable x);
+}

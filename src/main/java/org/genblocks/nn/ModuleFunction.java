@@ -1,0 +1,234 @@
+package org.genblocks.nn;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A module compiled once for inference: the SameDiff graph is built on creation and reused by
+ * every {@link #apply} call.
+ *
+ * <p>The graph's parameter variables are backed by the arrays of the {@link Params} it was built
+ * with, so a trainer's in-place updates are seen by the next call without rebuilding. Inputs are
+ * checked against their {@link InputSpec}s (name, data type, shape with {@code -1} wildcards).
+ *
+ * <p>Calls are serialised ({@code synchronized}): one SameDiff graph is not thread safe. Use one
+ * function per thread for parallel inference. The returned arrays belong to the caller.
+ */
+public final class ModuleFunction {
+    private static final Logger LOG = LoggerFactory.getLogger(ModuleFunction.class);
+
+    /** Defines the outputs of a custom computation on the root scope and the input placeholders. */
+    @FunctionalInterface
+    public interface Definition {
+        /** The output variables, in the order {@link #applyAll} returns them. */
+        SDVariable[] define(Scope root, Map<String, SDVariable> inputs);
+    }
+
+    private final Module module;
+    private final Params params;
+    private final List<InputSpec> inputs;
+    private final SameDiff sd;
+    private final String[] outputNames;
+    private final Map<String, INDArray> feed = new HashMap<>();
+    private GraphExecutor executor;
+
+    private ModuleFunction(Module module, Params params, List<InputSpec> inputs, Definition definition) {
+        Scope.checkParams(module, params);
+        if (inputs == null || inputs.isEmpty()) {
+            throw new IllegalArgumentException("inputs: expected at least one InputSpec, got none");
+        }
+        DataType dt = params.dataType();
+        List<InputSpec> resolved = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (InputSpec s : inputs) {
+            if (s == null) {
+                throw new IllegalArgumentException("inputs: expected InputSpecs, got null");
+            }
+            if (!seen.add(s.name())) {
+                throw new IllegalArgumentException("inputs: duplicate input name '" + s.name() + "'");
+            }
+            if (params.contains(s.name())) {
+                throw new IllegalArgumentException("inputs: input name '" + s.name() + "' clashes with a parameter name");
+            }
+            resolved.add(s.resolve(dt));
+        }
+        this.module = module;
+        this.params = params;
+        this.inputs = Collections.unmodifiableList(resolved);
+        this.sd = SameDiff.create();
+        Map<String, SDVariable> ph = new LinkedHashMap<>();
+        for (InputSpec s : resolved) {
+            ph.put(s.name(), sd.placeHolder(s.name(), s.dataType(), s.shape()));
+        }
+        Scope root = Scope.root(sd, module, params);
+        SDVariable[] outs = definition.define(root, Collections.unmodifiableMap(ph));
+        if (outs == null || outs.length == 0) {
+            throw new IllegalArgumentException("definition: expected at least one output variable, got none");
+        }
+        outputNames = new String[outs.length];
+        for (int i = 0; i < outs.length; i++) {
+            if (outs[i] == null) {
+                throw new IllegalArgumentException("definition: output " + i + " is null");
+            }
+            outputNames[i] = outs[i].name();
+        }
+        try {
+            executor = new GraphExecutor(sd, ph.keySet(), outputNames);
+        } catch (RuntimeException e) {
+            LOG.debug("graph of {} runs through SameDiff's session: {}", module, e.toString());
+            executor = null;
+        }
+    }
+
+    /** {@code module.forward(x1, x2, ...)} on placeholders described by {@code inputs}, in order. */
+    public static ModuleFunction of(Module module, Params params, InputSpec... inputs) {
+        if (module == null) {
+            throw new IllegalArgumentException("module: expected a module, got null");
+        }
+        return new ModuleFunction(module, params, inputs == null ? null : List.of(inputs), (root, in) -> {
+            SDVariable[] xs = in.values().toArray(new SDVariable[0]);
+            return new SDVariable[]{root.forward(xs)};
+        });
+    }
+
+    /** A custom computation with one or more outputs (e.g. a flow's {@code (y, logDet)}). */
+    public static ModuleFunction of(Module module, Params params, List<InputSpec> inputs, Definition definition) {
+        if (module == null) {
+            throw new IllegalArgumentException("module: expected a module, got null");
+        }
+        if (definition == null) {
+            throw new IllegalArgumentException("definition: expected a Definition, got null");
+        }
+        return new ModuleFunction(module, params, inputs, definition);
+    }
+
+    /** The first output for inputs given in the order of the {@link InputSpec}s. */
+    public INDArray apply(INDArray... values) {
+        return applyAll(values)[0];
+    }
+
+    /** All outputs, in the order of the definition. */
+    public synchronized INDArray[] applyAll(INDArray... values) {
+        int got = values == null ? 0 : values.length;
+        if (got != inputs.size()) {
+            throw new IllegalArgumentException("values: expected " + inputs.size() + " input(s) " + inputs + ", got " + got);
+        }
+        feed.clear();
+        for (int i = 0; i < got; i++) {
+            InputSpec s = inputs.get(i);
+            s.check(values[i], params.dataType());
+            feed.put(s.name(), values[i]);
+        }
+        try {
+            if (executor != null) {
+                INDArray[] fast = runFast();
+                if (fast != null) {
+                    return fast;
+                }
+            }
+            Map<String, INDArray> out = sd.output(feed, outputNames);
+            INDArray[] r = new INDArray[outputNames.length];
+            for (int i = 0; i < r.length; i++) {
+                r[i] = out.get(outputNames[i]);
+            }
+            return r;
+        } finally {
+            feed.clear();
+        }
+    }
+
+    /**
+     * The planned executor's outputs (copied for the caller), or null when it cannot serve this
+     * graph. The first call of every input-shape signature is checked against SameDiff's session;
+     * any difference or error switches this function to the session for good.
+     */
+    private INDArray[] runFast() {
+        try {
+            boolean verify = !executor.isPlanned(feed);
+            INDArray[] fast = executor.run(feed);
+            if (verify) {
+                Map<String, INDArray> ref = sd.output(feed, outputNames);
+                for (int i = 0; i < fast.length; i++) {
+                    if (!ref.get(outputNames[i]).equals(fast[i])) {
+                        LOG.debug("planned executor of {} differs from SameDiff on output {}; using SameDiff", module,
+                                outputNames[i]);
+                        executor = null;
+                        return null;
+                    }
+                }
+            }
+            INDArray[] r = new INDArray[fast.length];
+            for (int i = 0; i < r.length; i++) {
+                r[i] = fast[i].dup();
+            }
+            return r;
+        } catch (RuntimeException e) {
+            LOG.debug("planned executor of {} failed ({}); using SameDiff", module, e.toString());
+            executor = null;
+            return null;
+        }
+    }
+
+    /** Whether calls run on the planned executor (true) or SameDiff's general session (false). */
+    public synchronized boolean usesPlannedExecutor() {
+        return executor != null;
+    }
+
+    /** Outputs for inputs given by name. */
+    public INDArray[] applyAll(Map<String, INDArray> values) {
+        if (values == null) {
+            throw new IllegalArgumentException("values: expected a map of inputs, got null");
+        }
+        INDArray[] ordered = new INDArray[inputs.size()];
+        for (int i = 0; i < ordered.length; i++) {
+            String n = inputs.get(i).name();
+            if (!values.containsKey(n)) {
+                throw new IllegalArgumentException("values: missing input '" + n + "'; expected " + inputs);
+            }
+            ordered[i] = values.get(n);
+        }
+        if (values.size() != ordered.length) {
+            throw new IllegalArgumentException("values: expected exactly the inputs " + inputs + ", got " + values.keySet());
+        }
+        return applyAll(ordered);
+    }
+
+    /** The names of the graph's output variables, in order. */
+    public String[] outputNames() {
+        return outputNames.clone();
+    }
+
+    /** The module. */
+    public Module module() {
+        return module;
+    }
+
+    /** The parameter values the graph is backed by. */
+    public Params params() {
+        return params;
+    }
+
+    /** The inputs, with data types resolved. */
+    public List<InputSpec> inputs() {
+        return inputs;
+    }
+
+    /** The compiled graph (for inspection; do not add variables to it). */
+    public SameDiff sameDiff() {
+        return sd;
+    }
+}

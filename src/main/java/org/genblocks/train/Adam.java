@@ -1,0 +1,160 @@
+package org.genblocks.train;
+
+import org.genblocks.nn.Params;
+import org.genblocks.tensor.Shapes;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.api.ops.impl.transforms.floating.Sqrt;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.DivOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Adam (Kingma and Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015), bias corrected,
+ * in the form PyTorch uses. With gradient {@code g} at update {@code t = 1, 2, ...}:
+ * <pre>
+ *   m = b1 m + (1 - b1) g
+ *   v = b2 v + (1 - b2) g^2
+ *   p = p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+ * </pre>
+ * The moments are allocated once per parameter and updated in place, with one scratch buffer per
+ * parameter: no allocation per step after the first, and ten elementwise ops per parameter array
+ * (two fused {@code y = a x + y}). Not thread safe.
+ */
+public class Adam implements Optimizer {
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private long t;
+    private final Map<String, INDArray> m = new LinkedHashMap<>();
+    private final Map<String, INDArray> v = new LinkedHashMap<>();
+    private final Map<String, INDArray> scratch = new LinkedHashMap<>();
+
+    /** Adam with the given decay rates ({@code [0, 1)}) and {@code eps > 0}. */
+    public Adam(double beta1, double beta2, double eps) {
+        if (!(beta1 >= 0 && beta1 < 1)) {
+            throw new IllegalArgumentException("beta1: expected a value in [0, 1), got " + beta1);
+        }
+        if (!(beta2 >= 0 && beta2 < 1)) {
+            throw new IllegalArgumentException("beta2: expected a value in [0, 1), got " + beta2);
+        }
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = Shapes.checkPositive("eps", eps);
+    }
+
+    /** The optimizer a config describes (Adam or AdamW). */
+    public static Optimizer of(TrainConfig c) {
+        return c.optimizer() == TrainConfig.Algorithm.ADAMW
+                ? new AdamW(c.beta1(), c.beta2(), c.eps(), c.weightDecay())
+                : new Adam(c.beta1(), c.beta2(), c.eps());
+    }
+
+    /** Hook applied to {@code p} before the Adam update (AdamW's decoupled decay). */
+    protected void beforeUpdate(INDArray p, double lr) {
+    }
+
+    @Override
+    public void step(Params params, Map<String, INDArray> grads, double lr) {
+        if (!(lr >= 0) || !Double.isFinite(lr)) {
+            throw new IllegalArgumentException("lr: expected a finite value >= 0, got " + lr);
+        }
+        for (String n : params.names()) {
+            INDArray g = grads.get(n);
+            if (g == null) {
+                throw new IllegalArgumentException("grads: no gradient for parameter '" + n + "'");
+            }
+            INDArray p = params.get(n);
+            if (!Arrays.equals(g.shape(), p.shape())) {
+                throw new IllegalArgumentException("grads['" + n + "']: expected shape " + Arrays.toString(p.shape())
+                        + ", got " + Arrays.toString(g.shape()));
+            }
+        }
+        t++;
+        double bc1 = 1 - Math.pow(beta1, t);
+        double sqrtBc2 = Math.sqrt(1 - Math.pow(beta2, t));
+        for (String n : params.names()) {
+            INDArray p = params.get(n);
+            INDArray g = grads.get(n);
+            INDArray mi = m.computeIfAbsent(n, k -> Nd4j.zeros(p.dataType(), p.shape()));
+            INDArray vi = v.computeIfAbsent(n, k -> Nd4j.zeros(p.dataType(), p.shape()));
+            INDArray s = scratch.computeIfAbsent(n, k -> Nd4j.create(p.dataType(), p.shape()));
+            beforeUpdate(p, lr);
+            // m = b1 m + (1 - b1) g
+            mi.muli(beta1);
+            Nd4j.exec(new Axpy(g, mi, mi, 1 - beta1));
+            // v = b2 v + (1 - b2) g^2
+            vi.muli(beta2);
+            Nd4j.exec(new MulOp(g, g, s));
+            Nd4j.exec(new Axpy(s, vi, vi, 1 - beta2));
+            // s = sqrt(v) / sqrt(bc2) + eps ; s = m / s ; p -= lr / bc1 * s
+            Nd4j.exec(new Sqrt(vi, s));
+            s.divi(sqrtBc2).addi(eps);
+            Nd4j.exec(new DivOp(mi, s, s));
+            Nd4j.exec(new Axpy(s, p, p, -lr / bc1));
+        }
+    }
+
+    @Override
+    public long stepCount() {
+        return t;
+    }
+
+    @Override
+    public Map<String, INDArray> state() {
+        LinkedHashMap<String, INDArray> s = new LinkedHashMap<>();
+        for (Map.Entry<String, INDArray> e : m.entrySet()) {
+            s.put("m/" + e.getKey(), e.getValue());
+        }
+        for (Map.Entry<String, INDArray> e : v.entrySet()) {
+            s.put("v/" + e.getKey(), e.getValue());
+        }
+        return Collections.unmodifiableMap(s);
+    }
+
+    @Override
+    public void load(Params params, Map<String, INDArray> state, long stepCount) {
+        if (stepCount < 0) {
+            throw new IllegalArgumentException("stepCount: expected >= 0, got " + stepCount);
+        }
+        int expected = stepCount == 0 ? 0 : 2 * params.size();
+        if (state.size() != expected) {
+            throw new IllegalArgumentException("state: expected " + expected + " Adam moment arrays (m/, v/ for each of "
+                    + params.size() + " parameters), got " + state.size() + ": " + state.keySet());
+        }
+        if (stepCount > 0) {
+            for (String n : params.names()) {
+                for (String k : new String[]{"m/", "v/"}) {
+                    INDArray a = state.get(k + n);
+                    if (a == null) {
+                        throw new IllegalArgumentException("state: missing '" + k + n + "'");
+                    }
+                    if (!Arrays.equals(a.shape(), params.get(n).shape()) || a.dataType() != params.dataType()) {
+                        throw new IllegalArgumentException("state['" + k + n + "']: expected " + params.dataType()
+                                + Arrays.toString(params.get(n).shape()) + ", got " + a.dataType() + Arrays.toString(a.shape()));
+                    }
+                }
+            }
+        }
+        m.clear();
+        v.clear();
+        scratch.clear();
+        if (stepCount > 0) {
+            for (String n : params.names()) {
+                m.put(n, state.get("m/" + n).dup());
+                v.put(n, state.get("v/" + n).dup());
+            }
+        }
+        t = stepCount;
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "(beta1=" + beta1 + ", beta2=" + beta2 + ", eps=" + eps + ", t=" + t + ")";
+    }
+}

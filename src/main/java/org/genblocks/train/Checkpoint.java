@@ -1,0 +1,206 @@
+package org.genblocks.train;
+
+import org.genblocks.io.SafeTensors;
+import org.genblocks.nn.Module;
+import org.genblocks.nn.Params;
+import org.genblocks.nn.Scope;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Everything needed to continue a training run exactly: parameters, optimizer state (Adam's
+ * moments and step count), EMA weights, the number of completed steps, the state of the run's
+ * {@link org.genblocks.tensor.Rng} and the {@link TrainConfig}.
+ *
+ * <p>Stored as one safetensors file: tensors {@code params/<name>}, {@code optimizer/<key>}
+ * ({@code optimizer/m/<name>}, {@code optimizer/v/<name>}) and {@code ema/<name>}; scalars and the
+ * config as {@code __metadata__} strings ({@code genblocks.format = checkpoint}, {@code step},
+ * {@code rng.key}, {@code rng.counter}, {@code optimizer.steps}, {@code config.*}). Writing is
+ * atomic (temporary file, then rename), so a crash never leaves a half-written checkpoint under
+ * the name; reading validates the whole file (header, checksum, every expected tensor and shape)
+ * before anything is returned, so a truncated or corrupt checkpoint gives a clear
+ * {@link IllegalArgumentException} and never a half-loaded model.
+ */
+public final class Checkpoint {
+    static final String FORMAT = "checkpoint";
+    static final String VERSION = "1";
+
+    private final long step;
+    private final Params params;
+    private final Map<String, INDArray> optimizerState;
+    private final long optimizerSteps;
+    private final Params ema;
+    private final long[] rngState;
+    private final TrainConfig config;
+    private final String moduleClass;
+
+    Checkpoint(long step, Params params, Map<String, INDArray> optimizerState, long optimizerSteps, Params ema,
+               long[] rngState, TrainConfig config, String moduleClass) {
+        this.step = step;
+        this.params = params;
+        this.optimizerState = Collections.unmodifiableMap(new LinkedHashMap<>(optimizerState));
+        this.optimizerSteps = optimizerSteps;
+        this.ema = ema;
+        this.rngState = rngState.clone();
+        this.config = config;
+        this.moduleClass = moduleClass;
+    }
+
+    /** The number of completed steps. */
+    public long step() {
+        return step;
+    }
+
+    /** The parameters (arrays read from the file). */
+    public Params params() {
+        return params;
+    }
+
+    /** The optimizer's state arrays by key. */
+    public Map<String, INDArray> optimizerState() {
+        return optimizerState;
+    }
+
+    /** The optimizer's update count. */
+    public long optimizerSteps() {
+        return optimizerSteps;
+    }
+
+    /** The EMA weights, or null. */
+    public Params ema() {
+        return ema;
+    }
+
+    /** The run's Rng state for {@link org.genblocks.tensor.Rng#fromState(long[])}. */
+    public long[] rngState() {
+        return rngState.clone();
+    }
+
+    /** The config of the run. */
+    public TrainConfig config() {
+        return config;
+    }
+
+    /** The class name of the trained module. */
+    public String moduleClass() {
+        return moduleClass;
+    }
+
+    /** Writes {@code c} to {@code path} atomically. */
+    public static void write(Path path, Checkpoint c) {
+        Map<String, INDArray> t = new LinkedHashMap<>();
+        for (String n : c.params.names()) {
+            t.put("params/" + n, c.params.get(n));
+        }
+        for (Map.Entry<String, INDArray> e : c.optimizerState.entrySet()) {
+            t.put("optimizer/" + e.getKey(), e.getValue());
+        }
+        if (c.ema != null) {
+            for (String n : c.ema.names()) {
+                t.put("ema/" + n, c.ema.get(n));
+            }
+        }
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("genblocks.format", FORMAT);
+        m.put("genblocks.version", VERSION);
+        m.put("module", c.moduleClass);
+        m.put("dtype", c.params.dataType().name());
+        m.put("step", Long.toString(c.step));
+        m.put("rng.key", Long.toString(c.rngState[0]));
+        m.put("rng.counter", Long.toString(c.rngState[1]));
+        m.put("optimizer.steps", Long.toString(c.optimizerSteps));
+        m.put("ema", Boolean.toString(c.ema != null));
+        for (Map.Entry<String, String> e : c.config.toMap().entrySet()) {
+            m.put("config." + e.getKey(), e.getValue());
+        }
+        SafeTensors.write(path, t, m);
+    }
+
+    /**
+     * Reads and validates a checkpoint.
+     *
+     * @throws IllegalArgumentException naming the file and the problem when it is truncated,
+     *                                  corrupt or not a genblocks checkpoint
+     */
+    public static Checkpoint read(Path path) {
+        SafeTensors.Contents f = SafeTensors.read(path);
+        Map<String, String> m = f.metadata();
+        if (!FORMAT.equals(m.get("genblocks.format"))) {
+            throw new IllegalArgumentException("path: " + path + " is not a genblocks checkpoint (format '"
+                    + m.get("genblocks.format") + "')");
+        }
+        if (!VERSION.equals(m.get("genblocks.version"))) {
+            throw new IllegalArgumentException("path: " + path + " has checkpoint version '" + m.get("genblocks.version")
+                    + "', this library reads version " + VERSION);
+        }
+        try {
+            LinkedHashMap<String, INDArray> params = new LinkedHashMap<>();
+            LinkedHashMap<String, INDArray> opt = new LinkedHashMap<>();
+            LinkedHashMap<String, INDArray> ema = new LinkedHashMap<>();
+            for (Map.Entry<String, INDArray> e : f.tensors().entrySet()) {
+                String k = e.getKey();
+                if (k.startsWith("params/")) {
+                    params.put(k.substring(7), e.getValue());
+                } else if (k.startsWith("optimizer/")) {
+                    opt.put(k.substring(10), e.getValue());
+                } else if (k.startsWith("ema/")) {
+                    ema.put(k.substring(4), e.getValue());
+                } else {
+                    throw new IllegalArgumentException("unexpected tensor '" + k + "'");
+                }
+            }
+            Map<String, String> cfg = new LinkedHashMap<>();
+            for (Map.Entry<String, String> e : m.entrySet()) {
+                if (e.getKey().startsWith("config.")) {
+                    cfg.put(e.getKey().substring(7), e.getValue());
+                }
+            }
+            boolean hasEma = Boolean.parseBoolean(req(m, "ema"));
+            if (hasEma != !ema.isEmpty()) {
+                throw new IllegalArgumentException("metadata says ema=" + hasEma + " but the file holds " + ema.size() + " EMA tensors");
+            }
+            Params p = Params.of(params);
+            Params e = hasEma ? Params.of(ema) : null;
+            if (e != null && !e.names().equals(p.names())) {
+                throw new IllegalArgumentException("EMA tensors " + e.names() + " do not match the parameters " + p.names());
+            }
+            long step = Long.parseLong(req(m, "step"));
+            long optSteps = Long.parseLong(req(m, "optimizer.steps"));
+            if (step < 0 || optSteps < 0) {
+                throw new IllegalArgumentException("negative step count");
+            }
+            long[] rng = {Long.parseLong(req(m, "rng.key")), Long.parseLong(req(m, "rng.counter"))};
+            return new Checkpoint(step, p, opt, optSteps, e, rng, TrainConfig.fromMap(cfg), req(m, "module"));
+        } catch (IllegalArgumentException ex) {
+            throw new IllegalArgumentException("path: " + path + " is not a valid checkpoint: " + ex.getMessage(), ex);
+        }
+    }
+
+    private static String req(Map<String, String> m, String key) {
+        String v = m.get(key);
+        if (v == null) {
+            throw new IllegalArgumentException("metadata entry '" + key + "' is missing");
+        }
+        return v;
+    }
+
+    /**
+     * Checks that this checkpoint fits {@code module} and {@code params} (class, names, shapes,
+     * data type), so nothing is loaded into a model it does not belong to.
+     */
+    void checkFits(Module module, Params into) {
+        if (!module.getClass().getName().equals(moduleClass)) {
+            throw new IllegalArgumentException("checkpoint: written for module " + moduleClass + ", not "
+                    + module.getClass().getName());
+        }
+        Scope.checkParams(module, params);
+        if (params.dataType() != into.dataType()) {
+            throw new IllegalArgumentException("checkpoint: parameters are " + params.dataType() + ", the target is "
+                    + into.dataType());
+        }
+    }
+}

@@ -1,0 +1,317 @@
+package org.genblocks.train;
+
+import org.genblocks.tensor.Shapes;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Immutable training settings. Start from {@link #adam(double)} or {@link #adamw(double, double)};
+ * every other method returns a modified copy and rejects a bad value at once:
+ * <pre>{@code
+ * TrainConfig c = TrainConfig.adamw(1e-3, 0.01).steps(5_000).batch(512).seed(1)
+ *         .schedule(LrSchedule.warmupCosine(200, 5_000, 0.1)).clipGradNorm(1.0).ema(0.999);
+ * }</pre>
+ * Defaults: betas (0.9, 0.999), eps 1e-8, 1000 steps, batch 256, seed 0, constant schedule, no
+ * clipping, no EMA, no checkpoints, a log line every 100 steps.
+ */
+public final class TrainConfig {
+    /** The optimizer family. */
+    public enum Algorithm { ADAM, ADAMW }
+
+    private final Algorithm optimizer;
+    private final double lr;
+    private final double weightDecay;
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private final long steps;
+    private final int batch;
+    private final long seed;
+    private final LrSchedule schedule;
+    private final double clipGradNorm;
+    private final double emaDecay;
+    private final long checkpointEvery;
+    private final Path checkpointPath;
+    private final long logEvery;
+
+    private TrainConfig(Algorithm optimizer, double lr, double weightDecay, double beta1, double beta2, double eps,
+                        long steps, int batch, long seed, LrSchedule schedule, double clipGradNorm, double emaDecay,
+                        long checkpointEvery, Path checkpointPath, long logEvery) {
+        this.optimizer = optimizer;
+        this.lr = lr;
+        this.weightDecay = weightDecay;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.steps = steps;
+        this.batch = batch;
+        this.seed = seed;
+        this.schedule = schedule;
+        this.clipGradNorm = clipGradNorm;
+        this.emaDecay = emaDecay;
+        this.checkpointEvery = checkpointEvery;
+        this.checkpointPath = checkpointPath;
+        this.logEvery = logEvery;
+    }
+
+    /** Adam (Kingma and Ba 2015) with learning rate {@code lr > 0}. */
+    public static TrainConfig adam(double lr) {
+        Shapes.checkPositive("lr", lr);
+        return new TrainConfig(Algorithm.ADAM, lr, 0.0, 0.9, 0.999, 1e-8, 1000, 256, 0, LrSchedule.constant(),
+                0.0, 0.0, 0, null, 100);
+    }
+
+    /** AdamW (Loshchilov and Hutter 2019): Adam with decoupled weight decay {@code weightDecay >= 0}. */
+    public static TrainConfig adamw(double lr, double weightDecay) {
+        Shapes.checkPositive("lr", lr);
+        if (!(weightDecay >= 0) || !Double.isFinite(weightDecay)) {
+            throw new IllegalArgumentException("weightDecay: expected a finite value >= 0, got " + weightDecay);
+        }
+        return new TrainConfig(Algorithm.ADAMW, lr, weightDecay, 0.9, 0.999, 1e-8, 1000, 256, 0, LrSchedule.constant(),
+                0.0, 0.0, 0, null, 100);
+    }
+
+    private TrainConfig copy(Algorithm o, double lr, double wd, double b1, double b2, double eps, long steps, int batch,
+                             long seed, LrSchedule sch, double clip, double ema, long ckEvery, Path ckPath, long logEvery) {
+        return new TrainConfig(o, lr, wd, b1, b2, eps, steps, batch, seed, sch, clip, ema, ckEvery, ckPath, logEvery);
+    }
+
+    /** Base learning rate. */
+    public TrainConfig lr(double lr) {
+        Shapes.checkPositive("lr", lr);
+        return copy(optimizer, lr, weightDecay, beta1, beta2, eps, steps, batch, seed, schedule, clipGradNorm, emaDecay,
+                checkpointEvery, checkpointPath, logEvery);
+    }
+
+    /** Adam's moment decay rates, each in [0, 1). */
+    public TrainConfig betas(double b1, double b2) {
+        if (!(b1 >= 0 && b1 < 1)) {
+            throw new IllegalArgumentException("b1: expected a value in [0, 1), got " + b1);
+        }
+        if (!(b2 >= 0 && b2 < 1)) {
+            throw new IllegalArgumentException("b2: expected a value in [0, 1), got " + b2);
+        }
+        return copy(optimizer, lr, weightDecay, b1, b2, eps, steps, batch, seed, schedule, clipGradNorm, emaDecay,
+                checkpointEvery, checkpointPath, logEvery);
+    }
+
+    /** Adam's denominator epsilon ({@code > 0}). */
+    public TrainConfig eps(double e) {
+        Shapes.checkPositive("eps", e);
+        return copy(optimizer, lr, weightDecay, beta1, beta2, e, steps, batch, seed, schedule, clipGradNorm, emaDecay,
+                checkpointEvery, checkpointPath, logEvery);
+    }
+
+    /** Total number of optimizer steps ({@code > 0}). */
+    public TrainConfig steps(long n) {
+        Shapes.checkPositive("steps", n);
+        return copy(optimizer, lr, weightDecay, beta1, beta2, eps, n, batch, seed, schedule, clipGradNorm, emaDecay,
+                checkpointEvery, checkpointPath, logEvery);
+    }
+
+    /** Mini-batch size ({@code > 0}); used by sources built from the config. */
+    public TrainConfig batch(int n) {
+        Shapes.checkPositive("batch", n);
+        return copy(optimizer, lr, weightDecay, beta1, beta2, eps, steps, n, seed, schedule, clipGradNorm, emaDecay,
+                checkpointEvery, checkpointPath, logEvery);
+    }
+
+    /** The run's seed: shuffling, noise and every other draw of the batch source. */
+    public TrainConfig seed(long s) {
+        return copy(optimizer, lr, weightDecay, beta1, beta2, eps, steps, batch, s, schedule, clipGradNorm, emaDecay,
+                checkpointEvery, checkpointPath, logEvery);
+    }
+
+    /** The learning-rate schedule. */
+    public TrainConfig schedule(LrSchedule s) {
+        if (s == null) {
+            throw new IllegalArgumentException("schedule: expected an LrSchedule, got null");
+        }
+        return copy(optimizer, lr, weightDecay, beta1, beta2, eps, steps, batch, seed, s, clipGradNorm, emaDecay,
+                checkpointEvery, checkpointPath, logEvery);
+    }
+
+    /** Clip gradients to global L2 norm {@code c > 0} (Pascanu et al. 2013); 0 turns clipping off. */
+    public TrainConfig clipGradNorm(double c) {
+        if (!(c >= 0) || !Double.isFinite(c)) {
+            throw new IllegalArgumentException("c: expected a finite value >= 0 (0 = off), got " + c);
+        }
+        return copy(optimizer, lr, weightDecay, beta1, beta2, eps, steps, batch, seed, schedule, c, emaDecay,
+                checkpointEvery, checkpointPath, logEvery);
+    }
+
+    /** Keep an exponential moving average of the weights with {@code decay in (0, 1)}; 0 turns it off. */
+    public TrainConfig ema(double decay) {
+        if (!(decay == 0 || (decay > 0 && decay < 1))) {
+            throw new IllegalArgumentException("decay: expected a value in (0, 1), or 0 for no EMA, got " + decay);
+        }
+        return copy(optimizer, lr, weightDecay, beta1, beta2, eps, steps, batch, seed, schedule, clipGradNorm, decay,
+                checkpointEvery, checkpointPath, logEvery);
+    }
+
+    /** Write a checkpoint to {@code path} every {@code n} steps and at the end ({@code n > 0}). */
+    public TrainConfig checkpointEvery(long n, Path path) {
+        Shapes.checkPositive("n", n);
+        if (path == null) {
+            throw new IllegalArgumentException("path: expected a checkpoint file path, got null");
+        }
+        return copy(optimizer, lr, weightDecay, beta1, beta2, eps, steps, batch, seed, schedule, clipGradNorm, emaDecay,
+                n, path, logEvery);
+    }
+
+    /** Report progress every {@code n > 0} steps. */
+    public TrainConfig logEvery(long n) {
+        Shapes.checkPositive("logEvery", n);
+        return copy(optimizer, lr, weightDecay, beta1, beta2, eps, steps, batch, seed, schedule, clipGradNorm, emaDecay,
+                checkpointEvery, checkpointPath, n);
+    }
+
+    public Algorithm optimizer() {
+        return optimizer;
+    }
+
+    public double lr() {
+        return lr;
+    }
+
+    public double weightDecay() {
+        return weightDecay;
+    }
+
+    public double beta1() {
+        return beta1;
+    }
+
+    public double beta2() {
+        return beta2;
+    }
+
+    public double eps() {
+        return eps;
+    }
+
+    public long steps() {
+        return steps;
+    }
+
+    public int batch() {
+        return batch;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public LrSchedule schedule() {
+        return schedule;
+    }
+
+    /** The clipping norm, 0 when off. */
+    public double clipGradNorm() {
+        return clipGradNorm;
+    }
+
+    /** The EMA decay, 0 when off. */
+    public double emaDecay() {
+        return emaDecay;
+    }
+
+    /** Steps between checkpoints, 0 when off. */
+    public long checkpointEvery() {
+        return checkpointEvery;
+    }
+
+    /** The checkpoint file, or null. */
+    public Path checkpointPath() {
+        return checkpointPath;
+    }
+
+    public long logEvery() {
+        return logEvery;
+    }
+
+    /** The learning rate of step {@code step}: {@code lr * schedule.factor(step)}. */
+    public double lrAt(long step) {
+        return lr * schedule.factor(step);
+    }
+
+    /** A string map of every setting (stored in checkpoints); {@link #fromMap} reads it back. */
+    public Map<String, String> toMap() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("optimizer", optimizer.name());
+        m.put("lr", Double.toString(lr));
+        m.put("weightDecay", Double.toString(weightDecay));
+        m.put("beta1", Double.toString(beta1));
+        m.put("beta2", Double.toString(beta2));
+        m.put("eps", Double.toString(eps));
+        m.put("steps", Long.toString(steps));
+        m.put("batch", Integer.toString(batch));
+        m.put("seed", Long.toString(seed));
+        m.put("schedule", schedule.toString());
+        m.put("clipGradNorm", Double.toString(clipGradNorm));
+        m.put("emaDecay", Double.toString(emaDecay));
+        m.put("checkpointEvery", Long.toString(checkpointEvery));
+        m.put("checkpointPath", checkpointPath == null ? "" : checkpointPath.toString());
+        m.put("logEvery", Long.toString(logEvery));
+        return m;
+    }
+
+    /**
+     * Reads {@link #toMap()}'s form back, validating every value.
+     *
+     * @throws IllegalArgumentException naming a missing or bad entry
+     */
+    public static TrainConfig fromMap(Map<String, String> m) {
+        if (m == null) {
+            throw new IllegalArgumentException("m: expected a config map, got null");
+        }
+        try {
+            Algorithm o = Algorithm.valueOf(req(m, "optimizer"));
+            double lr = Double.parseDouble(req(m, "lr"));
+            TrainConfig c = o == Algorithm.ADAM ? adam(lr) : adamw(lr, Double.parseDouble(req(m, "weightDecay")));
+            c = c.betas(Double.parseDouble(req(m, "beta1")), Double.parseDouble(req(m, "beta2")))
+                    .eps(Double.parseDouble(req(m, "eps")))
+                    .steps(Long.parseLong(req(m, "steps")))
+                    .batch(Integer.parseInt(req(m, "batch")))
+                    .seed(Long.parseLong(req(m, "seed")))
+                    .schedule(LrSchedule.parse(req(m, "schedule")))
+                    .clipGradNorm(Double.parseDouble(req(m, "clipGradNorm")))
+                    .ema(Double.parseDouble(req(m, "emaDecay")))
+                    .logEvery(Long.parseLong(req(m, "logEvery")));
+            long every = Long.parseLong(req(m, "checkpointEvery"));
+            String path = req(m, "checkpointPath");
+            if (every > 0 && !path.isEmpty()) {
+                c = c.checkpointEvery(every, Path.of(path));
+            }
+            return c;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("m: bad number in config: " + e.getMessage(), e);
+        }
+    }
+
+    private static String req(Map<String, String> m, String key) {
+        String v = m.get(key);
+        if (v == null) {
+            throw new IllegalArgumentException("m: config entry '" + key + "' is missing");
+        }
+        return v;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TrainConfig c && c.toMap().equals(toMap());
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(toMap());
+    }
+
+    @Override
+    public String toString() {
+        return "TrainConfig" + toMap();
+    }
+}

@@ -1,0 +1,247 @@
+package org.genblocks.train;
+
+import org.genblocks.nn.GradientPlan;
+import org.genblocks.nn.InputSpec;
+import org.genblocks.nn.Module;
+import org.genblocks.nn.Params;
+import org.genblocks.nn.Scope;
+import org.genblocks.tensor.Rng;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Fits any {@link Module} to any {@link Objective}.
+ *
+ * <p>The loss graph is built once per (module, params, objective) and reused across
+ * {@link #fit} and {@link #resume} calls of this trainer; its gradient graph is built once,
+ * silently, and runs as a {@link GradientPlan} (planned ops, reused buffers). Each step:
+ * <ol>
+ *   <li>{@code batch = source.next(step, rng)} (the run's seeded stream);</li>
+ *   <li>loss and gradients in one SameDiff pass; a non-finite loss or gradient norm stops the run
+ *       with {@link NonFiniteLossException} naming the step, before the update is applied;</li>
+ *   <li>optional clipping by global norm, then the Adam/AdamW update in place with
+ *       {@code lr = config.lr * schedule(step)}; the EMA update;</li>
+ *   <li>listeners, progress, and every {@code checkpointEvery} steps an atomic checkpoint.</li>
+ * </ol>
+ * A run resumed from a checkpoint reproduces the losses of an uninterrupted run exactly. A trainer
+ * is not thread safe.
+ */
+public final class Trainer {
+    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+    private final List<TrainListener> listeners = new CopyOnWriteArrayList<>();
+    private Compiled compiled;
+
+    /** A trainer without listeners. */
+    public Trainer() {
+    }
+
+    /** Adds a listener called after every step. */
+    public Trainer addListener(TrainListener listener) {
+        if (listener == null) {
+            throw new IllegalArgumentException("listener: expected a TrainListener, got null");
+        }
+        listeners.add(listener);
+        return this;
+    }
+
+    /** The loss graph of one (module, params, objective). */
+    private static final class Compiled {
+        final Module module;
+        final Params params;
+        final Objective objective;
+        final SameDiff sd;
+        final List<InputSpec> inputs;
+        final String lossName;
+        final GradientPlan gradients;
+
+        Compiled(Module module, Params params, Objective objective) {
+            this.module = module;
+            this.params = params;
+            this.objective = objective;
+            Scope.checkParams(module, params);
+            List<InputSpec> in = objective.inputs();
+            if (in == null || in.isEmpty()) {
+                throw new IllegalArgumentException("objective: inputs() must name at least one placeholder");
+            }
+            List<InputSpec> resolved = new ArrayList<>();
+            sd = SameDiff.create();
+            Map<String, SDVariable> ph = new LinkedHashMap<>();
+            for (InputSpec s : in) {
+                if (params.contains(s.name()) || ph.containsKey(s.name())) {
+                    throw new IllegalArgumentException("objective: input name '" + s.name()
+                            + "' is duplicated or clashes with a parameter name");
+                }
+                InputSpec r = s.resolve(params.dataType());
+                resolved.add(r);
+                ph.put(r.name(), sd.placeHolder(r.name(), r.dataType(), r.shape()));
+            }
+            this.inputs = Collections.unmodifiableList(resolved);
+            SDVariable loss = objective.loss(Scope.root(sd, module, params), Collections.unmodifiableMap(ph));
+            if (loss == null) {
+                throw new IllegalArgumentException("objective: loss(...) returned null");
+            }
+            long[] ls = loss.getShape();
+            if (ls != null && ls.length > 0 && !(ls.length == 1 && ls[0] == 1)) {
+                throw new IllegalArgumentException("objective: the loss must be a scalar, got shape "
+                        + java.util.Arrays.toString(ls));
+            }
+            lossName = loss.name();
+            gradients = new GradientPlan(sd, lossName, params, ph.keySet());
+        }
+
+        boolean matches(Module m, Params p, Objective o) {
+            return m == module && p == params && o == objective;
+        }
+    }
+
+    private Compiled compile(Module module, Params params, Objective objective) {
+        if (module == null) {
+            throw new IllegalArgumentException("module: expected a module, got null");
+        }
+        if (params == null) {
+            throw new IllegalArgumentException("params: expected parameters, got null");
+        }
+        if (objective == null) {
+            throw new IllegalArgumentException("objective: expected an Objective, got null");
+        }
+        if (params.size() == 0) {
+            throw new IllegalArgumentException("params: the module has no parameters to train");
+        }
+        if (compiled == null || !compiled.matches(module, params, objective)) {
+            compiled = new Compiled(module, params, objective);
+        }
+        return compiled;
+    }
+
+    /**
+     * Trains {@code params} (updated in place) for {@code config.steps()} steps.
+     *
+     * @return the losses of every step and, with EMA on, the EMA weights
+     * @throws NonFiniteLossException when a loss or gradient norm is NaN or infinite
+     */
+    public TrainResult fit(Module module, Params params, Objective objective, BatchSource source, TrainConfig config) {
+        if (config == null) {
+            throw new IllegalArgumentException("config: expected a TrainConfig, got null");
+        }
+        Compiled c = compile(module, params, objective);
+        Optimizer opt = Adam.of(config);
+        Ema ema = config.emaDecay() > 0 ? new Ema(params, config.emaDecay()) : null;
+        return run(c, source, config, 0, Rng.seed(config.seed()), opt, ema);
+    }
+
+    /** Continues the run saved in {@code checkpoint} with the config stored in it. */
+    public TrainResult resume(Path checkpoint, Module module, Params params, Objective objective, BatchSource source) {
+        return resume(checkpoint, module, params, objective, source, null);
+    }
+
+    /**
+     * Continues the run saved in {@code checkpoint}: loads parameters (into {@code params}, in
+     * place), optimizer state, EMA, RNG state and step, then runs up to {@code config.steps()}.
+     * {@code config} null means the stored config (pass one to extend a run with more steps).
+     * The checkpoint is validated completely before anything is loaded.
+     */
+    public TrainResult resume(Path checkpoint, Module module, Params params, Objective objective, BatchSource source,
+                              TrainConfig config) {
+        if (checkpoint == null) {
+            throw new IllegalArgumentException("checkpoint: expected a path, got null");
+        }
+        Compiled c = compile(module, params, objective);
+        Checkpoint ck = Checkpoint.read(checkpoint);
+        ck.checkFits(module, params);
+        TrainConfig cfg = config == null ? ck.config() : config;
+        Optimizer opt = Adam.of(cfg);
+        opt.load(ck.params(), ck.optimizerState(), ck.optimizerSteps());
+        Ema ema = null;
+        if (cfg.emaDecay() > 0) {
+            ema = new Ema(ck.ema() != null ? ck.ema() : ck.params(), cfg.emaDecay());
+        }
+        Rng rng = Rng.fromState(ck.rngState());
+        params.assign(ck.params());
+        LOG.info("resuming {} from step {} of {}", module.getClass().getSimpleName(), ck.step(), checkpoint);
+        return run(c, source, cfg, ck.step(), rng, opt, ema);
+    }
+
+    private TrainResult run(Compiled c, BatchSource source, TrainConfig config, long start, Rng rng, Optimizer opt, Ema ema) {
+        if (source == null) {
+            throw new IllegalArgumentException("source: expected a BatchSource, got null");
+        }
+        long total = config.steps();
+        if (start > total) {
+            throw new IllegalArgumentException("config: steps " + total + " is below the checkpoint's step " + start);
+        }
+        source.start(config.seed());
+        double[] losses = new double[(int) (total - start)];
+        Progress progress = new Progress(start, total, config.logEvery());
+        Map<String, INDArray> feed = new HashMap<>();
+        Params params = c.params;
+        try {
+            for (long step = start; step < total; step++) {
+                Map<String, INDArray> batch = source.next(step, rng);
+                checkBatch(c, batch, step, feed);
+                GradientPlan.Result r = c.gradients.run(feed);
+                double loss = r.loss();
+                if (!Double.isFinite(loss)) {
+                    throw new NonFiniteLossException(step, "loss", loss);
+                }
+                Map<String, INDArray> grads = r.gradients();
+                double norm = config.clipGradNorm() > 0
+                        ? GradClip.clipGlobalNorm(grads.values(), config.clipGradNorm())
+                        : GradClip.globalNorm(grads.values());
+                if (!Double.isFinite(norm)) {
+                    throw new NonFiniteLossException(step, "gradient norm", norm);
+                }
+                double lr = config.lrAt(step);
+                opt.step(params, grads, lr);
+                if (ema != null) {
+                    ema.update(params);
+                }
+                losses[(int) (step - start)] = loss;
+                for (TrainListener l : listeners) {
+                    l.onStep(step, loss, lr);
+                }
+                progress.step(step, loss, lr);
+                long done = step + 1;
+                if (config.checkpointEvery() > 0 && (done % config.checkpointEvery() == 0 || done == total)) {
+                    Checkpoint.write(config.checkpointPath(), new Checkpoint(done, params, opt.state(), opt.stepCount(),
+                            ema == null ? null : ema.params(), rng.state(), config, c.module.getClass().getName()));
+                }
+            }
+        } finally {
+            progress.done();
+            feed.clear();
+        }
+        return new TrainResult(losses, start, params, ema == null ? null : ema.params());
+    }
+
+    private static void checkBatch(Compiled c, Map<String, INDArray> batch, long step, Map<String, INDArray> feed) {
+        if (batch == null) {
+            throw new IllegalArgumentException("source: returned null at step " + step);
+        }
+        feed.clear();
+        for (InputSpec s : c.inputs) {
+            INDArray a = batch.get(s.name());
+            if (a == null) {
+                throw new IllegalArgumentException("source: batch of step " + step + " lacks input '" + s.name()
+                        + "'; the objective reads " + c.inputs + ", the batch has " + batch.keySet());
+            }
+            s.check(a, c.params.dataType());
+            feed.put(s.name(), a);
+        }
+        if (batch.size() != c.inputs.size()) {
+            throw new IllegalArgumentException("source: batch of step " + step + " has arrays " + batch.keySet()
+                    + " but the objective reads only " + c.inputs + "; drop the others");
+        }
+    }
+}

@@ -1,0 +1,220 @@
+package org.genblocks.train;
+
+import org.genblocks.nn.Params;
+import org.genblocks.tensor.Rng;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class OptimTest {
+
+    private static Params one(double... values) {
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        m.put("w", Nd4j.createFromArray(values));
+        return Params.of(m);
+    }
+
+    /** Adam by hand, in double, for scalar parameters. */
+    private static double[] handAdam(double[] p, double[][] grads, double lr, double b1, double b2, double eps, double wd) {
+        double[] w = p.clone();
+        double[] m = new double[w.length];
+        double[] v = new double[w.length];
+        for (int t = 1; t <= grads.length; t++) {
+            for (int i = 0; i < w.length; i++) {
+                double g = grads[t - 1][i];
+                w[i] *= 1 - lr * wd;
+                m[i] = b1 * m[i] + (1 - b1) * g;
+                v[i] = b2 * v[i] + (1 - b2) * g * g;
+                double mh = m[i] / (1 - Math.pow(b1, t));
+                double vh = v[i] / (1 - Math.pow(b2, t));
+                w[i] -= lr * mh / (Math.sqrt(vh) + eps);
+            }
+        }
+        return w;
+    }
+
+    @Test
+    void adamMatchesHandComputedSteps() {
+        double[] p0 = {0.5, -1.0, 2.0};
+        double[][] g = {{0.1, -0.2, 0.3}, {-0.4, 0.5, 0.05}, {1.5, -0.01, 0.2}};
+        Params p = one(p0);
+        Adam adam = new Adam(0.9, 0.999, 1e-8);
+        for (double[] gi : g) {
+            adam.step(p, Map.of("w", Nd4j.createFromArray(gi)), 0.01);
+        }
+        assertArrayEquals(handAdam(p0, g, 0.01, 0.9, 0.999, 1e-8, 0), p.get("w").toDoubleVector(), 1e-14);
+        assertEquals(3, adam.stepCount());
+        // a matrix parameter in float32 and a second parameter: same recursion per element
+        Map<String, INDArray> two = new LinkedHashMap<>();
+        two.put("w", Nd4j.createFromArray(new double[][]{{0.5, -1.0}, {2.0, 0.25}}).castTo(DataType.FLOAT));
+        two.put("b", Nd4j.createFromArray(0.1, 0.2).castTo(DataType.FLOAT));
+        Params pm = Params.of(two);
+        Adam am = new Adam(0.9, 0.99, 1e-8);
+        double[][] gw = {{0.3, -0.1, 0.7, 2.0}, {-0.2, 0.4, 0.1, -1.0}};
+        for (double[] gi : gw) {
+            am.step(pm, Map.of("w", Nd4j.createFromArray(gi).reshape(2, 2).castTo(DataType.FLOAT),
+                    "b", Nd4j.createFromArray(gi[0], gi[1]).castTo(DataType.FLOAT)), 0.01);
+        }
+        assertArrayEquals(handAdam(new double[]{0.5, -1.0, 2.0, 0.25}, gw, 0.01, 0.9, 0.99, 1e-8, 0),
+                pm.get("w").reshape(4).toDoubleVector(), 1e-6);
+        // first step of Adam moves every coordinate by about lr against the gradient's sign
+        Params q = one(0.0, 0.0);
+        new Adam(0.9, 0.999, 1e-8).step(q, Map.of("w", Nd4j.createFromArray(3.0, -0.001)), 0.1);
+        assertArrayEquals(new double[]{-0.1, 0.1}, q.get("w").toDoubleVector(), 1e-5);
+    }
+
+    @Test
+    void adamWDecouplesWeightDecay() {
+        double[] p0 = {0.5, -1.0, 2.0};
+        double[][] g = {{0.1, -0.2, 0.3}, {-0.4, 0.5, 0.05}};
+        Params p = one(p0);
+        AdamW adamw = new AdamW(0.8, 0.99, 1e-6, 0.1);
+        for (double[] gi : g) {
+            adamw.step(p, Map.of("w", Nd4j.createFromArray(gi)), 0.05);
+        }
+        assertArrayEquals(handAdam(p0, g, 0.05, 0.8, 0.99, 1e-6, 0.1), p.get("w").toDoubleVector(), 1e-14);
+        // zero gradient: only the decay acts (Adam's update is 0/eps-bounded -> exactly 0 with m=0)
+        Params z = one(1.0);
+        new AdamW(0.9, 0.999, 1e-8, 0.5).step(z, Map.of("w", Nd4j.createFromArray(0.0)), 0.1);
+        assertEquals(1.0 * (1 - 0.1 * 0.5), z.get("w").getDouble(0), 1e-15);
+    }
+
+    @Test
+    void adamStateRoundTripsAndIsValidated() {
+        Params p = one(1.0, 2.0);
+        Adam a = new Adam(0.9, 0.999, 1e-8);
+        a.step(p, Map.of("w", Nd4j.createFromArray(0.3, -0.2)), 0.1);
+        Adam b = new Adam(0.9, 0.999, 1e-8);
+        b.load(p, a.state(), a.stepCount());
+        Params p2 = p.copy();
+        a.step(p, Map.of("w", Nd4j.createFromArray(0.1, 0.4)), 0.1);
+        b.step(p2, Map.of("w", Nd4j.createFromArray(0.1, 0.4)), 0.1);
+        assertTrue(p.valuesEqual(p2));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Adam(0.9, 0.999, 1e-8).load(p, Map.of("m/w", Nd4j.zeros(2)), 1));
+        assertTrue(e.getMessage().contains("expected 2"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new Adam(0.9, 0.999, 1e-8).step(p, Map.of("w", Nd4j.zeros(DataType.DOUBLE, 3)), 0.1));
+        assertTrue(e.getMessage().contains("grads['w']") && e.getMessage().contains("[2]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Adam(1.0, 0.999, 1e-8));
+        assertTrue(e.getMessage().contains("beta1"), e.getMessage());
+    }
+
+    @Test
+    void gradClipByGlobalNorm() {
+        INDArray a = Nd4j.createFromArray(3.0, 0.0);
+        INDArray b = Nd4j.createFromArray(0.0, 4.0);
+        double n = GradClip.clipGlobalNorm(List.of(a, b), 1.0);
+        assertEquals(5.0, n, 1e-12);
+        assertEquals(0.6, a.getDouble(0), 1e-6);
+        assertEquals(0.8, b.getDouble(1), 1e-6);
+        assertEquals(1.0, GradClip.globalNorm(List.of(a, b)), 1e-6);
+        INDArray c = Nd4j.createFromArray(0.3, 0.4);
+        GradClip.clipGlobalNorm(List.of(c), 1.0);
+        assertArrayEquals(new double[]{0.3, 0.4}, c.toDoubleVector(), 0.0, "below the limit nothing changes");
+    }
+
+    @Test
+    void emaFollowsItsRecursion() {
+        Params p = one(1.0);
+        Ema ema = new Ema(p, 0.9);
+        p.get("w").assign(2.0);
+        ema.update(p);
+        assertEquals(0.9 * 1.0 + 0.1 * 2.0, ema.params().get("w").getDouble(0), 1e-15);
+        p.get("w").assign(-1.0);
+        ema.update(p);
+        assertEquals(0.9 * 1.1 + 0.1 * -1.0, ema.params().get("w").getDouble(0), 1e-15);
+        assertThrows(IllegalArgumentException.class, () -> new Ema(p, 1.0));
+    }
+
+    @Test
+    void schedulesFollowTheirFormulas() {
+        assertEquals(1.0, LrSchedule.constant().factor(12345));
+        LrSchedule wc = LrSchedule.warmupCosine(10, 110, 0.1);
+        assertEquals(0.1, wc.factor(0), 1e-15);
+        assertEquals(1.0, wc.factor(9), 1e-15);
+        assertEquals(1.0, wc.factor(10), 1e-15);
+        assertEquals(0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * 0.5)), wc.factor(60), 1e-15);
+        assertEquals(0.1, wc.factor(110), 1e-15);
+        assertEquals(0.1, wc.factor(500), 1e-15);
+        LrSchedule is = LrSchedule.inverseSqrt(100);
+        assertEquals(0.5, is.factor(49), 1e-15);
+        assertEquals(1.0, is.factor(99), 1e-15);
+        assertEquals(Math.sqrt(100.0 / 400.0), is.factor(399), 1e-15);
+        for (LrSchedule s : List.of(LrSchedule.constant(), wc, is)) {
+            assertEquals(s, LrSchedule.parse(s.toString()));
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LrSchedule.warmupCosine(10, 5, 0));
+        assertTrue(e.getMessage().contains("total"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> LrSchedule.parse("cosine(3)"));
+        assertTrue(e.getMessage().contains("cosine(3)"), e.getMessage());
+    }
+
+    @Test
+    void trainConfigValidatesAndRoundTrips() {
+        TrainConfig c = TrainConfig.adamw(1e-3, 0.01).betas(0.8, 0.95).eps(1e-6).steps(500).batch(64).seed(9)
+                .schedule(LrSchedule.warmupCosine(10, 500, 0.05)).clipGradNorm(1.0).ema(0.99)
+                .checkpointEvery(100, Path.of("/tmp/x.ckpt")).logEvery(50);
+        assertEquals(c, TrainConfig.fromMap(c.toMap()));
+        assertEquals(1e-3 * 0.5, c.lrAt(4), 1e-15);
+        TrainConfig d = c.steps(10);
+        assertEquals(500, c.steps(), "withers return copies");
+        assertEquals(10, d.steps());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.adam(-1));
+        assertTrue(e.getMessage().contains("lr"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.adam(1e-3).ema(1.5));
+        assertTrue(e.getMessage().contains("decay"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.adam(1e-3).betas(0.9, 1.0));
+        assertTrue(e.getMessage().contains("b2"), e.getMessage());
+        Map<String, String> m = new LinkedHashMap<>(c.toMap());
+        m.remove("seed");
+        e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.fromMap(m));
+        assertTrue(e.getMessage().contains("'seed'"), e.getMessage());
+    }
+
+    @Test
+    void shuffledCoversEachEpochOnceAndIsSeeded() {
+        int n = 10;
+        INDArray x = Nd4j.arange(n).castTo(DataType.DOUBLE).reshape(n, 1);
+        INDArray y = Nd4j.arange(n).castTo(DataType.DOUBLE).mul(10).reshape(n);
+        BatchSource src = BatchSource.shuffled(Map.of("x", x, "y", y), 3);
+        src.start(5);
+        Rng rng = Rng.seed(0);
+        Set<Integer> seen = new HashSet<>();
+        for (int s = 0; s < 3; s++) {
+            Map<String, INDArray> b = src.next(s, rng);
+            assertArrayEquals(new long[]{3, 1}, b.get("x").shape());
+            assertArrayEquals(new long[]{3}, b.get("y").shape());
+            for (int i = 0; i < 3; i++) {
+                int xi = b.get("x").getInt(i, 0);
+                assertEquals(10 * xi, b.get("y").getInt(i), "rows stay aligned");
+                assertTrue(seen.add(xi), "no sample twice in one epoch");
+            }
+        }
+        INDArray e0 = src.next(0, rng).get("x").dup();
+        INDArray e1 = src.next(3, rng).get("x");
+        assertNotEquals(e0, e1, "a new epoch is a new permutation");
+        BatchSource again = BatchSource.shuffled(Map.of("x", x, "y", y), 3);
+        again.start(5);
+        assertEquals(src.next(7, rng).get("x"), again.next(7, rng).get("x"), "stateless per (seed, step)");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BatchSource.shuffled(Map.of("x", x, "y", Nd4j.zeros(4)), 2));
+        assertTrue(e.getMessage().contains("samples like data["), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> BatchSource.shuffled(Map.of("x", x), 11));
+        assertTrue(e.getMessage().contains("batch"), e.getMessage());
+    }
+}
