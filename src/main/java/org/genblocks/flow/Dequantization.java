@@ -1,0 +1,71 @@
+package org.genblocks.flow;
+
+import org.genblocks.tensor.Rng;
+import org.genblocks.tensor.Shapes;
+import org.genblocks.train.BatchSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Uniform dequantization (Theis et al. 2016; RealNVP §4.1; Glow): discrete values
+ * {@code k ∈ {0, …, nBins−1}} become {@code x̃ = (k + u)/nBins}, u ~ U[0, 1)^D, in [0, 1). Then
+ * {@code E_u log p̃(x̃) − D log nBins ≤ log P(k)}, so the continuous NLL plus {@code D log nBins}
+ * bounds the discrete NLL ({@link BitsPerDim}). Fresh noise every batch, drawn from the trainer's
+ * seeded stream.
+ */
+public final class Dequantization {
+    private Dequantization() {
+    }
+
+    /** The bin indices {@code k = round(x·(nBins−1))} of data on the grid {@code k/(nBins−1)} (e.g. MNIST's k/255). */
+    public static INDArray bins(INDArray grid01, int nBins) {
+        Shapes.checkPositive("nBins", nBins);
+        Shapes.requireFinite("grid01", grid01);
+        double min = grid01.minNumber().doubleValue();
+        double max = grid01.maxNumber().doubleValue();
+        if (min < 0 || max > 1) {
+            throw new IllegalArgumentException("grid01: expected values in [0, 1] (k/(nBins-1)), got range [" + min + ", " + max + "]");
+        }
+        return Transforms.round(grid01.mul(nBins - 1), false);
+    }
+
+    /** {@code (k + u)/nBins} with u ~ U[0,1) from {@code rng}. */
+    public static INDArray uniform(INDArray bins, int nBins, Rng rng) {
+        Shapes.checkPositive("nBins", nBins);
+        INDArray u = rng.uniform(0.0, 1.0, bins.dataType(), bins.shape());
+        return u.addi(bins).divi(nBins);
+    }
+
+    /**
+     * A training source: seeded shuffled batches of {@code grid01} (values {@code k/(nBins−1)}),
+     * dequantized with fresh noise each step; the placeholder is {@code "x"}.
+     */
+    public static BatchSource source(INDArray grid01, int nBins, int batch) {
+        INDArray k = bins(grid01, nBins);
+        Map<String, INDArray> data = new HashMap<>();
+        data.put("x", k);
+        BatchSource inner = BatchSource.shuffled(data, batch);
+        return new BatchSource() {
+            @Override
+            public Map<String, INDArray> next(long step, Rng rng) {
+                Map<String, INDArray> b = inner.next(step, rng);
+                Map<String, INDArray> out = new HashMap<>(b);
+                out.put("x", uniform(b.get("x"), nBins, rng));
+                return out;
+            }
+
+            @Override
+            public void start(long seed) {
+                inner.start(seed);
+            }
+        };
+    }
+
+    /** Dequantizes a whole evaluation set with a fixed seed: {@code (k + u)/nBins}. */
+    public static INDArray fixed(INDArray grid01, int nBins, long seed) {
+        return uniform(bins(grid01, nBins), nBins, Rng.seed(seed));
+    }
+}

@@ -1,0 +1,44 @@
+package org.genblocks.flow;
+
+import org.genblocks.nn.InputSpec;
+import org.genblocks.nn.Scope;
+import org.genblocks.train.Objective;
+import org.nd4j.autodiff.samediff.SDVariable;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Maximum likelihood for a {@link FlowModel}: the loss is the mean negative log-likelihood per
+ * dimension, {@code −mean_n log p(x_n) / D} in nats (so the learning rate does not depend on D;
+ * multiply by D for nats per example, divide by ln 2 for bits). Placeholders: {@code "x"}
+ * {@code [N, dataShape...]} and, for conditional models, {@code "context"} {@code [N, K]}.
+ */
+public final class FlowObjective implements Objective {
+    private final FlowModel model;
+
+    /** The maximum-likelihood objective of {@code model}. */
+    public FlowObjective(FlowModel model) {
+        if (model == null) {
+            throw new IllegalArgumentException("model: expected a FlowModel, got null");
+        }
+        this.model = model;
+    }
+
+    @Override
+    public List<InputSpec> inputs() {
+        List<InputSpec> s = new ArrayList<>();
+        s.add(InputSpec.of("x", FlowOps.batched(model.dataShape())));
+        if (model.contextDims() > 0) {
+            s.add(InputSpec.of("context", -1, model.contextDims()));
+        }
+        return s;
+    }
+
+    @Override
+    public SDVariable loss(Scope root, Map<String, SDVariable> inputs) {
+        SDVariable lp = model.logProb(root, inputs.get("x"), inputs.get("context"));
+        return lp.mean().mul(-1.0 / model.dims());
+    }
+}

@@ -1,0 +1,78 @@
+package org.genblocks.flow;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+
+import java.util.Arrays;
+
+/** Small SameDiff helpers shared by the flow layers. */
+final class FlowOps {
+    private FlowOps() {
+    }
+
+    /**
+     * Sums {@code v} of shape {@code [N, eventShape...]} over every non-batch axis: shape {@code [N]}.
+     * (A one-element event is reshaped instead: ND4J 1.0.0-M2.1 fails to differentiate a sum over
+     * axes of size 1.)
+     */
+    static SDVariable sumPerExample(SDVariable v, long[] eventShape) {
+        long n = numel(eventShape);
+        SDVariable flat = v.reshape(-1, n);
+        return n == 1 ? flat.reshape(-1) : flat.sum(1);
+    }
+
+    /** {@code v[:, from:to, ...]} along axis 1 of a tensor of rank {@code eventRank + 1} (a differentiable strided slice). */
+    static SDVariable slice(SDVariable v, long from, long to, int eventRank) {
+        org.nd4j.autodiff.samediff.SDIndex[] ix = new org.nd4j.autodiff.samediff.SDIndex[eventRank + 1];
+        ix[0] = org.nd4j.autodiff.samediff.SDIndex.all();
+        ix[1] = org.nd4j.autodiff.samediff.SDIndex.interval(from, to);
+        for (int i = 2; i < ix.length; i++) {
+            ix[i] = org.nd4j.autodiff.samediff.SDIndex.all();
+        }
+        return v.get(ix);
+    }
+
+    /** A zero log-det of shape {@code [N]} for the batch of {@code x}. */
+    static SDVariable zeroLogDet(SameDiff sd, SDVariable x, DataType dtype) {
+        SDVariable n = sd.expandDims(sd.sizeAt(x, 0), 0);
+        return sd.fill(n, dtype, 0.0);
+    }
+
+    /** {@code [N, eventShape...]} as a reshape target with a wildcard batch. */
+    static long[] batched(long[] eventShape) {
+        long[] s = new long[eventShape.length + 1];
+        s[0] = -1;
+        System.arraycopy(eventShape, 0, s, 1, eventShape.length);
+        return s;
+    }
+
+    static long numel(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            n = Math.multiplyExact(n, d);
+        }
+        return n;
+    }
+
+    static long[] checkShape(String name, long[] shape) {
+        if (shape == null || shape.length == 0) {
+            throw new IllegalArgumentException(name + ": expected a per-example shape such as [D] or [C, H, W], got "
+                    + (shape == null ? "null" : "[]"));
+        }
+        for (long d : shape) {
+            if (d <= 0) {
+                throw new IllegalArgumentException(name + ": expected dimensions > 0, got " + Arrays.toString(shape));
+            }
+        }
+        return shape.clone();
+    }
+
+    static long[] chw(String name, long[] shape) {
+        checkShape(name, shape);
+        if (shape.length != 3) {
+            throw new IllegalArgumentException(name + ": expected an image shape [C, H, W], got " + Arrays.toString(shape));
+        }
+        return shape.clone();
+    }
+}

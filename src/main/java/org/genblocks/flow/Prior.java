@@ -1,0 +1,57 @@
+package org.genblocks.flow;
+
+import org.genblocks.nn.Module;
+import org.genblocks.nn.Scope;
+import org.genblocks.tensor.Rng;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The base density {@code p_Z} of a flow over latents of a fixed per-example shape, written on
+ * SameDiff: {@link #logProb} gives {@code log p_Z(z)} per example ({@code [N]}). Sampling is
+ * reparameterised: {@link #noise} draws standard noise ε in Java from a seeded {@link Rng}, and
+ * {@link #fromNoise} maps it to {@code z} on the graph. Sampling at temperature T scales ε by T
+ * (Glow §5 and its code: the prior's standard deviation times T).
+ */
+public abstract class Prior extends Module {
+    private final long[] shape;
+
+    protected Prior(long[] shape) {
+        this.shape = FlowOps.checkShape("shape", shape);
+    }
+
+    /** The per-example latent shape. */
+    public final long[] shape() {
+        return shape.clone();
+    }
+
+    /** {@code log p_Z(z)} summed over each example: shape {@code [N]}. */
+    public abstract SDVariable logProb(Scope scope, SDVariable z);
+
+    /** Maps standard noise (of {@link #noise}) to a sample {@code z}. */
+    public abstract SDVariable fromNoise(Scope scope, SDVariable eps);
+
+    /** Standard noise {@code [n, shape...]} times {@code temperature}. */
+    public abstract INDArray noise(Rng rng, long n, double temperature, DataType dtype);
+
+    /** The {@link Module} view: {@code inputs[0] = z}, returns {@link #logProb}. */
+    @Override
+    public SDVariable forward(Scope scope, SDVariable... inputs) {
+        Scope.requireInputs(this, inputs, 1, "z");
+        return logProb(scope, inputs[0]);
+    }
+
+    static long[] withBatch(long n, long[] shape) {
+        long[] s = new long[shape.length + 1];
+        s[0] = n;
+        System.arraycopy(shape, 0, s, 1, shape.length);
+        return s;
+    }
+
+    static void checkTemperature(double t) {
+        if (!(t >= 0) || !Double.isFinite(t)) {
+            throw new IllegalArgumentException("temperature: expected a finite value >= 0, got " + t);
+        }
+    }
+}

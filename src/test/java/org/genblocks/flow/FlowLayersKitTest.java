@@ -1,0 +1,124 @@
+package org.genblocks.flow;
+
+import org.genblocks.nn.Params;
+import org.genblocks.tensor.Rng;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Every layer passes the public test kit with random non-zero weights in float64 (log-dets to 1e-6). */
+class FlowLayersKitTest {
+    private static final DataType F64 = DataType.DOUBLE;
+    private static final long[] IMG = {4, 4, 4};
+
+    static FlowFunction fn(Bijection b, long seed, double noise, long contextDims) {
+        Params p = FlowTestKit.perturb(b.init(seed, F64), seed + 1, noise);
+        return FlowFunction.of(b, p, contextDims);
+    }
+
+    static void check(Bijection b, INDArray x, INDArray ctx, double noise) {
+        FlowFunction f = fn(b, 11, noise, ctx == null ? 0 : ctx.size(1));
+        FlowTestKit.assertAll(f, x, ctx);
+        if (b instanceof Flatten) {
+            return; // values unchanged by design
+        }
+        // a random layer is not the identity, so the kit really exercised the transform
+        assertNotEquals(0.0, f.forward(x, ctx).value().sub(x.reshape(f.forward(x, ctx).value().shape())).amaxNumber().doubleValue());
+    }
+
+    static INDArray vec(long n, long d, long seed) {
+        return Rng.seed(seed).normal(F64, n, d);
+    }
+
+    static INDArray img(long n, long seed) {
+        return Rng.seed(seed).normal(F64, n, IMG[0], IMG[1], IMG[2]);
+    }
+
+    @Test
+    void additiveCouplingAlternatingRelu() {
+        for (boolean flip : new boolean[]{false, true}) {
+            check(new AdditiveCoupling(new long[]{6}, CouplingMask.alternating(flip),
+                    ConditionerFactory.dense(new long[]{16, 16}, DenseConditioner.Activation.RELU, 0, true)),
+                    vec(3, 6, 1), null, 0.3);
+        }
+    }
+
+    @Test
+    void affineCouplingVectorsEveryScaleActivationAndOrder() {
+        ScaleActivation[] acts = {ScaleActivation.exp(), ScaleActivation.softClamp(2), ScaleActivation.tanhScaled(),
+                ScaleActivation.sigmoid()};
+        for (ScaleActivation a : acts) {
+            for (AffineCoupling.Order o : AffineCoupling.Order.values()) {
+                check(new AffineCoupling(new long[]{5}, CouplingMask.halves(false),
+                        ConditionerFactory.dense(new long[]{8}, DenseConditioner.Activation.TANH, 0, true), a, o),
+                        vec(3, 5, 2), null, 0.4);
+            }
+        }
+    }
+
+    @Test
+    void conditionalAffineCouplingUsesItsContext() {
+        AffineCoupling c = new AffineCoupling(new long[]{4}, CouplingMask.alternating(true),
+                ConditionerFactory.dense(new long[]{8}, DenseConditioner.Activation.TANH, 3, true), ScaleActivation.softClamp(2));
+        INDArray x = vec(3, 4, 3);
+        INDArray ctx = vec(3, 3, 4);
+        check(c, x, ctx, 0.4);
+        FlowFunction f = fn(c, 11, 0.4, 3);
+        INDArray y1 = f.forward(x, ctx).value();
+        INDArray y2 = f.forward(x, ctx.mul(2)).value();
+        assertTrue(y1.sub(y2).amaxNumber().doubleValue() > 1e-3, "the context must change the output");
+    }
+
+    @Test
+    void affineCouplingImagesCheckerboardAndChannelMasks() {
+        for (CouplingMask m : new CouplingMask[]{CouplingMask.checkerboard(false), CouplingMask.checkerboard(true),
+                CouplingMask.halves(false), CouplingMask.halves(true)}) {
+            check(new AffineCoupling(IMG, m, ConditionerFactory.conv(8, 0, true), ScaleActivation.softClamp(2)),
+                    img(2, 5), null, 0.1);
+        }
+    }
+
+    @Test
+    void conditionalImageCoupling() {
+        check(new AffineCoupling(IMG, CouplingMask.halves(false), ConditionerFactory.conv(8, 2, true),
+                ScaleActivation.tanhScaled()), img(2, 6), vec(2, 2, 7), 0.1);
+    }
+
+    @Test
+    void additiveCouplingImages() {
+        check(new AdditiveCoupling(IMG, CouplingMask.checkerboard(false), ConditionerFactory.conv(8, 0, true)),
+                img(2, 8), null, 0.1);
+    }
+
+    @Test
+    void diagonalScalingActNormInvConv() {
+        check(new DiagonalScaling(6), vec(3, 6, 9), null, 0.5);
+        check(new ActNorm(6), vec(3, 6, 10), null, 0.5);
+        check(new ActNorm(IMG), img(2, 11), null, 0.5);
+        check(InvConv1x1.lu(IMG, 3), img(2, 12), null, 0.3);
+        check(InvConv1x1.plain(IMG, 4), img(2, 13), null, 0.3);
+        check(InvConv1x1.lu(new long[]{5}, 5), vec(3, 5, 14), null, 0.3);
+    }
+
+    @Test
+    void squeezeFlattenSplitLogit() {
+        check(new Squeeze(IMG), img(2, 15), null, 0);
+        check(new Flatten(IMG), img(2, 16), null, 0);
+        long[] kept = {2, 4, 4};
+        check(new Split(IMG, new ActNorm(kept), true), img(2, 17), null, 0.3);
+        check(new Split(IMG, new ActNorm(kept), false), img(2, 18), null, 0.3);
+        INDArray u = Rng.seed(19).uniform(0.02, 0.98, F64, 3, 6);
+        check(new LogitTransform(0.05, 6), u, null, 0);
+    }
+
+    @Test
+    void compositionAndInverseWrapper() {
+        SequentialFlow s = SequentialFlow.of(new ActNorm(IMG), InvConv1x1.lu(IMG, 7),
+                new AffineCoupling(IMG, CouplingMask.halves(false), ConditionerFactory.conv(8, 0, true), ScaleActivation.softClamp(2)),
+                new Squeeze(IMG));
+        check(s, img(2, 20), null, 0.1);
+        check(s.inverted(), Rng.seed(21).normal(F64, 2, 16, 2, 2), null, 0.1);
+    }
+}
