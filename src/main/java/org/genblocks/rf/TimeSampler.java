@@ -184,4 +184,28 @@ public interface TimeSampler {
             }
         };
     }
+
+    /**
+     * A point mass at {@code t} (one-step distillation trains at t = 1 only). Its "density" is
+     * {@code +∞} at t and 0 elsewhere.
+     */
+    static TimeSampler constant(double t) {
+        Shapes.checkInRange("t", t, 0.0, 1.0);
+        return new TimeSampler() {
+            @Override
+            public double sample(Rng rng) {
+                return t;
+            }
+
+            @Override
+            public double pdf(double x) {
+                return x == t ? Double.POSITIVE_INFINITY : 0.0;
+            }
+
+            @Override
+            public String name() {
+                return "constant(" + t + ")";
+            }
+        };
+    }
 }
