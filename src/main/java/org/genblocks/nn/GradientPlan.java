@@ -146,7 +146,7 @@ public final class GradientPlan {
         }
         for (Map.Entry<String, INDArray> e : a.gradients.entrySet()) {
             INDArray o = b.gradients.get(e.getKey());
-            if (o == null || !o.equals(e.getValue())) {
+            if (!GraphExecutor.exactlyEqual(o, e.getValue())) {
                 return false;
             }
         }

@@ -181,6 +181,23 @@ final class GraphExecutor {
         return b.toString();
     }
 
+    /** Exact equality: same shape, data type and every value bit for bit (INDArray.equals has a tolerance). */
+    static boolean exactlyEqual(INDArray a, INDArray b) {
+        if (a == b) {
+            return true;
+        }
+        if (a == null || b == null || a.dataType() != b.dataType() || !Arrays.equals(a.shape(), b.shape())) {
+            return false;
+        }
+        if (a.length() == 0) {
+            return true;
+        }
+        if (a.dataType().isFPType()) {
+            return Arrays.equals(a.dup('c').data().asDouble(), b.dup('c').data().asDouble());
+        }
+        return Arrays.equals(a.dup('c').data().asLong(), b.dup('c').data().asLong());
+    }
+
     /** Whether {@code feed} has the signature the buffers were made for. */
     boolean isPlanned(Map<String, INDArray> feed) {
         return signature(feed).equals(signature);

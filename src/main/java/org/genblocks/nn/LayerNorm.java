@@ -46,7 +46,7 @@ public final class LayerNorm extends Module {
         if (affine) {
             y = y.mul(scope.param("weight")).add(scope.name("out"), scope.param("bias"));
         }
-        return y;
+        return Scope.withShape(y, inputs[0].getShape());
     }
 
     /** {@code (x - mean) / sqrt(var + eps)} over the last axis, without affine parameters. */
@@ -84,7 +84,7 @@ public final class LayerNorm extends Module {
                                    java.util.function.BiFunction<SDVariable, Integer, SDVariable> f) {
         int axis = lastAxis(x, dim, who);
         if (axis >= 0) {
-            return f.apply(x, axis);
+            return Scope.withShape(f.apply(x, axis), x.getShape());
         }
         SDVariable flat = scope.sd().reshape(x, scope.sd().constant(org.nd4j.linalg.factory.Nd4j.createFromArray(-1L, dim)));
         return scope.sd().reshape(f.apply(flat, 1), scope.sd().shape(x));

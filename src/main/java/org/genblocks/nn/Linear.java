@@ -86,8 +86,9 @@ public final class Linear extends Module {
             SDVariable shape = sd.concat(0, lead, sd.constant(Nd4j.createFromArray(out)).castTo(lead.dataType()));
             y = sd.reshape(scope.name("matmul"), y2, shape);
         }
+        Scope.withShape(y, Scope.withLast(s, out));
         if (bias) {
-            y = y.add(scope.name("out"), scope.param("bias"));
+            y = Scope.withShape(y.add(scope.name("out"), scope.param("bias")), Scope.withLast(s, out));
         }
         return y;
     }

@@ -163,7 +163,7 @@ public final class ModuleFunction {
             if (verify) {
                 Map<String, INDArray> ref = sd.output(feed, outputNames);
                 for (int i = 0; i < fast.length; i++) {
-                    if (!ref.get(outputNames[i]).equals(fast[i])) {
+                    if (!GraphExecutor.exactlyEqual(ref.get(outputNames[i]), fast[i])) {
                         LOG.debug("planned executor of {} differs from SameDiff on output {}; using SameDiff", module,
                                 outputNames[i]);
                         executor = null;

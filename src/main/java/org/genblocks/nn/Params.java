@@ -171,13 +171,16 @@ public final class Params {
         }
     }
 
-    /** Whether both hold the same names with equal shapes and values (exact equality). */
+    /**
+     * Whether both hold the same names with equal shapes, data types and values, bit for bit
+     * ({@code INDArray.equals} would allow a tolerance).
+     */
     public boolean valuesEqual(Params other) {
         if (other == null || !other.arrays.keySet().equals(arrays.keySet())) {
             return false;
         }
         for (String n : names) {
-            if (!arrays.get(n).equals(other.arrays.get(n))) {
+            if (!GraphExecutor.exactlyEqual(arrays.get(n), other.arrays.get(n))) {
                 return false;
             }
         }

@@ -58,7 +58,7 @@ class GradientPlanTest {
                 double refLoss = sd.output(feed, "loss").get("loss").getDouble(0);
                 assertEquals(refLoss, r.loss(), 0.0);
                 for (String n : p.names()) {
-                    assertEquals(ref.get(n), r.gradients().get(n), a + " " + n);
+                    NnTestSupport.assertExact(ref.get(n), r.gradients().get(n), a + " " + n);
                 }
                 // an in-place update is seen by the next planned call
                 p.get("mlp.layers.0.weight").subi(r.gradients().get("mlp.layers.0.weight").mul(0.1));

@@ -23,11 +23,11 @@ class PlannedExecutorTest {
         INDArray firstCopy = first.dup();
         INDArray second = f.apply(inputs);
         assertTrue(f.usesPlannedExecutor(), "planned executor serves " + f.module());
-        assertEquals(firstCopy, second, "repeatable");
-        assertEquals(firstCopy, first, "the first result is not overwritten by the second call");
+        NnTestSupport.assertExact(firstCopy, second, "repeatable");
+        NnTestSupport.assertExact(firstCopy, first, "the first result is not overwritten by the second call");
         // against SameDiff's general session
         Map<String, INDArray> ref = f.sameDiff().output(feed, f.outputNames());
-        assertEquals(ref.get(f.outputNames()[0]), second);
+        NnTestSupport.assertExact(ref.get(f.outputNames()[0]), second, "planned equals SameDiff");
     }
 
     @Test
