@@ -62,6 +62,7 @@ public final class Attention extends Module {
     private final HeadRmsNorm qNorm;
     private final HeadRmsNorm kNorm;
     private final T5RelativeBias relBias;
+    private final double qkNormEps;
 
     private Attention(Builder b) {
         this.dim = b.dim;
@@ -82,6 +83,7 @@ public final class Attention extends Module {
         this.qNorm = b.qkNorm ? child("qNorm", new HeadRmsNorm(headDim, b.qkNormEps)) : null;
         this.kNorm = b.qkNorm ? child("kNorm", new HeadRmsNorm(headDim, b.qkNormEps)) : null;
         this.relBias = b.t5 != null ? child("relBias", new T5RelativeBias(b.t5, heads)) : null;
+        this.qkNormEps = b.qkNormEps;
     }
 
     /** A builder for a layer of model width {@code dim} with {@code heads} query heads. */
@@ -224,18 +226,59 @@ public final class Attention extends Module {
         }
     }
 
-    /** An inference function compiled once for these parameters (see {@link AttentionFunction}). */
+    /**
+     * An inference function for these parameters that runs eagerly on INDArrays: GEMM projections,
+     * RoPE in place, {@link EagerAttention} (see {@link AttentionFunction}). Tested equal to the graph.
+     */
     public AttentionFunction function(Params params) {
-        return new AttentionFunction(this, params);
+        return new AttentionFunction(this, params, true);
     }
 
-    /** A KV cache for incremental decoding with these parameters (see {@link KvCache}). */
+    /** The same function through the SameDiff graph of {@link #attend} (compiled once). */
+    public AttentionFunction graphFunction(Params params) {
+        return new AttentionFunction(this, params, false);
+    }
+
+    /** A KV cache for incremental decoding with these parameters, eager engine (see {@link KvCache}). */
     public KvCache cache(Params params) {
-        return new KvCache(this, params);
+        return new KvCache(this, params, true);
+    }
+
+    /** A KV cache running the SameDiff graph of {@link #attend} (see {@link KvCache}). */
+    public KvCache graphCache(Params params) {
+        return new KvCache(this, params, false);
     }
 
     Rope rope() {
         return rope;
+    }
+
+    AxialRope axialRope() {
+        return axialRope;
+    }
+
+    double[] alibiSlopes() {
+        return alibiSlopes;
+    }
+
+    T5Buckets t5Buckets() {
+        return relBias == null ? null : relBias.buckets();
+    }
+
+    boolean hasQkNorm() {
+        return qNorm != null;
+    }
+
+    double qkNormEps() {
+        return qkNormEps;
+    }
+
+    boolean hasProjectionBias() {
+        return q.hasBias();
+    }
+
+    boolean hasOutputBias() {
+        return o.hasBias();
     }
 
     @Override

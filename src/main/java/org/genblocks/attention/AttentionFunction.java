@@ -11,21 +11,29 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * An {@link Attention} layer compiled once for inference with one parameter set. Checks every
- * input's shape in Java before the graph runs, so a mismatched mask or context fails with a
- * message naming it. Graphs (with and without a mask input) are built on first use and reused;
- * parameter arrays are shared with {@link Params}. Not thread safe beyond
- * {@link ModuleFunction}'s serialisation.
+ * An {@link Attention} layer for inference with one parameter set. Checks every input's shape in
+ * Java first, so a mismatched mask or context fails with a message naming it.
+ *
+ * <p>Two engines compute the same value (tested to agree): the eager engine
+ * ({@link Attention#function}) runs GEMM projections, RoPE in place with tables computed in
+ * double, and the preallocated {@link EagerAttention} core; the graph engine
+ * ({@link Attention#graphFunction}) runs the SameDiff graph of {@link Attention#attend}, built on
+ * first use and reused. The eager twin exists for speed: a SameDiff forward of this layer is
+ * several times slower than the eager core on these machines. Parameter arrays are shared with
+ * {@link Params}, so in-place training updates are seen. Not thread safe.
  */
 public final class AttentionFunction {
     private final Attention attention;
     private final Params params;
+    private final EagerAttentionLayer eager;
     private ModuleFunction plain;
     private ModuleFunction masked;
 
-    AttentionFunction(Attention attention, Params params) {
+    AttentionFunction(Attention attention, Params params, boolean eager) {
+        org.genblocks.nn.Scope.checkParams(attention, params);
         this.attention = attention;
         this.params = params;
+        this.eager = eager ? new EagerAttentionLayer(attention, params) : null;
     }
 
     /** Self-attention output {@code [N, L, dim]}. */
@@ -50,6 +58,9 @@ public final class AttentionFunction {
 
     private INDArray run(INDArray x, INDArray context, INDArray mask, INDArray positions) {
         check(x, context, mask, positions);
+        if (eager != null) {
+            return eager.apply(x, context, mask, positions);
+        }
         List<INDArray> values = new ArrayList<>();
         values.add(x);
         if (context != null) {

@@ -17,19 +17,21 @@ import java.util.List;
  * sequence (tested).
  *
  * <p>Keys are stored rotated at their absolute positions, so the rope's frequencies must not
- * change with the length (dynamic NTK would need re-rotation). Two graphs are compiled on first
- * use (prefill without a past, and step with one). Each step concatenates the new keys to the
- * cache, copying it ({@code O(L)} per step). Not thread safe.
+ * change with the length (dynamic NTK would need re-rotation). Like {@link AttentionFunction} it
+ * has two engines computing the same value: eager ({@link Attention#cache}) and the SameDiff graph
+ * ({@link Attention#graphCache}: two graphs compiled on first use, prefill and step). Each step
+ * concatenates the new keys to the cache, copying it ({@code O(L)} per step). Not thread safe.
  */
 public final class KvCache {
     private final Attention attention;
     private final Params params;
+    private final EagerAttentionLayer eager;
     private ModuleFunction prefill;
     private ModuleFunction step;
     private INDArray keys;
     private INDArray values;
 
-    KvCache(Attention attention, Params params) {
+    KvCache(Attention attention, Params params, boolean eager) {
         if (attention.isCross()) {
             throw new IllegalArgumentException("attention: a KV cache serves self-attention; a cross-attention "
                     + "layer's keys come from a fixed context (compute them once instead)");
@@ -38,8 +40,10 @@ public final class KvCache {
             throw new IllegalArgumentException("attention: the KV cache supports 1-D RoPE positions only, "
                     + "not an axial rope");
         }
+        org.genblocks.nn.Scope.checkParams(attention, params);
         this.attention = attention;
         this.params = params;
+        this.eager = eager ? new EagerAttentionLayer(attention, params) : null;
     }
 
     /** Tokens cached so far. */
@@ -77,7 +81,10 @@ public final class KvCache {
                     + x.size(0));
         }
         INDArray[] out;
-        if (keys == null) {
+        if (eager != null) {
+            EagerAttentionLayer.Result r = eager.run(x, null, null, null, keys, values);
+            out = new INDArray[]{r.y(), r.key(), r.value()};
+        } else if (keys == null) {
             if (prefill == null) {
                 prefill = compile(false);
             }

@@ -105,25 +105,27 @@ class AttentionTest {
     @Test
     void kvCacheDecodingEqualsFullAttention() {
         Rope rope = Rope.builder(8).layout(RopeLayout.INTERLEAVED).build();
-        for (boolean alibi : new boolean[]{false, true}) {
+        for (int config = 0; config < 3; config++) {
             Attention.Builder b = Attention.builder(16, 4).kvHeads(2).headDim(8).qkNorm().causal();
-            Attention a = (alibi ? b.alibi() : b.rope(rope)).build();
+            Attention a = (config == 0 ? b.rope(rope) : config == 1 ? b.alibi() : b.t5Bias(T5Buckets.of(false, 6, 5)))
+                    .build();
             Params p = randomParams(a, 10);
             INDArray x = Rng.seed(11).normal(DataType.DOUBLE, 2, 8, 16);
             INDArray full = a.function(p).apply(x);
-            KvCache cache = a.cache(p);
-            int[] chunks = {3, 1, 2, 1, 1};
-            int at = 0;
-            for (int t : chunks) {
-                INDArray part = x.get(NDArrayIndex.all(), NDArrayIndex.interval(at, at + t), NDArrayIndex.all()).dup();
-                INDArray y = cache.append(part);
-                assertClose(full.get(NDArrayIndex.all(), NDArrayIndex.interval(at, at + t), NDArrayIndex.all()), y, 1e-10);
-                at += t;
-                assertEquals(at, cache.length());
+            for (KvCache cache : new KvCache[]{a.cache(p), a.graphCache(p)}) {
+                int[] chunks = {3, 1, 2, 1, 1};
+                int at = 0;
+                for (int t : chunks) {
+                    INDArray part = x.get(NDArrayIndex.all(), NDArrayIndex.interval(at, at + t), NDArrayIndex.all()).dup();
+                    INDArray y = cache.append(part);
+                    assertClose(full.get(NDArrayIndex.all(), NDArrayIndex.interval(at, at + t), NDArrayIndex.all()), y, 1e-10);
+                    at += t;
+                    assertEquals(at, cache.length());
+                }
+                assertEquals(2, cache.keys().size(1));
+                cache.reset();
+                assertEquals(0, cache.length());
             }
-            assertEquals(2, cache.keys().size(1));
-            cache.reset();
-            assertEquals(0, cache.length());
         }
     }
 

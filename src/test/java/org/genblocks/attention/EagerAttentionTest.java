@@ -1,5 +1,6 @@
 package org.genblocks.attention;
 
+import org.genblocks.nn.Params;
 import org.genblocks.tensor.Masks;
 import org.genblocks.tensor.Rng;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,41 @@ class EagerAttentionTest {
                         mask, add, 0.7, f.newOutput());
                 assertClose(want, got.castTo(DataType.DOUBLE), 1e-4);
             }
+        }
+    }
+
+    /** The eager engine of AttentionFunction against the SameDiff graph, for every layer option. */
+    @Test
+    void eagerLayerEqualsGraphLayer() {
+        org.genblocks.position.Rope half = org.genblocks.position.Rope.builder(8)
+                .layout(org.genblocks.position.RopeLayout.HALF).rotaryDim(6).build();
+        org.genblocks.position.Rope xpos = org.genblocks.position.Rope.builder(8)
+                .layout(org.genblocks.position.RopeLayout.INTERLEAVED).xpos(org.genblocks.position.XPos.defaults()).build();
+        org.genblocks.position.AxialRope axial = org.genblocks.position.AxialRope.of(8, new int[]{4, 4}, 100,
+                org.genblocks.position.RopeLayout.INTERLEAVED);
+        Attention[] layers = {
+                Attention.builder(16, 2).headDim(8).kvHeads(1).rope(half).qkNorm().causal().build(),
+                Attention.builder(16, 2).headDim(8).rope(xpos).mask(AttentionMask.window(2, 0)).build(),
+                Attention.builder(16, 4).alibi().causal().projectionBias(false).build(),
+                Attention.builder(16, 2).t5Bias(org.genblocks.position.T5Buckets.of(false, 6, 4)).scale(1).build(),
+                Attention.builder(16, 2).headDim(8).axialRope(axial).qkNorm().build(),
+                Attention.builder(16, 2).crossAttention(6).outputBias(false).build()};
+        INDArray x = Rng.seed(51).normal(DataType.DOUBLE, 2, 5, 16);
+        INDArray ctx = Rng.seed(52).normal(DataType.DOUBLE, 2, 4, 6);
+        INDArray pos = Nd4j.createFromArray(new double[][]{{0, 0}, {0, 1}, {1, 0}, {1, 1}, {2, 0}});
+        for (Attention a : layers) {
+            Params p = AttentionTest.randomParams(a, 53);
+            boolean cross = a.isCross();
+            int lk = cross ? 4 : 5;
+            INDArray pad = Masks.additive(Masks.padding(new int[]{lk, 3}, 5, lk), DataType.DOUBLE);
+            INDArray c = cross ? ctx : null;
+            INDArray ps = a.hasAxialRope() ? pos : null;
+            INDArray want = a.graphFunction(p).apply(x, c, pad, ps);
+            assertClose(want, a.function(p).apply(x, c, pad, ps), 1e-10);
+            Params pf = p.castTo(DataType.FLOAT);
+            INDArray got = a.function(pf).apply(x.castTo(DataType.FLOAT), c == null ? null : c.castTo(DataType.FLOAT),
+                    pad.castTo(DataType.FLOAT), ps == null ? null : ps.castTo(DataType.FLOAT));
+            assertClose(want, got.castTo(DataType.DOUBLE), 1e-3);
         }
     }
 
