@@ -57,7 +57,7 @@ public final class ActNorm extends Bijection {
             init.put(scope.prefix() + "logScale", logS);
         }
         SDVariable y = x.add(bc(bias)).mul(bc(sd.math().exp(logS)));
-        SDVariable ld = FlowOps.zeroLogDet(sd, x, scope.dataType()).add(logS.sum().mul((double) pixels));
+        SDVariable ld = FlowOps.zeroLogDet(sd, x, inputShape()).add(logS.sum().mul((double) pixels));
         return new FlowVar(y, ld);
     }
 
@@ -66,7 +66,7 @@ public final class ActNorm extends Bijection {
         SameDiff sd = scope.sd();
         SDVariable logS = scope.param("logScale");
         SDVariable x = y.mul(bc(sd.math().exp(logS.neg()))).sub(bc(scope.param("bias")));
-        SDVariable ld = FlowOps.zeroLogDet(sd, y, scope.dataType()).sub(logS.sum().mul((double) pixels));
+        SDVariable ld = FlowOps.zeroLogDet(sd, y, outputShape()).sub(logS.sum().mul((double) pixels));
         return new FlowVar(x, ld);
     }
 }

@@ -164,7 +164,7 @@ public abstract class CouplingLayer extends Bijection {
     private SDVariable logDet(SameDiff sd, SDVariable x, SDVariable logScale, SDVariable keep, int rank,
                                      boolean inverse, Scope scope) {
         if (logScale == null) {
-            return FlowOps.zeroLogDet(sd, x, scope.dataType());
+            return FlowOps.zeroLogDet(sd, x, inputShape());
         }
         SDVariable ls = keep == null ? logScale : logScale.mul(keep);
         SDVariable sum = FlowOps.sumPerExample(ls, keep == null ? transformedShape : inputShape());

@@ -20,13 +20,13 @@ public final class DiagonalScaling extends Bijection {
     public FlowVar forward(Scope scope, SDVariable x, SDVariable context) {
         SDVariable s = scope.param("logScale");
         SDVariable y = x.mul(scope.sd().math().exp(s));
-        return new FlowVar(y, FlowOps.zeroLogDet(scope.sd(), x, scope.dataType()).add(s.sum()));
+        return new FlowVar(y, FlowOps.zeroLogDet(scope.sd(), x, inputShape()).add(s.sum()));
     }
 
     @Override
     public FlowVar inverse(Scope scope, SDVariable y, SDVariable context) {
         SDVariable s = scope.param("logScale");
         SDVariable x = y.mul(scope.sd().math().exp(s.neg()));
-        return new FlowVar(x, FlowOps.zeroLogDet(scope.sd(), y, scope.dataType()).sub(s.sum()));
+        return new FlowVar(x, FlowOps.zeroLogDet(scope.sd(), y, outputShape()).sub(s.sum()));
     }
 }

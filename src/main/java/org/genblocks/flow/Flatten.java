@@ -12,11 +12,11 @@ public final class Flatten extends Bijection {
 
     @Override
     public FlowVar forward(Scope scope, SDVariable x, SDVariable context) {
-        return new FlowVar(x.reshape(-1, dims()), FlowOps.zeroLogDet(scope.sd(), x, scope.dataType()));
+        return new FlowVar(x.reshape(-1, dims()), FlowOps.zeroLogDet(scope.sd(), x, inputShape()));
     }
 
     @Override
     public FlowVar inverse(Scope scope, SDVariable y, SDVariable context) {
-        return new FlowVar(y.reshape(FlowOps.batched(inputShape())), FlowOps.zeroLogDet(scope.sd(), y, scope.dataType()));
+        return new FlowVar(y.reshape(FlowOps.batched(inputShape())), FlowOps.zeroLogDet(scope.sd(), y, outputShape()));
     }
 }

@@ -21,10 +21,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.WeakHashMap;
 
 /**
  * A normalizing flow model: a {@link Bijection} {@code f} (child {@code flow}) from data to
@@ -34,7 +32,8 @@ import java.util.WeakHashMap;
  * {@code z ~ p_Z} at a temperature.
  *
  * <p>The module holds no values: every method takes the {@link Params} (from {@link #init},
- * a trainer or a file). Compiled graphs are cached per parameter set.
+ * a trainer or a file). The compiled graphs of the last parameter set used are cached (they see
+ * in-place training updates).
  */
 public final class FlowModel extends Module {
     /** Examples per graph call in the eager evaluation methods. */
@@ -43,8 +42,11 @@ public final class FlowModel extends Module {
     private final Bijection flow;
     private final Prior prior;
     private final long contextDims;
-    private final Map<Params, ModuleFunction> logProbFns = Collections.synchronizedMap(new WeakHashMap<>());
-    private final Map<Params, ModuleFunction> sampleFns = Collections.synchronizedMap(new WeakHashMap<>());
+    // the graphs of the last parameter set used (a graph holds its parameter arrays)
+    private Params logProbParams;
+    private ModuleFunction logProbFn;
+    private Params sampleParams;
+    private ModuleFunction sampleFn;
 
     /** An unconditional model. */
     public FlowModel(Bijection flow, Prior prior) {
@@ -120,8 +122,15 @@ public final class FlowModel extends Module {
     public INDArray logProb(Params params, INDArray x, INDArray context) {
         Shapes.requireShape("x", x, FlowOps.batched(dataShape()));
         checkContext(context, x.size(0));
-        ModuleFunction f = logProbFns.computeIfAbsent(params, p -> ModuleFunction.of(this, p, specs("x"), (root, in) ->
-                new SDVariable[]{logProb(root, in.get("x"), in.get("context"))}));
+        ModuleFunction f;
+        synchronized (this) {
+            if (logProbParams != params) {
+                logProbFn = ModuleFunction.of(this, params, specs("x"), (root, in) ->
+                        new SDVariable[]{logProb(root, in.get("x"), in.get("context"))});
+                logProbParams = params;
+            }
+            f = logProbFn;
+        }
         long n = x.size(0);
         List<INDArray> parts = new ArrayList<>();
         for (long s = 0; s < n; s += EVAL_BATCH) {
@@ -162,10 +171,17 @@ public final class FlowModel extends Module {
         Shapes.checkPositive("n", n);
         checkContext(context, n);
         INDArray eps = prior.noise(Rng.seed(seed), n, temperature, params.dataType());
-        ModuleFunction f = sampleFns.computeIfAbsent(params, p -> ModuleFunction.of(this, p, specs("eps"), (root, in) -> {
-            SDVariable z = prior.fromNoise(root.in(prior), in.get("eps"));
-            return new SDVariable[]{flow.inverse(root.in(flow), z, in.get("context")).value()};
-        }));
+        ModuleFunction f;
+        synchronized (this) {
+            if (sampleParams != params) {
+                sampleFn = ModuleFunction.of(this, params, specs("eps"), (root, in) -> {
+                    SDVariable z = prior.fromNoise(root.in(prior), in.get("eps"));
+                    return new SDVariable[]{flow.inverse(root.in(flow), z, in.get("context")).value()};
+                });
+                sampleParams = params;
+            }
+            f = sampleFn;
+        }
         List<INDArray> parts = new ArrayList<>();
         for (long s = 0; s < n; s += EVAL_BATCH) {
             long e = Math.min(n, s + EVAL_BATCH);

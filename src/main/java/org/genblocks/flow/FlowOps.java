@@ -33,10 +33,11 @@ final class FlowOps {
         return v.get(ix);
     }
 
-    /** A zero log-det of shape {@code [N]} for the batch of {@code x}. */
-    static SDVariable zeroLogDet(SameDiff sd, SDVariable x, DataType dtype) {
-        SDVariable n = sd.expandDims(sd.sizeAt(x, 0), 0);
-        return sd.fill(n, dtype, 0.0);
+    /** A zero log-det of shape {@code [N]} for the batch {@code x} of examples of shape {@code eventShape}. */
+    static SDVariable zeroLogDet(SameDiff sd, SDVariable x, long[] eventShape) {
+        SDVariable first = x.reshape(-1, numel(eventShape)).get(
+                org.nd4j.autodiff.samediff.SDIndex.all(), org.nd4j.autodiff.samediff.SDIndex.point(0));
+        return sd.zerosLike(first);
     }
 
     /** {@code [N, eventShape...]} as a reshape target with a wildcard batch. */

@@ -180,7 +180,7 @@ public final class InvConv1x1 extends Bijection {
     @Override
     public FlowVar forward(Scope scope, SDVariable x, SDVariable context) {
         SDVariable w = weightVar(scope);
-        SDVariable ld = FlowOps.zeroLogDet(scope.sd(), x, scope.dataType()).add(logAbsDet(scope, w).mul((double) pixels));
+        SDVariable ld = FlowOps.zeroLogDet(scope.sd(), x, inputShape()).add(logAbsDet(scope, w).mul((double) pixels));
         return new FlowVar(apply(x, w), ld);
     }
 
@@ -188,7 +188,7 @@ public final class InvConv1x1 extends Bijection {
     public FlowVar inverse(Scope scope, SDVariable y, SDVariable context) {
         SDVariable w = weightVar(scope);
         SDVariable wInv = scope.sd().math().matrixInverse(w.castTo(DataType.DOUBLE)).castTo(scope.dataType());
-        SDVariable ld = FlowOps.zeroLogDet(scope.sd(), y, scope.dataType()).sub(logAbsDet(scope, w).mul((double) pixels));
+        SDVariable ld = FlowOps.zeroLogDet(scope.sd(), y, outputShape()).sub(logAbsDet(scope, w).mul((double) pixels));
         return new FlowVar(apply(y, wInv), ld);
     }
 

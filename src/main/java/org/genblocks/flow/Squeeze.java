@@ -31,7 +31,7 @@ public final class Squeeze extends Bijection {
         long[] s = inputShape();
         long c = s[0], h = s[1], w = s[2];
         SDVariable y = x.reshape(-1, c, h / 2, 2, w / 2, 2).permute(0, 1, 3, 5, 2, 4).reshape(-1, 4 * c, h / 2, w / 2);
-        return new FlowVar(y, FlowOps.zeroLogDet(scope.sd(), x, scope.dataType()));
+        return new FlowVar(y, FlowOps.zeroLogDet(scope.sd(), x, inputShape()));
     }
 
     @Override
@@ -39,6 +39,6 @@ public final class Squeeze extends Bijection {
         long[] s = inputShape();
         long c = s[0], h = s[1], w = s[2];
         SDVariable x = y.reshape(-1, c, 2, 2, h / 2, w / 2).permute(0, 1, 4, 2, 5, 3).reshape(-1, c, h, w);
-        return new FlowVar(x, FlowOps.zeroLogDet(scope.sd(), y, scope.dataType()));
+        return new FlowVar(x, FlowOps.zeroLogDet(scope.sd(), y, outputShape()));
     }
 }

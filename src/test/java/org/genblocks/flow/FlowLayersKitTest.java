@@ -59,6 +59,16 @@ class FlowLayersKitTest {
     }
 
     @Test
+    void piecewiseLinearCoupling() {
+        for (CouplingMask m : new CouplingMask[]{CouplingMask.halves(false), CouplingMask.alternating(true)}) {
+            INDArray x = vec(4, 5, 22).mul(2);
+            x.putScalar(0, 0, 7.5); // outside [-B, B]: identity there
+            check(new PiecewiseLinearCoupling(new long[]{5}, m,
+                    ConditionerFactory.dense(new long[]{8}, DenseConditioner.Activation.TANH, 0, true), 8, 3.0), x, null, 0.8);
+        }
+    }
+
+    @Test
     void conditionalAffineCouplingUsesItsContext() {
         AffineCoupling c = new AffineCoupling(new long[]{4}, CouplingMask.alternating(true),
                 ConditionerFactory.dense(new long[]{8}, DenseConditioner.Activation.TANH, 3, true), ScaleActivation.softClamp(2));

@@ -32,7 +32,7 @@ class FlowTestKitTest {
             if (bug == Bug.NAN) {
                 y = y.mul(scope.sd().math().log(x)); // NaN for x < 0
             }
-            SDVariable ld = FlowOps.zeroLogDet(scope.sd(), x, scope.dataType()).add(s.sum());
+            SDVariable ld = FlowOps.zeroLogDet(scope.sd(), x, inputShape()).add(s.sum());
             if (bug == Bug.LOGDET_SCALE) {
                 ld = ld.mul(2.0); // a factor shared by forward and inverse: round trips cannot see it
             }
@@ -46,7 +46,7 @@ class FlowTestKitTest {
             if (bug == Bug.BAD_INVERSE) {
                 x = x.add(1e-3);
             }
-            SDVariable ld = FlowOps.zeroLogDet(scope.sd(), y, scope.dataType()).sub(s.sum());
+            SDVariable ld = FlowOps.zeroLogDet(scope.sd(), y, outputShape()).sub(s.sum());
             if (bug == Bug.LOGDET_SCALE) {
                 ld = ld.mul(2.0);
             }
