@@ -90,14 +90,12 @@ public final class Demo {
 
         Path samplesPng = out.resolve("moons-samples.png");
         GenBlocks.scatter(heldOut, samples)
-                .title(String.format(Locale.ROOT, "moons: held-out data (grey) vs rectified-flow samples, energy distance %.4f",
-                        energy))
+                .title("held-out moons vs rectified-flow samples")
                 .writePng(samplesPng);
         Path pathsPng = out.resolve("moons-paths.png");
         GenBlocks.trajectories(rf.paths(c.shownPaths(), evalSeed + 1))
                 .points("data", heldOut, new Color(0xC8C8C8))
-                .title(String.format(Locale.ROOT, "sampling paths, noise (t = 1) to data (t = 0), %d midpoint steps",
-                        rf.steps()))
+                .title(String.format(Locale.ROOT, "paths from noise (t = 1) to data (t = 0), %d midpoint steps", rf.steps()))
                 .writePng(pathsPng);
         return new Result(energy, floor, energyNoise, energyOneStep, mmd2, mmd2Floor, straightness,
                 finalLoss, samplesPng, pathsPng, trainSeconds, (System.nanoTime() - t0) / 1e9);
