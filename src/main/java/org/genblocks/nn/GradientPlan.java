@@ -19,7 +19,7 @@ import java.util.Set;
  * <p>The gradient graph is built once, silently ({@link Gradients#build}). Calls run it on the
  * planned executor that also serves {@link ModuleFunction}: ops in topological order, one reused
  * buffer per op and input-shape signature, so a step with a fixed batch allocates nothing. The
- * first call of every signature is checked bit for bit against SameDiff's
+ * first two calls of every signature are checked bit for bit against SameDiff's
  * {@code calculateGradientsAndOutputs}; any difference or unsupported op switches this plan to
  * SameDiff's session for good. The gradient graph must be backed by the {@link Params} arrays
  * (checked by identity), so in-place updates are seen.
@@ -91,7 +91,7 @@ public final class GradientPlan {
     public Result run(Map<String, INDArray> feed) {
         if (executor != null) {
             try {
-                boolean verify = !executor.isPlanned(feed);
+                boolean verify = executor.needsCheck(feed);
                 INDArray[] out = executor.run(feed);
                 Result fast = result(out);
                 if (verify) {

@@ -153,12 +153,12 @@ public final class ModuleFunction {
 
     /**
      * The planned executor's outputs (copied for the caller), or null when it cannot serve this
-     * graph. The first call of every input-shape signature is checked against SameDiff's session;
+     * graph. The first two calls of every input-shape signature are checked against SameDiff's session;
      * any difference or error switches this function to the session for good.
      */
     private INDArray[] runFast() {
         try {
-            boolean verify = !executor.isPlanned(feed);
+            boolean verify = executor.needsCheck(feed);
             INDArray[] fast = executor.run(feed);
             if (verify) {
                 Map<String, INDArray> ref = sd.output(feed, outputNames);
@@ -181,6 +181,49 @@ public final class ModuleFunction {
             executor = null;
             return null;
         }
+    }
+
+    /**
+     * Gradients of the first output, which must be a scalar, with respect to the named inputs
+     * and/or parameters ({@code d out / d wrt}), for inputs given by name. The gradient graph is
+     * built once, silently ({@link Gradients}); vector-Jacobian products are a definition whose
+     * output is {@code sum(f(x) * u)}.
+     *
+     * @throws IllegalArgumentException for unknown {@code wrt} names or a non-scalar output
+     */
+    public synchronized Map<String, INDArray> gradients(Map<String, INDArray> values, String... wrt) {
+        if (wrt == null || wrt.length == 0) {
+            throw new IllegalArgumentException("wrt: expected at least one input or parameter name");
+        }
+        Set<String> inputNames = new HashSet<>();
+        for (InputSpec s : inputs) {
+            inputNames.add(s.name());
+        }
+        for (String w : wrt) {
+            if (!inputNames.contains(w) && !params.contains(w)) {
+                throw new IllegalArgumentException("wrt: '" + w + "' is neither an input " + inputNames
+                        + " nor a parameter of " + module.getClass().getSimpleName());
+            }
+        }
+        if (values == null) {
+            throw new IllegalArgumentException("values: expected a map of inputs, got null");
+        }
+        Map<String, INDArray> f = new HashMap<>();
+        for (InputSpec s : inputs) {
+            INDArray v = values.get(s.name());
+            if (v == null) {
+                throw new IllegalArgumentException("values: missing input '" + s.name() + "'; expected " + inputs);
+            }
+            s.check(v, params.dataType());
+            f.put(s.name(), v);
+        }
+        Gradients.build(sd, outputNames[0]);
+        Map<String, INDArray> g = sd.calculateGradients(f, List.of(wrt));
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (String w : wrt) {
+            out.put(w, g.get(w));
+        }
+        return out;
     }
 
     /** Whether calls run on the planned executor (true) or SameDiff's general session (false). */

@@ -57,6 +57,26 @@ class EdmLossTest {
     }
 
     @Test
+    void badInputIsRejected() {
+        EdmLoss loss = EdmLoss.edm(net(), 0.5, 2);
+        IllegalArgumentException shape = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> loss.batch(org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, 4, 3), Rng.seed(1)));
+        assertTrue(shape.getMessage().contains("y: expected shape [?, 2]"), shape.getMessage());
+        IllegalArgumentException sigma = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> loss.batch(org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, 2, 2), new double[]{1, -1},
+                        org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, 2, 2)));
+        assertTrue(sigma.getMessage().startsWith("sigma[1]"), sigma.getMessage());
+        IllegalArgumentException net = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> EdmLoss.edm(null, 0.5, 2));
+        assertTrue(net.getMessage().contains("network"), net.getMessage());
+        // a network whose output has the wrong shape is named when the denoiser is used
+        Denoiser wrong = Precond.edm(0.5).denoiser((in, label) -> org.nd4j.linalg.factory.Nd4j.zeros(in.dataType(), in.rows(), 3));
+        IllegalArgumentException out = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> wrong.denoise(org.nd4j.linalg.factory.Nd4j.zeros(DataType.DOUBLE, 2, 2), 1.0));
+        assertTrue(out.getMessage().startsWith("network output: expected the shape of x [2, 2], got [2, 3]"), out.getMessage());
+    }
+
+    @Test
     void seededTrainingReachesTheMixture() {
         // 2-D toy: three Gaussians (std 0.25) at (-1.5, -0.5), (1.5, -0.5), (0, 1.2); sigma_data 1.
         // Energy distance of 800 Heun samples (32 steps) to 800 fresh data points. Measured (seeded): 0.016 after
