@@ -135,25 +135,34 @@ public final class EagerAttention {
                     if (m != null) {
                         m.get(maskRow(as, r, g), mrow, 0, keyLen);
                     }
-                    float max = Float.NEGATIVE_INFINITY;
                     float sc = (float) scale;
-                    for (int j = 0; j < keyLen; j++) {
-                        float x = row[j] * sc + (m == null ? 0f : mrow[j]);
-                        row[j] = x;
-                        if (j >= lo && j <= hi) {
-                            max = Math.max(max, x);
+                    // separate simple loops so that the JIT can vectorise the elementwise ones
+                    if (m == null) {
+                        for (int j = lo; j <= hi; j++) {
+                            row[j] *= sc;
+                        }
+                    } else {
+                        for (int j = lo; j <= hi; j++) {
+                            row[j] = row[j] * sc + mrow[j];
                         }
                     }
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int j = lo; j <= hi; j++) {
+                        max = Math.max(max, row[j]);
+                    }
+                    for (int j = lo; j <= hi; j++) {
+                        row[j] = fastExp(row[j] - max);
+                    }
                     float z = 0;
-                    for (int j = 0; j < keyLen; j++) {
-                        float e = j >= lo && j <= hi ? fastExp(row[j] - max) : 0f;
-                        row[j] = e;
-                        z += e;
+                    for (int j = lo; j <= hi; j++) {
+                        z += row[j];
                     }
                     float inv = 1f / z;
-                    for (int j = 0; j < keyLen; j++) {
+                    for (int j = lo; j <= hi; j++) {
                         row[j] *= inv;
                     }
+                    java.util.Arrays.fill(row, 0, lo, 0f);
+                    java.util.Arrays.fill(row, hi + 1, keyLen, 0f);
                     s.put(r * keyLen, row, 0, keyLen);
                 }
             });
@@ -210,7 +219,7 @@ public final class EagerAttention {
         return mask.right() == AttentionMask.UNBOUNDED ? keyLen - 1 : Math.min(keyLen - 1, position + mask.right());
     }
 
-    /** {@code e^x} for {@code x <= 0}: {@code p(x/256)^256}, p the degree-6 Taylor polynomial; 0 below −87. */
+    /** {@code e^x} for {@code x <= 0}: {@code p(x/256)^256}, p the degree-6 Taylor polynomial; 0 below −88. */
     static float fastExp(float x) {
         float y = Math.max(x, -87f) * (1f / 256f);
         float p = 1f + y * (1f + y * (0.5f + y * (1f / 6f + y * (1f / 24f + y * (1f / 120f + y * (1f / 720f))))));
@@ -222,6 +231,7 @@ public final class EagerAttention {
         p *= p;
         p *= p;
         p *= p;
-        return x < -87f ? 0f : p;
+        // exactly 0 below −88 (masked logits) without a branch, so that the loop stays vectorisable
+        return p * Math.min(1f, Math.max(0f, x + 88f));
     }
 }

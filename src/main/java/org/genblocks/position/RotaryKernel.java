@@ -63,6 +63,10 @@ final class RotaryKernel {
         if (x.length() == 0) {
             return;
         }
+        if (x.data().length() + x.offset() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("x: the eager RoPE kernel addresses up to 2^31 - 1 elements per "
+                    + "buffer, got a buffer of " + x.data().length() + "; split the batch");
+        }
         if (x.stride(-1) != 1) {
             INDArray c = x.dup('c');
             applyInPlace(c, t);

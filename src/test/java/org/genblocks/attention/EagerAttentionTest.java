@@ -90,6 +90,10 @@ class EagerAttentionTest {
             INDArray got = a.function(pf).apply(x.castTo(DataType.FLOAT), c == null ? null : c.castTo(DataType.FLOAT),
                     pad.castTo(DataType.FLOAT), ps == null ? null : ps.castTo(DataType.FLOAT));
             assertClose(want, got.castTo(DataType.DOUBLE), 1e-3);
+            INDArray graphFloat = a.graphFunction(pf).apply(x.castTo(DataType.FLOAT),
+                    c == null ? null : c.castTo(DataType.FLOAT), pad.castTo(DataType.FLOAT),
+                    ps == null ? null : ps.castTo(DataType.FLOAT));
+            assertClose(want, graphFloat.castTo(DataType.DOUBLE), 1e-3);
         }
     }
 

@@ -316,6 +316,38 @@ class RopeTest {
     }
 
     @Test
+    void graphGradientIsTheInverseRotation() {
+        // d<c, R_m x>/dx = R_m^T c = R_{-m} c, for the reversal (full rotary) and matmul (partial) paths
+        Rng rng = Rng.seed(31);
+        for (RopeLayout layout : RopeLayout.values()) {
+            // interleaved: full rotary (the reversal path); half: partial rotary (the permutation matmul path)
+            for (int rotary : new int[]{layout == RopeLayout.INTERLEAVED ? 8 : 4}) {
+                Rope rope = Rope.builder(8).layout(layout).rotaryDim(rotary).build();
+                INDArray x = rng.normal(DataType.DOUBLE, 2, 3, 5, 8);
+                INDArray c = rng.normal(DataType.DOUBLE, 2, 3, 5, 8);
+                double[] pos = {0, 1, 2.5, 7, 40};
+                SameDiff sd = SameDiff.create();
+                SDVariable xv = sd.var("x", x.dup());
+                SDVariable y = rope.apply(sd, xv, sd.constant(Nd4j.createFromArray(pos)), Rope.Target.QUERY);
+                sd.setLossVariables(y.mul(sd.constant(c)).sum("loss"));
+                java.io.PrintStream old = System.out;
+                Map<String, INDArray> g;
+                try {
+                    System.setOut(new java.io.PrintStream(new java.io.ByteArrayOutputStream()));
+                    g = sd.calculateGradients(Map.of(), "x");
+                } finally {
+                    System.setOut(old);
+                }
+                double[] neg = pos.clone();
+                for (int i = 0; i < neg.length; i++) {
+                    neg[i] = -neg[i];
+                }
+                assertTrue(rope.apply(c, neg).equalsWithEps(g.get("x"), 1e-12), layout + " rotary " + rotary);
+            }
+        }
+    }
+
+    @Test
     void perSampleGraphPositionsMatchEager() {
         Rng rng = Rng.seed(2);
         Rope rope = Rope.of(4, RopeLayout.INTERLEAVED);
