@@ -9,6 +9,7 @@ import org.genblocks.nn.Params;
 import org.genblocks.train.LrSchedule;
 import org.genblocks.train.TrainConfig;
 import org.genblocks.train.TrainResult;
+import org.genblocks.train.Trainer;
 import org.genblocks.viz.ImageGrid;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -68,14 +69,21 @@ public final class FlowsMnist {
         };
         Params p = flow.init(1);
         INDArray images = train.images();
-        if (model.equals("glow")) {
+        {   // data-dependent init: Glow's ActNorms, NICE's diagonal scaling
             INDArray first = images.get(NDArrayIndex.interval(0, Math.min(256, trainSize)));
             flow.initialize(p, Dequantization.fixed(first, 256, 2));
         }
         int batch = tiny ? 16 : 64;
         TrainConfig cfg = TrainConfig.adam(1e-3).steps(steps).batch(batch).seed(3).clipGradNorm(50.0)
                 .schedule(LrSchedule.warmupCosine(Math.max(1, steps / 20), steps, 0.05));
-        TrainResult tr = flow.fit(p, Dequantization.source(images, 256, batch), cfg);
+        long start = System.nanoTime();
+        Trainer trainer = new Trainer().addListener((step, loss, lr) -> {
+            if (!tiny && (step + 1) % 100 == 0) {
+                System.out.printf(Locale.ROOT, "step %d: %.4f nats/dim (%.3f bits/dim incl. 8-bit term), %.1f s%n", step + 1, loss,
+                        (loss + Math.log(256)) / Math.log(2), (System.nanoTime() - start) / 1e9);
+            }
+        });
+        TrainResult tr = flow.fit(p, Dequantization.source(images, 256, batch), cfg, trainer);
         INDArray test = Dequantization.fixed(tiny ? heldOut.subset(0, 100).images() : heldOut.images(), 256, 4);
         double bpd = flow.bitsPerDim(p, test, 256, 1.0);
         INDArray samples = flow.sample(p, 64, 0.7, 5);

@@ -42,9 +42,9 @@ public final class LogitTransform extends Bijection {
     @Override
     public FlowVar inverse(Scope scope, SDVariable y, SDVariable context) {
         SameDiff sd = scope.sd();
-        // log p = logσ(y), log(1 − p) = logσ(−y)
-        SDVariable logP = sd.nn().logSigmoid(y);
-        SDVariable log1mP = sd.nn().logSigmoid(y.neg());
+        // log p = logσ(y) = −softplus(−y), log(1 − p) = logσ(−y) = −softplus(y)
+        SDVariable logP = FlowOps.softplus(sd, y.neg()).neg();
+        SDVariable log1mP = FlowOps.softplus(sd, y).neg();
         SDVariable x = sd.nn().sigmoid(y).sub(alpha).div(1 - alpha);
         SDVariable ld = FlowOps.sumPerExample(logP.add(log1mP).rsub(Math.log1p(-alpha)), inputShape()).neg();
         return new FlowVar(x, ld);

@@ -61,6 +61,10 @@ class FlowGoldenTest {
         for (int i = 0; i < each.length; i++) {
             assertEquals(each[i], logProbOf(new LogisticPrior(1), row(h.getDouble(0, i))), 1e-9, "h=" + h.getDouble(0, i));
         }
+        // stable far in the tails, also in float32: log p(h) = −|h| − 2 log(1 + e^{−|h|})
+        FlowModel m = new FlowModel(new Flatten(2), new LogisticPrior(2));
+        INDArray far = Nd4j.createFromArray(new float[][]{{1000f, -1000f}});
+        assertEquals(-2000.0, m.logProb(m.init(0), far).getDouble(0), 1e-3);
     }
 
     /** NICE §2's m(a) = relu(Wm a + bm). */

@@ -107,6 +107,21 @@ class FlowModelTest {
         assertArrayEquals(new double[]{1, 1, 1, 1}, h.mul(h).mean(0, 2, 3).toDoubleVector(), 1e-5);
     }
 
+    @Test
+    void niceDataInitStandardisesTheScalingLayer() {
+        FlowModel m = Nice.builder().dataShape(4).hidden(1, 8).build();
+        Params p = m.init(1, F64);
+        INDArray batch = Rng.seed(2).normal(F64, 64, 4).mulRowVector(Nd4j.createFromArray(0.01, 0.1, 1.0, 10.0));
+        List<String> set = m.initialize(p, batch);
+        assertEquals(List.of("flow.layers.4.logScale"), set);
+        // couplings are the identity at init, so the scaling layer sees the data: s = −log(std)
+        double[] sd = batch.std(false, 0).toDoubleVector();
+        double[] s = p.get("flow.layers.4.logScale").toDoubleVector();
+        for (int i = 0; i < 4; i++) {
+            assertEquals(-Math.log(sd[i] + ActNorm.EPS), s[i], 1e-9);
+        }
+    }
+
     private static Params renamed(Params fp) {
         java.util.LinkedHashMap<String, INDArray> m = new java.util.LinkedHashMap<>();
         for (String n : fp.names()) {
