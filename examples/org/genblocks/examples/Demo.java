@@ -24,6 +24,7 @@ import java.util.Locale;
  * mvn -q test-compile exec:java                                  # the rectified-flow demo
  * mvn -q test-compile exec:java -Dexec.args="flows"              # NICE on the bundled MNIST digits
  * mvn -q test-compile exec:java -Dexec.args="edm"                # EDM samplers: error against NFE
+ * mvn -q test-compile exec:java -Dexec.args="rope"               # RoPE's long-range decay, plain and YaRN
  * mvn -q test-compile exec:java -Dexec.args="moons --out /tmp/x --smoke"
  * </pre>
  * Files go to {@code out/} in the working directory unless {@code --out DIR} says otherwise;
@@ -31,7 +32,7 @@ import java.util.Locale;
  */
 public final class Demo {
     /** The demos the first argument can pick. */
-    public static final List<String> DEMOS = List.of("moons", "flows", "edm");
+    public static final List<String> DEMOS = List.of("moons", "flows", "edm", "rope");
 
     private Demo() {
     }
@@ -118,7 +119,7 @@ public final class Demo {
     }
 
     /**
-     * {@code [moons|flows|edm|all] [--out DIR] [--steps N] [--smoke]}: runs the chosen demo (default moons)
+     * {@code [moons|flows|edm|rope|all] [--out DIR] [--steps N] [--smoke]}: runs the chosen demo (default moons)
      * and prints where it wrote its files.
      */
     public static void main(String[] args) throws Exception {
@@ -148,7 +149,7 @@ public final class Demo {
             } else if (DEMOS.contains(a) || a.equals("all")) {
                 demo = a;
             } else if (a.equals("--help") || a.equals("-h")) {
-                System.out.println("usage: Demo [moons|flows|edm|all] [--out DIR] [--steps N] [--smoke]");
+                System.out.println("usage: Demo [moons|flows|edm|rope|all] [--out DIR] [--steps N] [--smoke]");
                 return;
             } else {
                 throw new IllegalArgumentException("argument: expected one of " + DEMOS + ", all, --out DIR or --smoke; got "
@@ -170,11 +171,17 @@ public final class Demo {
                 }
                 case "flows" -> {
                     System.out.println("NICE on the bundled MNIST digits (FlowsMnist)");
-                    FlowsMnist.main(smoke ? new String[]{"--smoke"} : new String[]{"nice", "3000", out.toString()});
+                    FlowsMnist.main(smoke ? new String[]{"--smoke"} : new String[]{"nice", "3000", out.resolve("flows").toString()});
                 }
                 case "edm" -> {
                     System.out.println("EDM samplers: error against NFE on a Gaussian-mixture oracle (EdmSamplers)");
-                    EdmSamplers.main(smoke ? new String[]{"--smoke"} : new String[0]);
+                    EdmSamplers.main(smoke ? new String[]{"--smoke", out.resolve("edm").toString()}
+                            : new String[]{out.resolve("edm").toString()});
+                }
+                case "rope" -> {
+                    System.out.println("RoPE: long-range decay of attention scores, plain and YaRN (RopeDecay)");
+                    RopeDecay.run(out.resolve("rope"), smoke ? 64 : 1000, smoke ? 1 : 2)
+                            .forEach(f -> System.out.println("wrote " + f.toAbsolutePath()));
                 }
                 default -> throw new IllegalStateException(d);
             }

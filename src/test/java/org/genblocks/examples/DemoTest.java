@@ -30,11 +30,24 @@ class DemoTest {
     }
 
     @Test
+    void otherDemosWriteIntoTheOutFolder(@TempDir Path dir) throws Exception {
+        Demo.main(new String[]{"edm", "--smoke", "--out", dir.toString()});
+        Demo.main(new String[]{"rope", "--smoke", "--out", dir.toString()});
+        try (var files = Files.walk(dir)) {
+            long pngs = files.filter(p -> p.toString().endsWith(".png")).count();
+            assertTrue(pngs >= 3, "EDM and RoPE figures under " + dir + ": " + pngs);
+        }
+        assertTrue(Files.isDirectory(dir.resolve("edm")) && Files.isDirectory(dir.resolve("rope")));
+    }
+
+    @Test
     void mainRejectsUnknownArguments() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Demo.main(new String[]{"bogus"}));
         assertTrue(e.getMessage().contains("bogus"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Demo.main(new String[]{"--out"}));
         assertTrue(e.getMessage().contains("--out"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Demo.main(new String[]{"--steps", "0"}));
+        assertTrue(e.getMessage().contains("--steps"), e.getMessage());
         assertEquals("moons", Demo.DEMOS.get(0));
     }
 }
