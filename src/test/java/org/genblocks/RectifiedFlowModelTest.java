@@ -115,6 +115,24 @@ class RectifiedFlowModelTest {
         assertThrows(IllegalArgumentException.class, () -> other.load(f));
     }
 
+    /**
+     * A velocity network with a zero last layer is the zero field: the flow is the identity, so
+     * log p(x) must be the standard normal log-density, exactly (Chen et al. 2018 with ∇·0 = 0).
+     */
+    @Test
+    void logProbOfTheZeroFieldIsTheGaussianPrior() {
+        Mlp zero = Mlp.builder().in(2).hidden(8).out(2).activation(Activation.SILU).timeEmbedding(4).zeroInitLast(true).build();
+        RectifiedFlowModel m = GenBlocks.rectifiedFlow().dim(2).velocity(zero).dataType(DataType.DOUBLE).likelihoodSteps(4).build();
+        INDArray x = org.nd4j.linalg.factory.Nd4j.createFromArray(new double[][]{{0, 0}, {1, -2}, {0.5, 3}});
+        INDArray lp = m.logProb(x);
+        double[] expected = {-Math.log(2 * Math.PI), -Math.log(2 * Math.PI) - 2.5, -Math.log(2 * Math.PI) - 4.625};
+        assertArrayEquals(expected, lp.toDoubleVector(), 1e-12);
+        assertEquals(-(expected[0] + expected[1] + expected[2]) / 3, m.nll(x), 1e-12);
+        assertEquals(m.nll(x) / (2 * Math.log(2)), m.bitsPerDim(x), 1e-12);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.logProb(x.reshape(1, 6)));
+        assertTrue(e.getMessage().contains("x"), e.getMessage());
+    }
+
     @Test
     void timeSamplerAndPathReachTheFlow() {
         RectifiedFlowModel m = GenBlocks.rectifiedFlow().dim(3).hidden(8).timeEmbedding(4)

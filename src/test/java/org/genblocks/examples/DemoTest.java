@@ -23,6 +23,7 @@ class DemoTest {
             assertTrue(img.getWidth() >= 400 && img.getHeight() >= 400, p + " " + img.getWidth() + "x" + img.getHeight());
         }
         assertTrue(Double.isFinite(r.energy()) && Double.isFinite(r.mmd2()) && r.straightness() >= 0, Demo.report(r));
+        assertTrue(Double.isFinite(r.heldOutNll()) && Double.isFinite(r.entropy()), Demo.report(r));
         // the floor of the two-sample figures is near zero, the noise far from the data
         assertTrue(Math.abs(r.energyFloor()) < r.energyNoise(), Demo.report(r));
         String report = Demo.report(r);
