@@ -17,6 +17,6 @@ class ReadmeTest {
         String command = ci.stream().map(String::strip)
                 .filter(l -> l.startsWith("mvn ")).findFirst().orElseThrow();
         assertTrue(readme.contains(command + " "), "README must give the CI test command: " + command);
-        assertTrue(readme.contains("mvn -q test-compile exec:java"), "README must give the demo command");
+        assertTrue(readme.contains("mvn -q test-compile exec:exec"), "README must give the demo command");
     }
 }

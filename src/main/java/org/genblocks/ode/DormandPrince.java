@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The adaptive Dormand–Prince 5(4) method (Dormand & Prince 1980; Hairer, Nørsett & Wanner,
+ * The adaptive Dormand–Prince 5(4) method (Dormand and Prince 1980; Hairer, Nørsett and Wanner,
  * "Solving ODEs I", §II.4–II.5): seven stages, a fifth-order solution with an embedded fourth-order
  * error estimate, and first-same-as-last (the last stage of an accepted step is the first stage of
  * the next, so a step costs six evaluations).
@@ -196,7 +196,7 @@ public final class DormandPrince implements OdeSolver {
         return new Solution(y, t, status, f.count(), accepted, rejected, ts, traj);
     }
 
-    /** Hairer, Nørsett & Wanner II.4: a first step from the scaled sizes of y, f(y) and a finite-difference f'. */
+    /** Hairer, Nørsett and Wanner II.4: a first step from the scaled sizes of y, f(y) and a finite-difference f'. */
     private double initialStep(FieldEvaluator f, INDArray y, double t, double dir, INDArray k1,
                                INDArray tmp, INDArray tmp2, INDArray scale) {
         scale.assign(y);

@@ -37,9 +37,23 @@ final class FieldEvaluator {
         checkFinite(x, step, "t = " + t, what);
     }
 
+    /** The finiteness check after a fixed step from {@code t0} to {@code t1} (message built only on failure). */
+    static void checkFinite(INDArray x, int step, double t0, double t1) {
+        if (!Double.isFinite(asum(x))) {
+            checkFinite(x, step, "t = " + t0 + " -> " + t1, "state after the step");
+        }
+    }
+
+    private static double asum(INDArray x) {
+        // BLAS asum: one vectorised read-only pass; NaN and infinity propagate into the sum
+        return x.isView() || x.ordering() != 'c'
+                ? x.sumNumber().doubleValue()
+                : org.nd4j.linalg.factory.Nd4j.getBlasWrapper().level1().asum(x);
+    }
+
     /** As {@link #checkFinite(INDArray, int, double, String)} with a free-form time description. */
     static void checkFinite(INDArray x, int step, String when, String what) {
-        double s = x.sumNumber().doubleValue();
+        double s = asum(x);
         if (!Double.isFinite(s)) {
             boolean nan = x.isNaN().any();
             throw new IllegalArgumentException("field returned a non-finite value at step " + step + " (" + when

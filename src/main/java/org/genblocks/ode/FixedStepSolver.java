@@ -50,7 +50,7 @@ abstract class FixedStepSolver implements OdeSolver {
             double t = grid.at(i);
             double h = grid.at(i + 1) - t;
             step(f, x, t, h, k, tmp, i);
-            FieldEvaluator.checkFinite(x, i, "t = " + t + " -> " + grid.at(i + 1), "state after the step");
+            FieldEvaluator.checkFinite(x, i, t, grid.at(i + 1));
             if (traj != null) {
                 traj.add(x.dup());
             }

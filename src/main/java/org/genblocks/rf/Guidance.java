@@ -5,7 +5,7 @@ import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Classifier-free guidance on velocities (Ho & Salimans 2022; SD3 and diffusers pipelines):
+ * Classifier-free guidance on velocities (Ho and Salimans 2022; SD3 and diffusers pipelines):
  * <pre>  u_g(x, t) = u_uncond(x, t) + g (u_cond(x, t) - u_uncond(x, t)),</pre>
  * with guidance scale g (g = 1: the conditional field; g = 0: the unconditional one). Meta's
  * flow_matching writes the same as {@code (1 + w) u_cond - w u_uncond} with {@code w = g - 1}.

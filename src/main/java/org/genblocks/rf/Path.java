@@ -4,7 +4,6 @@ import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.Arrays;
 
 /**
  * A Gaussian probability path between data {@code x_0} and noise {@code ε ~ N(0, I)} in genblocks
@@ -203,7 +202,4 @@ public abstract class Path {
         return "Path." + name();
     }
 
-    static String shape(INDArray a) {
-        return Arrays.toString(a.shape());
-    }
 }

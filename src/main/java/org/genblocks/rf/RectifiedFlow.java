@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A rectified flow / flow-matching model (Liu, Gong & Liu 2022; Lipman et al. 2023; Esser et al. 2024)
+ * A rectified flow / flow-matching model (Liu, Gong and Liu 2022; Lipman et al. 2023; Esser et al. 2024)
  * in genblocks time: data at t = 0, noise at t = 1, a velocity network {@code u_θ(x, t)} (any
  * {@link Module} with {@code forward(scope, x [N, D], t [N, 1])}) trained by
  * <pre>  min_θ E_{t ~ π, (x_0, ε)} ‖(α'(t) x_0 + σ'(t) ε) - u_θ(α(t) x_0 + σ(t) ε, t)‖²</pre>

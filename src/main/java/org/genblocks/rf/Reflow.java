@@ -8,7 +8,7 @@ import org.genblocks.train.TrainConfig;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Reflow and one-step distillation (Liu, Gong & Liu 2022, §2.2–2.3).
+ * Reflow and one-step distillation (Liu, Gong and Liu 2022, §2.2–2.3).
  *
  * <p><b>Reflow.</b> Draw noise {@code Z_1 ~ N(0, I)}, carry it with the k-rectified flow to
  * {@code Z_0} ({@link #pairs}), and train a new flow on the fixed coupling {@code (Z_0, Z_1)}: the

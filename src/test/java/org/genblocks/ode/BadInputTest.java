@@ -67,6 +67,15 @@ class BadInputTest {
                     && e.getMessage().contains("NaN"), s + ": " + e.getMessage());
         }
         VectorField inf = (x, t) -> t < 0.6 ? Nd4j.valueArrayOf(x.shape(), Double.POSITIVE_INFINITY, x.dataType()) : x.dup();
+        for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+            IllegalArgumentException ei = assertThrows(IllegalArgumentException.class,
+                    () -> OdeSolver.euler().solve(inf, x0.castTo(dt), TimeGrid.sampling(4)));
+            assertTrue(ei.getMessage().contains("step 2 (t = 0.5 -> 0.25)") && ei.getMessage().contains("infinity"),
+                    ei.getMessage());
+            IllegalArgumentException en = assertThrows(IllegalArgumentException.class,
+                    () -> OdeSolver.rk4().solve(blowsUp, x0.castTo(dt), TimeGrid.sampling(4)));
+            assertTrue(en.getMessage().contains("NaN"), en.getMessage());
+        }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> OdeSolver.dormandPrince(1e-4, 1e-4).solve(inf, x0, TimeGrid.sampling(1)));
         assertTrue(e.getMessage().contains("non-finite") && e.getMessage().contains("step")

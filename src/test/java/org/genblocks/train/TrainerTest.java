@@ -43,12 +43,17 @@ class TrainerTest {
         TrainConfig cfg = TrainConfig.adam(1e-2).steps(600).batch(128).seed(3)
                 .schedule(LrSchedule.warmupCosine(50, 600, 0.01));
         List<Double> seen = new ArrayList<>();
+        List<long[]> steps = new ArrayList<>();
+        List<Double> lrs = new ArrayList<>();
         PrintStream old = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         TrainResult r;
         try {
             System.setOut(new PrintStream(captured));
-            r = new Trainer().addListener((s, l, lr) -> seen.add(l))
+            r = new Trainer().addListener((s, l, lr) -> seen.add(l)).addListener((s, l, lr) -> {
+                steps.add(new long[]{s});
+                lrs.add(lr);
+            })
                     .fit(net, p, Objective.mse(net, 1, 1), BatchSource.shuffled(sinData(2048, 7), cfg.batch()), cfg);
         } finally {
             System.setOut(old);
@@ -57,6 +62,11 @@ class TrainerTest {
         assertEquals(600, seen.size());
         assertEquals(600, r.losses().length);
         assertEquals(seen.get(599), r.finalLoss(), 0.0);
+        for (int i = 0; i < 600; i += 37) {
+            assertEquals(i, steps.get(i)[0], "listeners see every step in order");
+            assertEquals(cfg.lrAt(i), lrs.get(i), 0.0, "the scheduled learning rate");
+        }
+        assertEquals(1e-2 / 50, lrs.get(0), 1e-15, "warm-up starts at lr / W");
         // evaluate on a grid through the same graph definition
         INDArray grid = Nd4j.linspace(-1, 1, 201, DataType.FLOAT).reshape(201, 1);
         INDArray pred = ModuleFunction.of(net, p, InputSpec.of("x", -1, 1)).apply(grid);
