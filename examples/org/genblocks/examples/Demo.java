@@ -13,7 +13,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The main demo, run by the first README command ({@code mvn -q test-compile exec:java}).
+ * The main demo, run by the first README command ({@code mvn -q test-compile exec:exec}, which forks a JVM
+ * with the thread-pool settings of DESIGN §6; {@code exec:java} runs it inside Maven's JVM).
  *
  * <p>It trains a rectified flow (Liu et al. 2022) on 2-D moons with the one entry point
  * {@link GenBlocks}, samples it with a 50-step midpoint solver, writes two PNGs (data against
@@ -23,11 +24,11 @@ import java.util.Locale;
  * beside the entropy of moons, the lowest NLL any model can reach.
  *
  * <pre>
- * mvn -q test-compile exec:java                                  # the rectified-flow demo
- * mvn -q test-compile exec:java -Dexec.args="flows"              # NICE on the bundled MNIST digits
- * mvn -q test-compile exec:java -Dexec.args="edm"                # EDM samplers: error against NFE
- * mvn -q test-compile exec:java -Dexec.args="rope"               # RoPE's long-range decay, plain and YaRN
- * mvn -q test-compile exec:java -Dexec.args="moons --out /tmp/x --smoke"
+ * mvn -q test-compile exec:exec                           # the rectified-flow demo
+ * mvn -q test-compile exec:exec -Ddemo="flows"            # NICE on the bundled MNIST digits
+ * mvn -q test-compile exec:exec -Ddemo="edm"              # EDM samplers: error against NFE
+ * mvn -q test-compile exec:exec -Ddemo="rope"             # RoPE's long-range decay, plain and YaRN
+ * mvn -q test-compile exec:exec -Ddemo="moons --out /tmp/x --smoke"
  * </pre>
  * Files go to {@code out/} in the working directory unless {@code --out DIR} says otherwise;
  * {@code --smoke} runs tiny settings (seconds, for tests).
@@ -74,6 +75,7 @@ public final class Demo {
                 .build();
         long tTrain = System.nanoTime();
         double finalLoss = rf.fit(train, GenBlocks.adam(c.lr()).steps(c.steps()).batch(c.batch()).seed(c.seed())
+                        .logEvery(Math.max(1, c.steps() / 10))
                         .schedule(GenBlocks.warmupCosine(Math.max(1, c.steps() / 20), c.steps(), 0.05)))
                 .meanLoss(Math.min(100, c.steps()));
         double trainSeconds = (System.nanoTime() - tTrain) / 1e9;
@@ -213,6 +215,8 @@ public final class Demo {
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
             System.setProperty("org.slf4j.simpleLogger.log.org.genblocks", "info");
+            System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
+            System.setProperty("org.slf4j.simpleLogger.showLogName", "false");
         }
     }
 }
