@@ -1,0 +1,78 @@
+package org.genblocks.dit;
+
+import org.genblocks.attention.Attention;
+import org.genblocks.nn.Activation;
+import org.genblocks.nn.AdaLnZero;
+import org.genblocks.nn.Mlp;
+import org.genblocks.nn.Module;
+import org.genblocks.nn.Scope;
+import org.genblocks.position.AxialRope;
+import org.genblocks.position.RopeLayout;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+
+/**
+ * One DiT block with AdaLN-Zero conditioning (Peebles and Xie, "Scalable Diffusion Models with
+ * Transformers", ICCV 2023, Fig. 3):
+ * <pre>
+ *   (shift₁, scale₁, gate₁, shift₂, scale₂, gate₂) = AdaLnZero(c)             (zero at init)
+ *   x ← x + gate₁ · Attention(LN(x)(1 + scale₁) + shift₁)                     (QK-norm; RoPE optional)
+ *   x ← x + gate₂ · Mlp(LN(x)(1 + scale₂) + shift₂)                           (GELU, width ratio·D)
+ * </pre>
+ * Because the modulation starts at zero, every gate is 0 and the block is the identity at
+ * initialisation. Built from the library's modules: {@link AdaLnZero} (its {@code modulation}),
+ * {@link Attention} with QK-norm (SD3, FLUX) and an optional {@link AxialRope}, and {@link Mlp}.
+ *
+ * <p>{@code forward(scope, x [N, T, D], c [N, D])}, plus {@code positions [T, 2]} with axial RoPE.
+ */
+public final class DitBlock extends Module {
+    private final int dim;
+    private final int tokens;
+    private final boolean rope;
+    private final AdaLnZero ada;
+    private final Attention attention;
+    private final Mlp mlp;
+
+    /** A block of width {@code config.dim()} over {@code config.tokens()} tokens. */
+    public DitBlock(DitConfig config) {
+        this.dim = config.dim();
+        this.tokens = config.tokens();
+        this.rope = config.position() == PositionEncoding.AXIAL_ROPE;
+        this.ada = child("adaLN", new AdaLnZero(dim, dim, 2));
+        Attention.Builder ab = Attention.builder(dim, config.heads()).qkNorm();
+        if (rope) {
+            int hd = config.headDim();
+            ab.axialRope(AxialRope.of(hd, new int[]{hd / 2, hd / 2}, config.ropeTheta(), RopeLayout.HALF));
+        }
+        this.attention = child("attn", ab.build());
+        this.mlp = child("mlp", Mlp.builder().in(dim).hidden((long) dim * config.mlpRatio()).out(dim)
+                .activation(Activation.GELU).build());
+    }
+
+    /** Whether attention takes positions (axial RoPE). */
+    public boolean usesPositions() {
+        return rope;
+    }
+
+    @Override
+    public SDVariable forward(Scope scope, SDVariable... inputs) {
+        Scope.requireInputs(this, inputs, rope ? 3 : 2, "x [N, " + tokens + ", " + dim + "], c [N, " + dim + "]"
+                + (rope ? ", positions [" + tokens + ", 2]" : ""));
+        SameDiff sd = scope.sd();
+        SDVariable x = inputs[0];
+        AdaLnZero.Modulation m = ada.modulation(scope.in(ada), inputs[1]);
+        // Chunks are [N, D]; passing no reference variable keeps them rank 2 and Tokens broadcasts them.
+        SDVariable h = Tokens.modulate(scope, x, m.shift(0, null), m.scale(0, null));
+        SDVariable a = rope ? scope.call(attention, h, inputs[2]) : scope.call(attention, h);
+        x = x.add(scope.name("attnResidual"), a.mul(sd.expandDims(m.gate(0, null), 1)));
+        SDVariable h2 = Tokens.modulate(scope, x, m.shift(1, null), m.scale(1, null));
+        SDVariable f = scope.call(mlp, sd.reshape(h2, -1, dim));
+        f = sd.reshape(f, -1, tokens, dim);
+        return x.add(scope.name("mlpResidual"), f.mul(sd.expandDims(m.gate(1, null), 1)));
+    }
+
+    @Override
+    public String toString() {
+        return "DitBlock(dim=" + dim + ", tokens=" + tokens + ", " + attention + ")";
+    }
+}
