@@ -13,6 +13,7 @@ import org.genblocks.diffusion.Formulation;
 import org.genblocks.diffusion.Sampler;
 import org.genblocks.diffusion.Samplers;
 import org.genblocks.diffusion.Sigmas;
+import org.genblocks.dit.DitConfig;
 import org.genblocks.flow.FlowModel;
 import org.genblocks.flow.Glow;
 import org.genblocks.flow.Nice;
@@ -325,6 +326,17 @@ public final class GenBlocks {
     /** The sinusoidal position table of "Attention Is All You Need" ({@code [length, dim]}). */
     public static INDArray sinusoidal(int length, int dim) {
         return Sinusoidal.table(length, dim, DataType.FLOAT);
+    }
+
+    // ------------------------------------------------------------------ diffusion transformer
+
+    /**
+     * A class-conditional diffusion transformer (DiT, Peebles &amp; Xie 2023, with SD3's choices):
+     * {@code new Dit(dit().dim(64).depth(4).heads(4).patch(4).build())}, trained by rectified flow
+     * ({@code dit.FlowObjective}) or EDM ({@code dit.EdmObjective}); see docs/dit.md.
+     */
+    public static DitConfig.Builder dit() {
+        return DitConfig.builder();
     }
 
     // ------------------------------------------------------------------ modules and training

@@ -109,6 +109,11 @@ class GenBlocksTest {
         assertArrayEquals(new long[]{5, 8}, table.shape());
         assertEquals(0.0, table.getDouble(0, 0), 1e-7, "sin(0)");
 
+        var dit = new org.genblocks.dit.Dit(GenBlocks.dit().image(1, 8, 8).patch(4).dim(16).depth(1).heads(2).build());
+        assertTrue(dit.parameterCount() > 0, "a DiT module from the entry point's config");
+        IllegalArgumentException de = assertThrows(IllegalArgumentException.class, () -> GenBlocks.dit().heads(0));
+        assertTrue(de.getMessage().contains("heads"), de.getMessage());
+
         var mlp = GenBlocks.mlp().in(2).hidden(8).out(3).activation(Activation.GELU).build();
         assertEquals(2 * 8 + 8 + 8 * 3 + 3, mlp.parameterCount());
         assertEquals(1e-3, GenBlocks.adam(1e-3).lr());
