@@ -32,6 +32,15 @@ public final class Gradients {
      * @param lossVariables the scalar losses to differentiate (set as the graph's loss variables)
      */
     public static void build(SameDiff sd, String... lossVariables) {
+        check(sd, lossVariables);
+        if (sd.getFunction("grad") != null) {
+            return;
+        }
+        sd.setLossVariables(lossVariables);
+        silently(sd::createGradFunction);
+    }
+
+    private static void check(SameDiff sd, String... lossVariables) {
         if (sd == null) {
             throw new IllegalArgumentException("sd: expected a SameDiff graph, got null");
         }
@@ -43,15 +52,41 @@ public final class Gradients {
                 throw new IllegalArgumentException("lossVariables: the graph has no variable '" + l + "'");
             }
         }
+    }
+
+    /**
+     * Builds the gradient graph of {@code sd} for the loss variable {@code loss}, including the
+     * gradients of the given placeholders (SameDiff differentiates placeholders only when asked),
+     * silently and under the same lock as {@link #build}. Does nothing when it is already built.
+     */
+    public static void buildWithPlaceholders(SameDiff sd, String loss, String... placeholders) {
+        check(sd, loss);
+        if (placeholders == null || placeholders.length == 0) {
+            throw new IllegalArgumentException("placeholders: expected at least one placeholder name");
+        }
+        for (String p : placeholders) {
+            if (!sd.hasVariable(p)) {
+                throw new IllegalArgumentException("placeholders: the graph has no variable '" + p + "'");
+            }
+        }
         if (sd.getFunction("grad") != null) {
             return;
         }
-        sd.setLossVariables(lossVariables);
+        sd.setLossVariables(loss);
+        silently(() -> sd.createGradFunction(placeholders));
+    }
+
+    /**
+     * Runs {@code action} with {@code System.out} redirected to a sink, under the one global lock
+     * every stdout redirection of the library must share (two locks would let one thread restore
+     * the other's sink as the process's stdout).
+     */
+    private static void silently(Runnable action) {
         synchronized (STDOUT_LOCK) {
             PrintStream out = System.out;
             try {
                 System.setOut(SINK);
-                sd.createGradFunction();
+                action.run();
             } finally {
                 System.setOut(out);
             }

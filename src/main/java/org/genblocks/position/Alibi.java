@@ -56,9 +56,7 @@ public final class Alibi {
 
     /** The bias for explicit slopes (e.g. learned or from a checkpoint). */
     public static INDArray bias(double[] slopes, int queryLen, int keyLen, DataType dtype) {
-        if (slopes == null || slopes.length == 0) {
-            throw new IllegalArgumentException("slopes: expected at least one head, got none");
-        }
+        checkSlopes(slopes);
         Shapes.checkPositive("queryLen", queryLen);
         Shapes.checkPositive("keyLen", keyLen);
         if (dtype == null || !dtype.isFPType()) {
@@ -86,12 +84,21 @@ public final class Alibi {
         if (sd == null || relative == null) {
             throw new IllegalArgumentException("sd, relative: expected non-null arguments");
         }
-        if (slopes == null || slopes.length == 0) {
-            throw new IllegalArgumentException("slopes: expected at least one head, got none");
-        }
+        checkSlopes(slopes);
         DataType dt = relative.dataType();
         INDArray s = Nd4j.createFromArray(slopes).reshape(slopes.length, 1, 1).neg();
         SDVariable neg = sd.constant(dt == DataType.DOUBLE ? s : s.castTo(dt));
         return sd.expandDims(sd.math().abs(relative), 0).mul(neg);
+    }
+
+    private static void checkSlopes(double[] slopes) {
+        if (slopes == null || slopes.length == 0) {
+            throw new IllegalArgumentException("slopes: expected at least one head, got none");
+        }
+        for (int h = 0; h < slopes.length; h++) {
+            if (!Double.isFinite(slopes[h])) {
+                throw new IllegalArgumentException("slopes[" + h + "]: expected a finite slope, got " + slopes[h]);
+            }
+        }
     }
 }

@@ -24,6 +24,10 @@ public final class MinibatchOt {
     public static int[] assignment(INDArray data, INDArray noise) {
         Shapes.requireFloatingPoint("data", data);
         Shapes.requireSameShape("data", data, "noise", noise);
+        if (data.rank() == 0 || data.length() == 0) {
+            throw new IllegalArgumentException("data: expected a non-empty batch [N, ...] with N > 0, got shape "
+                    + Shapes.format(data.shape()));
+        }
         int n = (int) data.size(0);
         long d = data.length() / n;
         double[][] a = data.castTo(DataType.DOUBLE).reshape(n, d).toDoubleMatrix();

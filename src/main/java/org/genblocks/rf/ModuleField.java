@@ -8,12 +8,9 @@ import org.genblocks.nn.Params;
 import org.genblocks.ode.DifferentiableField;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +26,6 @@ import java.util.Map;
  * estimates one.
  */
 public final class ModuleField implements DifferentiableField {
-    private static final PrintStream SINK = new PrintStream(OutputStream.nullOutputStream());
     private final Module module;
     private final Params params;
     private final long dim;
@@ -84,7 +80,7 @@ public final class ModuleField implements DifferentiableField {
                 return new SDVariable[]{s};
             });
             vjpLoss = lossName(vjpGraph);
-            buildInputGradient(vjpGraph.sameDiff(), vjpLoss);
+            Gradients.buildWithPlaceholders(vjpGraph.sameDiff(), vjpLoss, "x");
         }
         Map<String, INDArray> feed = new HashMap<>();
         feed.put("x", x.castTo(params.dataType()));
@@ -92,24 +88,6 @@ public final class ModuleField implements DifferentiableField {
         feed.put("u", u.castTo(params.dataType()));
         Map<String, INDArray> g = vjpGraph.sameDiff().calculateGradients(feed, "x");
         return g.get("x").castTo(x.dataType());
-    }
-
-    /**
-     * Builds the gradient graph including the gradient of the placeholder x (SameDiff differentiates
-     * placeholders only when asked), with SameDiff's "Added differentiated op" console output sent
-     * to a sink, as {@link Gradients} does for parameters.
-     */
-    private static void buildInputGradient(SameDiff sd, String loss) {
-        sd.setLossVariables(loss);
-        synchronized (Gradients.class) {
-            PrintStream out = System.out;
-            try {
-                System.setOut(SINK);
-                sd.createGradFunction("x");
-            } finally {
-                System.setOut(out);
-            }
-        }
     }
 
     private static String lossName(ModuleFunction f) {

@@ -2,6 +2,8 @@ package org.genblocks.diffusion;
 
 import org.genblocks.data.GaussianMixture;
 import org.genblocks.diffusion.Sigmas.Tail;
+import org.genblocks.metrics.EnergyDistance;
+import org.genblocks.metrics.Estimator;
 import org.genblocks.tensor.Rng;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -41,10 +43,10 @@ class UnificationTest {
         INDArray data = MIX.sample(N, 99, DataType.DOUBLE);
         INDArray data2 = MIX.sample(N, 1234, DataType.DOUBLE);
 
-        double baseline = EnergyDistance.of(data, data2);   // two independent data sets of the same size
-        double edEdm = EnergyDistance.of(edm, data);
-        double edVp = EnergyDistance.of(vp, data);
-        double edVe = EnergyDistance.of(ve, data);
+        double baseline = EnergyDistance.of(data, data2, Estimator.BIASED);   // two independent data sets of the same size
+        double edEdm = EnergyDistance.of(edm, data, Estimator.BIASED);
+        double edVp = EnergyDistance.of(vp, data, Estimator.BIASED);
+        double edVe = EnergyDistance.of(ve, data, Estimator.BIASED);
         double vpVsEdm = rms(vp, edm);
         double veVsEdm = rms(ve, edm);
         String msg = String.format("energy distance to data: baseline %.5f, EDM %.5f, VP %.5f, VE %.5f; "
@@ -61,14 +63,14 @@ class UnificationTest {
     void everyFormulationOfTable1SamplesTheMixtureWithItsOwnSampler() {
         // Formulation = one column of EDM Table 1 (plus flow); each with its published sampler and ladder
         INDArray data = MIX.sample(N, 99, DataType.DOUBLE);
-        double bound = Math.max(3 * EnergyDistance.of(data, MIX.sample(N, 1234, DataType.DOUBLE)), 0.01);
+        double bound = Math.max(3 * EnergyDistance.of(data, MIX.sample(N, 1234, DataType.DOUBLE), Estimator.BIASED), 0.01);
         StringBuilder log = new StringBuilder("bound " + bound + "; ");
         boolean ok = true;
         for (Formulation f : java.util.List.of(Formulation.vp(), Formulation.ve(), Formulation.iddpm(),
                 Formulation.edm(), Formulation.flow())) {
             int steps = f.name().equals("edm") ? 32 : 128;   // Euler needs many more steps than Heun
             INDArray out = sample(f.sampler(), f.sigmas(steps));
-            double ed = EnergyDistance.of(out, data);
+            double ed = EnergyDistance.of(out, data, Estimator.BIASED);
             log.append(f.name()).append(' ').append(f.sampler().name()).append(": ").append(String.format("%.4f; ", ed));
             ok &= ed < bound;
         }

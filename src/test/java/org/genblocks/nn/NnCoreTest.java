@@ -365,5 +365,9 @@ class NnCoreTest {
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> vjp.gradients(Map.of("x", x, "u", u), "z"));
         assertTrue(e.getMessage().contains("'z'"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Gradients.buildWithPlaceholders(vjp.sameDiff(), "nope", "x"));
+        assertTrue(e.getMessage().startsWith("lossVariables") && e.getMessage().contains("'nope'"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Gradients.buildWithPlaceholders(vjp.sameDiff(), "x"));
+        assertTrue(e.getMessage().startsWith("placeholders"), e.getMessage());
     }
 }

@@ -93,6 +93,9 @@ class OtherEncodingsTest {
         double s = 1.0 / 256;
         assertArrayEquals(new double[]{-4 * s, -3 * s, -2 * s, -s, 0}, b.slice(1).getRow(1).toDoubleVector(), 1e-12);
         assertThrows(IllegalArgumentException.class, () -> Alibi.slopes(0));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Alibi.bias(new double[]{0.5, Double.NaN}, 2, 2, DataType.FLOAT));
+        assertTrue(e.getMessage().startsWith("slopes[1]") && e.getMessage().contains("NaN"), e.getMessage());
     }
 
     @Test

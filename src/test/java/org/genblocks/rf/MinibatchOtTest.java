@@ -4,6 +4,7 @@ import org.genblocks.tensor.Rng;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -65,5 +66,8 @@ class MinibatchOtTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> MinibatchOt.assignment(data, rng.normal(DataType.FLOAT, 63, 2)));
         assertTrue(e.getMessage().contains("noise"), e.getMessage());
+        INDArray empty = Nd4j.zeros(DataType.FLOAT, 0, 2);
+        e = assertThrows(IllegalArgumentException.class, () -> MinibatchOt.assignment(empty, empty));
+        assertTrue(e.getMessage().contains("data") && e.getMessage().contains("[0, 2]"), e.getMessage());
     }
 }
