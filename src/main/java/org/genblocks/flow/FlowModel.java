@@ -230,6 +230,7 @@ public final class FlowModel extends Module {
 
     /** As {@link #fit(Params, BatchSource, TrainConfig)} with a caller's trainer (listeners, resume). */
     public TrainResult fit(Params params, BatchSource source, TrainConfig config, Trainer trainer) {
+        rejectPlainConvolutions(this, "");
         return trainer.fit(this, params, new FlowObjective(this), source, config);
     }
 
@@ -263,6 +264,17 @@ public final class FlowModel extends Module {
         Params p = Params.of(ordered);
         Scope.checkParams(this, p);
         return p;
+    }
+
+    /** The plain 1x1 convolution has no gradient in ND4J (determinant op): say so before the trainer fails obscurely. */
+    private static void rejectPlainConvolutions(Module m, String path) {
+        if (m instanceof InvConv1x1 c && !c.isLu()) {
+            throw new IllegalArgumentException("flow: the plain InvConv1x1 at '" + path + "' cannot be trained (ND4J 1.0.0-M2.1 "
+                    + "has no gradient for the determinant); use InvConv1x1.lu(...) (Glow.builder().luDecomposed(true))");
+        }
+        for (Map.Entry<String, Module> e : m.children().entrySet()) {
+            rejectPlainConvolutions(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey());
+        }
     }
 
     private List<InputSpec> specs(String first) {
