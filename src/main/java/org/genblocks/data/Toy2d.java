@@ -1,5 +1,6 @@
 package org.genblocks.data;
 
+import org.genblocks.tensor.Numerics;
 import org.genblocks.tensor.Rng;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -35,8 +36,11 @@ import java.util.OptionalDouble;
  * by {@code N(0, s^2 I)} has the closed form {@code p(x) = exp(-(|x|^2 + r^2)/(2 s^2)) I0(|x| r / s^2) / (2 pi s^2)}
  * (I0 the modified Bessel function), so rings and circles are exact too. Their entropies
  * {@code H = -E[log p]} (the lowest expected NLL any model can reach) are computed by quadrature in
- * {@code src/test/resources/golden/data_metrics_golden.py} to 12 digits. Moons, swiss roll and pinwheel
- * have no closed-form density: {@link #entropy()} is empty and {@link #logDensity(INDArray)} throws.
+ * {@code src/test/resources/golden/data_metrics_golden.py} to 12 digits. Moons and swiss roll are a point
+ * uniform along curves, blurred by {@code N(0, 0.2^2 I)}: their density is the 1-D integral
+ * {@code E_t N(x; c(t), 0.2^2 I)}, evaluated by composite Gauss–Legendre quadrature (agreeing with adaptive
+ * quadrature to 13 digits), and their entropies are known to about 10 digits. Pinwheel has no tractable
+ * density: {@link #entropy()} is empty and {@link #logDensity(INDArray)} throws.
  *
  * <p><b>Seeds.</b> Row {@code i} of {@link #sample(int, long)} is drawn from its own stream
  * {@link Rng#sampleSeed(long, long) sampleSeed(seed, i)}, so {@code sample(10, s)} equals the first ten
@@ -71,6 +75,15 @@ public final class Toy2d {
     private static final double[] CIRCLES_RADII = {3.0, 1.5};
     private static final double CIRCLES_SIGMA = 0.24;
     private static final double LN_2PI = Math.log(2 * Math.PI);
+    private static final double[] CX = new double[8];
+    private static final double[] CY = new double[8];
+
+    static {
+        for (int k = 0; k < 8; k++) {
+            CX[k] = EIGHT_GAUSSIANS_RADIUS * Math.cos(k * Math.PI / 4);
+            CY[k] = EIGHT_GAUSSIANS_RADIUS * Math.sin(k * Math.PI / 4);
+        }
+    }
 
     // Entropies in nats. Checkerboard is closed form; the others by quadrature, golden script section 1
     // (8gaussians: grid h = 0.02 and 0.01 agree to 12 digits; MC check in flows_golden.txt: 2.83141 +- 0.00069).
@@ -78,6 +91,18 @@ public final class Toy2d {
     private static final double H_EIGHT_GAUSSIANS = 2.831880406138;
     private static final double H_RINGS = 2.623182770300;
     private static final double H_CIRCLES = 3.268135711706;
+    // Moons and swiss roll: golden script section 1 (2-D grid of a midpoint-rule density, Richardson-extrapolated:
+    // 2.393879195963, 2.669646173937); the same grid over this class's Gauss-Legendre density gives
+    // 2.393879195962-66 and 2.669646173882-909 (h = 0.05, 0.035), so about 10 digits are right.
+    private static final double H_MOONS = 2.39387919596;
+    private static final double H_SWISS_ROLL = 2.66964617390;
+
+    private static final NoisyCurve MOONS_DENSITY = NoisyCurve.of(0.2,
+            new NoisyCurve.Piece(0, Math.PI, 0.5, t -> 2 * Math.cos(t) - 1, t -> 2 * Math.sin(t) - 0.2, 64),
+            new NoisyCurve.Piece(0, Math.PI, 0.5, t -> 2 * (1 - Math.cos(t)) - 1, t -> 2 * (0.5 - Math.sin(t)) - 0.2, 64));
+    private static final NoisyCurve SWISS_ROLL_DENSITY = NoisyCurve.of(0.2,
+            new NoisyCurve.Piece(1.5 * Math.PI, 4.5 * Math.PI, 1.0, t -> t * Math.cos(t) / 5, t -> t * Math.sin(t) / 5,
+                    256));
 
     private static final Toy2d[] ALL = new Toy2d[Kind.values().length];
 
@@ -93,7 +118,7 @@ public final class Toy2d {
         this.kind = kind;
     }
 
-    /** Two interleaved half circles. No closed-form density. */
+    /** Two interleaved half circles; density by quadrature along the arcs. */
     public static Toy2d moons() {
         return ALL[Kind.MOONS.ordinal()];
     }
@@ -108,12 +133,12 @@ public final class Toy2d {
         return ALL[Kind.CHECKERBOARD.ordinal()];
     }
 
-    /** The swiss roll spiral. No closed-form density. */
+    /** The swiss roll spiral; density by quadrature along the spiral. */
     public static Toy2d swissRoll() {
         return ALL[Kind.SWISS_ROLL.ordinal()];
     }
 
-    /** Five curved arms. No closed-form density. */
+    /** Five curved arms. No tractable density. */
     public static Toy2d pinwheel() {
         return ALL[Kind.PINWHEEL.ordinal()];
     }
@@ -220,9 +245,9 @@ public final class Toy2d {
                 out[1] = 2 * (y + 0.1 * r.nextGaussian()) - 0.2;
             }
             case EIGHT_GAUSSIANS -> {
-                double a = r.nextInt(8) * Math.PI / 4;
-                out[0] = EIGHT_GAUSSIANS_RADIUS * Math.cos(a) + EIGHT_GAUSSIANS_SIGMA * r.nextGaussian();
-                out[1] = EIGHT_GAUSSIANS_RADIUS * Math.sin(a) + EIGHT_GAUSSIANS_SIGMA * r.nextGaussian();
+                int k = r.nextInt(8);
+                out[0] = CX[k] + EIGHT_GAUSSIANS_SIGMA * r.nextGaussian();
+                out[1] = CY[k] + EIGHT_GAUSSIANS_SIGMA * r.nextGaussian();
             }
             case CHECKERBOARD -> {
                 double x1 = 4 * r.nextDouble() - 2;                       // [-2, 2)
@@ -263,7 +288,7 @@ public final class Toy2d {
 
     /**
      * The differential entropy {@code H = -E[log p(x)]} in nats, the lowest expected NLL a model can
-     * reach on this distribution; empty where no exact density is known (moons, swiss roll, pinwheel).
+     * reach on this distribution; empty for pinwheel, the one toy without a tractable density.
      */
     public OptionalDouble entropy() {
         return switch (kind) {
@@ -271,11 +296,13 @@ public final class Toy2d {
             case EIGHT_GAUSSIANS -> OptionalDouble.of(H_EIGHT_GAUSSIANS);
             case RINGS -> OptionalDouble.of(H_RINGS);
             case CIRCLES -> OptionalDouble.of(H_CIRCLES);
+            case MOONS -> OptionalDouble.of(H_MOONS);
+            case SWISS_ROLL -> OptionalDouble.of(H_SWISS_ROLL);
             default -> OptionalDouble.empty();
         };
     }
 
-    /** Whether {@link #logDensity(INDArray)} is available (checkerboard, 8 gaussians, rings, circles). */
+    /** Whether {@link #logDensity(INDArray)} is available: every toy except pinwheel. */
     public boolean hasExactLogDensity() {
         return entropy().isPresent();
     }
@@ -285,7 +312,7 @@ public final class Toy2d {
      * {@code [n]} in the dtype of {@code x} and computed in double. Checkerboard gives {@code -infinity}
      * off its squares (the support is half-open, {@code [-4, 4)^2}).
      *
-     * @throws UnsupportedOperationException for moons, swiss roll and pinwheel
+     * @throws UnsupportedOperationException for pinwheel
      * @throws IllegalArgumentException      if {@code x} is not {@code [n, 2]} floating point with finite values
      */
     public INDArray logDensity(INDArray x) {
@@ -313,8 +340,8 @@ public final class Toy2d {
 
     private void requireExact() {
         if (!hasExactLogDensity()) {
-            throw new UnsupportedOperationException(kind.id + " has no closed-form density; exact log-densities exist for "
-                    + "checkerboard, 8gaussians, rings and circles");
+            throw new UnsupportedOperationException(kind.id + " has no tractable density; log-densities exist for "
+                    + "every other toy (moons, 8gaussians, checkerboard, swissroll, rings, circles)");
         }
     }
 
@@ -332,15 +359,16 @@ public final class Toy2d {
                 double s2 = EIGHT_GAUSSIANS_SIGMA * EIGHT_GAUSSIANS_SIGMA;
                 double[] lc = new double[8];
                 for (int k = 0; k < 8; k++) {
-                    double a = k * Math.PI / 4;
-                    double dx = x - EIGHT_GAUSSIANS_RADIUS * Math.cos(a);
-                    double dy = y - EIGHT_GAUSSIANS_RADIUS * Math.sin(a);
+                    double dx = x - CX[k];
+                    double dy = y - CY[k];
                     lc[k] = -(dx * dx + dy * dy) / (2 * s2);
                 }
-                yield logSumExp(lc) - Math.log(8) - LN_2PI - Math.log(s2);
+                yield Numerics.logSumExp(lc) - Math.log(8) - LN_2PI - Math.log(s2);
             }
             case RINGS -> ringLogDensity(Math.hypot(x, y), RINGS_RADII, RINGS_SIGMA);
             case CIRCLES -> ringLogDensity(Math.hypot(x, y), CIRCLES_RADII, CIRCLES_SIGMA);
+            case MOONS -> MOONS_DENSITY.logDensity(x, y);
+            case SWISS_ROLL -> SWISS_ROLL_DENSITY.logDensity(x, y);
             default -> throw new IllegalStateException("no density for " + kind);
         };
     }
@@ -354,7 +382,7 @@ public final class Toy2d {
             // exp(-(rho^2 + r^2)/(2 s^2)) I0(rho r/s^2) = exp(-(rho - r)^2/(2 s^2)) * [e^{-z} I0(z)]
             lc[k] = -d * d / (2 * s2) + logI0e(rho * radii[k] / s2);
         }
-        return logSumExp(lc) - Math.log(radii.length) - LN_2PI - Math.log(s2);
+        return Numerics.logSumExp(lc) - Math.log(radii.length) - LN_2PI - Math.log(s2);
     }
 
     /**
@@ -394,20 +422,5 @@ public final class Toy2d {
             }
         }
         return Math.log(sum) - 0.5 * Math.log(2 * Math.PI * z);
-    }
-
-    private static double logSumExp(double[] v) {
-        double m = Double.NEGATIVE_INFINITY;
-        for (double d : v) {
-            m = Math.max(m, d);
-        }
-        if (m == Double.NEGATIVE_INFINITY) {
-            return m;
-        }
-        double s = 0;
-        for (double d : v) {
-            s += Math.exp(d - m);
-        }
-        return m + Math.log(s);
     }
 }

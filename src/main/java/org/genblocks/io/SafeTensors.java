@@ -452,7 +452,8 @@ public final class SafeTensors {
             default:
                 throw new AssertionError(dt);
         }
-        return shape.length == 0 ? flat.reshape() : flat.reshape('c', shape);
+        INDArray r = shape.length == 0 ? flat.reshape() : flat.reshape('c', shape);
+        return r.isView() ? r.dup('c') : r;
     }
 
     /** IEEE 754 binary16 to float. */

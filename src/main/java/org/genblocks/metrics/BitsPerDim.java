@@ -1,9 +1,9 @@
 package org.genblocks.metrics;
 
+import org.genblocks.tensor.Numerics;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Negative log-likelihood and bits-per-dimension conversions for models of quantised data
@@ -110,9 +110,7 @@ public final class BitsPerDim {
         long n = y.size(0);
         long d = y.length() / n;
         INDArray yd = y.castTo(DataType.DOUBLE).reshape(n, d);
-        // log s(y) + log s(-y) = -softplus(-y) - softplus(y) = -|y| - 2 log(1 + exp(-|y|))
-        INDArray abs = Transforms.abs(yd, true);
-        INDArray logSig = Transforms.log1p(Transforms.exp(abs.neg(), false), false).muli(-2.0).subi(abs).sum(1);
+        INDArray logSig = Numerics.logSigmoid(yd).addi(Numerics.logSigmoid(yd.neg())).sum(1);
         double constant = -Math.log1p(-alpha) / LN2 + Math.log(nBins) / LN2;
         return logProbY.castTo(DataType.DOUBLE).neg().addi(logSig).divi(d * LN2).addi(constant);
     }

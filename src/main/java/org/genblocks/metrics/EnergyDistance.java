@@ -8,7 +8,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * distances", J. Stat. Plan. Inference 2013; "Testing for equal distributions in high dimension", 2004):
  * {@code E(X, Y) = 2 E|X - Y| - E|X - X'| - E|Y - Y'|}, Euclidean norms. It is {@code >= 0} and 0 only when the
  * distributions agree (for finite first moments); it equals the squared MMD of the distance-induced
- * kernel. Note that {@code scipy.stats.energy_distance} returns {@code sqrt(E)} (and only in 1-D).
+ * kernel {@code k(a, b) = |a| + |b| - |a - b|} (Sejdinovic et al., Ann. Stat. 2013). Note that {@code scipy.stats.energy_distance} returns {@code sqrt(E)} (and only in 1-D).
  *
  * <p>Estimators over {@code X = {x_i}_{i<m}}, {@code Y = {y_j}_{j<n}}: {@link Estimator#BIASED}
  * (V-statistic) averages the within-sample distances over all {@code m^2} pairs, diagonal zeros
@@ -37,9 +37,10 @@ public final class EnergyDistance {
         INDArray yd = same ? xd : Pairwise.asDouble(y);
         double m = xd.size(0);
         double n = yd.size(0);
-        double sxy = Pairwise.sumOf(xd, yd, same, EnergyDistance::sqrtInPlace);
-        double sxx = Pairwise.sumOf(xd, xd, true, EnergyDistance::sqrtInPlace);
-        double syy = Pairwise.sumOf(yd, yd, true, EnergyDistance::sqrtInPlace);
+        double sxy = Pairwise.sumOf(xd, yd, same ? Pairwise.Mode.SELF_UPPER : Pairwise.Mode.CROSS,
+                EnergyDistance::sqrtInPlace);
+        double sxx = same ? sxy : Pairwise.sumOf(xd, xd, Pairwise.Mode.SELF_UPPER, EnergyDistance::sqrtInPlace);
+        double syy = same ? sxy : Pairwise.sumOf(yd, yd, Pairwise.Mode.SELF_UPPER, EnergyDistance::sqrtInPlace);
         if (estimator == Estimator.BIASED) {
             return 2 * sxy / (m * n) - sxx / (m * m) - syy / (n * n);
         }

@@ -19,16 +19,21 @@ import java.util.Arrays;
  *   <li>biased (eq. 5, the V-statistic): the same with every pair, diagonals included; {@code >= 0}.</li>
  * </ul>
  * Distances come from one matrix product per block (see {@link Pairwise}); everything is computed in
- * float64, and memory stays bounded for any sample size (cost {@code O((m + n)^2 d)}).
+ * float64, and memory stays bounded for any sample size (cost {@code O((m + n)^2 d)}); the within-sample
+ * sums visit only the upper block triangle, and bandwidths in ratios of {@code sqrt 2} (such as 0.5, 1, 2)
+ * share one {@code exp}, the narrower kernels following by squaring.
  *
  * <p>Instances are immutable: {@code Mmd.rbf(0.5, 1, 2).biased().mmd2(x, y)}.
  */
 public final class Mmd {
     private final double[] bandwidths;
+    private final double[] descending;
     private final Estimator estimator;
 
     private Mmd(double[] bandwidths, Estimator estimator) {
         this.bandwidths = bandwidths;
+        this.descending = Arrays.stream(bandwidths).boxed().sorted(java.util.Comparator.reverseOrder())
+                .mapToDouble(Double::doubleValue).toArray();
         this.estimator = estimator;
     }
 
@@ -134,9 +139,9 @@ public final class Mmd {
         INDArray yd = same ? xd : Pairwise.asDouble(y);
         double m = xd.size(0);
         double n = yd.size(0);
-        double kxx = kernelSum(xd, xd, true);
-        double kyy = kernelSum(yd, yd, true);
-        double kxy = kernelSum(xd, yd, same);
+        double kxy = kernelSum(xd, yd, same ? Pairwise.Mode.SELF_UPPER : Pairwise.Mode.CROSS);
+        double kxx = same ? kxy : kernelSum(xd, xd, Pairwise.Mode.SELF_UPPER);
+        double kyy = same ? kxy : kernelSum(yd, yd, Pairwise.Mode.SELF_UPPER);
         if (estimator == Estimator.BIASED) {
             return kxx / (m * m) + kyy / (n * n) - 2 * kxy / (m * n);
         }
@@ -149,20 +154,49 @@ public final class Mmd {
         return Math.sqrt(Math.max(0.0, mmd2(x, y)));
     }
 
-    private double kernelSum(INDArray a, INDArray b, boolean self) {
+    private double kernelSum(INDArray a, INDArray b, Pairwise.Mode mode) {
         double[] acc = {0};
-        INDArray[] tmp = {null};
-        Pairwise.forEachBlock(a, b, self, (from, block) -> {
-            if (tmp[0] == null || tmp[0].size(0) != block.size(0)) {
-                tmp[0] = block.ulike();
+        INDArray[] tmpFlat = {null};
+        Pairwise.forEachBlock(a, b, mode, Pairwise.BLOCK_ENTRIES, (rowFrom, colFrom, block) -> {
+            if (tmpFlat[0] == null || tmpFlat[0].length() < block.length()) {
+                tmpFlat[0] = org.nd4j.linalg.factory.Nd4j.create(block.dataType(), block.length());
             }
-            for (double h : bandwidths) {
-                tmp[0].assign(block).muli(-1.0 / (2 * h * h));
-                Transforms.exp(tmp[0], false);
-                acc[0] += tmp[0].sumNumber().doubleValue();
+            INDArray t = Pairwise.scratch(tmpFlat[0], block.size(0), block.size(1));
+            double prev = Double.NaN;
+            for (double h : descending) {
+                int k = squaringsBetween(prev, h);
+                if (k < 0) {
+                    block.mul(-1.0 / (2 * h * h), t);
+                    Transforms.exp(t, false);
+                } else {
+                    for (int i = 0; i < k; i++) {
+                        t.muli(t);
+                    }
+                }
+                acc[0] += Pairwise.blockSum(t, mode);
+                prev = h;
             }
         });
         return acc[0];
+    }
+
+    /**
+     * {@code k} when {@code exp(-D/(2h^2)) = exp(-D/(2 prev^2))^(2^k)}, i.e. {@code (prev/h)^2 = 2^k}, {@code k <= 8}
+     * (bandwidths in ratios of sqrt 2, e.g. 0.5, 1, 2): the kernel then follows from the previous one by {@code k}
+     * squarings instead of a new {@code exp}. {@code -1} otherwise.
+     */
+    static int squaringsBetween(double prev, double h) {
+        if (Double.isNaN(prev)) {
+            return -1;
+        }
+        double r = (prev / h) * (prev / h);
+        for (int k = 0; k <= 8; k++) {
+            double p = 1 << k;
+            if (Math.abs(r - p) <= 1e-12 * p) {
+                return k;
+            }
+        }
+        return -1;
     }
 
     @Override

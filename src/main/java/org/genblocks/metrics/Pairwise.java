@@ -32,65 +32,93 @@ public final class Pairwise {
         INDArray xd = asDouble(x);
         INDArray yd = x == y ? xd : asDouble(y);
         INDArray out = Nd4j.create(DataType.DOUBLE, x.size(0), y.size(0));
-        forEachBlock(xd, yd, x == y, (from, block) -> out.get(NDArrayIndex.interval(from, from + block.size(0)),
-                NDArrayIndex.all()).assign(block));
+        forEachBlock(xd, yd, x == y ? Mode.SELF : Mode.CROSS, BLOCK_ENTRIES, (rowFrom, colFrom, block) ->
+                out.get(NDArrayIndex.interval(rowFrom, rowFrom + block.size(0)), NDArrayIndex.all()).assign(block));
         return out;
     }
 
-    /** Receives a block of squared distances: rows {@code from ..} of x against all of y. */
+    /** Which part of the distance matrix {@link #forEachBlock} visits. */
+    enum Mode {
+        /** Two different samples: every entry. */
+        CROSS,
+        /** A sample against itself: every entry, the diagonal exactly 0. */
+        SELF,
+        /**
+         * A sample against itself, upper block triangle only: rows {@code [r, r + b)} against columns {@code [r, n)};
+         * the diagonal exactly 0. Use {@link #blockSum} to count the symmetric part twice.
+         */
+        SELF_UPPER
+    }
+
+    /** Receives rows {@code [rowFrom, rowFrom + b)} of x against rows {@code [colFrom, n)} of y. */
     interface BlockSink {
-        void accept(long from, INDArray block);
+        void accept(long rowFrom, long colFrom, INDArray block);
     }
 
     /**
-     * Streams the squared-distance matrix of float64 {@code x [m, d]} and {@code y [n, d]} in row blocks. The block
-     * array is reused: a sink must not keep it. With {@code self} (x and y the same sample) the diagonal is exactly 0.
+     * Streams the squared-distance matrix of contiguous float64 {@code x [m, d]} and {@code y [n, d]} in row blocks
+     * of about {@code blockEntries} entries. The block is a reused scratch array: a sink may overwrite it but must not
+     * keep it.
      */
-    static void forEachBlock(INDArray x, INDArray y, boolean self, BlockSink sink) {
-        forEachBlock(x, y, self, BLOCK_ENTRIES, sink);
-    }
-
-    /** {@link #forEachBlock(INDArray, INDArray, boolean, BlockSink)} with blocks of about {@code blockEntries}. */
-    static void forEachBlock(INDArray x, INDArray y, boolean self, long blockEntries, BlockSink sink) {
+    static void forEachBlock(INDArray x, INDArray y, Mode mode, long blockEntries, BlockSink sink) {
         long m = x.size(0);
         long n = y.size(0);
         INDArray yn = y.mul(y).sum(1).reshape(1, n);
         INDArray xn = x.mul(x).sum(1).reshape(m, 1);
         long rows = Math.max(1, Math.min(m, blockEntries / Math.max(1, n)));
-        INDArray buf = Nd4j.create(DataType.DOUBLE, rows, n);
+        INDArray flat = Nd4j.create(DataType.DOUBLE, rows * n);
         for (long from = 0; from < m; from += rows) {
             long b = Math.min(rows, m - from);
-            INDArray blk = b == rows ? buf : buf.get(NDArrayIndex.interval(0, b), NDArrayIndex.all());
+            long colFrom = mode == Mode.SELF_UPPER ? from : 0;
+            long c = n - colFrom;
+            INDArray blk = scratch(flat, b, c);
             INDArray xb = x.get(NDArrayIndex.interval(from, from + b), NDArrayIndex.all());
-            Nd4j.gemm(xb, y, blk, false, true, -2.0, 0.0);
-            blk.addiRowVector(yn).addiColumnVector(xn.get(NDArrayIndex.interval(from, from + b), NDArrayIndex.all()));
+            INDArray yb = colFrom == 0 ? y : y.get(NDArrayIndex.interval(colFrom, n), NDArrayIndex.all());
+            Nd4j.gemm(xb, yb, blk, false, true, -2.0, 0.0);
+            blk.addiRowVector(colFrom == 0 ? yn : yn.get(NDArrayIndex.all(), NDArrayIndex.interval(colFrom, n)))
+                    .addiColumnVector(xn.get(NDArrayIndex.interval(from, from + b), NDArrayIndex.all()));
             Transforms.max(blk, 0.0, false);
-            if (self) {
+            if (mode != Mode.CROSS) {
                 for (long i = 0; i < b; i++) {
-                    blk.putScalar(i, from + i, 0.0);
+                    blk.putScalar(i, from + i - colFrom, 0.0);
                 }
             }
-            sink.accept(from, blk);
+            sink.accept(from, colFrom, blk);
         }
     }
 
-    /** The float64 sum of {@code f(D)} over the whole squared-distance matrix, applying {@code f} in place. */
-    static double sumOf(INDArray x, INDArray y, boolean self, Consumer<INDArray> inPlaceTransform) {
-        return sumOf(x, y, self, BLOCK_ENTRIES, inPlaceTransform);
+    /** A contiguous c-order {@code [rows, cols]} array over the start of {@code flat} (no new memory). */
+    static INDArray scratch(INDArray flat, long rows, long cols) {
+        long len = rows * cols;
+        INDArray v = len == flat.length() ? flat : flat.get(NDArrayIndex.interval(0, len));
+        return v.reshape('c', rows, cols);
     }
 
-    /** {@link #sumOf(INDArray, INDArray, boolean, Consumer)} with blocks of about {@code blockEntries}. */
-    static double sumOf(INDArray x, INDArray y, boolean self, long blockEntries, Consumer<INDArray> inPlaceTransform) {
+    /**
+     * The sum a block contributes to the sum over the whole matrix: its plain sum, or for {@link Mode#SELF_UPPER}
+     * twice its sum minus the leading square (whose two triangles are both present), since the matrix is symmetric.
+     */
+    static double blockSum(INDArray t, Mode mode) {
+        double s = t.sumNumber().doubleValue();
+        if (mode != Mode.SELF_UPPER) {
+            return s;
+        }
+        long b = t.size(0);
+        double square = t.get(NDArrayIndex.all(), NDArrayIndex.interval(0, b)).sumNumber().doubleValue();
+        return 2 * s - square;
+    }
+
+    /** The float64 sum of {@code f(D)} over the whole squared-distance matrix, {@code f} applied in place. */
+    static double sumOf(INDArray x, INDArray y, Mode mode, Consumer<INDArray> inPlaceTransform) {
+        return sumOf(x, y, mode, BLOCK_ENTRIES, inPlaceTransform);
+    }
+
+    /** {@link #sumOf(INDArray, INDArray, Mode, Consumer)} with blocks of about {@code blockEntries}. */
+    static double sumOf(INDArray x, INDArray y, Mode mode, long blockEntries, Consumer<INDArray> inPlaceTransform) {
         double[] acc = {0};
-        INDArray[] tmp = {null};
-        forEachBlock(x, y, self, blockEntries, (from, block) -> {
-            if (tmp[0] == null || !Arrays.equals(tmp[0].shape(), block.shape())) {
-                tmp[0] = block.dup();
-            } else {
-                tmp[0].assign(block);
-            }
-            inPlaceTransform.accept(tmp[0]);
-            acc[0] += tmp[0].sumNumber().doubleValue();
+        forEachBlock(x, y, mode, blockEntries, (rowFrom, colFrom, block) -> {
+            inPlaceTransform.accept(block);
+            acc[0] += blockSum(block, mode);
         });
         return acc[0];
     }

@@ -66,12 +66,8 @@ public final class SlicedWasserstein {
         double[] b = new double[n];
         double total = 0;
         for (int k = 0; k < l; k++) {
-            for (int i = 0; i < m; i++) {
-                a[i] = px[i * l + k];
-            }
-            for (int j = 0; j < n; j++) {
-                b[j] = py[j * l + k];
-            }
+            System.arraycopy(px, k * m, a, 0, m);
+            System.arraycopy(py, k * n, b, 0, n);
             Arrays.sort(a);
             Arrays.sort(b);
             total += wassersteinPow(a, b, p);
@@ -79,9 +75,9 @@ public final class SlicedWasserstein {
         return Math.pow(total / l, 1.0 / p);
     }
 
-    /** Row-major {@code [rows, L]} projections {@code x dirs^T}. */
+    /** Projections {@code dirs x^T} as {@code [L, rows]} row-major: direction {@code k}'s values are contiguous. */
     private static double[] project(INDArray x, INDArray dirs) {
-        return x.mmul(dirs.transpose()).dup('c').data().asDouble();
+        return dirs.mmul(x.transpose()).dup('c').data().asDouble();
     }
 
     /**

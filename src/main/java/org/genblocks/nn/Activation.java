@@ -15,30 +15,35 @@ import org.nd4j.autodiff.samediff.SDVariable;
 public enum Activation {
     RELU {
         @Override
-        public SDVariable apply(Scope scope, SDVariable x) {
+        SDVariable graph(Scope scope, SDVariable x) {
             return scope.sd().nn().relu(scope.name("relu"), x, 0.0);
         }
     },
     GELU {
         @Override
-        public SDVariable apply(Scope scope, SDVariable x) {
+        SDVariable graph(Scope scope, SDVariable x) {
             SDVariable cdf = scope.sd().math().erf(x.mul(1.0 / Math.sqrt(2.0))).add(1.0).mul(0.5);
             return x.mul(scope.name("gelu"), cdf);
         }
     },
     SILU {
         @Override
-        public SDVariable apply(Scope scope, SDVariable x) {
+        SDVariable graph(Scope scope, SDVariable x) {
             return x.mul(scope.name("silu"), scope.sd().nn().sigmoid(x));
         }
     },
     TANH {
         @Override
-        public SDVariable apply(Scope scope, SDVariable x) {
+        SDVariable graph(Scope scope, SDVariable x) {
             return scope.sd().math().tanh(scope.name("tanh"), x);
         }
     };
 
-    /** The activation applied to {@code x} on the graph of {@code scope}. */
-    public abstract SDVariable apply(Scope scope, SDVariable x);
+    /** The activation applied to {@code x} on the graph of {@code scope} (same shape as {@code x}). */
+    public SDVariable apply(Scope scope, SDVariable x) {
+        return Scope.withShape(graph(scope, x), x.getShape());
+    }
+
+    /** The graph ops of the activation. */
+    abstract SDVariable graph(Scope scope, SDVariable x);
 }

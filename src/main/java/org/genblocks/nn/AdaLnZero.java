@@ -91,14 +91,28 @@ public final class AdaLnZero extends Module {
             }
             long start = (3L * branch + k) * dim;
             SDVariable c = m.get(SDIndex.all(), SDIndex.interval(start, start + dim));
-            long[] s = like == null ? null : like.getShape();
-            if (s != null && s.length == 3) {
-                c = scope.sd().expandDims(c, 1);
+            if (like == null) {
+                return c;
             }
-            return c;
+            long[] s = like.getShape();
+            if (s != null && s.length == 2) {
+                return c;
+            }
+            if (s != null && s.length == 3) {
+                return scope.sd().expandDims(c, 1);
+            }
+            // rank unknown at build time: reshape [N, D] to [N, 1, ..., 1, D] with x's rank
+            SDVariable shapeX = scope.sd().shape(like);
+            SDVariable ones = scope.sd().onesLike(shapeX).get(SDIndex.interval(1, -1));
+            SDVariable target = scope.sd().concat(0, shapeX.get(SDIndex.interval(0, 1)), ones,
+                    scope.sd().constant(org.nd4j.linalg.factory.Nd4j.createFromArray(dim)).castTo(shapeX.dataType()));
+            return scope.sd().reshape(c, target);
         }
 
-        /** {@code shift_branch}, broadcastable against {@code x}. */
+        /**
+         * {@code shift_branch}, shaped to broadcast against {@code x} ({@code [N, 1, D]} for a rank-3
+         * {@code x}); {@code x = null} gives the plain {@code [N, D]} chunk. Same for scale and gate.
+         */
         public SDVariable shift(int branch, SDVariable x) {
             return chunk(branch, 0, x);
         }
@@ -121,13 +135,13 @@ public final class AdaLnZero extends Module {
                         + Shapes.format(s));
             }
             SDVariable n = LayerNorm.normalize(scope, x, dim, NORM_EPS, "AdaLnZero");
-            return n.mul(scale(branch, x).add(1.0)).add(shift(branch, x));
+            return Scope.withShape(n.mul(scale(branch, x).add(1.0)).add(shift(branch, x)), x.getShape());
         }
 
         /** {@code x + gate * block(modulate(x))}. */
         public SDVariable residual(int branch, SDVariable x, UnaryOperator<SDVariable> block) {
             SDVariable h = block.apply(modulate(branch, x));
-            return x.add(scope.name("residual"), h.mul(gate(branch, x)));
+            return Scope.withShape(x.add(scope.name("residual"), h.mul(gate(branch, x))), x.getShape());
         }
     }
 

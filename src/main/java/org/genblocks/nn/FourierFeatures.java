@@ -78,7 +78,9 @@ public final class FourierFeatures extends Module {
         }
         INDArray twoPiB = Nd4j.createFromArray(b).muli(2 * Math.PI);
         SDVariable proj = x.mmul(scope.name("proj"), scope.constant("twoPiB", twoPiB));
-        return scope.sd().concat(scope.name("features"), 1, scope.sd().math().sin(proj), scope.sd().math().cos(proj));
+        long[] xs = inputs[0].getShape();
+        return Scope.withShape(scope.sd().concat(scope.name("features"), 1, scope.sd().math().sin(proj), scope.sd().math().cos(proj)),
+                xs != null && xs.length >= 1 ? xs[0] : -1, 2L * features);
     }
 
     @Override

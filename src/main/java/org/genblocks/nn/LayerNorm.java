@@ -46,29 +46,48 @@ public final class LayerNorm extends Module {
         if (affine) {
             y = y.mul(scope.param("weight")).add(scope.name("out"), scope.param("bias"));
         }
-        return y;
+        return Scope.withShape(y, inputs[0].getShape());
     }
 
     /** {@code (x - mean) / sqrt(var + eps)} over the last axis, without affine parameters. */
     static SDVariable normalize(Scope scope, SDVariable x, long dim, double eps, String who) {
-        int axis = lastAxis(x, dim, who);
-        SDVariable mu = x.mean(true, axis);
-        SDVariable xc = x.sub(mu);
-        SDVariable var = xc.mul(xc).mean(true, axis);
-        return xc.mul(scope.name("normalized"), scope.sd().math().rsqrt(var.add(eps)));
+        return overLastAxis(scope, x, dim, who, (v, axis) -> {
+            SDVariable mu = v.mean(true, axis);
+            SDVariable xc = v.sub(mu);
+            SDVariable var = xc.mul(xc).mean(true, axis);
+            return xc.mul(scope.name("normalized"), scope.sd().math().rsqrt(var.add(eps)));
+        });
     }
 
-    /** The last axis of {@code x}, checking that its size is {@code dim}. */
+    /**
+     * The last axis of {@code x}, or {@code -1} when its rank is unknown at graph-build time
+     * (SameDiff does not infer every op output's shape); checks its size is {@code dim} when known.
+     */
     static int lastAxis(SDVariable x, long dim, String who) {
         long[] s = x.getShape();
         if (s == null) {
-            throw new IllegalArgumentException("x: " + who + " needs an input of known rank");
+            return -1;
         }
         if (s.length < 1 || (s[s.length - 1] >= 0 && s[s.length - 1] != dim)) {
             throw new IllegalArgumentException("x: " + who + " expects last dimension " + dim + ", got shape "
                     + Shapes.format(s));
         }
         return s.length - 1;
+    }
+
+    /**
+     * Applies {@code f} (a normalisation over axis 1 of a [rows, dim] matrix) over the last axis of
+     * {@code x}: directly when the rank is known, otherwise by flattening the leading dimensions and
+     * restoring {@code x}'s shape (ND4J reductions do not take a negative axis reliably).
+     */
+    static SDVariable overLastAxis(Scope scope, SDVariable x, long dim, String who,
+                                   java.util.function.BiFunction<SDVariable, Integer, SDVariable> f) {
+        int axis = lastAxis(x, dim, who);
+        if (axis >= 0) {
+            return Scope.withShape(f.apply(x, axis), x.getShape());
+        }
+        SDVariable flat = scope.sd().reshape(x, scope.sd().constant(org.nd4j.linalg.factory.Nd4j.createFromArray(-1L, dim)));
+        return scope.sd().reshape(f.apply(flat, 1), scope.sd().shape(x));
     }
 
     @Override

@@ -75,19 +75,20 @@ public final class Linear extends Module {
         }
         SameDiff sd = scope.sd();
         SDVariable w = scope.param("weight");
-        int rank = s == null ? 2 : s.length;
         SDVariable y;
-        if (rank == 2) {
+        if (s != null && s.length == 2) {
             y = x.mmul(scope.name("matmul"), w);
         } else {
+            // rank > 2, or unknown at build time: flatten the leading dimensions, multiply, restore them
             SDVariable flat = sd.reshape(x, sd.constant(Nd4j.createFromArray(-1L, in)));
             SDVariable y2 = flat.mmul(w);
-            SDVariable lead = sd.shape(x).get(SDIndex.interval(0, rank - 1));
+            SDVariable lead = sd.shape(x).get(SDIndex.interval(0, -1));
             SDVariable shape = sd.concat(0, lead, sd.constant(Nd4j.createFromArray(out)).castTo(lead.dataType()));
             y = sd.reshape(scope.name("matmul"), y2, shape);
         }
+        Scope.withShape(y, Scope.withLast(s, out));
         if (bias) {
-            y = y.add(scope.name("out"), scope.param("bias"));
+            y = Scope.withShape(y.add(scope.name("out"), scope.param("bias")), Scope.withLast(s, out));
         }
         return y;
     }

@@ -82,7 +82,9 @@ public final class Mlp extends Module {
         if (time != null) {
             Scope.requireInputs(this, inputs, 2, "x [N, " + in + "], t [N] or [N, 1]");
             SDVariable emb = scope.call(time, inputs[1]);
-            h = scope.sd().concat(scope.name("input"), 1, inputs[0], emb);
+            long[] xs = inputs[0].getShape();
+            h = Scope.withShape(scope.sd().concat(scope.name("input"), 1, inputs[0], emb),
+                    xs != null && xs.length == 2 ? xs[0] : -1, in + timeDim);
         } else {
             Scope.requireInputs(this, inputs, 1, "x [N, " + in + "]");
             h = inputs[0];

@@ -5,6 +5,9 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -26,6 +29,7 @@ import java.util.Set;
  * function per thread for parallel inference. The returned arrays belong to the caller.
  */
 public final class ModuleFunction {
+    private static final Logger LOG = LoggerFactory.getLogger(ModuleFunction.class);
 
     /** Defines the outputs of a custom computation on the root scope and the input placeholders. */
     @FunctionalInterface
@@ -40,6 +44,7 @@ public final class ModuleFunction {
     private final SameDiff sd;
     private final String[] outputNames;
     private final Map<String, INDArray> feed = new HashMap<>();
+    private GraphExecutor executor;
 
     private ModuleFunction(Module module, Params params, List<InputSpec> inputs, Definition definition) {
         Scope.checkParams(module, params);
@@ -80,6 +85,12 @@ public final class ModuleFunction {
                 throw new IllegalArgumentException("definition: output " + i + " is null");
             }
             outputNames[i] = outs[i].name();
+        }
+        try {
+            executor = new GraphExecutor(sd, ph.keySet(), outputNames);
+        } catch (RuntimeException e) {
+            LOG.debug("graph of {} runs through SameDiff's session: {}", module, e.toString());
+            executor = null;
         }
     }
 
@@ -122,13 +133,102 @@ public final class ModuleFunction {
             s.check(values[i], params.dataType());
             feed.put(s.name(), values[i]);
         }
-        Map<String, INDArray> out = sd.output(feed, outputNames);
-        feed.clear();
-        INDArray[] r = new INDArray[outputNames.length];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = out.get(outputNames[i]);
+        try {
+            if (executor != null) {
+                INDArray[] fast = runFast();
+                if (fast != null) {
+                    return fast;
+                }
+            }
+            Map<String, INDArray> out = sd.output(feed, outputNames);
+            INDArray[] r = new INDArray[outputNames.length];
+            for (int i = 0; i < r.length; i++) {
+                r[i] = out.get(outputNames[i]);
+            }
+            return r;
+        } finally {
+            feed.clear();
         }
-        return r;
+    }
+
+    /**
+     * The planned executor's outputs (copied for the caller), or null when it cannot serve this
+     * graph. The first two calls of every input-shape signature are checked against SameDiff's session;
+     * any difference or error switches this function to the session for good.
+     */
+    private INDArray[] runFast() {
+        try {
+            boolean verify = executor.needsCheck(feed);
+            INDArray[] fast = executor.run(feed);
+            if (verify) {
+                Map<String, INDArray> ref = sd.output(feed, outputNames);
+                for (int i = 0; i < fast.length; i++) {
+                    if (!GraphExecutor.exactlyEqual(ref.get(outputNames[i]), fast[i])) {
+                        LOG.debug("planned executor of {} differs from SameDiff on output {}; using SameDiff", module,
+                                outputNames[i]);
+                        executor = null;
+                        return null;
+                    }
+                }
+            }
+            INDArray[] r = new INDArray[fast.length];
+            for (int i = 0; i < r.length; i++) {
+                r[i] = fast[i].dup();
+            }
+            return r;
+        } catch (RuntimeException e) {
+            LOG.debug("planned executor of {} failed ({}); using SameDiff", module, e.toString());
+            executor = null;
+            return null;
+        }
+    }
+
+    /**
+     * Gradients of the first output, which must be a scalar, with respect to the named inputs
+     * and/or parameters ({@code d out / d wrt}), for inputs given by name. The gradient graph is
+     * built once, silently ({@link Gradients}); vector-Jacobian products are a definition whose
+     * output is {@code sum(f(x) * u)}.
+     *
+     * @throws IllegalArgumentException for unknown {@code wrt} names or a non-scalar output
+     */
+    public synchronized Map<String, INDArray> gradients(Map<String, INDArray> values, String... wrt) {
+        if (wrt == null || wrt.length == 0) {
+            throw new IllegalArgumentException("wrt: expected at least one input or parameter name");
+        }
+        Set<String> inputNames = new HashSet<>();
+        for (InputSpec s : inputs) {
+            inputNames.add(s.name());
+        }
+        for (String w : wrt) {
+            if (!inputNames.contains(w) && !params.contains(w)) {
+                throw new IllegalArgumentException("wrt: '" + w + "' is neither an input " + inputNames
+                        + " nor a parameter of " + module.getClass().getSimpleName());
+            }
+        }
+        if (values == null) {
+            throw new IllegalArgumentException("values: expected a map of inputs, got null");
+        }
+        Map<String, INDArray> f = new HashMap<>();
+        for (InputSpec s : inputs) {
+            INDArray v = values.get(s.name());
+            if (v == null) {
+                throw new IllegalArgumentException("values: missing input '" + s.name() + "'; expected " + inputs);
+            }
+            s.check(v, params.dataType());
+            f.put(s.name(), v);
+        }
+        Gradients.build(sd, outputNames[0]);
+        Map<String, INDArray> g = sd.calculateGradients(f, List.of(wrt));
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (String w : wrt) {
+            out.put(w, g.get(w));
+        }
+        return out;
+    }
+
+    /** Whether calls run on the planned executor (true) or SameDiff's general session (false). */
+    public synchronized boolean usesPlannedExecutor() {
+        return executor != null;
     }
 
     /** Outputs for inputs given by name. */
@@ -148,6 +248,11 @@ public final class ModuleFunction {
             throw new IllegalArgumentException("values: expected exactly the inputs " + inputs + ", got " + values.keySet());
         }
         return applyAll(ordered);
+    }
+
+    /** The names of the graph's output variables, in order. */
+    public String[] outputNames() {
+        return outputNames.clone();
     }
 
     /** The module. */

@@ -30,7 +30,9 @@ public final class Params {
     }
 
     /**
-     * Wraps existing arrays (not copied) in the iteration order of {@code arrays}.
+     * Wraps existing arrays in the iteration order of {@code arrays}. The arrays themselves are
+     * kept (not copied), except views, which are copied because a graph variable cannot be backed
+     * by a view.
      *
      * @throws IllegalArgumentException when an array is null, not floating point, or the data types differ
      */
@@ -64,7 +66,8 @@ public final class Params {
                 throw new IllegalArgumentException("arrays['" + n + "']: expected data type " + dt
                         + " like the other parameters, got " + a.dataType());
             }
-            copy.put(n, a);
+            // a graph variable cannot be backed by a view (SameDiff copies views), so views are copied here
+            copy.put(n, a.isView() ? a.dup() : a);
         }
         return new Params(copy, dt == null ? DataType.FLOAT : dt);
     }
@@ -168,13 +171,16 @@ public final class Params {
         }
     }
 
-    /** Whether both hold the same names with equal shapes and values (exact equality). */
+    /**
+     * Whether both hold the same names with equal shapes, data types and values, bit for bit
+     * ({@code INDArray.equals} would allow a tolerance).
+     */
     public boolean valuesEqual(Params other) {
         if (other == null || !other.arrays.keySet().equals(arrays.keySet())) {
             return false;
         }
         for (String n : names) {
-            if (!arrays.get(n).equals(other.arrays.get(n))) {
+            if (!GraphExecutor.exactlyEqual(arrays.get(n), other.arrays.get(n))) {
                 return false;
             }
         }

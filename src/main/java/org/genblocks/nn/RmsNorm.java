@@ -37,10 +37,9 @@ public final class RmsNorm extends Module {
     public SDVariable forward(Scope scope, SDVariable... inputs) {
         Scope.requireInputs(this, inputs, 1, "x [..., " + dim + "]");
         SDVariable x = inputs[0];
-        int axis = LayerNorm.lastAxis(x, dim, "RmsNorm");
-        SDVariable ms = x.mul(x).mean(true, axis);
-        SDVariable y = x.mul(scope.sd().math().rsqrt(ms.add(eps)));
-        return y.mul(scope.name("out"), scope.param("weight"));
+        SDVariable y = LayerNorm.overLastAxis(scope, x, dim, "RmsNorm",
+                (v, axis) -> v.mul(scope.sd().math().rsqrt(v.mul(v).mean(true, axis).add(eps))));
+        return Scope.withShape(y.mul(scope.name("out"), scope.param("weight")), x.getShape());
     }
 
     @Override

@@ -189,6 +189,28 @@ public final class Scope {
         return graph.sd.constant(name(local), dataType(), value);
     }
 
+    /**
+     * Records {@code shape} ({@code -1} = unknown size) on {@code v} when SameDiff did not infer
+     * it, so later layers know the rank at graph-build time and take their direct path. Returns
+     * {@code v}. A null shape leaves {@code v} as it is.
+     */
+    public static SDVariable withShape(SDVariable v, long... shape) {
+        if (shape != null && v.getShape() == null) {
+            v.setShape(shape.clone());
+        }
+        return v;
+    }
+
+    /** {@code shape} with its last dimension replaced by {@code last}, or null when {@code shape} is null. */
+    public static long[] withLast(long[] shape, long last) {
+        if (shape == null || shape.length == 0) {
+            return null;
+        }
+        long[] r = shape.clone();
+        r[r.length - 1] = last;
+        return r;
+    }
+
     /** Checks the number of inputs a module's forward received. */
     public static void requireInputs(Module m, SDVariable[] inputs, int expected, String names) {
         int got = inputs == null ? 0 : inputs.length;

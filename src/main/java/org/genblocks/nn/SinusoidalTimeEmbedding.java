@@ -68,13 +68,15 @@ public final class SinusoidalTimeEmbedding extends Module {
         INDArray f = Nd4j.createFromArray(frequencies()).reshape(1, dim / 2);
         SDVariable freqs = scope.constant("freqs", f);
         SDVariable args = t.mul(scope.name("args"), freqs);
-        return scope.sd().concat(scope.name("emb"), 1, scope.sd().math().sin(args), scope.sd().math().cos(args));
+        long[] ts = inputs[0].getShape();
+        return Scope.withShape(scope.sd().concat(scope.name("emb"), 1, scope.sd().math().sin(args), scope.sd().math().cos(args)),
+                ts != null && ts.length >= 1 ? ts[0] : -1, dim);
     }
 
     /** {@code t} as a column {@code [N, 1]}: rank 1 is reshaped, rank 2 must have one column. */
     static SDVariable asColumn(Scope scope, SDVariable t, String name) {
         long[] s = t.getShape();
-        if (s != null && s.length == 1) {
+        if (s == null || s.length == 1) {
             return t.reshape(-1, 1);
         }
         if (s != null && (s.length != 2 || (s[1] >= 0 && s[1] != 1))) {

@@ -1,6 +1,7 @@
 package org.genblocks.tensor;
 
-import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Arrays;
@@ -191,6 +192,40 @@ public final class Numerics {
             out[r] = lse(v, r * n, n);
         }
         return Raw.of(out, x.dataType(), outShape);
+    }
+
+    // ---------------------------------------------------------------- SameDiff graphs
+
+    /**
+     * Stable softplus inside a SameDiff graph: {@code relu(x) + log1p(exp(-|x|))}.
+     *
+     * <p>ND4J's own {@code sd.nn.softplus} evaluates {@code log(1 + exp(x))} literally and gives
+     * {@code +inf} from about x = 89 in float32 (measured on ND4J 1.0.0-M2.1: softplus(100) = inf);
+     * this form is finite for every finite x, accurate to about one ulp of {@code max(1, |result|)}
+     * (absolute accuracy: ND4J's float32 {@code log1p} rounds {@code 1 + y}, so a tiny result such
+     * as softplus(-30) = 9e-14 comes out as 0), and its gradient is {@code expit(x)} (away from
+     * the measure-zero point x = 0, where the kinks of relu and |x| meet). The array versions
+     * above keep full relative accuracy.
+     */
+    public static SDVariable softplus(SDVariable x) {
+        requireVariable(x);
+        SameDiff sd = x.getSameDiff();
+        return sd.nn.relu(x, 0.0).add(sd.math.log1p(sd.math.exp(sd.math.abs(x).neg())));
+    }
+
+    /**
+     * Stable log-sigmoid inside a SameDiff graph: {@code -softplus(-x)}. ND4J's
+     * {@code sd.nn.logSigmoid} gives {@code -inf} at x = -100 in float32; this form gives -100.
+     */
+    public static SDVariable logSigmoid(SDVariable x) {
+        requireVariable(x);
+        return softplus(x.neg()).neg();
+    }
+
+    private static void requireVariable(SDVariable x) {
+        if (x == null) {
+            throw new IllegalArgumentException("x: expected a SameDiff variable, got null");
+        }
     }
 
     // ---------------------------------------------------------------- helpers

@@ -75,6 +75,16 @@ public final class SlidingWindow {
         return slide(x, k, stride, false);
     }
 
+    /** Strided maximum of a float row (see {@link #max(double[], int, int)}). */
+    public static float[] max(float[] x, int k, int stride) {
+        return slide(x, k, stride, true);
+    }
+
+    /** Strided minimum of a float row (see {@link #max(double[], int, int)}). */
+    public static float[] min(float[] x, int k, int stride) {
+        return slide(x, k, stride, false);
+    }
+
     // ---------------------------------------------------------------- INDArrays
 
     /** Sliding maximum along the last axis: {@code [..., n] -> [..., n - k + 1]}, same data type. */

@@ -4,7 +4,10 @@ import org.genblocks.nn.Params;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
+import org.nd4j.linalg.api.ops.impl.transforms.floating.Sqrt;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.DivOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 
 import java.util.Arrays;
 import java.util.Collections;
@@ -20,7 +23,8 @@ import java.util.Map;
  *   p = p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
  * </pre>
  * The moments are allocated once per parameter and updated in place, with one scratch buffer per
- * parameter: no allocation per step after the first. Not thread safe.
+ * parameter: no allocation per step after the first, and ten elementwise ops per parameter array
+ * (two fused {@code y = a x + y}). Not thread safe.
  */
 public class Adam implements Optimizer {
     private final double beta1;
@@ -82,13 +86,17 @@ public class Adam implements Optimizer {
             INDArray s = scratch.computeIfAbsent(n, k -> Nd4j.create(p.dataType(), p.shape()));
             beforeUpdate(p, lr);
             // m = b1 m + (1 - b1) g
-            mi.muli(beta1).addi(s.assign(g).muli(1 - beta1));
+            mi.muli(beta1);
+            Nd4j.exec(new Axpy(g, mi, mi, 1 - beta1));
             // v = b2 v + (1 - b2) g^2
-            vi.muli(beta2).addi(s.assign(g).muli(g).muli(1 - beta2));
+            vi.muli(beta2);
+            Nd4j.exec(new MulOp(g, g, s));
+            Nd4j.exec(new Axpy(s, vi, vi, 1 - beta2));
             // s = sqrt(v) / sqrt(bc2) + eps ; s = m / s ; p -= lr / bc1 * s
-            Transforms.sqrt(s.assign(vi), false).divi(sqrtBc2).addi(eps);
-            s.rdivi(mi).muli(lr / bc1);
-            p.subi(s);
+            Nd4j.exec(new Sqrt(vi, s));
+            s.divi(sqrtBc2).addi(eps);
+            Nd4j.exec(new DivOp(mi, s, s));
+            Nd4j.exec(new Axpy(s, p, p, -lr / bc1));
         }
     }
 

@@ -1,6 +1,6 @@
 package org.genblocks.train;
 
-import org.genblocks.nn.Gradients;
+import org.genblocks.nn.GradientPlan;
 import org.genblocks.nn.InputSpec;
 import org.genblocks.nn.Module;
 import org.genblocks.nn.Params;
@@ -8,7 +8,6 @@ import org.genblocks.nn.Scope;
 import org.genblocks.tensor.Rng;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *
  * <p>The loss graph is built once per (module, params, objective) and reused across
  * {@link #fit} and {@link #resume} calls of this trainer; its gradient graph is built once,
- * silently ({@link Gradients}). Each step:
+ * silently, and runs as a {@link GradientPlan} (planned ops, reused buffers). Each step:
  * <ol>
  *   <li>{@code batch = source.next(step, rng)} (the run's seeded stream);</li>
  *   <li>loss and gradients in one SameDiff pass; a non-finite loss or gradient norm stops the run
@@ -65,8 +64,7 @@ public final class Trainer {
         final SameDiff sd;
         final List<InputSpec> inputs;
         final String lossName;
-        final List<String> paramNames;
-        final List<String> lossOutput;
+        final GradientPlan gradients;
 
         Compiled(Module module, Params params, Objective objective) {
             this.module = module;
@@ -100,11 +98,7 @@ public final class Trainer {
                         + java.util.Arrays.toString(ls));
             }
             lossName = loss.name();
-            paramNames = params.names();
-            lossOutput = List.of(lossName);
-            if (!paramNames.isEmpty()) {
-                Gradients.build(sd, lossName);
-            }
+            gradients = new GradientPlan(sd, lossName, params, ph.keySet());
         }
 
         boolean matches(Module m, Params p, Objective o) {
@@ -196,17 +190,12 @@ public final class Trainer {
             for (long step = start; step < total; step++) {
                 Map<String, INDArray> batch = source.next(step, rng);
                 checkBatch(c, batch, step, feed);
-                OutAndGrad r = c.sd.calculateGradientsAndOutputs(feed, c.lossOutput, c.paramNames);
-                INDArray la = r.getOutputs().get(c.lossName);
-                if (la.length() != 1) {
-                    throw new IllegalArgumentException("objective: the loss must be a scalar, got shape "
-                            + java.util.Arrays.toString(la.shape()));
-                }
-                double loss = la.getDouble(0);
+                GradientPlan.Result r = c.gradients.run(feed);
+                double loss = r.loss();
                 if (!Double.isFinite(loss)) {
                     throw new NonFiniteLossException(step, "loss", loss);
                 }
-                Map<String, INDArray> grads = r.getGradients();
+                Map<String, INDArray> grads = r.gradients();
                 double norm = config.clipGradNorm() > 0
                         ? GradClip.clipGlobalNorm(grads.values(), config.clipGradNorm())
                         : GradClip.globalNorm(grads.values());

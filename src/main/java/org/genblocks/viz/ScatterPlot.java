@@ -53,9 +53,9 @@ public final class ScatterPlot extends XyPlot<ScatterPlot> {
         return new ScatterPlot(defaultChart(560, 560), List.of(), 2.0, 1.0);
     }
 
-    /** Data (blue, "data") against samples (orange, "samples"), both {@code [N, 2]}. */
+    /** Data (blue, "data") against samples (orange, "samples"), both {@code [N, 2]}, with {@link #equalAspect(boolean) equal aspect}. */
     public static ScatterPlot dataVsSamples(INDArray data, INDArray samples) {
-        return create().points("data", data, Palette.BLUE).points("samples", samples, Palette.ORANGE);
+        return create().points("data", data, Palette.BLUE).points("samples", samples, Palette.ORANGE).equalAspect(true);
     }
 
     /** Adds a point set {@code [N, 2]} in the next palette colour. */

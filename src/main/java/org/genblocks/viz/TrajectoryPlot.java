@@ -29,7 +29,8 @@ import java.util.List;
  *
  * <p>Trajectory {@code n} is the polyline {@code x[0, n], x[1, n], ..., x[steps-1, n]}; start
  * points are grey discs ("start") and end points orange discs ("end"). Coordinates must be
- * finite. Immutable: every method returns a new plot.
+ * finite. Equal aspect is on by default (one unit is as long on both axes). Immutable: every
+ * method returns a new plot.
  */
 public final class TrajectoryPlot extends XyPlot<TrajectoryPlot> {
     /** Grey of the start points. */
@@ -84,7 +85,7 @@ public final class TrajectoryPlot extends XyPlot<TrajectoryPlot> {
             Data.requireFinite("paths (trajectory " + j + ")", xs, ys);
             list.add(new Path(xs, ys));
         }
-        return new TrajectoryPlot(defaultChart(560, 560), list, List.of(), Palette.BLUE, 1.0, 0.6, true);
+        return new TrajectoryPlot(defaultChart(560, 560), list, List.of(), Palette.BLUE, 1.0, 0.6, true).equalAspect(true);
     }
 
     /** Trajectories from a list, each {@code double[steps][2]} (lengths may differ). */
@@ -97,7 +98,7 @@ public final class TrajectoryPlot extends XyPlot<TrajectoryPlot> {
             double[][] p = Data.points("paths[" + j + "]", paths.get(j));
             list.add(new Path(p[0], p[1]));
         }
-        return new TrajectoryPlot(defaultChart(560, 560), list, List.of(), Palette.BLUE, 1.0, 0.6, true);
+        return new TrajectoryPlot(defaultChart(560, 560), list, List.of(), Palette.BLUE, 1.0, 0.6, true).equalAspect(true);
     }
 
     /** Adds a reference point set {@code [N, 2]} drawn underneath the trajectories. */

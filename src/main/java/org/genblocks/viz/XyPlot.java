@@ -43,7 +43,7 @@ public abstract class XyPlot<P extends XyPlot<P>> {
     }
 
     /** Shared settings. */
-    record Chart(int width, int height, int scale, String title, Axis x, Axis y, boolean legend) {
+    record Chart(int width, int height, int scale, String title, Axis x, Axis y, boolean legend, boolean equalAspect) {
     }
 
     /** A legend line: a name, a colour and whether the swatch is a marker or a line. */
@@ -57,7 +57,7 @@ public abstract class XyPlot<P extends XyPlot<P>> {
     }
 
     static Chart defaultChart(int width, int height) {
-        return new Chart(width, height, 1, null, Axis.linear(), Axis.linear(), true);
+        return new Chart(width, height, 1, null, Axis.linear(), Axis.linear(), true, false);
     }
 
     /** A copy of this plot with other shared settings; subclasses validate their data against them. */
@@ -76,41 +76,50 @@ public abstract class XyPlot<P extends XyPlot<P>> {
 
     /** The same plot with a title above it ({@code null} for none). */
     public P title(String title) {
-        return with(new Chart(chart.width, chart.height, chart.scale, title, chart.x, chart.y, chart.legend));
+        return with(new Chart(chart.width, chart.height, chart.scale, title, chart.x, chart.y, chart.legend, chart.equalAspect));
     }
 
     /** The same plot with this x axis (linear or log, label, range). */
     public P xAxis(Axis axis) {
         requireAxis("xAxis", axis);
-        return with(new Chart(chart.width, chart.height, chart.scale, chart.title, axis, chart.y, chart.legend));
+        return with(new Chart(chart.width, chart.height, chart.scale, chart.title, axis, chart.y, chart.legend, chart.equalAspect));
     }
 
     /** The same plot with this y axis (linear or log, label, range). */
     public P yAxis(Axis axis) {
         requireAxis("yAxis", axis);
-        return with(new Chart(chart.width, chart.height, chart.scale, chart.title, chart.x, axis, chart.legend));
+        return with(new Chart(chart.width, chart.height, chart.scale, chart.title, chart.x, axis, chart.legend, chart.equalAspect));
     }
 
     /**
      * The same plot with a size in logical pixels (before {@link #scale(int)}).
      *
-     * @throws IllegalArgumentException unless 160 <= width, height <= 4096
+     * @throws IllegalArgumentException unless {@code 160 <= width, height <= 4096}
      */
     public P size(int width, int height) {
         checkIn("width", width, 160, 4096);
         checkIn("height", height, 160, 4096);
-        return with(new Chart(width, height, chart.scale, chart.title, chart.x, chart.y, chart.legend));
+        return with(new Chart(width, height, chart.scale, chart.title, chart.x, chart.y, chart.legend, chart.equalAspect));
     }
 
     /** The same plot drawn {@code scale} times larger (2 for sharp text on high-density screens); 1 to 4. */
     public P scale(int scale) {
         checkIn("scale", scale, 1, 4);
-        return with(new Chart(chart.width, chart.height, scale, chart.title, chart.x, chart.y, chart.legend));
+        return with(new Chart(chart.width, chart.height, scale, chart.title, chart.x, chart.y, chart.legend, chart.equalAspect));
     }
 
     /** The same plot with or without its legend (on by default; shown when a series has a name). */
     public P legend(boolean show) {
-        return with(new Chart(chart.width, chart.height, chart.scale, chart.title, chart.x, chart.y, show));
+        return with(new Chart(chart.width, chart.height, chart.scale, chart.title, chart.x, chart.y, show, chart.equalAspect));
+    }
+
+    /**
+     * The same plot with equal aspect: the automatic range of one axis is widened so that one data
+     * unit spans the same number of pixels on both axes (circles stay round). Fixed ranges are kept;
+     * with a log axis the setting has no effect.
+     */
+    public P equalAspect(boolean equal) {
+        return with(new Chart(chart.width, chart.height, chart.scale, chart.title, chart.x, chart.y, chart.legend, equal));
     }
 
     /** Renders into an image. */
@@ -199,6 +208,19 @@ public abstract class XyPlot<P extends XyPlot<P>> {
             if (width < 40 || height < 40) {
                 throw new IllegalArgumentException("size: " + chart.width + "x" + chart.height
                         + " leaves no room for the plot area after labels; use a larger size");
+            }
+            if (chart.equalAspect && !chart.x.isLog() && !chart.y.isLog()) {
+                double ux = (xr[1] - xr[0]) / width;
+                double uy = (yr[1] - yr[0]) / height;
+                if (ux < uy && !chart.x.hasRange()) {
+                    double c = (xr[0] + xr[1]) / 2;
+                    xr = new double[]{c - uy * width / 2, c + uy * width / 2};
+                } else if (uy < ux && !chart.y.hasRange()) {
+                    double c = (yr[0] + yr[1]) / 2;
+                    yr = new double[]{c - ux * height / 2, c + ux * height / 2};
+                }
+                xt = Ticks.linear(xr[0], xr[1], Math.max(3, chart.width / 90));
+                yt = Ticks.linear(yr[0], yr[1], Math.max(3, chart.height / 70));
             }
             Mapping m = new Mapping(left, top, width, height, xr, yr, chart.x.isLog(), chart.y.isLog());
             area = new Rectangle2D.Double(left, top, width, height);

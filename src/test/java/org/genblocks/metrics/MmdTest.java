@@ -44,16 +44,44 @@ class MmdTest {
             }
         }
         // block sizes from one row up to everything give the same sums; the self diagonal is exactly 0
-        double ref = Pairwise.sumOf(a, a, true, Long.MAX_VALUE, t -> Transforms.sqrt(t, false));
-        for (long blk : new long[]{1, 40, 37 * 5 + 3}) {
-            assertEquals(ref, Pairwise.sumOf(a, a, true, blk, t -> Transforms.sqrt(t, false)), 1e-10);
-            assertEquals(Pairwise.sumOf(a, b, false, Long.MAX_VALUE, t -> t.muli(1.0)),
-                    Pairwise.sumOf(a, b, false, blk, t -> t.muli(1.0)), 1e-10);
+        // and the upper-triangle traversal of a self matrix sums to the same as the full one
+        double ref = Pairwise.sumOf(a, a, Pairwise.Mode.SELF, Long.MAX_VALUE, t -> Transforms.sqrt(t, false));
+        double direct = 0;
+        for (int i = 0; i < 37; i++) {
+            for (int j = 0; j < 37; j++) {
+                direct += a.getRow(i).sub(a.getRow(j)).norm2Number().doubleValue();
+            }
+        }
+        assertEquals(direct, ref, 1e-10);
+        for (long blk : new long[]{1, 40, 37 * 5 + 3, Long.MAX_VALUE}) {
+            assertEquals(ref, Pairwise.sumOf(a, a, Pairwise.Mode.SELF, blk, t -> Transforms.sqrt(t, false)), 1e-10);
+            assertEquals(ref, Pairwise.sumOf(a, a, Pairwise.Mode.SELF_UPPER, blk, t -> Transforms.sqrt(t, false)),
+                    1e-10);
+            assertEquals(Pairwise.sumOf(a, b, Pairwise.Mode.CROSS, Long.MAX_VALUE, t -> t.muli(1.0)),
+                    Pairwise.sumOf(a, b, Pairwise.Mode.CROSS, blk, t -> t.muli(1.0)), 1e-10);
         }
         INDArray self = Pairwise.squaredDistances(a, a);
         for (int i = 0; i < 37; i++) {
             assertEquals(0.0, self.getDouble(i, i));
         }
+    }
+
+    /** Kernels obtained by squaring equal the ones from a fresh exp (bandwidths in ratio 2 and not). */
+    @Test
+    void squaringShortcutMatchesSeparateKernels() {
+        assertEquals(2, Mmd.squaringsBetween(2.0, 1.0));
+        assertEquals(1, Mmd.squaringsBetween(Math.sqrt(2), 1.0));
+        assertEquals(-1, Mmd.squaringsBetween(3.0, 1.0));
+        assertEquals(-1, Mmd.squaringsBetween(Double.NaN, 1.0));
+        INDArray a = Rng.seed(7).normal(DataType.DOUBLE, 60, 3);
+        INDArray b = Rng.seed(8).normal(DataType.DOUBLE, 50, 3).addi(0.3);
+        double sum = 0;
+        for (double h : new double[]{0.25, 0.5, 0.7, 1.0, 2.0}) {
+            sum += Mmd.rbf(h).mmd2(a, b);
+        }
+        // MMD^2 is linear in the kernel: the sum-kernel statistic is the sum of the single-kernel ones
+        assertEquals(sum, Mmd.rbf(2.0, 0.5, 1.0, 0.7, 0.25).mmd2(a, b), 1e-13);
+        assertEquals(Mmd.rbf(1.0).mmd2(a, b) * 2, Mmd.rbf(1.0, 1.0).mmd2(a, b), 1e-13);
     }
 
     @Test

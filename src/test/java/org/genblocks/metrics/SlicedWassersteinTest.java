@@ -60,7 +60,8 @@ class SlicedWassersteinTest {
         assertNotEquals(SlicedWasserstein.of(a, y, 64, 7), SlicedWasserstein.of(a, y, 64, 8));
         // shift by s: every slice is shifted by theta.s, so SW_2^2 = E (theta.s)^2 = |s|^2 / d exactly in expectation
         INDArray s = Nd4j.createFromArray(new double[][]{{1.0, -2.0, 2.0}});
-        double sw = SlicedWasserstein.of(a, a.add(s), 2, 4000, 11);
+        // (theta.u)^2 ~ Beta(1/2, 1) in 3-D: relative sd 0.89, so 2000 directions give about 1% on SW_2
+        double sw = SlicedWasserstein.of(a, a.add(s), 2, 2000, 11);
         assertEquals(3.0 / Math.sqrt(3), sw, 0.05 * sw);
         // symmetric, zero on itself, grows with the shift
         assertEquals(0.0, SlicedWasserstein.of(a, a, 100, 1), 1e-15);

@@ -118,7 +118,7 @@ class LayersTest {
         INDArray x = Rng.seed(1).normal(DataType.DOUBLE, 5, 4);
         INDArray c = Rng.seed(2).normal(DataType.DOUBLE, 5, 3);
         INDArray y = ModuleFunction.of(ada, p, InputSpec.of("x", -1, 4), InputSpec.of("c", -1, 3)).apply(x, c);
-        assertEquals(x, y);
+        NnTestSupport.assertExact(x, y, "identity at init");
     }
 
     @Test
@@ -164,10 +164,63 @@ class LayersTest {
                 }
             }
         }
+        // the plain [N, D] chunks (x = null)
+        INDArray gate1 = ModuleFunction.of(ada, p, java.util.List.of(InputSpec.of("c", -1, cd)),
+                (root, in) -> new SDVariableArray(ada.modulation(root, in.get("c")).gate(1, null)).get()).apply(c);
+        assertArrayEquals(new long[]{2, d}, gate1.shape());
+        assertEquals(m[1][5 * d + 2], gate1.getDouble(1, 2), 1e-12);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModuleFunction.of(ada, p,
                 java.util.List.of(InputSpec.of("x", -1, d), InputSpec.of("c", -1, cd)),
                 (root, in) -> new SDVariableArray(ada.modulation(root, in.get("c")).residual(2, in.get("x"), h -> h)).get()));
         assertTrue(e.getMessage().contains("branch") && e.getMessage().contains("0..1"), e.getMessage());
+    }
+
+    /** Linear -> AdaLnZero -> Linear -> RmsNorm on [N, T, D]: each later layer sees an output whose shape SameDiff does not infer. */
+    static final class Chain extends Module {
+        final Linear lin1 = child("lin1", new Linear(4, 4));
+        final AdaLnZero ada = child("ada", new AdaLnZero(4, 3));
+        final Linear lin2 = child("lin2", new Linear(4, 2));
+        final RmsNorm rms = child("rms", new RmsNorm(2));
+        final LayerNorm ln = child("ln", new LayerNorm(2));
+
+        boolean unknownSeen;
+
+        @Override
+        public org.nd4j.autodiff.samediff.SDVariable forward(Scope s, org.nd4j.autodiff.samediff.SDVariable... in) {
+            org.nd4j.autodiff.samediff.SDVariable raw = in[0].mul(1.0); // SameDiff infers no shape for this
+            unknownSeen = raw.getShape() == null;
+            org.nd4j.autodiff.samediff.SDVariable h = s.call(ada, s.call(lin1, raw), in[1]);
+            return s.call(ln, s.call(rms, s.call(lin2, h)));
+        }
+    }
+
+    private static Params sub(Params p, String prefix) {
+        java.util.LinkedHashMap<String, INDArray> m = new java.util.LinkedHashMap<>();
+        for (String n : p.names()) {
+            if (n.startsWith(prefix + ".")) {
+                m.put(n.substring(prefix.length() + 1), p.get(n));
+            }
+        }
+        return Params.of(m, p.dataType());
+    }
+
+    @Test
+    void layersWorkOnIntermediateOutputsOfUnknownShape() {
+        Chain chain = new Chain();
+        Params p = chain.init(1, DataType.DOUBLE);
+        randomize(p, 2);
+        INDArray x = Rng.seed(3).normal(DataType.DOUBLE, 2, 5, 4);
+        INDArray c = Rng.seed(4).normal(DataType.DOUBLE, 2, 3);
+        INDArray y = ModuleFunction.of(chain, p, InputSpec.of("x", -1, -1, 4), InputSpec.of("c", -1, 3)).apply(x, c);
+        assertTrue(chain.unknownSeen, "the chain starts from a variable of unknown shape");
+        // the same stages with known input shapes
+        INDArray h = ModuleFunction.of(chain.lin1, sub(p, "lin1"), InputSpec.of("x", -1, -1, 4)).apply(x);
+        h = ModuleFunction.of(chain.ada, sub(p, "ada"), InputSpec.of("x", -1, -1, 4), InputSpec.of("c", -1, 3)).apply(h, c);
+        h = ModuleFunction.of(chain.lin2, sub(p, "lin2"), InputSpec.of("x", -1, -1, 4)).apply(h);
+        h = ModuleFunction.of(chain.rms, sub(p, "rms"), InputSpec.of("x", -1, -1, 2)).apply(h);
+        h = ModuleFunction.of(chain.ln, sub(p, "ln"), InputSpec.of("x", -1, -1, 2)).apply(h);
+        assertArrayEquals(new long[]{2, 5, 2}, y.shape());
+        assertEquals(0.0, y.sub(h).amaxNumber().doubleValue(), 1e-12);
     }
 
     /** Wraps one output for a Definition. */

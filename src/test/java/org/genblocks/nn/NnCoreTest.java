@@ -332,4 +332,38 @@ class NnCoreTest {
                 () -> ModuleFunction.of(mlp, p, InputSpec.of("x", -1, 2)));
         assertTrue(e.getMessage().contains("expects 2 input"), e.getMessage());
     }
+
+    @Test
+    void vectorJacobianProductThroughModuleFunctionGradients() {
+        Mlp mlp = Mlp.builder().in(2).hidden(6).out(2).activation(Activation.TANH).build();
+        Params p = mlp.init(3, DataType.DOUBLE);
+        ModuleFunction vjp = ModuleFunction.of(mlp, p, List.of(InputSpec.of("x", -1, 2), InputSpec.of("u", -1, 2)),
+                (root, in) -> new SDVariable[]{root.forward(in.get("x")).mul(in.get("u")).sum("vjp")});
+        ModuleFunction f = ModuleFunction.of(mlp, p, InputSpec.of("x", -1, 2));
+        INDArray x = Rng.seed(1).normal(DataType.DOUBLE, 3, 2);
+        INDArray u = Rng.seed(2).normal(DataType.DOUBLE, 3, 2);
+        PrintStream old = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        INDArray g;
+        try {
+            System.setOut(new PrintStream(captured));
+            g = vjp.gradients(Map.of("x", x, "u", u), "x").get("x");
+        } finally {
+            System.setOut(old);
+        }
+        assertEquals("", captured.toString(), "silent");
+        double h = 1e-6;
+        for (int n = 0; n < 3; n++) {
+            for (int d = 0; d < 2; d++) {
+                INDArray xp = x.dup();
+                xp.putScalar(n, d, x.getDouble(n, d) + h);
+                INDArray xm = x.dup();
+                xm.putScalar(n, d, x.getDouble(n, d) - h);
+                double fd = (f.apply(xp).mul(u).sumNumber().doubleValue() - f.apply(xm).mul(u).sumNumber().doubleValue()) / (2 * h);
+                assertEquals(fd, g.getDouble(n, d), 1e-7);
+            }
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> vjp.gradients(Map.of("x", x, "u", u), "z"));
+        assertTrue(e.getMessage().contains("'z'"), e.getMessage());
+    }
 }

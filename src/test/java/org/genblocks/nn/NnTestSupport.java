@@ -45,6 +45,13 @@ final class NnTestSupport {
         }
     }
 
+    /** Asserts bit-for-bit equality (INDArray.equals has a tolerance). */
+    static void assertExact(INDArray expected, INDArray actual, String message) {
+        if (!GraphExecutor.exactlyEqual(expected, actual)) {
+            throw new AssertionError(message + ": arrays differ\nexpected " + expected + "\nactual   " + actual);
+        }
+    }
+
     static double maxAbsDiff(double[][] a, double[][] b) {
         double m = 0;
         for (int i = 0; i < a.length; i++) {

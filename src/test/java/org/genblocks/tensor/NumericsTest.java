@@ -1,10 +1,16 @@
 package org.genblocks.tensor;
 
 import org.junit.jupiter.api.Test;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.Collections;
+import java.util.Map;
 import java.util.function.DoubleUnaryOperator;
 import java.util.function.UnaryOperator;
 
@@ -226,6 +232,36 @@ class NumericsTest {
                 assertEquals(m + Math.log(s), r.getDouble(a, 0, c), 1e-12 * Math.max(1, Math.abs(m)));
             }
         }
+        // every axis of a rank-4 array (permuted internally) against a direct loop
+        INDArray x4 = Rng.seed(6).normal(0, 5, DataType.DOUBLE, 2, 3, 4, 5);
+        for (int axis = 0; axis < 4; axis++) {
+            INDArray r4 = Numerics.logSumExp(x4, axis, false);
+            long[] shape = x4.shape();
+            for (int a = 0; a < 2; a++) {
+                for (int b = 0; b < 3; b++) {
+                    for (int c = 0; c < 4; c++) {
+                        for (int d = 0; d < 5; d++) {
+                            long[] idx = {a, b, c, d};
+                            if (idx[axis] != 0) {
+                                continue;
+                            }
+                            double s2 = 0;
+                            for (int j = 0; j < shape[axis]; j++) {
+                                idx[axis] = j;
+                                s2 += Math.exp(x4.getDouble(idx));
+                            }
+                            long[] out = new long[3];
+                            for (int i = 0, o = 0; i < 4; i++) {
+                                if (i != axis) {
+                                    out[o++] = new long[]{a, b, c, d}[i];
+                                }
+                            }
+                            assertEquals(Math.log(s2), r4.getDouble(out), 1e-12, "axis " + axis);
+                        }
+                    }
+                }
+            }
+        }
         // rank 1 without keepDims gives a scalar
         INDArray s = Numerics.logSumExp(Nd4j.createFromArray(0.0, 0.0), 0, false);
         assertEquals(0, s.rank());
@@ -256,6 +292,50 @@ class NumericsTest {
         assertArrayEquals(new float[]{-1000f, -500f, -0f, -0f}, Numerics.logSigmoid(x).toFloatVector());
         assertArrayEquals(new float[]{0f, 0f, 500f, 1000f}, Numerics.softplus(x).toFloatVector());
         assertArrayEquals(new float[]{-0f, -0f}, Numerics.log1mexp(Nd4j.createFromArray(-1000f, -500f)).toFloatVector());
+    }
+
+    @Test
+    void sameDiffSoftplusAndLogSigmoidAreStableWithTheRightGradient() {
+        double[] xs = {-1000, -100, -30, -1, -0.25, 0.5, 3, 30, 100, 1000};
+        for (DataType dt : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
+            SameDiff sd = SameDiff.create();
+            SDVariable x = sd.var("x", Nd4j.createFromArray(xs).castTo(dt));
+            SDVariable sp = Numerics.softplus(x);
+            SDVariable ls = Numerics.logSigmoid(x);
+            double[] spv = sp.eval().castTo(DataType.DOUBLE).toDoubleVector();
+            double[] lsv = ls.eval().castTo(DataType.DOUBLE).toDoubleVector();
+            for (int i = 0; i < xs.length; i++) {
+                // absolute accuracy: ND4J's float32 log1p is log(1 + y), so tiny results (e^-30) round to 0
+                double sp64 = Numerics.softplus(xs[i]);
+                double ls64 = Numerics.logSigmoid(xs[i]);
+                double spTol = dt == DataType.FLOAT ? 2 * Math.ulp((float) Math.max(1, Math.abs(sp64))) : 4 * Math.ulp(Math.max(1, Math.abs(sp64)));
+                double lsTol = dt == DataType.FLOAT ? 2 * Math.ulp((float) Math.max(1, Math.abs(ls64))) : 4 * Math.ulp(Math.max(1, Math.abs(ls64)));
+                assertEquals(sp64, spv[i], spTol, "softplus(" + xs[i] + ") " + dt);
+                assertEquals(ls64, lsv[i], lsTol, "logSigmoid(" + xs[i] + ") " + dt);
+            }
+            if (dt == DataType.DOUBLE) {
+                // d softplus / dx = expit(x); d logSigmoid / dx = expit(-x)
+                sd.setLossVariables(sp.sum().add(ls.sum().mul(2)));
+                Map<String, INDArray> g = quietly(() -> sd.calculateGradients(Collections.emptyMap(), "x"));
+                double[] gx = g.get("x").toDoubleVector();
+                for (int i = 0; i < xs.length; i++) {
+                    assertEquals(Numerics.expit(xs[i]) + 2 * Numerics.expit(-xs[i]), gx[i], 1e-12, "gradient at " + xs[i]);
+                    assertTrue(Double.isFinite(gx[i]));
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> Numerics.softplus((SDVariable) null));
+    }
+
+    /** Runs with System.out silenced (SameDiff prints when it first builds a gradient graph). */
+    private static <T> T quietly(java.util.function.Supplier<T> f) {
+        PrintStream old = System.out;
+        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+        try {
+            return f.get();
+        } finally {
+            System.setOut(old);
+        }
     }
 
     @Test

@@ -68,7 +68,23 @@ class SlidingWindowTest {
             assertArrayEquals(naive(x, k, 1, false), SlidingWindow.min(x, k), ctx);
             assertArrayEquals(naive(x, k, stride, true), SlidingWindow.max(x, k, stride), ctx);
             assertArrayEquals(naive(x, k, stride, false), SlidingWindow.min(x, k, stride), ctx);
+            float[] xf = new float[n];
+            for (int i = 0; i < n; i++) {
+                xf[i] = (float) x[i];
+            }
+            assertArrayEquals(toFloat(naive(x, k, stride, true)), SlidingWindow.max(xf, k, stride), ctx);
+            assertArrayEquals(toFloat(naive(x, k, stride, false)), SlidingWindow.min(xf, k, stride), ctx);
+            assertArrayEquals(toFloat(naive(x, k, 1, false)), SlidingWindow.min(xf, k), ctx);
         }
+    }
+
+    /** float rounding is monotone, so the float result is the rounded double result. */
+    private static float[] toFloat(double[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            f[i] = (float) v[i];
+        }
+        return f;
     }
 
     @Test
@@ -135,6 +151,25 @@ class SlidingWindowTest {
         assertArrayEquals(new double[]{7, 7, 5, 6, 3, 8}, SlidingWindow.max(t, 2).reshape(6).toDoubleVector());
         INDArray f = base.dup('f');
         assertArrayEquals(new double[]{5, 5, 7, 3, 6, 8}, SlidingWindow.max(f, 2).reshape(6).toDoubleVector());
+    }
+
+    @Test
+    void permutedArraysAreReadInLogicalOrder() {
+        INDArray x = Rng.seed(8).normal(DataType.DOUBLE, 3, 4, 6);
+        INDArray p = x.permute(2, 0, 1); // [6, 3, 4], shares the buffer with other strides
+        INDArray y = SlidingWindow.max(p, 2);
+        INDArray expected = SlidingWindow.max(p.dup('c'), 2);
+        assertEquals(expected, y);
+        for (int i = 0; i < 6; i++) {
+            for (int j = 0; j < 3; j++) {
+                double[] row = new double[4];
+                for (int t = 0; t < 4; t++) {
+                    row[t] = x.getDouble(j, t, i);
+                }
+                assertArrayEquals(naive(row, 2, 1, true),
+                        y.get(NDArrayIndex.point(i), NDArrayIndex.point(j), NDArrayIndex.all()).dup().toDoubleVector());
+            }
+        }
     }
 
     @Test

@@ -58,6 +58,19 @@ class OptimTest {
         }
         assertArrayEquals(handAdam(p0, g, 0.01, 0.9, 0.999, 1e-8, 0), p.get("w").toDoubleVector(), 1e-14);
         assertEquals(3, adam.stepCount());
+        // a matrix parameter in float32 and a second parameter: same recursion per element
+        Map<String, INDArray> two = new LinkedHashMap<>();
+        two.put("w", Nd4j.createFromArray(new double[][]{{0.5, -1.0}, {2.0, 0.25}}).castTo(DataType.FLOAT));
+        two.put("b", Nd4j.createFromArray(0.1, 0.2).castTo(DataType.FLOAT));
+        Params pm = Params.of(two);
+        Adam am = new Adam(0.9, 0.99, 1e-8);
+        double[][] gw = {{0.3, -0.1, 0.7, 2.0}, {-0.2, 0.4, 0.1, -1.0}};
+        for (double[] gi : gw) {
+            am.step(pm, Map.of("w", Nd4j.createFromArray(gi).reshape(2, 2).castTo(DataType.FLOAT),
+                    "b", Nd4j.createFromArray(gi[0], gi[1]).castTo(DataType.FLOAT)), 0.01);
+        }
+        assertArrayEquals(handAdam(new double[]{0.5, -1.0, 2.0, 0.25}, gw, 0.01, 0.9, 0.99, 1e-8, 0),
+                pm.get("w").reshape(4).toDoubleVector(), 1e-6);
         // first step of Adam moves every coordinate by about lr against the gradient's sign
         Params q = one(0.0, 0.0);
         new Adam(0.9, 0.999, 1e-8).step(q, Map.of("w", Nd4j.createFromArray(3.0, -0.001)), 0.1);
@@ -200,7 +213,7 @@ class OptimTest {
         assertEquals(src.next(7, rng).get("x"), again.next(7, rng).get("x"), "stateless per (seed, step)");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> BatchSource.shuffled(Map.of("x", x, "y", Nd4j.zeros(4)), 2));
-        assertTrue(e.getMessage().contains("10 samples"), e.getMessage());
+        assertTrue(e.getMessage().contains("samples like data["), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> BatchSource.shuffled(Map.of("x", x), 11));
         assertTrue(e.getMessage().contains("batch"), e.getMessage());
     }

@@ -40,23 +40,33 @@ class TrainerTest {
     void mlpLearnsSin3xToMseBelow1e3() {
         Mlp net = Mlp.builder().in(1).hidden(64, 64).out(1).activation(Activation.TANH).build();
         Params p = net.init(1);
-        TrainConfig cfg = TrainConfig.adam(1e-2).steps(1500).batch(128).seed(3)
-                .schedule(LrSchedule.warmupCosine(50, 1500, 0.01));
+        TrainConfig cfg = TrainConfig.adam(1e-2).steps(600).batch(128).seed(3)
+                .schedule(LrSchedule.warmupCosine(50, 600, 0.01));
         List<Double> seen = new ArrayList<>();
+        List<long[]> steps = new ArrayList<>();
+        List<Double> lrs = new ArrayList<>();
         PrintStream old = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         TrainResult r;
         try {
             System.setOut(new PrintStream(captured));
-            r = new Trainer().addListener((s, l, lr) -> seen.add(l))
+            r = new Trainer().addListener((s, l, lr) -> seen.add(l)).addListener((s, l, lr) -> {
+                steps.add(new long[]{s});
+                lrs.add(lr);
+            })
                     .fit(net, p, Objective.mse(net, 1, 1), BatchSource.shuffled(sinData(2048, 7), cfg.batch()), cfg);
         } finally {
             System.setOut(old);
         }
         assertEquals("", captured.toString(), "the library never prints to stdout");
-        assertEquals(1500, seen.size());
-        assertEquals(1500, r.losses().length);
-        assertEquals(seen.get(1499), r.finalLoss(), 0.0);
+        assertEquals(600, seen.size());
+        assertEquals(600, r.losses().length);
+        assertEquals(seen.get(599), r.finalLoss(), 0.0);
+        for (int i = 0; i < 600; i += 37) {
+            assertEquals(i, steps.get(i)[0], "listeners see every step in order");
+            assertEquals(cfg.lrAt(i), lrs.get(i), 0.0, "the scheduled learning rate");
+        }
+        assertEquals(1e-2 / 50, lrs.get(0), 1e-15, "warm-up starts at lr / W");
         // evaluate on a grid through the same graph definition
         INDArray grid = Nd4j.linspace(-1, 1, 201, DataType.FLOAT).reshape(201, 1);
         INDArray pred = ModuleFunction.of(net, p, InputSpec.of("x", -1, 1)).apply(grid);

@@ -58,6 +58,12 @@ class ScatterPlotTest {
     }
 
     @Test
+    void rendersHeadless() {
+        ScatterPlot.create().points("a", new double[][]{{0, 0}}).render();
+        assertTrue(java.awt.GraphicsEnvironment.isHeadless(), "plots must not need a display");
+    }
+
+    @Test
     void scaleTwoDoublesThePixelsAndKeepsTheMapping() throws Exception {
         ScatterPlot p = ScatterPlot.create().points("a", new double[][]{{0.25, 0.5}}, Palette.GREEN)
                 .xAxis(Axis.linear().range(0, 1)).yAxis(Axis.linear().range(0, 1)).legend(false);
@@ -77,6 +83,28 @@ class ScatterPlotTest {
         assertArrayEquals(new double[]{9, 31}, f.yRange(), 1e-12);
         Figure single = ScatterPlot.create().points("d", new double[][]{{3, 3}}).render();
         assertArrayEquals(new double[]{2, 4}, single.xRange(), 1e-12);
+    }
+
+    @Test
+    void equalAspectWidensTheAutomaticRangeSoUnitsAreSquare() {
+        double[][] pts = {{-3, -1}, {3, 1}};
+        Figure stretched = ScatterPlot.create().points("p", pts).render();
+        Figure equal = ScatterPlot.create().points("p", pts).equalAspect(true).render();
+        double ux = equal.toPixel(1, 0).getX() - equal.toPixel(0, 0).getX();
+        double uy = equal.toPixel(0, 0).getY() - equal.toPixel(0, 1).getY();
+        assertEquals(ux, uy, 1e-9);
+        assertEquals(stretched.xRange()[0], equal.xRange()[0], 1e-12); // x was the binding axis
+        assertTrue(equal.yRange()[1] - equal.yRange()[0] > stretched.yRange()[1] - stretched.yRange()[0]);
+        assertEquals(0, (equal.yRange()[0] + equal.yRange()[1]) / 2, 1e-12); // widened about the centre
+        // a fixed range is kept
+        Figure fixed = ScatterPlot.create().points("p", pts).equalAspect(true)
+                .yAxis(Axis.linear().range(-1, 1)).xAxis(Axis.linear().range(-3, 3)).render();
+        assertArrayEquals(new double[]{-1, 1}, fixed.yRange(), 0);
+        // and a log axis ignores it
+        Figure log = ScatterPlot.create().points("p", new double[][]{{1, 1}, {100, 2}}).equalAspect(true)
+                .xAxis(Axis.log()).render();
+        assertArrayEquals(new double[]{Math.pow(10, -0.1), Math.pow(10, 2.1)}, log.xRange(), 1e-9);
+        assertArrayEquals(new double[]{0.95, 2.05}, log.yRange(), 1e-12);
     }
 
     @Test

@@ -1,0 +1,75 @@
+package org.genblocks.diffusion;
+
+import org.genblocks.tensor.Shapes;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The shared frame of every sampler: validates the arguments, copies the initial state once, counts
+ * evaluations, and leaves the update itself to {@link #run}, which works in place on the copy.
+ *
+ * <p>Finiteness is checked once, on the final state (one reduction per run instead of one per
+ * evaluation: at [4096, 64] a reduction costs more than the elementwise update itself). When the final
+ * state is not finite the sampler runs again from the same input and noise with every denoiser
+ * output checked, so the error names the σ and the evaluation where NaN or infinity first appeared.
+ */
+abstract class BaseSampler implements Sampler {
+    private final String name;
+    private final boolean stochastic;
+
+    BaseSampler(String name, boolean stochastic) {
+        this.name = name;
+        this.stochastic = stochastic;
+    }
+
+    @Override
+    public final String name() {
+        return name;
+    }
+
+    @Override
+    public final boolean stochastic() {
+        return stochastic;
+    }
+
+    @Override
+    public final SampleResult sample(Denoiser denoiser, INDArray x, double[] sigmas, NoiseSource noise) {
+        Evaluations d = new Evaluations(denoiser, false);
+        Shapes.requireFloatingPoint("x", x);
+        if (x.rank() < 1 || x.length() == 0) {
+            throw new IllegalArgumentException("x: expected a non-empty batch [N, ...], got shape "
+                    + java.util.Arrays.toString(x.shape()));
+        }
+        if (!Evaluations.isFinite(x)) {
+            Shapes.requireFinite("x", x);
+        }
+        Sigmas.check("sigmas", sigmas);
+        if (stochastic && noise == null) {
+            throw new IllegalArgumentException("noise: " + name + " is stochastic and needs a NoiseSource, got null");
+        }
+        INDArray out = run(d, x.dup('c'), sigmas, noise);
+        if (!Evaluations.isFinite(out)) {
+            run(new Evaluations(denoiser, true), x.dup('c'), sigmas, noise);   // throws naming the evaluation
+            throw new IllegalArgumentException("denoiser: every output was finite but " + name + " produced NaN or "
+                    + "infinity (the state overflowed; check the denoiser's scale and the sigmas)");
+        }
+        return new SampleResult(out, d.count());
+    }
+
+    /** The sampler loop; updates {@code x} in place where it can and returns the final state. */
+    abstract INDArray run(Evaluations d, INDArray x, double[] sigmas, NoiseSource noise);
+
+    /** {@code x *= factor} unless the factor is 1. */
+    static INDArray scaleInPlace(INDArray x, double factor) {
+        return factor == 1.0 ? x : x.muli(factor);
+    }
+
+    /** Number of steps that end at a positive σ. */
+    static int positiveTargets(double[] sigmas) {
+        return Sigmas.endsAtZero(sigmas) ? sigmas.length - 2 : sigmas.length - 1;
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

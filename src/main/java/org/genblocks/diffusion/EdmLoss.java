@@ -1,0 +1,201 @@
+package org.genblocks.diffusion;
+
+import org.genblocks.nn.InputSpec;
+import org.genblocks.nn.Module;
+import org.genblocks.nn.ModuleFunction;
+import org.genblocks.nn.Params;
+import org.genblocks.nn.Scope;
+import org.genblocks.tensor.Rng;
+import org.genblocks.tensor.Shapes;
+import org.genblocks.train.BatchSource;
+import org.genblocks.train.Objective;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The denoising loss of EDM (Karras et al. 2022, Eq. 2 and Eq. 8) as an {@link Objective}: trains any
+ * {@link Module} {@code F_θ(input, noiseLabel)} as the raw network of a preconditioned denoiser
+ * {@code D_θ(x; σ) = c_skip(σ)·x + c_out(σ)·F_θ(c_in(σ)·x; c_noise(σ))}.
+ * <pre>
+ *   σ ~ p_train,  n ~ N(0, I),  x = y + σ·n
+ *   L = E[ λ(σ)·‖D_θ(x; σ) − y‖² ] = E[ λ(σ)·c_out(σ)²·‖F_θ(c_in x; c_noise) − (y − c_skip x)/c_out‖² ]
+ * </pre>
+ * (squared norms are means over the coordinates of a sample). The per-sample constants are computed
+ * in Java, in double, by {@link #batch} and fed as placeholders ({@code input = c_in·x},
+ * {@code noiseLabel = c_noise} {@code [N, 1]}, {@code target}, {@code weight = λ·c_out²} {@code [N]}),
+ * so the graph only evaluates F and a weighted mean square, and every {@link Precond},
+ * {@link LossWeighting} and {@link NoiseDistribution} (all of EDM Table 1) works unchanged. With
+ * EDM's choices the weight on the F-target is exactly 1.
+ *
+ * <pre>{@code
+ * Mlp net = Mlp.builder().in(2).hidden(128, 128).out(2).activation(Activation.SILU).timeEmbedding(32).build();
+ * EdmLoss loss = EdmLoss.edm(net, 0.5, 2);
+ * Params p = net.init(1);
+ * new Trainer().fit(net, p, loss, loss.batches(data, 256), TrainConfig.adam(1e-3).steps(2000).seed(1));
+ * Denoiser d = loss.denoiser(p);
+ * }</pre>
+ */
+public final class EdmLoss implements Objective {
+    private final Module network;
+    private final Precond precond;
+    private final LossWeighting weighting;
+    private final NoiseDistribution noise;
+    private final long[] rowShape;
+
+    private EdmLoss(Module network, Precond precond, LossWeighting weighting, NoiseDistribution noise, long[] rowShape) {
+        if (network == null || precond == null || weighting == null || noise == null) {
+            throw new IllegalArgumentException("network, precond, weighting, noise: expected all non-null, got network="
+                    + network + ", precond=" + precond + ", weighting=" + weighting + ", noise=" + noise);
+        }
+        if (rowShape == null || rowShape.length == 0) {
+            throw new IllegalArgumentException("rowShape: expected the shape of one sample, got " + Arrays.toString(rowShape));
+        }
+        for (long s : rowShape) {
+            Shapes.checkPositive("rowShape", s);
+        }
+        this.network = network;
+        this.precond = precond;
+        this.weighting = weighting;
+        this.noise = noise;
+        this.rowShape = rowShape.clone();
+    }
+
+    /**
+     * EDM's loss: {@code Precond.edm(σ_d)}, {@code λ = (σ² + σ_d²)/(σσ_d)²},
+     * {@code ln σ ~ N(−1.2, 1.2²)}.
+     */
+    public static EdmLoss edm(Module network, double sigmaData, long... rowShape) {
+        return new EdmLoss(network, Precond.edm(sigmaData), LossWeighting.edm(sigmaData),
+                NoiseDistribution.logNormal(-1.2, 1.2), rowShape);
+    }
+
+    /** Any preconditioning, weighting and training-σ distribution. */
+    public static EdmLoss of(Module network, Precond precond, LossWeighting weighting, NoiseDistribution noise,
+                             long... rowShape) {
+        return new EdmLoss(network, precond, weighting, noise, rowShape);
+    }
+
+    /** The loss of a {@link Formulation} (its preconditioning, weighting and training σ), e.g. VP's ε-loss. */
+    public static EdmLoss of(Module network, Formulation formulation, long... rowShape) {
+        return new EdmLoss(network, formulation.precond(), formulation.weighting(), formulation.trainingNoise(), rowShape);
+    }
+
+    /** The preconditioning. */
+    public Precond precond() {
+        return precond;
+    }
+
+    @Override
+    public List<InputSpec> inputs() {
+        return List.of(InputSpec.of("input", withBatch(rowShape)), InputSpec.of("noiseLabel", -1, 1),
+                InputSpec.of("target", withBatch(rowShape)), InputSpec.of("weight", -1));
+    }
+
+    @Override
+    public SDVariable loss(Scope root, Map<String, SDVariable> in) {
+        SDVariable f = root.forward(in.get("input"), in.get("noiseLabel"));
+        SDVariable diff = f.sub(in.get("target"));
+        int[] dims = new int[rowShape.length];
+        for (int i = 0; i < dims.length; i++) {
+            dims[i] = i + 1;
+        }
+        SDVariable perSample = diff.mul(diff).mean(false, dims);
+        return perSample.mul(in.get("weight")).mean(root.name("edm_loss"));
+    }
+
+    /**
+     * The placeholders for clean samples {@code y [N, rowShape...]}: draws σ_i from the training
+     * distribution and {@code n} from {@code rng}, and computes {@code input}, {@code noiseLabel},
+     * {@code target} and {@code weight} in double.
+     */
+    public Map<String, INDArray> batch(INDArray y, Rng rng) {
+        Shapes.requireFloatingPoint("y", y);
+        Shapes.requireShape("y", y, withBatch(rowShape));
+        if (rng == null) {
+            throw new IllegalArgumentException("rng: expected an Rng, got null");
+        }
+        int n = (int) y.size(0);
+        double[] sigma = noise.sample(n, rng);
+        INDArray eps = rng.normal(y.dataType(), y.shape());
+        return batch(y, sigma, eps);
+    }
+
+    /** The placeholders for given clean samples, noise levels and standard normal noise. */
+    public Map<String, INDArray> batch(INDArray y, double[] sigma, INDArray eps) {
+        Shapes.requireSameShape("y", y, "eps", eps);
+        int n = (int) y.size(0);
+        if (sigma == null || sigma.length != n) {
+            throw new IllegalArgumentException("sigma: expected one noise level per sample (" + n + "), got "
+                    + (sigma == null ? "null" : sigma.length));
+        }
+        double[] cIn = new double[n];
+        double[] cSkip = new double[n];
+        double[] invOut = new double[n];
+        double[] label = new double[n];
+        double[] weight = new double[n];
+        for (int i = 0; i < n; i++) {
+            double s = Shapes.checkPositive("sigma[" + i + "]", sigma[i]);
+            cIn[i] = precond.cIn(s);
+            cSkip[i] = precond.cSkip(s);
+            invOut[i] = 1.0 / precond.cOut(s);
+            label[i] = precond.cNoise(s);
+            weight[i] = weighting.weightOnTarget(s, precond);
+        }
+        long len = y.length() / n;
+        INDArray y2 = y.reshape('c', n, len);
+        INDArray x = eps.dup('c').reshape('c', n, len).muliColumnVector(column(sigma, y)).addi(y2);
+        INDArray input = x.mulColumnVector(column(cIn, y));
+        INDArray target = y2.sub(x.muliColumnVector(column(cSkip, y))).muliColumnVector(column(invOut, y));
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        out.put("input", input.reshape('c', y.shape()));
+        out.put("noiseLabel", column(label, y));
+        out.put("target", target.reshape('c', y.shape()));
+        out.put("weight", Nd4j.createFromArray(weight).castTo(y.dataType()));
+        return out;
+    }
+
+    /** Shuffled mini-batches of {@code data} with fresh σ and noise every step (seeded by the trainer). */
+    public BatchSource batches(INDArray data, int batchSize) {
+        Shapes.requireShape("data", data, withBatch(rowShape));
+        BatchSource rows = BatchSource.shuffled(Map.of("y", data), batchSize);
+        return new BatchSource() {
+            @Override
+            public Map<String, INDArray> next(long step, Rng rng) {
+                return batch(rows.next(step, rng).get("y"), rng);
+            }
+
+            @Override
+            public void start(long seed) {
+                rows.start(seed);
+            }
+        };
+    }
+
+    /**
+     * The trained denoiser: {@code D = c_skip x + c_out F(c_in x; c_noise)} with F compiled once; it
+     * sees later in-place updates of {@code params}. Inputs must have the parameters' data type.
+     */
+    public Denoiser denoiser(Params params) {
+        ModuleFunction f = ModuleFunction.of(network, params, InputSpec.of("input", withBatch(rowShape)),
+                InputSpec.of("noiseLabel", -1, 1));
+        Network net = (in, label) -> f.apply(in, Nd4j.valueArrayOf(new long[]{in.size(0), 1}, label, in.dataType()));
+        return precond.denoiser(net);
+    }
+
+    private static INDArray column(double[] v, INDArray like) {
+        return Nd4j.createFromArray(v).reshape(v.length, 1).castTo(like.dataType());
+    }
+
+    private static long[] withBatch(long[] row) {
+        long[] s = new long[row.length + 1];
+        s[0] = -1;
+        System.arraycopy(row, 0, s, 1, row.length);
+        return s;
+    }
+}

@@ -1,0 +1,212 @@
+package org.genblocks.nn;
+
+import org.nd4j.autodiff.functions.DifferentialFunction;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.Op;
+import org.nd4j.linalg.api.shape.LongShapeDescriptor;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A lean forward executor for a fixed SameDiff graph, used by {@link ModuleFunction}.
+ *
+ * <p>SameDiff's general session re-plans every call (dependency tracking, output-shape
+ * computation, fresh output arrays); for the small graphs of sampling loops that bookkeeping costs
+ * more than the arithmetic. This executor plans once: the ops needed for the outputs in
+ * topological order, and per input-shape signature one preallocated output array per op. A call
+ * binds the inputs and runs the ops into those buffers. Only plain ops are supported (dynamic
+ * custom ops and legacy ops, no control flow); {@link ModuleFunction} checks the first two results
+ * of every signature against SameDiff's own output and falls back to it on any difference or error.
+ */
+final class GraphExecutor {
+    private static final class Step {
+        final DifferentialFunction op;
+        final String[] inputs;
+        final String[] outputs;
+
+        Step(DifferentialFunction op, String[] inputs, String[] outputs) {
+            this.op = op;
+            this.inputs = inputs;
+            this.outputs = outputs;
+        }
+    }
+
+    private final SameDiff sd;
+    private final List<Step> plan = new ArrayList<>();
+    private final Map<String, INDArray> fixed = new HashMap<>();
+    private final String[] outputNames;
+    private String signature;
+    private int runsOnSignature;
+    private final Map<String, INDArray> buffers = new HashMap<>();
+
+    GraphExecutor(SameDiff sd, Set<String> placeholders, String[] outputNames) {
+        this.sd = sd;
+        this.outputNames = outputNames.clone();
+        Map<String, SameDiffOp> producer = new HashMap<>();
+        for (SameDiffOp op : sd.getOps().values()) {
+            for (String o : op.getOutputsOfOp()) {
+                producer.put(o, op);
+            }
+        }
+        Set<String> done = new HashSet<>();
+        Set<String> visiting = new HashSet<>();
+        for (String out : outputNames) {
+            visit(out, producer, placeholders, done, visiting);
+        }
+    }
+
+    private void visit(String var, Map<String, SameDiffOp> producer, Set<String> placeholders, Set<String> done,
+                       Set<String> visiting) {
+        if (done.contains(var) || placeholders.contains(var) || fixed.containsKey(var)) {
+            return;
+        }
+        SDVariable v = sd.getVariable(var);
+        if (v == null) {
+            throw new UnsupportedOperationException("unknown variable " + var);
+        }
+        if (v.getVariableType() == VariableType.VARIABLE || v.getVariableType() == VariableType.CONSTANT) {
+            INDArray a = sd.getArrForVarName(var);
+            if (a == null) {
+                throw new UnsupportedOperationException("no array for " + var);
+            }
+            fixed.put(var, a);
+            return;
+        }
+        if (v.getVariableType() != VariableType.ARRAY) {
+            throw new UnsupportedOperationException("unsupported variable type " + v.getVariableType() + " of " + var);
+        }
+        SameDiffOp op = producer.get(var);
+        if (op == null) {
+            throw new UnsupportedOperationException("no op produces " + var);
+        }
+        if (!visiting.add(op.getName())) {
+            throw new UnsupportedOperationException("cycle at " + op.getName());
+        }
+        List<String> ins = op.getInputsToOp() == null ? List.of() : op.getInputsToOp();
+        for (String in : ins) {
+            visit(in, producer, placeholders, done, visiting);
+        }
+        DifferentialFunction f = op.getOp();
+        if (!(f instanceof DynamicCustomOp) && !(f instanceof Op)) {
+            throw new UnsupportedOperationException("unsupported op type " + f.getClass().getSimpleName());
+        }
+        if (f instanceof Op && (ins.size() > 2 || op.getOutputsOfOp().size() != 1)) {
+            throw new UnsupportedOperationException("legacy op with " + ins.size() + " inputs: " + f.opName());
+        }
+        plan.add(new Step(f, ins.toArray(new String[0]), op.getOutputsOfOp().toArray(new String[0])));
+        done.addAll(op.getOutputsOfOp());
+    }
+
+    /** The outputs for {@code feed}; the arrays are the executor's buffers (valid until the next call). */
+    INDArray[] run(Map<String, INDArray> feed) {
+        String sig = signature(feed);
+        boolean allocate = !sig.equals(signature);
+        if (allocate) {
+            buffers.clear();
+            signature = null;
+        }
+        Map<String, INDArray> vals = new HashMap<>(fixed);
+        vals.putAll(feed);
+        vals.putAll(buffers);
+        for (Step s : plan) {
+            INDArray[] in = new INDArray[s.inputs.length];
+            for (int i = 0; i < in.length; i++) {
+                in[i] = vals.get(s.inputs[i]);
+                if (in[i] == null) {
+                    throw new UnsupportedOperationException("missing input " + s.inputs[i]);
+                }
+            }
+            if (s.op instanceof DynamicCustomOp d) {
+                d.clearArrays();
+                d.addInputArgument(in);
+                if (allocate) {
+                    List<LongShapeDescriptor> shapes = d.calculateOutputShape();
+                    if (shapes == null || shapes.size() != s.outputs.length) {
+                        throw new UnsupportedOperationException("cannot infer the outputs of " + d.opName());
+                    }
+                    for (int i = 0; i < s.outputs.length; i++) {
+                        INDArray z = Nd4j.create(shapes.get(i));
+                        buffers.put(s.outputs[i], z);
+                        vals.put(s.outputs[i], z);
+                    }
+                }
+                for (String o : s.outputs) {
+                    d.addOutputArgument(vals.get(o));
+                }
+                Nd4j.exec(d);
+            } else {
+                Op o = (Op) s.op;
+                o.setX(in[0]);
+                o.setY(in.length > 1 ? in[1] : null);
+                if (allocate) {
+                    List<LongShapeDescriptor> shapes = ((DifferentialFunction) o).calculateOutputShape();
+                    if (shapes == null || shapes.size() != 1) {
+                        throw new UnsupportedOperationException("cannot infer the output of " + o.opName());
+                    }
+                    INDArray z = Nd4j.create(shapes.get(0));
+                    buffers.put(s.outputs[0], z);
+                    vals.put(s.outputs[0], z);
+                }
+                o.setZ(vals.get(s.outputs[0]));
+                Nd4j.exec(o);
+            }
+        }
+        if (allocate) {
+            signature = sig;
+            runsOnSignature = 0;
+        }
+        runsOnSignature++;
+        INDArray[] r = new INDArray[outputNames.length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = vals.get(outputNames[i]);
+        }
+        return r;
+    }
+
+    private static String signature(Map<String, INDArray> feed) {
+        StringBuilder b = new StringBuilder();
+        for (Map.Entry<String, INDArray> e : new java.util.TreeMap<>(feed).entrySet()) {
+            b.append(e.getKey()).append(e.getValue().dataType()).append(Arrays.toString(e.getValue().shape()))
+                    .append(e.getValue().ordering()).append(';');
+        }
+        return b.toString();
+    }
+
+    /** Exact equality: same shape, data type and every value bit for bit (INDArray.equals has a tolerance). */
+    static boolean exactlyEqual(INDArray a, INDArray b) {
+        if (a == b) {
+            return true;
+        }
+        if (a == null || b == null || a.dataType() != b.dataType() || !Arrays.equals(a.shape(), b.shape())) {
+            return false;
+        }
+        if (a.length() == 0) {
+            return true;
+        }
+        if (a.dataType().isFPType()) {
+            return Arrays.equals(a.dup('c').data().asDouble(), b.dup('c').data().asDouble());
+        }
+        return Arrays.equals(a.dup('c').data().asLong(), b.dup('c').data().asLong());
+    }
+
+    /**
+     * Whether the next run on {@code feed} should be checked against SameDiff: the first two runs
+     * of every signature are (the second starts from used buffers, which catches an op that
+     * accumulates into its output instead of overwriting it).
+     */
+    boolean needsCheck(Map<String, INDArray> feed) {
+        return !signature(feed).equals(signature) || runsOnSignature < 2;
+    }
+}

@@ -1,0 +1,69 @@
+package org.genblocks.nn;
+
+import org.genblocks.tensor.Rng;
+import org.junit.jupiter.api.Test;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The planned loss-and-gradient pass equals SameDiff's session, also after in-place updates. */
+class GradientPlanTest {
+
+    /** Every activation and both norms in one network, so one gradient build covers them all. */
+    static final class Mix extends Module {
+        private final Mlp mlp = child("mlp", Mlp.builder().in(3).hidden(8, 8).out(2).activation(Activation.GELU)
+                .timeEmbedding(4).build());
+        private final LayerNorm ln = child("ln", new LayerNorm(2));
+        private final RmsNorm rms = child("rms", new RmsNorm(2));
+
+        @Override
+        public SDVariable forward(Scope s, SDVariable... in) {
+            SDVariable h = Activation.SILU.apply(s, s.call(ln, s.call(mlp, in[0], in[1])));
+            h = Activation.TANH.apply(s, s.call(rms, h));
+            return Activation.RELU.apply(s, h).add(h);
+        }
+    }
+
+    @Test
+    void plannedGradientsEqualSameDiffsForEveryActivationAndNorm() {
+        for (String a : new String[]{"mix"}) {
+            Mix net = new Mix();
+            Params p = net.init(4, DataType.DOUBLE);
+            LayersTest.randomize(p, 5);
+            SameDiff sd = SameDiff.create();
+            SDVariable x = sd.placeHolder("x", DataType.DOUBLE, -1, 3);
+            SDVariable t = sd.placeHolder("t", DataType.DOUBLE, -1);
+            SDVariable y = sd.placeHolder("y", DataType.DOUBLE, -1, 2);
+            Scope root = Scope.root(sd, net, p);
+            SDVariable d = root.forward(x, t).sub(y);
+            SDVariable loss = d.mul(d).mean("loss");
+            GradientPlan plan = new GradientPlan(sd, loss.name(), p, Set.of("x", "t", "y"));
+            Rng rng = Rng.seed(9);
+            Map<String, INDArray> feed = new HashMap<>();
+            feed.put("x", rng.normal(DataType.DOUBLE, 6, 3));
+            feed.put("t", rng.uniform(0, 1, DataType.DOUBLE, 6));
+            feed.put("y", rng.normal(DataType.DOUBLE, 6, 2));
+            for (int step = 0; step < 3; step++) {
+                GradientPlan.Result r = plan.run(feed);
+                assertTrue(plan.usesPlannedExecutor(), a + " runs planned");
+                Map<String, INDArray> ref = sd.calculateGradients(feed, p.names());
+                double refLoss = sd.output(feed, "loss").get("loss").getDouble(0);
+                assertEquals(refLoss, r.loss(), 0.0);
+                for (String n : p.names()) {
+                    NnTestSupport.assertExact(ref.get(n), r.gradients().get(n), a + " " + n);
+                }
+                // an in-place update is seen by the next planned call
+                p.get("mlp.layers.0.weight").subi(r.gradients().get("mlp.layers.0.weight").mul(0.1));
+                p.get("ln.weight").subi(r.gradients().get("ln.weight").mul(0.1));
+            }
+        }
+    }
+}

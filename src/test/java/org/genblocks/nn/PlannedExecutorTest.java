@@ -1,0 +1,78 @@
+package org.genblocks.nn;
+
+import org.genblocks.tensor.Rng;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The planned executor of ModuleFunction gives SameDiff's own results for every layer. */
+class PlannedExecutorTest {
+
+    private static void check(ModuleFunction f, INDArray... inputs) {
+        Map<String, INDArray> feed = new java.util.HashMap<>();
+        for (int i = 0; i < inputs.length; i++) {
+            feed.put(f.inputs().get(i).name(), inputs[i]);
+        }
+        INDArray first = f.apply(inputs);
+        INDArray firstCopy = first.dup();
+        INDArray second = f.apply(inputs);
+        assertTrue(f.usesPlannedExecutor(), "planned executor serves " + f.module());
+        NnTestSupport.assertExact(firstCopy, second, "repeatable");
+        NnTestSupport.assertExact(firstCopy, first, "the first result is not overwritten by the second call");
+        // against SameDiff's general session
+        Map<String, INDArray> ref = f.sameDiff().output(feed, f.outputNames());
+        NnTestSupport.assertExact(ref.get(f.outputNames()[0]), second, "planned equals SameDiff");
+    }
+
+    @Test
+    void everyLayerRunsOnThePlannedExecutor() {
+        Rng rng = Rng.seed(1);
+        Mlp mlp = Mlp.builder().in(3).hidden(16, 16).out(2).activation(Activation.GELU).timeEmbedding(8).build();
+        check(ModuleFunction.of(mlp, mlp.init(1), InputSpec.of("x", -1, 3), InputSpec.of("t", -1)),
+                rng.normal(DataType.FLOAT, 5, 3), rng.uniform(0, 1, DataType.FLOAT, 5));
+        for (Activation a : Activation.values()) {
+            Mlp m = Mlp.builder().in(2).hidden(8).out(2).activation(a).build();
+            check(ModuleFunction.of(m, m.init(2), InputSpec.of("x", -1, 2)), rng.normal(DataType.FLOAT, 4, 2));
+        }
+        Linear lin = new Linear(4, 3);
+        check(ModuleFunction.of(lin, lin.init(1), InputSpec.of("x", -1, -1, 4)), rng.normal(DataType.FLOAT, 2, 5, 4));
+        LayerNorm ln = new LayerNorm(6);
+        Params lp = ln.init(0);
+        LayersTest.randomize(lp, 3);
+        check(ModuleFunction.of(ln, lp, InputSpec.of("x", -1, 6)), rng.normal(DataType.FLOAT, 3, 6));
+        RmsNorm rms = new RmsNorm(6);
+        check(ModuleFunction.of(rms, rms.init(0), InputSpec.of("x", -1, 6)), rng.normal(DataType.FLOAT, 3, 6));
+        FourierFeatures ff = new FourierFeatures(1, 4, 2.0, 3);
+        check(ModuleFunction.of(ff, ff.init(0), InputSpec.of("t", -1)), rng.uniform(0, 1, DataType.FLOAT, 7));
+        AdaLnZero ada = new AdaLnZero(4, 3, 2);
+        Params ap = ada.init(0, DataType.DOUBLE);
+        LayersTest.randomize(ap, 4);
+        check(ModuleFunction.of(ada, ap, List.of(InputSpec.of("x", -1, -1, 4), InputSpec.of("c", -1, 3)),
+                        (root, in) -> new org.nd4j.autodiff.samediff.SDVariable[]{
+                                ada.modulation(root, in.get("c")).residual(1, in.get("x"), h -> h.mul(3.0))}),
+                rng.normal(DataType.DOUBLE, 2, 3, 4), rng.normal(DataType.DOUBLE, 2, 3));
+    }
+
+    @Test
+    void newBatchSizesReplanAndParameterUpdatesAreSeen() {
+        Mlp m = Mlp.builder().in(2).hidden(8).out(1).activation(Activation.SILU).build();
+        Params p = m.init(3, DataType.DOUBLE);
+        ModuleFunction f = ModuleFunction.of(m, p, InputSpec.of("x", -1, 2));
+        Rng rng = Rng.seed(5);
+        INDArray a = rng.normal(DataType.DOUBLE, 4, 2);
+        INDArray b = rng.normal(DataType.DOUBLE, 9, 2);
+        INDArray ya = f.apply(a);
+        INDArray yb = f.apply(b);
+        assertEquals(9, yb.size(0));
+        assertEquals(ya, f.apply(a));
+        p.get("layers.1.bias").addi(0.5);
+        assertEquals(0.0, f.apply(a).sub(ya).sub(0.5).amaxNumber().doubleValue(), 1e-12);
+        assertTrue(f.usesPlannedExecutor());
+    }
+}
