@@ -158,7 +158,7 @@ public final class FlowModel extends Module {
      * {@code range/nBins}: {@code (NLL + D log(nBins/range)) / (D ln 2)} (reference §1.4).
      */
     public double bitsPerDim(Params params, INDArray dequantized, int nBins, double range) {
-        return BitsPerDim.fromContinuousNll(nll(params, dequantized), dims(), nBins, range);
+        return org.genblocks.metrics.BitsPerDim.fromContinuousNll(nll(params, dequantized), dims(), nBins, range);
     }
 
     /** {@code n} samples at temperature {@code temperature} (1: the model; Glow uses 0.7 for images). */
