@@ -28,7 +28,8 @@ import java.util.Locale;
  * mvn -q test-compile exec:java -Dexec.mainClass=org.genblocks.examples.FlowsMnist -Dexec.args="nice 3000"
  * mvn -q test-compile exec:java -Dexec.mainClass=org.genblocks.examples.FlowsMnist -Dexec.args="glow 2000"
  * </pre>
- * Arguments: model ({@code nice}, {@code nice-paper}, {@code glow}), steps, output folder
+ * Arguments: model ({@code nice}: 4 × (4 × 500), {@code nice-small}: 4 × (2 × 256), {@code nice-paper}:
+ * 4 × (5 × 1000), {@code glow}), steps, output folder
  * (default {@code target/flows}); {@code --smoke} runs a few steps of a tiny model.
  */
 public final class FlowsMnist {
@@ -62,10 +63,11 @@ public final class FlowsMnist {
         Mnist heldOut = all.subset(Mnist.BUNDLED_SIZE - 1000, Mnist.BUNDLED_SIZE);
         FlowModel flow = switch (model) {
             case "nice" -> tiny ? Nice.builder().hidden(1, 32).build() : Nice.builder().hidden(4, 500).build();
+            case "nice-small" -> Nice.mnistSmall();
             case "nice-paper" -> Nice.mnist();
             case "glow" -> tiny ? Glow.builder().input(1, 28, 28).levels(2).steps(1).hidden(8).build()
                     : Glow.builder().input(1, 28, 28).levels(2).steps(4).hidden(48).build();
-            default -> throw new IllegalArgumentException("model: expected nice, nice-paper or glow, got " + model);
+            default -> throw new IllegalArgumentException("model: expected nice, nice-small, nice-paper or glow, got " + model);
         };
         Params p = flow.init(1);
         INDArray images = train.images();

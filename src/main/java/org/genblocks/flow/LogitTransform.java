@@ -9,7 +9,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
  * {@code y = logit(p)}, {@code p = α + (1 − α)·x}, with per-element
  * {@code log|dy/dx| = log(1 − α) − log p − log(1 − p)}; inverse {@code x = (σ(y) − α)/(1 − α)}.
  * The paper uses α = 0.05. Put it first in the flow; bits/dim then need no further correction
- * beyond the dequantization range term ({@link BitsPerDim}).
+ * beyond the dequantization range term ({@link org.genblocks.metrics.BitsPerDim}).
  */
 public final class LogitTransform extends Bijection {
     private final double alpha;

@@ -53,6 +53,15 @@ class FlowModelTest {
     }
 
     @Test
+    void trainingAPlainConvolutionIsAClearError() {
+        FlowModel m = Glow.builder().input(1, 4, 4).levels(1).steps(1).hidden(4).luDecomposed(false).build();
+        Params p = m.init(1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> m.fit(p, Rng.seed(1).uniform(0, 1, DataType.FLOAT, 8, 1, 4, 4), TrainConfig.adam(1e-3).steps(1).batch(4)));
+        assertTrue(e.getMessage().contains("plain InvConv1x1") && e.getMessage().contains("'flow.layers.2'"), e.getMessage());
+    }
+
+    @Test
     void glowTooManyLevelsIsAClearError() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Glow.builder().input(1, 28, 28).levels(3).build());
