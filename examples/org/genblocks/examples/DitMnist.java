@@ -125,8 +125,13 @@ public final class DitMnist {
         Settings s = smoke ? Settings.smoke() : Settings.standard();
         Path out = Path.of("out/dit");
         Path resume = null;
+        Path weights = null;
         for (String a : args) {
             if (a.equals("--smoke")) {
+                continue;
+            }
+            if (a.startsWith("weights=")) {
+                weights = Path.of(a.substring("weights=".length()));
                 continue;
             }
             if (a.startsWith("resume=")) {
@@ -140,7 +145,7 @@ public final class DitMnist {
                 out = Path.of(a);
             }
         }
-        Result r = run(s, out, true, resume);
+        Result r = run(s, out, true, resume, weights);
         System.out.println(report(r));
     }
 
@@ -173,6 +178,14 @@ public final class DitMnist {
      * from the checkpoint's step on.
      */
     public static Result run(Settings s, Path out, boolean verbose, Path resume) throws Exception {
+        return run(s, out, verbose, resume, null);
+    }
+
+    /**
+     * As {@link #run(Settings, Path, boolean, Path)}; with {@code weights} (a saved {@code dit-ema.safetensors})
+     * it skips training and only samples and evaluates those weights (to try other sampler settings).
+     */
+    public static Result run(Settings s, Path out, boolean verbose, Path resume, Path weights) throws Exception {
         Files.createDirectories(out);
         Mnist all = Mnist.bundled();
         Mnist.Split split = all.split(8000);
@@ -224,11 +237,19 @@ public final class DitMnist {
             System.out.println(dit);
         }
         stepStart[0] = System.nanoTime();
-        TrainResult result = resume == null ? trainer.fit(dit, params, new FlowObjective(config), source, cfg)
-                : trainer.resume(resume, dit, params, new FlowObjective(config), source, cfg);
+        Params ema;
+        double[] l;
+        if (weights != null) {
+            ema = ModelIO.load(weights, dit);
+            l = new double[0];
+        } else {
+            TrainResult result = resume == null ? trainer.fit(dit, params, new FlowObjective(config), source, cfg)
+                    : trainer.resume(resume, dit, params, new FlowObjective(config), source, cfg);
+            ema = result.ema();
+            l = result.losses();
+            ModelIO.save(out.resolve("dit-ema.safetensors"), dit, ema);
+        }
         double trainSeconds = (System.nanoTime() - stepStart[0]) / 1e9;
-        Params ema = result.ema();
-        ModelIO.save(out.resolve("dit-ema.safetensors"), dit, ema);
 
         // 3. Samples at each guidance scale, judged by the classifier.
         long t0 = System.nanoTime();
@@ -252,10 +273,9 @@ public final class DitMnist {
             }
         }
         double sampleSeconds = (System.nanoTime() - t0) / 1e9;
-        double[] l = result.losses();
         int k = Math.min(50, l.length);
         return new Result(s, dit.parameterCount(), classifierAccuracy, heldOutFrechet, mean(l, 0, k),
-                mean(l, l.length - k, l.length), trainSeconds, 1000 * trainSeconds / l.length, sampleSeconds, figures);
+                mean(l, l.length - k, l.length), trainSeconds, 1000 * trainSeconds / Math.max(1, l.length), sampleSeconds, figures);
     }
 
     /** Ten samples per class, one row per digit. */
@@ -286,7 +306,7 @@ public final class DitMnist {
         for (int i = from; i < to; i++) {
             s += v[i];
         }
-        return s / Math.max(1, to - from);
+        return to > from ? s / (to - from) : Double.NaN;
     }
 
 }

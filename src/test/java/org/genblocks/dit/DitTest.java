@@ -182,6 +182,34 @@ class DitTest {
         assertTrue(r.ema() != null && !r.ema().valuesEqual(p), "EMA weights are kept and lag the weights");
     }
 
+    @Test
+    void theCompiledFunctionComputesWhatTrainingDifferentiates() {
+        DitConfig c = tiny(PositionEncoding.AXIAL_ROPE);
+        Dit dit = new Dit(c);
+        Params p = dit.init(4);
+        perturb(p, 5);
+        Mnist digits = Mnist.bundled().subset(0, 64);
+        FlowBatches flow = new FlowBatches(PixelScaling.toSymmetric(digits.images()), digits.labelArray(), 16,
+                TimeSampler.logitNormal(0, 1), 0.3, c);
+        flow.start(1);
+        Map<String, INDArray> b = flow.next(0, Rng.seed(1));
+        // The loss of the training graph at these weights (step 0, before the update) ...
+        TrainResult r = new Trainer().fit(dit, p.copy(), new FlowObjective(c), org.genblocks.train.BatchSource.fixed(b),
+                TrainConfig.adam(1e-3).steps(1).batch(16).seed(1));
+        // ... equals mean((v(x_t, t, y) − (ε − x₀))²) evaluated through DitFunction, x_t built in Java.
+        INDArray x0 = b.get("x0");
+        INDArray eps = b.get("noise");
+        double[] t = b.get("t").toDoubleVector();
+        INDArray xt = x0.dup();
+        for (int i = 0; i < t.length; i++) {
+            xt.slice(i).assign(x0.slice(i).mul(1 - t[i]).add(eps.slice(i).mul(t[i])));
+        }
+        INDArray v = new DitFunction(dit, p).apply(xt, t, b.get("label").toIntVector());
+        INDArray d = v.sub(eps.sub(x0));
+        double loss = d.mul(d).meanNumber().doubleValue();
+        assertEquals(loss, r.losses()[0], 1e-5 * loss);
+    }
+
     static double mean(double[] v, int from, int to) {
         double s = 0;
         for (int i = from; i < to; i++) {
