@@ -9,6 +9,7 @@ import org.genblocks.nn.Params;
 import org.genblocks.train.LrSchedule;
 import org.genblocks.train.TrainConfig;
 import org.genblocks.train.TrainResult;
+import org.genblocks.train.Trainer;
 import org.genblocks.viz.ImageGrid;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -27,7 +28,8 @@ import java.util.Locale;
  * mvn -q test-compile exec:java -Dexec.mainClass=org.genblocks.examples.FlowsMnist -Dexec.args="nice 3000"
  * mvn -q test-compile exec:java -Dexec.mainClass=org.genblocks.examples.FlowsMnist -Dexec.args="glow 2000"
  * </pre>
- * Arguments: model ({@code nice}, {@code nice-paper}, {@code glow}), steps, output folder
+ * Arguments: model ({@code nice}: 4 × (4 × 500), {@code nice-small}: 4 × (2 × 256), {@code nice-paper}:
+ * 4 × (5 × 1000), {@code glow}), steps, output folder
  * (default {@code target/flows}); {@code --smoke} runs a few steps of a tiny model.
  */
 public final class FlowsMnist {
@@ -61,21 +63,29 @@ public final class FlowsMnist {
         Mnist heldOut = all.subset(Mnist.BUNDLED_SIZE - 1000, Mnist.BUNDLED_SIZE);
         FlowModel flow = switch (model) {
             case "nice" -> tiny ? Nice.builder().hidden(1, 32).build() : Nice.builder().hidden(4, 500).build();
+            case "nice-small" -> Nice.mnistSmall();
             case "nice-paper" -> Nice.mnist();
             case "glow" -> tiny ? Glow.builder().input(1, 28, 28).levels(2).steps(1).hidden(8).build()
                     : Glow.builder().input(1, 28, 28).levels(2).steps(4).hidden(48).build();
-            default -> throw new IllegalArgumentException("model: expected nice, nice-paper or glow, got " + model);
+            default -> throw new IllegalArgumentException("model: expected nice, nice-small, nice-paper or glow, got " + model);
         };
         Params p = flow.init(1);
         INDArray images = train.images();
-        if (model.equals("glow")) {
+        {   // data-dependent init: Glow's ActNorms, NICE's diagonal scaling
             INDArray first = images.get(NDArrayIndex.interval(0, Math.min(256, trainSize)));
             flow.initialize(p, Dequantization.fixed(first, 256, 2));
         }
         int batch = tiny ? 16 : 64;
         TrainConfig cfg = TrainConfig.adam(1e-3).steps(steps).batch(batch).seed(3).clipGradNorm(50.0)
                 .schedule(LrSchedule.warmupCosine(Math.max(1, steps / 20), steps, 0.05));
-        TrainResult tr = flow.fit(p, Dequantization.source(images, 256, batch), cfg);
+        long start = System.nanoTime();
+        Trainer trainer = new Trainer().addListener((step, loss, lr) -> {
+            if (!tiny && (step + 1) % 100 == 0) {
+                System.out.printf(Locale.ROOT, "step %d: %.4f nats/dim (%.3f bits/dim incl. 8-bit term), %.1f s%n", step + 1, loss,
+                        (loss + Math.log(256)) / Math.log(2), (System.nanoTime() - start) / 1e9);
+            }
+        });
+        TrainResult tr = flow.fit(p, Dequantization.source(images, 256, batch), cfg, trainer);
         INDArray test = Dequantization.fixed(tiny ? heldOut.subset(0, 100).images() : heldOut.images(), 256, 4);
         double bpd = flow.bitsPerDim(p, test, 256, 1.0);
         INDArray samples = flow.sample(p, 64, 0.7, 5);

@@ -13,7 +13,7 @@ import java.util.Map;
  * Uniform dequantization (Theis et al. 2016; RealNVP §4.1; Glow): discrete values
  * {@code k ∈ {0, …, nBins−1}} become {@code x̃ = (k + u)/nBins}, u ~ U[0, 1)^D, in [0, 1). Then
  * {@code E_u log p̃(x̃) − D log nBins ≤ log P(k)}, so the continuous NLL plus {@code D log nBins}
- * bounds the discrete NLL ({@link BitsPerDim}). Fresh noise every batch, drawn from the trainer's
+ * bounds the discrete NLL ({@link org.genblocks.metrics.BitsPerDim}). Fresh noise every batch, drawn from the trainer's
  * seeded stream.
  */
 public final class Dequantization {

@@ -158,7 +158,7 @@ public final class FlowModel extends Module {
      * {@code range/nBins}: {@code (NLL + D log(nBins/range)) / (D ln 2)} (reference §1.4).
      */
     public double bitsPerDim(Params params, INDArray dequantized, int nBins, double range) {
-        return BitsPerDim.fromContinuousNll(nll(params, dequantized), dims(), nBins, range);
+        return org.genblocks.metrics.BitsPerDim.fromContinuousNll(nll(params, dequantized), dims(), nBins, range);
     }
 
     /** {@code n} samples at temperature {@code temperature} (1: the model; Glow uses 0.7 for images). */
@@ -230,6 +230,7 @@ public final class FlowModel extends Module {
 
     /** As {@link #fit(Params, BatchSource, TrainConfig)} with a caller's trainer (listeners, resume). */
     public TrainResult fit(Params params, BatchSource source, TrainConfig config, Trainer trainer) {
+        rejectPlainConvolutions(this, "");
         return trainer.fit(this, params, new FlowObjective(this), source, config);
     }
 
@@ -263,6 +264,17 @@ public final class FlowModel extends Module {
         Params p = Params.of(ordered);
         Scope.checkParams(this, p);
         return p;
+    }
+
+    /** The plain 1x1 convolution has no gradient in ND4J (determinant op): say so before the trainer fails obscurely. */
+    private static void rejectPlainConvolutions(Module m, String path) {
+        if (m instanceof InvConv1x1 c && !c.isLu()) {
+            throw new IllegalArgumentException("flow: the plain InvConv1x1 at '" + path + "' cannot be trained (ND4J 1.0.0-M2.1 "
+                    + "has no gradient for the determinant); use InvConv1x1.lu(...) (Glow.builder().luDecomposed(true))");
+        }
+        for (Map.Entry<String, Module> e : m.children().entrySet()) {
+            rejectPlainConvolutions(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey());
+        }
     }
 
     private List<InputSpec> specs(String first) {

@@ -19,7 +19,7 @@ public final class LogisticPrior extends Prior {
 
     @Override
     public SDVariable logProb(Scope scope, SDVariable z) {
-        SDVariable lp = scope.sd().nn().softplus(z).add(scope.sd().nn().softplus(z.neg())).neg();
+        SDVariable lp = FlowOps.softplus(scope.sd(), z).add(FlowOps.softplus(scope.sd(), z.neg())).neg();
         return FlowOps.sumPerExample(lp, shape());
     }
 

@@ -9,7 +9,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
  * {@code y = logit(p)}, {@code p = α + (1 − α)·x}, with per-element
  * {@code log|dy/dx| = log(1 − α) − log p − log(1 − p)}; inverse {@code x = (σ(y) − α)/(1 − α)}.
  * The paper uses α = 0.05. Put it first in the flow; bits/dim then need no further correction
- * beyond the dequantization range term ({@link BitsPerDim}).
+ * beyond the dequantization range term ({@link org.genblocks.metrics.BitsPerDim}).
  */
 public final class LogitTransform extends Bijection {
     private final double alpha;
@@ -42,9 +42,9 @@ public final class LogitTransform extends Bijection {
     @Override
     public FlowVar inverse(Scope scope, SDVariable y, SDVariable context) {
         SameDiff sd = scope.sd();
-        // log p = logσ(y), log(1 − p) = logσ(−y)
-        SDVariable logP = sd.nn().logSigmoid(y);
-        SDVariable log1mP = sd.nn().logSigmoid(y.neg());
+        // log p = logσ(y) = −softplus(−y), log(1 − p) = logσ(−y) = −softplus(y)
+        SDVariable logP = FlowOps.softplus(sd, y.neg()).neg();
+        SDVariable log1mP = FlowOps.softplus(sd, y).neg();
         SDVariable x = sd.nn().sigmoid(y).sub(alpha).div(1 - alpha);
         SDVariable ld = FlowOps.sumPerExample(logP.add(log1mP).rsub(Math.log1p(-alpha)), inputShape()).neg();
         return new FlowVar(x, ld);

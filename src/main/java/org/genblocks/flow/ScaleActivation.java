@@ -60,7 +60,7 @@ public final class ScaleActivation {
             case EXP -> raw;
             case SOFT_CLAMP -> sd.math().tanh(raw.div(clamp)).mul(clamp);
             case TANH_SCALED -> sd.math().tanh(raw).mul(factor);
-            case SIGMOID -> sd.nn().logSigmoid(raw.add(2.0));
+            case SIGMOID -> FlowOps.softplus(sd, raw.add(2.0).neg()).neg();
         };
     }
 

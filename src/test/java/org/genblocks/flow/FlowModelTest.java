@@ -53,6 +53,15 @@ class FlowModelTest {
     }
 
     @Test
+    void trainingAPlainConvolutionIsAClearError() {
+        FlowModel m = Glow.builder().input(1, 4, 4).levels(1).steps(1).hidden(4).luDecomposed(false).build();
+        Params p = m.init(1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> m.fit(p, Rng.seed(1).uniform(0, 1, DataType.FLOAT, 8, 1, 4, 4), TrainConfig.adam(1e-3).steps(1).batch(4)));
+        assertTrue(e.getMessage().contains("plain InvConv1x1") && e.getMessage().contains("'flow.layers.2'"), e.getMessage());
+    }
+
+    @Test
     void glowTooManyLevelsIsAClearError() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Glow.builder().input(1, 28, 28).levels(3).build());
@@ -105,6 +114,21 @@ class FlowModelTest {
                 renamed(fp)).forward(batch).value();
         assertArrayEquals(new double[4], h.mean(0, 2, 3).toDoubleVector(), 1e-9);
         assertArrayEquals(new double[]{1, 1, 1, 1}, h.mul(h).mean(0, 2, 3).toDoubleVector(), 1e-5);
+    }
+
+    @Test
+    void niceDataInitStandardisesTheScalingLayer() {
+        FlowModel m = Nice.builder().dataShape(4).hidden(1, 8).build();
+        Params p = m.init(1, F64);
+        INDArray batch = Rng.seed(2).normal(F64, 64, 4).mulRowVector(Nd4j.createFromArray(0.01, 0.1, 1.0, 10.0));
+        List<String> set = m.initialize(p, batch);
+        assertEquals(List.of("flow.layers.4.logScale"), set);
+        // couplings are the identity at init, so the scaling layer sees the data: s = −log(std)
+        double[] sd = batch.std(false, 0).toDoubleVector();
+        double[] s = p.get("flow.layers.4.logScale").toDoubleVector();
+        for (int i = 0; i < 4; i++) {
+            assertEquals(-Math.log(sd[i] + ActNorm.EPS), s[i], 1e-9);
+        }
     }
 
     private static Params renamed(Params fp) {

@@ -1,0 +1,41 @@
+package org.genblocks;
+
+import org.genblocks.train.TrainConfig;
+import org.genblocks.train.TrainResult;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.file.Path;
+
+/**
+ * The verbs every trained generative model of genblocks shares, whatever its kind: {@link #fit},
+ * {@link #sample}, {@link #save} and {@link #load}. Models with a tractable likelihood add
+ * {@code logProb} and {@code bitsPerDim} ({@link LikelihoodModel}).
+ *
+ * <p>A model's configuration (architecture, path, solver, temperature) is fixed when it is built;
+ * its parameters are updated in place by {@code fit} and {@code load}.
+ */
+public interface GenerativeModel {
+    /**
+     * Trains on {@code data} ({@code [n, ...]}, batch first) for {@code config.steps()} steps;
+     * parameters are updated in place. A non-finite loss stops training with
+     * {@link org.genblocks.train.NonFiniteLossException} naming the step.
+     *
+     * @return the loss history and, when {@code config} asks for it, the EMA parameters
+     */
+    TrainResult fit(INDArray data, TrainConfig config);
+
+    /**
+     * {@code n} samples {@code [n, ...]} with the model's default sampler; sample {@code i} depends
+     * only on {@code (seed, i)}, not on {@code n}.
+     */
+    INDArray sample(int n, long seed);
+
+    /** Writes the parameters to {@code path} (safetensors, written atomically). */
+    void save(Path path);
+
+    /**
+     * Reads parameters written by {@link #save} for the same architecture into this model; a file of
+     * another architecture is a clear error naming the mismatched parameters.
+     */
+    void load(Path path);
+}
