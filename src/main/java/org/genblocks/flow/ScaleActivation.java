@@ -32,7 +32,7 @@ public final class ScaleActivation {
         return new ScaleActivation(Kind.EXP, Double.NaN);
     }
 
-    /** {@code log s = c·tanh(r/c)}: |log s| < c. */
+    /** {@code log s = c·tanh(r/c)}: {@code |log s| < c}. */
     public static ScaleActivation softClamp(double clamp) {
         if (!(clamp > 0) || !Double.isFinite(clamp)) {
             throw new IllegalArgumentException("clamp: expected a finite value > 0, got " + clamp);
