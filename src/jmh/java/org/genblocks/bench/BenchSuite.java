@@ -36,12 +36,15 @@ import java.util.regex.Pattern;
  * expression; only benchmarks whose id ({@code Class.method}) matches it run.
  *
  * <p>Ratios are always "speed relative to the roof": rate / roof rate for GFLOP/s and GB/s,
- * roof time / time for figures in ms. A ratio above 1 means faster than the roof.
+ * roof time / time for figures in ms. A ratio above 1 means faster than the roof. A row in ms
+ * compared with a row in another unit gets the roof's time per operation / its own time per unit
+ * of work: the share of its time that the roof's operation (the same work done another way, e.g.
+ * only the matrix products of a DiT step) needs.
  */
 public final class BenchSuite {
 
     enum Unit {
-        GFLOPS("GFLOP/s"), GBPS("GB/s"), MS("ms");
+        GFLOPS("GFLOP/s"), GBPS("GB/s"), MS("ms"), SAMPLES("samples/s");
         final String text;
 
         Unit(String text) {
@@ -52,6 +55,7 @@ public final class BenchSuite {
         double figure(double msPerOp, double work) {
             return switch (this) {
                 case GFLOPS, GBPS -> work / (msPerOp * 1e-3) / 1e9;
+                case SAMPLES -> work / (msPerOp * 1e-3);
                 case MS -> work > 0 ? msPerOp / work : msPerOp;
             };
         }
@@ -187,6 +191,22 @@ public final class BenchSuite {
                 p -> 0, p -> List.of()));
         s.add(spec("GlowBench.inverse", Unit.MS, p -> "Glow inverse (latent->data) 64x1x28x28, L=2 K=4",
                 p -> 0, p -> List.of()));
+        // One Glow step at the paper's width (ActNorm, LU 1x1 conv, affine coupling, conv conditioner 512).
+        s.add(spec("GlowStepBench.forward", Unit.SAMPLES,
+                p -> "Glow step forward (data->latent, log-det) 64x12x16x16, hidden 512",
+                p -> GlowStepBench.BATCH, p -> List.of()));
+        s.add(spec("GlowStepBench.inverse", Unit.SAMPLES,
+                p -> "Glow step inverse (latent->data) 64x12x16x16, hidden 512",
+                p -> GlowStepBench.BATCH, p -> List.of()));
+        // DiT training step (org.genblocks.dit): its matrix products alone against the sgemm roof, and
+        // the step against its products (ratio = products time / step time: the matmul share).
+        s.add(spec("DitBench.trainStep", Unit.MS,
+                p -> "DiT Trainer.fit step (dim 64, depth 4, 49 tokens, b=32, Adam), per step; ratio: matmul share",
+                p -> DitBench.STEPS, p -> List.of(Cmp.of("DitBench.matmulsOfOneStep"))));
+        s.add(spec("DitBench.matmulsOfOneStep", Unit.GFLOPS,
+                p -> String.format(Locale.ROOT, "  part: the %d matrix products of one DiT step (%.3f GFLOP)",
+                        DitBench.gemms(DitBench.config(), DitBench.BATCH).size(), DitBench.flopsPerStep() / 1e9),
+                p -> DitBench.flopsPerStep(), p -> List.of(Cmp.of(gemm1024))));
         // EDM diffusion sampler (org.genblocks.diffusion) against the bare update.
         s.add(spec("DiffusionBench.bareEuler", Unit.MS, p -> "bare EDM euler update [4096,64], per step",
                 p -> DiffusionBench.STEPS, p -> List.of()));
@@ -325,6 +345,8 @@ public final class BenchSuite {
         // Figures in ms are per unit of work (per step for solvers and fits), so compare figures.
         if (m.spec().unit() == Unit.MS && roof.spec().unit() == Unit.MS) return roof.figure() / m.figure();
         if (m.spec().unit() == roof.spec().unit()) return m.figure() / roof.figure();
+        // A time against a rate-measured part of the same work: the share of the time the part needs.
+        if (m.spec().unit() == Unit.MS) return roof.msPerOp() / m.figure();
         return Double.NaN; // units that do not compare (never configured so in suite())
     }
 
