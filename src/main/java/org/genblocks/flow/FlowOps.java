@@ -40,14 +40,6 @@ final class FlowOps {
         return sd.zerosLike(first);
     }
 
-    /**
-     * Numerically stable {@code softplus(x) = log(1 + e^x) = max(x, 0) + log(1 + e^{−|x|})}
-     * (ND4J's softplus overflows to infinity for large inputs in float32).
-     */
-    static SDVariable softplus(SameDiff sd, SDVariable x) {
-        return sd.nn().relu(x, 0.0).add(sd.math().log(sd.math().exp(sd.math().abs(x).neg()).add(1.0)));
-    }
-
     /** {@code [N, eventShape...]} as a reshape target with a wildcard batch. */
     static long[] batched(long[] eventShape) {
         long[] s = new long[eventShape.length + 1];

@@ -2,6 +2,7 @@ package org.genblocks.flow;
 
 import org.genblocks.nn.Scope;
 import org.genblocks.tensor.Rng;
+import org.genblocks.tensor.Numerics;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -19,7 +20,7 @@ public final class LogisticPrior extends Prior {
 
     @Override
     public SDVariable logProb(Scope scope, SDVariable z) {
-        SDVariable lp = FlowOps.softplus(scope.sd(), z).add(FlowOps.softplus(scope.sd(), z.neg())).neg();
+        SDVariable lp = Numerics.softplus(z).add(Numerics.softplus(z.neg())).neg();
         return FlowOps.sumPerExample(lp, shape());
     }
 

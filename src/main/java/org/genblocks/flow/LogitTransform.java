@@ -1,6 +1,7 @@
 package org.genblocks.flow;
 
 import org.genblocks.nn.Scope;
+import org.genblocks.tensor.Numerics;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
@@ -42,9 +43,9 @@ public final class LogitTransform extends Bijection {
     @Override
     public FlowVar inverse(Scope scope, SDVariable y, SDVariable context) {
         SameDiff sd = scope.sd();
-        // log p = logσ(y) = −softplus(−y), log(1 − p) = logσ(−y) = −softplus(y)
-        SDVariable logP = FlowOps.softplus(sd, y.neg()).neg();
-        SDVariable log1mP = FlowOps.softplus(sd, y).neg();
+        // log p = logσ(y), log(1 − p) = logσ(−y), both finite for any finite y
+        SDVariable logP = Numerics.logSigmoid(y);
+        SDVariable log1mP = Numerics.logSigmoid(y.neg());
         SDVariable x = sd.nn().sigmoid(y).sub(alpha).div(1 - alpha);
         SDVariable ld = FlowOps.sumPerExample(logP.add(log1mP).rsub(Math.log1p(-alpha)), inputShape()).neg();
         return new FlowVar(x, ld);

@@ -1,5 +1,6 @@
 package org.genblocks.flow;
 
+import org.genblocks.tensor.Numerics;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
@@ -60,7 +61,7 @@ public final class ScaleActivation {
             case EXP -> raw;
             case SOFT_CLAMP -> sd.math().tanh(raw.div(clamp)).mul(clamp);
             case TANH_SCALED -> sd.math().tanh(raw).mul(factor);
-            case SIGMOID -> FlowOps.softplus(sd, raw.add(2.0).neg()).neg();
+            case SIGMOID -> Numerics.logSigmoid(raw.add(2.0));
         };
     }
 
