@@ -61,14 +61,9 @@ public final class DitBlock extends Module {
         SameDiff sd = scope.sd();
         SDVariable x = inputs[0];
         AdaLnZero.Modulation m = ada.modulation(scope.in(ada), inputs[1]);
-        // Chunks are [N, D]; passing no reference variable keeps them rank 2 and Tokens broadcasts them.
-        SDVariable h = Tokens.modulate(scope, x, m.shift(0, null), m.scale(0, null));
-        SDVariable a = rope ? scope.call(attention, h, inputs[2]) : scope.call(attention, h);
-        x = x.add(scope.name("attnResidual"), a.mul(sd.expandDims(m.gate(0, null), 1)));
-        SDVariable h2 = Tokens.modulate(scope, x, m.shift(1, null), m.scale(1, null));
-        SDVariable f = scope.call(mlp, sd.reshape(h2, -1, dim));
-        f = sd.reshape(f, -1, tokens, dim);
-        return x.add(scope.name("mlpResidual"), f.mul(sd.expandDims(m.gate(1, null), 1)));
+        // x + gate_0 · attention(LN(x)(1 + scale_0) + shift_0), then the same with the MLP (branch 1).
+        x = m.residual(0, x, h -> rope ? scope.call(attention, h, inputs[2]) : scope.call(attention, h));
+        return m.residual(1, x, h -> sd.reshape(scope.call(mlp, sd.reshape(h, -1, dim)), -1, tokens, dim));
     }
 
     @Override
