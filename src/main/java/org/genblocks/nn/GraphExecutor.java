@@ -5,6 +5,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.Op;
@@ -35,11 +36,15 @@ final class GraphExecutor {
         final DifferentialFunction op;
         final String[] inputs;
         final String[] outputs;
+        /** Runs as {@link #multiplyBackward} instead of ND4J's {@code multiply_bp}. */
+        final boolean multiplyBp;
 
         Step(DifferentialFunction op, String[] inputs, String[] outputs) {
             this.op = op;
             this.inputs = inputs;
             this.outputs = outputs;
+            this.multiplyBp = op instanceof DynamicCustomOp && "multiply_bp".equals(op.opName())
+                    && inputs.length == 3 && outputs.length == 2;
         }
     }
 
@@ -50,6 +55,11 @@ final class GraphExecutor {
     private String signature;
     private int runsOnSignature;
     private final Map<String, INDArray> buffers = new HashMap<>();
+    /** Scratch arrays of the rewritten steps, per signature. */
+    private final Map<String, INDArray> scratch = new HashMap<>();
+    private final boolean rewritten;
+    /** Every variable some step reads or the caller asked for. */
+    private final Set<String> consumed = new HashSet<>();
 
     GraphExecutor(SameDiff sd, Set<String> placeholders, String[] outputNames) {
         this.sd = sd;
@@ -65,6 +75,13 @@ final class GraphExecutor {
         for (String out : outputNames) {
             visit(out, producer, placeholders, done, visiting);
         }
+        boolean any = false;
+        for (Step st : plan) {
+            any |= st.multiplyBp;
+            consumed.addAll(Arrays.asList(st.inputs));
+        }
+        consumed.addAll(Arrays.asList(outputNames));
+        rewritten = any;
     }
 
     private void visit(String var, Map<String, SameDiffOp> producer, Set<String> placeholders, Set<String> done,
@@ -115,6 +132,7 @@ final class GraphExecutor {
         boolean allocate = !sig.equals(signature);
         if (allocate) {
             buffers.clear();
+            scratch.clear();
             signature = null;
         }
         Map<String, INDArray> vals = new HashMap<>(fixed);
@@ -145,7 +163,12 @@ final class GraphExecutor {
                 for (String o : s.outputs) {
                     d.addOutputArgument(vals.get(o));
                 }
-                Nd4j.exec(d);
+                if (s.multiplyBp) {
+                    multiplyBackward(s, in[0], in[1], in[2], vals.get(s.outputs[0]), vals.get(s.outputs[1]));
+                    d.clearArrays();
+                } else {
+                    Nd4j.exec(d);
+                }
             } else {
                 Op o = (Op) s.op;
                 o.setX(in[0]);
@@ -173,6 +196,103 @@ final class GraphExecutor {
             r[i] = vals.get(outputNames[i]);
         }
         return r;
+    }
+
+    /**
+     * {@code z = x ⊙ y} backward, {@code dx = Σ (g ⊙ y)}, {@code dy = Σ (g ⊙ x)}, each summed over the axes
+     * its operand was broadcast along. ND4J 1.0.0-M2.1's fused {@code multiply_bp} takes 5–25 times as
+     * long as these plain broadcast products and sums (2 ms against 0.1–0.3 ms at [32, 4, 49, 16]); it is
+     * a third of a DiT training step. The sums may add in another order than ND4J's, so plans with this
+     * step are verified with a tolerance ({@link #agrees}).
+     */
+    private void multiplyBackward(Step s, INDArray x, INDArray y, INDArray g, INDArray dx, INDArray dy) {
+        // a gradient nobody reads (that of a constant factor such as RoPE's cos/sin table) is not computed
+        if (consumed.contains(s.outputs[0])) {
+            partialProduct(s.outputs[0], g, y, dx);
+        }
+        if (consumed.contains(s.outputs[1])) {
+            partialProduct(s.outputs[1], g, x, dy);
+        }
+    }
+
+    /** {@code out = g ⊙ other} summed down to {@code out}'s shape (the operand's shape). */
+    private void partialProduct(String name, INDArray g, INDArray other, INDArray out) {
+        long[] gs = g.shape();
+        long[] os = out.shape();
+        if (Arrays.equals(gs, os)) {
+            Nd4j.exec(DynamicCustomOp.builder("multiply").addInputs(g, other).addOutputs(out).build());
+            return;
+        }
+        if (os.length > gs.length) {
+            throw new UnsupportedOperationException("multiply_bp: operand of rank " + os.length + " above the gradient's "
+                    + gs.length);
+        }
+        int lead = gs.length - os.length;
+        long[] kept = new long[gs.length];
+        List<Integer> axes = new ArrayList<>();
+        for (int i = 0; i < gs.length; i++) {
+            long o = i < lead ? 1 : os[i - lead];
+            if (o == gs[i]) {
+                kept[i] = o;
+            } else if (o == 1) {
+                kept[i] = 1;
+                axes.add(i);
+            } else {
+                throw new UnsupportedOperationException("multiply_bp: shapes " + Arrays.toString(gs) + " and "
+                        + Arrays.toString(os) + " do not broadcast");
+            }
+        }
+        INDArray tmp = scratch.get(name);
+        if (tmp == null) {
+            tmp = g.ulike();
+            scratch.put(name, tmp);
+        }
+        Nd4j.exec(DynamicCustomOp.builder("multiply").addInputs(g, other).addOutputs(tmp).build());
+        if (!out.isView() && out.ordering() == 'c') {
+            INDArray target = out.reshape(kept);
+            Nd4j.exec(DynamicCustomOp.builder("reduce_sum").addInputs(tmp).addOutputs(target)
+                    .addIntegerArguments(axes.stream().mapToInt(Integer::intValue).toArray())
+                    .addBooleanArguments(true).build());
+            if (target.data() != out.data()) {
+                out.assign(target.reshape(os));
+            }
+        } else {
+            out.assign(tmp.sum(true, axes.stream().mapToInt(Integer::intValue).toArray()).reshape(os));
+        }
+    }
+
+    /**
+     * Whether a planned result agrees with SameDiff's: bit for bit, or, when the plan sums in its own
+     * order ({@link #multiplyBackward}), to {@code 1e-4} (float32 and below) or {@code 1e-10} (float64)
+     * of the reference's largest magnitude.
+     */
+    boolean agrees(INDArray reference, INDArray planned) {
+        if (!rewritten) {
+            return exactlyEqual(reference, planned);
+        }
+        if (reference == null || planned == null || reference.dataType() != planned.dataType()
+                || !Arrays.equals(reference.shape(), planned.shape())) {
+            return false;
+        }
+        if (reference.length() == 0 || !reference.dataType().isFPType()) {
+            return exactlyEqual(reference, planned);
+        }
+        double[] r = reference.dup('c').data().asDouble();
+        double[] p = planned.dup('c').data().asDouble();
+        double scale = 0;
+        for (double v : r) {
+            if (!Double.isFinite(v)) {
+                return Arrays.equals(r, p);
+            }
+            scale = Math.max(scale, Math.abs(v));
+        }
+        double tol = (reference.dataType() == DataType.DOUBLE ? 1e-10 : 1e-4) * Math.max(scale, Double.MIN_NORMAL);
+        for (int i = 0; i < r.length; i++) {
+            if (!(Math.abs(r[i] - p[i]) <= tol)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String signature(Map<String, INDArray> feed) {
