@@ -44,6 +44,11 @@ final class FieldEvaluator {
         }
     }
 
+    /** Whether every value of {@code x} is finite (one BLAS asum pass). */
+    static boolean isFinite(INDArray x) {
+        return Double.isFinite(asum(x));
+    }
+
     private static double asum(INDArray x) {
         // BLAS asum: one vectorised read-only pass; NaN and infinity propagate into the sum
         return x.isView() || x.ordering() != 'c'

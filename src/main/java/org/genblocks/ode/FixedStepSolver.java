@@ -9,8 +9,9 @@ import java.util.List;
 
 /**
  * The shared loop of the explicit fixed-step Runge–Kutta solvers: one step per grid interval, the
- * state and stage buffers allocated once per solve and updated in place, a finiteness check of the
- * state after every step.
+ * state updated in place, the stage buffers reused across solves on the same thread. Finiteness is
+ * checked once, on the final state; when it fails the solve is replayed with a check after every
+ * step, so the error still names the first step and time that went wrong.
  */
 abstract class FixedStepSolver implements OdeSolver {
 
@@ -30,33 +31,96 @@ abstract class FixedStepSolver implements OdeSolver {
 
     @Override
     public final Solution solve(VectorField field, INDArray x0, TimeGrid grid, boolean keepTrajectory) {
-        FieldEvaluator f = new FieldEvaluator(field);
         checkState(x0);
         if (grid == null) {
             throw new IllegalArgumentException("grid: expected a TimeGrid, got null");
         }
+        Solution s = run(field, x0, grid, keepTrajectory, false);
+        if (!FieldEvaluator.isFinite(s.state())) {
+            // Replay with a check after every step to name the first bad one. The check at the end is
+            // enough to detect it: every update is x += a k, so a state that turned NaN or infinite
+            // stays non-finite (inf + finite = inf, inf - inf = NaN, NaN + anything = NaN).
+            run(field, x0, grid, keepTrajectory, true);
+            throw new IllegalArgumentException("field returned a non-finite value: the state at t = " + grid.end()
+                    + " is not finite, but a replay with a check after every step was (the field is not"
+                    + " deterministic)");
+        }
+        return s;
+    }
+
+    private Solution run(VectorField field, INDArray x0, TimeGrid grid, boolean keepTrajectory, boolean checkEachStep) {
+        FieldEvaluator f = new FieldEvaluator(field);
         INDArray x = x0.dup('c');
-        INDArray[] k = new INDArray[stages()];
-        for (int i = 0; i < k.length; i++) {
-            k[i] = Nd4j.createUninitialized(x.dataType(), x.shape(), 'c');
-        }
-        INDArray tmp = stages() > 1 || needsTmp() ? Nd4j.createUninitialized(x.dataType(), x.shape(), 'c') : null;
-        List<INDArray> traj = keepTrajectory ? new ArrayList<>(grid.size()) : null;
-        if (traj != null) {
-            traj.add(x.dup());
-        }
-        int steps = grid.steps();
-        for (int i = 0; i < steps; i++) {
-            double t = grid.at(i);
-            double h = grid.at(i + 1) - t;
-            step(f, x, t, h, k, tmp, i);
-            FieldEvaluator.checkFinite(x, i, t, grid.at(i + 1));
+        int need = stages() + (stages() > 1 || needsTmp() ? 1 : 0);
+        Scratch scratch = Scratch.acquire(x, need);
+        try {
+            INDArray[] k = new INDArray[stages()];
+            System.arraycopy(scratch.buffers, 0, k, 0, k.length);
+            INDArray tmp = need > k.length ? scratch.buffers[k.length] : null;
+            List<INDArray> traj = keepTrajectory ? new ArrayList<>(grid.size()) : null;
             if (traj != null) {
                 traj.add(x.dup());
             }
+            int steps = grid.steps();
+            for (int i = 0; i < steps; i++) {
+                double t = grid.at(i);
+                double h = grid.at(i + 1) - t;
+                step(f, x, t, h, k, tmp, i);
+                if (checkEachStep) {
+                    FieldEvaluator.checkFinite(x, i, t, grid.at(i + 1));
+                }
+                if (traj != null) {
+                    traj.add(x.dup());
+                }
+            }
+            return new Solution(x, grid.end(), Solution.Status.SUCCESS, f.count(), steps, 0,
+                    keepTrajectory ? grid.points() : new double[]{grid.start(), grid.end()}, traj);
+        } finally {
+            scratch.release();
         }
-        return new Solution(x, grid.end(), Solution.Status.SUCCESS, f.count(), steps, 0,
-                keepTrajectory ? grid.points() : new double[]{grid.start(), grid.end()}, traj);
+    }
+
+    /**
+     * Stage buffers kept per thread between solves of the same shape and data type: a sampling loop
+     * calls solve again and again, and a fresh 1 MB buffer costs several bare update steps. A nested
+     * solve (a field that itself solves an ODE on this thread) gets fresh buffers.
+     */
+    private static final class Scratch {
+        private static final ThreadLocal<Scratch> CACHE = new ThreadLocal<>();
+        final INDArray[] buffers;
+        private final boolean cached;
+        private boolean inUse;
+
+        private Scratch(INDArray[] buffers, boolean cached) {
+            this.buffers = buffers;
+            this.cached = cached;
+        }
+
+        static Scratch acquire(INDArray like, int count) {
+            Scratch c = CACHE.get();
+            if (c != null && !c.inUse && c.buffers.length >= count && c.buffers[0].dataType() == like.dataType()
+                    && java.util.Arrays.equals(c.buffers[0].shape(), like.shape())) {
+                c.inUse = true;
+                return c;
+            }
+            INDArray[] b = new INDArray[Math.max(count, 1)];
+            for (int i = 0; i < b.length; i++) {
+                b[i] = Nd4j.createUninitialized(like.dataType(), like.shape(), 'c');
+            }
+            if (c != null && c.inUse) {
+                return new Scratch(b, false);
+            }
+            Scratch fresh = new Scratch(b, true);
+            fresh.inUse = true;
+            CACHE.set(fresh);
+            return fresh;
+        }
+
+        void release() {
+            if (cached) {
+                inUse = false;
+            }
+        }
     }
 
     boolean needsTmp() {

@@ -97,4 +97,29 @@ class BadInputTest {
         e = assertThrows(IllegalArgumentException.class, () -> OdeSolver.fixedStep("rk45"));
         assertTrue(e.getMessage().contains("rk45"), e.getMessage());
     }
+
+    @Test
+    void aFieldThatFailsOnlyOnceIsStillReported() {
+        // the solver checks the final state and replays to name the step; a field that is NaN in the first
+        // solve only cannot be replayed, and the error says so instead of returning a non-finite state
+        int[] calls = {0};
+        VectorField once = (x, t) -> calls[0]++ == 1 ? Nd4j.valueArrayOf(x.shape(), Double.NaN, x.dataType()) : x.dup();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> OdeSolver.euler().solve(once, Nd4j.ones(DataType.DOUBLE, 2, 2), TimeGrid.sampling(4)));
+        assertTrue(e.getMessage().contains("non-finite") && e.getMessage().contains("not deterministic"), e.getMessage());
+    }
+
+    @Test
+    void nestedSolvesOnOneThreadDoNotShareStageBuffers() {
+        // the field itself runs a solve of the same shape: the outer solve's reused stage buffers must not be
+        // overwritten. v(x, t) = (inner Euler solve of y' = -y from x over [0, 1], 2 steps) = x / 4.
+        VectorField inner = (y, t) -> y.neg();
+        VectorField outer = (x, t) -> OdeSolver.euler().solve(inner, x, TimeGrid.uniform(0, 1, 2)).state();
+        INDArray x0 = Nd4j.ones(DataType.DOUBLE, 3, 2);
+        for (OdeSolver s : List.of(OdeSolver.euler(), OdeSolver.heun(), OdeSolver.rk4())) {
+            INDArray nested = s.solve(outer, x0, TimeGrid.uniform(0, 1, 4)).state();
+            INDArray plain = s.solve((x, t) -> x.mul(0.25), x0, TimeGrid.uniform(0, 1, 4)).state();
+            assertTrue(nested.equalsWithEps(plain, 1e-12), s + ": " + nested + " vs " + plain);
+        }
+    }
 }
