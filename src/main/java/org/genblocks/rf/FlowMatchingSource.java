@@ -25,6 +25,9 @@ final class FlowMatchingSource implements BatchSource {
     private final TimeSampler sampler;
     private final boolean ot;
     private final DataType dtype;
+    private int[] labels;
+    private int classes;
+    private double labelDropout;
 
     FlowMatchingSource(INDArray data, INDArray noise, int batch, Path path, TimeSampler sampler, boolean ot,
                        DataType dtype) {
@@ -40,6 +43,14 @@ final class FlowMatchingSource implements BatchSource {
         this.sampler = sampler;
         this.ot = ot;
         this.dtype = dtype;
+    }
+
+    /** Adds one-hot labels {@code y [N, K + 1]}, each replaced by the null label K with probability {@code dropout}. */
+    FlowMatchingSource withLabels(int[] labels, int classes, double dropout) {
+        this.labels = labels.clone();
+        this.classes = classes;
+        this.labelDropout = dropout;
+        return this;
     }
 
     @Override
@@ -60,6 +71,13 @@ final class FlowMatchingSource implements BatchSource {
         Map<String, INDArray> m = new LinkedHashMap<>();
         m.put("xt", path.interpolate(x0, eps, t));
         m.put("t", org.nd4j.linalg.factory.Nd4j.createFromArray(t).castTo(dtype).reshape(batch, 1));
+        if (labels != null) {
+            int[] y = new int[batch];
+            for (int i = 0; i < batch; i++) {
+                y[i] = rng.nextDouble() < labelDropout ? classes : labels[idx[i]];
+            }
+            m.put("y", GuidedField.oneHot(y, classes, dtype));
+        }
         m.put("target", path.target(x0, eps, t));
         return m;
     }

@@ -2,6 +2,7 @@ package org.genblocks.rf;
 
 import org.genblocks.nn.InputSpec;
 import org.genblocks.nn.Module;
+import org.genblocks.nn.ModuleFunction;
 import org.genblocks.nn.Params;
 import org.genblocks.nn.Scope;
 import org.genblocks.ode.OdeSolver;
@@ -49,19 +50,26 @@ public final class RectifiedFlow {
     private final boolean minibatchOt;
     private final Params params;
     private final Objective objective;
+    private final int classes;
+    private final double labelDropout;
     private final Trainer trainer = new Trainer();
     private ModuleField field;
+    private ModuleFunction conditionalNet;
 
     private RectifiedFlow(Module velocity, long dim, Path path, TimeSampler timeSampler, boolean minibatchOt,
-                          Params params) {
+                          Params params, int classes, double labelDropout) {
         this.velocity = velocity;
         this.dim = dim;
         this.path = path;
         this.timeSampler = timeSampler;
         this.minibatchOt = minibatchOt;
         this.params = params;
-        List<InputSpec> inputs = List.of(InputSpec.of("xt", -1, dim), InputSpec.of("t", -1, 1),
-                InputSpec.of("target", -1, dim));
+        this.classes = classes;
+        this.labelDropout = labelDropout;
+        List<InputSpec> inputs = classes > 0
+                ? List.of(InputSpec.of("xt", -1, dim), InputSpec.of("t", -1, 1), InputSpec.of("y", -1, classes + 1),
+                InputSpec.of("target", -1, dim))
+                : List.of(InputSpec.of("xt", -1, dim), InputSpec.of("t", -1, 1), InputSpec.of("target", -1, dim));
         this.objective = new Objective() {
             @Override
             public List<InputSpec> inputs() {
@@ -70,7 +78,8 @@ public final class RectifiedFlow {
 
             @Override
             public SDVariable loss(Scope root, Map<String, SDVariable> in) {
-                SDVariable pred = root.forward(in.get("xt"), in.get("t"));
+                SDVariable pred = classes > 0 ? root.forward(in.get("xt"), in.get("t"), in.get("y"))
+                        : root.forward(in.get("xt"), in.get("t"));
                 SDVariable diff = pred.sub(in.get("target"));
                 return diff.mul(diff).sum(1).mean(root.name("flow_matching_loss"));
             }
@@ -89,9 +98,74 @@ public final class RectifiedFlow {
      */
     public TrainResult fit(INDArray data, TrainConfig config) {
         checkData("data", data);
+        requireUnconditional("fit(data, config)", "fit(data, labels, config)");
         return trainer.fit(velocity, params, objective,
                 new FlowMatchingSource(data, null, config.batch(), path, timeSampler, minibatchOt, params.dataType()),
                 config);
+    }
+
+    /**
+     * Trains a class-conditional flow ({@link Builder#classes(int)}): each step draws data rows with their
+     * labels, replaces each label by the null label {@code K} with probability {@code labelDropout} (so one
+     * network learns both {@code u(x, t | y)} and {@code u(x, t | ∅)} for classifier-free guidance), and
+     * feeds the labels one-hot as the network's third input.
+     *
+     * @param data   training data {@code [n, D]}
+     * @param labels the class of each row, {@code 0..K-1}
+     */
+    public TrainResult fit(INDArray data, int[] labels, TrainConfig config) {
+        checkData("data", data);
+        if (classes == 0) {
+            throw new IllegalArgumentException("labels: this flow is unconditional; build it with classes(K) to train"
+                    + " on labels, or call fit(data, config)");
+        }
+        LabelConcat.checkLabels(labels, classes, false);
+        if (labels.length != data.size(0)) {
+            throw new IllegalArgumentException("labels: expected one label per data row (" + data.size(0) + "), got "
+                    + labels.length);
+        }
+        FlowMatchingSource source = new FlowMatchingSource(data, null, config.batch(), path, timeSampler, minibatchOt,
+                params.dataType()).withLabels(labels, classes, labelDropout);
+        return trainer.fit(velocity, params, objective, source, config);
+    }
+
+    /**
+     * The guided velocity field of a class-conditional flow for one label per state row
+     * ({@code K}, the null label, for unconditional rows); {@code scale} is the guidance scale g
+     * ({@code 1}: the conditional field, {@code 0}: the unconditional one). See {@link GuidedField}.
+     */
+    public synchronized GuidedField guidedField(int[] labels, double scale) {
+        if (classes == 0) {
+            throw new IllegalArgumentException("labels: this flow is unconditional; use field()");
+        }
+        if (conditionalNet == null) {
+            conditionalNet = GuidedField.compile(velocity, params, dim, classes);
+        }
+        return new GuidedField(conditionalNet, params.dataType(), dim, classes, labels, scale);
+    }
+
+    /**
+     * Class-conditional samples with classifier-free guidance: row {@code i} from seeded noise (its own
+     * per-sample seed) carried from t = 1 to t = 0 under label {@code labels[i]} and guidance {@code scale}.
+     */
+    public INDArray sample(int[] labels, double scale, OdeSolver solver, TimeGrid grid, long seed) {
+        if (solver == null || grid == null) {
+            throw new IllegalArgumentException("solver, grid: expected non-null, got " + solver + ", " + grid);
+        }
+        GuidedField f = guidedField(labels, scale);
+        return solver.solve(f, noise(labels.length, seed), grid).state();
+    }
+
+    /** The number of classes K of a class-conditional flow; 0 for an unconditional one. */
+    public int classes() {
+        return classes;
+    }
+
+    private void requireUnconditional(String call, String instead) {
+        if (classes > 0) {
+            throw new IllegalArgumentException("labels: this flow is class-conditional (" + classes + " classes); "
+                    + call + " has no labels, use " + instead);
+        }
     }
 
     /**
@@ -100,6 +174,7 @@ public final class RectifiedFlow {
      */
     public TrainResult fitPairs(INDArray data, INDArray noise, TrainConfig config) {
         checkData("data", data);
+        requireUnconditional("fitPairs", "an unconditional flow for reflow");
         Shapes.requireSameShape("data", data, "noise", noise);
         return trainer.fit(velocity, params, objective,
                 new FlowMatchingSource(data, noise, config.batch(), path, timeSampler, false, params.dataType()),
@@ -108,6 +183,7 @@ public final class RectifiedFlow {
 
     /** The velocity field of the current parameters (exact vector–Jacobian products by autodiff). */
     public synchronized ModuleField field() {
+        requireUnconditional("field()", "guidedField(labels, scale)");
         if (field == null) {
             field = new ModuleField(velocity, params, dim);
         }
@@ -121,6 +197,7 @@ public final class RectifiedFlow {
 
     /** {@code n} samples: seeded noise carried from t = 1 to t = 0 along {@code grid}. */
     public INDArray sample(int n, OdeSolver solver, TimeGrid grid, long seed) {
+        requireUnconditional("sample(n, ...)", "sample(labels, scale, ...)");
         return sample(noise(n, seed), solver, grid, false).state();
     }
 
@@ -149,7 +226,7 @@ public final class RectifiedFlow {
     /** As {@link #student(boolean, long)} with another time sampler (e.g. a constant for distillation). */
     public RectifiedFlow student(TimeSampler sampler, boolean warmStart, long seed) {
         Params p = warmStart ? params.copy() : velocity.init(seed, params.dataType());
-        return new RectifiedFlow(velocity, dim, path, sampler, false, p);
+        return new RectifiedFlow(velocity, dim, path, sampler, false, p, classes, labelDropout);
     }
 
     /** The parameters (updated in place by training). */
@@ -191,6 +268,8 @@ public final class RectifiedFlow {
         private boolean minibatchOt;
         private long seed = 0;
         private DataType dtype = DataType.FLOAT;
+        private int classes;
+        private double labelDropout = 0.1;
 
         private Builder() {
         }
@@ -234,6 +313,29 @@ public final class RectifiedFlow {
             return this;
         }
 
+        /**
+         * Makes the flow class-conditional with {@code k} classes: the velocity network is called as
+         * {@code forward(scope, x [N, D], t [N, 1], y [N, k + 1])} with one-hot labels whose last column is
+         * the null label (see {@link LabelConcat}); train with {@link #fit(INDArray, int[], TrainConfig)},
+         * sample with guidance by {@link #sample(int[], double, OdeSolver, TimeGrid, long)}.
+         */
+        public Builder classes(int k) {
+            this.classes = (int) Shapes.checkPositive("classes", k);
+            return this;
+        }
+
+        /**
+         * The probability of training on the null label instead of the true one (classifier-free guidance;
+         * default 0.1 as in SD3 and Ho and Salimans 2022), in {@code [0, 1)}.
+         */
+        public Builder labelDropout(double p) {
+            if (!(p >= 0 && p < 1)) {
+                throw new IllegalArgumentException("labelDropout: expected a probability in [0, 1), got " + p);
+            }
+            this.labelDropout = p;
+            return this;
+        }
+
         /** The parameter initialisation seed (default 0). */
         public Builder initSeed(long seed) {
             this.seed = seed;
@@ -257,7 +359,8 @@ public final class RectifiedFlow {
             if (dim <= 0) {
                 throw new IllegalArgumentException("dim: required, call dim(D) with D > 0");
             }
-            return new RectifiedFlow(velocity, dim, path, timeSampler, minibatchOt, velocity.init(seed, dtype));
+            return new RectifiedFlow(velocity, dim, path, timeSampler, minibatchOt, velocity.init(seed, dtype), classes,
+                    labelDropout);
         }
     }
 }
