@@ -19,7 +19,7 @@ import java.util.stream.IntStream;
  * an in-place update. Rows are processed in cache-sized blocks copied to the Java heap with bulk
  * transfers; large tensors are split across the common fork-join pool.
  *
- * <p>Graph path: {@code y = x ⊙ C + gather(x, partner) ⊙ S'} with the expanded tables of
+ * <p>Graph path: {@code y = x ⊙ C + (x · P) ⊙ S'} (P the pair-partner permutation) with the expanded tables of
  * {@link RopeTable#expandedCos}/{@link RopeTable#expandedSin}; SameDiff differentiates it.
  */
 final class RotaryKernel {
