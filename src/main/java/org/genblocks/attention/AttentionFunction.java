@@ -1,5 +1,7 @@
 package org.genblocks.attention;
 
+import org.genblocks.tensor.Shapes;
+
 import org.genblocks.nn.InputSpec;
 import org.genblocks.nn.ModuleFunction;
 import org.genblocks.nn.Params;
@@ -58,6 +60,14 @@ public final class AttentionFunction {
 
     private INDArray run(INDArray x, INDArray context, INDArray mask, INDArray positions) {
         check(x, context, mask, positions);
+        // NaN or infinity in the inputs would come out as NaN rows; masks may hold −∞ (additive masks)
+        Shapes.requireFinite("x", x);
+        if (context != null) {
+            Shapes.requireFinite("context", context);
+        }
+        if (positions != null) {
+            Shapes.requireFinite("positions", positions);
+        }
         if (eager != null) {
             return eager.apply(x, context, mask, positions);
         }

@@ -134,12 +134,20 @@ public interface Precond {
             implements Precond {
         @Override
         public double cIn(double sigma) {
-            return cInFn.applyAsDouble(sigma);
+            return finite("cIn", cInFn.applyAsDouble(sigma), sigma);
         }
 
         @Override
         public double cNoise(double sigma) {
-            return cNoiseFn.applyAsDouble(sigma);
+            return finite("cNoise", cNoiseFn.applyAsDouble(sigma), sigma);
+        }
+
+        private double finite(String what, double value, double sigma) {
+            if (!Double.isFinite(value)) {
+                throw new IllegalArgumentException("sigma: " + name + " preconditioning's " + what + "(" + sigma
+                        + ") is " + value + "; it is defined for finite sigma > 0");
+            }
+            return value;
         }
     }
 }

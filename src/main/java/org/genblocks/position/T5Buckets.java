@@ -34,6 +34,16 @@ public final class T5Buckets {
         return of(bidirectional, 32, 128);
     }
 
+    /**
+     * T5's relative-position buckets (Raffel et al. 2020, {@code _relative_position_bucket}): half of the
+     * buckets (per direction when bidirectional) hold exact distances, the rest grow logarithmically up to
+     * {@code maxDistance}, beyond which everything shares the last bucket.
+     *
+     * @param bidirectional true for encoders (separate buckets for keys before and after the query)
+     * @param numBuckets    total buckets: even and at least 4 when bidirectional, at least 2 otherwise
+     * @param maxDistance   the distance at which the logarithmic buckets end; above the exact ones
+     * @throws IllegalArgumentException naming the parameter that is out of range
+     */
     public static T5Buckets of(boolean bidirectional, int numBuckets, int maxDistance) {
         int minBuckets = bidirectional ? 4 : 2;
         if (numBuckets < minBuckets || (bidirectional && numBuckets % 2 != 0)) {
@@ -48,14 +58,17 @@ public final class T5Buckets {
         return new T5Buckets(bidirectional, numBuckets, maxDistance);
     }
 
+    /** Whether keys before and after the query get separate buckets (encoder) or only the past counts (decoder). */
     public boolean bidirectional() {
         return bidirectional;
     }
 
+    /** The total number of buckets (rows of the learned bias table). */
     public int numBuckets() {
         return numBuckets;
     }
 
+    /** The distance at which the logarithmic buckets end. */
     public int maxDistance() {
         return maxDistance;
     }

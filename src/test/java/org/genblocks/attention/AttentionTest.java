@@ -193,6 +193,10 @@ class AttentionTest {
         IllegalArgumentException mb = assertThrows(IllegalArgumentException.class,
                 () -> f.apply(x, null, Masks.additive(Masks.padding(new int[]{3, 3, 3}, 3, 3), DataType.DOUBLE), null));
         assertTrue(mb.getMessage().contains("[3, 1, 3, 3]"), mb.getMessage());
+        INDArray nan = x.dup();
+        nan.putScalar(new long[]{1, 2, 5}, Double.NaN);
+        IllegalArgumentException nx = assertThrows(IllegalArgumentException.class, () -> f.apply(nan));
+        assertTrue(nx.getMessage().contains("x") && nx.getMessage().contains("NaN"), nx.getMessage());
         IllegalArgumentException xs = assertThrows(IllegalArgumentException.class,
                 () -> f.apply(Rng.seed(1).normal(DataType.DOUBLE, 2, 3, 7)));
         assertTrue(xs.getMessage().contains("[N, L, 8]") && xs.getMessage().contains("[2, 3, 7]"), xs.getMessage());

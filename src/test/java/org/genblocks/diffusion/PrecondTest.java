@@ -8,6 +8,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import static org.genblocks.diffusion.Golden.close;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Preconditioning, loss weights and training noise against edm_golden.txt §5–§6 and EDM Eq. 7/8. */
@@ -125,5 +126,16 @@ class PrecondTest {
         double[] again = NoiseDistribution.logNormal(-1.2, 1.2).sample(5, Rng.seed(3));
         assertTrue(java.util.Arrays.equals(again, NoiseDistribution.logNormal(-1.2, 1.2).sample(5, Rng.seed(3))), "seeded");
         assertEquals(DataType.DOUBLE, Nd4j.createFromArray(again).dataType());
+    }
+
+    @Test
+    void sigmaOutsideTheDomainIsAClearErrorNotInfinity() {
+        // EDM's c_noise = ln(σ)/4 is −∞ at σ = 0; the preconditioning says so instead of returning it
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Precond.edm(0.5).cNoise(0.0));
+        assertTrue(e.getMessage().contains("sigma") && e.getMessage().contains("cNoise(0.0)")
+                && e.getMessage().contains("edm"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Precond.edm(0.5).cNoise(-1.0));
+        assertTrue(e.getMessage().contains("cNoise(-1.0)"), e.getMessage());
+        assertEquals(Math.log(2.0) / 4, Precond.edm(0.5).cNoise(2.0), 1e-15);
     }
 }
