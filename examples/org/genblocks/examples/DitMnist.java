@@ -9,7 +9,7 @@ import org.genblocks.dit.DitFunction;
 import org.genblocks.dit.DitSampling;
 import org.genblocks.dit.FlowBatches;
 import org.genblocks.dit.FlowObjective;
-import org.genblocks.dit.FrechetDistance;
+import org.genblocks.metrics.FrechetDistance;
 import org.genblocks.dit.PositionEncoding;
 import org.genblocks.io.ModelIO;
 import org.genblocks.nn.ModuleFunction;

@@ -420,6 +420,14 @@ public final class GenBlocks {
         return SlicedWasserstein.of(x, y, projections, seed);
     }
 
+    /**
+     * The Fréchet distance {@code ‖μ₁ − μ₂‖² + tr(Σ₁ + Σ₂ − 2 (Σ₁^{½} Σ₂ Σ₁^{½})^{½})} between Gaussians fitted
+     * to feature rows {@code [N, D]} and {@code [M, D]} (Heusel et al. 2017, FID's formula, in any feature space).
+     */
+    public static double frechetDistance(INDArray features1, INDArray features2) {
+        return org.genblocks.metrics.FrechetDistance.between(features1, features2);
+    }
+
     // ------------------------------------------------------------------ plots
 
     /** A scatter plot of data (grey) against samples (colour), equal aspect. */

@@ -135,6 +135,9 @@ class GenBlocksTest {
         assertTrue(GenBlocks.mmd(0.5, 1).mmd2(m, n) > 0.05);
         assertTrue(GenBlocks.mmdMedian(m, n, 1.0).mmd2(m, n) > 0.05);
         assertTrue(GenBlocks.slicedWasserstein(m, n, 32, 1) > 0.5);
+        // Fréchet distance: 0 for identical sets, the squared mean shift for a shifted copy
+        assertEquals(0.0, GenBlocks.frechetDistance(m, m), 1e-9);
+        assertEquals(0.25 + 1.0, GenBlocks.frechetDistance(m, m.addRowVector(Nd4j.createFromArray(0.5f, -1f))), 1e-4);
         assertEquals(560, GenBlocks.scatter(m, n).render().image().getWidth());
         assertTrue(GenBlocks.scatter().points("m", m).render().image().getHeight() > 0);
         INDArray paths = Nd4j.rand(DataType.FLOAT, 3, 4, 2);

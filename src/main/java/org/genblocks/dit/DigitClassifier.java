@@ -22,7 +22,7 @@ import java.util.Map;
 /**
  * The evaluation classifier for generated digits: an MLP {@code in → h₁ → h₂ → classes} with ReLU,
  * trained with softmax cross-entropy by the library's {@link Trainer}. Its penultimate activations
- * {@code ReLU(h₂)} are the feature space of the Fréchet distance ({@link FrechetDistance}), as the
+ * {@code ReLU(h₂)} are the feature space of the Fréchet distance ({@link org.genblocks.metrics.FrechetDistance}), as the
  * Inception pool features are for FID (Heusel et al. 2017).
  *
  * <p>{@code forward(scope, x [N, in])} returns the logits {@code [N, classes]}; {@link #features} the

@@ -108,7 +108,7 @@ public final class Dit extends Module {
                 org.nd4j.autodiff.samediff.SDIndex.interval(0, d));
         SDVariable scale = mod.get(org.nd4j.autodiff.samediff.SDIndex.all(),
                 org.nd4j.autodiff.samediff.SDIndex.interval(d, 2 * d));
-        SDVariable out = Tokens.modulate(scope, h, shift, scale);
+        SDVariable out = Tokens.modulate(scope, h, d, shift, scale);
         SDVariable y = scope.call(finalLinear, sd.reshape(out, -1, d));
         return sd.identity(scope.name("output"), Patches.unpatchify(sd, y, config));
     }

@@ -5,7 +5,7 @@
  * {@link org.genblocks.dit.FlowBatches}) or as an EDM denoiser through a preconditioning
  * ({@link org.genblocks.dit.EdmObjective}, {@link org.genblocks.dit.EdmBatches}), sampled with classifier-free
  * guidance ({@link org.genblocks.dit.DitSampling}), and evaluated by a classifier's accuracy and a Fréchet
- * distance in its features ({@link org.genblocks.dit.DigitClassifier}, {@link org.genblocks.dit.FrechetDistance}).
+ * distance in its features ({@link org.genblocks.dit.DigitClassifier}, {@link org.genblocks.metrics.FrechetDistance}).
  * See docs/dit.md.
  */
 package org.genblocks.dit;

@@ -49,7 +49,17 @@ public final class LayerNorm extends Module {
         return Scope.withShape(y, inputs[0].getShape());
     }
 
-    /** {@code (x - mean) / sqrt(var + eps)} over the last axis, without affine parameters. */
+    /**
+     * {@code (x − mean) / sqrt(var + eps)} over the last axis (of size {@code dim}), without affine
+     * parameters: the layer norm of DiT's AdaLN, whose shift and scale come from a conditioning network
+     * (Peebles and Xie 2023). Works when SameDiff does not know x's rank.
+     *
+     * @throws IllegalArgumentException when x's last dimension is known and is not {@code dim}
+     */
+    public static SDVariable normalize(Scope scope, SDVariable x, long dim, double eps) {
+        return normalize(scope, x, dim, eps, "LayerNorm.normalize");
+    }
+
     static SDVariable normalize(Scope scope, SDVariable x, long dim, double eps, String who) {
         return overLastAxis(scope, x, dim, who, (v, axis) -> {
             SDVariable mu = v.mean(true, axis);

@@ -1,4 +1,4 @@
-package org.genblocks.dit;
+package org.genblocks.metrics;
 
 import org.genblocks.tensor.Rng;
 import org.junit.jupiter.api.Test;

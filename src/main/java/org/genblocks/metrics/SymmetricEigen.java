@@ -1,4 +1,4 @@
-package org.genblocks.dit;
+package org.genblocks.metrics;
 
 /**
  * Eigen-decomposition of a real symmetric matrix {@code A = V diag(λ) Vᵀ} in double precision by the

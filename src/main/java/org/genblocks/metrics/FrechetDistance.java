@@ -1,4 +1,4 @@
-package org.genblocks.dit;
+package org.genblocks.metrics;
 
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
