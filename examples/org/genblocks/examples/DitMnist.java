@@ -40,7 +40,7 @@ import java.util.Locale;
  *
  * <pre>
  * mvn -q test-compile exec:java -Dexec.mainClass=org.genblocks.examples.DitMnist \
- *     -Dexec.classpathScope=test -Dexec.args="out/dit steps=3000"
+ *     -Dexec.classpathScope=test -Dexec.args="out/dit"
  * </pre>
  * Arguments: an output folder, then {@code key=value} settings (see {@link Settings}); {@code --smoke}
  * runs a few steps of a tiny model.
@@ -55,8 +55,8 @@ public final class DitMnist {
                            double sampleShift, double[] guidance, int perClass, int classifierSteps, long seed) {
         /** The run of docs/dit.md. */
         static Settings standard() {
-            return new Settings(96, 4, 4, 4, PositionEncoding.AXIAL_ROPE, 64, 3000, 1e-3, 0.999, 0.1, 1.0, 20, 1.0,
-                    new double[]{1.0, 2.0, 4.0}, 50, 2000, 1);
+            return new Settings(96, 4, 4, 4, PositionEncoding.AXIAL_ROPE, 64, 5000, 1e-3, 0.999, 0.1, 1.0, 20, 1.0,
+                    new double[]{2.0, 4.0, 6.0}, 30, 2000, 1);
         }
 
         /** Seconds-long settings for the smoke test. */
