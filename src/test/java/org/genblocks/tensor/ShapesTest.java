@@ -104,6 +104,14 @@ class ShapesTest {
                 "g:", "infinity", "[1, 2]");
         assertDoesNotThrow(() -> Shapes.requireFinite("ints", Nd4j.createFromArray(1, 2)));
         assertDoesNotThrow(() -> Shapes.requireFinite("empty", Nd4j.create(DataType.FLOAT, 0)));
+        // the fast path sums |x|: a float32 sum that overflows must not be mistaken for infinity
+        assertDoesNotThrow(() -> Shapes.requireFinite("big", Nd4j.valueArrayOf(new long[]{8}, 3e38f)));
+        // views take the exact path; a NaN deep inside a large array is still found
+        INDArray big = Nd4j.zeros(DataType.FLOAT, 512, 512);
+        big.putScalar(511, 300, Float.NaN);
+        fails(() -> Shapes.requireFinite("big", big), "big:", "NaN");
+        fails(() -> Shapes.requireFinite("view", big.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(500, 512),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 400))), "view:", "NaN");
     }
 
     @Test
