@@ -39,7 +39,7 @@ abstract class BaseSampler implements Sampler {
             throw new IllegalArgumentException("x: expected a non-empty batch [N, ...], got shape "
                     + java.util.Arrays.toString(x.shape()));
         }
-        if (!Evaluations.isFinite(x)) {
+        if (!Shapes.isFinite(x)) {
             Shapes.requireFinite("x", x);
         }
         Sigmas.check("sigmas", sigmas);
@@ -47,7 +47,7 @@ abstract class BaseSampler implements Sampler {
             throw new IllegalArgumentException("noise: " + name + " is stochastic and needs a NoiseSource, got null");
         }
         INDArray out = run(d, x.dup('c'), sigmas, noise);
-        if (!Evaluations.isFinite(out)) {
+        if (!Shapes.isFinite(out)) {
             run(new Evaluations(denoiser, true), x.dup('c'), sigmas, noise);   // throws naming the evaluation
             throw new IllegalArgumentException("denoiser: every output was finite but " + name + " produced NaN or "
                     + "infinity (the state overflowed; check the denoiser's scale and the sigmas)");

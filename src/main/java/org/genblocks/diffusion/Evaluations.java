@@ -40,19 +40,11 @@ final class Evaluations {
             Shapes.requireFloatingPoint("denoiser output", d);
             d = d.castTo(x.dataType());
         }
-        if (checkFinite && !isFinite(d)) {
+        if (checkFinite && !Shapes.isFinite(d)) {
             throw new IllegalArgumentException("denoiser: returned NaN or infinity at sigma=" + sigma
                     + " (evaluation " + count + ", shape " + Arrays.toString(d.shape()) + ")");
         }
         return d;
-    }
-
-    /**
-     * Whether every element is finite. One reduction pass: a NaN or an infinity makes the sum
-     * non-finite; a finite array whose sum overflows falls back to the exact element check.
-     */
-    static boolean isFinite(INDArray a) {
-        return Double.isFinite(a.sumNumber().doubleValue()) || !(a.isNaN().any() || a.isInfinite().any());
     }
 
     /** {@code out = (x − D(x; σ))/σ}, the EDM ODE derivative {@code dx/dσ}; returns {@code out}. */

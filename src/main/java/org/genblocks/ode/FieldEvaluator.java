@@ -1,5 +1,6 @@
 package org.genblocks.ode;
 
+import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Arrays;
@@ -39,27 +40,14 @@ final class FieldEvaluator {
 
     /** The finiteness check after a fixed step from {@code t0} to {@code t1} (message built only on failure). */
     static void checkFinite(INDArray x, int step, double t0, double t1) {
-        if (!Double.isFinite(asum(x))) {
+        if (!Shapes.isFinite(x)) {
             checkFinite(x, step, "t = " + t0 + " -> " + t1, "state after the step");
         }
     }
 
-    /** Whether every value of {@code x} is finite (one BLAS asum pass). */
-    static boolean isFinite(INDArray x) {
-        return Double.isFinite(asum(x));
-    }
-
-    private static double asum(INDArray x) {
-        // BLAS asum: one vectorised read-only pass; NaN and infinity propagate into the sum
-        return x.isView() || x.ordering() != 'c'
-                ? x.sumNumber().doubleValue()
-                : org.nd4j.linalg.factory.Nd4j.getBlasWrapper().level1().asum(x);
-    }
-
     /** As {@link #checkFinite(INDArray, int, double, String)} with a free-form time description. */
     static void checkFinite(INDArray x, int step, String when, String what) {
-        double s = asum(x);
-        if (!Double.isFinite(s)) {
+        if (!Shapes.isFinite(x)) {
             boolean nan = x.isNaN().any();
             throw new IllegalArgumentException("field returned a non-finite value at step " + step + " (" + when
                     + "): the " + what + " contains " + (nan ? "NaN" : "infinity") + " (shape "

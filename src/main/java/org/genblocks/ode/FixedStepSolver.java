@@ -36,7 +36,7 @@ abstract class FixedStepSolver implements OdeSolver {
             throw new IllegalArgumentException("grid: expected a TimeGrid, got null");
         }
         Solution s = run(field, x0, grid, keepTrajectory, false);
-        if (!FieldEvaluator.isFinite(s.state())) {
+        if (!Shapes.isFinite(s.state())) {
             // Replay with a check after every step to name the first bad one. The check at the end is
             // enough to detect it: every update is x += a k, so a state that turned NaN or infinite
             // stays non-finite (inf + finite = inf, inf - inf = NaN, NaN + anything = NaN).

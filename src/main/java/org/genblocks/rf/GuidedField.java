@@ -18,7 +18,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * Row {@code i} of the state carries label {@code labels[i]} ({@code K}, the null label, samples
  * unconditionally). With {@code g = 1} one network evaluation per call gives the conditional field;
  * otherwise the conditional and unconditional halves run as one batch of {@code 2N}, so each call
- * costs one (twice as wide) network evaluation.
+ * costs one (twice as wide) network evaluation. Not thread safe (it reuses its time column).
  */
 public final class GuidedField implements VectorField {
     private final ModuleFunction net;
@@ -28,7 +28,8 @@ public final class GuidedField implements VectorField {
     private final int[] labels;
     private final DataType dtype;
     private final INDArray oneHot;
-    private INDArray t2;
+    /** The time column fed to the network, {@code [rows of oneHot, 1]}. */
+    private final INDArray times;
 
     GuidedField(ModuleFunction net, DataType dtype, long dim, int classes, int[] labels, double scale) {
         LabelConcat.checkLabels(labels, classes, true);
@@ -39,14 +40,11 @@ public final class GuidedField implements VectorField {
         this.dtype = dtype;
         this.net = net;
         int n = labels.length;
-        boolean guided = scale != 1.0;
-        oneHot = Nd4j.zeros(dtype, guided ? 2L * n : n, classes + 1);
-        for (int i = 0; i < n; i++) {
-            oneHot.putScalar(i, labels[i], 1.0);
-            if (guided) {
-                oneHot.putScalar(n + i, classes, 1.0);
-            }
-        }
+        // with guidance: the labelled rows, then the same rows under the null label (one batch of 2N)
+        int[] rows = java.util.Arrays.copyOf(labels, scale == 1.0 ? n : 2 * n);
+        java.util.Arrays.fill(rows, n, rows.length, classes);
+        this.oneHot = oneHot(rows, classes, dtype);
+        this.times = Nd4j.create(dtype, rows.length, 1);
     }
 
     /** The compiled network {@code (x [N, D], t [N, 1], y [N, K + 1]) -> [N, D]} of a conditional flow. */
@@ -69,15 +67,12 @@ public final class GuidedField implements VectorField {
         Shapes.requireShape("x", x, labels.length, dim);
         INDArray xs = x.dataType() == dtype ? x : x.castTo(dtype);
         int n = labels.length;
+        times.assign(t);
         INDArray v;
         if (scale == 1.0) {
-            v = net.apply(xs, Nd4j.valueArrayOf(new long[]{n, 1}, t, dtype), oneHot);
+            v = net.apply(xs, times, oneHot);
         } else {
-            if (t2 == null) {
-                t2 = Nd4j.create(dtype, 2L * n, 1);
-            }
-            t2.assign(t);
-            INDArray out = net.apply(Nd4j.concat(0, xs, xs), t2, oneHot);
+            INDArray out = net.apply(Nd4j.concat(0, xs, xs), times, oneHot);
             INDArray c = out.get(NDArrayIndex.interval(0, n), NDArrayIndex.all());
             INDArray u = out.get(NDArrayIndex.interval(n, 2 * n), NDArrayIndex.all());
             v = c.sub(u).muli(scale).addi(u);

@@ -134,22 +134,29 @@ public final class Shapes {
     /** Every element of {@code a} is finite (no NaN, no ±infinity). */
     public static INDArray requireFinite(String name, INDArray a) {
         requireNonNull(name, a);
-        if (a.dataType().isFPType() && a.length() > 0) {
-            // Fast path: one read-only BLAS asum pass, no allocation; NaN and infinity propagate into the
-            // sum. A non-finite sum (also a float32 overflow of finite values) falls through to the exact
-            // check, which allocates two boolean masks (1-2 ms per million elements).
-            if (!a.isView() && a.ordering() == 'c' && (a.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT
-                    || a.dataType() == org.nd4j.linalg.api.buffer.DataType.DOUBLE)
-                    && Double.isFinite(org.nd4j.linalg.factory.Nd4j.getBlasWrapper().level1().asum(a))) {
-                return a;
-            }
-            boolean bad = a.isInfinite().any() || a.isNaN().any();
-            if (bad) {
-                throw new IllegalArgumentException(name + ": expected finite values, found NaN or infinity (shape "
-                        + Arrays.toString(a.shape()) + ")");
-            }
+        if (!isFinite(a)) {
+            throw new IllegalArgumentException(name + ": expected finite values, found NaN or infinity (shape "
+                    + Arrays.toString(a.shape()) + ")");
         }
         return a;
+    }
+
+    /**
+     * Whether every element of {@code a} is finite (true for integer types and empty arrays). Fast path: one
+     * read-only BLAS {@code asum} pass over a contiguous float/double array, no allocation; NaN and infinity
+     * propagate into the sum. A non-finite sum (also a float32 overflow of finite values) and views fall
+     * through to the exact check, which allocates two boolean masks (1-2 ms per million elements).
+     */
+    public static boolean isFinite(INDArray a) {
+        requireNonNull("a", a);
+        if (!a.dataType().isFPType() || a.length() == 0) {
+            return true;
+        }
+        if (!a.isView() && a.ordering() == 'c' && (a.dataType() == DataType.FLOAT || a.dataType() == DataType.DOUBLE)
+                && Double.isFinite(org.nd4j.linalg.factory.Nd4j.getBlasWrapper().level1().asum(a))) {
+            return true;
+        }
+        return !(a.isInfinite().any() || a.isNaN().any());
     }
 
     /** {@code value > 0}. */
