@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ShapesTest {
@@ -110,6 +111,9 @@ class ShapesTest {
         INDArray big = Nd4j.zeros(DataType.FLOAT, 512, 512);
         big.putScalar(511, 300, Float.NaN);
         fails(() -> Shapes.requireFinite("big", big), "big:", "NaN");
+        assertFalse(Shapes.isFinite(big));
+        assertTrue(Shapes.isFinite(Nd4j.valueArrayOf(new long[]{8}, 3e38f)));
+        assertTrue(Shapes.isFinite(Nd4j.createFromArray(1, 2)));
         fails(() -> Shapes.requireFinite("view", big.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(500, 512),
                 org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 400))), "view:", "NaN");
     }
