@@ -24,6 +24,8 @@ public final class RopeTable {
     private final double[] sin;
     private volatile float[] cosF;
     private volatile float[] sinF;
+    private volatile float[] cosPairsF;
+    private volatile float[] sinPairsSignedF;
 
     RopeTable(RopeLayout layout, int headDim, int rotaryDim, int samples, int positions, double[] cos, double[] sin) {
         this.layout = layout;
@@ -85,6 +87,43 @@ public final class RopeTable {
             sinF = f;
         }
         return f;
+    }
+
+    /**
+     * Float32 cos per rotary feature for the INTERLEAVED SIMD kernel: row-major {@code [rows, r]},
+     * each pair's value twice ({@code c₀, c₀, c₁, c₁, …}).
+     */
+    float[] cosPairsF() {
+        float[] f = cosPairsF;
+        if (f == null) {
+            f = pairs(cosF(), false);
+            cosPairsF = f;
+        }
+        return f;
+    }
+
+    /** Float32 signed sin per rotary feature: {@code −s₀, s₀, −s₁, s₁, …} (see {@link #cosPairsF()}). */
+    float[] sinPairsSignedF() {
+        float[] f = sinPairsSignedF;
+        if (f == null) {
+            f = pairs(sinF(), true);
+            sinPairsSignedF = f;
+        }
+        return f;
+    }
+
+    private float[] pairs(float[] t, boolean signed) {
+        int h = rotaryDim / 2;
+        int rows = t.length / Math.max(1, h);
+        float[] out = new float[rows * rotaryDim];
+        for (int row = 0; row < rows; row++) {
+            for (int i = 0; i < h; i++) {
+                float v = t[row * h + i];
+                out[row * rotaryDim + 2 * i] = signed ? -v : v;
+                out[row * rotaryDim + 2 * i + 1] = v;
+            }
+        }
+        return out;
     }
 
     /** {@code A·cos(angle)} as {@code [samples, S, r/2]} (double). */

@@ -1,5 +1,6 @@
 package org.genblocks.position;
 
+import org.genblocks.tensor.Simd;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -25,6 +26,8 @@ import java.util.stream.IntStream;
 final class RotaryKernel {
     private static final int BLOCK_ROWS = 64;
     private static final long PARALLEL_MIN_ELEMENTS = 1 << 15;
+    /** Float32 rows run {@link RotarySimd} when the Vector API is on; tests flip this to compare. */
+    static volatile boolean simd = Simd.enabled();
 
     private RotaryKernel() {
     }
@@ -164,16 +167,6 @@ final class RotaryKernel {
             return off;
         }
 
-        /** Start of the table row for tensor row {@code m}. */
-        final int tableRow(long m) {
-            int s = (int) (m % seq);
-            if (perSample) {
-                int n = (int) (m / rowsPerSample);
-                return (n * seq + s) * h;
-            }
-            return s * h;
-        }
-
         abstract void run(long r0, long r1);
     }
 
@@ -194,6 +187,14 @@ final class RotaryKernel {
         void run(long r0, long r1) {
             float[] v = new float[BLOCK_ROWS * d];
             int r = t.rotaryDim();
+            boolean simd = RotaryKernel.simd;
+            float[] cosPairs = simd && interleaved ? t.cosPairsF() : null;
+            float[] sinSigned = simd && interleaved ? t.sinPairsSignedF() : null;
+            boolean flat = simd && interleaved && r == d;
+            // table-row cursor, advanced row by row (a long division per row cost as much as the rotation)
+            int pos = (int) (r0 % seq);
+            long inSample = r0 % rowsPerSample;
+            int sample = (int) (r0 / rowsPerSample);
             for (long row = r0; row < r1; row += BLOCK_ROWS) {
                 int nr = (int) Math.min(BLOCK_ROWS, r1 - row);
                 if (contiguous) {
@@ -203,10 +204,40 @@ final class RotaryKernel {
                         buf.get((int) rowOffset(row + k), v, k * d, d);
                     }
                 }
-                for (int k = 0; k < nr; k++) {
+                // INTERLEAVED, full rotary, SIMD: rows whose positions follow each other have consecutive table
+                // rows too, so each such run is one flat loop (a position wrap is also a sample boundary)
+                for (int k = flat ? 0 : nr; k < nr; ) {
+                    int run = Math.min(nr - k, seq - pos);
+                    int tr = (perSample ? sample * seq + pos : pos) * h;
+                    RotarySimd.interleaved(v, k * d, run * d, cosPairs, sinSigned, 2 * tr);
+                    pos += run;
+                    if (pos == seq) {
+                        pos = 0;
+                    }
+                    inSample += run;
+                    if (inSample == rowsPerSample) {
+                        inSample = 0;
+                        sample++;
+                    }
+                    k += run;
+                }
+                for (int k = flat ? nr : 0; k < nr; k++) {
                     int o = k * d;
-                    int tr = tableRow(row + k);
-                    if (interleaved) {
+                    int tr = (perSample ? sample * seq + pos : pos) * h;
+                    if (++pos == seq) {
+                        pos = 0;
+                    }
+                    if (++inSample == rowsPerSample) {
+                        inSample = 0;
+                        sample++;
+                    }
+                    if (simd) {
+                        if (interleaved) {
+                            RotarySimd.interleaved(v, o, r, cosPairs, sinSigned, 2 * tr);
+                        } else {
+                            RotarySimd.half(v, o, r / 2, cos, sin, tr);
+                        }
+                    } else if (interleaved) {
                         for (int i = 0; i < h; i++) {
                             float a = v[o + 2 * i];
                             float b = v[o + 2 * i + 1];
@@ -255,6 +286,10 @@ final class RotaryKernel {
         void run(long r0, long r1) {
             double[] v = new double[BLOCK_ROWS * d];
             int r = t.rotaryDim();
+            // table-row cursor, advanced row by row (a long division per row cost as much as the rotation)
+            int pos = (int) (r0 % seq);
+            long inSample = r0 % rowsPerSample;
+            int sample = (int) (r0 / rowsPerSample);
             for (long row = r0; row < r1; row += BLOCK_ROWS) {
                 int nr = (int) Math.min(BLOCK_ROWS, r1 - row);
                 if (contiguous) {
@@ -266,7 +301,14 @@ final class RotaryKernel {
                 }
                 for (int k = 0; k < nr; k++) {
                     int o = k * d;
-                    int tr = tableRow(row + k);
+                    int tr = (perSample ? sample * seq + pos : pos) * h;
+                    if (++pos == seq) {
+                        pos = 0;
+                    }
+                    if (++inSample == rowsPerSample) {
+                        inSample = 0;
+                        sample++;
+                    }
                     if (interleaved) {
                         for (int i = 0; i < h; i++) {
                             double a = v[o + 2 * i];

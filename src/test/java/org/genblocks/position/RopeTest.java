@@ -1,6 +1,7 @@
 package org.genblocks.position;
 
 import org.genblocks.tensor.Rng;
+import org.genblocks.tensor.Simd;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -218,6 +219,39 @@ class RopeTest {
         for (int n = 0; n < 4; n++) {
             INDArray one = full.apply(large.get(NDArrayIndex.point(n)).dup(), Rope.range(0, 64));
             assertTrue(a.get(NDArrayIndex.point(n)).equalsWithEps(one, 1e-6));
+        }
+    }
+
+    @Test
+    void simdAndScalarKernelsAgreeBitForBit() {
+        // surefire starts the JVM with --add-modules jdk.incubator.vector: without it this test would compare the
+        // scalar kernel with itself
+        assertTrue(Simd.enabled(), Simd.status());
+        Rng rng = Rng.seed(12);
+        int[][] dims = {{64, 64}, {64, 32}, {40, 36}, {16, 16}, {6, 6}, {128, 128}};
+        for (RopeLayout layout : RopeLayout.values()) {
+            for (int[] hd : dims) {
+                Rope rope = Rope.builder(hd[0]).layout(layout).rotaryDim(hd[1]).build();
+                INDArray x = rng.normal(DataType.FLOAT, 3, 2, 70, hd[0]);
+                double[][] perSample = {Rope.range(0, 70), Rope.range(5, 70), Rope.range(1000, 70)};
+                for (RopeTable table : new RopeTable[]{rope.table(Rope.range(3, 70)),
+                        rope.table(Rope.Target.QUERY, perSample)}) {
+                    INDArray scalar = x.dup();
+                    INDArray simd = x.dup();
+                    boolean was = RotaryKernel.simd;
+                    try {
+                        RotaryKernel.simd = false;
+                        rope.applyInPlace(scalar, table);
+                        RotaryKernel.simd = true;
+                        rope.applyInPlace(simd, table);
+                    } finally {
+                        RotaryKernel.simd = was;
+                    }
+                    String what = layout + " head " + hd[0] + " rotary " + hd[1] + " samples " + table.samples();
+                    assertArrayEquals(scalar.data().asFloat(), simd.data().asFloat(), 0f, what);
+                    assertTrue(!scalar.equalsWithEps(x, 1e-3), what + ": the kernel changed nothing");
+                }
+            }
         }
     }
 
