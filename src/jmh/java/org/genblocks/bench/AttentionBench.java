@@ -1,5 +1,7 @@
 package org.genblocks.bench;
 
+import org.genblocks.attention.AttentionMask;
+import org.genblocks.attention.EagerAttention;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.CustomOp;
@@ -51,6 +53,31 @@ public class AttentionBench {
     @Benchmark
     public INDArray eagerNd4j(Eager s) {
         return eagerAttention(s);
+    }
+
+    @State(Scope.Thread)
+    public static class Genblocks {
+        EagerAttention core;
+        INDArray q, k, v, out;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            Nd4j.getRandom().setSeed(3);
+            q = Nd4j.randn(DataType.FLOAT, BATCH, HEADS, SEQ, HEAD_DIM);
+            k = Nd4j.randn(DataType.FLOAT, BATCH, HEADS, SEQ, HEAD_DIM);
+            v = Nd4j.randn(DataType.FLOAT, BATCH, HEADS, SEQ, HEAD_DIM);
+            core = EagerAttention.create(BATCH, HEADS, HEADS, SEQ, SEQ, HEAD_DIM, DataType.FLOAT);
+            out = core.newOutput();
+        }
+    }
+
+    /**
+     * genblocks' eager core, {@code EagerAttention.compute} into a preallocated output: per head,
+     * a score GEMM into a per-thread block, the softmax rows, and the value GEMM.
+     */
+    @Benchmark
+    public INDArray genblocksEager(Genblocks s) {
+        return s.core.compute(s.q, s.k, s.v, AttentionMask.none(), null, 1.0 / Math.sqrt(HEAD_DIM), s.out);
     }
 
     /** Decomposition: {@link #eagerNd4j} without the softmax (scale and the two batched matmuls). */

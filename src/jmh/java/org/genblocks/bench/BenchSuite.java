@@ -145,6 +145,9 @@ public final class BenchSuite {
         s.add(spec("AttentionBench.eagerSoftmaxOnly", Unit.MS, p -> "  part: its softmax over [8,8,256,256]",
                 p -> 0, p -> List.of()));
         // genblocks attention (org.genblocks.attention).
+        s.add(spec("AttentionBench.genblocksEager", Unit.GFLOPS, p -> "genblocks EagerAttention core 8x8x256x64",
+                p -> AttentionBench.FLOPS,
+                p -> List.of(new Cmp(gemm1024, 0.5), new Cmp("PeerBench.attentionForward", 1.0))));
         s.add(spec("AttentionLayerBench.core", Unit.GFLOPS, p -> "genblocks ScaledDotProduct core (SameDiff) 8x8x256x64",
                 p -> AttentionBench.FLOPS,
                 p -> List.of(new Cmp(gemm1024, 0.5), new Cmp("PeerBench.attentionForward", 1.0))));
@@ -299,7 +302,7 @@ public final class BenchSuite {
                 .warmupTime(TimeValue.milliseconds(quick ? 400 : 1000))
                 .measurementIterations(quick ? 3 : 4)
                 .measurementTime(TimeValue.milliseconds(quick ? 400 : 1000))
-                .jvmArgs("-Xmx2g", "-XX:+UseParallelGC",
+                .jvmArgs("--add-modules", "jdk.incubator.vector", "-Xmx2g", "-XX:+UseParallelGC",
                         "-Dorg.bytedeco.javacpp.maxbytes=8G", "-Dorg.bytedeco.javacpp.maxphysicalbytes=12G",
                         "-Dai.djl.offline=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                         // DJL warns that it finds no GPU on every start: the peer is CPU-only on purpose.
@@ -364,6 +367,7 @@ public final class BenchSuite {
                 .append(" cores visible to the JVM\n");
         b.append("- java: ").append(System.getProperty("java.vm.name")).append(' ')
                 .append(System.getProperty("java.version")).append('\n');
+        b.append("- genblocks SIMD kernels (Vector API): ").append(org.genblocks.tensor.Simd.status()).append('\n');
         b.append("- ND4J 1.0.0-M2.1 nd4j-native; BLAS: ").append(openBlas()).append('\n');
         b.append("- peer: libtorch 2.7.1 CPU through DJL 0.36.0 (pytorch-native-cpu linux-x86_64, offline)\n");
         for (String v : List.of("OPENBLAS_CORETYPE", "OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT",

@@ -3,6 +3,7 @@ package org.genblocks.attention;
 import org.genblocks.nn.Params;
 import org.genblocks.tensor.Masks;
 import org.genblocks.tensor.Rng;
+import org.genblocks.tensor.Simd;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -11,6 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import static org.genblocks.attention.AttentionTest.assertClose;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -98,20 +100,152 @@ class EagerAttentionTest {
     }
 
     @Test
-    void fastExpIsAccurateOverTheSoftmaxRange() {
+    void expIsAccurateToAFewUlpsAndTheSimdLanesAreBitIdentical() {
+        assertTrue(Simd.enabled(), Simd.status());
+        float[] xs = new float[87_001 + 5];
+        for (int i = 0; i <= 87_000; i++) {
+            xs[i] = -i * 1e-3f;
+        }
+        xs[87_001] = -87.5f;
+        xs[87_002] = -1e30f;
+        xs[87_003] = Float.NEGATIVE_INFINITY;
+        xs[87_004] = -1e-7f;
+        xs[87_005] = -86.99f;
         double worst = 0;
-        double worstNear = 0;
-        for (double x = -87; x <= 0; x += 0.01) {
-            double rel = Math.abs(EagerAttention.fastExp((float) x) - Math.exp((float) x)) / Math.exp((float) x);
-            worst = Math.max(worst, rel);
-            if (x >= -20) {
-                worstNear = Math.max(worstNear, rel);
+        for (float x : xs) {
+            double want = Math.exp(x);
+            float got = EagerAttention.exp(x);
+            if (x < -87f) {
+                assertEquals(0f, got, "exp(" + x + ")");
+            } else {
+                worst = Math.max(worst, Math.abs(got - want) / want);
             }
         }
-        assertTrue(worst < 1e-4, "worst relative error " + worst);
-        assertTrue(worstNear < 3e-5, "worst relative error on [-20, 0] " + worstNear);
-        assertEquals(0f, EagerAttention.fastExp(-1e30f));
-        assertEquals(1f, EagerAttention.fastExp(0f));
+        assertTrue(worst < 5e-7, "worst relative error " + worst);
+        assertEquals(1f, EagerAttention.exp(0f));
+        // the SIMD row kernel on a row whose max is 0 computes e^(x - 0) = e^x for every lane: bit-identical
+        float[] row = new float[xs.length + 1];
+        System.arraycopy(xs, 0, row, 1, xs.length);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(4 * row.length).order(java.nio.ByteOrder.nativeOrder());
+        b.asFloatBuffer().put(0, row);
+        SoftmaxSimd.expRow(b, 0, row.length, 0, row.length - 1, null);
+        for (int j = 0; j < row.length; j++) {
+            assertEquals(Float.floatToRawIntBits(EagerAttention.exp(row[j])), Float.floatToRawIntBits(b.getFloat(4 * j)),
+                    "weight " + j + " at x = " + row[j]);
+        }
+    }
+
+    @Test
+    void simdAndScalarPathsAgreeAcrossBlocksMasksAndGroups() {
+        assertTrue(Simd.enabled(), Simd.status());
+        int threads = org.bytedeco.openblas.global.openblas_nolapack.blas_get_num_threads();
+        Rng rng = Rng.seed(43);
+        int[][] sizes = {{2, 4, 2, 37, 45, 8}, {1, 2, 1, 100, 1024, 4}, {3, 2, 2, 1, 33, 16}};
+        for (int[] z : sizes) {
+            int n = z[0], h = z[1], kv = z[2], lq = z[3], lk = z[4], d = z[5];
+            INDArray q = rng.normal(DataType.DOUBLE, n, h, lq, d).muli(2);
+            INDArray k = rng.normal(DataType.DOUBLE, n, kv, lk, d);
+            INDArray v = rng.normal(DataType.DOUBLE, n, kv, lk, d);
+            int[] lengths = new int[n];
+            for (int i = 0; i < n; i++) {
+                lengths[i] = Math.max(1, lk - 3 * i);
+            }
+            INDArray pad = Masks.additive(Masks.padding(lengths, lq, lk), DataType.DOUBLE);
+            for (AttentionMask mask : new AttentionMask[]{AttentionMask.none(), AttentionMask.causal(),
+                    AttentionMask.window(5, 0)}) {
+                for (INDArray add : new INDArray[]{null, pad}) {
+                    String what = java.util.Arrays.toString(z) + " " + mask + (add == null ? "" : " padded");
+                    EagerAttention e = EagerAttention.create(n, h, kv, lq, lk, d, DataType.DOUBLE);
+                    INDArray want = e.compute(q, k, v, mask, add, 0.4, e.newOutput());
+                    EagerAttention f = EagerAttention.create(n, h, kv, lq, lk, d, DataType.FLOAT);
+                    INDArray qf = q.castTo(DataType.FLOAT);
+                    INDArray kf = k.castTo(DataType.FLOAT);
+                    INDArray vf = v.castTo(DataType.FLOAT);
+                    boolean was = EagerAttention.simd;
+                    INDArray scalar;
+                    INDArray simd;
+                    try {
+                        EagerAttention.simd = false;
+                        scalar = f.compute(qf, kf, vf, mask, add, 0.4, f.newOutput());
+                        EagerAttention.simd = true;
+                        simd = f.compute(qf, kf, vf, mask, add, 0.4, f.newOutput());
+                    } finally {
+                        EagerAttention.simd = was;
+                    }
+                    assertClose(scalar.castTo(DataType.DOUBLE), simd.castTo(DataType.DOUBLE), 5e-6);
+                    if (add == null) {
+                        // the whole-tensor ND4J path that other backends run
+                        boolean fusedWas = EagerAttention.fused;
+                        try {
+                            EagerAttention.fused = false;
+                            assertClose(want, e.compute(q, k, v, mask, null, 0.4, e.newOutput()), 1e-12);
+                            assertClose(want, f.compute(qf, kf, vf, mask, null, 0.4, f.newOutput())
+                                    .castTo(DataType.DOUBLE), 1e-5);
+                        } finally {
+                            EagerAttention.fused = fusedWas;
+                        }
+                    }
+                    assertClose(want, simd.castTo(DataType.DOUBLE), 1e-5);
+                    if (lq > 1 && add == null && mask == AttentionMask.none()) {
+                        assertClose(want, graph(q, k, v, mask, null, 0.4, h, kv), 1e-12);
+                    }
+                    assertTrue(!Double.isNaN(simd.sumNumber().doubleValue()), what);
+                }
+            }
+        }
+        assertEquals(threads, org.bytedeco.openblas.global.openblas_nolapack.blas_get_num_threads(),
+                "the BLAS thread count is restored");
+    }
+
+    /** Runs the scalar or the SIMD row kernel (the latter on a native buffer, at an offset) and normalises. */
+    static float[] softmax(boolean vector, float[] logits, int lo, int hi, float[] add) {
+        float[] row = logits.clone();
+        float z;
+        if (vector) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(4 * (row.length + 3))
+                    .order(java.nio.ByteOrder.nativeOrder());
+            b.asFloatBuffer().put(3, row);
+            z = SoftmaxSimd.expRow(b, 3, row.length, lo, hi, add);
+            b.asFloatBuffer().get(3, row);
+            assertEquals(0f, b.getFloat(0), "the kernel wrote before its row");
+        } else {
+            z = EagerAttention.expRow(row, lo, hi, add);
+        }
+        for (int j = 0; j < row.length; j++) {
+            row[j] = z > 0 ? row[j] / z : row[j];
+        }
+        return row;
+    }
+
+    @Test
+    void softmaxRowsZeroOutsideTheWindowAndForFullyMaskedRows() {
+        float[] logits = new float[37];
+        for (int j = 0; j < logits.length; j++) {
+            logits[j] = (j * 7) % 11 - 3;
+        }
+        float[] add = new float[logits.length];
+        add[4] = Float.NEGATIVE_INFINITY;
+        for (boolean vector : new boolean[]{false, true}) {
+            float[] row = softmax(vector, logits, 2, 33, add);
+            double sum = 0;
+            for (int j = 0; j < row.length; j++) {
+                sum += row[j];
+                if (j < 2 || j > 33 || j == 4) {
+                    assertEquals(0f, row[j], "weight " + j);
+                } else {
+                    assertTrue(row[j] > 0, "weight " + j);
+                }
+            }
+            assertEquals(1.0, sum, 1e-6);
+            // logits[12] = 4 and logits[3] = 7: weights in the ratio e^3
+            assertEquals(Math.exp(3), row[3] / (double) row[12], 1e-4, "vector " + vector);
+            float[] all = {Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY};
+            assertArrayEquals(new float[3], softmax(vector, new float[]{1, 2, 3}, 0, 2, all));
+            assertArrayEquals(new float[3], softmax(vector, new float[]{1, 2, 3}, 2, 1, null), "empty window");
+        }
+        float[] scalar = softmax(false, logits, 0, 36, null);
+        float[] simd = softmax(true, logits, 0, 36, null);
+        assertArrayEquals(scalar, simd, 1e-7f);
     }
 
     @Test

@@ -1,0 +1,110 @@
+package org.genblocks.attention;
+
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.openblas.global.openblas_nolapack;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Direct CBLAS GEMM calls on sub-matrices of INDArray buffers (row-major, explicit leading
+ * dimensions and element offsets), through the same OpenBLAS binding that ND4J's own
+ * {@code CpuLevel3} calls. ND4J's {@code Nd4j.gemm} takes whole arrays; views per head would
+ * cost an INDArray each. Callers must pass contiguous, non-view arrays and offsets that keep every
+ * access inside the buffer (checked).
+ */
+final class Blas {
+    private static final Object LOCK = new Object();
+    /**
+     * {@code openblas_set_num_threads}, resolved once. The preset's {@code blas_set_num_threads}
+     * looks four symbols up on every call, about 0.5 ms each time here, which cost more than the
+     * attention's softmax; null when the BLAS is not OpenBLAS (then the preset's method is used).
+     */
+    private static final org.bytedeco.openblas.presets.openblas_nolapack.SetNumThreads SET_THREADS = resolveSetThreads();
+    private static int depth;
+    private static int saved;
+
+    private Blas() {
+    }
+
+    private static org.bytedeco.openblas.presets.openblas_nolapack.SetNumThreads resolveSetThreads() {
+        openblas_nolapack.blas_get_num_threads(); // loads the library
+        Pointer address = Loader.addressof("openblas_set_num_threads");
+        if (address == null || address.isNull()) {
+            return null;
+        }
+        org.bytedeco.openblas.presets.openblas_nolapack.SetNumThreads f = new org.bytedeco.openblas.presets.openblas_nolapack.SetNumThreads() {
+        };
+        f.put(address);
+        return f;
+    }
+
+    private static void setThreads(int n) {
+        if (SET_THREADS != null) {
+            SET_THREADS.call(n);
+        } else {
+            openblas_nolapack.blas_set_num_threads(n);
+        }
+    }
+
+    /** {@code C = alpha·op(A)·op(B) + beta·C} on the {@code m × n} block of {@code c} at {@code cOff}. */
+    static void gemm(DataType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
+                     INDArray a, long aOff, int lda, INDArray b, long bOff, int ldb, double beta,
+                     INDArray c, long cOff, int ldc) {
+        check("a", a, aOff, transA ? k : m, transA ? m : k, lda);
+        check("b", b, bOff, transB ? n : k, transB ? k : n, ldb);
+        check("c", c, cOff, m, n, ldc);
+        int ta = transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
+        int tb = transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
+        if (dtype == DataType.FLOAT) {
+            openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, ta, tb, m, n, k, (float) alpha,
+                    new FloatPointer(a.data().addressPointer()).position(aOff), lda,
+                    new FloatPointer(b.data().addressPointer()).position(bOff), ldb, (float) beta,
+                    new FloatPointer(c.data().addressPointer()).position(cOff), ldc);
+        } else {
+            openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasRowMajor, ta, tb, m, n, k, alpha,
+                    new DoublePointer(a.data().addressPointer()).position(aOff), lda,
+                    new DoublePointer(b.data().addressPointer()).position(bOff), ldb, beta,
+                    new DoublePointer(c.data().addressPointer()).position(cOff), ldc);
+        }
+    }
+
+    private static void check(String name, INDArray x, long off, int rows, int cols, int ld) {
+        if (x.isView() || x.ordering() != 'c') {
+            throw new IllegalStateException(name + ": expected a contiguous c-order array");
+        }
+        if (cols > ld || off < 0 || off + (long) (rows - 1) * ld + cols > x.data().length()) {
+            throw new IllegalStateException(name + ": block of " + rows + " x " + cols + " (leading dimension " + ld
+                    + ") at offset " + off + " exceeds the buffer of " + x.data().length());
+        }
+    }
+
+    /**
+     * Runs {@code body} with OpenBLAS limited to one thread, restoring the
+     * previous count afterwards. For callers that split GEMMs across Java threads themselves:
+     * small GEMMs from two threads ran at 0.7–0.8 of the sgemm roof here against 0.45–0.55 for
+     * the same GEMMs one after the other on OpenBLAS's own threads. Nested and concurrent calls
+     * are counted, so the count is restored once, by the last one out. The setting is global to
+     * the process: other threads' BLAS calls in that window also run single-threaded.
+     */
+    static void singleThreaded(Runnable body) {
+        synchronized (LOCK) {
+            if (depth++ == 0) {
+                // the preset records the count it last set (ND4J sets it through the preset at start-up)
+                saved = openblas_nolapack.blas_get_num_threads();
+                setThreads(1);
+            }
+        }
+        try {
+            body.run();
+        } finally {
+            synchronized (LOCK) {
+                if (--depth == 0) {
+                    setThreads(saved);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package org.genblocks.attention;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+import static org.genblocks.attention.EagerAttention.C2;
+import static org.genblocks.attention.EagerAttention.C3;
+import static org.genblocks.attention.EagerAttention.C4;
+import static org.genblocks.attention.EagerAttention.C5;
+import static org.genblocks.attention.EagerAttention.C6;
+import static org.genblocks.attention.EagerAttention.C7;
+import static org.genblocks.attention.EagerAttention.EXP_FLOOR;
+import static org.genblocks.attention.EagerAttention.LN2_HI;
+import static org.genblocks.attention.EagerAttention.LN2_LO;
+import static org.genblocks.attention.EagerAttention.LOG2E;
+import static org.genblocks.attention.EagerAttention.ROUND;
+
+/**
+ * The float32 softmax rows of {@link EagerAttention} as explicit SIMD loops (Java Vector API),
+ * reading and writing the native score block in place.
+ * Loaded only when {@link org.genblocks.tensor.Simd#enabled()}. The exponential is
+ * {@link EagerAttention#exp(float)} lane by lane, the same operations in the same order, so each
+ * weight is bit-identical to the scalar path; only the row sum is added in a different order
+ * (lane-parallel partial sums), a difference of a few float32 ulps.
+ */
+final class SoftmaxSimd {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = F.length();
+    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    private SoftmaxSimd() {
+    }
+
+    /**
+     * As {@link EagerAttention#expRow(float[], int, int, float[])} on the {@code len} floats of
+     * a native buffer from float index {@code at}, read and written in place (no copy to the heap).
+     */
+    static float expRow(ByteBuffer b, int at, int len, int lo, int hi, float[] add) {
+        int end = hi + 1;
+        int base = 4 * at;
+        // no vector value may merge across an if/else in these loops: C2 (JDK 17) then boxes every vector
+        if (add != null) {
+            int j = lo;
+            for (int bound = lo + F.loopBound(Math.max(0, end - lo)); j < bound; j += LANES) {
+                FloatVector.fromByteBuffer(F, b, base + 4 * j, ORDER).add(FloatVector.fromArray(F, add, j))
+                        .intoByteBuffer(b, base + 4 * j, ORDER);
+            }
+            for (; j < end; j++) {
+                b.putFloat(base + 4 * j, b.getFloat(base + 4 * j) + add[j]);
+            }
+        }
+        float max = Float.NEGATIVE_INFINITY;
+        int j = lo;
+        int bound = lo + F.loopBound(Math.max(0, end - lo));
+        if (lo < end) {
+            FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            for (; j < bound; j += LANES) {
+                vmax = vmax.max(FloatVector.fromByteBuffer(F, b, base + 4 * j, ORDER));
+            }
+            max = vmax.reduceLanes(VectorOperators.MAX);
+            for (; j < end; j++) {
+                max = Math.max(max, b.getFloat(base + 4 * j));
+            }
+        }
+        if (max == Float.NEGATIVE_INFINITY) {
+            zero(b, base, 0, len);
+            return 0f;
+        }
+        FloatVector vsum = FloatVector.zero(F);
+        FloatVector log2e = FloatVector.broadcast(F, LOG2E);
+        FloatVector round = FloatVector.broadcast(F, ROUND);
+        FloatVector ln2Hi = FloatVector.broadcast(F, -LN2_HI);
+        FloatVector ln2Lo = FloatVector.broadcast(F, -LN2_LO);
+        FloatVector c7 = FloatVector.broadcast(F, C7);
+        FloatVector c6 = FloatVector.broadcast(F, C6);
+        FloatVector c5 = FloatVector.broadcast(F, C5);
+        FloatVector c4 = FloatVector.broadcast(F, C4);
+        FloatVector c3 = FloatVector.broadcast(F, C3);
+        FloatVector c2 = FloatVector.broadcast(F, C2);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        for (j = lo; j < bound; j += LANES) {
+            // e^x as EagerAttention.exp(float), lane by lane; written out here rather than called: a vector
+            // argument to a method that C2 declines to inline is boxed, which made whole runs 1.6x slower
+            FloatVector x = FloatVector.fromByteBuffer(F, b, base + 4 * j, ORDER).sub(max);
+            FloatVector xc = x.max(EXP_FLOOR);
+            FloatVector t = xc.fma(log2e, round);
+            FloatVector k = t.sub(round);
+            FloatVector scale = ((IntVector) t.reinterpretAsInts()).sub(ROUND_BITS - 127)
+                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector r = k.fma(ln2Hi, xc);
+            r = k.fma(ln2Lo, r);
+            FloatVector p = r.fma(c7, c6);
+            p = p.fma(r, c5);
+            p = p.fma(r, c4);
+            p = p.fma(r, c3);
+            p = p.fma(r, c2);
+            p = p.fma(r, one);
+            p = p.fma(r, one);
+            FloatVector e = p.mul(scale).blend(0f, x.lt(EXP_FLOOR));
+            e.intoByteBuffer(b, base + 4 * j, ORDER);
+            vsum = vsum.add(e);
+        }
+        float z = vsum.reduceLanes(VectorOperators.ADD);
+        for (; j < end; j++) {
+            float e = EagerAttention.exp(b.getFloat(base + 4 * j) - max);
+            b.putFloat(base + 4 * j, e);
+            z += e;
+        }
+        zero(b, base, 0, Math.max(0, lo));
+        zero(b, base, Math.min(len, end), len);
+        return z;
+    }
+
+    /** Multiplies the {@code len} floats from float index {@code at} by {@code c}. */
+    static void scale(ByteBuffer b, int at, int len, float c) {
+        int base = 4 * at;
+        int j = 0;
+        for (int bound = F.loopBound(len); j < bound; j += LANES) {
+            FloatVector.fromByteBuffer(F, b, base + 4 * j, ORDER).mul(c).intoByteBuffer(b, base + 4 * j, ORDER);
+        }
+        for (; j < len; j++) {
+            b.putFloat(base + 4 * j, b.getFloat(base + 4 * j) * c);
+        }
+    }
+
+    private static void zero(ByteBuffer b, int base, int from, int to) {
+        for (int j = from; j < to; j++) {
+            b.putFloat(base + 4 * j, 0f);
+        }
+    }
+}
