@@ -27,7 +27,10 @@ final class EagerAttentionLayer {
     }
 
     INDArray apply(INDArray x, INDArray context, INDArray mask, INDArray positions) {
-        return run(x, context, mask, positions, null, null).y();
+        Result r = run(x, context, mask, positions, null, null);
+        release(r.key());
+        release(r.value());
+        return r.y();
     }
 
     Result run(INDArray x, INDArray context, INDArray mask, INDArray positions, INDArray pastKey, INDArray pastValue) {
