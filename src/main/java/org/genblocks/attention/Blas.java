@@ -23,6 +23,8 @@ final class Blas {
      * attention's softmax; null when the BLAS is not OpenBLAS (then the preset's method is used).
      */
     private static final org.bytedeco.openblas.presets.openblas_nolapack.SetNumThreads SET_THREADS = resolveSetThreads();
+    /** Sets OpenBLAS's thread count; tests substitute a recorder. */
+    static java.util.function.IntConsumer setter = Blas::setThreads;
     private static int depth;
     private static int saved;
 
@@ -30,7 +32,7 @@ final class Blas {
     }
 
     private static org.bytedeco.openblas.presets.openblas_nolapack.SetNumThreads resolveSetThreads() {
-        openblas_nolapack.blas_get_num_threads(); // loads the library
+        Loader.load(openblas_nolapack.class);
         Pointer address = Loader.addressof("openblas_set_num_threads");
         if (address == null || address.isNull()) {
             return null;
@@ -72,8 +74,8 @@ final class Blas {
     }
 
     private static void check(String name, INDArray x, long off, int rows, int cols, int ld) {
-        if (x.isView() || x.ordering() != 'c') {
-            throw new IllegalStateException(name + ": expected a contiguous c-order array");
+        if (!EagerAttention.packed(x)) {
+            throw new IllegalStateException(name + ": expected an array packed in c order (default strides, offset 0)");
         }
         if (cols > ld || off < 0 || off + (long) (rows - 1) * ld + cols > x.data().length()) {
             throw new IllegalStateException(name + ": block of " + rows + " x " + cols + " (leading dimension " + ld
@@ -86,25 +88,41 @@ final class Blas {
      * previous count afterwards. For callers that split GEMMs across Java threads themselves:
      * small GEMMs from two threads ran at 0.7–0.8 of the sgemm roof here against 0.45–0.55 for
      * the same GEMMs one after the other on OpenBLAS's own threads. Nested and concurrent calls
-     * are counted, so the count is restored once, by the last one out. The setting is global to
-     * the process: other threads' BLAS calls in that window also run single-threaded.
+     * are counted, so the count is restored once, by the last one out, also when the body throws.
+     * The setting is global to the process: other threads' BLAS calls in that window also run
+     * single-threaded. The count restored is the one the OpenBLAS preset recorded when ND4J (or
+     * anyone) last set it through {@code blas_set_num_threads}; a count set by calling
+     * {@code openblas_set_num_threads} directly is not seen and would be overwritten.
      */
     static void singleThreaded(Runnable body) {
-        synchronized (LOCK) {
-            if (depth++ == 0) {
-                // the preset records the count it last set (ND4J sets it through the preset at start-up)
-                saved = openblas_nolapack.blas_get_num_threads();
-                setThreads(1);
-            }
-        }
+        boolean entered = false;
         try {
+            synchronized (LOCK) {
+                if (depth == 0) {
+                    saved = openblas_nolapack.blas_get_num_threads();
+                    setter.accept(1);
+                }
+                depth++;
+                entered = true;
+            }
             body.run();
         } finally {
-            synchronized (LOCK) {
-                if (--depth == 0) {
-                    setThreads(saved);
+            if (entered) {
+                synchronized (LOCK) {
+                    if (--depth == 0) {
+                        setter.accept(saved);
+                    }
                 }
             }
         }
+    }
+
+    /**
+     * The thread count ND4J gave OpenBLAS, as the preset recorded it, or a value below 1 when
+     * ND4J left it alone ({@code ND4J_SKIP_BLAS_THREADS}); then {@link #singleThreaded} must not
+     * be used, since there is no count to restore.
+     */
+    static int recordedThreads() {
+        return openblas_nolapack.blas_get_num_threads();
     }
 }

@@ -116,7 +116,7 @@ public final class EagerAttention {
         INDArray qc = contiguous(q);
         INDArray kc = contiguous(k);
         INDArray vc = contiguous(v);
-        boolean direct = out.ordering() == 'c' && !out.isView();
+        boolean direct = packed(out);
         INDArray o = direct ? out : Nd4j.create(dtype, batch, heads, queryLen, headDim);
         INDArray add = additiveMask == null ? null : additiveMask.castTo(dtype).dup('c');
         // the fused loop indexes its native buffers with ints
@@ -138,7 +138,29 @@ public final class EagerAttention {
     }
 
     private static INDArray contiguous(INDArray a) {
-        return a.ordering() == 'c' && !a.isView() ? a : a.dup('c');
+        return packed(a) ? a : a.dup('c');
+    }
+
+    /**
+     * Whether {@code a}'s buffer holds it densely in c order from offset 0. Not the same as
+     * {@code !isView() && ordering() == 'c'}: ND4J 1.0.0-M2.1 reports a permuted array as neither
+     * a view nor f-ordered.
+     */
+    static boolean packed(INDArray a) {
+        if (a.isView() || a.offset() != 0) {
+            return false;
+        }
+        // c-order strides, ignoring size-1 axes (whose stride ND4J sets freely)
+        long[] shape = a.shape();
+        long[] stride = a.stride();
+        long expected = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1 && stride[i] != expected) {
+                return false;
+            }
+            expected *= shape[i];
+        }
+        return true;
     }
 
     /**
@@ -146,7 +168,8 @@ public final class EagerAttention {
      * scores with one GEMM into a per-thread buffer, turns them into weights row by row and
      * multiplies by V with a second GEMM straight into the output. With more than one core the
      * items run on the common fork-join pool with BLAS single-threaded for the duration (see
-     * {@link Blas#singleThreaded}); with one core, one after the other on BLAS as configured.
+     * {@link Blas#singleThreaded}); with one core, or when ND4J left OpenBLAS's thread count
+     * unset, one after the other on BLAS as configured.
      */
     private void run(INDArray q, INDArray k, INDArray v, INDArray out, AttentionMask mask, INDArray add,
                      double scale) {
@@ -197,7 +220,7 @@ public final class EagerAttention {
                 free.offer(s);
             }
         };
-        if (tasks > 1 && cores > 1) {
+        if (tasks > 1 && cores > 1 && Blas.recordedThreads() >= 1) {
             // GEMMs from several Java threads at once: OpenBLAS must not start its own threads too
             Blas.singleThreaded(() -> IntStream.range(0, tasks).parallel().forEach(body));
         } else {
@@ -209,9 +232,10 @@ public final class EagerAttention {
 
     /**
      * The same computation as whole-tensor ND4J ops, for backends other than ND4J's CPU backend
-     * with OpenBLAS (the fused loop calls OpenBLAS on host buffers): batched score GEMM, the
-     * structural mask as an additive {@code −∞} mask ({@link org.genblocks.tensor.Masks}, which
-     * refuses fully masked rows), ND4J's softmax, batched value GEMM.
+     * with OpenBLAS (the fused loop calls OpenBLAS on host buffers) and for sizes past the fused
+     * loop's int indexing: batched score GEMM, the structural mask as an additive {@code −∞} mask,
+     * ND4J's softmax (rows with no allowed key set to zero, as in the fused loop), batched value
+     * GEMM.
      */
     private void runWithNd4jOps(INDArray q, INDArray k, INDArray v, INDArray out, AttentionMask mask, INDArray add,
                                 double scale) {
@@ -219,15 +243,30 @@ public final class EagerAttention {
         INDArray s = Nd4j.matmul(q.reshape(batch, kvHeads, (long) g * queryLen, headDim), k, false, true, false)
                 .muli(scale).reshape(batch, heads, queryLen, keyLen);
         if (!mask.isNone()) {
-            s.addi(org.genblocks.tensor.Masks.additive(mask.toBoolean(queryLen, keyLen), dtype)
-                    .reshape(1, 1, queryLen, keyLen).broadcast(batch, heads, queryLen, keyLen));
+            s.addi(structuralAdditive(mask).broadcast(batch, heads, queryLen, keyLen));
         }
         if (add != null) {
             s.addi(add.broadcast(batch, heads, queryLen, keyLen));
         }
         Nd4j.exec((org.nd4j.linalg.api.ops.CustomOp) new org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax(s, s, 3));
+        // a row with no allowed key is 0/0 = NaN in ND4J's softmax; the fused loop gives it zero weights
+        org.nd4j.linalg.indexing.BooleanIndexing.replaceWhere(s, 0.0, org.nd4j.linalg.indexing.conditions.Conditions.isNan());
         out.assign(Nd4j.matmul(s.reshape(batch, kvHeads, (long) g * queryLen, keyLen), v)
                 .reshape(batch, heads, queryLen, headDim));
+    }
+
+    /** The structural mask as {@code [1, 1, Lq, Lk]} of 0 (allowed) and {@code −∞}, with the fused loop's bounds. */
+    private INDArray structuralAdditive(AttentionMask mask) {
+        int shift = keyLen - queryLen;
+        double[] m = new double[queryLen * keyLen];
+        for (int i = 0; i < queryLen; i++) {
+            int lo = lower(mask, i + shift);
+            int hi = upper(mask, i + shift);
+            for (int j = 0; j < keyLen; j++) {
+                m[i * keyLen + j] = j >= lo && j <= hi ? 0 : Double.NEGATIVE_INFINITY;
+            }
+        }
+        return Nd4j.createFromArray(m).reshape(1, 1, queryLen, keyLen).castTo(dtype);
     }
 
     private Scratch[] scratch(int count, int rowsPerBlock) {

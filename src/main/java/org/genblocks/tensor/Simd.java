@@ -10,8 +10,9 @@ import org.slf4j.LoggerFactory;
  * <p>The Vector API is an incubator module on Java 17 to 25: a JVM resolves it only when started
  * with {@code --add-modules jdk.incubator.vector}. With the flag, the RoPE rotation and the
  * attention softmax run as explicit SIMD loops (HotSpot's auto-vectoriser does not vectorise
- * them, see docs/performance.md); without it they run as scalar loops with identical results.
- * Both paths compute the same IEEE operations in the same order, so they agree bit for bit.
+ * them, see docs/performance.md); without it they run as scalar loops. RoPE's two paths agree
+ * bit for bit; the softmax's weights do too, but its row sums are added in another order, so
+ * attention outputs differ by a few float32 ulps.
  *
  * <p>The system property {@code genblocks.simd=false} turns the SIMD path off even where the
  * module is present (for comparisons; the property is read once, when this class loads).

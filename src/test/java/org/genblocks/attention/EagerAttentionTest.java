@@ -3,6 +3,7 @@ package org.genblocks.attention;
 import org.genblocks.nn.Params;
 import org.genblocks.tensor.Masks;
 import org.genblocks.tensor.Rng;
+import org.genblocks.tensor.Shapes;
 import org.genblocks.tensor.Simd;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -10,6 +11,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import static org.genblocks.attention.AttentionTest.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -138,7 +140,6 @@ class EagerAttentionTest {
     @Test
     void simdAndScalarPathsAgreeAcrossBlocksMasksAndGroups() {
         assertTrue(Simd.enabled(), Simd.status());
-        int threads = org.bytedeco.openblas.global.openblas_nolapack.blas_get_num_threads();
         Rng rng = Rng.seed(43);
         int[][] sizes = {{2, 4, 2, 37, 45, 8}, {1, 2, 1, 100, 1024, 4}, {3, 2, 2, 1, 33, 16}};
         for (int[] z : sizes) {
@@ -193,8 +194,6 @@ class EagerAttentionTest {
                 }
             }
         }
-        assertEquals(threads, org.bytedeco.openblas.global.openblas_nolapack.blas_get_num_threads(),
-                "the BLAS thread count is restored");
     }
 
     /** Runs the scalar or the SIMD row kernel (the latter on a native buffer, at an offset) and normalises. */
@@ -246,6 +245,103 @@ class EagerAttentionTest {
         float[] scalar = softmax(false, logits, 0, 36, null);
         float[] simd = softmax(true, logits, 0, 36, null);
         assertArrayEquals(scalar, simd, 1e-7f);
+    }
+
+    @Test
+    void permutedInputsAndOutputAreReadAndWrittenByTheirStrides() {
+        // [N, L, H, d] projections seen as [N, H, L, d]: ND4J reports such a permuted array as neither a view
+        // nor f-ordered, so only its strides show that it is not packed
+        Rng rng = Rng.seed(44);
+        int n = 2, h = 4, kv = 2, lq = 5, lk = 7, d = 8;
+        INDArray qs = rng.normal(DataType.DOUBLE, n, lq, h, d);
+        INDArray ks = rng.normal(DataType.DOUBLE, n, lk, kv, d);
+        INDArray vs = rng.normal(DataType.DOUBLE, n, lk, kv, d);
+        INDArray want = graph(qs.permute(0, 2, 1, 3).dup('c'), ks.permute(0, 2, 1, 3).dup('c'),
+                vs.permute(0, 2, 1, 3).dup('c'), AttentionMask.causal(), null, 0.3, h, kv);
+        for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+            INDArray q = qs.castTo(dt).permute(0, 2, 1, 3);
+            INDArray k = ks.castTo(dt).permute(0, 2, 1, 3);
+            INDArray v = vs.castTo(dt).permute(0, 2, 1, 3);
+            assertTrue(!EagerAttention.packed(q), "the permuted q must not count as packed");
+            INDArray outBase = Nd4j.create(dt, n, lq, h, d);
+            INDArray out = outBase.permute(0, 2, 1, 3);
+            EagerAttention e = EagerAttention.create(n, h, kv, lq, lk, d, dt);
+            INDArray got = e.compute(q, k, v, AttentionMask.causal(), null, 0.3, out);
+            double tol = dt == DataType.DOUBLE ? 1e-12 : 1e-5;
+            assertClose(want, got.castTo(DataType.DOUBLE), tol);
+            assertClose(want, outBase.permute(0, 2, 1, 3).castTo(DataType.DOUBLE), tol);
+        }
+    }
+
+    @Test
+    void perHeadMasksWithGroupedQueriesAndFullyMaskedRows() {
+        Rng rng = Rng.seed(45);
+        int n = 2, h = 6, kv = 2, lq = 9, lk = 11, d = 4;
+        INDArray q = rng.normal(DataType.DOUBLE, n, h, lq, d);
+        INDArray k = rng.normal(DataType.DOUBLE, n, kv, lk, d);
+        INDArray v = rng.normal(DataType.DOUBLE, n, kv, lk, d);
+        INDArray add = rng.normal(DataType.DOUBLE, n, h, lq, lk).muli(2);
+        // per head and sample: the graph core (an independent path) against the fused loop
+        INDArray want = graph(q, k, v, AttentionMask.window(3, 1), add, 0.5, h, kv);
+        EagerAttention e = EagerAttention.create(n, h, kv, lq, lk, d, DataType.DOUBLE);
+        assertClose(want, e.compute(q, k, v, AttentionMask.window(3, 1), add, 0.5, e.newOutput()), 1e-12);
+        EagerAttention f = EagerAttention.create(n, h, kv, lq, lk, d, DataType.FLOAT);
+        assertClose(want, f.compute(q.castTo(DataType.FLOAT), k.castTo(DataType.FLOAT), v.castTo(DataType.FLOAT),
+                AttentionMask.window(3, 1), add, 0.5, f.newOutput()).castTo(DataType.DOUBLE), 1e-5);
+        // one row (sample 1, head 4, query 2) with no allowed key: zero output on both paths, the rest as before
+        INDArray masked = add.dup();
+        masked.get(NDArrayIndex.point(1), NDArrayIndex.point(4), NDArrayIndex.point(2), NDArrayIndex.all())
+                .assign(Double.NEGATIVE_INFINITY);
+        INDArray fused = e.compute(q, k, v, AttentionMask.window(3, 1), masked, 0.5, e.newOutput());
+        boolean was = EagerAttention.fused;
+        INDArray ops;
+        try {
+            EagerAttention.fused = false;
+            ops = e.compute(q, k, v, AttentionMask.window(3, 1), masked, 0.5, e.newOutput());
+        } finally {
+            EagerAttention.fused = was;
+        }
+        assertClose(fused, ops, 1e-12);
+        INDArray row = fused.get(NDArrayIndex.point(1), NDArrayIndex.point(4), NDArrayIndex.point(2), NDArrayIndex.all());
+        assertEquals(0.0, row.amaxNumber().doubleValue(), "the fully masked row");
+        assertClose(want.get(NDArrayIndex.point(0)), fused.get(NDArrayIndex.point(0)), 1e-12);
+        assertTrue(Shapes.isFinite(ops), "the ND4J-ops path must not leave NaN");
+    }
+
+    @Test
+    void blasThreadToggleIsCountedAndRestoredOnce() throws Exception {
+        java.util.List<Integer> calls = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        java.util.function.IntConsumer real = Blas.setter;
+        Blas.setter = calls::add;
+        try {
+            int recorded = Blas.recordedThreads();
+            Blas.singleThreaded(() -> Blas.singleThreaded(() -> calls.add(-1)));
+            assertEquals(java.util.List.of(1, -1, recorded), calls, "nested");
+            calls.clear();
+            assertThrows(IllegalStateException.class, () -> Blas.singleThreaded(() -> {
+                throw new IllegalStateException("body failed");
+            }));
+            assertEquals(java.util.List.of(1, recorded), calls, "restored after an exception");
+            calls.clear();
+            java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(2);
+            Runnable body = () -> Blas.singleThreaded(() -> {
+                inside.countDown();
+                try {
+                    assertTrue(inside.await(10, java.util.concurrent.TimeUnit.SECONDS));
+                } catch (InterruptedException ex) {
+                    throw new IllegalStateException(ex);
+                }
+            });
+            Thread a = new Thread(body);
+            Thread b = new Thread(body);
+            a.start();
+            b.start();
+            a.join(20_000);
+            b.join(20_000);
+            assertEquals(java.util.List.of(1, recorded), calls, "two threads inside at once: set once, restored once");
+        } finally {
+            Blas.setter = real;
+        }
     }
 
     @Test

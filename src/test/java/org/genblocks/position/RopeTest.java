@@ -255,6 +255,63 @@ class RopeTest {
         }
     }
 
+    /** Loop-by-loop float64 rotation from the table's cos/sin, independent of the kernel's row cursor. */
+    static INDArray reference(INDArray x, RopeTable t, RopeLayout layout) {
+        INDArray c = t.cos();
+        INDArray sn = t.sin();
+        INDArray out = x.castTo(DataType.DOUBLE).dup('c');
+        long n = x.size(0);
+        long heads = x.size(1);
+        long seq = x.size(2);
+        int r = t.rotaryDim();
+        for (int b = 0; b < n; b++) {
+            int tb = t.samples() == 1 ? 0 : b;
+            for (int h = 0; h < heads; h++) {
+                for (int s = 0; s < seq; s++) {
+                    for (int i = 0; i < r / 2; i++) {
+                        int f = layout.first(i, r);
+                        int g = layout.second(i, r);
+                        double a = x.getDouble(b, h, s, f);
+                        double bb = x.getDouble(b, h, s, g);
+                        double cc = c.getDouble(tb, s, i);
+                        double ss = sn.getDouble(tb, s, i);
+                        out.putScalar(new long[]{b, h, s, f}, a * cc - bb * ss);
+                        out.putScalar(new long[]{b, h, s, g}, a * ss + bb * cc);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void eagerKernelMatchesALoopByLoopReferenceAtParallelSizes() {
+        // 3 x 4 x 100 x 64 = 76,800 floats: the parallel path, with chunks that start mid-sequence and cross
+        // sample boundaries; per-sample positions (offset, fractional); contiguous and permuted layouts
+        Rng rng = Rng.seed(13);
+        double[] frac = new double[100];
+        for (int i = 0; i < frac.length; i++) {
+            frac[i] = 0.5 * i;
+        }
+        double[][] perSample = {Rope.range(0, 100), Rope.range(7, 100), frac};
+        for (RopeLayout layout : RopeLayout.values()) {
+            for (int rotary : new int[]{64, 48}) {
+                Rope rope = Rope.builder(64).layout(layout).rotaryDim(rotary).build();
+                for (RopeTable t : new RopeTable[]{rope.table(Rope.Target.QUERY, perSample), rope.table(Rope.range(3, 100))}) {
+                    INDArray contiguous = rng.normal(DataType.FLOAT, 3, 4, 100, 64);
+                    INDArray want = reference(contiguous, t, layout);
+                    rope.applyInPlace(contiguous, t);
+                    String what = layout + " rotary " + rotary + " samples " + t.samples();
+                    assertTrue(contiguous.castTo(DataType.DOUBLE).equalsWithEps(want, 1e-5), what);
+                    INDArray permuted = rng.normal(DataType.FLOAT, 3, 100, 4, 64).permute(0, 2, 1, 3);
+                    INDArray wantP = reference(permuted, t, layout);
+                    rope.applyInPlace(permuted, t);
+                    assertTrue(permuted.castTo(DataType.DOUBLE).equalsWithEps(wantP, 1e-5), what + " permuted");
+                }
+            }
+        }
+    }
+
     @Test
     void explicitPositionsOffsetsPackedAndFractional() {
         Rope rope = Rope.of(8, RopeLayout.INTERLEAVED);
