@@ -32,6 +32,8 @@ public class DiffusionBench {
     @State(Scope.Thread)
     public static class Data {
         final Denoiser denoiser = (x, sigma) -> x.mul(c(sigma));
+        /** The same denoiser writing into the sampler's buffer, as the bare loop writes into {@code den}. */
+        final Denoiser buffered = Denoiser.writingInto((x, sigma, out) -> x.mul(c(sigma), out));
         INDArray x0, x, den;
 
         @Setup(Level.Trial)
@@ -47,6 +49,11 @@ public class DiffusionBench {
     @Benchmark
     public SampleResult euler(Data s) {
         return Samplers.euler().sample(s.denoiser, s.x0, SIGMAS);
+    }
+
+    @Benchmark
+    public SampleResult eulerBuffered(Data s) {
+        return Samplers.euler().sample(s.buffered, s.x0, SIGMAS);
     }
 
     @Benchmark

@@ -47,6 +47,6 @@ public final class Euler extends BaseSampler {
     /** {@code x ← (σ'/σ)·x + (1 − σ'/σ)·D(x; σ)}. */
     private static void step(Evaluations d, INDArray x, double sigma, double next) {
         double ratio = next / sigma;
-        Lin.axpby(ratio, x, 1.0 - ratio, d.denoise(x, sigma), x);
+        Lin.axpby(ratio, x, 1.0 - ratio, d.denoiseTransient(x, sigma), x);
     }
 }

@@ -37,7 +37,7 @@ public final class EulerAncestral extends BaseSampler {
         for (int i = 0; i + 1 < sigmas.length; i++) {
             AncestralStep a = AncestralStep.of(sigmas[i], sigmas[i + 1], eta);
             double ratio = a.sigmaDown() / sigmas[i];
-            Lin.axpby(ratio, x, 1.0 - ratio, d.denoise(x, sigmas[i]), x);
+            Lin.axpby(ratio, x, 1.0 - ratio, d.denoiseTransient(x, sigmas[i]), x);
             if (a.sigmaUp() > 0) {
                 Lin.addScaled(x, sNoise * a.sigmaUp(), noise.noise(i, x));
             }

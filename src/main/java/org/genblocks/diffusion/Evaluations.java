@@ -25,9 +25,28 @@ final class Evaluations {
         this.checkFinite = checkFinite;
     }
 
-    /** {@code D(x; σ)}, checked. */
+    /** {@code D(x; σ)}, checked; a new array the caller may keep. */
     INDArray denoise(INDArray x, double sigma) {
-        INDArray d = denoiser.denoise(x, sigma);
+        return check(denoiser.denoise(x, sigma), x, sigma);
+    }
+
+    /**
+     * {@code D(x; σ)}, checked, valid only until the next call of this method: a
+     * {@link Denoiser#writingInto buffered} denoiser writes it into a buffer reused across calls.
+     */
+    INDArray denoiseTransient(INDArray x, double sigma) {
+        if (!(denoiser instanceof Denoiser.Buffered)) {
+            return denoise(x, sigma);
+        }
+        if (buffer == null || !Arrays.equals(buffer.shape(), x.shape()) || buffer.dataType() != x.dataType()) {
+            buffer = x.ulike();
+        }
+        return check(((Denoiser.Buffered) denoiser).denoise(x, sigma, buffer), x, sigma);
+    }
+
+    private INDArray buffer;
+
+    private INDArray check(INDArray d, INDArray x, double sigma) {
         count++;
         if (d == null) {
             throw new IllegalArgumentException("denoiser: returned null at sigma=" + sigma + " (evaluation " + count + ")");
@@ -49,7 +68,7 @@ final class Evaluations {
 
     /** {@code out = (x − D(x; σ))/σ}, the EDM ODE derivative {@code dx/dσ}; returns {@code out}. */
     INDArray derivative(INDArray x, double sigma, INDArray out) {
-        INDArray d = denoise(x, sigma);
+        INDArray d = denoiseTransient(x, sigma);
         return Lin.axpby(1.0 / sigma, x, -1.0 / sigma, d, out);
     }
 

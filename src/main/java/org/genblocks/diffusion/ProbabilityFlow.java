@@ -43,7 +43,7 @@ final class ProbabilityFlow {
         double sigmaDot = schedule.sigmaDerivative(t);
         double s = schedule.scale(t);
         double sDot = schedule.scaleDerivative(t);
-        INDArray denoised = d.denoise(s == 1.0 ? x : x.mul(1.0 / s), sigma);
+        INDArray denoised = d.denoiseTransient(s == 1.0 ? x : x.mul(1.0 / s), sigma);
         return Lin.axpby(sigmaDot / sigma + sDot / s, x, -sigmaDot * s / sigma, denoised, out);
     }
 
