@@ -74,7 +74,7 @@ final class Blas {
     }
 
     private static void check(String name, INDArray x, long off, int rows, int cols, int ld) {
-        if (!EagerAttention.packed(x)) {
+        if (!org.genblocks.tensor.Shapes.isPacked(x)) {
             throw new IllegalStateException(name + ": expected an array packed in c order (default strides, offset 0)");
         }
         if (cols > ld || off < 0 || off + (long) (rows - 1) * ld + cols > x.data().length()) {

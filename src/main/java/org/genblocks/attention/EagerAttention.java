@@ -116,7 +116,7 @@ public final class EagerAttention {
         INDArray qc = contiguous(q);
         INDArray kc = contiguous(k);
         INDArray vc = contiguous(v);
-        boolean direct = packed(out);
+        boolean direct = Shapes.isPacked(out);
         INDArray o = direct ? out : Nd4j.create(dtype, batch, heads, queryLen, headDim);
         INDArray add = additiveMask == null ? null : additiveMask.castTo(dtype).dup('c');
         // the fused loop indexes its native buffers with ints
@@ -138,29 +138,7 @@ public final class EagerAttention {
     }
 
     private static INDArray contiguous(INDArray a) {
-        return packed(a) ? a : a.dup('c');
-    }
-
-    /**
-     * Whether {@code a}'s buffer holds it densely in c order from offset 0. Not the same as
-     * {@code !isView() && ordering() == 'c'}: ND4J 1.0.0-M2.1 reports a permuted array as neither
-     * a view nor f-ordered.
-     */
-    static boolean packed(INDArray a) {
-        if (a.isView() || a.offset() != 0) {
-            return false;
-        }
-        // c-order strides, ignoring size-1 axes (whose stride ND4J sets freely)
-        long[] shape = a.shape();
-        long[] stride = a.stride();
-        long expected = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            if (shape[i] != 1 && stride[i] != expected) {
-                return false;
-            }
-            expected *= shape[i];
-        }
-        return true;
+        return Shapes.isPacked(a) ? a : a.dup('c');
     }
 
     /**

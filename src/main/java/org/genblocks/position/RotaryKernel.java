@@ -1,5 +1,6 @@
 package org.genblocks.position;
 
+import org.genblocks.tensor.Shapes;
 import org.genblocks.tensor.Simd;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -82,7 +83,7 @@ final class RotaryKernel {
         int d = t.headDim();
         long rows = x.length() / d;
         long rowsPerSample = rows / shape[0];
-        boolean contiguous = isCOrderContiguous(shape, stride);
+        boolean contiguous = Shapes.hasCOrderStrides(x);
         long base = x.offset();
         int blocks = (int) ((rows + BLOCK_ROWS - 1) / BLOCK_ROWS);
         boolean parallel = x.length() >= PARALLEL_MIN_ELEMENTS && blocks > 1;
@@ -107,17 +108,6 @@ final class RotaryKernel {
         }
         long r = rows * c / chunks;
         return Math.min(rows, (r / BLOCK_ROWS) * BLOCK_ROWS);
-    }
-
-    private static boolean isCOrderContiguous(long[] shape, long[] stride) {
-        long expected = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            if (shape[i] != 1 && stride[i] != expected) {
-                return false;
-            }
-            expected *= shape[i];
-        }
-        return true;
     }
 
     private abstract static class Task {

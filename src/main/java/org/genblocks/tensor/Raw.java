@@ -15,22 +15,7 @@ final class Raw {
 
     /** {@code a} itself when its buffer already is its elements in C order, else a C-order copy. */
     static INDArray contiguous(INDArray a) {
-        boolean direct = !a.isView() && a.offset() == 0 && a.data().length() == a.length() && hasCStrides(a);
-        return direct ? a : a.dup('c');
-    }
-
-    /** Whether the strides are those of a dense C-order array (a permuted array can share the buffer but not the order). */
-    private static boolean hasCStrides(INDArray a) {
-        long[] shape = a.shape();
-        long[] stride = a.stride();
-        long expected = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            if (shape[i] != 1 && stride[i] != expected) {
-                return false;
-            }
-            expected *= shape[i];
-        }
-        return true;
+        return Shapes.isPacked(a) ? a : a.dup('c');
     }
 
     /** The elements of {@code a} in C order as doubles (always a fresh Java array). */

@@ -142,6 +142,35 @@ public final class Shapes {
     }
 
     /**
+     * Whether {@code a}'s strides are those of a dense C-order array of its shape; strides of size-1
+     * axes are ignored (ND4J sets them freely). {@code ordering()} alone does not tell: ND4J
+     * 1.0.0-M2.1 reports a permuted array as C-ordered and not a view.
+     */
+    public static boolean hasCOrderStrides(INDArray a) {
+        requireNonNull("a", a);
+        long[] shape = a.shape();
+        long[] stride = a.stride();
+        long expected = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1 && stride[i] != expected) {
+                return false;
+            }
+            expected *= shape[i];
+        }
+        return true;
+    }
+
+    /**
+     * Whether {@code a}'s buffer is exactly its elements in C order: not a view, offset 0, a
+     * buffer of {@code a.length()} elements and {@link #hasCOrderStrides C-order strides}. Such an
+     * array can be read and written through its buffer, or handed to BLAS, as a dense matrix.
+     */
+    public static boolean isPacked(INDArray a) {
+        requireNonNull("a", a);
+        return !a.isView() && a.offset() == 0 && a.data().length() == a.length() && hasCOrderStrides(a);
+    }
+
+    /**
      * Whether every element of {@code a} is finite (true for integer types and empty arrays). Fast path: one
      * read-only BLAS {@code asum} pass over a contiguous float/double array, no allocation; NaN and infinity
      * propagate into the sum. A non-finite sum (also a float32 overflow of finite values) and views fall

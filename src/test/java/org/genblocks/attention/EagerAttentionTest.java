@@ -262,7 +262,7 @@ class EagerAttentionTest {
             INDArray q = qs.castTo(dt).permute(0, 2, 1, 3);
             INDArray k = ks.castTo(dt).permute(0, 2, 1, 3);
             INDArray v = vs.castTo(dt).permute(0, 2, 1, 3);
-            assertTrue(!EagerAttention.packed(q), "the permuted q must not count as packed");
+            assertTrue(!Shapes.isPacked(q), "the permuted q must not count as packed");
             INDArray outBase = Nd4j.create(dt, n, lq, h, d);
             INDArray out = outBase.permute(0, 2, 1, 3);
             EagerAttention e = EagerAttention.create(n, h, kv, lq, lk, d, dt);

@@ -27,6 +27,27 @@ class ShapesTest {
     }
 
     @Test
+    void packedMeansTheBufferIsTheElementsInCOrder() {
+        INDArray a = Nd4j.rand(DataType.FLOAT, 2, 3, 4);
+        assertTrue(Shapes.isPacked(a) && Shapes.hasCOrderStrides(a));
+        // ND4J calls a permuted array C-ordered and not a view; only its strides tell
+        INDArray p = a.permute(1, 0, 2);
+        assertFalse(p.isView());
+        assertEquals('c', p.ordering());
+        assertFalse(Shapes.hasCOrderStrides(p));
+        assertFalse(Shapes.isPacked(p));
+        assertTrue(Shapes.isPacked(p.dup('c')));
+        // a sub-array shares the buffer: C-order strides, but not packed
+        INDArray sub = a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 2), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.all());
+        assertFalse(Shapes.isPacked(sub));
+        // size-1 axes do not count, whatever stride ND4J gives them
+        assertTrue(Shapes.isPacked(Nd4j.rand(DataType.DOUBLE, 1, 5, 1, 3).dup('c')));
+        assertTrue(Shapes.hasCOrderStrides(Nd4j.rand(DataType.FLOAT, 4, 1).permute(1, 0)));
+        assertThrows(IllegalArgumentException.class, () -> Shapes.isPacked(null));
+    }
+
+    @Test
     void passingChecksReturnTheArray() {
         assertSame(x, Shapes.requireNonNull("x", x));
         assertSame(x, Shapes.requireRank("x", x, 2));
