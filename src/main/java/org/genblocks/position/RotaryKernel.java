@@ -158,6 +158,45 @@ final class RotaryKernel {
         }
 
         abstract void run(long r0, long r1);
+
+        /**
+         * The table row of tensor row after tensor row, advanced without divisions (a long division per
+         * row cost as much as the rotation). A position wrap is also where a sample may end.
+         */
+        final class Cursor {
+            private int pos;
+            private long inSample;
+            private int sample;
+
+            Cursor(long row) {
+                pos = (int) (row % seq);
+                inSample = row % rowsPerSample;
+                sample = (int) (row / rowsPerSample);
+            }
+
+            /** Start of the current row's table row. */
+            int tableRow() {
+                return (perSample ? sample * seq + pos : pos) * h;
+            }
+
+            /** Rows until the position wraps to 0 (their table rows are consecutive). */
+            int rowsToWrap() {
+                return seq - pos;
+            }
+
+            /** Moves {@code rows} rows on, {@code rows <= rowsToWrap()}. */
+            void advance(int rows) {
+                pos += rows;
+                if (pos == seq) {
+                    pos = 0;
+                }
+                inSample += rows;
+                if (inSample == rowsPerSample) {
+                    inSample = 0;
+                    sample++;
+                }
+            }
+        }
     }
 
     private static final class FloatTask extends Task {
@@ -181,10 +220,7 @@ final class RotaryKernel {
             float[] cosPairs = simd && interleaved ? t.cosPairsF() : null;
             float[] sinSigned = simd && interleaved ? t.sinPairsSignedF() : null;
             boolean flat = simd && interleaved && r == d;
-            // table-row cursor, advanced row by row (a long division per row cost as much as the rotation)
-            int pos = (int) (r0 % seq);
-            long inSample = r0 % rowsPerSample;
-            int sample = (int) (r0 / rowsPerSample);
+            Cursor cursor = new Cursor(r0);
             for (long row = r0; row < r1; row += BLOCK_ROWS) {
                 int nr = (int) Math.min(BLOCK_ROWS, r1 - row);
                 if (contiguous) {
@@ -197,30 +233,15 @@ final class RotaryKernel {
                 // INTERLEAVED, full rotary, SIMD: rows whose positions follow each other have consecutive table
                 // rows too, so each such run is one flat loop (a position wrap is also a sample boundary)
                 for (int k = flat ? 0 : nr; k < nr; ) {
-                    int run = Math.min(nr - k, seq - pos);
-                    int tr = (perSample ? sample * seq + pos : pos) * h;
-                    RotarySimd.interleaved(v, k * d, run * d, cosPairs, sinSigned, 2 * tr);
-                    pos += run;
-                    if (pos == seq) {
-                        pos = 0;
-                    }
-                    inSample += run;
-                    if (inSample == rowsPerSample) {
-                        inSample = 0;
-                        sample++;
-                    }
+                    int run = Math.min(nr - k, cursor.rowsToWrap());
+                    RotarySimd.interleaved(v, k * d, run * d, cosPairs, sinSigned, 2 * cursor.tableRow());
+                    cursor.advance(run);
                     k += run;
                 }
                 for (int k = flat ? nr : 0; k < nr; k++) {
                     int o = k * d;
-                    int tr = (perSample ? sample * seq + pos : pos) * h;
-                    if (++pos == seq) {
-                        pos = 0;
-                    }
-                    if (++inSample == rowsPerSample) {
-                        inSample = 0;
-                        sample++;
-                    }
+                    int tr = cursor.tableRow();
+                    cursor.advance(1);
                     if (simd) {
                         if (interleaved) {
                             RotarySimd.interleaved(v, o, r, cosPairs, sinSigned, 2 * tr);
@@ -276,10 +297,7 @@ final class RotaryKernel {
         void run(long r0, long r1) {
             double[] v = new double[BLOCK_ROWS * d];
             int r = t.rotaryDim();
-            // table-row cursor, advanced row by row (a long division per row cost as much as the rotation)
-            int pos = (int) (r0 % seq);
-            long inSample = r0 % rowsPerSample;
-            int sample = (int) (r0 / rowsPerSample);
+            Cursor cursor = new Cursor(r0);
             for (long row = r0; row < r1; row += BLOCK_ROWS) {
                 int nr = (int) Math.min(BLOCK_ROWS, r1 - row);
                 if (contiguous) {
@@ -291,14 +309,8 @@ final class RotaryKernel {
                 }
                 for (int k = 0; k < nr; k++) {
                     int o = k * d;
-                    int tr = (perSample ? sample * seq + pos : pos) * h;
-                    if (++pos == seq) {
-                        pos = 0;
-                    }
-                    if (++inSample == rowsPerSample) {
-                        inSample = 0;
-                        sample++;
-                    }
+                    int tr = cursor.tableRow();
+                    cursor.advance(1);
                     if (interleaved) {
                         for (int i = 0; i < h; i++) {
                             double a = v[o + 2 * i];
