@@ -86,7 +86,7 @@ final class Blas {
     /**
      * Runs {@code body} with OpenBLAS limited to one thread, restoring the
      * previous count afterwards. For callers that split GEMMs across Java threads themselves:
-     * small GEMMs from two threads ran at 0.7–0.8 of the sgemm roof here against 0.45–0.55 for
+     * small GEMMs from two threads ran at 0.7–0.8 of the sgemm roof here against 0.5–0.6 for
      * the same GEMMs one after the other on OpenBLAS's own threads. Nested and concurrent calls
      * are counted, so the count is restored once, by the last one out, also when the body throws.
      * The setting is global to the process: other threads' BLAS calls in that window also run
