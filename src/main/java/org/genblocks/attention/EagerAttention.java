@@ -163,6 +163,9 @@ public final class EagerAttention {
         int blocks = ceilDiv(rowsPerItem, rowsPerBlock);
         int tasks = items * blocks;
         long[] as = add == null ? null : add.shape();
+        // one view of the mask per call, read by absolute bulk gets (safe to share between the workers)
+        FloatBuffer addFloat = add != null && dtype == DataType.FLOAT ? add.data().asNioFloat() : null;
+        DoubleBuffer addDouble = add != null && dtype != DataType.FLOAT ? add.data().asNioDouble() : null;
         Scratch[] pool = scratch(Math.min(tasks, cores), rowsPerBlock);
         java.util.concurrent.ArrayBlockingQueue<Scratch> free = new java.util.concurrent.ArrayBlockingQueue<>(pool.length);
         java.util.Collections.addAll(free, pool);
@@ -188,7 +191,7 @@ public final class EagerAttention {
                     int lo = lower(mask, i + shift);
                     int hi = upper(mask, i + shift);
                     int maskRow = add == null ? -1 : maskRow(as, n, head, i);
-                    s.weights(r - r0, lo, hi, add, maskRow);
+                    s.weights(r - r0, lo, hi, addFloat, addDouble, maskRow);
                 }
                 long outOff = out.offset() + ((long) item * rowsPerItem + r0) * headDim;
                 Blas.gemm(dtype, false, false, r1 - r0, headDim, keyLen, 1, s.scores, 0, keyLen,
@@ -281,6 +284,8 @@ public final class EagerAttention {
         final int rows;
         final INDArray scores;
         final java.nio.ByteBuffer bytes;
+        final FloatBuffer floats;
+        final DoubleBuffer doubles;
         final float[] rowF;
         final float[] addF;
         final double[] rowD;
@@ -294,6 +299,8 @@ public final class EagerAttention {
             this.scores = Nd4j.create(dtype, (long) rows * keyLen);
             this.bytes = scores.data().asNio().order(java.nio.ByteOrder.nativeOrder());
             boolean fl = dtype == DataType.FLOAT;
+            this.floats = fl ? bytes.asFloatBuffer() : null;
+            this.doubles = fl ? null : bytes.asDoubleBuffer();
             this.rowF = fl ? new float[keyLen] : null;
             this.addF = fl ? new float[keyLen] : null;
             this.rowD = fl ? null : new double[keyLen];
@@ -302,33 +309,31 @@ public final class EagerAttention {
         }
 
         /** Row {@code row} of the block: unnormalised weights in place, its 1/sum kept for {@link #normalise}. */
-        void weights(int row, int lo, int hi, INDArray add, int maskRow) {
+        void weights(int row, int lo, int hi, FloatBuffer addFloat, DoubleBuffer addDouble, int maskRow) {
             int at = row * keyLen;
             double z;
             if (rowF != null) {
                 float[] m = null;
-                if (add != null) {
-                    add.data().asNioFloat().get(maskRow, addF, 0, keyLen);
+                if (addFloat != null) {
+                    addFloat.get(maskRow, addF, 0, keyLen);
                     m = addF;
                 }
                 if (simd) {
                     z = SoftmaxSimd.expRow(bytes, at, keyLen, lo, hi, m);
                 } else {
-                    FloatBuffer f = bytes.asFloatBuffer();
-                    f.get(at, rowF, 0, keyLen);
+                    floats.get(at, rowF, 0, keyLen);
                     z = expRow(rowF, lo, hi, m);
-                    f.put(at, rowF, 0, keyLen);
+                    floats.put(at, rowF, 0, keyLen);
                 }
             } else {
-                DoubleBuffer d = bytes.asDoubleBuffer();
-                d.get(at, rowD, 0, keyLen);
+                doubles.get(at, rowD, 0, keyLen);
                 double[] m = null;
-                if (add != null) {
-                    add.data().asNioDouble().get(maskRow, addD, 0, keyLen);
+                if (addDouble != null) {
+                    addDouble.get(maskRow, addD, 0, keyLen);
                     m = addD;
                 }
                 z = expRow(rowD, lo, hi, m);
-                d.put(at, rowD, 0, keyLen);
+                doubles.put(at, rowD, 0, keyLen);
             }
             inv[row] = z > 0 ? 1 / z : 0;
         }

@@ -153,7 +153,7 @@ final class EagerAttentionLayer {
     private INDArray project2d(INDArray t2, String name, boolean bias) {
         INDArray w = p.get(name + ".weight");
         INDArray y = Nd4j.create(w.dataType(), t2.size(0), w.size(1));
-        INDArray a = t2.ordering() == 'c' && !t2.isView() ? t2 : t2.dup('c');
+        INDArray a = org.genblocks.tensor.Shapes.isPacked(t2) ? t2 : t2.dup('c');
         Nd4j.gemm(a, w, y, false, false, 1.0, 0.0);
         if (a != t2) {
             release(a);
