@@ -116,8 +116,8 @@ public final class EdmSamplers {
         for (Formulation f : List.of(Formulation.vp(), Formulation.ve())) {
             double[] fine = f.sigmas(config.referenceSteps());
             INDArray x = start.div(80).muli(fine[0]);
-            INDArray ref = Samplers.heun(f.schedule()).sample(mixture, x, fine).samples();
-            for (Sampler sampler : List.of(Samplers.euler(f.schedule()), Samplers.heun(f.schedule()))) {
+            INDArray ref = Samplers.heun(f.path()).sample(mixture, x, fine).samples();
+            for (Sampler sampler : List.of(Samplers.euler(f.path()), Samplers.heun(f.path()))) {
                 for (int n : config.steps()) {
                     SampleResult r = sampler.sample(mixture, x, f.sigmas(n));
                     double rms = r.samples().sub(ref).norm2Number().doubleValue() / Math.sqrt(config.samples());

@@ -1,5 +1,6 @@
 package org.genblocks;
 
+import org.genblocks.diffusion.GaussianPath;
 import org.genblocks.io.ModelIO;
 import org.genblocks.metrics.BitsPerDim;
 import org.genblocks.nn.Activation;
@@ -9,7 +10,6 @@ import org.genblocks.ode.Likelihood;
 import org.genblocks.ode.OdeSolver;
 import org.genblocks.ode.Solution;
 import org.genblocks.ode.TimeGrid;
-import org.genblocks.rf.Path;
 import org.genblocks.rf.RectifiedFlow;
 import org.genblocks.rf.Reflow;
 import org.genblocks.rf.TimeSampler;
@@ -191,7 +191,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
         private long[] hidden = {128, 128, 128};
         private Activation activation = Activation.SILU;
         private int timeEmbedding = 16;
-        private Path path = Path.linear();
+        private GaussianPath path = GaussianPath.flow();
         private TimeSampler timeSampler = TimeSampler.uniform();
         private boolean minibatchOt;
         private long initSeed;
@@ -233,8 +233,8 @@ public final class RectifiedFlowModel implements LikelihoodModel {
             return this;
         }
 
-        /** The probability path (default {@link Path#linear()}, the rectified-flow line). */
-        public Builder path(Path path) {
+        /** The probability path (default {@link GaussianPath#flow()}, the rectified-flow line). */
+        public Builder path(GaussianPath path) {
             this.path = path;
             return this;
         }
@@ -300,7 +300,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
                 }
             }
             if (path == null) {
-                throw new IllegalArgumentException("path: expected a Path (e.g. Path.linear()), got null");
+                throw new IllegalArgumentException("path: expected a Path (e.g. GaussianPath.flow()), got null");
             }
             if (timeSampler == null) {
                 throw new IllegalArgumentException("timeSampler: expected a TimeSampler (e.g. TimeSampler.uniform()), got null");

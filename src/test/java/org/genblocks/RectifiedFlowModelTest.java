@@ -136,9 +136,9 @@ class RectifiedFlowModelTest {
     @Test
     void timeSamplerAndPathReachTheFlow() {
         RectifiedFlowModel m = GenBlocks.rectifiedFlow().dim(3).hidden(8).timeEmbedding(4)
-                .timeSampler(TimeSampler.logitNormal(0, 1)).path(org.genblocks.rf.Path.cosine()).build();
+                .timeSampler(TimeSampler.logitNormal(0, 1)).path(org.genblocks.diffusion.GaussianPath.cosine()).build();
         assertEquals(TimeSampler.logitNormal(0, 1).name(), m.flow().timeSampler().name());
-        assertEquals(org.genblocks.rf.Path.cosine().name(), m.flow().path().name());
+        assertEquals(org.genblocks.diffusion.GaussianPath.cosine().name(), m.flow().path().name());
         assertEquals(3, m.flow().dim());
     }
 }

@@ -9,16 +9,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   x_{i+1} = x_i + (σ_{i+1} − σ_i)·(x_i − D(x_i; σ_i))/σ_i
  *           = (σ_{i+1}/σ_i)·x_i + (1 − σ_{i+1}/σ_i)·D(x_i; σ_i)
  * </pre>
- * With another {@link NoiseSchedule} it steps in that schedule's time (EDM Algorithm 1, line 4):
+ * With another {@link GaussianPath} it steps in that schedule's time (EDM Algorithm 1, line 4):
  * {@code x_{i+1} = x_i + (t_{i+1} − t_i)·[(σ̇/σ + ṡ/s)·x_i − (σ̇s/σ)·D(x_i/s; σ)]} on the scaled state;
  * this is the "original" Euler sampler of VP and VE in EDM Fig. 2. One evaluation per step.
  */
-public final class Euler extends BaseSampler {
-    private final ProbabilityFlow flow;
+final class Euler extends BaseSampler {
+    private final GaussianPath path;
 
-    Euler(NoiseSchedule schedule) {
-        super(schedule == NoiseSchedule.edm() ? "euler" : "euler(" + schedule.name() + ")", false);
-        this.flow = new ProbabilityFlow(schedule);
+    Euler(GaussianPath path) {
+        super(path == GaussianPath.edm() ? "euler" : "euler(" + path.name() + ")", false);
+        this.path = path;
     }
 
     @Override
@@ -28,20 +28,20 @@ public final class Euler extends BaseSampler {
 
     @Override
     INDArray run(Evaluations d, INDArray x, double[] sigmas, NoiseSource noise) {
-        if (flow.isIdentity()) {
+        if (GaussianPath.isIdentity(path)) {
             for (int i = 0; i + 1 < sigmas.length; i++) {
                 step(d, x, sigmas[i], sigmas[i + 1]);
             }
             return x;
         }
-        double[] t = flow.times(sigmas);
-        scaleInPlace(x, flow.scale(t[0]));
+        double[] t = path.times(sigmas);
+        scaleInPlace(x, path.scale(t[0]));
         INDArray dx = x.ulike();
         for (int i = 0; i + 1 < t.length; i++) {
-            flow.derivative(d, x, t[i], dx);
+            ProbabilityFlow.derivative(path, d, x, t[i], dx);
             Lin.addScaled(x, t[i + 1] - t[i], dx);
         }
-        return scaleInPlace(x, 1.0 / flow.scale(t[t.length - 1]));
+        return scaleInPlace(x, 1.0 / path.scale(t[t.length - 1]));
     }
 
     /** {@code x ← (σ'/σ)·x + (1 − σ'/σ)·D(x; σ)}. */

@@ -11,7 +11,7 @@ import org.genblocks.tensor.Shapes;
  * <caption>Training σ per formulation</caption>
  * <tr><th>factory</th><th>draw</th></tr>
  * <tr><td>{@link #logNormal(double, double)} (EDM)</td><td>ln σ ~ N(P_mean, P_std²); EDM −1.2/1.2, EDM2 −0.4/1.0</td></tr>
- * <tr><td>{@link #vp(NoiseSchedule.Vp, double)} (VP)</td><td>t ~ U(ε_t, 1), σ = σ_VP(t)</td></tr>
+ * <tr><td>{@link #vp(GaussianPath.Vp, double)} (VP)</td><td>t ~ U(ε_t, 1), σ = σ_VP(t)</td></tr>
  * <tr><td>{@link #logUniform(double, double)} (VE)</td><td>ln σ ~ U(ln σ_min, ln σ_max)</td></tr>
  * <tr><td>{@link #logitNormal(double, double)} (flow, SD3)</td><td>t = sigmoid(n), n ~ N(m, s²), σ = t/(1−t) = eⁿ</td></tr>
  * <tr><td>{@link #iddpm(int, double, double)}</td><td>σ = u_j, j ~ U{0..M−1}</td></tr>
@@ -56,9 +56,9 @@ public interface NoiseDistribution {
     }
 
     /** VP: {@code t ~ U(ε_t, 1)}, {@code σ = σ_VP(t)} (EDM uses ε_t = 10⁻⁵). */
-    static NoiseDistribution vp(NoiseSchedule.Vp schedule, double epsilonT) {
+    static NoiseDistribution vp(GaussianPath.Vp path, double epsilonT) {
         Shapes.checkInRange("epsilonT", epsilonT, Double.MIN_VALUE, 1.0 - 1e-12);
-        return of("vp-uniform-t(" + epsilonT + ")", rng -> schedule.sigma(epsilonT + (1.0 - epsilonT) * rng.nextDouble()));
+        return of("vp-uniform-t(" + epsilonT + ")", rng -> path.sigma(epsilonT + (1.0 - epsilonT) * rng.nextDouble()));
     }
 
     /** Flow (SD3): {@code t = sigmoid(n)}, {@code n ~ N(m, s²)}, {@code σ = t/(1 − t) = eⁿ}. */

@@ -79,13 +79,13 @@ public interface Precond {
 
     /** VP (DDPM++) with β_d = 19.9, β_min = 0.1, M = 1000. */
     static Precond vp() {
-        return vp(NoiseSchedule.vp(), 1000);
+        return vp(GaussianPath.vp(), 1000);
     }
 
     /** VP: an ε-network fed {@code x/√(σ²+1)} and the time {@code (M−1)·σ⁻¹(σ)}. */
-    static Precond vp(NoiseSchedule.Vp schedule, int m) {
+    static Precond vp(GaussianPath.Vp path, int m) {
         Shapes.checkPositive("m", m);
-        return of("vp", Prediction.EPSILON, s -> 1.0 / Math.sqrt(s * s + 1.0), s -> (m - 1) * schedule.time(s));
+        return of("vp", Prediction.EPSILON, s -> 1.0 / Math.sqrt(s * s + 1.0), s -> (m - 1) * path.time(s));
     }
 
     /** VE (NCSN++): a σ-scaled score network fed {@code x} and {@code ln(½σ)}. */

@@ -7,7 +7,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * a {@link Denoiser}, and reports the exact number of denoiser evaluations.
  *
  * <p>All samplers speak EDM units: the state is {@code x = y + σ n}; a sampler with a
- * {@link NoiseSchedule} other than EDM's converts to its own time and scaling internally and
+ * {@link GaussianPath} other than EDM's converts to its own time and scaling internally and
  * returns EDM units again. The ladder is validated by {@link Sigmas#check}; it may end with 0 (full
  * denoising) or not. Every denoiser result is checked for shape and finiteness.
  *

@@ -14,23 +14,37 @@ public final class Samplers {
     }
 
     /** Euler in σ (DDIM η = 0); 1st order, N evaluations. */
-    public static Euler euler() {
-        return new Euler(NoiseSchedule.edm());
+    public static Sampler euler() {
+        return new Euler(GaussianPath.edm());
     }
 
-    /** Euler in the time of {@code schedule} (EDM Algorithm 1 without the correction). */
-    public static Euler euler(NoiseSchedule schedule) {
-        return new Euler(schedule);
+    /**
+     * Euler in the time of {@code path} (EDM Algorithm 1 without the correction): the {@code ode} Euler
+     * solver on {@link GaussianPath#field} over the times of the ladder, with the same updates.
+     */
+    public static Sampler euler(GaussianPath path) {
+        return new Euler(requirePath(path));
     }
 
     /** Heun in σ, EDM's deterministic sampler; 2nd order, 2N − 1 evaluations. */
-    public static Heun heun() {
-        return new Heun(NoiseSchedule.edm());
+    public static Sampler heun() {
+        return new Heun(GaussianPath.edm());
     }
 
-    /** Heun in the time of {@code schedule}: EDM Algorithm 1 for arbitrary σ(t), s(t). */
-    public static Heun heun(NoiseSchedule schedule) {
-        return new Heun(schedule);
+    /**
+     * Heun in the time of {@code path}: EDM Algorithm 1 for arbitrary σ(t), s(t); the {@code ode} Heun
+     * solver on {@link GaussianPath#field} over the times of the ladder, but for a final step to σ = 0,
+     * which is an Euler step (the field is singular there).
+     */
+    public static Sampler heun(GaussianPath path) {
+        return new Heun(requirePath(path));
+    }
+
+    private static GaussianPath requirePath(GaussianPath path) {
+        if (path == null) {
+            throw new IllegalArgumentException("path: expected a GaussianPath (e.g. GaussianPath.flow()), got null");
+        }
+        return path;
     }
 
     /** EDM Algorithm 2 (Heun with churn). */

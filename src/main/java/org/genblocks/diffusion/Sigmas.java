@@ -1,5 +1,6 @@
 package org.genblocks.diffusion;
 
+import org.genblocks.ode.TimeShift;
 import org.genblocks.tensor.Shapes;
 
 import java.util.Arrays;
@@ -78,19 +79,19 @@ public final class Sigmas {
 
     /** VP time steps of EDM Table 1 with β_d = 19.9, β_min = 0.1, ε_s = 10⁻³. */
     public static double[] vp(int n, Tail tail) {
-        return vp(n, NoiseSchedule.vp(), 1e-3, tail);
+        return vp(n, GaussianPath.vp(), 1e-3, tail);
     }
 
     /**
      * VP discretisation (EDM Table 1): {@code t_i = 1 + i/(n−1)·(ε_s − 1)}, {@code σ_i = σ_VP(t_i)}
      * (k-diffusion {@code get_sigmas_vp}).
      */
-    public static double[] vp(int n, NoiseSchedule.Vp schedule, double epsilonS, Tail tail) {
+    public static double[] vp(int n, GaussianPath.Vp path, double epsilonS, Tail tail) {
         checkCount(n);
         Shapes.checkInRange("epsilonS", epsilonS, Double.MIN_VALUE, 1.0 - 1e-12);
         double[] s = new double[n];
         for (int i = 0; i < n; i++) {
-            s[i] = schedule.sigma(1.0 + (double) i / (n - 1) * (epsilonS - 1.0));
+            s[i] = path.sigma(1.0 + (double) i / (n - 1) * (epsilonS - 1.0));
         }
         return finish(s, tail);
     }
@@ -191,8 +192,7 @@ public final class Sigmas {
         double[] s = new double[n];
         for (int i = 0; i < n; i++) {
             double t = tMax + (double) i / (n - 1) * (tMin - tMax);
-            double shifted = shift * t / (1.0 + (shift - 1.0) * t);
-            s[i] = shifted / (1.0 - shifted);
+            s[i] = GaussianPath.flow().sigma(TimeShift.shift(t, shift));
         }
         return finish(s, tail);
     }
@@ -203,14 +203,12 @@ public final class Sigmas {
             throw new IllegalArgumentException("t: expected a non-empty array of flow times, got "
                     + (t == null ? "null" : "[]"));
         }
-        double[] s = new double[t.length];
         for (int i = 0; i < t.length; i++) {
             if (!(t[i] >= 0 && t[i] < 1)) {
                 throw new IllegalArgumentException("t: expected flow times in [0, 1), got t[" + i + "]=" + t[i]);
             }
-            s[i] = t[i] / (1.0 - t[i]);
         }
-        return check("t", s);
+        return check("t", GaussianPath.flow().sigmas(t));
     }
 
     /** Whether {@code sigmas} ends with an explicit 0. */

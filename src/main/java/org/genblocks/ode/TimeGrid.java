@@ -97,7 +97,7 @@ public final class TimeGrid {
                 throw new IllegalArgumentException("shift: expected grid points in [0, 1] (noise levels), got t["
                         + i + "] = " + points[i]);
             }
-            p[i] = alpha * points[i] / (1.0 + (alpha - 1.0) * points[i]);
+            p[i] = TimeShift.shift(points[i], alpha);
         }
         return of(p);
     }

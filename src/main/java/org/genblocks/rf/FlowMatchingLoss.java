@@ -1,5 +1,6 @@
 package org.genblocks.rf;
 
+import org.genblocks.diffusion.GaussianPath;
 import org.genblocks.ode.VectorField;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -21,7 +22,7 @@ public final class FlowMatchingLoss {
     }
 
     /** The loss at time t on the batch {@code (x0, eps)}. */
-    public static double at(VectorField v, Path path, INDArray x0, INDArray eps, double t) {
+    public static double at(VectorField v, GaussianPath path, INDArray x0, INDArray eps, double t) {
         if (v == null || path == null) {
             throw new IllegalArgumentException("v, path: expected non-null");
         }
@@ -29,7 +30,7 @@ public final class FlowMatchingLoss {
         double[] ts = new double[(int) n];
         Arrays.fill(ts, t);
         INDArray xt = path.interpolate(x0, eps, ts);
-        INDArray target = path.target(x0, eps, ts);
+        INDArray target = path.velocityTarget(x0, eps, ts);
         INDArray pred = v.velocity(xt, t);
         Shapes.requireSameShape("x0", x0, "velocity", pred);
         INDArray r = target.castTo(DataType.DOUBLE).subi(pred.castTo(DataType.DOUBLE)).reshape(n, x0.length() / n);
@@ -37,7 +38,7 @@ public final class FlowMatchingLoss {
     }
 
     /** The loss averaged over t by the midpoint rule with {@code points} nodes on (0, 1) (t uniform). */
-    public static double averaged(VectorField v, Path path, INDArray x0, INDArray eps, int points) {
+    public static double averaged(VectorField v, GaussianPath path, INDArray x0, INDArray eps, int points) {
         Shapes.checkPositive("points", points);
         double s = 0;
         for (int i = 0; i < points; i++) {

@@ -1,5 +1,6 @@
 package org.genblocks.rf;
 
+import org.genblocks.diffusion.GaussianPath;
 import org.genblocks.tensor.Rng;
 import org.genblocks.tensor.Shapes;
 import org.genblocks.train.BatchSource;
@@ -21,7 +22,7 @@ final class FlowMatchingSource implements BatchSource {
     private final INDArray data;
     private final INDArray noise;
     private final int batch;
-    private final Path path;
+    private final GaussianPath path;
     private final TimeSampler sampler;
     private final boolean ot;
     private final DataType dtype;
@@ -29,7 +30,7 @@ final class FlowMatchingSource implements BatchSource {
     private int classes;
     private double labelDropout;
 
-    FlowMatchingSource(INDArray data, INDArray noise, int batch, Path path, TimeSampler sampler, boolean ot,
+    FlowMatchingSource(INDArray data, INDArray noise, int batch, GaussianPath path, TimeSampler sampler, boolean ot,
                        DataType dtype) {
         Shapes.requireRank("data", data, 2);
         if (noise != null) {
@@ -78,7 +79,7 @@ final class FlowMatchingSource implements BatchSource {
             }
             m.put("y", GuidedField.oneHot(y, classes, dtype));
         }
-        m.put("target", path.target(x0, eps, t));
+        m.put("target", path.velocityTarget(x0, eps, t));
         return m;
     }
 }

@@ -1,5 +1,6 @@
 package org.genblocks.rf;
 
+import org.genblocks.diffusion.GaussianPath;
 import org.genblocks.nn.InputSpec;
 import org.genblocks.nn.Module;
 import org.genblocks.nn.ModuleFunction;
@@ -26,7 +27,7 @@ import java.util.Map;
  * in genblocks time: data at t = 0, noise at t = 1, a velocity network {@code u_θ(x, t)} (any
  * {@link Module} with {@code forward(scope, x [N, D], t [N, 1])}) trained by
  * <pre>  min_θ E_{t ~ π, (x_0, ε)} ‖(α'(t) x_0 + σ'(t) ε) - u_θ(α(t) x_0 + σ(t) ε, t)‖²</pre>
- * (for the default {@link Path#linear()} the target is {@code ε - x_0}), the squared error summed over
+ * (for the default {@link GaussianPath#flow()} the target is {@code ε - x_0}), the squared error summed over
  * dimensions and averaged over the batch. The coupling of {@code (x_0, ε)} is independent (1-rectified
  * flow), minibatch-OT ({@link Builder#minibatchOt(boolean)}) or fixed pairs ({@link #fitPairs}, the
  * k-rectified flow of {@link Reflow}). Sampling integrates {@code dx/dt = u_θ} from noise at t = 1 to
@@ -45,7 +46,7 @@ import java.util.Map;
 public final class RectifiedFlow {
     private final Module velocity;
     private final long dim;
-    private final Path path;
+    private final GaussianPath path;
     private final TimeSampler timeSampler;
     private final boolean minibatchOt;
     private final Params params;
@@ -56,7 +57,7 @@ public final class RectifiedFlow {
     private ModuleField field;
     private ModuleFunction conditionalNet;
 
-    private RectifiedFlow(Module velocity, long dim, Path path, TimeSampler timeSampler, boolean minibatchOt,
+    private RectifiedFlow(Module velocity, long dim, GaussianPath path, TimeSampler timeSampler, boolean minibatchOt,
                           Params params, int classes, double labelDropout) {
         this.velocity = velocity;
         this.dim = dim;
@@ -245,7 +246,7 @@ public final class RectifiedFlow {
     }
 
     /** The probability path. */
-    public Path path() {
+    public GaussianPath path() {
         return path;
     }
 
@@ -263,7 +264,7 @@ public final class RectifiedFlow {
     public static final class Builder {
         private Module velocity;
         private long dim = -1;
-        private Path path = Path.linear();
+        private GaussianPath path = GaussianPath.flow();
         private TimeSampler timeSampler = TimeSampler.uniform();
         private boolean minibatchOt;
         private long seed = 0;
@@ -289,10 +290,10 @@ public final class RectifiedFlow {
             return this;
         }
 
-        /** The probability path (default {@link Path#linear()}). */
-        public Builder path(Path path) {
+        /** The probability path (default {@link GaussianPath#flow()}). */
+        public Builder path(GaussianPath path) {
             if (path == null) {
-                throw new IllegalArgumentException("path: expected a Path, got null");
+                throw new IllegalArgumentException("path: expected a GaussianPath, got null");
             }
             this.path = path;
             return this;

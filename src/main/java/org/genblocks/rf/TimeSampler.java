@@ -1,5 +1,6 @@
 package org.genblocks.rf;
 
+import org.genblocks.ode.TimeShift;
 import org.genblocks.tensor.Rng;
 import org.genblocks.tensor.Shapes;
 

@@ -116,7 +116,7 @@ class PrecondTest {
             meanLog += Math.log(v) / n;
         }
         assertEquals(0.5 * (Math.log(0.02) + Math.log(100)), meanLog, 0.05, "VE mean log sigma");
-        NoiseSchedule.Vp vpS = NoiseSchedule.vp();
+        GaussianPath.Vp vpS = GaussianPath.vp();
         for (double v : NoiseDistribution.vp(vpS, 1e-5).sample(1000, rng)) {
             assertTrue(v >= vpS.sigma(1e-5) && v <= vpS.sigma(1.0), "VP draw in [sigma(eps_t), sigma(1)]");
         }

@@ -24,8 +24,8 @@ class SamplerContractTest {
     static final double[] SIGMAS = Sigmas.karras(8, 0.002, 80, 7, Tail.ZERO);
 
     static List<Sampler> all() {
-        return List.of(Samplers.euler(), Samplers.euler(NoiseSchedule.vp()), Samplers.heun(),
-                Samplers.heun(NoiseSchedule.ve()), Samplers.heun(NoiseSchedule.flow()),
+        return List.of(Samplers.euler(), Samplers.euler(GaussianPath.vp()), Samplers.heun(),
+                Samplers.heun(GaussianPath.ve()), Samplers.heun(GaussianPath.flow()),
                 Samplers.edmStochastic(40, 0.05, 50, 1.003), Samplers.eulerAncestral(), Samplers.dpm2(),
                 Samplers.dpmpp2m(), Samplers.dpmpp2mSde(), Samplers.dpmpp2mSde(0.5, 1, DpmPp2MSde.SolverType.HEUN),
                 Samplers.dpmpp2sAncestral(), Samplers.lms(), Samplers.ipndm());

@@ -107,7 +107,7 @@ class SamplerGoldenTest {
     @Test
     void algorithmOneWithVpScheduleAndScaling() {
         // golden §9: VP discretisation + VP sigma(t) + VP s(t), x_0 = sigma(1) s(1) (i.e. x~ = sigma(1))
-        NoiseSchedule vp = NoiseSchedule.vp();
+        GaussianPath vp = GaussianPath.vp();
         double start = vp.sigma(1.0);
         double[][] rows = {{18, 0.489841687213, 0.504195644753}, {64, 0.496612863454, 0.500330224494},
                 {512, 0.49954758765, 0.499995199328}};
@@ -144,9 +144,9 @@ class SamplerGoldenTest {
         double[] sig = Sigmas.fromFlowTimes(new double[]{0.98, 0.8, 0.5, 0.2, 0.05, 0});
         double xTilde = 0.9 / (1 - 0.98);
         close(0.320450590748, run(Samplers.euler(), GAUSS, xTilde, sig), "EDM Euler");
-        close(0.320450590748, run(Samplers.euler(NoiseSchedule.flow()), GAUSS, xTilde, sig), "flow Euler");
+        close(0.320450590748, run(Samplers.euler(GaussianPath.flow()), GAUSS, xTilde, sig), "flow Euler");
         close(0.652229391704, run(Samplers.heun(), GAUSS, xTilde, sig), "EDM Heun");
-        close(0.47656188356, run(Samplers.heun(NoiseSchedule.flow()), GAUSS, xTilde, sig), "flow Heun");
+        close(0.47656188356, run(Samplers.heun(GaussianPath.flow()), GAUSS, xTilde, sig), "flow Heun");
     }
 
     @Test

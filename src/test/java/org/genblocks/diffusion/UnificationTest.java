@@ -38,8 +38,8 @@ class UnificationTest {
     @Test
     void vpVeAndEdmReachTheSameDistribution() {
         INDArray edm = sample(Samplers.heun(), Sigmas.karras(STEPS, 0.002, 80, 7, Tail.ZERO));
-        INDArray vp = sample(Samplers.heun(NoiseSchedule.vp()), Sigmas.vp(STEPS, Tail.ZERO));
-        INDArray ve = sample(Samplers.heun(NoiseSchedule.ve()), Sigmas.ve(STEPS, 0.02, 100, Tail.ZERO));
+        INDArray vp = sample(Samplers.heun(GaussianPath.vp()), Sigmas.vp(STEPS, Tail.ZERO));
+        INDArray ve = sample(Samplers.heun(GaussianPath.ve()), Sigmas.ve(STEPS, 0.02, 100, Tail.ZERO));
         INDArray data = MIX.sample(N, 99, DataType.DOUBLE);
         INDArray data2 = MIX.sample(N, 1234, DataType.DOUBLE);
 

@@ -51,11 +51,11 @@ class StraightnessAndLossTest {
         // the Gaussian expectation exactly; t is integrated by the midpoint rule
         INDArray x0 = Nd4j.createFromArray(new double[][]{{1.5}, {1.5}, {2.5}, {2.5}});
         INDArray eps = Nd4j.createFromArray(new double[][]{{-1.0}, {1.0}, {-1.0}, {1.0}});
-        double floor = FlowMatchingLoss.averaged(ONE_RF, Path.linear(), x0, eps, 500); // midpoint-rule error 4.2e-7
+        double floor = FlowMatchingLoss.averaged(ONE_RF, org.genblocks.diffusion.GaussianPath.flow(), x0, eps, 500); // midpoint-rule error 4.2e-7
         assertEquals(0.785398163397, floor, 1e-6);
         assertEquals(Math.PI * 0.5 / 2, floor, 1e-6);
         // any other field does worse
         VectorField off = (x, t) -> ONE_RF.velocity(x, t).addi(0.1);
-        assertTrue(FlowMatchingLoss.averaged(off, Path.linear(), x0, eps, 100) > floor + 0.009);
+        assertTrue(FlowMatchingLoss.averaged(off, org.genblocks.diffusion.GaussianPath.flow(), x0, eps, 100) > floor + 0.009);
     }
 }

@@ -1,4 +1,4 @@
-package org.genblocks.rf;
+package org.genblocks.ode;
 
 import org.junit.jupiter.api.Test;
 

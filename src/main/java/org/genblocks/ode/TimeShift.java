@@ -1,4 +1,4 @@
-package org.genblocks.rf;
+package org.genblocks.ode;
 
 import org.genblocks.tensor.Shapes;
 

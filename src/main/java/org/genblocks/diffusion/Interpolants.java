@@ -1,0 +1,47 @@
+package org.genblocks.diffusion;
+
+import org.genblocks.tensor.Shapes;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** The per-sample combinations {@code a(t)·x_0 + b(t)·ε} and {@code a'(t)·x_0 + b'(t)·ε} of a {@link GaussianPath}. */
+final class Interpolants {
+    private Interpolants() {
+    }
+
+    static INDArray combine(GaussianPath path, INDArray x0, INDArray eps, double[] t, boolean derivative) {
+        Shapes.requireFloatingPoint("x0", x0);
+        Shapes.requireSameShape("x0", x0, "eps", eps);
+        Shapes.requireSameDataType("x0", x0, "eps", eps);
+        long n = x0.size(0);
+        if (t == null || t.length != n) {
+            throw new IllegalArgumentException("t: expected one time per sample (" + n + "), got "
+                    + (t == null ? "null" : t.length));
+        }
+        double[] a = new double[(int) n];
+        double[] b = new double[(int) n];
+        for (int i = 0; i < n; i++) {
+            if (!(t[i] >= 0 && t[i] <= path.maxTime())) {
+                throw new IllegalArgumentException("t: expected times in [0, " + path.maxTime() + "] on the path "
+                        + path.name() + ", got t[" + i + "] = " + t[i]);
+            }
+            a[i] = derivative ? path.dataCoefficientDerivative(t[i]) : path.dataCoefficient(t[i]);
+            b[i] = derivative ? path.noiseCoefficientDerivative(t[i]) : path.noiseCoefficient(t[i]);
+        }
+        long d = x0.length() / n;
+        INDArray av = Nd4j.createFromArray(a).castTo(x0.dataType()).reshape(n, 1);
+        INDArray bv = Nd4j.createFromArray(b).castTo(x0.dataType()).reshape(n, 1);
+        INDArray out = x0.reshape(n, d).mulColumnVector(av);
+        out.addi(eps.reshape(n, d).mulColumnVector(bv));
+        return out.reshape(x0.shape());
+    }
+
+    /** Fails unless {@code 0 ≤ t ≤ maxTime()}. */
+    static double checkTime(GaussianPath path, double t) {
+        if (!(t >= 0 && t <= path.maxTime())) {
+            throw new IllegalArgumentException("t: expected a time in [0, " + path.maxTime() + "] on the path "
+                    + path.name() + ", got " + t);
+        }
+        return t;
+    }
+}
