@@ -1,16 +1,24 @@
 package org.genblocks;
 
-import org.genblocks.diffusion.Denoiser;
+import org.genblocks.diffusion.DifferentiableDenoiser;
+import org.genblocks.diffusion.GaussianPath;
+import org.genblocks.diffusion.ProbabilityFlow;
 import org.genblocks.diffusion.Diffusion;
 import org.genblocks.diffusion.EdmLoss;
 import org.genblocks.diffusion.Formulation;
 import org.genblocks.diffusion.Sampler;
 import org.genblocks.diffusion.Sigmas;
 import org.genblocks.io.ModelIO;
+import org.genblocks.metrics.BitsPerDim;
 import org.genblocks.nn.Activation;
 import org.genblocks.nn.Mlp;
 import org.genblocks.nn.Module;
 import org.genblocks.nn.Params;
+import org.genblocks.ode.OdeSolver;
+import org.genblocks.ode.TimeGrid;
+import org.genblocks.ode.VectorField;
+import org.genblocks.tensor.Rng;
+import org.genblocks.tensor.Shapes;
 import org.genblocks.train.TrainConfig;
 import org.genblocks.train.TrainResult;
 import org.genblocks.train.Trainer;
@@ -37,7 +45,7 @@ import java.util.Arrays;
  * INDArray x = m.sample(1000, 7);
  * }</pre>
  */
-public final class DiffusionModel implements GenerativeModel {
+public final class DiffusionModel implements LikelihoodModel {
     private final Module network;
     private final Params params;
     private final Formulation formulation;
@@ -45,10 +53,11 @@ public final class DiffusionModel implements GenerativeModel {
     private final Sampler sampler;
     private final double[] sigmas;
     private final long[] shape;
-    private Denoiser denoiser;
+    private final int likelihoodSteps;
+    private DifferentiableDenoiser denoiser;
 
     private DiffusionModel(Module network, Params params, Formulation formulation, Sampler sampler, double[] sigmas,
-                           long[] shape) {
+                           long[] shape, int likelihoodSteps) {
         this.network = network;
         this.params = params;
         this.formulation = formulation;
@@ -56,6 +65,7 @@ public final class DiffusionModel implements GenerativeModel {
         this.sampler = sampler;
         this.sigmas = sigmas.clone();
         this.shape = shape.clone();
+        this.likelihoodSteps = likelihoodSteps;
     }
 
     /** A builder; {@link GenBlocks#diffusionModel()} hands out the same. */
@@ -68,6 +78,7 @@ public final class DiffusionModel implements GenerativeModel {
         if (config == null) {
             throw new IllegalArgumentException("config: expected a TrainConfig (e.g. GenBlocks.adam(1e-3)), got null");
         }
+        Shapes.requireFinite("data", data);
         return new Trainer().fit(network, params, loss, loss.batches(data.castTo(params.dataType()), config.batch()), config);
     }
 
@@ -83,12 +94,72 @@ public final class DiffusionModel implements GenerativeModel {
                 .dataType(params.dataType()).build().sample(n, seed).samples();
     }
 
-    /** The trained denoiser {@code D_θ(x; σ)} (sees later updates of the parameters). */
-    public synchronized Denoiser denoiser() {
+    /**
+     * {@code n} samples by an ODE solver on the probability-flow field of the model's path
+     * ({@link #field()}), from {@code x_{t_0} = b(t_0)·z} at the grid's first time down to its last;
+     * the grid must stay inside {@code 0 < σ(t) < ∞} (for EDM, t = σ: e.g. from 80 to 0.002). The
+     * result is in data units ({@code x_t/s(t)} at the last time).
+     */
+    public INDArray sample(int n, OdeSolver solver, TimeGrid grid, long seed) {
+        if (solver == null || grid == null) {
+            throw new IllegalArgumentException("solver, grid: expected non-null, got solver=" + solver + ", grid=" + grid);
+        }
+        GaussianPath path = formulation.path();
+        double[] t = grid.points();
+        INDArray x = Rng.normalRows(Rng.sampleSeeds(seed, Shapes.checkPositive("n", n)), params.dataType(), shape)
+                .muli(path.noiseCoefficient(t[0]));
+        INDArray end = solver.solve(field(), x, grid).state();
+        return end.divi(path.scale(t[t.length - 1]));
+    }
+
+    /** The probability-flow ODE of the trained denoiser on the formulation's path ({@link ProbabilityFlow#field}). */
+    public VectorField field() {
+        return formulation.path().field(denoiser());
+    }
+
+    /**
+     * {@code log p(x)} per row by the instantaneous change of variables on the probability-flow ODE
+     * ({@link ProbabilityFlow#likelihood}): from the smallest positive σ of the model's ladder to its
+     * largest, RK4 on a Karras ladder of the builder's {@code likelihoodSteps}, exact divergence by
+     * autodiff (D backward passes per evaluation: meant for small D), float64 {@code [N]}.
+     */
+    @Override
+    public INDArray logProb(INDArray x) {
+        Shapes.requireShape("x", x, withBatch(shape));
+        Shapes.requireFinite("x", x);
+        double sigmaMin = Double.POSITIVE_INFINITY;
+        for (double s : sigmas) {
+            if (s > 0) {
+                sigmaMin = Math.min(sigmaMin, s);
+            }
+        }
+        return ProbabilityFlow.likelihood(formulation.path(), denoiser(), sigmaMin, sigmas[0], likelihoodSteps)
+                .logProb(x.castTo(params.dataType())).logProb();
+    }
+
+    /** {@code NLL / (D ln 2)} of continuous data (no dequantization correction). */
+    @Override
+    public double bitsPerDim(INDArray x) {
+        long d = 1;
+        for (long s : shape) {
+            d *= s;
+        }
+        return BitsPerDim.fromDiscreteNll(nll(x), d);
+    }
+
+    /** The trained denoiser {@code D_θ(x; σ)} (sees later updates of the parameters; exact input gradients). */
+    public synchronized DifferentiableDenoiser denoiser() {
         if (denoiser == null) {
             denoiser = loss.denoiser(params);
         }
         return denoiser;
+    }
+
+    private static long[] withBatch(long[] row) {
+        long[] s = new long[row.length + 1];
+        s[0] = -1;
+        System.arraycopy(row, 0, s, 1, row.length);
+        return s;
     }
 
     @Override
@@ -144,8 +215,15 @@ public final class DiffusionModel implements GenerativeModel {
         private double[] sigmas;
         private long initSeed;
         private DataType dataType = DataType.FLOAT;
+        private int likelihoodSteps = 64;
 
         private Builder() {
+        }
+
+        /** RK4 steps of {@link DiffusionModel#logProb} on a Karras ladder (default 64). */
+        public Builder likelihoodSteps(int steps) {
+            this.likelihoodSteps = steps;
+            return this;
         }
 
         /** Vectors of dimension D. */
@@ -251,12 +329,15 @@ public final class DiffusionModel implements GenerativeModel {
             if (dataType == null || !dataType.isFPType()) {
                 throw new IllegalArgumentException("dataType: expected a floating-point type, got " + dataType);
             }
+            if (likelihoodSteps <= 0) {
+                throw new IllegalArgumentException("likelihoodSteps: expected > 0, got " + likelihoodSteps);
+            }
             double[] ladder = sigmas != null ? Sigmas.checkEndsAtZero("sigmas", sigmas) : formulation.sigmas(steps);
             Module net = network != null ? network
                     : Mlp.builder().in(shape[0]).hidden(hidden).out(shape[0]).activation(Activation.SILU)
                     .timeEmbedding(embedding).build();
             Sampler s = sampler != null ? sampler : formulation.sampler();
-            return new DiffusionModel(net, net.init(initSeed, dataType), formulation, s, ladder, shape);
+            return new DiffusionModel(net, net.init(initSeed, dataType), formulation, s, ladder, shape, likelihoodSteps);
         }
     }
 }

@@ -179,13 +179,11 @@ public final class EdmLoss implements Objective {
 
     /**
      * The trained denoiser: {@code D = c_skip x + c_out F(c_in x; c_noise)} with F compiled once; it
-     * sees later in-place updates of {@code params}. Inputs must have the parameters' data type.
+     * sees later in-place updates of {@code params}. It is a {@link DifferentiableDenoiser} (exact
+     * vector–Jacobian products by autodiff), so {@link ProbabilityFlow#field} of it has an exact divergence.
      */
-    public Denoiser denoiser(Params params) {
-        ModuleFunction f = ModuleFunction.of(network, params, InputSpec.of("input", withBatch(rowShape)),
-                InputSpec.of("noiseLabel", -1, 1));
-        Network net = (in, label) -> f.apply(in, Nd4j.valueArrayOf(new long[]{in.size(0), 1}, label, in.dataType()));
-        return precond.denoiser(net);
+    public DifferentiableDenoiser denoiser(Params params) {
+        return (DifferentiableDenoiser) precond.denoiser(new ModuleNetwork(network, params, rowShape));
     }
 
     private static INDArray column(double[] v, INDArray like) {

@@ -16,4 +16,16 @@ public interface Network {
      * @return the network output, the shape of {@code scaledInput}
      */
     INDArray apply(INDArray scaledInput, double noiseLabel);
+
+    /** A network that also gives vector–Jacobian products with respect to its input. */
+    interface Differentiable extends Network {
+        /**
+         * {@code u_iᵀ ∂F(input_i; label)/∂input_i} per sample.
+         *
+         * @param scaledInput {@code c_in(σ)·x}
+         * @param noiseLabel  {@code c_noise(σ)}
+         * @param u           the cotangent, of the output's shape
+         */
+        INDArray vjp(INDArray scaledInput, double noiseLabel, INDArray u);
+    }
 }

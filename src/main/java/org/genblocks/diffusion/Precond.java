@@ -55,14 +55,41 @@ public interface Precond {
         if (network == null) {
             throw new IllegalArgumentException("network: expected a network, got null");
         }
-        return (x, sigma) -> {
-            if (!(sigma > 0) || !Double.isFinite(sigma)) {
-                throw new IllegalArgumentException("sigma: expected a finite noise level > 0, got " + sigma);
-            }
-            INDArray f = network.apply(x.mul(cIn(sigma)), cNoise(sigma));
-            Shapes.requireSameShape("x", x, "network output", f);
-            return Lin.axpby(cOut(sigma), f, cSkip(sigma), x, x.ulike());
-        };
+        if (network instanceof Network.Differentiable dn) {
+            return new DifferentiableDenoiser() {
+                @Override
+                public INDArray denoise(INDArray x, double sigma) {
+                    return denoiseWith(network, x, sigma);
+                }
+
+                @Override
+                public INDArray vjp(INDArray x, double sigma, INDArray u) {
+                    checkSigma(sigma);
+                    Shapes.requireSameShape("x", x, "u", u);
+                    // ∂D/∂x = c_skip I + c_out c_in ∂F/∂input
+                    double cIn = cIn(sigma);
+                    INDArray g = dn.vjp(x.mul(cIn), cNoise(sigma), u);
+                    Shapes.requireSameShape("x", x, "network vjp", g);
+                    return Lin.axpby(cOut(sigma) * cIn, g.castTo(x.dataType()), cSkip(sigma), u.castTo(x.dataType()),
+                            x.ulike());
+                }
+            };
+        }
+        return (x, sigma) -> denoiseWith(network, x, sigma);
+    }
+
+    /** {@code c_skip x + c_out F(c_in x; c_noise)}: a new array; neither {@code x} nor the output is modified. */
+    private INDArray denoiseWith(Network network, INDArray x, double sigma) {
+        checkSigma(sigma);
+        INDArray f = network.apply(x.mul(cIn(sigma)), cNoise(sigma));
+        Shapes.requireSameShape("x", x, "network output", f);
+        return Lin.axpby(cOut(sigma), f, cSkip(sigma), x, x.ulike());
+    }
+
+    private static void checkSigma(double sigma) {
+        if (!(sigma > 0) || !Double.isFinite(sigma)) {
+            throw new IllegalArgumentException("sigma: expected a finite noise level > 0, got " + sigma);
+        }
     }
 
     /** The regression target of {@code F}: {@code (y − c_skip x)/c_out} (EDM Eq. 8). */

@@ -1,5 +1,6 @@
 package org.genblocks.diffusion;
 
+import org.genblocks.ode.DifferentiableField;
 import org.genblocks.ode.VectorField;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -47,7 +48,8 @@ public final class ProbabilityFlow {
             throw new IllegalArgumentException("path, denoiser: expected non-null, got path=" + path + ", denoiser="
                     + denoiser);
         }
-        return new DenoiserField(path, denoiser);
+        return denoiser instanceof DifferentiableDenoiser dd ? new DifferentiableDenoiserField(path, dd)
+                : new DenoiserField(path, denoiser);
     }
 
     /**
@@ -61,7 +63,33 @@ public final class ProbabilityFlow {
         if (field instanceof DenoiserField f && f.path.equals(path)) {
             return f.denoiser;   // the exact inverse, without a round trip through floating point
         }
-        return new FieldDenoiser(path, field);
+        return field instanceof DifferentiableField df ? new DifferentiableFieldDenoiser(path, df)
+                : new FieldDenoiser(path, field);
+    }
+
+    /**
+     * The exact log-likelihood of a denoiser's probability-flow ODE on {@code path} (instantaneous change
+     * of variables, Chen et al. 2018; Song et al. 2021, §D.2): data at noise level {@code sigmaMin} is
+     * carried to {@code sigmaMax} by RK4 on the path's times of a Karras ladder with {@code steps} steps
+     * (ρ = 7: short steps where σ is small), and the prior there is {@code N(0, b(t_max)²·I)}, the path's
+     * noise with the data term {@code a(t_max)·x_0} neglected. The divergence is exact for a
+     * {@link DifferentiableDenoiser} (D backward passes per evaluation), otherwise the seeded Hutchinson
+     * estimate of {@link org.genblocks.ode.Likelihood}.
+     */
+    public static org.genblocks.ode.Likelihood likelihood(GaussianPath path, Denoiser denoiser, double sigmaMin,
+                                                         double sigmaMax, int steps) {
+        Sigmas.checkRange(sigmaMin, sigmaMax);
+        double[] ladder = Sigmas.karras(Shapes.checkPositive("steps", steps) + 1, sigmaMin, sigmaMax, 7.0,
+                Sigmas.Tail.NONE);
+        double[] t = path.times(ladder);
+        double[] forward = new double[t.length];
+        for (int i = 0; i < t.length; i++) {
+            forward[i] = t[t.length - 1 - i];
+        }
+        double tMax = forward[forward.length - 1];
+        return org.genblocks.ode.Likelihood.of(field(path, denoiser))
+                .solver(org.genblocks.ode.OdeSolver.rk4(), org.genblocks.ode.TimeGrid.of(forward))
+                .prior(org.genblocks.ode.LogDensity.normal(path.noiseCoefficient(tMax))).build();
     }
 
     /** {@code out = A·x − B·D(x/s; σ)} at time {@code t}, for samplers (counted and checked by {@code d}). */
@@ -80,9 +108,9 @@ public final class ProbabilityFlow {
     }
 
     /** A denoiser read as the probability-flow field. */
-    private static final class DenoiserField implements VectorField {
-        private final GaussianPath path;
-        private final Denoiser denoiser;
+    private static class DenoiserField implements VectorField {
+        final GaussianPath path;
+        final Denoiser denoiser;
 
         DenoiserField(GaussianPath path, Denoiser denoiser) {
             this.path = path;
@@ -106,10 +134,33 @@ public final class ProbabilityFlow {
         }
     }
 
+    /**
+     * With a differentiable denoiser the field is differentiable:
+     * {@code uᵀ ∂f/∂x = A·u − (B/s)·uᵀ ∂D(x/s; σ)/∂x̃}.
+     */
+    private static final class DifferentiableDenoiserField extends DenoiserField implements DifferentiableField {
+        DifferentiableDenoiserField(GaussianPath path, DifferentiableDenoiser denoiser) {
+            super(path, denoiser);
+        }
+
+        @Override
+        public INDArray vjp(INDArray x, double t, INDArray u) {
+            double sigma = path.sigma(t);
+            checkInterior(path, t, sigma);
+            Shapes.requireSameShape("x", x, "u", u);
+            double s = path.scale(t);
+            INDArray g = ((DifferentiableDenoiser) denoiser).vjp(s == 1.0 ? x : x.mul(1.0 / s), sigma, u);
+            check("denoiser vjp", g, x, t);
+            INDArray gx = g.dataType() == x.dataType() ? g : g.castTo(x.dataType());
+            return Lin.axpby(stateCoefficient(path, t), u.castTo(x.dataType()), -denoiserCoefficient(path, t) / s, gx,
+                    x.ulike());
+        }
+    }
+
     /** A velocity field read as a denoiser. */
-    private static final class FieldDenoiser implements Denoiser {
-        private final GaussianPath path;
-        private final VectorField field;
+    private static class FieldDenoiser implements Denoiser {
+        final GaussianPath path;
+        final VectorField field;
 
         FieldDenoiser(GaussianPath path, VectorField field) {
             this.path = path;
@@ -132,6 +183,29 @@ public final class ProbabilityFlow {
         @Override
         public String toString() {
             return "ProbabilityFlow.denoiser(" + path.name() + ", " + field + ")";
+        }
+    }
+
+    /**
+     * With a differentiable field the denoiser is differentiable: {@code D(x̃) = (A·s·x̃ − v(s·x̃, t))/B}, so
+     * {@code uᵀ ∂D/∂x̃ = (s/B)·(A·u − uᵀ ∂v/∂x)}.
+     */
+    private static final class DifferentiableFieldDenoiser extends FieldDenoiser implements DifferentiableDenoiser {
+        DifferentiableFieldDenoiser(GaussianPath path, DifferentiableField field) {
+            super(path, field);
+        }
+
+        @Override
+        public INDArray vjp(INDArray x, double sigma, INDArray u) {
+            double t = path.time(sigma);
+            checkInterior(path, t, sigma);
+            Shapes.requireSameShape("x", x, "u", u);
+            double s = path.scale(t);
+            INDArray g = ((DifferentiableField) field).vjp(s == 1.0 ? x : x.mul(s), t, u);
+            check("field vjp", g, x, t);
+            INDArray gx = g.dataType() == x.dataType() ? g : g.castTo(x.dataType());
+            double k = s / denoiserCoefficient(path, t);
+            return Lin.axpby(k * stateCoefficient(path, t), u.castTo(x.dataType()), -k, gx, x.ulike());
         }
     }
 

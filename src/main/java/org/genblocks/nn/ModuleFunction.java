@@ -116,6 +116,37 @@ public final class ModuleFunction {
         return new ModuleFunction(module, params, inputs, definition);
     }
 
+    /**
+     * The scalar {@code Σ module.forward(inputs…) ⊙ u} with one more placeholder, the cotangent
+     * {@code u} (of the output's shape): its {@link #gradients} with respect to an input are the
+     * vector–Jacobian products {@code uᵀ ∂forward/∂input}, one reverse-mode pass per call. The one
+     * way genblocks differentiates a network with respect to its input (exact divergences of
+     * velocity fields and of denoisers).
+     *
+     * @param inputs    the module's inputs, in the order of {@code forward}
+     * @param cotangent the placeholder of {@code u}; its name must differ from the inputs'
+     */
+    public static ModuleFunction vectorJacobian(Module module, Params params, List<InputSpec> inputs, InputSpec cotangent) {
+        if (module == null || inputs == null || cotangent == null) {
+            throw new IllegalArgumentException("module, inputs, cotangent: expected non-null, got module=" + module
+                    + ", inputs=" + inputs + ", cotangent=" + cotangent);
+        }
+        List<InputSpec> all = new ArrayList<>(inputs);
+        all.add(cotangent);
+        List<String> names = new ArrayList<>();
+        for (InputSpec s : inputs) {
+            names.add(s.name());
+        }
+        return new ModuleFunction(module, params, all, (root, in) -> {
+            SDVariable[] xs = new SDVariable[names.size()];
+            for (int i = 0; i < xs.length; i++) {
+                xs[i] = in.get(names.get(i));
+            }
+            SDVariable out = root.forward(xs);
+            return new SDVariable[]{out.mul(in.get(cotangent.name())).sum(root.name("vjp_loss"))};
+        });
+    }
+
     /** The first output for inputs given in the order of the {@link InputSpec}s. */
     public INDArray apply(INDArray... values) {
         return applyAll(values)[0];

@@ -21,4 +21,20 @@ public interface LogDensity {
             return zd.mul(zd).sum(1).muli(-0.5).subi(0.5 * d * Math.log(2 * Math.PI));
         };
     }
+
+    /**
+     * The isotropic normal {@code log N(z; 0, std²·I) = −‖z‖²/(2 std²) − D·ln std − (D/2) ln 2π}: the
+     * prior at the noise end of a Gaussian path that stops at a finite noise level (VE, EDM).
+     */
+    static LogDensity normal(double std) {
+        Shapes.checkPositive("std", std);
+        double logStd = Math.log(std);
+        return z -> {
+            Shapes.requireFloatingPoint("z", z);
+            long n = z.size(0);
+            long d = z.length() / n;
+            INDArray zd = z.castTo(DataType.DOUBLE).reshape(n, d).div(std);
+            return zd.mul(zd).sum(1).muli(-0.5).subi(d * (logStd + 0.5 * Math.log(2 * Math.PI)));
+        };
+    }
 }

@@ -1,13 +1,11 @@
 package org.genblocks.rf;
 
-import org.genblocks.nn.Gradients;
 import org.genblocks.nn.InputSpec;
 import org.genblocks.nn.Module;
 import org.genblocks.nn.ModuleFunction;
 import org.genblocks.nn.Params;
 import org.genblocks.ode.DifferentiableField;
 import org.genblocks.tensor.Shapes;
-import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -31,7 +29,6 @@ public final class ModuleField implements DifferentiableField {
     private final long dim;
     private final ModuleFunction forward;
     private ModuleFunction vjpGraph;
-    private String vjpLoss;
 
     /**
      * @param module the network, taking {@code (x [N, dim], t [N, 1])}
@@ -73,31 +70,14 @@ public final class ModuleField implements DifferentiableField {
         Shapes.requireShape("x", x, -1, dim);
         Shapes.requireSameShape("x", x, "u", u);
         if (vjpGraph == null) {
-            List<InputSpec> in = List.of(InputSpec.of("x", -1, dim), InputSpec.of("t", -1, 1), InputSpec.of("u", -1, dim));
-            vjpGraph = ModuleFunction.of(module, params, in, (root, ph) -> {
-                SDVariable out = root.forward(ph.get("x"), ph.get("t"));
-                SDVariable s = out.mul(ph.get("u")).sum(root.name("vjp_loss"));
-                return new SDVariable[]{s};
-            });
-            vjpLoss = lossName(vjpGraph);
-            Gradients.buildWithPlaceholders(vjpGraph.sameDiff(), vjpLoss, "x");
+            vjpGraph = ModuleFunction.vectorJacobian(module, params,
+                    List.of(InputSpec.of("x", -1, dim), InputSpec.of("t", -1, 1)), InputSpec.of("u", -1, dim));
         }
         Map<String, INDArray> feed = new HashMap<>();
         feed.put("x", x.castTo(params.dataType()));
         feed.put("t", Nd4j.valueArrayOf(new long[]{x.size(0), 1}, t, params.dataType()));
         feed.put("u", u.castTo(params.dataType()));
-        Map<String, INDArray> g = vjpGraph.sameDiff().calculateGradients(feed, "x");
-        return g.get("x").castTo(x.dataType());
-    }
-
-    private static String lossName(ModuleFunction f) {
-        // the single output of the definition is the scalar named "...vjp_loss"
-        for (String n : f.sameDiff().variableMap().keySet()) {
-            if (n.endsWith("vjp_loss")) {
-                return n;
-            }
-        }
-        throw new IllegalStateException("vjp graph: no output variable named *vjp_loss");
+        return vjpGraph.gradients(feed, "x").get("x").castTo(x.dataType());
     }
 
     /** The module. */
