@@ -54,10 +54,11 @@ public final class DiffusionModel implements LikelihoodModel {
     private final double[] sigmas;
     private final long[] shape;
     private final int likelihoodSteps;
+    private final double likelihoodSigmaMin;
     private DifferentiableDenoiser denoiser;
 
     private DiffusionModel(Module network, Params params, Formulation formulation, Sampler sampler, double[] sigmas,
-                           long[] shape, int likelihoodSteps) {
+                           long[] shape, int likelihoodSteps, double likelihoodSigmaMin) {
         this.network = network;
         this.params = params;
         this.formulation = formulation;
@@ -66,6 +67,7 @@ public final class DiffusionModel implements LikelihoodModel {
         this.sigmas = sigmas.clone();
         this.shape = shape.clone();
         this.likelihoodSteps = likelihoodSteps;
+        this.likelihoodSigmaMin = likelihoodSigmaMin;
     }
 
     /** A builder; {@link GenBlocks#diffusionModel()} hands out the same. */
@@ -119,21 +121,18 @@ public final class DiffusionModel implements LikelihoodModel {
 
     /**
      * {@code log p(x)} per row by the instantaneous change of variables on the probability-flow ODE
-     * ({@link ProbabilityFlow#likelihood}): from the smallest positive σ of the model's ladder to its
-     * largest, RK4 on a Karras ladder of the builder's {@code likelihoodSteps}, exact divergence by
-     * autodiff (D backward passes per evaluation: meant for small D), float64 {@code [N]}.
+     * ({@link ProbabilityFlow#likelihood}): the density of the data noised to σ_min (the builder's
+     * {@code likelihood(steps, sigmaMin)}; by default the smallest positive σ of the model's ladder),
+     * carried to the ladder's largest σ by RK4 on a Karras ladder, exact divergence by autodiff (D backward
+     * passes per evaluation: meant for small D), float64 {@code [N]}. EDM's training σ rarely goes below
+     * 0.01, where its denoiser is extrapolated; a σ_min inside the trained range is the honest choice
+     * when the data's own scale makes the added noise negligible.
      */
     @Override
     public INDArray logProb(INDArray x) {
         Shapes.requireShape("x", x, withBatch(shape));
         Shapes.requireFinite("x", x);
-        double sigmaMin = Double.POSITIVE_INFINITY;
-        for (double s : sigmas) {
-            if (s > 0) {
-                sigmaMin = Math.min(sigmaMin, s);
-            }
-        }
-        return ProbabilityFlow.likelihood(formulation.path(), denoiser(), sigmaMin, sigmas[0], likelihoodSteps)
+        return ProbabilityFlow.likelihood(formulation.path(), denoiser(), likelihoodSigmaMin, sigmas[0], likelihoodSteps)
                 .logProb(x.castTo(params.dataType())).logProb();
     }
 
@@ -216,6 +215,7 @@ public final class DiffusionModel implements LikelihoodModel {
         private long initSeed;
         private DataType dataType = DataType.FLOAT;
         private int likelihoodSteps = 64;
+        private double likelihoodSigmaMin = Double.NaN;
 
         private Builder() {
         }
@@ -223,6 +223,16 @@ public final class DiffusionModel implements LikelihoodModel {
         /** RK4 steps of {@link DiffusionModel#logProb} on a Karras ladder (default 64). */
         public Builder likelihoodSteps(int steps) {
             this.likelihoodSteps = steps;
+            return this;
+        }
+
+        /**
+         * The likelihood's RK4 steps and the noise level σ_min &gt; 0 at which the data enter
+         * (default 64 and the smallest positive σ of the sampling ladder).
+         */
+        public Builder likelihood(int steps, double sigmaMin) {
+            this.likelihoodSteps = steps;
+            this.likelihoodSigmaMin = sigmaMin;
             return this;
         }
 
@@ -333,11 +343,19 @@ public final class DiffusionModel implements LikelihoodModel {
                 throw new IllegalArgumentException("likelihoodSteps: expected > 0, got " + likelihoodSteps);
             }
             double[] ladder = sigmas != null ? Sigmas.checkEndsAtZero("sigmas", sigmas) : formulation.sigmas(steps);
+            double sigmaMin = likelihoodSigmaMin;
+            if (Double.isNaN(sigmaMin)) {
+                sigmaMin = ladder[ladder.length - 2];   // the smallest positive level: the ladder ends in 0
+            } else if (!(sigmaMin > 0) || !(sigmaMin < ladder[0])) {
+                throw new IllegalArgumentException("likelihood: expected 0 < sigmaMin < " + ladder[0]
+                        + " (the ladder's largest sigma), got " + sigmaMin);
+            }
             Module net = network != null ? network
                     : Mlp.builder().in(shape[0]).hidden(hidden).out(shape[0]).activation(Activation.SILU)
                     .timeEmbedding(embedding).build();
             Sampler s = sampler != null ? sampler : formulation.sampler();
-            return new DiffusionModel(net, net.init(initSeed, dataType), formulation, s, ladder, shape, likelihoodSteps);
+            return new DiffusionModel(net, net.init(initSeed, dataType), formulation, s, ladder, shape, likelihoodSteps,
+                    sigmaMin);
         }
     }
 }

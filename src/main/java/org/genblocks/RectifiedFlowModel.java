@@ -1,6 +1,10 @@
 package org.genblocks;
 
+import org.genblocks.diffusion.Denoiser;
+import org.genblocks.diffusion.Diffusion;
 import org.genblocks.diffusion.GaussianPath;
+import org.genblocks.diffusion.ProbabilityFlow;
+import org.genblocks.diffusion.Sampler;
 import org.genblocks.io.ModelIO;
 import org.genblocks.metrics.BitsPerDim;
 import org.genblocks.nn.Activation;
@@ -91,6 +95,26 @@ public final class RectifiedFlowModel implements LikelihoodModel {
     /** {@code n} samples with another solver and number of steps (one step of Euler: a one-step generator). */
     public INDArray sample(int n, OdeSolver solver, int steps, long seed) {
         return flow.sample(n, solver, TimeGrid.sampling(Shapes.checkPositive("steps", steps)), seed);
+    }
+
+    /**
+     * {@code n} samples with a diffusion {@link Sampler} of the EDM frame on a σ ladder ending in 0, through
+     * the probability-flow bridge: the velocity field is read as the denoiser {@link #denoiser()}. Sample
+     * {@code i} starts from the same seeded noise as {@link #sample(int, long)} ({@code σ_0·z}, i.e.
+     * {@code x_t = t_0·z} at {@code t_0 = σ_0/(1 + σ_0)} on the flow path).
+     */
+    public INDArray sample(int n, Sampler sampler, double[] sigmas, long seed) {
+        return Diffusion.builder().denoiser(denoiser()).sampler(sampler).sigmas(sigmas).shape(flow.dim())
+                .dataType(flow.params().dataType()).build().sample(n, seed).samples();
+    }
+
+    /**
+     * The learned velocity as a denoiser of the EDM frame on the model's path
+     * ({@link ProbabilityFlow#denoiser}): on the rectified-flow path {@code D(x~; σ) = x_t − t·u(x_t, t)} with
+     * {@code t = σ/(1 + σ)}, {@code x_t = (1 − t)·x~}. Exact input gradients come with it.
+     */
+    public Denoiser denoiser() {
+        return flow.path().denoiser(flow.field());
     }
 
     /**

@@ -56,6 +56,33 @@ public final class Diffusion {
         return sampler.sample(denoiser, x, sigmas, NoiseSource.perSample(sampleSeeds));
     }
 
+    /**
+     * Runs the sampler from a given state {@code x} at {@code sigmas[0]} (EDM units, {@code [N, shape…]},
+     * e.g. an image noised to σ_0 for SDEdit-style editing, or a state handed over by another sampler);
+     * row {@code r}'s fresh noise, where the sampler draws any, comes from {@code sampleSeeds[r]}.
+     */
+    public SampleResult sample(INDArray x, long[] sampleSeeds) {
+        long[] want = new long[shape.length + 1];
+        want[0] = sampleSeeds == null ? -1 : sampleSeeds.length;
+        System.arraycopy(shape, 0, want, 1, shape.length);
+        if (sampleSeeds == null || sampleSeeds.length == 0) {
+            throw new IllegalArgumentException("sampleSeeds: expected one seed per row, got "
+                    + (sampleSeeds == null ? "null" : "[]"));
+        }
+        Shapes.requireShape("x", x, want);
+        return sampler.sample(denoiser, x.dataType() == dataType ? x : x.castTo(dataType), sigmas,
+                NoiseSource.perSample(sampleSeeds));
+    }
+
+    /** {@link #sample(INDArray, long[])} with the per-row seeds {@code Rng.sampleSeeds(seed, N)}. */
+    public SampleResult sample(INDArray x, long seed) {
+        Shapes.requireNonNull("x", x);
+        if (x.rank() < 1) {
+            throw new IllegalArgumentException("x: expected a batch [N, ...], got a scalar");
+        }
+        return sample(x, Rng.sampleSeeds(seed, (int) x.size(0)));
+    }
+
     /** The sampler. */
     public Sampler sampler() {
         return sampler;

@@ -1,5 +1,6 @@
 package org.genblocks.dit;
 
+import org.genblocks.diffusion.Guidance;
 import org.genblocks.ode.VectorField;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -10,7 +11,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * <pre>  v_g(x, t) = v(x, t, ∅) + g (v(x, t, y) − v(x, t, ∅))</pre>
  * with guidance scale {@code g} ({@code g = 1}: the conditional field, no extra cost). The conditional and
  * unconditional halves run as one batch of {@code 2N}, which halves the per-op overhead of two calls
- * (the value equals {@code org.genblocks.rf.Guidance#classifierFree} of the two fields).
+ * (the value equals {@code org.genblocks.diffusion.Guidance#classifierFree} of the two fields).
  */
 public final class GuidedVelocity implements VectorField {
     private final DitFunction net;
@@ -49,6 +50,6 @@ public final class GuidedVelocity implements VectorField {
         long n = labels.length;
         INDArray cond = v.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, n));
         INDArray uncond = v.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(n, 2 * n));
-        return cond.sub(uncond).muli(scale).addi(uncond);
+        return Guidance.combine(cond, uncond, scale);
     }
 }

@@ -248,7 +248,18 @@ public final class ModuleFunction {
             s.check(v, params.dataType());
             f.put(s.name(), v);
         }
-        Gradients.build(sd, outputNames[0]);
+        List<String> wrtInputs = new ArrayList<>();
+        for (String w : wrt) {
+            if (inputNames.contains(w)) {
+                wrtInputs.add(w);
+            }
+        }
+        if (wrtInputs.isEmpty()) {
+            Gradients.build(sd, outputNames[0]);
+        } else {
+            // SameDiff differentiates placeholders only when asked to at the first build
+            Gradients.buildWithPlaceholders(sd, outputNames[0], wrtInputs.toArray(new String[0]));
+        }
         Map<String, INDArray> g = sd.calculateGradients(f, List.of(wrt));
         Map<String, INDArray> out = new LinkedHashMap<>();
         for (String w : wrt) {

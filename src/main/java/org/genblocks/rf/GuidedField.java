@@ -1,5 +1,6 @@
 package org.genblocks.rf;
 
+import org.genblocks.diffusion.Guidance;
 import org.genblocks.nn.InputSpec;
 import org.genblocks.nn.Module;
 import org.genblocks.nn.ModuleFunction;
@@ -75,7 +76,7 @@ public final class GuidedField implements VectorField {
             INDArray out = net.apply(Nd4j.concat(0, xs, xs), times, oneHot);
             INDArray c = out.get(NDArrayIndex.interval(0, n), NDArrayIndex.all());
             INDArray u = out.get(NDArrayIndex.interval(n, 2 * n), NDArrayIndex.all());
-            v = c.sub(u).muli(scale).addi(u);
+            v = Guidance.combine(c, u, scale);
         }
         return v.dataType() == x.dataType() ? v : v.castTo(x.dataType());
     }
