@@ -207,43 +207,42 @@ public final class SafeTensors {
     /** Only the metadata of {@code path} (the header is validated, tensors are not read). */
     public static Map<String, String> readMetadata(Path path) {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            return parseHeader(path, ch).metadata;
+            return parseHeader(path, ch, ReadLimits.DEFAULT).metadata;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
         }
     }
 
+    /** Reads every tensor and the metadata of {@code path} with {@link ReadLimits#DEFAULT}. */
+    public static Contents read(Path path) {
+        return read(path, ReadLimits.DEFAULT);
+    }
+
     /**
-     * Reads every tensor and the metadata of {@code path}.
+     * Reads every tensor and the metadata of {@code path}. The whole header is validated (every
+     * shape and offset through {@code limits}) before any tensor is allocated; each tensor's bytes
+     * then stream straight into its array, and the data checksum, when the file carries one, is
+     * compared before anything is returned.
      *
      * @throws IllegalArgumentException naming the file and the problem when it is not a valid,
-     *                                  intact safetensors file
+     *                                  intact safetensors file or a tensor exceeds {@code limits}
      * @throws UncheckedIOException     when the file cannot be read
      */
-    public static Contents read(Path path) {
+    public static Contents read(Path path, ReadLimits limits) {
         if (path == null) {
             throw new IllegalArgumentException("path: expected a file path, got null");
         }
+        if (limits == null) {
+            throw new IllegalArgumentException("limits: expected ReadLimits, got null");
+        }
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            Header h = parseHeader(path, ch);
+            Header h = parseHeader(path, ch, limits);
             CRC32 crc = new CRC32();
             Map<String, INDArray> out = new LinkedHashMap<>();
+            java.io.InputStream in = java.nio.channels.Channels.newInputStream(ch.position(h.dataStart));
             for (Entry e : h.entries) {
-                long len = e.end - e.begin;
-                if (len > Integer.MAX_VALUE - 8) {
-                    throw bad(path, "tensor '" + e.name + "' of " + len + " bytes is too large to read in one array");
-                }
-                ByteBuffer b = ByteBuffer.allocate((int) len).order(ByteOrder.LITTLE_ENDIAN);
-                long pos = h.dataStart + e.begin;
-                while (b.hasRemaining()) {
-                    int r = ch.read(b, pos + b.position());
-                    if (r < 0) {
-                        throw bad(path, "file ends inside tensor '" + e.name + "' (truncated)");
-                    }
-                }
-                crc.update(b.array());
-                b.flip();
-                out.put(e.name, decode(b, e.dt, e.shape, e.numel));
+                String src = "path: " + path + " is not a valid safetensors file: tensor '" + e.name + "'";
+                out.put(e.name, ArrayFill.read(in, e.dt.nd4j, e.shape, 'c', e.dt.size, ByteOrder.LITTLE_ENDIAN, crc, src));
             }
             String want = h.metadata.get(CRC_KEY);
             if (want != null && !want.equals(Long.toHexString(crc.getValue()))) {
@@ -260,7 +259,6 @@ public final class SafeTensors {
         String name;
         Dt dt;
         long[] shape;
-        long numel;
         long begin;
         long end;
     }
@@ -275,7 +273,7 @@ public final class SafeTensors {
         return new IllegalArgumentException("path: " + path + " is not a valid safetensors file: " + what);
     }
 
-    private static Header parseHeader(Path path, FileChannel ch) throws IOException {
+    private static Header parseHeader(Path path, FileChannel ch, ReadLimits limits) throws IOException {
         long size = ch.size();
         if (size < 8) {
             throw bad(path, "it has " + size + " bytes, fewer than the 8-byte header length (truncated or empty)");
@@ -283,10 +281,10 @@ public final class SafeTensors {
         ByteBuffer lb = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         readFully(ch, lb, 0, path);
         long n = lb.getLong(0);
-        if (n < 2 || n > size - 8 || n > MAX_HEADER_BYTES) {
-            throw bad(path, "header length " + Long.toUnsignedString(n) + " does not fit: the file has "
-                    + size + " bytes (limit " + MAX_HEADER_BYTES + ")");
+        if (n < 2) {
+            throw bad(path, "header length " + Long.toUnsignedString(n) + " is too short for a JSON object");
         }
+        ReadLimits.maxBytes(MAX_HEADER_BYTES).length("path: " + path, "header length", n, size - 8);
         ByteBuffer hb = ByteBuffer.allocate((int) n);
         readFully(ch, hb, 8, path);
         hb.flip();
@@ -344,19 +342,12 @@ public final class SafeTensors {
                 throw bad(path, "shape of '" + name + "' is not an array");
             }
             e.shape = new long[sl.size()];
-            long numel = 1;
             for (int k = 0; k < sl.size(); k++) {
                 if (!(sl.get(k) instanceof Long d) || d < 0) {
                     throw bad(path, "shape of '" + name + "' has a bad dimension " + sl.get(k));
                 }
                 e.shape[k] = d;
-                try {
-                    numel = Math.multiplyExact(numel, d);
-                } catch (ArithmeticException ex) {
-                    throw bad(path, "shape of '" + name + "' overflows");
-                }
             }
-            e.numel = numel;
             if (!(info.get("data_offsets") instanceof List<?> ol) || ol.size() != 2
                     || !(ol.get(0) instanceof Long b) || !(ol.get(1) instanceof Long en)) {
                 throw bad(path, "data_offsets of '" + name + "' must be two integers");
@@ -367,12 +358,7 @@ public final class SafeTensors {
                 throw bad(path, "data_offsets [" + e.begin + ", " + e.end + "] of '" + name
                         + "' lie outside the data section of " + dataLen + " bytes (truncated or corrupt)");
             }
-            long want;
-            try {
-                want = Math.multiplyExact(numel, e.dt.size);
-            } catch (ArithmeticException ex) {
-                throw bad(path, "size of '" + name + "' overflows");
-            }
+            long want = limits.arrayBytes("path: " + path, "tensor '" + name + "' " + e.dt, e.shape, e.dt.size, dataLen);
             if (e.end - e.begin != want) {
                 throw bad(path, "tensor '" + name + "' " + e.dt + java.util.Arrays.toString(e.shape) + " needs " + want
                         + " bytes but data_offsets give " + (e.end - e.begin));
@@ -402,73 +388,5 @@ public final class SafeTensors {
                 throw bad(path, "unexpected end of file (truncated)");
             }
         }
-    }
-
-    private static INDArray decode(ByteBuffer b, Dt dt, long[] shape, long numel) {
-        int n = (int) numel;
-        if (n == 0) {
-            return Nd4j.create(dt.nd4j, shape);
-        }
-        INDArray flat;
-        switch (dt) {
-            case F64: { double[] v = new double[n]; b.asDoubleBuffer().get(v); flat = Nd4j.createFromArray(v); break; }
-            case F32: { float[] v = new float[n]; b.asFloatBuffer().get(v); flat = Nd4j.createFromArray(v); break; }
-            case I64: { long[] v = new long[n]; b.asLongBuffer().get(v); flat = Nd4j.createFromArray(v); break; }
-            case I32: { int[] v = new int[n]; b.asIntBuffer().get(v); flat = Nd4j.createFromArray(v); break; }
-            case I16: { short[] v = new short[n]; b.asShortBuffer().get(v); flat = Nd4j.createFromArray(v); break; }
-            case I8: { byte[] v = new byte[n]; b.get(v); flat = Nd4j.createFromArray(v); break; }
-            case U8: {
-                int[] v = new int[n];
-                for (int k = 0; k < n; k++) {
-                    v[k] = b.get() & 0xff;
-                }
-                flat = Nd4j.createFromArray(v).castTo(DataType.UBYTE);
-                break;
-            }
-            case BOOL: {
-                boolean[] v = new boolean[n];
-                for (int k = 0; k < n; k++) {
-                    v[k] = b.get() != 0;
-                }
-                flat = Nd4j.createFromArray(v);
-                break;
-            }
-            case F16: {
-                float[] v = new float[n];
-                for (int k = 0; k < n; k++) {
-                    v[k] = halfToFloat(b.getShort());
-                }
-                flat = Nd4j.createFromArray(v).castTo(DataType.HALF);
-                break;
-            }
-            case BF16: {
-                float[] v = new float[n];
-                for (int k = 0; k < n; k++) {
-                    v[k] = Float.intBitsToFloat((b.getShort() & 0xffff) << 16);
-                }
-                flat = Nd4j.createFromArray(v).castTo(DataType.BFLOAT16);
-                break;
-            }
-            default:
-                throw new AssertionError(dt);
-        }
-        INDArray r = shape.length == 0 ? flat.reshape() : flat.reshape('c', shape);
-        return r.isView() ? r.dup('c') : r;
-    }
-
-    /** IEEE 754 binary16 to float. */
-    static float halfToFloat(short h) {
-        int bits = h & 0xffff;
-        int sign = (bits & 0x8000) << 16;
-        int exp = (bits >>> 10) & 0x1f;
-        int mant = bits & 0x3ff;
-        if (exp == 0x1f) {
-            return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
-        }
-        if (exp == 0) {
-            float v = mant * 0x1p-24f;
-            return sign == 0 ? v : -v;
-        }
-        return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
     }
 }
