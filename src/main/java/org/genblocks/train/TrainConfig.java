@@ -270,25 +270,43 @@ public final class TrainConfig {
         }
         try {
             Algorithm o = Algorithm.valueOf(req(m, "optimizer"));
-            double lr = Double.parseDouble(req(m, "lr"));
-            TrainConfig c = o == Algorithm.ADAM ? adam(lr) : adamw(lr, Double.parseDouble(req(m, "weightDecay")));
-            c = c.betas(Double.parseDouble(req(m, "beta1")), Double.parseDouble(req(m, "beta2")))
-                    .eps(Double.parseDouble(req(m, "eps")))
-                    .steps(Long.parseLong(req(m, "steps")))
-                    .batch(Integer.parseInt(req(m, "batch")))
-                    .seed(Long.parseLong(req(m, "seed")))
+            double lr = dbl(m, "lr");
+            TrainConfig c = o == Algorithm.ADAM ? adam(lr) : adamw(lr, dbl(m, "weightDecay"));
+            c = c.betas(dbl(m, "beta1"), dbl(m, "beta2"))
+                    .eps(dbl(m, "eps"))
+                    .steps(lng(m, "steps"))
+                    .batch(Math.toIntExact(lng(m, "batch")))
+                    .seed(lng(m, "seed"))
                     .schedule(LrSchedule.parse(req(m, "schedule")))
-                    .clipGradNorm(Double.parseDouble(req(m, "clipGradNorm")))
-                    .ema(Double.parseDouble(req(m, "emaDecay")))
-                    .logEvery(Long.parseLong(req(m, "logEvery")));
-            long every = Long.parseLong(req(m, "checkpointEvery"));
+                    .clipGradNorm(dbl(m, "clipGradNorm"))
+                    .ema(dbl(m, "emaDecay"))
+                    .logEvery(lng(m, "logEvery"));
+            long every = lng(m, "checkpointEvery");
             String path = req(m, "checkpointPath");
             if (every > 0 && !path.isEmpty()) {
                 c = c.checkpointEvery(every, Path.of(path));
             }
             return c;
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("m: config entry 'batch' is out of the int range: " + m.get("batch"), e);
+        }
+    }
+
+    private static double dbl(Map<String, String> m, String key) {
+        String v = req(m, key);
+        try {
+            return Double.parseDouble(v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("m: bad number in config: " + e.getMessage(), e);
+            throw new IllegalArgumentException("m: config entry '" + key + "' must be a number, got '" + v + "'", e);
+        }
+    }
+
+    private static long lng(Map<String, String> m, String key) {
+        String v = req(m, key);
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("m: config entry '" + key + "' must be an integer, got '" + v + "'", e);
         }
     }
 
