@@ -64,6 +64,9 @@ public final class Npy {
         if (path == null) {
             throw new IllegalArgumentException("path: expected a file path, got null");
         }
+        if (limits == null) {
+            throw new IllegalArgumentException("limits: expected ReadLimits, got null");
+        }
         try (InputStream in = Files.newInputStream(path)) {
             INDArray a = read(in, Files.size(path), path.toString(), limits);
             if (in.read() != -1) {
