@@ -96,8 +96,8 @@ public final class Npz {
         ZipFile zip;
         try {
             zip = new ZipFile(path.toFile());
-        } catch (ZipException e) {
-            throw new IllegalArgumentException("path: " + path + " is not a valid .npz (zip) file: " + e.getMessage(), e);
+        } catch (ZipException | java.io.EOFException e) {
+            throw new IllegalArgumentException("path: " + path + " is not a valid .npz (zip) file: " + e, e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
         }

@@ -33,8 +33,12 @@ import java.util.zip.CRC32;
  * shape non-negative, every byte range inside the data section with exactly
  * {@code numel * itemsize} bytes, and the ranges must tile the data section without holes or
  * overlaps. Errors are {@link IllegalArgumentException}s naming the file and the problem; nothing
- * larger than the file is ever allocated. Files written here carry a CRC-32 of the data section in
- * the metadata key {@value #CRC_KEY}, checked on reading, so flipped bytes are detected too.
+ * larger than the file is ever allocated. Files written here carry a CRC-32 in the metadata key
+ * {@value #CRC_KEY}, the first entry of the header; it covers the header (with its own value as
+ * zeros) and the data, and is checked on reading, so a flipped byte anywhere (a tensor name, a shape,
+ * the data) is an error, never a different value. A header that begins within 8 bits of that entry
+ * without matching it is corrupt too (a flip must not silently turn the check off). Files from other
+ * tools have no such entry and are read without a checksum.
  *
  * <p>Supported dtypes: F64, F32, I64, I32, I16, I8, U8, BOOL read and write; F16 and BF16 read
  * (as ND4J HALF and BFLOAT16). Writing is atomic: a temporary file in the same folder, then a rename.
@@ -45,6 +49,8 @@ public final class SafeTensors {
     /** Metadata key of the data section's CRC-32 (hex), written by {@link #write}. */
     public static final String CRC_KEY = "genblocks.crc32";
     private static final String META = "__metadata__";
+    /** How every header written here begins (the checksum entry first, its value follows). */
+    private static final byte[] SIGNATURE = ("{\"" + META + "\":{\"" + CRC_KEY + "\":\"").getBytes(StandardCharsets.US_ASCII);
 
     private SafeTensors() {
     }
@@ -124,7 +130,6 @@ public final class SafeTensors {
         List<byte[]> blobs = new ArrayList<>();
         Map<String, Object> header = new LinkedHashMap<>();
         long offset = 0;
-        CRC32 crc = new CRC32();
         for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
             String name = e.getKey();
             if (name == null || name.isEmpty() || name.equals(META)) {
@@ -141,7 +146,6 @@ public final class SafeTensors {
             }
             byte[] b = toBytes(a, dt);
             blobs.add(b);
-            crc.update(b);
             Map<String, Object> info = new LinkedHashMap<>();
             info.put("dtype", dt.name());
             info.put("shape", a.shape());
@@ -152,17 +156,31 @@ public final class SafeTensors {
             header.put(name, info);
             offset += b.length;
         }
-        meta.put(CRC_KEY, Long.toHexString(crc.getValue()));
+        // the checksum entry comes first, so the header starts with SIGNATURE; the CRC covers the padded
+        // header (with its own 8 hex digits as zeros) and then the data, so a flip in a name, shape or
+        // offset is caught as surely as one in the data
+        Map<Object, Object> metaFirst = new LinkedHashMap<>();
+        metaFirst.put(CRC_KEY, "00000000");
+        metaFirst.putAll(meta);
         Map<String, Object> full = new LinkedHashMap<>();
-        full.put(META, new LinkedHashMap<Object, Object>(meta));
+        full.put(META, metaFirst);
         full.putAll(header);
         byte[] json = Json.write(full).getBytes(StandardCharsets.UTF_8);
         int padded = (json.length + 7) / 8 * 8;
-        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-        head.putLong(padded).put(json);
-        while (head.hasRemaining()) {
-            head.put((byte) ' ');
+        byte[] headerBytes = java.util.Arrays.copyOf(json, padded);
+        java.util.Arrays.fill(headerBytes, json.length, padded, (byte) ' ');
+        if (!startsWith(headerBytes, SIGNATURE)) {
+            throw new IllegalStateException("safetensors header does not start with the checksum signature");
         }
+        CRC32 all = new CRC32();
+        all.update(headerBytes);
+        for (byte[] b : blobs) {
+            all.update(b);
+        }
+        byte[] hex = String.format("%08x", all.getValue()).getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(hex, 0, headerBytes, SIGNATURE.length, 8);
+        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+        head.putLong(padded).put(headerBytes);
         head.flip();
         AtomicFiles.write(path, ch -> {
             writeFully(ch, head);
@@ -238,6 +256,9 @@ public final class SafeTensors {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             Header h = parseHeader(path, ch, limits);
             CRC32 crc = new CRC32();
+            if (h.signed) {
+                crc.update(h.headerForCrc);
+            }
             Map<String, INDArray> out = new LinkedHashMap<>();
             java.io.InputStream in = java.nio.channels.Channels.newInputStream(ch.position(h.dataStart));
             for (Entry e : h.entries) {
@@ -245,9 +266,10 @@ public final class SafeTensors {
                 out.put(e.name, ArrayFill.read(in, e.dt.nd4j, e.shape, 'c', e.dt.size, ByteOrder.LITTLE_ENDIAN, crc, src));
             }
             String want = h.metadata.get(CRC_KEY);
-            if (want != null && !want.equals(Long.toHexString(crc.getValue()))) {
+            String got = h.signed ? String.format("%08x", crc.getValue()) : Long.toHexString(crc.getValue());
+            if (want != null && !want.equals(got)) {
                 throw bad(path, "data checksum mismatch (stored " + want + ", computed "
-                        + Long.toHexString(crc.getValue()) + "): the file is corrupt");
+                        + got + "): the file is corrupt");
             }
             return new Contents(out, h.metadata);
         } catch (IOException e) {
@@ -264,6 +286,9 @@ public final class SafeTensors {
     }
 
     private static final class Header {
+        /** The header starts with {@link #SIGNATURE}: the checksum covers the header too. */
+        boolean signed;
+        byte[] headerForCrc;
         final List<Entry> entries = new ArrayList<>();
         final Map<String, String> metadata = new LinkedHashMap<>();
         long dataStart;
@@ -288,6 +313,17 @@ public final class SafeTensors {
         ByteBuffer hb = ByteBuffer.allocate((int) n);
         readFully(ch, hb, 8, path);
         hb.flip();
+        byte[] raw = hb.array();
+        boolean signed = startsWith(raw, SIGNATURE);
+        if (!signed && raw.length >= SIGNATURE.length) {
+            int bits = 0;
+            for (int i = 0; i < SIGNATURE.length; i++) {
+                bits += Integer.bitCount((raw[i] ^ SIGNATURE[i]) & 0xff);
+            }
+            if (bits <= 8) {
+                throw bad(path, "the header begins " + bits + " bit(s) away from the genblocks checksum entry: the file is corrupt");
+            }
+        }
         String json;
         try {
             json = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
@@ -306,6 +342,14 @@ public final class SafeTensors {
         }
         Header h = new Header();
         h.dataStart = 8 + n;
+        if (signed) {
+            h.signed = true;
+            h.headerForCrc = raw.clone();
+            if (raw.length < SIGNATURE.length + 8) {
+                throw bad(path, "header too short for its checksum entry");
+            }
+            java.util.Arrays.fill(h.headerForCrc, SIGNATURE.length, SIGNATURE.length + 8, (byte) '0');
+        }
         long dataLen = size - h.dataStart;
         for (Map.Entry<?, ?> me : top.entrySet()) {
             String name = (String) me.getKey();
@@ -379,6 +423,18 @@ public final class SafeTensors {
                     + " (truncated, or trailing bytes)");
         }
         return h;
+    }
+
+    private static boolean startsWith(byte[] b, byte[] prefix) {
+        if (b.length < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (b[i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void readFully(FileChannel ch, ByteBuffer b, long pos, Path path) throws IOException {
