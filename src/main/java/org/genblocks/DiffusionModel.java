@@ -80,7 +80,7 @@ public final class DiffusionModel implements LikelihoodModel {
         if (config == null) {
             throw new IllegalArgumentException("config: expected a TrainConfig (e.g. GenBlocks.adam(1e-3)), got null");
         }
-        Shapes.requireFinite("data", data);
+        Shapes.requireFinite("data", data);   // like the other models: NaN data named, not a NaN loss later
         return new Trainer().fit(network, params, loss, loss.batches(data.castTo(params.dataType()), config.batch()), config);
     }
 

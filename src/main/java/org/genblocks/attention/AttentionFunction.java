@@ -68,6 +68,9 @@ public final class AttentionFunction {
         if (positions != null) {
             Shapes.requireFinite("positions", positions);
         }
+        if (mask != null) {
+            Shapes.requireNoNaN("mask", mask);
+        }
         if (eager != null) {
             return eager.apply(x, context, mask, positions);
         }
@@ -93,6 +96,10 @@ public final class AttentionFunction {
         }
         long n = x.size(0);
         long lq = x.size(1);
+        if (n == 0 || lq == 0) {
+            throw new IllegalArgumentException("x: expected a non-empty batch [N > 0, L > 0, " + attention.dim()
+                    + "], got " + Arrays.toString(x.shape()));
+        }
         long lk = lq;
         if (attention.isCross()) {
             if (context == null || context.rank() != 3 || context.size(2) != attention.contextDim()

@@ -1,5 +1,7 @@
 package org.genblocks.data;
 
+import org.genblocks.io.ReadLimits;
+
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -79,13 +81,28 @@ public final class Idx {
 
     // ------------------------------------------------------------------ reading
 
-    /** Reads an IDX file, raw or gzip. */
+    /** Reads an IDX file, raw or gzip, bounded by the file alone ({@link ReadLimits#DEFAULT}). */
     public static Array read(Path file) throws IOException {
+        return read(file, ReadLimits.DEFAULT);
+    }
+
+    /**
+     * Reads an IDX file, raw or gzip. The dimensions are checked through {@code limits} against what
+     * the file can hold (its size, or for gzip its size times {@link ReadLimits#DEFLATE_MAX_RATIO})
+     * and the caller's cap before the data array is allocated, once, at its exact size.
+     *
+     * @throws IdxFormatException naming the file for a bad, truncated or lying file, or one over the cap
+     */
+    public static Array read(Path file, ReadLimits limits) throws IOException {
         if (file == null) {
             throw new IllegalArgumentException("file: expected a path, got null");
         }
+        if (limits == null) {
+            throw new IllegalArgumentException("limits: expected ReadLimits, got null");
+        }
+        long size = Files.size(file);
         try (InputStream in = Files.newInputStream(file)) {
-            return read(in, file.toString(), DEFAULT_MAX_ELEMENTS);
+            return read(in, file.toString(), DEFAULT_MAX_ELEMENTS, size, limits);
         }
     }
 
@@ -102,6 +119,12 @@ public final class Idx {
      *                            trailing bytes
      */
     public static Array read(InputStream in, String sourceName, long maxElements) throws IOException {
+        return read(in, sourceName, maxElements, -1, ReadLimits.DEFAULT);
+    }
+
+    /** @param fileSize the size of what {@code in} reads (bounds the data), or -1 when unknown */
+    private static Array read(InputStream in, String sourceName, long maxElements, long fileSize, ReadLimits limits)
+            throws IOException {
         if (in == null) {
             throw new IllegalArgumentException("in: expected a stream, got null");
         }
@@ -114,17 +137,21 @@ public final class Idx {
         int b0 = s.read();
         int b1 = s.read();
         s.reset();
-        if (b0 == 0x1f && b1 == 0x8b) {
-            s = new BufferedInputStream(new GZIPInputStream(s, 1 << 16), 1 << 16);
-        }
+        boolean gzip = b0 == 0x1f && b1 == 0x8b;
+        long available = fileSize < 0 ? Long.MAX_VALUE
+                : gzip ? ReadLimits.saturatedProduct(fileSize, ReadLimits.DEFLATE_MAX_RATIO) : fileSize;
         try {
-            return parse(s, src, maxElements);
+            if (gzip) {
+                s = new BufferedInputStream(new GZIPInputStream(s, 1 << 16), 1 << 16);
+            }
+            return parse(s, src, maxElements, available, limits);
         } catch (java.io.EOFException | java.util.zip.ZipException e) {
             throw new IdxFormatException(src + ": corrupt or truncated gzip data (" + e.getMessage() + ")");
         }
     }
 
-    private static Array parse(InputStream s, String src, long maxElements) throws IOException {
+    private static Array parse(InputStream s, String src, long maxElements, long available, ReadLimits limits)
+            throws IOException {
         byte[] magic = readHeaderBytes(s, 4, src, "magic number");
         int type = magic[2] & 0xFF;
         int nd = magic[3] & 0xFF;
@@ -156,7 +183,14 @@ public final class Idx {
                         + ", more than the limit of " + maxElements + " elements");
             }
         }
-        byte[] data = readData(s, (int) total, src, dims);
+        long[] shape = Arrays.stream(dims).asLongStream().toArray();
+        try {
+            limits.arrayBytes(src, "header dimensions", shape, 1,
+                    available == Long.MAX_VALUE ? available : available - 4 - 4L * nd);
+        } catch (IllegalArgumentException e) {
+            throw new IdxFormatException(e.getMessage());
+        }
+        byte[] data = available == Long.MAX_VALUE ? readData(s, (int) total, src, dims) : readExact(s, (int) total, src, dims);
         if (s.read() != -1) {
             throw new IdxFormatException(src + ": trailing data after the " + total + " bytes declared by dimensions "
                     + Arrays.toString(dims));
@@ -171,6 +205,17 @@ public final class Idx {
                     + b.length);
         }
         return b;
+    }
+
+    /** Reads exactly {@code total} bytes into one array of that size (its size was checked against the file). */
+    private static byte[] readExact(InputStream s, int total, String src, int[] dims) throws IOException {
+        byte[] buf = new byte[total];
+        int got = s.readNBytes(buf, 0, total);
+        if (got < total) {
+            throw new IdxFormatException(src + ": truncated: dimensions " + Arrays.toString(dims) + " declare "
+                    + total + " bytes of data, but the file ends after " + got);
+        }
+        return buf;
     }
 
     /** Reads exactly {@code total} bytes, growing the buffer only as data arrives. */

@@ -6,6 +6,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import org.genblocks.io.ReadLimits;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -84,12 +86,19 @@ public final class Mnist {
 
     /** Reads an image file ({@code idx3-ubyte}) and a label file ({@code idx1-ubyte}), raw or gzip. */
     public static Mnist load(Path images, Path labels) throws IOException {
+        return load(images, labels, ReadLimits.DEFAULT);
+    }
+
+    /**
+     * Reads an image file and a label file (raw or gzip) with {@code limits} on each file's decoded
+     * bytes: a header that claims more than the file can hold or than the cap fails before the pixels
+     * are allocated, and the pixels are read into one array of their exact size.
+     */
+    public static Mnist load(Path images, Path labels, ReadLimits limits) throws IOException {
         if (images == null || labels == null) {
             throw new IllegalArgumentException((images == null ? "images" : "labels") + ": expected a path, got null");
         }
-        try (InputStream img = Files.newInputStream(images); InputStream lab = Files.newInputStream(labels)) {
-            return read(img, images.toString(), lab, labels.toString());
-        }
+        return of(Idx.read(images, limits), images.toString(), Idx.read(labels, limits), labels.toString());
     }
 
     /**
@@ -98,8 +107,10 @@ public final class Mnist {
      */
     public static Mnist read(InputStream images, String imagesName, InputStream labels, String labelsName)
             throws IOException {
-        Idx.Array img = Idx.read(images, imagesName);
-        Idx.Array lab = Idx.read(labels, labelsName);
+        return of(Idx.read(images, imagesName), imagesName, Idx.read(labels, labelsName), labelsName);
+    }
+
+    private static Mnist of(Idx.Array img, String imagesName, Idx.Array lab, String labelsName) throws IOException {
         int[] d = img.dimsNoCopy();
         if (d.length != 3) {
             throw new IdxFormatException(imagesName + ": expected 3 dimensions [N, rows, cols] (magic 0x00000803), got "

@@ -259,9 +259,12 @@ public final class Sigmas {
         return sigmas;
     }
 
+    /** The most noise levels a ladder may have (a sampler takes one or more network calls per level). */
+    static final int MAX_LEVELS = 1_000_000;
+
     static void checkCount(int n) {
-        if (n < 2) {
-            throw new IllegalArgumentException("n: expected at least 2 noise levels, got " + n);
+        if (n < 2 || n > MAX_LEVELS) {
+            throw new IllegalArgumentException("n: expected 2 to " + MAX_LEVELS + " noise levels, got " + n);
         }
     }
 

@@ -54,6 +54,11 @@ public final class DitFunction {
             throw new IllegalArgumentException("t: expected " + n + " times (one per image), got "
                     + (t == null ? "null" : t.length));
         }
+        for (int i = 0; i < t.length; i++) {
+            if (!Double.isFinite(t[i])) {
+                throw new IllegalArgumentException("t[" + i + "]: expected a finite time, got " + t[i]);
+            }
+        }
         checkLabels(labels, n, dit.config());
         INDArray tt = Nd4j.createFromArray(t).castTo(x.dataType());
         return function.apply(x, tt, Nd4j.createFromArray(labels));

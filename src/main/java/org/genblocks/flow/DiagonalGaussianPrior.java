@@ -41,6 +41,6 @@ public final class DiagonalGaussianPrior extends Prior {
     @Override
     public INDArray noise(Rng rng, long n, double temperature, DataType dtype) {
         checkTemperature(temperature);
-        return rng.normal(0.0, temperature, dtype, withBatch(n, shape()));
+        return checkNoise(temperature, rng.normal(0.0, temperature, dtype, withBatch(n, shape())));
     }
 }

@@ -32,6 +32,6 @@ public final class LogisticPrior extends Prior {
     @Override
     public INDArray noise(Rng rng, long n, double temperature, DataType dtype) {
         checkTemperature(temperature);
-        return rng.logistic(dtype, withBatch(n, shape())).muli(temperature);
+        return checkNoise(temperature, rng.logistic(dtype, withBatch(n, shape())).muli(temperature));
     }
 }

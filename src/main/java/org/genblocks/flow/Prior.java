@@ -49,6 +49,15 @@ public abstract class Prior extends Module {
         return s;
     }
 
+    /** The prior's scaled noise, refused when a finite temperature overflows its data type (e.g. 1e300 in float32). */
+    static INDArray checkNoise(double t, INDArray z) {
+        if (!org.genblocks.tensor.Shapes.isFinite(z)) {
+            throw new IllegalArgumentException("temperature: " + t + " scales the noise past the range of "
+                    + z.dataType() + "; expected a temperature whose noise stays finite");
+        }
+        return z;
+    }
+
     static void checkTemperature(double t) {
         if (!(t >= 0) || !Double.isFinite(t)) {
             throw new IllegalArgumentException("temperature: expected a finite value >= 0, got " + t);

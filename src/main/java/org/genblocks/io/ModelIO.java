@@ -46,10 +46,18 @@ public final class ModelIO {
      *                                  or its names or shapes do not match
      */
     public static Params load(Path path, Module module) {
+        return load(path, module, ReadLimits.DEFAULT);
+    }
+
+    /**
+     * {@link #load(Path, Module)} refusing any tensor over {@code limits} before allocating it; the
+     * parameters must also be finite.
+     */
+    public static Params load(Path path, Module module, ReadLimits limits) {
         if (module == null) {
             throw new IllegalArgumentException("module: expected a module, got null");
         }
-        SafeTensors.Contents c = SafeTensors.read(path);
+        SafeTensors.Contents c = SafeTensors.read(path, limits);
         Map<String, String> m = c.metadata();
         if (!FORMAT.equals(m.get("genblocks.format"))) {
             throw new IllegalArgumentException("path: " + path + " is not a genblocks model file (format '"
@@ -74,6 +82,11 @@ public final class ModelIO {
         try {
             p = Params.of(ordered);
             Scope.checkParams(module, p);
+            for (String n : p.names()) {
+                if (!org.genblocks.tensor.Shapes.isFinite(p.get(n))) {
+                    throw new IllegalArgumentException("parameter '" + n + "' holds NaN or infinite values");
+                }
+            }
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("path: " + path + " does not fit " + module + ": " + e.getMessage(), e);
         }

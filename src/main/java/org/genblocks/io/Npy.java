@@ -47,10 +47,32 @@ public final class Npy {
         });
     }
 
-    /** Reads the array in {@code path}. */
+    /** Reads the array in {@code path}, bounded by the file's size alone ({@link ReadLimits#DEFAULT}). */
     public static INDArray read(Path path) {
+        return read(path, ReadLimits.DEFAULT);
+    }
+
+    /**
+     * Reads the array in {@code path}; a header that declares more than the file holds or more than
+     * {@code limits} allows fails before anything is allocated, and bytes after the data are an error.
+     *
+     * @throws IllegalArgumentException naming the file and the header field for a corrupt, truncated or
+     *                                  lying file
+     * @throws UncheckedIOException     when the file cannot be read
+     */
+    public static INDArray read(Path path, ReadLimits limits) {
+        if (path == null) {
+            throw new IllegalArgumentException("path: expected a file path, got null");
+        }
+        if (limits == null) {
+            throw new IllegalArgumentException("limits: expected ReadLimits, got null");
+        }
         try (InputStream in = Files.newInputStream(path)) {
-            return read(in, Files.size(path), path.toString());
+            INDArray a = read(in, Files.size(path), path.toString(), limits);
+            if (in.read() != -1) {
+                throw bad(path.toString(), "bytes follow the array data (trailing garbage or a lying shape)");
+            }
+            return a;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
         }
@@ -112,12 +134,31 @@ public final class Npy {
     }
 
     /**
-     * Reads one array from {@code in}.
+     * Reads one array from {@code in} with {@link ReadLimits#DEFAULT}.
      *
-     * @param maxBytes the most bytes the data may take (the file size; bounds allocations)
-     * @param source   a name for error messages
+     * @param available the most bytes {@code in} can supply (the file size; bounds allocations)
+     * @param source    a name for error messages
      */
-    public static INDArray read(InputStream in, long maxBytes, String source) throws IOException {
+    public static INDArray read(InputStream in, long available, String source) throws IOException {
+        return read(in, available, source, ReadLimits.DEFAULT);
+    }
+
+    /**
+     * Reads one array from {@code in}, streaming its data straight into the new array's buffer (no
+     * intermediate copy; Fortran-ordered files take one extra copy to C order).
+     *
+     * @param available the most bytes {@code in} can supply (the file size, or the bound of a compressed entry)
+     * @param source    a name for error messages
+     * @param limits    the caller's cap on the array's bytes
+     * @throws IllegalArgumentException naming {@code source} and the field for a corrupt, truncated or lying header
+     */
+    public static INDArray read(InputStream in, long available, String source, ReadLimits limits) throws IOException {
+        if (in == null) {
+            throw new IllegalArgumentException("in: expected a stream, got null");
+        }
+        if (limits == null) {
+            throw new IllegalArgumentException("limits: expected ReadLimits, got null");
+        }
         byte[] magic = in.readNBytes(8);
         if (magic.length < 8) {
             throw bad(source, "shorter than the 8-byte preamble (truncated)");
@@ -129,24 +170,25 @@ public final class Npy {
         }
         int major = magic[6];
         long hlen;
+        int pre;
         if (major == 1) {
             byte[] l = in.readNBytes(2);
             if (l.length < 2) {
                 throw bad(source, "truncated header length");
             }
             hlen = (l[0] & 0xff) | ((l[1] & 0xff) << 8);
+            pre = 10;
         } else if (major == 2 || major == 3) {
             byte[] l = in.readNBytes(4);
             if (l.length < 4) {
                 throw bad(source, "truncated header length");
             }
             hlen = ByteBuffer.wrap(l).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
+            pre = 12;
         } else {
             throw bad(source, "unsupported format version " + major + "." + magic[7]);
         }
-        if (hlen > MAX_HEADER || hlen > maxBytes) {
-            throw bad(source, "header length " + hlen + " exceeds the file (" + maxBytes + " bytes) or the limit");
-        }
+        ReadLimits.maxBytes(MAX_HEADER).length(source, "header length", hlen, available - pre);
         byte[] hb = in.readNBytes((int) hlen);
         if (hb.length < hlen) {
             throw bad(source, "truncated header");
@@ -163,85 +205,28 @@ public final class Npy {
         }
         char order = descr.charAt(0);
         String kind = descr.substring(1);
-        ByteOrder bo = order == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+        ByteOrder bo = order == '>' ? ByteOrder.BIG_ENDIAN : order == '=' ? ByteOrder.nativeOrder() : ByteOrder.LITTLE_ENDIAN;
         if (order != '<' && order != '>' && order != '|' && order != '=') {
             throw bad(source, "bad byte order in descr '" + descr + "'");
         }
         int size;
+        DataType dt;
         switch (kind) {
-            case "f8": case "i8": size = 8; break;
-            case "f4": case "i4": size = 4; break;
-            case "i2": size = 2; break;
-            case "i1": case "u1": case "b1": size = 1; break;
+            case "f8": size = 8; dt = DataType.DOUBLE; break;
+            case "i8": size = 8; dt = DataType.LONG; break;
+            case "f4": size = 4; dt = DataType.FLOAT; break;
+            case "i4": size = 4; dt = DataType.INT; break;
+            case "i2": size = 2; dt = DataType.SHORT; break;
+            case "i1": size = 1; dt = DataType.BYTE; break;
+            case "u1": size = 1; dt = DataType.UBYTE; break;
+            case "b1": size = 1; dt = DataType.BOOL; break;
             default:
                 throw bad(source, "unsupported dtype '" + descr + "'; supported: f4, f8, i1, i2, i4, i8, u1, b1");
         }
-        long n = 1;
-        for (long d : shape) {
-            n = Math.multiplyExact(n, d);
-        }
-        long bytes = Math.multiplyExact(n, size);
-        if (bytes > maxBytes || bytes > Integer.MAX_VALUE - 8) {
-            throw bad(source, "shape " + java.util.Arrays.toString(shape) + " needs " + bytes
-                    + " bytes, more than the " + maxBytes + " available (truncated or lying header)");
-        }
-        byte[] data = readBounded(in, (int) bytes);
-        if (data.length < bytes) {
-            throw bad(source, "data truncated: expected " + bytes + " bytes, found " + data.length);
-        }
-        ByteBuffer b = ByteBuffer.wrap(data).order(bo);
-        int ni = (int) n;
-        INDArray flat;
-        switch (kind) {
-            case "f8": { double[] v = new double[ni]; b.asDoubleBuffer().get(v); flat = Nd4j.createFromArray(v); break; }
-            case "f4": { float[] v = new float[ni]; b.asFloatBuffer().get(v); flat = Nd4j.createFromArray(v); break; }
-            case "i8": { long[] v = new long[ni]; b.asLongBuffer().get(v); flat = Nd4j.createFromArray(v); break; }
-            case "i4": { int[] v = new int[ni]; b.asIntBuffer().get(v); flat = Nd4j.createFromArray(v); break; }
-            case "i2": { short[] v = new short[ni]; b.asShortBuffer().get(v); flat = Nd4j.createFromArray(v); break; }
-            case "i1": flat = Nd4j.createFromArray(data); break;
-            case "u1": {
-                int[] v = new int[ni];
-                for (int i = 0; i < ni; i++) {
-                    v[i] = data[i] & 0xff;
-                }
-                flat = Nd4j.createFromArray(v).castTo(DataType.UBYTE);
-                break;
-            }
-            default: {
-                boolean[] v = new boolean[ni];
-                for (int i = 0; i < ni; i++) {
-                    v[i] = data[i] != 0;
-                }
-                flat = Nd4j.createFromArray(v);
-            }
-        }
-        if (ni == 0) {
-            return Nd4j.create(flat.dataType(), shape);
-        }
-        if (shape.length == 0) {
-            INDArray r = flat.reshape();
-            return r.isView() ? r.dup() : r;
-        }
-        return flat.reshape("True".equals(fo) ? 'f' : 'c', shape).dup('c');
-    }
-
-    /** Reads {@code n} bytes in chunks, so a lying length never allocates more than what is there. */
-    static byte[] readBounded(InputStream in, int n) throws IOException {
-        if (n <= (1 << 20)) {
-            return in.readNBytes(n);
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 20);
-        byte[] chunk = new byte[1 << 20];
-        int left = n;
-        while (left > 0) {
-            int r = in.read(chunk, 0, Math.min(chunk.length, left));
-            if (r < 0) {
-                break;
-            }
-            out.write(chunk, 0, r);
-            left -= r;
-        }
-        return out.toByteArray();
+        limits.arrayBytes(source, "header 'shape'", shape, size, available - pre - hlen);
+        boolean fortran = "True".equals(fo) && shape.length > 1;
+        INDArray a = ArrayFill.read(in, dt, shape, fortran ? 'f' : 'c', size, bo, null, source);
+        return fortran ? a.dup('c') : a;
     }
 
     private static IllegalArgumentException bad(String source, String what) {

@@ -64,38 +64,120 @@ public final class Npz {
         });
     }
 
-    /**
-     * Reads every {@code .npy} entry, in archive order.
-     *
-     * @throws IllegalArgumentException for a corrupt archive or entry, naming the file
-     */
+    /** Reads every {@code .npy} entry with {@link ReadLimits#DEFAULT} (bounded by the file alone). */
     public static Map<String, INDArray> read(Path path) {
+        return read(path, ReadLimits.DEFAULT);
+    }
+
+    /**
+     * Reads every {@code .npy} entry, in archive order. Each entry's declared sizes are checked
+     * against the archive (a deflated entry expands at most {@link ReadLimits#DEFLATE_MAX_RATIO}
+     * times) and against {@code limits} before anything is allocated; its data streams straight into
+     * the array; its length and CRC-32 must equal those the archive records, so a flipped byte is an
+     * error, never a different number.
+     *
+     * @throws IllegalArgumentException for a corrupt archive or entry (bad CRC, truncated, lying
+     *                                  header, trailing bytes), naming the file and the entry
+     * @throws UncheckedIOException     when the file cannot be opened or read
+     */
+    public static Map<String, INDArray> read(Path path, ReadLimits limits) {
+        if (path == null) {
+            throw new IllegalArgumentException("path: expected a file path, got null");
+        }
+        if (limits == null) {
+            throw new IllegalArgumentException("limits: expected ReadLimits, got null");
+        }
         long size;
         try {
             size = Files.size(path);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
         }
-        try (ZipFile zip = new ZipFile(path.toFile())) {
+        ZipFile zip;
+        try {
+            zip = new ZipFile(path.toFile());
+        } catch (ZipException | java.io.EOFException e) {
+            throw new IllegalArgumentException("path: " + path + " is not a valid .npz (zip) file: " + e, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+        String entryName = null;
+        try (zip) {
             Map<String, INDArray> out = new LinkedHashMap<>();
             Enumeration<? extends ZipEntry> en = zip.entries();
             while (en.hasMoreElements()) {
                 ZipEntry ze = en.nextElement();
                 String n = ze.getName();
+                entryName = n;
+                String src = path + "!" + n;
                 if (!n.endsWith(".npy") || ze.isDirectory()) {
                     throw new IllegalArgumentException("path: " + path + " holds '" + n + "', not a .npy entry");
                 }
-                // a deflated entry may expand; bound it by its declared size when known, else by a generous factor
-                long bound = ze.getSize() >= 0 ? ze.getSize() : Math.multiplyExact(size, 1032L);
-                try (InputStream in = zip.getInputStream(ze)) {
-                    out.put(n.substring(0, n.length() - 4), Npy.read(in, bound, path + "!" + n));
+                long stored = limits.length(src, "compressed size", ze.getCompressedSize(), size);
+                long declared = ze.getSize();
+                long bound = ze.getMethod() == ZipEntry.STORED
+                        ? stored : ReadLimits.saturatedProduct(stored, ReadLimits.DEFLATE_MAX_RATIO);
+                if (declared >= 0) {
+                    bound = ReadLimits.DEFAULT.length(src, "uncompressed size", declared, bound);
+                }
+                CRC32 crc = new CRC32();
+                try (InputStream raw = zip.getInputStream(ze);
+                     CountingCrc in = new CountingCrc(raw, crc)) {
+                    INDArray a = Npy.read(in, bound, src, limits);
+                    if (in.read() != -1) {
+                        throw new IllegalArgumentException(src + ": bytes follow the array data (lying shape)");
+                    }
+                    if (declared >= 0 && in.count != declared) {
+                        throw new IllegalArgumentException(src + ": entry holds " + in.count
+                                + " bytes, the archive records " + declared + " (corrupt archive)");
+                    }
+                    if (ze.getCrc() >= 0 && crc.getValue() != ze.getCrc()) {
+                        throw new IllegalArgumentException(src + ": CRC-32 mismatch (archive records "
+                                + Long.toHexString(ze.getCrc()) + ", data gives " + Long.toHexString(crc.getValue())
+                                + "): the file is corrupt");
+                    }
+                    out.put(n.substring(0, n.length() - 4), a);
                 }
             }
             return Collections.unmodifiableMap(out);
-        } catch (ZipException e) {
-            throw new IllegalArgumentException("path: " + path + " is not a valid .npz (zip) file: " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof IllegalArgumentException && e.getMessage() != null && e.getMessage().contains(path.toString())) {
+                throw (IllegalArgumentException) e;
+            }
+            // inside an archive that opened, a failing read means corrupt compressed data or a lying directory
+            throw new IllegalArgumentException("path: " + path + " is not a valid .npz file: entry '" + entryName
+                    + "' is corrupt (" + e + ")", e);
+        }
+    }
+
+    /** Counts and checksums the bytes that pass. */
+    private static final class CountingCrc extends java.io.FilterInputStream {
+        private final CRC32 crc;
+        long count;
+
+        CountingCrc(InputStream in, CRC32 crc) {
+            super(in);
+            this.crc = crc;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                crc.update(b);
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int r = in.read(b, off, len);
+            if (r > 0) {
+                crc.update(b, off, r);
+                count += r;
+            }
+            return r;
         }
     }
 }

@@ -33,8 +33,12 @@ import java.util.zip.CRC32;
  * shape non-negative, every byte range inside the data section with exactly
  * {@code numel * itemsize} bytes, and the ranges must tile the data section without holes or
  * overlaps. Errors are {@link IllegalArgumentException}s naming the file and the problem; nothing
- * larger than the file is ever allocated. Files written here carry a CRC-32 of the data section in
- * the metadata key {@value #CRC_KEY}, checked on reading, so flipped bytes are detected too.
+ * larger than the file is ever allocated. Files written here carry a CRC-32 in the metadata key
+ * {@value #CRC_KEY}, the first entry of the header; it covers the header (with its own value as
+ * zeros) and the data, and is checked on reading, so a flipped byte anywhere (a tensor name, a shape,
+ * the data) is an error, never a different value. A header that begins within 8 bits of that entry
+ * without matching it is corrupt too (a flip must not silently turn the check off). Files from other
+ * tools have no such entry and are read without a checksum.
  *
  * <p>Supported dtypes: F64, F32, I64, I32, I16, I8, U8, BOOL read and write; F16 and BF16 read
  * (as ND4J HALF and BFLOAT16). Writing is atomic: a temporary file in the same folder, then a rename.
@@ -45,6 +49,8 @@ public final class SafeTensors {
     /** Metadata key of the data section's CRC-32 (hex), written by {@link #write}. */
     public static final String CRC_KEY = "genblocks.crc32";
     private static final String META = "__metadata__";
+    /** How every header written here begins (the checksum entry first, its value follows). */
+    private static final byte[] SIGNATURE = ("{\"" + META + "\":{\"" + CRC_KEY + "\":\"").getBytes(StandardCharsets.US_ASCII);
 
     private SafeTensors() {
     }
@@ -124,7 +130,6 @@ public final class SafeTensors {
         List<byte[]> blobs = new ArrayList<>();
         Map<String, Object> header = new LinkedHashMap<>();
         long offset = 0;
-        CRC32 crc = new CRC32();
         for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
             String name = e.getKey();
             if (name == null || name.isEmpty() || name.equals(META)) {
@@ -141,7 +146,6 @@ public final class SafeTensors {
             }
             byte[] b = toBytes(a, dt);
             blobs.add(b);
-            crc.update(b);
             Map<String, Object> info = new LinkedHashMap<>();
             info.put("dtype", dt.name());
             info.put("shape", a.shape());
@@ -152,17 +156,31 @@ public final class SafeTensors {
             header.put(name, info);
             offset += b.length;
         }
-        meta.put(CRC_KEY, Long.toHexString(crc.getValue()));
+        // the checksum entry comes first, so the header starts with SIGNATURE; the CRC covers the padded
+        // header (with its own 8 hex digits as zeros) and then the data, so a flip in a name, shape or
+        // offset is caught as surely as one in the data
+        Map<Object, Object> metaFirst = new LinkedHashMap<>();
+        metaFirst.put(CRC_KEY, "00000000");
+        metaFirst.putAll(meta);
         Map<String, Object> full = new LinkedHashMap<>();
-        full.put(META, new LinkedHashMap<Object, Object>(meta));
+        full.put(META, metaFirst);
         full.putAll(header);
         byte[] json = Json.write(full).getBytes(StandardCharsets.UTF_8);
         int padded = (json.length + 7) / 8 * 8;
-        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-        head.putLong(padded).put(json);
-        while (head.hasRemaining()) {
-            head.put((byte) ' ');
+        byte[] headerBytes = java.util.Arrays.copyOf(json, padded);
+        java.util.Arrays.fill(headerBytes, json.length, padded, (byte) ' ');
+        if (!startsWith(headerBytes, SIGNATURE)) {
+            throw new IllegalStateException("safetensors header does not start with the checksum signature");
         }
+        CRC32 all = new CRC32();
+        all.update(headerBytes);
+        for (byte[] b : blobs) {
+            all.update(b);
+        }
+        byte[] hex = String.format("%08x", all.getValue()).getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(hex, 0, headerBytes, SIGNATURE.length, 8);
+        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+        head.putLong(padded).put(headerBytes);
         head.flip();
         AtomicFiles.write(path, ch -> {
             writeFully(ch, head);
@@ -207,48 +225,51 @@ public final class SafeTensors {
     /** Only the metadata of {@code path} (the header is validated, tensors are not read). */
     public static Map<String, String> readMetadata(Path path) {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            return parseHeader(path, ch).metadata;
+            return parseHeader(path, ch, ReadLimits.DEFAULT).metadata;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
         }
     }
 
+    /** Reads every tensor and the metadata of {@code path} with {@link ReadLimits#DEFAULT}. */
+    public static Contents read(Path path) {
+        return read(path, ReadLimits.DEFAULT);
+    }
+
     /**
-     * Reads every tensor and the metadata of {@code path}.
+     * Reads every tensor and the metadata of {@code path}. The whole header is validated (every
+     * shape and offset through {@code limits}) before any tensor is allocated; each tensor's bytes
+     * then stream straight into its array, and the data checksum, when the file carries one, is
+     * compared before anything is returned.
      *
      * @throws IllegalArgumentException naming the file and the problem when it is not a valid,
-     *                                  intact safetensors file
+     *                                  intact safetensors file or a tensor exceeds {@code limits}
      * @throws UncheckedIOException     when the file cannot be read
      */
-    public static Contents read(Path path) {
+    public static Contents read(Path path, ReadLimits limits) {
         if (path == null) {
             throw new IllegalArgumentException("path: expected a file path, got null");
         }
+        if (limits == null) {
+            throw new IllegalArgumentException("limits: expected ReadLimits, got null");
+        }
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            Header h = parseHeader(path, ch);
+            Header h = parseHeader(path, ch, limits);
             CRC32 crc = new CRC32();
+            if (h.signed) {
+                crc.update(h.headerForCrc);
+            }
             Map<String, INDArray> out = new LinkedHashMap<>();
+            java.io.InputStream in = java.nio.channels.Channels.newInputStream(ch.position(h.dataStart));
             for (Entry e : h.entries) {
-                long len = e.end - e.begin;
-                if (len > Integer.MAX_VALUE - 8) {
-                    throw bad(path, "tensor '" + e.name + "' of " + len + " bytes is too large to read in one array");
-                }
-                ByteBuffer b = ByteBuffer.allocate((int) len).order(ByteOrder.LITTLE_ENDIAN);
-                long pos = h.dataStart + e.begin;
-                while (b.hasRemaining()) {
-                    int r = ch.read(b, pos + b.position());
-                    if (r < 0) {
-                        throw bad(path, "file ends inside tensor '" + e.name + "' (truncated)");
-                    }
-                }
-                crc.update(b.array());
-                b.flip();
-                out.put(e.name, decode(b, e.dt, e.shape, e.numel));
+                String src = "path: " + path + " is not a valid safetensors file: tensor '" + e.name + "'";
+                out.put(e.name, ArrayFill.read(in, e.dt.nd4j, e.shape, 'c', e.dt.size, ByteOrder.LITTLE_ENDIAN, crc, src));
             }
             String want = h.metadata.get(CRC_KEY);
-            if (want != null && !want.equals(Long.toHexString(crc.getValue()))) {
+            String got = h.signed ? String.format("%08x", crc.getValue()) : Long.toHexString(crc.getValue());
+            if (want != null && !want.equals(got)) {
                 throw bad(path, "data checksum mismatch (stored " + want + ", computed "
-                        + Long.toHexString(crc.getValue()) + "): the file is corrupt");
+                        + got + "): the file is corrupt");
             }
             return new Contents(out, h.metadata);
         } catch (IOException e) {
@@ -260,12 +281,14 @@ public final class SafeTensors {
         String name;
         Dt dt;
         long[] shape;
-        long numel;
         long begin;
         long end;
     }
 
     private static final class Header {
+        /** The header starts with {@link #SIGNATURE}: the checksum covers the header too. */
+        boolean signed;
+        byte[] headerForCrc;
         final List<Entry> entries = new ArrayList<>();
         final Map<String, String> metadata = new LinkedHashMap<>();
         long dataStart;
@@ -275,7 +298,7 @@ public final class SafeTensors {
         return new IllegalArgumentException("path: " + path + " is not a valid safetensors file: " + what);
     }
 
-    private static Header parseHeader(Path path, FileChannel ch) throws IOException {
+    private static Header parseHeader(Path path, FileChannel ch, ReadLimits limits) throws IOException {
         long size = ch.size();
         if (size < 8) {
             throw bad(path, "it has " + size + " bytes, fewer than the 8-byte header length (truncated or empty)");
@@ -283,13 +306,24 @@ public final class SafeTensors {
         ByteBuffer lb = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         readFully(ch, lb, 0, path);
         long n = lb.getLong(0);
-        if (n < 2 || n > size - 8 || n > MAX_HEADER_BYTES) {
-            throw bad(path, "header length " + Long.toUnsignedString(n) + " does not fit: the file has "
-                    + size + " bytes (limit " + MAX_HEADER_BYTES + ")");
+        if (n < 2) {
+            throw bad(path, "header length " + Long.toUnsignedString(n) + " is too short for a JSON object");
         }
+        ReadLimits.maxBytes(MAX_HEADER_BYTES).length("path: " + path, "header length", n, size - 8);
         ByteBuffer hb = ByteBuffer.allocate((int) n);
         readFully(ch, hb, 8, path);
         hb.flip();
+        byte[] raw = hb.array();
+        boolean signed = startsWith(raw, SIGNATURE);
+        if (!signed && raw.length >= SIGNATURE.length) {
+            int bits = 0;
+            for (int i = 0; i < SIGNATURE.length; i++) {
+                bits += Integer.bitCount((raw[i] ^ SIGNATURE[i]) & 0xff);
+            }
+            if (bits <= 8) {
+                throw bad(path, "the header begins " + bits + " bit(s) away from the genblocks checksum entry: the file is corrupt");
+            }
+        }
         String json;
         try {
             json = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
@@ -308,6 +342,14 @@ public final class SafeTensors {
         }
         Header h = new Header();
         h.dataStart = 8 + n;
+        if (signed) {
+            h.signed = true;
+            h.headerForCrc = raw.clone();
+            if (raw.length < SIGNATURE.length + 8) {
+                throw bad(path, "header too short for its checksum entry");
+            }
+            java.util.Arrays.fill(h.headerForCrc, SIGNATURE.length, SIGNATURE.length + 8, (byte) '0');
+        }
         long dataLen = size - h.dataStart;
         for (Map.Entry<?, ?> me : top.entrySet()) {
             String name = (String) me.getKey();
@@ -344,19 +386,12 @@ public final class SafeTensors {
                 throw bad(path, "shape of '" + name + "' is not an array");
             }
             e.shape = new long[sl.size()];
-            long numel = 1;
             for (int k = 0; k < sl.size(); k++) {
                 if (!(sl.get(k) instanceof Long d) || d < 0) {
                     throw bad(path, "shape of '" + name + "' has a bad dimension " + sl.get(k));
                 }
                 e.shape[k] = d;
-                try {
-                    numel = Math.multiplyExact(numel, d);
-                } catch (ArithmeticException ex) {
-                    throw bad(path, "shape of '" + name + "' overflows");
-                }
             }
-            e.numel = numel;
             if (!(info.get("data_offsets") instanceof List<?> ol) || ol.size() != 2
                     || !(ol.get(0) instanceof Long b) || !(ol.get(1) instanceof Long en)) {
                 throw bad(path, "data_offsets of '" + name + "' must be two integers");
@@ -367,12 +402,7 @@ public final class SafeTensors {
                 throw bad(path, "data_offsets [" + e.begin + ", " + e.end + "] of '" + name
                         + "' lie outside the data section of " + dataLen + " bytes (truncated or corrupt)");
             }
-            long want;
-            try {
-                want = Math.multiplyExact(numel, e.dt.size);
-            } catch (ArithmeticException ex) {
-                throw bad(path, "size of '" + name + "' overflows");
-            }
+            long want = limits.arrayBytes("path: " + path, "tensor '" + name + "' " + e.dt, e.shape, e.dt.size, dataLen);
             if (e.end - e.begin != want) {
                 throw bad(path, "tensor '" + name + "' " + e.dt + java.util.Arrays.toString(e.shape) + " needs " + want
                         + " bytes but data_offsets give " + (e.end - e.begin));
@@ -395,6 +425,18 @@ public final class SafeTensors {
         return h;
     }
 
+    private static boolean startsWith(byte[] b, byte[] prefix) {
+        if (b.length < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (b[i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static void readFully(FileChannel ch, ByteBuffer b, long pos, Path path) throws IOException {
         while (b.hasRemaining()) {
             int r = ch.read(b, pos + b.position());
@@ -402,73 +444,5 @@ public final class SafeTensors {
                 throw bad(path, "unexpected end of file (truncated)");
             }
         }
-    }
-
-    private static INDArray decode(ByteBuffer b, Dt dt, long[] shape, long numel) {
-        int n = (int) numel;
-        if (n == 0) {
-            return Nd4j.create(dt.nd4j, shape);
-        }
-        INDArray flat;
-        switch (dt) {
-            case F64: { double[] v = new double[n]; b.asDoubleBuffer().get(v); flat = Nd4j.createFromArray(v); break; }
-            case F32: { float[] v = new float[n]; b.asFloatBuffer().get(v); flat = Nd4j.createFromArray(v); break; }
-            case I64: { long[] v = new long[n]; b.asLongBuffer().get(v); flat = Nd4j.createFromArray(v); break; }
-            case I32: { int[] v = new int[n]; b.asIntBuffer().get(v); flat = Nd4j.createFromArray(v); break; }
-            case I16: { short[] v = new short[n]; b.asShortBuffer().get(v); flat = Nd4j.createFromArray(v); break; }
-            case I8: { byte[] v = new byte[n]; b.get(v); flat = Nd4j.createFromArray(v); break; }
-            case U8: {
-                int[] v = new int[n];
-                for (int k = 0; k < n; k++) {
-                    v[k] = b.get() & 0xff;
-                }
-                flat = Nd4j.createFromArray(v).castTo(DataType.UBYTE);
-                break;
-            }
-            case BOOL: {
-                boolean[] v = new boolean[n];
-                for (int k = 0; k < n; k++) {
-                    v[k] = b.get() != 0;
-                }
-                flat = Nd4j.createFromArray(v);
-                break;
-            }
-            case F16: {
-                float[] v = new float[n];
-                for (int k = 0; k < n; k++) {
-                    v[k] = halfToFloat(b.getShort());
-                }
-                flat = Nd4j.createFromArray(v).castTo(DataType.HALF);
-                break;
-            }
-            case BF16: {
-                float[] v = new float[n];
-                for (int k = 0; k < n; k++) {
-                    v[k] = Float.intBitsToFloat((b.getShort() & 0xffff) << 16);
-                }
-                flat = Nd4j.createFromArray(v).castTo(DataType.BFLOAT16);
-                break;
-            }
-            default:
-                throw new AssertionError(dt);
-        }
-        INDArray r = shape.length == 0 ? flat.reshape() : flat.reshape('c', shape);
-        return r.isView() ? r.dup('c') : r;
-    }
-
-    /** IEEE 754 binary16 to float. */
-    static float halfToFloat(short h) {
-        int bits = h & 0xffff;
-        int sign = (bits & 0x8000) << 16;
-        int exp = (bits >>> 10) & 0x1f;
-        int mant = bits & 0x3ff;
-        if (exp == 0x1f) {
-            return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
-        }
-        if (exp == 0) {
-            float v = mant * 0x1p-24f;
-            return sign == 0 ? v : -v;
-        }
-        return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
     }
 }

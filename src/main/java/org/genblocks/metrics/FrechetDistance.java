@@ -21,6 +21,8 @@ public final class FrechetDistance {
     public static double between(INDArray a, INDArray b) {
         Shapes.requireRank("a", a, 2);
         Shapes.requireRank("b", b, 2);
+        Shapes.requireFinite("a", a);
+        Shapes.requireFinite("b", b);
         if (a.size(1) != b.size(1)) {
             throw new IllegalArgumentException("b: expected " + a.size(1) + " features like a, got shape "
                     + java.util.Arrays.toString(b.shape()));

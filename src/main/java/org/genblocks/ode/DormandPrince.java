@@ -27,7 +27,14 @@ import java.util.List;
  * {@link Solution} reports the exact count, the accepted and the rejected steps. The solver lands
  * exactly on every grid point (the step is shortened), so the trajectory at grid points needs no
  * interpolation. The budget {@link Builder#maxSteps(int)} counts trial steps; when it runs out the
- * solve returns the last accepted state with {@link Solution.Status#STEP_BUDGET_EXHAUSTED}.
+ * solve returns {@link Solution.Status#STEP_BUDGET_EXHAUSTED}, whose {@link Solution#state()} throws
+ * an {@link IncompleteSolveException} naming the budget ({@link Solution#partialState()} is the
+ * explicit opt-in to the last accepted state).
+ *
+ * <p><b>Non-finite trial steps.</b> A trial step whose stages or error estimate are not finite (a
+ * step too large for a stiff field overflows) is rejected and shrunk by 5 like a step with a large
+ * error; the field is blamed (an {@link IllegalArgumentException} naming the step and time) only
+ * when the step has shrunk to the smallest the solver takes and the value is still not finite.
  */
 public final class DormandPrince implements OdeSolver {
 
@@ -125,6 +132,7 @@ public final class DormandPrince implements OdeSolver {
         FieldEvaluator.checkFinite(k[0], 0, t, "velocity");
         double h = firstStep > 0 ? firstStep : initialStep(f, y, t, dir, k[0], stage, err, scale);
         Solution.Status status = Solution.Status.SUCCESS;
+        boolean nonFiniteTrial = false;
 
         outer:
         for (int seg = 1; seg < grid.size(); seg++) {
@@ -138,6 +146,13 @@ public final class DormandPrince implements OdeSolver {
                 boolean lands = h >= remaining;
                 double hs = lands ? remaining : h;
                 if (hs <= 1e-14 * Math.max(1.0, Math.abs(t))) {
+                    if (nonFiniteTrial) {
+                        // even the smallest step gives a non-finite stage: now it is the field's fault
+                        FieldEvaluator.checkFinite(y5, steps, t, "trial state");
+                        FieldEvaluator.checkFinite(k[6], steps, t, "velocity");
+                        throw new IllegalArgumentException("field returned a non-finite value at step " + steps
+                                + " (t = " + t + "): the error estimate is not finite even at the smallest step " + hs);
+                    }
                     status = Solution.Status.STEP_SIZE_UNDERFLOW;
                     break outer;
                 }
@@ -162,11 +177,13 @@ public final class DormandPrince implements OdeSolver {
                     }
                 }
                 double ratio = errorRatio(y, y5, err, scale);
-                if (!Double.isFinite(ratio)) {
-                    FieldEvaluator.checkFinite(y5, steps, t, "trial state");
-                    FieldEvaluator.checkFinite(k[6], steps, t + dt, "velocity");
-                    throw new IllegalArgumentException("field returned a non-finite value at step " + steps
-                            + " (t = " + t + "): the error estimate is not finite");
+                nonFiniteTrial = !Double.isFinite(ratio);
+                if (nonFiniteTrial) {
+                    // a trial step too large for a stiff field can overflow its stages: reject and shrink it,
+                    // like any step whose error is too large; only the smallest step is the field's fault
+                    rejected++;
+                    h = hs * 0.2;
+                    continue;
                 }
                 if (ratio <= 1.0) {
                     t = lands ? tEnd : t + dt;
@@ -193,7 +210,9 @@ public final class DormandPrince implements OdeSolver {
         for (int i = 0; i < ts.length; i++) {
             ts[i] = times.get(i);
         }
-        return new Solution(y, t, status, f.count(), accepted, rejected, ts, traj);
+        return new Solution(y, t, status, f.count(), accepted, rejected, ts, traj,
+                "DormandPrince maxSteps = " + maxSteps + " trial steps, rtol = " + rtol + ", atol = " + atol,
+                grid.end());
     }
 
     /** Hairer, Nørsett and Wanner II.4: a first step from the scaled sizes of y, f(y) and a finite-difference f'. */
@@ -207,7 +226,9 @@ public final class DormandPrince implements OdeSolver {
         double h0 = (d0 < 1e-5 || d1 < 1e-5) ? 1e-6 : 0.01 * d0 / d1;
         FixedStepSolver.affine(y, dir * h0, k1, tmp);
         f.eval(tmp, t + dir * h0, tmp2, 0);
-        FieldEvaluator.checkFinite(tmp2, 0, t + dir * h0, "velocity");
+        if (!Shapes.isFinite(tmp2)) {
+            return h0 * 1e-3; // the probe overflowed: start small and let step control grow the step
+        }
         tmp2.subi(k1).divi(scale);
         double d2 = rms(tmp2) / h0;
         double m = Math.max(d1, d2);

@@ -9,8 +9,10 @@ import java.util.List;
  * of field evaluations, step counts and, on request, the states at the grid points.
  *
  * <p>A solve that meets its step budget before the end returns {@link Status#STEP_BUDGET_EXHAUSTED}
- * with the last accepted state and its time ({@link #time()}): a best-effort result instead of a
- * hang or an exception (torchdiffeq issue #278).
+ * (or {@link Status#STEP_SIZE_UNDERFLOW}) instead of hanging (torchdiffeq issue #278); but an
+ * unfinished solve is never passed off as a finished one: {@link #state()} then throws an
+ * {@link IncompleteSolveException} naming the budget, and the last accepted state is available only
+ * through the explicit opt-in {@link #partialState()}.
  */
 public final class Solution {
 
@@ -33,8 +35,22 @@ public final class Solution {
     private final double[] times;
     private final List<INDArray> trajectory;
 
+    private final String budget;
+    private final double end;
+
     Solution(INDArray state, double time, Status status, int evaluations, int acceptedSteps, int rejectedSteps,
              double[] times, List<INDArray> trajectory) {
+        this(state, time, status, evaluations, acceptedSteps, rejectedSteps, times, trajectory, "", time);
+    }
+
+    /**
+     * @param budget a description of the solver's budget, named when the solve is incomplete
+     * @param end    the grid's end time
+     */
+    Solution(INDArray state, double time, Status status, int evaluations, int acceptedSteps, int rejectedSteps,
+             double[] times, List<INDArray> trajectory, String budget, double end) {
+        this.budget = budget;
+        this.end = end;
         this.state = state;
         this.time = time;
         this.status = status;
@@ -45,8 +61,31 @@ public final class Solution {
         this.trajectory = trajectory == null ? null : List.copyOf(trajectory);
     }
 
-    /** The state at {@link #time()}: the grid's end when {@link #isSuccess()}. */
+    /**
+     * The state at the grid's end.
+     *
+     * @throws IncompleteSolveException when the solve stopped before the end ({@link #isSuccess()} is
+     *                                  false), naming the budget; use {@link #partialState()} to take the
+     *                                  unfinished result on purpose
+     */
     public INDArray state() {
+        if (status != Status.SUCCESS) {
+            String why = status == Status.STEP_BUDGET_EXHAUSTED
+                    ? "its step budget (" + budget + ") ran out"
+                    : "its step size underflowed (" + budget + ")";
+            throw new IncompleteSolveException("solve incomplete: " + why + " at t = " + time + ", before the grid's end "
+                    + end + " (" + acceptedSteps + " accepted, " + rejectedSteps + " rejected steps, " + evaluations
+                    + " evaluations); raise maxSteps or loosen rtol/atol, or call partialState() to take the state at t = "
+                    + time + " on purpose", status, time);
+        }
+        return state;
+    }
+
+    /**
+     * The explicit opt-in to an unfinished result: the last accepted state, at {@link #time()},
+     * whatever the {@link #status()} (the grid's end when {@link #isSuccess()}).
+     */
+    public INDArray partialState() {
         return state;
     }
 

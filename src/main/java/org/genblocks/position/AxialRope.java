@@ -203,9 +203,14 @@ public final class AxialRope {
         }
         INDArray fm = Nd4j.createFromArray(f);
         INDArray sv = Nd4j.createFromArray(sign);
-        SDVariable angle = positions.castTo(dt).mmul(sd.constant(dt == DataType.DOUBLE ? fm : fm.castTo(dt)));
+        // angles in double as in the eager tables, cast to the graph's type after cos and sin
+        SDVariable angle = positions.castTo(DataType.DOUBLE).mmul(sd.constant(fm));
         SDVariable cos = sd.math().cos(angle);
-        SDVariable sin = sd.math().sin(angle).mul(sd.constant(dt == DataType.DOUBLE ? sv : sv.castTo(dt)));
+        SDVariable sin = sd.math().sin(angle).mul(sd.constant(sv));
+        if (dt != DataType.DOUBLE) {
+            cos = cos.castTo(dt);
+            sin = sin.castTo(dt);
+        }
         return RotaryKernel.apply(sd, x, cos, sin, layout, headDim, headDim);
     }
 

@@ -203,8 +203,9 @@ public final class Rope {
      * RoPE in a SameDiff graph, computing the tables in the graph from {@code positions}: shape
      * {@code [S]} shared by the batch, or {@code [N, S]} per sample (then {@code x} is
      * {@code [N, heads, S, headDim]}; per-sample positions must be a placeholder or constant, whose
-     * rank the graph knows; computed positions are taken as {@code [S]}). Angles are computed in the
-     * graph's data type.
+     * rank the graph knows; computed positions are taken as {@code [S]}). Angles, cos and sin are
+     * computed in double, as in the eager tables, and cast to the graph's data type afterwards, so the
+     * two paths agree to float32 rounding at any position.
      */
     public SDVariable apply(SameDiff sd, SDVariable x, SDVariable positions, Target target) {
         if (sd == null || x == null || positions == null || target == null) {
@@ -237,14 +238,21 @@ public final class Rope {
                 logZeta[f] = logZeta[s] = lz;
             }
         }
-        SDVariable p = sd.expandDims(positions.castTo(dt), ps.length);
-        SDVariable angle = p.mul(constant(sd, freq, dt));
-        SDVariable cos = sd.math().cos(angle).mul(constant(sd, att, dt));
-        SDVariable sin = sd.math().sin(angle).mul(constant(sd, signAtt, dt));
+        // angles p * theta in double, like the eager tables: in float32 p * theta loses ~|p| * 6e-8 rad
+        // (7e-4 of |x| at p = 1e5); the tables are cast to the graph's type only after cos and sin
+        DataType hi = DataType.DOUBLE;
+        SDVariable p = sd.expandDims(positions.castTo(hi), ps.length);
+        SDVariable angle = p.mul(constant(sd, freq, hi));
+        SDVariable cos = sd.math().cos(angle).mul(constant(sd, att, hi));
+        SDVariable sin = sd.math().sin(angle).mul(constant(sd, signAtt, hi));
         if (xpos != null) {
-            SDVariable amp = sd.math().exp(p.sub(xpos.center()).mul(constant(sd, logZeta, dt)));
+            SDVariable amp = sd.math().exp(p.sub(xpos.center()).mul(constant(sd, logZeta, hi)));
             cos = cos.mul(amp);
             sin = sin.mul(amp);
+        }
+        if (dt != hi) {
+            cos = cos.castTo(dt);
+            sin = sin.castTo(dt);
         }
         if (ps.length == 2) {
             cos = sd.expandDims(cos, 1);

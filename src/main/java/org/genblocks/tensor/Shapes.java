@@ -142,6 +142,20 @@ public final class Shapes {
     }
 
     /**
+     * Checks that {@code a} holds no NaN (infinities allowed: additive masks use {@code -inf}).
+     *
+     * @throws IllegalArgumentException naming {@code name}
+     */
+    public static INDArray requireNoNaN(String name, INDArray a) {
+        requireNonNull(name, a);
+        if (a.dataType().isFPType() && !isFinite(a) && a.isNaN().any()) {
+            throw new IllegalArgumentException(name + ": expected no NaN (an additive mask holds 0 or -inf), got NaN in shape "
+                    + format(a.shape()));
+        }
+        return a;
+    }
+
+    /**
      * Whether {@code a}'s strides are those of a dense C-order array of its shape; strides of size-1
      * axes are ignored (ND4J sets them freely). {@code ordering()} alone does not tell: ND4J
      * 1.0.0-M2.1 reports a permuted array as C-ordered and not a view.

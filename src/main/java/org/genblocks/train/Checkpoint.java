@@ -1,9 +1,11 @@
 package org.genblocks.train;
 
+import org.genblocks.io.ReadLimits;
 import org.genblocks.io.SafeTensors;
 import org.genblocks.nn.Module;
 import org.genblocks.nn.Params;
 import org.genblocks.nn.Scope;
+import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.file.Path;
@@ -127,7 +129,20 @@ public final class Checkpoint {
      *                                  corrupt or not a genblocks checkpoint
      */
     public static Checkpoint read(Path path) {
-        SafeTensors.Contents f = SafeTensors.read(path);
+        return read(path, ReadLimits.DEFAULT);
+    }
+
+    /**
+     * Reads and validates a checkpoint, refusing any tensor over {@code limits} before allocating it.
+     * Beyond the file's integrity (header, checksum), every tensor must be finite, every EMA tensor
+     * must match its parameter's shape and data type, and every optimizer tensor
+     * ({@code <slot>/<name>}) must name a parameter and match its shape and data type.
+     *
+     * @throws IllegalArgumentException naming the file and the problem when it is truncated,
+     *                                  corrupt, inconsistent or not a genblocks checkpoint
+     */
+    public static Checkpoint read(Path path, ReadLimits limits) {
+        SafeTensors.Contents f = SafeTensors.read(path, limits);
         Map<String, String> m = f.metadata();
         if (!FORMAT.equals(m.get("genblocks.format"))) {
             throw new IllegalArgumentException("path: " + path + " is not a genblocks checkpoint (format '"
@@ -159,7 +174,11 @@ public final class Checkpoint {
                     cfg.put(e.getKey().substring(7), e.getValue());
                 }
             }
-            boolean hasEma = Boolean.parseBoolean(req(m, "ema"));
+            String emaFlag = req(m, "ema");
+            if (!emaFlag.equals("true") && !emaFlag.equals("false")) {
+                throw new IllegalArgumentException("metadata entry 'ema' must be true or false, got '" + emaFlag + "'");
+            }
+            boolean hasEma = emaFlag.equals("true");
             if (hasEma != !ema.isEmpty()) {
                 throw new IllegalArgumentException("metadata says ema=" + hasEma + " but the file holds " + ema.size() + " EMA tensors");
             }
@@ -168,16 +187,49 @@ public final class Checkpoint {
             if (e != null && !e.names().equals(p.names())) {
                 throw new IllegalArgumentException("EMA tensors " + e.names() + " do not match the parameters " + p.names());
             }
-            long step = Long.parseLong(req(m, "step"));
-            long optSteps = Long.parseLong(req(m, "optimizer.steps"));
-            if (step < 0 || optSteps < 0) {
-                throw new IllegalArgumentException("negative step count");
+            for (Map.Entry<String, INDArray> t : f.tensors().entrySet()) {
+                String k = t.getKey();
+                String name = k.startsWith("params/") ? k.substring(7)
+                        : k.startsWith("ema/") ? k.substring(4) : k.substring(k.indexOf('/', 10) + 1);
+                INDArray want = p.contains(name) ? p.get(name) : null;
+                if (want == null) {
+                    throw new IllegalArgumentException("tensor '" + k + "' names no parameter; the parameters are "
+                            + p.names());
+                }
+                INDArray got = t.getValue();
+                if (got.dataType() != want.dataType() || !java.util.Arrays.equals(got.shape(), want.shape())) {
+                    throw new IllegalArgumentException("tensor '" + k + "': expected " + want.dataType()
+                            + java.util.Arrays.toString(want.shape()) + " like 'params/" + name + "', got "
+                            + got.dataType() + java.util.Arrays.toString(got.shape()));
+                }
+                if (!Shapes.isFinite(got)) {
+                    throw new IllegalArgumentException("tensor '" + k + "' holds NaN or infinite values");
+                }
             }
-            long[] rng = {Long.parseLong(req(m, "rng.key")), Long.parseLong(req(m, "rng.counter"))};
+            long step = count(m, "step");
+            long optSteps = count(m, "optimizer.steps");
+            long[] rng = {integer(m, "rng.key"), integer(m, "rng.counter")};
             return new Checkpoint(step, p, opt, optSteps, e, rng, TrainConfig.fromMap(cfg), req(m, "module"));
         } catch (IllegalArgumentException ex) {
             throw new IllegalArgumentException("path: " + path + " is not a valid checkpoint: " + ex.getMessage(), ex);
         }
+    }
+
+    private static long integer(Map<String, String> m, String key) {
+        String v = req(m, key);
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("metadata entry '" + key + "' must be an integer, got '" + v + "'");
+        }
+    }
+
+    private static long count(Map<String, String> m, String key) {
+        long v = integer(m, key);
+        if (v < 0) {
+            throw new IllegalArgumentException("metadata entry '" + key + "' must be >= 0, got " + v);
+        }
+        return v;
     }
 
     private static String req(Map<String, String> m, String key) {

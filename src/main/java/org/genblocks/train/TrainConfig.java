@@ -89,10 +89,10 @@ public final class TrainConfig {
     /** Adam's moment decay rates, each in [0, 1). */
     public TrainConfig betas(double b1, double b2) {
         if (!(b1 >= 0 && b1 < 1)) {
-            throw new IllegalArgumentException("b1: expected a value in [0, 1), got " + b1);
+            throw new IllegalArgumentException("beta1: expected a value in [0, 1), got " + b1);
         }
         if (!(b2 >= 0 && b2 < 1)) {
-            throw new IllegalArgumentException("b2: expected a value in [0, 1), got " + b2);
+            throw new IllegalArgumentException("beta2: expected a value in [0, 1), got " + b2);
         }
         return copy(optimizer, lr, weightDecay, b1, b2, eps, steps, batch, seed, schedule, clipGradNorm, emaDecay,
                 checkpointEvery, checkpointPath, logEvery);
@@ -137,7 +137,7 @@ public final class TrainConfig {
     /** Clip gradients to global L2 norm {@code c > 0} (Pascanu et al. 2013); 0 turns clipping off. */
     public TrainConfig clipGradNorm(double c) {
         if (!(c >= 0) || !Double.isFinite(c)) {
-            throw new IllegalArgumentException("c: expected a finite value >= 0 (0 = off), got " + c);
+            throw new IllegalArgumentException("clipGradNorm: expected a finite value >= 0 (0 = off), got " + c);
         }
         return copy(optimizer, lr, weightDecay, beta1, beta2, eps, steps, batch, seed, schedule, c, emaDecay,
                 checkpointEvery, checkpointPath, logEvery);
@@ -146,7 +146,7 @@ public final class TrainConfig {
     /** Keep an exponential moving average of the weights with {@code decay in (0, 1)}; 0 turns it off. */
     public TrainConfig ema(double decay) {
         if (!(decay == 0 || (decay > 0 && decay < 1))) {
-            throw new IllegalArgumentException("decay: expected a value in (0, 1), or 0 for no EMA, got " + decay);
+            throw new IllegalArgumentException("ema: expected a decay in (0, 1), or 0 for no EMA, got " + decay);
         }
         return copy(optimizer, lr, weightDecay, beta1, beta2, eps, steps, batch, seed, schedule, clipGradNorm, decay,
                 checkpointEvery, checkpointPath, logEvery);
@@ -270,25 +270,43 @@ public final class TrainConfig {
         }
         try {
             Algorithm o = Algorithm.valueOf(req(m, "optimizer"));
-            double lr = Double.parseDouble(req(m, "lr"));
-            TrainConfig c = o == Algorithm.ADAM ? adam(lr) : adamw(lr, Double.parseDouble(req(m, "weightDecay")));
-            c = c.betas(Double.parseDouble(req(m, "beta1")), Double.parseDouble(req(m, "beta2")))
-                    .eps(Double.parseDouble(req(m, "eps")))
-                    .steps(Long.parseLong(req(m, "steps")))
-                    .batch(Integer.parseInt(req(m, "batch")))
-                    .seed(Long.parseLong(req(m, "seed")))
+            double lr = dbl(m, "lr");
+            TrainConfig c = o == Algorithm.ADAM ? adam(lr) : adamw(lr, dbl(m, "weightDecay"));
+            c = c.betas(dbl(m, "beta1"), dbl(m, "beta2"))
+                    .eps(dbl(m, "eps"))
+                    .steps(lng(m, "steps"))
+                    .batch(Math.toIntExact(lng(m, "batch")))
+                    .seed(lng(m, "seed"))
                     .schedule(LrSchedule.parse(req(m, "schedule")))
-                    .clipGradNorm(Double.parseDouble(req(m, "clipGradNorm")))
-                    .ema(Double.parseDouble(req(m, "emaDecay")))
-                    .logEvery(Long.parseLong(req(m, "logEvery")));
-            long every = Long.parseLong(req(m, "checkpointEvery"));
+                    .clipGradNorm(dbl(m, "clipGradNorm"))
+                    .ema(dbl(m, "emaDecay"))
+                    .logEvery(lng(m, "logEvery"));
+            long every = lng(m, "checkpointEvery");
             String path = req(m, "checkpointPath");
             if (every > 0 && !path.isEmpty()) {
                 c = c.checkpointEvery(every, Path.of(path));
             }
             return c;
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("m: config entry 'batch' is out of the int range: " + m.get("batch"), e);
+        }
+    }
+
+    private static double dbl(Map<String, String> m, String key) {
+        String v = req(m, key);
+        try {
+            return Double.parseDouble(v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("m: bad number in config: " + e.getMessage(), e);
+            throw new IllegalArgumentException("m: config entry '" + key + "' must be a number, got '" + v + "'", e);
+        }
+    }
+
+    private static long lng(Map<String, String> m, String key) {
+        String v = req(m, key);
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("m: config entry '" + key + "' must be an integer, got '" + v + "'", e);
         }
     }
 

@@ -32,7 +32,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *   <li>loss and gradients in one SameDiff pass; a non-finite loss or gradient norm stops the run
  *       with {@link NonFiniteLossException} naming the step, before the update is applied;</li>
  *   <li>optional clipping by global norm, then the Adam/AdamW update in place with
- *       {@code lr = config.lr * schedule(step)}; the EMA update;</li>
+ *       {@code lr = config.lr * schedule(step)}; a parameter made non-finite by the update stops the
+ *       run with {@link NonFiniteLossException} before the EMA update and before any checkpoint; the
+ *       EMA update;</li>
  *   <li>listeners, progress, and every {@code checkpointEvery} steps an atomic checkpoint.</li>
  * </ol>
  * A run resumed from a checkpoint reproduces the losses of an uninterrupted run exactly. A trainer
@@ -204,6 +206,7 @@ public final class Trainer {
                 }
                 double lr = config.lrAt(step);
                 opt.step(params, grads, lr);
+                NonFiniteLossException.checkParameters(step, params);
                 if (ema != null) {
                     ema.update(params);
                 }

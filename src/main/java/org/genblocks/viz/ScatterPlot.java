@@ -65,7 +65,7 @@ public final class ScatterPlot extends XyPlot<ScatterPlot> {
 
     /** Adds a point set {@code [N, 2]} in {@code color}. */
     public ScatterPlot points(String name, INDArray xy, Color color) {
-        double[][] p = Data.points("points '" + name + "'", xy);
+        double[][] p = Data.points("xy (points '" + name + "')", xy);
         return add(new Series(name, p[0], p[1], Data.requireColor("color", color)));
     }
 
@@ -76,7 +76,7 @@ public final class ScatterPlot extends XyPlot<ScatterPlot> {
 
     /** Adds a point set given as {@code {x, y}} pairs in {@code color}. */
     public ScatterPlot points(String name, double[][] xy, Color color) {
-        double[][] p = Data.points("points '" + name + "'", xy);
+        double[][] p = Data.points("xy (points '" + name + "')", xy);
         return add(new Series(name, p[0], p[1], Data.requireColor("color", color)));
     }
 

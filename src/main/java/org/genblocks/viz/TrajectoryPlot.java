@@ -103,7 +103,7 @@ public final class TrajectoryPlot extends XyPlot<TrajectoryPlot> {
 
     /** Adds a reference point set {@code [N, 2]} drawn underneath the trajectories. */
     public TrajectoryPlot points(String name, INDArray xy, Color c) {
-        double[][] p = Data.points("points '" + name + "'", xy);
+        double[][] p = Data.points("xy (points '" + name + "')", xy);
         List<ScatterPlot.Series> l = new ArrayList<>(background);
         l.add(new ScatterPlot.Series(name, p[0], p[1], Data.requireColor("color", c)));
         return new TrajectoryPlot(chart, paths, l, color, lineWidth, alpha, endpoints);

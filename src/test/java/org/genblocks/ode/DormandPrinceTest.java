@@ -69,7 +69,9 @@ class DormandPrinceTest {
         assertEquals(Solution.Status.STEP_BUDGET_EXHAUSTED, s.status());
         assertEquals(5, s.acceptedSteps() + s.rejectedSteps());
         assertTrue(s.time() > 0 && s.time() < 100);
-        assertEquals(Math.cos(s.time()), s.state().getDouble(0, 0), 1e-8);
+        assertEquals(Math.cos(s.time()), s.partialState().getDouble(0, 0), 1e-8);
+        IncompleteSolveException e = assertThrows(IncompleteSolveException.class, s::state);
+        assertTrue(e.getMessage().contains("maxSteps = "), e.getMessage());
     }
 
     @Test
@@ -106,5 +108,41 @@ class DormandPrinceTest {
         assertTrue(e.getMessage().contains("atol"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> DormandPrince.builder().maxSteps(0));
         assertTrue(e.getMessage().contains("maxSteps"), e.getMessage());
+    }
+
+    /** Issue 17: a stiff field overflowed a too-large float32 trial step and the field was blamed. */
+    @Test
+    void aTrialStepThatOverflowsIsRejectedAndShrunkNotBlamedOnTheField() {
+        double lambda = 1e7;
+        VectorField stiff = (x, t) -> x.rsub(1.0).muli(lambda);          // dx/dt = -lambda (x - 1)
+        INDArray x0 = Nd4j.zeros(DataType.FLOAT, 1, 1);
+        DormandPrince dp = DormandPrince.builder().rtol(1e-4).atol(1e-6).firstStep(1.0).build();
+        Solution s = dp.solve(stiff, x0, TimeGrid.uniform(0, 1e-4, 1));
+        assertTrue(s.isSuccess(), s.toString());
+        assertTrue(s.rejectedSteps() >= 5, "the overflowing first steps are rejected: " + s);
+        assertEquals(1.0, s.state().getDouble(0, 0), 1e-3);
+    }
+
+    /** A field that is non-finite at every step size is still the field's fault, named as such. */
+    @Test
+    void aFieldThatIsNonFiniteAtTheSmallestStepIsBlamed() {
+        VectorField bad = (x, t) -> Nd4j.valueArrayOf(x.shape(), t > 0 ? Double.NaN : 1.0, x.dataType());
+        INDArray x0 = Nd4j.zeros(DataType.DOUBLE, 1, 1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DormandPrince.builder().build().solve(bad, x0, TimeGrid.uniform(0, 1, 1)));
+        assertTrue(e.getMessage().contains("non-finite"), e.getMessage());
+    }
+
+    /** Issue 17: an unfinished solve cannot be read as a finished one. */
+    @Test
+    void anUnderflowedSolveThrowsOnStateNamingTheBudget() {
+        VectorField blowUp = (x, t) -> x.mul(x).muli(10.0).addi(1.0);   // finite-time blow-up at t ~ 0.5
+        INDArray x0 = Nd4j.zeros(DataType.DOUBLE, 1, 1);
+        Solution s = DormandPrince.builder().maxSteps(200).build().solve(blowUp, x0, TimeGrid.uniform(0, 1, 1));
+        assertFalse(s.isSuccess());
+        IncompleteSolveException e = assertThrows(IncompleteSolveException.class, s::state);
+        assertTrue(e.getMessage().contains("maxSteps = 200"), e.getMessage());
+        assertEquals(s.time(), e.time());
+        assertTrue(s.partialState().getDouble(0, 0) > 1, "the opt-in still gives the last accepted state");
     }
 }
