@@ -77,6 +77,17 @@ public final class DiffusionModel implements GenerativeModel {
         return sample(n, sampler, sigmas, seed);
     }
 
+    /** Rows {@code first ..} of {@link #sample(int, long)}: only these rows' seeds are drawn and sampled. */
+    @Override
+    public INDArray sampleRows(long first, int count, long seed) {
+        long[] seeds = new long[org.genblocks.tensor.Shapes.checkPositive("count", count)];
+        for (int i = 0; i < count; i++) {
+            seeds[i] = org.genblocks.tensor.Rng.sampleSeed(seed, first + i);
+        }
+        return Diffusion.builder().denoiser(denoiser()).sampler(sampler).sigmas(sigmas).shape(shape)
+                .dataType(params.dataType()).build().sample(seeds).samples();
+    }
+
     /** {@code n} samples with another sampler and σ ladder (ending in 0). */
     public INDArray sample(int n, Sampler sampler, double[] sigmas, long seed) {
         return Diffusion.builder().denoiser(denoiser()).sampler(sampler).sigmas(sigmas).shape(shape)
