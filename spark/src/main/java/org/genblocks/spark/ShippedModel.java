@@ -75,7 +75,7 @@ public final class ShippedModel<M extends GenerativeModel> implements Serializab
         ExecutorCache.release(key, model);
     }
 
-    private static String sha256(byte[] b) {
+    static String sha256(byte[] b) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
         } catch (NoSuchAlgorithmException e) {

@@ -1,6 +1,8 @@
 package org.genblocks.spark;
 
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.genblocks.nn.Params;
 import org.genblocks.tensor.Shapes;
 import org.genblocks.train.BatchGradients;
@@ -20,7 +22,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * Data-parallel training on Spark with the semantics of {@link Trainer}: the driver runs the trainer's
@@ -34,7 +35,9 @@ import java.util.UUID;
  * {@code n_k · L_k} and {@code n_k · ∇L_k} in float64; the driver sums them in shard order and divides
  * by {@code B}, which is the loss and gradient of the whole batch for a loss that is a mean over rows.
  * A run therefore equals {@code new Trainer().fit(...)} on one machine up to the rounding of that sum
- * (measured: docs/spark.md). Tasks build the {@link TrainingProblem} once per task slot and cache it.
+ * (measured: docs/spark.md). Tasks build the {@link TrainingProblem} once per task slot and cache it
+ * by the factory's serialized bytes, so later runs of the same factory reuse the compiled graphs (each
+ * step assigns the driver's parameters first).
  *
  * <pre>{@code
  * SparkTrainer t = SparkTrainer.of(sc, () -> {
@@ -50,6 +53,7 @@ public final class SparkTrainer {
     private final TrainingProblem.Factory factory;
     private final TrainingProblem problem;
     private final Trainer trainer = new Trainer();
+    private final String factoryKey;
     private int shards;
 
     private SparkTrainer(JavaSparkContext sc, TrainingProblem.Factory factory) {
@@ -60,6 +64,20 @@ public final class SparkTrainer {
             throw new IllegalArgumentException("factory: build() returned null");
         }
         this.shards = sc.defaultParallelism();
+        this.factoryKey = ShippedModel.sha256(serialized(factory));
+    }
+
+    /** The factory's serialized form: equal factories (same lambda, same captured values) share cached workers. */
+    private static byte[] serialized(TrainingProblem.Factory factory) {
+        try (java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+             java.io.ObjectOutputStream o = new java.io.ObjectOutputStream(b)) {
+            o.writeObject(factory);
+            o.flush();
+            return b.toByteArray();
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("factory: expected a serializable TrainingProblem.Factory (every captured"
+                    + " value serializable), got " + factory.getClass().getName() + ": " + e, e);
+        }
     }
 
     /** A trainer of the problem {@code factory} builds (once here, on the driver, and once per executor task slot). */
@@ -96,13 +114,37 @@ public final class SparkTrainer {
         return trainer.fitWith(gradients(), problem.module(), problem.params(), source, config);
     }
 
+    /**
+     * Trains on the array or vector column {@code column} of {@code frame} ({@link SparkFrames#toArray},
+     * in the parameters' data type): the rows are collected on the driver, which draws every global batch
+     * with {@code sources} (e.g. {@code (problem, data, batch) -> BatchSource.shuffled(Map.of("x", data), batch)},
+     * or an objective's own batches such as {@code EdmLoss.batches}).
+     */
+    public TrainResult fit(Dataset<Row> frame, String column, SourceFactory sources, TrainConfig config) {
+        if (sources == null) {
+            throw new IllegalArgumentException("sources: expected a SourceFactory, got null");
+        }
+        if (config == null) {
+            throw new IllegalArgumentException("config: expected a TrainConfig, got null");
+        }
+        INDArray data = SparkFrames.toArray(frame, column, problem.params().dataType());
+        return fit(sources.of(problem, data, config.batch()), config);
+    }
+
+    /** Makes the driver's batch source from the training rows. */
+    @FunctionalInterface
+    public interface SourceFactory {
+        /** The batch source of {@code data} for {@code problem} with global batch {@code batch}. */
+        BatchSource of(TrainingProblem problem, INDArray data, int batch);
+    }
+
     /** Continues the run of {@code checkpoint}; see {@link Trainer#resume(Path, org.genblocks.nn.Module, Params, org.genblocks.train.Objective, BatchSource, TrainConfig)}. */
     public TrainResult resume(Path checkpoint, BatchSource source, TrainConfig config) {
         return trainer.resumeWith(gradients(), checkpoint, problem.module(), problem.params(), source, config);
     }
 
     private BatchGradients gradients() {
-        String run = "train:" + UUID.randomUUID();
+        String run = "train:" + factoryKey;
         Params params = problem.params();
         return (step, batch) -> {
             if (batch == null || batch.isEmpty()) {

@@ -21,6 +21,10 @@ final class TaskFaults {
         FIRED.set(0);
     }
 
+    static void disarm() {
+        ARMED.set(0);
+    }
+
     static int fired() {
         return FIRED.get();
     }

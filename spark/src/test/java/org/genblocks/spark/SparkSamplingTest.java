@@ -25,8 +25,12 @@ class SparkSamplingTest {
 
     /** The trained-looking model: parameters from another init seed than the factory's, so loading matters. */
     static RectifiedFlowModel rf() {
+        return rf(11);
+    }
+
+    static RectifiedFlowModel rf(long initSeed) {
         return GenBlocks.rectifiedFlow().dim(2).hidden(16, 16).sampler(GenBlocks.midpointSolver(), 6)
-                .likelihoodSteps(8).initSeed(11).build();
+                .likelihoodSteps(8).initSeed(initSeed).build();
     }
 
     static DiffusionModel edm() {
