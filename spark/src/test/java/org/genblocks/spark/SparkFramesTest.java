@@ -71,7 +71,7 @@ class SparkFramesTest {
         String file = dir.resolve("moons.parquet").toString();
         SparkFrames.fromArray(spark, data, "features", 3).write().parquet(file);
         Dataset<Row> frame = spark.read().parquet(file).orderBy(SparkFrames.INDEX);
-        TrainConfig cfg = GenBlocks.adam(5e-3).steps(50).batch(64).seed(3).clipGradNorm(1.0);
+        TrainConfig cfg = GenBlocks.adam(5e-3).steps(20).batch(64).seed(3).clipGradNorm(1.0);
 
         SparkTrainer st = SparkTrainer.of(LocalSpark.sc(), SparkFramesTest::edmProblem).shards(3);
         TrainResult sr = st.fit(frame, "features", (p, x, b) -> ((EdmLoss) p.objective()).batches(x, b), cfg);

@@ -21,8 +21,8 @@ class SparkSweepTest {
 
     static SparkSweep.Outcome train(double lr) {
         RectifiedFlowModel rf = ARCH.build();
-        TrainResult r = rf.fit(GenBlocks.moons().sample(2048, 1), GenBlocks.adam(lr).steps(60).batch(128).seed(2));
-        double e = GenBlocks.energyDistance(rf.sample(300, 7), GenBlocks.moons().sample(300, 3));
+        TrainResult r = rf.fit(GenBlocks.moons().sample(2048, 1), GenBlocks.adam(lr).steps(30).batch(128).seed(2));
+        double e = GenBlocks.energyDistance(rf.sample(200, 7), GenBlocks.moons().sample(200, 3));
         return SparkSweep.Outcome.of(rf, r, e);
     }
 
@@ -44,7 +44,7 @@ class SparkSweepTest {
         INDArray s = back.sample(50, 7);
         RectifiedFlowModel again = ModelBytes.load(ARCH, here.model());
         assertArrayEquals(again.sample(50, 7).data().asFloat(), s.data().asFloat(), 0f);
-        // the sweep ranks the configs: 1e-4 barely moves in 60 steps
+        // the sweep ranks the configs: 1e-4 barely moves in 30 steps
         assertTrue(rows.get(0).metric() > rows.get(2).metric(), rows.get(0).metric() + " vs " + rows.get(2).metric());
 
         Dataset<Row> frame = SparkSweep.frame(LocalSpark.session(), rows);
