@@ -15,7 +15,7 @@ class SparkMoonsTest {
     @Test
     void theExampleRunsEveryStageAndWritesItsFiles(@TempDir Path dir) throws Exception {
         SparkSession spark = org.genblocks.spark.LocalSparkAccess.session();
-        SparkMoons.Result r = SparkMoons.run(spark, 30, 300, dir);
+        SparkMoons.Result r = SparkMoons.run(spark, 10, 200, dir);
         assertTrue(r.lastLoss() < r.firstLoss(), r.firstLoss() + " -> " + r.lastLoss());
         assertEquals(3, r.sweep().size());
         assertTrue(Double.isFinite(r.energyDistance()) && r.energyDistance() > 0);
