@@ -80,10 +80,7 @@ public final class DiffusionModel implements GenerativeModel {
     /** Rows {@code first ..} of {@link #sample(int, long)}: only these rows' seeds are drawn and sampled. */
     @Override
     public INDArray sampleRows(long first, int count, long seed) {
-        long[] seeds = new long[org.genblocks.tensor.Shapes.checkPositive("count", count)];
-        for (int i = 0; i < count; i++) {
-            seeds[i] = org.genblocks.tensor.Rng.sampleSeed(seed, first + i);
-        }
+        long[] seeds = org.genblocks.tensor.Rng.sampleSeeds(seed, first, count);
         return Diffusion.builder().denoiser(denoiser()).sampler(sampler).sigmas(sigmas).shape(shape)
                 .dataType(params.dataType()).build().sample(seeds).samples();
     }

@@ -91,10 +91,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
     /** Rows {@code first ..} of {@link #sample(int, long)}: only these rows' noise is drawn and integrated. */
     @Override
     public INDArray sampleRows(long first, int count, long seed) {
-        long[] seeds = new long[Shapes.checkPositive("count", count)];
-        for (int i = 0; i < count; i++) {
-            seeds[i] = org.genblocks.tensor.Rng.sampleSeed(seed, first + i);
-        }
+        long[] seeds = org.genblocks.tensor.Rng.sampleSeeds(seed, first, count);
         INDArray noise = org.genblocks.tensor.Rng.normalRows(seeds, flow.params().dataType(), flow.dim());
         return flow.sample(noise, solver, TimeGrid.sampling(steps), false).state();
     }

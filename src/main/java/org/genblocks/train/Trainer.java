@@ -37,6 +37,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * </ol>
  * A run resumed from a checkpoint reproduces the losses of an uninterrupted run exactly. A trainer
  * is not thread safe.
+ *
+ * <p>Step 2's loss and gradients are a {@link BatchGradients}: {@link #gradients} is this process's;
+ * {@link #fitWith} and {@link #resumeWith} run this same loop on gradients computed elsewhere (the
+ * row-weighted sum over the shards of data-parallel training, genblocks-spark).
  */
 public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
@@ -107,12 +111,7 @@ public final class Trainer {
     }
 
     private Compiled compile(Module module, Params params, Objective objective) {
-        if (module == null) {
-            throw new IllegalArgumentException("module: expected a module, got null");
-        }
-        if (params == null) {
-            throw new IllegalArgumentException("params: expected parameters, got null");
-        }
+        requireModuleAndParams(module, params);
         if (objective == null) {
             throw new IllegalArgumentException("objective: expected an Objective, got null");
         }
@@ -212,6 +211,10 @@ public final class Trainer {
         if (gradients == null) {
             throw new IllegalArgumentException("gradients: expected BatchGradients, got null");
         }
+        requireModuleAndParams(module, params);
+    }
+
+    private static void requireModuleAndParams(Module module, Params params) {
         if (module == null) {
             throw new IllegalArgumentException("module: expected a module, got null");
         }

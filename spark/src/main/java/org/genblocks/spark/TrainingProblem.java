@@ -25,15 +25,12 @@ public final class TrainingProblem {
 
     /** A problem; the factory must build the same architecture and initial parameters on every call. */
     public static TrainingProblem of(Module module, Params params, Objective objective) {
-        if (module == null) {
-            throw new IllegalArgumentException("module: expected a module, got null");
+        if (module == null || params == null || objective == null) {
+            throw new IllegalArgumentException("module, params, objective: expected all three, got "
+                    + (module == null ? "module null" : "a module") + ", " + (params == null ? "params null" : "params")
+                    + ", " + (objective == null ? "objective null" : "an objective"));
         }
-        if (params == null) {
-            throw new IllegalArgumentException("params: expected parameters, got null");
-        }
-        if (objective == null) {
-            throw new IllegalArgumentException("objective: expected an Objective, got null");
-        }
+        org.genblocks.nn.Scope.checkParams(module, params);
         return new TrainingProblem(module, params, objective);
     }
 

@@ -38,6 +38,15 @@ class ExecutorSetupTest {
     }
 
     @Test
+    void aTaskSetsNd4jAndBlasThreadsToSparkTaskCpus() {
+        // local[2,4] runs tasks with spark.task.cpus = 1 (the default) in this JVM
+        SparkSampling.of(LocalSpark.sc(), ShippedModel.of(SparkSamplingTest.rf(31), SparkSamplingTest.RF)).chunk(10)
+                .partitions(2).sample(20, 1);
+        assertEquals(1, org.nd4j.linalg.factory.Nd4j.getEnvironment().maxThreads());
+        assertEquals(1, org.nd4j.linalg.factory.Nd4j.getEnvironment().maxMasterThreads());
+    }
+
+    @Test
     void sizesParseLikeSparks() {
         assertEquals(4L << 30, ExecutorSetup.bytes("4G", 1));
         assertEquals(512L << 20, ExecutorSetup.bytes("512m", 1 << 20));
