@@ -90,6 +90,14 @@ public final class DiffusionModel implements LikelihoodModel {
         return sample(n, sampler, sigmas, seed);
     }
 
+    /** Rows {@code first ..} of {@link #sample(int, long)}: only these rows' seeds are drawn and sampled. */
+    @Override
+    public INDArray sampleRows(long first, int count, long seed) {
+        long[] seeds = org.genblocks.tensor.Rng.sampleSeeds(seed, first, count);
+        return Diffusion.builder().denoiser(denoiser()).sampler(sampler).sigmas(sigmas).shape(shape)
+                .dataType(params.dataType()).build().sample(seeds).samples();
+    }
+
     /** {@code n} samples with another sampler and σ ladder (ending in 0). */
     public INDArray sample(int n, Sampler sampler, double[] sigmas, long seed) {
         return Diffusion.builder().denoiser(denoiser()).sampler(sampler).sigmas(sigmas).shape(shape)

@@ -30,6 +30,21 @@ public interface GenerativeModel {
      */
     INDArray sample(int n, long seed);
 
+    /**
+     * Rows {@code first .. first + count - 1} of {@code sample(first + count, seed)}, drawn with the same
+     * per-row randomness: what a shard of a distributed sampling job computes (genblocks-spark). This
+     * default draws all {@code first + count} rows and keeps the last {@code count}; a model whose rows
+     * are seeded one by one overrides it to draw only its rows.
+     */
+    default INDArray sampleRows(long first, int count, long seed) {
+        if (first < 0 || count <= 0 || first + count > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("first, count: expected first >= 0, count > 0 and first + count <= "
+                    + Integer.MAX_VALUE + ", got " + first + ", " + count);
+        }
+        INDArray all = sample((int) (first + count), seed);
+        return first == 0 ? all : all.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(first, first + count)).dup();
+    }
+
     /** Writes the parameters to {@code path} (safetensors, written atomically). */
     void save(Path path);
 

@@ -92,6 +92,14 @@ public final class RectifiedFlowModel implements LikelihoodModel {
         return flow.sample(n, solver, TimeGrid.sampling(steps), seed);
     }
 
+    /** Rows {@code first ..} of {@link #sample(int, long)}: only these rows' noise is drawn and integrated. */
+    @Override
+    public INDArray sampleRows(long first, int count, long seed) {
+        long[] seeds = org.genblocks.tensor.Rng.sampleSeeds(seed, first, count);
+        INDArray noise = org.genblocks.tensor.Rng.normalRows(seeds, flow.params().dataType(), flow.dim());
+        return flow.sample(noise, solver, TimeGrid.sampling(steps), false).state();
+    }
+
     /** {@code n} samples with another solver and number of steps (one step of Euler: a one-step generator). */
     public INDArray sample(int n, OdeSolver solver, int steps, long seed) {
         return flow.sample(n, solver, TimeGrid.sampling(Shapes.checkPositive("steps", steps)), seed);

@@ -71,6 +71,22 @@ public final class Rng {
         return s;
     }
 
+    /**
+     * The per-sample seeds of rows {@code first .. first + count - 1} under {@code seed}: the slice of
+     * {@code sampleSeeds(seed, first + count)} a shard of a distributed job draws.
+     */
+    public static long[] sampleSeeds(long seed, long first, int count) {
+        if (first < 0) {
+            throw new IllegalArgumentException("first: expected a row index >= 0, got " + first);
+        }
+        Shapes.checkPositive("count", count);
+        long[] s = new long[count];
+        for (int i = 0; i < count; i++) {
+            s[i] = sampleSeed(seed, first + i);
+        }
+        return s;
+    }
+
     /** The seed of sample {@code index} under {@code seed}. */
     public static long sampleSeed(long seed, long index) {
         return mix64(mix64(seed) + mix64(index ^ GOLDEN));

@@ -39,6 +39,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * </ol>
  * A run resumed from a checkpoint reproduces the losses of an uninterrupted run exactly. A trainer
  * is not thread safe.
+ *
+ * <p>Step 2's loss and gradients are a {@link BatchGradients}: {@link #gradients} is this process's;
+ * {@link #fitWith} and {@link #resumeWith} run this same loop on gradients computed elsewhere (the
+ * row-weighted sum over the shards of data-parallel training, genblocks-spark).
  */
 public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
@@ -109,12 +113,7 @@ public final class Trainer {
     }
 
     private Compiled compile(Module module, Params params, Objective objective) {
-        if (module == null) {
-            throw new IllegalArgumentException("module: expected a module, got null");
-        }
-        if (params == null) {
-            throw new IllegalArgumentException("params: expected parameters, got null");
-        }
+        requireModuleAndParams(module, params);
         if (objective == null) {
             throw new IllegalArgumentException("objective: expected an Objective, got null");
         }
@@ -137,10 +136,39 @@ public final class Trainer {
         if (config == null) {
             throw new IllegalArgumentException("config: expected a TrainConfig, got null");
         }
+        return fitWith(gradients(module, params, objective), module, params, source, config);
+    }
+
+    /**
+     * This trainer's gradients of {@code objective} for {@code module} with {@code params}: each call checks
+     * the batch against the objective's inputs and runs the loss and gradient graph (built once, reused
+     * while the module, params and objective stay the same). {@link #fit} runs exactly this.
+     */
+    public BatchGradients gradients(Module module, Params params, Objective objective) {
         Compiled c = compile(module, params, objective);
+        Map<String, INDArray> feed = new HashMap<>();
+        return (step, batch) -> {
+            checkBatch(c, batch, step, feed);
+            GradientPlan.Result r = c.gradients.run(feed);
+            return new BatchGradients.LossAndGradients(r.loss(), r.gradients());
+        };
+    }
+
+    /**
+     * {@link #fit} with the loss and gradients of each batch from {@code gradients} instead of this
+     * process's graph (data-parallel training sums them over shards, genblocks-spark): the same loop,
+     * seeds, non-finite guard, clipping, optimizer, learning-rate schedule, EMA, listeners and atomic
+     * checkpoints. {@code params} (updated in place) are the parameters {@code gradients} differentiates.
+     */
+    public TrainResult fitWith(BatchGradients gradients, Module module, Params params, BatchSource source,
+                               TrainConfig config) {
+        if (config == null) {
+            throw new IllegalArgumentException("config: expected a TrainConfig, got null");
+        }
+        checkLoopArguments(gradients, module, params);
         Optimizer opt = Adam.of(config);
         Ema ema = config.emaDecay() > 0 ? new Ema(params, config.emaDecay()) : null;
-        return run(c, source, config, 0, Rng.seed(config.seed()), opt, ema);
+        return run(gradients, module, params, source, config, 0, Rng.seed(config.seed()), opt, ema);
     }
 
     /** Continues the run saved in {@code checkpoint} with the config stored in it. */
@@ -156,10 +184,16 @@ public final class Trainer {
      */
     public TrainResult resume(Path checkpoint, Module module, Params params, Objective objective, BatchSource source,
                               TrainConfig config) {
+        return resumeWith(gradients(module, params, objective), checkpoint, module, params, source, config);
+    }
+
+    /** {@link #resume} with the gradients of {@link #fitWith}. */
+    public TrainResult resumeWith(BatchGradients gradients, Path checkpoint, Module module, Params params,
+                                  BatchSource source, TrainConfig config) {
         if (checkpoint == null) {
             throw new IllegalArgumentException("checkpoint: expected a path, got null");
         }
-        Compiled c = compile(module, params, objective);
+        checkLoopArguments(gradients, module, params);
         Checkpoint ck = Checkpoint.read(checkpoint);
         ck.checkFits(module, params);
         TrainConfig cfg = config == null ? ck.config() : config;
@@ -172,10 +206,27 @@ public final class Trainer {
         Rng rng = Rng.fromState(ck.rngState());
         params.assign(ck.params());
         LOG.info("resuming {} from step {} of {}", module.getClass().getSimpleName(), ck.step(), checkpoint);
-        return run(c, source, cfg, ck.step(), rng, opt, ema);
+        return run(gradients, module, params, source, cfg, ck.step(), rng, opt, ema);
     }
 
-    private TrainResult run(Compiled c, BatchSource source, TrainConfig config, long start, Rng rng, Optimizer opt, Ema ema) {
+    private static void checkLoopArguments(BatchGradients gradients, Module module, Params params) {
+        if (gradients == null) {
+            throw new IllegalArgumentException("gradients: expected BatchGradients, got null");
+        }
+        requireModuleAndParams(module, params);
+    }
+
+    private static void requireModuleAndParams(Module module, Params params) {
+        if (module == null) {
+            throw new IllegalArgumentException("module: expected a module, got null");
+        }
+        if (params == null) {
+            throw new IllegalArgumentException("params: expected parameters, got null");
+        }
+    }
+
+    private TrainResult run(BatchGradients gradients, Module module, Params params, BatchSource source,
+                            TrainConfig config, long start, Rng rng, Optimizer opt, Ema ema) {
         if (source == null) {
             throw new IllegalArgumentException("source: expected a BatchSource, got null");
         }
@@ -186,13 +237,10 @@ public final class Trainer {
         source.start(config.seed());
         double[] losses = new double[(int) (total - start)];
         Progress progress = new Progress(start, total, config.logEvery());
-        Map<String, INDArray> feed = new HashMap<>();
-        Params params = c.params;
         try {
             for (long step = start; step < total; step++) {
                 Map<String, INDArray> batch = source.next(step, rng);
-                checkBatch(c, batch, step, feed);
-                GradientPlan.Result r = c.gradients.run(feed);
+                BatchGradients.LossAndGradients r = gradients.compute(step, batch);
                 double loss = r.loss();
                 if (!Double.isFinite(loss)) {
                     throw new NonFiniteLossException(step, "loss", loss);
@@ -218,12 +266,11 @@ public final class Trainer {
                 long done = step + 1;
                 if (config.checkpointEvery() > 0 && (done % config.checkpointEvery() == 0 || done == total)) {
                     Checkpoint.write(config.checkpointPath(), new Checkpoint(done, params, opt.state(), opt.stepCount(),
-                            ema == null ? null : ema.params(), rng.state(), config, c.module.getClass().getName()));
+                            ema == null ? null : ema.params(), rng.state(), config, module.getClass().getName()));
                 }
             }
         } finally {
             progress.done();
-            feed.clear();
         }
         return new TrainResult(losses, start, params, ema == null ? null : ema.params());
     }
