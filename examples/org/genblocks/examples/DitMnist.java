@@ -7,14 +7,14 @@ import org.genblocks.dit.Dit;
 import org.genblocks.dit.DitConfig;
 import org.genblocks.dit.DitFunction;
 import org.genblocks.dit.DitSampling;
-import org.genblocks.dit.FlowBatches;
-import org.genblocks.dit.FlowObjective;
 import org.genblocks.metrics.FrechetDistance;
 import org.genblocks.dit.PositionEncoding;
 import org.genblocks.io.ModelIO;
 import org.genblocks.nn.ModuleFunction;
 import org.genblocks.nn.Params;
 import org.genblocks.ode.OdeSolver;
+import org.genblocks.rf.FlowMatchingBatches;
+import org.genblocks.rf.FlowMatchingLoss;
 import org.genblocks.rf.TimeSampler;
 import org.genblocks.train.LrSchedule;
 import org.genblocks.train.TrainConfig;
@@ -219,7 +219,10 @@ public final class DitMnist {
         if (s.trainShift() != 1.0) {
             times = times.shifted(s.trainShift());
         }
-        FlowBatches source = new FlowBatches(images, train.labelArray(), s.batch(), times, s.labelDropout(), config);
+        FlowMatchingBatches source = FlowMatchingBatches.builder(images, s.batch()).times(times)
+                .labels(train.labels(), config.classes(), s.labelDropout()).epochs().build();
+        FlowMatchingLoss objective = FlowMatchingLoss.of(FlowMatchingLoss.Reduction.MEAN, true, config.channels(),
+                config.height(), config.width());
         TrainConfig cfg = TrainConfig.adam(s.lr()).steps(s.steps()).batch(s.batch()).seed(s.seed())
                 .schedule(LrSchedule.warmupCosine(Math.min(100, s.steps()), s.steps(), 0.1))
                 .clipGradNorm(1.0).ema(s.ema()).checkpointEvery(Math.max(1, s.steps() / 5), out.resolve("dit.ckpt"));
@@ -243,8 +246,8 @@ public final class DitMnist {
             ema = ModelIO.load(weights, dit);
             l = new double[0];
         } else {
-            TrainResult result = resume == null ? trainer.fit(dit, params, new FlowObjective(config), source, cfg)
-                    : trainer.resume(resume, dit, params, new FlowObjective(config), source, cfg);
+            TrainResult result = resume == null ? trainer.fit(dit, params, objective, source, cfg)
+                    : trainer.resume(resume, dit, params, objective, source, cfg);
             ema = result.ema();
             l = result.losses();
             ModelIO.save(out.resolve("dit-ema.safetensors"), dit, ema);

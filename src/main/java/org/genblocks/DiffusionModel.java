@@ -14,6 +14,7 @@ import org.genblocks.nn.Activation;
 import org.genblocks.nn.Mlp;
 import org.genblocks.nn.Module;
 import org.genblocks.nn.Params;
+import org.genblocks.ode.Likelihood;
 import org.genblocks.ode.OdeSolver;
 import org.genblocks.ode.TimeGrid;
 import org.genblocks.ode.VectorField;
@@ -24,6 +25,8 @@ import org.genblocks.train.TrainResult;
 import org.genblocks.train.Trainer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -53,6 +56,8 @@ public final class DiffusionModel implements LikelihoodModel {
     private final Sampler sampler;
     private final double[] sigmas;
     private final long[] shape;
+    /** Rows per likelihood solve. */
+    private static final int LIKELIHOOD_CHUNK = 1024;
     private final int likelihoodSteps;
     private final double likelihoodSigmaMin;
     private DifferentiableDenoiser denoiser;
@@ -140,8 +145,18 @@ public final class DiffusionModel implements LikelihoodModel {
     public INDArray logProb(INDArray x) {
         Shapes.requireShape("x", x, withBatch(shape));
         Shapes.requireFinite("x", x);
-        return ProbabilityFlow.likelihood(formulation.path(), denoiser(), likelihoodSigmaMin, sigmas[0], likelihoodSteps)
-                .logProb(x.castTo(params.dataType())).logProb();
+        Likelihood l = ProbabilityFlow.likelihood(formulation.path(), denoiser(), likelihoodSigmaMin, sigmas[0],
+                likelihoodSteps);
+        // rows are independent: solve in chunks so that the solver's temporaries stay bounded for large N
+        long n = x.size(0);
+        INDArray out = Nd4j.create(DataType.DOUBLE, n);
+        INDArray xs = x.castTo(params.dataType());
+        for (long from = 0; from < n; from += LIKELIHOOD_CHUNK) {
+            long to = Math.min(n, from + LIKELIHOOD_CHUNK);
+            INDArray rows = xs.get(NDArrayIndex.interval(from, to)).dup('c');
+            out.get(NDArrayIndex.interval(from, to)).assign(l.logProb(rows).logProb());
+        }
+        return out;
     }
 
     /** {@code NLL / (D ln 2)} of continuous data (no dequantization correction). */

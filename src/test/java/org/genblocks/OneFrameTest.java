@@ -56,7 +56,7 @@ class OneFrameTest {
         double entropy = toy.entropy().orElseThrow();
 
         // ∫ exp(log p) over a grid that holds the mass (components of std 0.35 at radius 2.83): midpoint rule
-        int k = 90;
+        int k = 64;
         double lo = -4.6;
         double hi = 4.6;
         double h = (hi - lo) / k;

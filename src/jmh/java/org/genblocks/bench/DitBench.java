@@ -4,9 +4,9 @@ import org.genblocks.data.Mnist;
 import org.genblocks.data.PixelScaling;
 import org.genblocks.dit.Dit;
 import org.genblocks.dit.DitConfig;
-import org.genblocks.dit.FlowBatches;
-import org.genblocks.dit.FlowObjective;
 import org.genblocks.nn.Params;
+import org.genblocks.rf.FlowMatchingBatches;
+import org.genblocks.rf.FlowMatchingLoss;
 import org.genblocks.rf.TimeSampler;
 import org.genblocks.tensor.Rng;
 import org.genblocks.train.BatchSource;
@@ -119,7 +119,7 @@ public class DitBench {
         final Trainer trainer = new Trainer();
         Dit dit;
         Params params;
-        FlowObjective objective;
+        FlowMatchingLoss objective;
         BatchSource source;
         TrainConfig config;
 
@@ -128,10 +128,10 @@ public class DitBench {
             DitConfig c = config();
             dit = new Dit(c);
             params = dit.init(1);
-            objective = new FlowObjective(c);
+            objective = FlowMatchingLoss.of(FlowMatchingLoss.Reduction.MEAN, true, c.channels(), c.height(), c.width());
             Mnist digits = Mnist.bundled().subset(0, 256);
-            FlowBatches flow = new FlowBatches(PixelScaling.toSymmetric(digits.images()), digits.labelArray(), BATCH,
-                    TimeSampler.logitNormal(0, 1), 0.1, c);
+            FlowMatchingBatches flow = FlowMatchingBatches.builder(PixelScaling.toSymmetric(digits.images()), BATCH)
+                    .times(TimeSampler.logitNormal(0, 1)).labels(digits.labels(), c.classes(), 0.1).epochs().build();
             flow.start(1);
             source = BatchSource.fixed(flow.next(0, Rng.seed(1)));
             config = TrainConfig.adam(1e-4).steps(STEPS).batch(BATCH).seed(1);

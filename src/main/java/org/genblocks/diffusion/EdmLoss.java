@@ -47,8 +47,14 @@ public final class EdmLoss implements Objective {
     private final LossWeighting weighting;
     private final NoiseDistribution noise;
     private final long[] rowShape;
+    private final int classes;
 
     private EdmLoss(Module network, Precond precond, LossWeighting weighting, NoiseDistribution noise, long[] rowShape) {
+        this(network, precond, weighting, noise, rowShape, 0);
+    }
+
+    private EdmLoss(Module network, Precond precond, LossWeighting weighting, NoiseDistribution noise, long[] rowShape,
+                    int classes) {
         if (network == null || precond == null || weighting == null || noise == null) {
             throw new IllegalArgumentException("network, precond, weighting, noise: expected all non-null, got network="
                     + network + ", precond=" + precond + ", weighting=" + weighting + ", noise=" + noise);
@@ -64,6 +70,22 @@ public final class EdmLoss implements Objective {
         this.weighting = weighting;
         this.noise = noise;
         this.rowShape = rowShape.clone();
+        this.classes = classes;
+    }
+
+    /**
+     * This loss for a class-conditional network with {@code classes = K}: the network is called as
+     * {@code forward(input, noiseLabel, label)} with INT32 labels {@code [N]}, K being the null label
+     * ({@link Labels}); train with {@link #batches(INDArray, int[], int, double)}.
+     */
+    public EdmLoss withClasses(int classes) {
+        Shapes.checkPositive("classes", classes);
+        return new EdmLoss(network, precond, weighting, noise, rowShape, classes);
+    }
+
+    /** The number of classes K of a conditional loss; 0 when unconditional. */
+    public int classes() {
+        return classes;
     }
 
     /**
@@ -93,13 +115,18 @@ public final class EdmLoss implements Objective {
 
     @Override
     public List<InputSpec> inputs() {
-        return List.of(InputSpec.of("input", withBatch(rowShape)), InputSpec.of("noiseLabel", -1, 1),
+        return classes == 0
+                ? List.of(InputSpec.of("input", withBatch(rowShape)), InputSpec.of("noiseLabel", -1, 1),
+                InputSpec.of("target", withBatch(rowShape)), InputSpec.of("weight", -1))
+                : List.of(InputSpec.of("input", withBatch(rowShape)), InputSpec.of("noiseLabel", -1, 1),
+                InputSpec.of("label", org.nd4j.linalg.api.buffer.DataType.INT32, -1),
                 InputSpec.of("target", withBatch(rowShape)), InputSpec.of("weight", -1));
     }
 
     @Override
     public SDVariable loss(Scope root, Map<String, SDVariable> in) {
-        SDVariable f = root.forward(in.get("input"), in.get("noiseLabel"));
+        SDVariable f = classes == 0 ? root.forward(in.get("input"), in.get("noiseLabel"))
+                : root.forward(in.get("input"), in.get("noiseLabel"), in.get("label"));
         SDVariable diff = f.sub(in.get("target"));
         int[] dims = new int[rowShape.length];
         for (int i = 0; i < dims.length; i++) {
@@ -178,11 +205,49 @@ public final class EdmLoss implements Objective {
     }
 
     /**
+     * Epoch-shuffled mini-batches of labelled {@code data} for a conditional loss ({@link #withClasses}):
+     * per step the rows, then σ and the noise ({@link #batch}), then each label dropped to the null label
+     * with probability {@code labelDropout} (classifier-free guidance), all from the trainer's stream.
+     */
+    public BatchSource batches(INDArray data, int[] labels, int batchSize, double labelDropout) {
+        if (classes == 0) {
+            throw new IllegalArgumentException("labels: this loss is unconditional; use withClasses(K) first, or"
+                    + " batches(data, batchSize)");
+        }
+        Shapes.requireShape("data", data, withBatch(rowShape));
+        Labels.check("labels", labels, classes, false);
+        if (labels.length != data.size(0)) {
+            throw new IllegalArgumentException("labels: expected one label per data row (" + data.size(0) + "), got "
+                    + labels.length);
+        }
+        double p = Labels.checkDropout(labelDropout);
+        BatchSource rows = BatchSource.shuffled(Map.of("y", data, "label", Labels.array(labels)), batchSize);
+        return new BatchSource() {
+            @Override
+            public Map<String, INDArray> next(long step, Rng rng) {
+                Map<String, INDArray> r = rows.next(step, rng);
+                Map<String, INDArray> out = batch(r.get("y"), rng);
+                out.put("label", Labels.array(Labels.dropped(r.get("label").toIntVector(), p, classes, rng)));
+                return out;
+            }
+
+            @Override
+            public void start(long seed) {
+                rows.start(seed);
+            }
+        };
+    }
+
+    /**
      * The trained denoiser: {@code D = c_skip x + c_out F(c_in x; c_noise)} with F compiled once; it
      * sees later in-place updates of {@code params}. It is a {@link DifferentiableDenoiser} (exact
      * vector–Jacobian products by autodiff), so {@link ProbabilityFlow#field} of it has an exact divergence.
      */
     public DifferentiableDenoiser denoiser(Params params) {
+        if (classes > 0) {
+            throw new IllegalStateException("denoiser: this loss is class-conditional, so its network needs labels;"
+                    + " wrap the network per label set (as dit.DitSampling does) and use Precond.denoiser");
+        }
         return (DifferentiableDenoiser) precond.denoiser(new ModuleNetwork(network, params, rowShape));
     }
 

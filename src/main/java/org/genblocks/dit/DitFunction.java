@@ -1,5 +1,6 @@
 package org.genblocks.dit;
 
+import org.genblocks.diffusion.Labels;
 import org.genblocks.nn.InputSpec;
 import org.genblocks.nn.ModuleFunction;
 import org.genblocks.nn.Params;
@@ -76,11 +77,6 @@ public final class DitFunction {
             throw new IllegalArgumentException("labels: expected " + n + " labels (one per image), got "
                     + (labels == null ? "null" : labels.length));
         }
-        for (int i = 0; i < labels.length; i++) {
-            if (labels[i] < 0 || labels[i] > c.classes()) {
-                throw new IllegalArgumentException("labels[" + i + "]: expected 0.." + c.classes() + " (" + c.classes()
-                        + " = unconditional), got " + labels[i]);
-            }
-        }
+        Labels.check("labels", labels, c.classes(), true);
     }
 }

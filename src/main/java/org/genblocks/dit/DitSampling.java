@@ -41,7 +41,7 @@ public final class DitSampling {
 
     /**
      * The EDM denoiser {@code D(x; σ) = c_skip x + c_out F(c_in x; c_noise, label)} of a network trained
-     * with {@link EdmObjective} under {@code precond}, with classifier-free guidance
+     * with {@link org.genblocks.diffusion.EdmLoss} (with labels) under {@code precond}, with classifier-free guidance
      * {@code D_∅ + w (D_y − D_∅)} when {@code guidance != 1} ({@code org.genblocks.diffusion.Guidance}).
      */
     public static Denoiser edmDenoiser(DitFunction net, Precond precond, int[] labels, double guidance) {

@@ -1,6 +1,7 @@
 package org.genblocks.dit;
 
 import org.genblocks.diffusion.Guidance;
+import org.genblocks.diffusion.Labels;
 import org.genblocks.ode.VectorField;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -35,9 +36,7 @@ public final class GuidedVelocity implements VectorField {
         this.net = net;
         this.labels = labels.clone();
         this.scale = scale;
-        this.both = new int[2 * labels.length];
-        System.arraycopy(labels, 0, both, 0, labels.length);
-        java.util.Arrays.fill(both, labels.length, both.length, net.dit().config().nullLabel());
+        this.both = Labels.withNullHalf(labels, net.dit().config().classes());
     }
 
     @Override

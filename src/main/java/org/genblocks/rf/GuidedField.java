@@ -1,6 +1,7 @@
 package org.genblocks.rf;
 
 import org.genblocks.diffusion.Guidance;
+import org.genblocks.diffusion.Labels;
 import org.genblocks.nn.InputSpec;
 import org.genblocks.nn.Module;
 import org.genblocks.nn.ModuleFunction;
@@ -28,12 +29,12 @@ public final class GuidedField implements VectorField {
     private final double scale;
     private final int[] labels;
     private final DataType dtype;
-    private final INDArray oneHot;
-    /** The time column fed to the network, {@code [rows of oneHot, 1]}. */
+    private final INDArray rowLabels;
+    /** The time column fed to the network, {@code [rows, 1]}. */
     private final INDArray times;
 
     GuidedField(ModuleFunction net, DataType dtype, long dim, int classes, int[] labels, double scale) {
-        LabelConcat.checkLabels(labels, classes, true);
+        Labels.check("labels", labels, classes, true);
         this.scale = Shapes.checkFinite("scale", scale);
         this.dim = dim;
         this.classes = classes;
@@ -42,25 +43,15 @@ public final class GuidedField implements VectorField {
         this.net = net;
         int n = labels.length;
         // with guidance: the labelled rows, then the same rows under the null label (one batch of 2N)
-        int[] rows = java.util.Arrays.copyOf(labels, scale == 1.0 ? n : 2 * n);
-        java.util.Arrays.fill(rows, n, rows.length, classes);
-        this.oneHot = oneHot(rows, classes, dtype);
+        int[] rows = scale == 1.0 ? labels.clone() : Labels.withNullHalf(labels, classes);
+        this.rowLabels = Labels.array(rows);
         this.times = Nd4j.create(dtype, rows.length, 1);
     }
 
-    /** The compiled network {@code (x [N, D], t [N, 1], y [N, K + 1]) -> [N, D]} of a conditional flow. */
-    static ModuleFunction compile(Module module, Params params, long dim, int classes) {
+    /** The compiled network {@code (x [N, D], t [N, 1], label [N] INT32) -> [N, D]} of a conditional flow. */
+    static ModuleFunction compile(Module module, Params params, long dim) {
         return ModuleFunction.of(module, params, InputSpec.of("x", -1, dim), InputSpec.of("t", -1, 1),
-                InputSpec.of("y", -1, classes + 1));
-    }
-
-    /** One-hot rows {@code [N, K + 1]} of {@code labels} (column K is the null label). */
-    static INDArray oneHot(int[] labels, int classes, DataType dtype) {
-        INDArray y = Nd4j.zeros(dtype, labels.length, classes + 1);
-        for (int i = 0; i < labels.length; i++) {
-            y.putScalar(i, labels[i], 1.0);
-        }
-        return y;
+                InputSpec.of("label", DataType.INT32, -1));
     }
 
     @Override
@@ -71,9 +62,9 @@ public final class GuidedField implements VectorField {
         times.assign(t);
         INDArray v;
         if (scale == 1.0) {
-            v = net.apply(xs, times, oneHot);
+            v = net.apply(xs, times, rowLabels);
         } else {
-            INDArray out = net.apply(Nd4j.concat(0, xs, xs), times, oneHot);
+            INDArray out = net.apply(Nd4j.concat(0, xs, xs), times, rowLabels);
             INDArray c = out.get(NDArrayIndex.interval(0, n), NDArrayIndex.all());
             INDArray u = out.get(NDArrayIndex.interval(n, 2 * n), NDArrayIndex.all());
             v = Guidance.combine(c, u, scale);

@@ -1,26 +1,20 @@
 package org.genblocks.rf;
 
 import org.genblocks.diffusion.GaussianPath;
-import org.genblocks.nn.InputSpec;
 import org.genblocks.nn.Module;
 import org.genblocks.nn.ModuleFunction;
 import org.genblocks.nn.Params;
-import org.genblocks.nn.Scope;
 import org.genblocks.ode.OdeSolver;
 import org.genblocks.ode.Solution;
 import org.genblocks.ode.TimeGrid;
 import org.genblocks.tensor.Rng;
 import org.genblocks.tensor.Shapes;
-import org.genblocks.train.Objective;
 import org.genblocks.train.TrainConfig;
 import org.genblocks.train.TrainResult;
 import org.genblocks.train.Trainer;
-import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.List;
-import java.util.Map;
 
 /**
  * A rectified flow / flow-matching model (Liu, Gong and Liu 2022; Lipman et al. 2023; Esser et al. 2024)
@@ -50,7 +44,7 @@ public final class RectifiedFlow {
     private final TimeSampler timeSampler;
     private final boolean minibatchOt;
     private final Params params;
-    private final Objective objective;
+    private final FlowMatchingLoss objective;
     private final int classes;
     private final double labelDropout;
     private final Trainer trainer = new Trainer();
@@ -67,24 +61,7 @@ public final class RectifiedFlow {
         this.params = params;
         this.classes = classes;
         this.labelDropout = labelDropout;
-        List<InputSpec> inputs = classes > 0
-                ? List.of(InputSpec.of("xt", -1, dim), InputSpec.of("t", -1, 1), InputSpec.of("y", -1, classes + 1),
-                InputSpec.of("target", -1, dim))
-                : List.of(InputSpec.of("xt", -1, dim), InputSpec.of("t", -1, 1), InputSpec.of("target", -1, dim));
-        this.objective = new Objective() {
-            @Override
-            public List<InputSpec> inputs() {
-                return inputs;
-            }
-
-            @Override
-            public SDVariable loss(Scope root, Map<String, SDVariable> in) {
-                SDVariable pred = classes > 0 ? root.forward(in.get("xt"), in.get("t"), in.get("y"))
-                        : root.forward(in.get("xt"), in.get("t"));
-                SDVariable diff = pred.sub(in.get("target"));
-                return diff.mul(diff).sum(1).mean(root.name("flow_matching_loss"));
-            }
-        };
+        this.objective = FlowMatchingLoss.of(FlowMatchingLoss.Reduction.SUM, classes > 0, dim);
     }
 
     /** A builder. */
@@ -100,16 +77,19 @@ public final class RectifiedFlow {
     public TrainResult fit(INDArray data, TrainConfig config) {
         checkData("data", data);
         requireUnconditional("fit(data, config)", "fit(data, labels, config)");
-        return trainer.fit(velocity, params, objective,
-                new FlowMatchingSource(data, null, config.batch(), path, timeSampler, minibatchOt, params.dataType()),
-                config);
+        return trainer.fit(velocity, params, objective, batches(data, config).minibatchOt(minibatchOt).build(), config);
+    }
+
+    private FlowMatchingBatches.Builder batches(INDArray data, TrainConfig config) {
+        return FlowMatchingBatches.builder(data, config.batch()).path(path).times(timeSampler)
+                .dataType(params.dataType());
     }
 
     /**
      * Trains a class-conditional flow ({@link Builder#classes(int)}): each step draws data rows with their
      * labels, replaces each label by the null label {@code K} with probability {@code labelDropout} (so one
      * network learns both {@code u(x, t | y)} and {@code u(x, t | ∅)} for classifier-free guidance), and
-     * feeds the labels one-hot as the network's third input.
+     * feeds the labels (INT32 [N], null label K) as the network's third input.
      *
      * @param data   training data {@code [n, D]}
      * @param labels the class of each row, {@code 0..K-1}
@@ -120,13 +100,8 @@ public final class RectifiedFlow {
             throw new IllegalArgumentException("labels: this flow is unconditional; build it with classes(K) to train"
                     + " on labels, or call fit(data, config)");
         }
-        LabelConcat.checkLabels(labels, classes, false);
-        if (labels.length != data.size(0)) {
-            throw new IllegalArgumentException("labels: expected one label per data row (" + data.size(0) + "), got "
-                    + labels.length);
-        }
-        FlowMatchingSource source = new FlowMatchingSource(data, null, config.batch(), path, timeSampler, minibatchOt,
-                params.dataType()).withLabels(labels, classes, labelDropout);
+        FlowMatchingBatches source = batches(data, config).minibatchOt(minibatchOt)
+                .labels(labels, classes, labelDropout).build();
         return trainer.fit(velocity, params, objective, source, config);
     }
 
@@ -140,7 +115,7 @@ public final class RectifiedFlow {
             throw new IllegalArgumentException("labels: this flow is unconditional; use field()");
         }
         if (conditionalNet == null) {
-            conditionalNet = GuidedField.compile(velocity, params, dim, classes);
+            conditionalNet = GuidedField.compile(velocity, params, dim);
         }
         return new GuidedField(conditionalNet, params.dataType(), dim, classes, labels, scale);
     }
@@ -177,9 +152,7 @@ public final class RectifiedFlow {
         checkData("data", data);
         requireUnconditional("fitPairs", "an unconditional flow for reflow");
         Shapes.requireSameShape("data", data, "noise", noise);
-        return trainer.fit(velocity, params, objective,
-                new FlowMatchingSource(data, noise, config.batch(), path, timeSampler, false, params.dataType()),
-                config);
+        return trainer.fit(velocity, params, objective, batches(data, config).pairedNoise(noise).build(), config);
     }
 
     /** The velocity field of the current parameters (exact vector–Jacobian products by autodiff). */
@@ -316,8 +289,8 @@ public final class RectifiedFlow {
 
         /**
          * Makes the flow class-conditional with {@code k} classes: the velocity network is called as
-         * {@code forward(scope, x [N, D], t [N, 1], y [N, k + 1])} with one-hot labels whose last column is
-         * the null label (see {@link LabelConcat}); train with {@link #fit(INDArray, int[], TrainConfig)},
+         * {@code forward(scope, x [N, D], t [N, 1], label [N] INT32)} with labels 0..k−1 and the null label k
+         * (see {@link org.genblocks.diffusion.Labels} and {@link LabelConcat}); train with {@link #fit(INDArray, int[], TrainConfig)},
          * sample with guidance by {@link #sample(int[], double, OdeSolver, TimeGrid, long)}.
          */
         public Builder classes(int k) {

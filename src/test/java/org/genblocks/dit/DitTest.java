@@ -5,6 +5,8 @@ import org.genblocks.data.PixelScaling;
 import org.genblocks.nn.InputSpec;
 import org.genblocks.nn.ModuleFunction;
 import org.genblocks.nn.Params;
+import org.genblocks.rf.FlowMatchingBatches;
+import org.genblocks.rf.FlowMatchingLoss;
 import org.genblocks.rf.TimeSampler;
 import org.genblocks.tensor.Rng;
 import org.genblocks.train.TrainConfig;
@@ -169,9 +171,10 @@ class DitTest {
         Params p = dit.init(21);
         Mnist digits = Mnist.bundled().subset(0, 256);
         INDArray images = PixelScaling.toSymmetric(digits.images());
-        FlowBatches source = new FlowBatches(images, digits.labelArray(), 32, TimeSampler.logitNormal(0, 1).shifted(1.5),
-                0.1, c);
-        TrainResult r = new Trainer().fit(dit, p, new FlowObjective(c), source,
+        FlowMatchingBatches source = FlowMatchingBatches.builder(images, 32)
+                .times(TimeSampler.logitNormal(0, 1).shifted(1.5)).labels(digits.labels(), c.classes(), 0.1).epochs()
+                .build();
+        TrainResult r = new Trainer().fit(dit, p, objective(c), source,
                 TrainConfig.adam(2e-3).steps(40).batch(32).seed(3).ema(0.9));
         double[] l = r.losses();
         double first = mean(l, 0, 5);
@@ -189,25 +192,25 @@ class DitTest {
         Params p = dit.init(4);
         perturb(p, 5);
         Mnist digits = Mnist.bundled().subset(0, 64);
-        FlowBatches flow = new FlowBatches(PixelScaling.toSymmetric(digits.images()), digits.labelArray(), 16,
-                TimeSampler.logitNormal(0, 1), 0.3, c);
+        FlowMatchingBatches flow = FlowMatchingBatches.builder(PixelScaling.toSymmetric(digits.images()), 16)
+                .times(TimeSampler.logitNormal(0, 1)).labels(digits.labels(), c.classes(), 0.3).epochs().build();
         flow.start(1);
         Map<String, INDArray> b = flow.next(0, Rng.seed(1));
         // The loss of the training graph at these weights (step 0, before the update) ...
-        TrainResult r = new Trainer().fit(dit, p.copy(), new FlowObjective(c), org.genblocks.train.BatchSource.fixed(b),
+        TrainResult r = new Trainer().fit(dit, p.copy(), objective(c), org.genblocks.train.BatchSource.fixed(b),
                 TrainConfig.adam(1e-3).steps(1).batch(16).seed(1));
-        // ... equals mean((v(x_t, t, y) − (ε − x₀))²) evaluated through DitFunction, x_t built in Java.
-        INDArray x0 = b.get("x0");
-        INDArray eps = b.get("noise");
+        // ... equals mean((v(x_t, t, y) − target)²) evaluated through DitFunction, with the batch's x_t and target
+        INDArray xt = b.get("xt");
         double[] t = b.get("t").toDoubleVector();
-        INDArray xt = x0.dup();
-        for (int i = 0; i < t.length; i++) {
-            xt.slice(i).assign(x0.slice(i).mul(1 - t[i]).add(eps.slice(i).mul(t[i])));
-        }
         INDArray v = new DitFunction(dit, p).apply(xt, t, b.get("label").toIntVector());
-        INDArray d = v.sub(eps.sub(x0));
+        INDArray d = v.sub(b.get("target"));
         double loss = d.mul(d).meanNumber().doubleValue();
         assertEquals(loss, r.losses()[0], 1e-5 * loss);
+    }
+
+    /** The flow-matching loss of the DiT: per-pixel mean, conditional on labels. */
+    static FlowMatchingLoss objective(DitConfig c) {
+        return FlowMatchingLoss.of(FlowMatchingLoss.Reduction.MEAN, true, c.channels(), c.height(), c.width());
     }
 
     static double mean(double[] v, int from, int to) {

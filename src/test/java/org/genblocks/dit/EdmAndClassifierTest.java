@@ -3,6 +3,8 @@ package org.genblocks.dit;
 import org.genblocks.data.Mnist;
 import org.genblocks.data.PixelScaling;
 import org.genblocks.diffusion.Denoiser;
+import org.genblocks.diffusion.EdmLoss;
+import org.genblocks.diffusion.LossWeighting;
 import org.genblocks.diffusion.NoiseDistribution;
 import org.genblocks.diffusion.Precond;
 import org.genblocks.diffusion.Samplers;
@@ -10,6 +12,7 @@ import org.genblocks.diffusion.Sigmas;
 import org.genblocks.nn.ModuleFunction;
 import org.genblocks.nn.Params;
 import org.genblocks.tensor.Rng;
+import org.genblocks.train.BatchSource;
 import org.genblocks.train.TrainConfig;
 import org.genblocks.train.TrainResult;
 import org.genblocks.train.Trainer;
@@ -35,8 +38,9 @@ class EdmAndClassifierTest {
         Mnist digits = Mnist.bundled().subset(0, 256);
         INDArray images = PixelScaling.toSymmetric(digits.images());
         Precond edm = Precond.edm(0.5);
-        EdmBatches source = new EdmBatches(images, digits.labelArray(), 32, NoiseDistribution.logNormal(-1.2, 1.2), edm,
-                0.1, c);
+        EdmLoss loss = EdmLoss.of(dit, edm, LossWeighting.edm(0.5), NoiseDistribution.logNormal(-1.2, 1.2), c.channels(),
+                c.height(), c.width()).withClasses(c.classes());
+        BatchSource source = loss.batches(images, digits.labels(), 32, 0.1);
 
         // At init F = 0, so the first loss is mean(target²) of the first batch, drawn exactly as the trainer draws it.
         source.start(5);
@@ -44,7 +48,7 @@ class EdmAndClassifierTest {
         double expected = first.get("target").castTo(DataType.DOUBLE).norm2Number().doubleValue();
         expected = expected * expected / first.get("target").length();
 
-        TrainResult r = new Trainer().fit(dit, p, new EdmObjective(c), source, TrainConfig.adam(2e-3).steps(40).batch(32)
+        TrainResult r = new Trainer().fit(dit, p, loss, source, TrainConfig.adam(2e-3).steps(40).batch(32)
                 .seed(5));
         double[] l = r.losses();
         assertEquals(expected, l[0], 1e-4 * expected, "first loss = E‖(y − c_skip x)/c_out‖² at F = 0");

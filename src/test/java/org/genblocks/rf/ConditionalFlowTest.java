@@ -45,7 +45,7 @@ class ConditionalFlowTest {
 
     static Module network() {
         return new LabelConcat(Mlp.builder().in(2 + 4).hidden(64, 64).out(2).activation(Activation.SILU)
-                .timeEmbedding(16).build());
+                .timeEmbedding(16).build(), 3);
     }
 
     static int nearest(double x, double y) {
