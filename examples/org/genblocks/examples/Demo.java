@@ -83,7 +83,7 @@ public final class Demo {
         long evalSeed = c.seed() + 99;
         INDArray samples = rf.sample(c.evalSize(), evalSeed);
         INDArray oneStep = rf.sample(c.evalSize(), GenBlocks.eulerSolver(), 1, evalSeed);
-        INDArray noise = rf.flow().noise(c.evalSize(), evalSeed);
+        INDArray noise = rf.noise(c.evalSize(), evalSeed);
         Mmd mmd = GenBlocks.mmd(0.1, 0.2, 0.5, 1.0);
         double energy = GenBlocks.energyDistance(samples, heldOut);
         double floor = GenBlocks.energyDistance(heldOut2, heldOut);

@@ -7,7 +7,7 @@ import org.genblocks.nn.Mlp;
 import org.genblocks.ode.OdeSolver;
 import org.genblocks.ode.Solution;
 import org.genblocks.ode.TimeGrid;
-import org.genblocks.rf.RectifiedFlow;
+import org.genblocks.RectifiedFlowModel;
 import org.genblocks.rf.Reflow;
 import org.genblocks.train.TrainConfig;
 import org.genblocks.viz.Palette;
@@ -57,7 +57,7 @@ public final class RectifiedFlowMoons {
     /** Figures of one run. */
     public record Result(double straightness1, double straightness2, double energy1, double energy2,
                          double energyOneStep1, double energyOneStep2, double energyDataFloor, double energyNoise,
-                         RectifiedFlow flow1, RectifiedFlow flow2, INDArray heldOut) {
+                         RectifiedFlowModel flow1, RectifiedFlowModel flow2, INDArray heldOut) {
     }
 
     private RectifiedFlowMoons() {
@@ -70,13 +70,13 @@ public final class RectifiedFlowMoons {
         INDArray heldOut2 = Toy2d.moons().sample(c.evalSize(), c.seed() + 2000);
         Mlp net = Mlp.builder().in(2).hidden(c.hidden(), c.hidden()).out(2)
                 .activation(Activation.SILU).timeEmbedding(16).build();
-        RectifiedFlow rf1 = RectifiedFlow.builder().velocity(net).dim(2).initSeed(c.seed()).build();
+        RectifiedFlowModel rf1 = RectifiedFlowModel.builder().velocity(net).dim(2).initSeed(c.seed()).build();
         rf1.fit(train, TrainConfig.adam(2e-3).steps(c.steps1()).batch(c.batch()).seed(c.seed()));
 
         OdeSolver solver = OdeSolver.midpoint();
         TimeGrid grid = TimeGrid.sampling(c.sampleSteps());
-        Reflow.Pairs pairs = Reflow.pairs(rf1, c.pairs(), solver, grid, c.seed() + 7);
-        RectifiedFlow rf2 = Reflow.reflow(rf1, pairs,
+        Reflow.Pairs pairs = rf1.reflowPairs(c.pairs(), solver, grid, c.seed() + 7);
+        RectifiedFlowModel rf2 = rf1.reflow(pairs,
                 TrainConfig.adam(1e-3).steps(c.steps2()).batch(c.batch()).seed(c.seed() + 1), true);
 
         long evalSeed = c.seed() + 99;
@@ -120,8 +120,8 @@ public final class RectifiedFlowMoons {
         return file;
     }
 
-    private static BufferedImage plot(RectifiedFlow flow, INDArray data, int n, int steps, String title) {
-        Solution s = flow.sample(flow.noise(n, 5), OdeSolver.euler(), TimeGrid.sampling(steps), true);
+    private static BufferedImage plot(RectifiedFlowModel flow, INDArray data, int n, int steps, String title) {
+        Solution s = flow.solve(flow.noise(n, 5), OdeSolver.euler(), TimeGrid.sampling(steps), true);
         INDArray paths = Nd4j.stack(0, s.trajectory().toArray(new INDArray[0])); // [steps + 1, n, 2]
         return TrajectoryPlot.of(paths).points("held-out data", data, Palette.SKY).title(title)
                 .render().image();

@@ -10,16 +10,26 @@ import org.genblocks.metrics.BitsPerDim;
 import org.genblocks.nn.Activation;
 import org.genblocks.nn.Mlp;
 import org.genblocks.nn.Module;
+import org.genblocks.nn.ModuleFunction;
 import org.genblocks.ode.Likelihood;
 import org.genblocks.ode.OdeSolver;
 import org.genblocks.ode.Solution;
 import org.genblocks.ode.TimeGrid;
-import org.genblocks.rf.RectifiedFlow;
+import org.genblocks.diffusion.Labels;
+import org.genblocks.nn.Params;
+import org.genblocks.rf.FlowMatchingBatches;
+import org.genblocks.rf.FlowMatchingLoss;
+import org.genblocks.rf.GuidedField;
+import org.genblocks.rf.LabelConcat;
+import org.genblocks.rf.ModuleField;
+import org.genblocks.rf.Straightness;
 import org.genblocks.rf.Reflow;
 import org.genblocks.rf.TimeSampler;
+import org.genblocks.tensor.Rng;
 import org.genblocks.tensor.Shapes;
 import org.genblocks.train.TrainConfig;
 import org.genblocks.train.TrainResult;
+import org.genblocks.train.Trainer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -28,10 +38,15 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A rectified flow (Liu, Gong &amp; Liu 2022; flow matching, Lipman et al. 2023) with the verbs of
- * every genblocks model: a thin adapter over {@link RectifiedFlow} that adds a default sampler
- * (solver and number of steps), {@code save}/{@code load} and the exact log-likelihood of the
- * learned ODE.
+ * A rectified flow / flow-matching model (Liu, Gong &amp; Liu 2022; Lipman et al. 2023; Esser et al. 2024),
+ * the one model class of the family: a velocity network {@code u_θ(x, t[, y])} (any {@link Module}, by
+ * default an MLP) on a {@link GaussianPath}, trained by the library's one flow-matching loss
+ * <pre>  min_θ E_{t ~ π, (x_0, ε)} ‖(a'(t) x_0 + b'(t) ε) − u_θ(a(t) x_0 + b(t) ε, t)‖²</pre>
+ * ({@link FlowMatchingLoss}, summed over the dimensions and averaged over the batch; for the default
+ * {@link GaussianPath#flow()} the target is {@code ε − x_0}), with an independent coupling, minibatch OT,
+ * fixed pairs (reflow, {@link #fitPairs}) or class labels with label dropout; sampled by any
+ * {@link OdeSolver} from noise at t = 1 to data at t = 0, or by any diffusion {@link Sampler} through the
+ * probability-flow bridge; with an exact log-likelihood, reflow, one-step distillation and straightness.
  *
  * <p>Genblocks time: data at t = 0, noise at t = 1, {@code x_t = (1 - t) x_0 + t ε}, the network
  * regresses {@code ε - x_0}; sampling integrates {@code dx/dt = u_θ(x, t)} from t = 1 to t = 0.
@@ -46,13 +61,34 @@ import java.util.List;
  * }</pre>
  */
 public final class RectifiedFlowModel implements LikelihoodModel {
-    private final RectifiedFlow flow;
+    private final Module velocity;
+    private final long dim;
+    private final GaussianPath path;
+    private final TimeSampler timeSampler;
+    private final boolean minibatchOt;
+    private final Params params;
+    private final int classes;
+    private final double labelDropout;
+    private final FlowMatchingLoss objective;
+    private final Trainer trainer = new Trainer();
     private final OdeSolver solver;
     private final int steps;
     private final int likelihoodSteps;
+    private ModuleField field;
+    private ModuleFunction conditionalNet;
 
-    private RectifiedFlowModel(RectifiedFlow flow, OdeSolver solver, int steps, int likelihoodSteps) {
-        this.flow = flow;
+    private RectifiedFlowModel(Module velocity, long dim, GaussianPath path, TimeSampler timeSampler, boolean minibatchOt,
+                               Params params, int classes, double labelDropout, OdeSolver solver, int steps,
+                               int likelihoodSteps) {
+        this.velocity = velocity;
+        this.dim = dim;
+        this.path = path;
+        this.timeSampler = timeSampler;
+        this.minibatchOt = minibatchOt;
+        this.params = params;
+        this.classes = classes;
+        this.labelDropout = labelDropout;
+        this.objective = FlowMatchingLoss.of(FlowMatchingLoss.Reduction.SUM, classes > 0, dim);
         this.solver = solver;
         this.steps = steps;
         this.likelihoodSteps = likelihoodSteps;
@@ -63,46 +99,77 @@ public final class RectifiedFlowModel implements LikelihoodModel {
         return new Builder();
     }
 
-    /** Wraps an existing {@link RectifiedFlow} with a default sampler. */
-    public static RectifiedFlowModel of(RectifiedFlow flow, OdeSolver solver, int steps) {
-        if (flow == null) {
-            throw new IllegalArgumentException("flow: expected a RectifiedFlow, got null");
-        }
-        if (solver == null) {
-            throw new IllegalArgumentException("solver: expected an OdeSolver, got null");
-        }
-        Shapes.checkPositive("steps", steps);
-        return new RectifiedFlowModel(flow, solver, steps, 64);
-    }
+    // ------------------------------------------------------------------ training
 
+    /** Trains with the builder's coupling: each step draws data rows, fresh noise and times. */
     @Override
     public TrainResult fit(INDArray data, TrainConfig config) {
         requireConfig(config);
-        return flow.fit(data, config);
+        checkData(data);
+        requireUnconditional("fit(data, config)", "fit(data, labels, config)");
+        return trainer.fit(velocity, params, objective, batches(data, config).minibatchOt(minibatchOt).build(), config);
     }
 
-    /** Trains on a fixed coupling: row i of {@code data} with row i of {@code noise} (reflow pairs). */
+    /**
+     * Trains a class-conditional flow ({@link Builder#classes(int)}): each step draws data rows with their
+     * labels and drops each label to the null label with the builder's {@code labelDropout}, so one network
+     * learns {@code u(x, t | y)} and {@code u(x, t | ∅)} for classifier-free guidance.
+     *
+     * @param labels the class of each row, {@code 0..K−1}
+     */
+    public TrainResult fit(INDArray data, int[] labels, TrainConfig config) {
+        requireConfig(config);
+        checkData(data);
+        if (classes == 0) {
+            throw new IllegalArgumentException("labels: this flow is unconditional; build it with classes(K) to train"
+                    + " on labels, or call fit(data, config)");
+        }
+        return trainer.fit(velocity, params, objective, batches(data, config).minibatchOt(minibatchOt)
+                .labels(labels, classes, labelDropout).build(), config);
+    }
+
+    /**
+     * Trains on a fixed coupling: row i of {@code data} with row i of {@code noise} (reflow pairs
+     * {@code (Z_0, Z_1)} of a trained flow, or any given coupling).
+     */
     public TrainResult fitPairs(INDArray data, INDArray noise, TrainConfig config) {
         requireConfig(config);
-        return flow.fitPairs(data, noise, config);
+        checkData(data);
+        requireUnconditional("fitPairs", "an unconditional flow for reflow");
+        Shapes.requireSameShape("data", data, "noise", noise);
+        return trainer.fit(velocity, params, objective, batches(data, config).pairedNoise(noise).build(), config);
     }
 
+    private FlowMatchingBatches.Builder batches(INDArray data, TrainConfig config) {
+        return FlowMatchingBatches.builder(data, config.batch()).path(path).times(timeSampler)
+                .dataType(params.dataType());
+    }
+
+    // ------------------------------------------------------------------ sampling
+
+    /** {@code n} samples with the default sampler; sample {@code i} depends only on {@code (seed, i)}. */
     @Override
     public INDArray sample(int n, long seed) {
-        return flow.sample(n, solver, TimeGrid.sampling(steps), seed);
+        return sample(n, solver, TimeGrid.sampling(steps), seed);
     }
 
     /** Rows {@code first ..} of {@link #sample(int, long)}: only these rows' noise is drawn and integrated. */
     @Override
     public INDArray sampleRows(long first, int count, long seed) {
-        long[] seeds = org.genblocks.tensor.Rng.sampleSeeds(seed, first, count);
-        INDArray noise = org.genblocks.tensor.Rng.normalRows(seeds, flow.params().dataType(), flow.dim());
-        return flow.sample(noise, solver, TimeGrid.sampling(steps), false).state();
+        requireUnconditional("sampleRows", "sample(labels, guidance, seed)");
+        INDArray noise = Rng.normalRows(Rng.sampleSeeds(seed, first, count), params.dataType(), dim);
+        return solve(noise, solver, TimeGrid.sampling(steps), false).state();
     }
 
     /** {@code n} samples with another solver and number of steps (one step of Euler: a one-step generator). */
     public INDArray sample(int n, OdeSolver solver, int steps, long seed) {
-        return flow.sample(n, solver, TimeGrid.sampling(Shapes.checkPositive("steps", steps)), seed);
+        return sample(n, solver, TimeGrid.sampling(Shapes.checkPositive("steps", steps)), seed);
+    }
+
+    /** {@code n} samples: seeded noise carried from t = 1 to t = 0 along {@code grid} by {@code solver}. */
+    public INDArray sample(int n, OdeSolver solver, TimeGrid grid, long seed) {
+        requireUnconditional("sample(n, ...)", "sample(labels, guidance, ...)");
+        return solve(noise(n, seed), solver, grid, false).state();
     }
 
     /**
@@ -112,17 +179,40 @@ public final class RectifiedFlowModel implements LikelihoodModel {
      * {@code x_t = t_0·z} at {@code t_0 = σ_0/(1 + σ_0)} on the flow path).
      */
     public INDArray sample(int n, Sampler sampler, double[] sigmas, long seed) {
-        return Diffusion.builder().denoiser(denoiser()).sampler(sampler).sigmas(sigmas).shape(flow.dim())
-                .dataType(flow.params().dataType()).build().sample(n, seed).samples();
+        return Diffusion.builder().denoiser(denoiser()).sampler(sampler).sigmas(sigmas).shape(dim)
+                .dataType(params.dataType()).build().sample(n, seed).samples();
     }
 
     /**
-     * The learned velocity as a denoiser of the EDM frame on the model's path
-     * ({@link ProbabilityFlow#denoiser}): on the rectified-flow path {@code D(x~; σ) = x_t − t·u(x_t, t)} with
-     * {@code t = σ/(1 + σ)}, {@code x_t = (1 − t)·x~}. Exact input gradients come with it.
+     * Class-conditional samples with classifier-free guidance and the default sampler: row {@code i} from
+     * its own seeded noise under label {@code labels[i]} ({@code K}, the null label, samples
+     * unconditionally) and guidance scale {@code guidance} (1: the conditional model alone).
      */
-    public Denoiser denoiser() {
-        return flow.path().denoiser(flow.field());
+    public INDArray sample(int[] labels, double guidance, long seed) {
+        return sample(labels, guidance, solver, TimeGrid.sampling(steps), seed);
+    }
+
+    /** {@link #sample(int[], double, long)} with a given solver and grid. */
+    public INDArray sample(int[] labels, double guidance, OdeSolver solver, TimeGrid grid, long seed) {
+        if (solver == null || grid == null) {
+            throw new IllegalArgumentException("solver, grid: expected non-null, got " + solver + ", " + grid);
+        }
+        GuidedField f = guidedField(labels, guidance);
+        return solver.solve(f, noise(labels.length, seed), grid).state();
+    }
+
+    /** Carries {@code noise} along the grid (normally from t = 1 to t = 0) with the unconditional field. */
+    public Solution solve(INDArray noise, OdeSolver solver, TimeGrid grid, boolean keepTrajectory) {
+        if (solver == null || grid == null) {
+            throw new IllegalArgumentException("solver, grid: expected non-null, got " + solver + ", " + grid);
+        }
+        Shapes.requireShape("noise", noise, -1, dim);
+        return solver.solve(field(), noise, grid, keepTrajectory);
+    }
+
+    /** Standard normal noise {@code [n, D]}, row i from its own per-sample seed (independent of n). */
+    public INDArray noise(int n, long seed) {
+        return Rng.normalRows(Rng.sampleSeeds(seed, Shapes.checkPositive("n", n)), params.dataType(), dim);
     }
 
     /**
@@ -131,21 +221,76 @@ public final class RectifiedFlowModel implements LikelihoodModel {
      * {@link GenBlocks#trajectories(INDArray)}.
      */
     public INDArray paths(int n, long seed) {
-        Solution s = flow.sample(flow.noise(n, seed), solver, TimeGrid.sampling(steps), true);
+        Solution s = solve(noise(n, seed), solver, TimeGrid.sampling(steps), true);
         List<INDArray> states = s.trajectory();
         INDArray[] rows = new INDArray[states.size()];
         for (int i = 0; i < rows.length; i++) {
-            rows[i] = states.get(i).reshape(1, n, flow.dim());
+            rows[i] = states.get(i).reshape(1, n, dim);
         }
         return Nd4j.concat(0, rows);
     }
 
+    // ------------------------------------------------------------------ the field and its views
+
+    /** The velocity field of the current parameters (exact vector–Jacobian products by autodiff). */
+    public synchronized ModuleField field() {
+        requireUnconditional("field()", "guidedField(labels, scale)");
+        if (field == null) {
+            field = new ModuleField(velocity, params, dim);
+        }
+        return field;
+    }
+
+    /**
+     * The guided velocity field of a class-conditional flow for one label per state row ({@code K}, the null
+     * label, for unconditional rows) and guidance scale {@code scale}; see {@link GuidedField}.
+     */
+    public synchronized GuidedField guidedField(int[] labels, double scale) {
+        if (classes == 0) {
+            throw new IllegalArgumentException("labels: this flow is unconditional; use field()");
+        }
+        if (conditionalNet == null) {
+            conditionalNet = GuidedField.compile(velocity, params, dim);
+        }
+        return new GuidedField(conditionalNet, params.dataType(), dim, classes, labels, scale);
+    }
+
+    /**
+     * The learned velocity as a denoiser of the EDM frame on the model's path
+     * ({@link ProbabilityFlow#denoiser}): on the rectified-flow path {@code D(x~; σ) = x_t − t·u(x_t, t)} with
+     * {@code t = σ/(1 + σ)}, {@code x_t = (1 − t)·x~}. Exact input gradients come with it.
+     */
+    public Denoiser denoiser() {
+        return path.denoiser(field());
+    }
+
     /**
      * Straightness {@code S = ∫ E‖(x_1 - x_0) - v(x_t, t)‖² dt} of the learned flow on {@code n}
-     * seeded noise points (Liu et al. 2022, Def. 3.6); 0 for straight paths.
+     * seeded noise points with the default sampler (Liu et al. 2022, Def. 3.6); 0 for straight paths.
      */
     public double straightness(int n, long seed) {
-        return flow.straightness(n, solver, TimeGrid.sampling(steps), seed);
+        return straightness(n, solver, TimeGrid.sampling(steps), seed);
+    }
+
+    /** The straightness with a given solver and grid ({@link Straightness}). */
+    public double straightness(int n, OdeSolver solver, TimeGrid grid, long seed) {
+        return Straightness.measure(field(), noise(n, seed), solver, grid).value();
+    }
+
+    // ------------------------------------------------------------------ reflow and distillation
+
+    /**
+     * Reflow pairs (Liu et al. 2022, §2.2): {@code n} seeded noise samples {@code Z_1} and their images
+     * {@code Z_0} under this flow with the default sampler.
+     */
+    public Reflow.Pairs reflowPairs(int n, long seed) {
+        return reflowPairs(n, solver, TimeGrid.sampling(steps), seed);
+    }
+
+    /** {@link #reflowPairs(int, long)} with a given solver and grid. */
+    public Reflow.Pairs reflowPairs(int n, OdeSolver solver, TimeGrid grid, long seed) {
+        requireUnconditional("reflowPairs", "an unconditional flow for reflow");
+        return Reflow.pairs(field(), noise(Shapes.checkPositive("n", n), seed), solver, grid);
     }
 
     /**
@@ -154,41 +299,112 @@ public final class RectifiedFlowModel implements LikelihoodModel {
      */
     public RectifiedFlowModel reflow(int pairs, TrainConfig config, long seed) {
         requireConfig(config);
-        Reflow.Pairs p = Reflow.pairs(flow, Shapes.checkPositive("pairs", pairs), solver, TimeGrid.sampling(steps), seed);
-        return new RectifiedFlowModel(Reflow.reflow(flow, p, config, true), solver, steps, likelihoodSteps);
+        return reflow(reflowPairs(Shapes.checkPositive("pairs", pairs), seed), config, true);
     }
 
     /**
-     * {@code log p(x)} per row by the instantaneous change of variables (exact divergence, RK4 with
-     * the builder's {@code likelihoodSteps} from data to noise), float64 {@code [N]}.
+     * The next rectified flow: a student of this flow (warm-started from its weights, as is usual, or
+     * freshly initialised from {@code config.seed()}) trained on {@code pairs}.
+     */
+    public RectifiedFlowModel reflow(Reflow.Pairs pairs, TrainConfig config, boolean warmStart) {
+        requireConfig(config);
+        if (pairs == null) {
+            throw new IllegalArgumentException("pairs: expected reflow pairs, got null");
+        }
+        RectifiedFlowModel student = student(timeSampler, warmStart, config.seed());
+        student.fitPairs(pairs.data(), pairs.noise(), config);
+        return student;
+    }
+
+    /**
+     * One-step distillation (Liu et al. 2022, §2.3; {@code reflow_t_schedule='t0'} of the paper's code, time
+     * mirrored): a warm-started student trained at t = 1 only on {@code pairs}; sample it with
+     * {@code sample(n, OdeSolver.euler(), 1, seed)}.
+     */
+    public RectifiedFlowModel distillOneStep(Reflow.Pairs pairs, TrainConfig config) {
+        requireConfig(config);
+        if (pairs == null) {
+            throw new IllegalArgumentException("pairs: expected reflow pairs, got null");
+        }
+        RectifiedFlowModel student = student(TimeSampler.constant(1.0), true, config.seed());
+        student.fitPairs(pairs.data(), pairs.noise(), config);
+        return student;
+    }
+
+    /**
+     * A new flow with the same network, path and settings but its own parameters: a copy of this flow's
+     * ({@code warmStart}) or a fresh initialisation from {@code seed}, trained with {@code sampler}.
+     */
+    public RectifiedFlowModel student(TimeSampler sampler, boolean warmStart, long seed) {
+        if (sampler == null) {
+            throw new IllegalArgumentException("sampler: expected a TimeSampler, got null");
+        }
+        Params p = warmStart ? params.copy() : velocity.init(seed, params.dataType());
+        return new RectifiedFlowModel(velocity, dim, path, sampler, false, p, classes, labelDropout, solver, steps,
+                likelihoodSteps);
+    }
+
+    // ------------------------------------------------------------------ likelihood and files
+
+    /**
+     * {@code log p(x)} per row by the instantaneous change of variables
+     * {@code log p(x) = log N(x(1); 0, I) + ∫_0^1 ∇·u_θ(x_t, t) dt} (Chen et al. 2018, Thm. 1): exact
+     * divergence by autodiff, RK4 with the builder's {@code likelihoodSteps} from data to noise, float64 {@code [N]}.
      */
     @Override
     public INDArray logProb(INDArray x) {
-        Shapes.requireShape("x", x, -1, flow.dim());
-        return Likelihood.of(flow.field())
+        Shapes.requireShape("x", x, -1, dim);
+        return Likelihood.of(field())
                 .solver(OdeSolver.rk4(), TimeGrid.uniform(0.0, 1.0, likelihoodSteps))
-                .build().logProb(x.castTo(flow.params().dataType())).logProb();
+                .build().logProb(x.castTo(params.dataType())).logProb();
     }
 
     /** {@code NLL / (D ln 2)} of continuous data (no dequantization correction). */
     @Override
     public double bitsPerDim(INDArray x) {
-        return BitsPerDim.fromDiscreteNll(nll(x), flow.dim());
+        return BitsPerDim.fromDiscreteNll(nll(x), dim);
     }
 
     @Override
-    public void save(java.nio.file.Path path) {
-        ModelIO.save(path, flow.velocity(), flow.params());
+    public void save(java.nio.file.Path file) {
+        ModelIO.save(file, velocity, params);
     }
 
     @Override
-    public void load(java.nio.file.Path path) {
-        ModelIO.loadInto(path, flow.velocity(), flow.params());
+    public void load(java.nio.file.Path file) {
+        ModelIO.loadInto(file, velocity, params);
     }
 
-    /** The underlying rectified flow (field, noise, reflow and distillation building blocks). */
-    public RectifiedFlow flow() {
-        return flow;
+    // ------------------------------------------------------------------ accessors
+
+    /** The parameters (updated in place by training and {@link #load}). */
+    public Params params() {
+        return params;
+    }
+
+    /** The velocity network. */
+    public Module velocity() {
+        return velocity;
+    }
+
+    /** The data dimension D. */
+    public long dim() {
+        return dim;
+    }
+
+    /** The probability path. */
+    public GaussianPath path() {
+        return path;
+    }
+
+    /** The training-time distribution of t. */
+    public TimeSampler timeSampler() {
+        return timeSampler;
+    }
+
+    /** The number of classes K of a class-conditional flow; 0 for an unconditional one. */
+    public int classes() {
+        return classes;
     }
 
     /** The default solver. */
@@ -201,9 +417,16 @@ public final class RectifiedFlowModel implements LikelihoodModel {
         return steps;
     }
 
-    /** The data dimension D. */
-    public long dim() {
-        return flow.dim();
+    private void requireUnconditional(String call, String instead) {
+        if (classes > 0) {
+            throw new IllegalArgumentException("labels: this flow is class-conditional (" + classes + " classes); "
+                    + call + " has no labels, use " + instead);
+        }
+    }
+
+    private void checkData(INDArray data) {
+        Shapes.requireShape("data", data, -1, dim);
+        Shapes.requireFinite("data", data);
     }
 
     private static void requireConfig(TrainConfig config) {
@@ -215,7 +438,8 @@ public final class RectifiedFlowModel implements LikelihoodModel {
     /**
      * Builder for {@link RectifiedFlowModel}. Only {@code dim} is required: without a
      * {@link #velocity(Module)} the velocity network is an MLP of the {@link #hidden} widths with SiLU
-     * and a sinusoidal time embedding. Every argument is checked at {@link #build()}.
+     * and a sinusoidal time embedding (behind {@link LabelConcat} for a class-conditional flow). Every
+     * argument is checked at {@link #build()}.
      */
     public static final class Builder {
         private long dim = -1;
@@ -231,8 +455,31 @@ public final class RectifiedFlowModel implements LikelihoodModel {
         private OdeSolver solver = OdeSolver.midpoint();
         private int steps = 50;
         private int likelihoodSteps = 64;
+        private int classes;
+        private double labelDropout = 0.1;
 
         private Builder() {
+        }
+
+        /**
+         * Makes the flow class-conditional with {@code k} classes ({@link org.genblocks.diffusion.Labels}: labels
+         * {@code 0..k−1}, the null label {@code k}): the velocity network is called as
+         * {@code forward(x [N, D], t [N, 1], label [N] INT32)}; without a {@link #velocity(Module)} it is the
+         * default MLP behind {@link LabelConcat}. Train with {@link RectifiedFlowModel#fit(INDArray, int[], TrainConfig)},
+         * sample with classifier-free guidance by {@link RectifiedFlowModel#sample(int[], double, long)}.
+         */
+        public Builder classes(int k) {
+            this.classes = k;
+            return this;
+        }
+
+        /**
+         * The probability of training on the null label instead of the true one (classifier-free guidance;
+         * default 0.1 as in SD3 and Ho and Salimans 2022), in {@code [0, 1)}.
+         */
+        public Builder labelDropout(double p) {
+            this.labelDropout = p;
+            return this;
         }
 
         /** The data dimension D (required). */
@@ -349,11 +596,19 @@ public final class RectifiedFlowModel implements LikelihoodModel {
             if (likelihoodSteps <= 0) {
                 throw new IllegalArgumentException("likelihoodSteps: expected > 0, got " + likelihoodSteps);
             }
-            Module net = velocity != null ? velocity
-                    : Mlp.builder().in(dim).hidden(hidden).out(dim).activation(activation).timeEmbedding(timeEmbedding).build();
-            RectifiedFlow rf = RectifiedFlow.builder().velocity(net).dim(dim).path(path).timeSampler(timeSampler)
-                    .minibatchOt(minibatchOt).initSeed(initSeed).dataType(dataType).build();
-            return new RectifiedFlowModel(rf, solver, steps, likelihoodSteps);
+            if (classes < 0) {
+                throw new IllegalArgumentException("classes: expected K > 0 for a class-conditional flow, got " + classes);
+            }
+            Labels.checkDropout(labelDropout);
+            Module net = velocity;
+            if (net == null) {
+                long in = classes > 0 ? dim + classes + 1 : dim;
+                Module mlp = Mlp.builder().in(in).hidden(hidden).out(dim).activation(activation)
+                        .timeEmbedding(timeEmbedding).build();
+                net = classes > 0 ? new LabelConcat(mlp, classes) : mlp;
+            }
+            return new RectifiedFlowModel(net, dim, path, timeSampler, minibatchOt, net.init(initSeed, dataType), classes,
+                    labelDropout, solver, steps, likelihoodSteps);
         }
     }
 }

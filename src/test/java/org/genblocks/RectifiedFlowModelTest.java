@@ -78,7 +78,7 @@ class RectifiedFlowModelTest {
         INDArray heldOut = GenBlocks.moons().sample(500, 2);
         RectifiedFlowModel rf = GenBlocks.rectifiedFlow().dim(2).hidden(64, 64).timeEmbedding(16)
                 .sampler(GenBlocks.midpointSolver(), 20).initSeed(3).build();
-        double before = GenBlocks.energyDistance(rf.flow().noise(500, 9), heldOut);
+        double before = GenBlocks.energyDistance(rf.noise(500, 9), heldOut);
         TrainResult tr = rf.fit(train, GenBlocks.adam(3e-3).steps(400).batch(256).seed(1));
         assertTrue(tr.meanLoss(50) < tr.losses()[0], "loss " + tr.losses()[0] + " -> " + tr.meanLoss(50));
         INDArray x = rf.sample(500, 9);
@@ -137,8 +137,8 @@ class RectifiedFlowModelTest {
     void timeSamplerAndPathReachTheFlow() {
         RectifiedFlowModel m = GenBlocks.rectifiedFlow().dim(3).hidden(8).timeEmbedding(4)
                 .timeSampler(TimeSampler.logitNormal(0, 1)).path(org.genblocks.diffusion.GaussianPath.cosine()).build();
-        assertEquals(TimeSampler.logitNormal(0, 1).name(), m.flow().timeSampler().name());
-        assertEquals(org.genblocks.diffusion.GaussianPath.cosine().name(), m.flow().path().name());
-        assertEquals(3, m.flow().dim());
+        assertEquals(TimeSampler.logitNormal(0, 1).name(), m.timeSampler().name());
+        assertEquals(org.genblocks.diffusion.GaussianPath.cosine().name(), m.path().name());
+        assertEquals(3, m.dim());
     }
 }

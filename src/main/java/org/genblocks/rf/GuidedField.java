@@ -14,7 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * The velocity field of a class-conditional {@link RectifiedFlow} for fixed labels, with
+ * The velocity field of a class-conditional {@code RectifiedFlowModel} for fixed labels, with
  * classifier-free guidance (Ho and Salimans 2022; SD3, Esser et al. 2024, §B):
  * <pre>  u_g(x, t | y) = u(x, t | ∅) + g (u(x, t | y) − u(x, t | ∅))</pre>
  * Row {@code i} of the state carries label {@code labels[i]} ({@code K}, the null label, samples
@@ -33,7 +33,15 @@ public final class GuidedField implements VectorField {
     /** The time column fed to the network, {@code [rows, 1]}. */
     private final INDArray times;
 
-    GuidedField(ModuleFunction net, DataType dtype, long dim, int classes, int[] labels, double scale) {
+    /**
+     * @param net    the compiled conditional network ({@link #compile})
+     * @param dtype  its parameters' data type
+     * @param dim    the data dimension D
+     * @param classes the number of classes K
+     * @param labels one label per state row ({@code K}: unconditional)
+     * @param scale  the guidance scale g
+     */
+    public GuidedField(ModuleFunction net, DataType dtype, long dim, int classes, int[] labels, double scale) {
         Labels.check("labels", labels, classes, true);
         this.scale = Shapes.checkFinite("scale", scale);
         this.dim = dim;
@@ -49,7 +57,7 @@ public final class GuidedField implements VectorField {
     }
 
     /** The compiled network {@code (x [N, D], t [N, 1], label [N] INT32) -> [N, D]} of a conditional flow. */
-    static ModuleFunction compile(Module module, Params params, long dim) {
+    public static ModuleFunction compile(Module module, Params params, long dim) {
         return ModuleFunction.of(module, params, InputSpec.of("x", -1, dim), InputSpec.of("t", -1, 1),
                 InputSpec.of("label", DataType.INT32, -1));
     }

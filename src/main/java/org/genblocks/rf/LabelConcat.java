@@ -6,7 +6,7 @@ import org.genblocks.tensor.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
 
 /**
- * The simplest class conditioning for a velocity network of a class-conditional {@link RectifiedFlow}:
+ * The simplest class conditioning for a velocity network of a class-conditional {@code RectifiedFlowModel}:
  * {@code forward(scope, x [N, D], t [N, 1], label [N] INT32)} runs {@code inner(concat(x, y), t)}, with
  * {@code y} the one-hot of the label, {@code K + 1} columns of which the last is the null label of
  * classifier-free guidance ({@link org.genblocks.diffusion.Labels}). The inner module (for example an
@@ -16,7 +16,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
  * <pre>{@code
  * Module net = new LabelConcat(Mlp.builder().in(2 + 3 + 1).hidden(64, 64).out(2)
  *         .activation(Activation.SILU).timeEmbedding(16).build(), 3);
- * RectifiedFlow rf = RectifiedFlow.builder().velocity(net).dim(2).classes(3).labelDropout(0.1).build();
+ * RectifiedFlowModel rf = GenBlocks.rectifiedFlow().velocity(net).dim(2).classes(3).labelDropout(0.1).build();
  * }</pre>
  */
 public final class LabelConcat extends Module {

@@ -4,21 +4,22 @@ import org.genblocks.ode.OdeSolver;
 import org.genblocks.ode.Solution;
 import org.genblocks.ode.TimeGrid;
 import org.genblocks.tensor.Shapes;
-import org.genblocks.train.TrainConfig;
+import org.genblocks.ode.VectorField;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Reflow and one-step distillation (Liu, Gong and Liu 2022, §2.2–2.3).
  *
  * <p><b>Reflow.</b> Draw noise {@code Z_1 ~ N(0, I)}, carry it with the k-rectified flow to
- * {@code Z_0} ({@link #pairs}), and train a new flow on the fixed coupling {@code (Z_0, Z_1)}: the
+ * {@code Z_0} ({@link #pairs}), and train a new flow on the fixed coupling {@code (Z_0, Z_1)}
+ * ({@code RectifiedFlowModel.reflow}): the
  * (k+1)-rectified flow. Each round keeps the marginals, does not increase any convex transport cost,
  * and straightens the paths (straightness {@code S → 0} at rate {@code O(1/k)}), so few-step and
  * one-step Euler sampling improve.
  *
  * <p><b>One-step distillation.</b> Train on the same pairs at t = 1 only, so that one Euler step
  * {@code Z_0 ≈ Z_1 - u(Z_1, 1)} maps noise to its partner ({@code reflow_t_schedule='t0'} in the
- * paper's code, with its time mirrored).
+ * paper's code, with its time mirrored; {@code RectifiedFlowModel.distillOneStep}).
  */
 public final class Reflow {
     private Reflow() {
@@ -33,46 +34,22 @@ public final class Reflow {
     }
 
     /**
-     * Draws {@code n} seeded noise samples and carries them with {@code teacher} from t = 1 to t = 0.
+     * Carries {@code noise} (rows {@code Z_1}) with the velocity field {@code teacher} from t = 1 to t = 0
+     * along {@code grid}: the coupling {@code (Z_0, Z_1)} that the next flow is trained on
+     * ({@code RectifiedFlowModel.reflowPairs} draws the noise and calls this).
      *
      * @throws IllegalStateException when an adaptive solve does not finish
      */
-    public static Pairs pairs(RectifiedFlow teacher, int n, OdeSolver solver, TimeGrid grid, long seed) {
-        if (teacher == null) {
-            throw new IllegalArgumentException("teacher: expected a RectifiedFlow, got null");
+    public static Pairs pairs(VectorField teacher, INDArray noise, OdeSolver solver, TimeGrid grid) {
+        if (teacher == null || noise == null || solver == null || grid == null) {
+            throw new IllegalArgumentException("teacher, noise, solver, grid: expected non-null, got teacher=" + teacher
+                    + ", noise=" + noise + ", solver=" + solver + ", grid=" + grid);
         }
-        INDArray z = teacher.noise(n, seed);
-        Solution s = teacher.sample(z, solver, grid, false);
+        Solution s = solver.solve(teacher, noise, grid);
         if (!s.isSuccess()) {
             throw new IllegalStateException("reflow pairs: the teacher's solve ended with " + s.status() + " at t = "
                     + s.time());
         }
-        return new Pairs(s.state(), z, s.evaluations());
-    }
-
-    /**
-     * The next rectified flow: a student of {@code teacher} (warm-started from its weights, as is usual,
-     * or freshly initialised) trained on {@code pairs}.
-     */
-    public static RectifiedFlow reflow(RectifiedFlow teacher, Pairs pairs, TrainConfig config, boolean warmStart) {
-        if (teacher == null || pairs == null || config == null) {
-            throw new IllegalArgumentException("teacher, pairs, config: expected non-null");
-        }
-        RectifiedFlow student = teacher.student(warmStart, config.seed());
-        student.fitPairs(pairs.data(), pairs.noise(), config);
-        return student;
-    }
-
-    /**
-     * One-step distillation: a student trained at t = 1 on {@code pairs}; sample it with
-     * {@code OdeSolver.euler()} on {@code TimeGrid.sampling(1)}.
-     */
-    public static RectifiedFlow distillOneStep(RectifiedFlow teacher, Pairs pairs, TrainConfig config) {
-        if (teacher == null || pairs == null || config == null) {
-            throw new IllegalArgumentException("teacher, pairs, config: expected non-null");
-        }
-        RectifiedFlow student = teacher.student(TimeSampler.constant(1.0), true, config.seed());
-        student.fitPairs(pairs.data(), pairs.noise(), config);
-        return student;
+        return new Pairs(s.state(), noise, s.evaluations());
     }
 }

@@ -1,5 +1,6 @@
 package org.genblocks.rf;
 
+import org.genblocks.RectifiedFlowModel;
 import org.genblocks.nn.Activation;
 import org.genblocks.nn.Mlp;
 import org.genblocks.nn.Module;
@@ -71,7 +72,7 @@ class ConditionalFlowTest {
 
     @Test
     void guidedFieldIsTheCfgCombinationOfOneNetwork() {
-        RectifiedFlow rf = RectifiedFlow.builder().velocity(network()).dim(2).classes(3).dataType(DataType.DOUBLE)
+        RectifiedFlowModel rf = RectifiedFlowModel.builder().velocity(network()).dim(2).classes(3).dataType(DataType.DOUBLE)
                 .initSeed(4).build();
         Params p = rf.params();
         Rng r = Rng.seed(2);
@@ -105,7 +106,7 @@ class ConditionalFlowTest {
         }
         INDArray data = Nd4j.createFromArray(pts).castTo(DataType.FLOAT);
         double dataPurity = purity(data, labels);
-        RectifiedFlow rf = RectifiedFlow.builder().velocity(network()).dim(2).classes(3).labelDropout(0.2)
+        RectifiedFlowModel rf = RectifiedFlowModel.builder().velocity(network()).dim(2).classes(3).labelDropout(0.2)
                 .initSeed(1).build();
         rf.fit(data, labels, TrainConfig.adam(2e-3).steps(1000).batch(256).seed(3));
 
@@ -138,7 +139,7 @@ class ConditionalFlowTest {
 
     @Test
     void badLabelsAndMixedCallsAreClearErrors() {
-        RectifiedFlow rf = RectifiedFlow.builder().velocity(network()).dim(2).classes(3).build();
+        RectifiedFlowModel rf = RectifiedFlowModel.builder().velocity(network()).dim(2).classes(3).build();
         INDArray data = Nd4j.zeros(DataType.FLOAT, 4, 2);
         TrainConfig cfg = TrainConfig.adam(1e-3).steps(1).batch(2);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> rf.fit(data, cfg));
@@ -155,9 +156,9 @@ class ConditionalFlowTest {
         e = assertThrows(IllegalArgumentException.class, () -> rf.guidedField(new int[]{0}, Double.NaN));
         assertTrue(e.getMessage().contains("scale"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> RectifiedFlow.builder().velocity(network()).dim(2).classes(3).labelDropout(1.0));
+                () -> RectifiedFlowModel.builder().velocity(network()).dim(2).classes(3).labelDropout(1.0).build());
         assertTrue(e.getMessage().contains("labelDropout"), e.getMessage());
-        RectifiedFlow plain = RectifiedFlow.builder().velocity(network()).dim(2).build();
+        RectifiedFlowModel plain = RectifiedFlowModel.builder().velocity(network()).dim(2).build();
         e = assertThrows(IllegalArgumentException.class, () -> plain.fit(data, new int[]{0, 0, 0, 0}, cfg));
         assertTrue(e.getMessage().contains("unconditional"), e.getMessage());
     }
