@@ -1,7 +1,12 @@
 package org.genblocks;
 
+import org.genblocks.diffusion.Denoiser;
 import org.genblocks.diffusion.DifferentiableDenoiser;
 import org.genblocks.diffusion.GaussianPath;
+import org.genblocks.diffusion.Guidance;
+import org.genblocks.diffusion.Labels;
+import org.genblocks.diffusion.ModuleNetwork;
+import org.genblocks.diffusion.Precond;
 import org.genblocks.diffusion.ProbabilityFlow;
 import org.genblocks.diffusion.Diffusion;
 import org.genblocks.diffusion.EdmLoss;
@@ -18,6 +23,7 @@ import org.genblocks.ode.Likelihood;
 import org.genblocks.ode.OdeSolver;
 import org.genblocks.ode.TimeGrid;
 import org.genblocks.ode.VectorField;
+import org.genblocks.rf.LabelConcat;
 import org.genblocks.tensor.Rng;
 import org.genblocks.tensor.Shapes;
 import org.genblocks.train.TrainConfig;
@@ -60,14 +66,20 @@ public final class DiffusionModel implements LikelihoodModel {
     private static final int LIKELIHOOD_CHUNK = 1024;
     private final int likelihoodSteps;
     private final double likelihoodSigmaMin;
+    private final int classes;
+    private final double labelDropout;
     private DifferentiableDenoiser denoiser;
+    private ModuleNetwork conditionalNet;
 
     private DiffusionModel(Module network, Params params, Formulation formulation, Sampler sampler, double[] sigmas,
-                           long[] shape, int likelihoodSteps, double likelihoodSigmaMin) {
+                           long[] shape, int likelihoodSteps, double likelihoodSigmaMin, int classes, double labelDropout) {
         this.network = network;
         this.params = params;
         this.formulation = formulation;
-        this.loss = EdmLoss.of(network, formulation, shape);
+        this.classes = classes;
+        this.labelDropout = labelDropout;
+        EdmLoss plain = EdmLoss.of(network, formulation, shape);
+        this.loss = classes > 0 ? plain.withClasses(classes) : plain;
         this.sampler = sampler;
         this.sigmas = sigmas.clone();
         this.shape = shape.clone();
@@ -86,7 +98,79 @@ public final class DiffusionModel implements LikelihoodModel {
             throw new IllegalArgumentException("config: expected a TrainConfig (e.g. GenBlocks.adam(1e-3)), got null");
         }
         Shapes.requireFinite("data", data);   // like the other models: NaN data named, not a NaN loss later
+        requireUnconditional("fit(data, config)", "fit(data, labels, config)");
         return new Trainer().fit(network, params, loss, loss.batches(data.castTo(params.dataType()), config.batch()), config);
+    }
+
+    /**
+     * Trains a class-conditional model ({@link Builder#classes(int)}): epoch-shuffled rows with their labels,
+     * each dropped to the null label with the builder's {@code labelDropout} ({@link Labels}), through the
+     * formulation's EDM loss.
+     *
+     * @param labels the class of each row, {@code 0..K−1}
+     */
+    public TrainResult fit(INDArray data, int[] labels, TrainConfig config) {
+        if (config == null) {
+            throw new IllegalArgumentException("config: expected a TrainConfig (e.g. GenBlocks.adam(1e-3)), got null");
+        }
+        if (classes == 0) {
+            throw new IllegalArgumentException("labels: this model is unconditional; build it with classes(K) to train"
+                    + " on labels, or call fit(data, config)");
+        }
+        Shapes.requireFinite("data", data);
+        return new Trainer().fit(network, params, loss,
+                loss.batches(data.castTo(params.dataType()), labels, config.batch(), labelDropout), config);
+    }
+
+    /**
+     * Class-conditional samples with classifier-free guidance on the default sampler and ladder:
+     * {@code D_∅ + w·(D_y − D_∅)} ({@link Guidance#classifierFree}); row {@code i} from its own seed under
+     * label {@code labels[i]} (K, the null label, samples unconditionally), {@code w = 1} the conditional
+     * model alone.
+     */
+    public INDArray sample(int[] labels, double guidance, long seed) {
+        return sample(labels, guidance, sampler, sigmas, seed);
+    }
+
+    /** {@link #sample(int[], double, long)} with another sampler and σ ladder. */
+    public INDArray sample(int[] labels, double guidance, Sampler sampler, double[] sigmas, long seed) {
+        return Diffusion.builder().denoiser(guidedDenoiser(labels, guidance)).sampler(sampler).sigmas(sigmas)
+                .shape(shape).dataType(params.dataType()).build().sample(labels.length, seed).samples();
+    }
+
+    /**
+     * The guided denoiser of a class-conditional model for one label per row and guidance scale {@code w}:
+     * two network evaluations per call, conditional and unconditional, unless {@code w = 1}.
+     */
+    public synchronized Denoiser guidedDenoiser(int[] labels, double w) {
+        if (classes == 0) {
+            throw new IllegalArgumentException("labels: this model is unconditional; use denoiser()");
+        }
+        Labels.check("labels", labels, classes, true);
+        Shapes.checkFinite("guidance", w);
+        if (conditionalNet == null) {
+            conditionalNet = ModuleNetwork.conditional(network, params, shape);
+        }
+        Precond precond = formulation.precond();
+        Denoiser conditional = precond.denoiser(conditionalNet.withLabels(labels));
+        if (w == 1.0) {
+            return conditional;
+        }
+        int[] nulls = new int[labels.length];
+        java.util.Arrays.fill(nulls, classes);
+        return Guidance.classifierFree(conditional, precond.denoiser(conditionalNet.withLabels(nulls)), w);
+    }
+
+    /** The number of classes K of a class-conditional model; 0 for an unconditional one. */
+    public int classes() {
+        return classes;
+    }
+
+    private void requireUnconditional(String call, String instead) {
+        if (classes > 0) {
+            throw new IllegalArgumentException("labels: this model is class-conditional (" + classes + " classes); "
+                    + call + " has no labels, use " + instead);
+        }
     }
 
     /** {@code n} samples with the default sampler and ladder; sample i depends only on {@code (seed, i)}. */
@@ -171,6 +255,7 @@ public final class DiffusionModel implements LikelihoodModel {
 
     /** The trained denoiser {@code D_θ(x; σ)} (sees later updates of the parameters; exact input gradients). */
     public synchronized DifferentiableDenoiser denoiser() {
+        requireUnconditional("denoiser()", "guidedDenoiser(labels, w)");
         if (denoiser == null) {
             denoiser = loss.denoiser(params);
         }
@@ -239,8 +324,26 @@ public final class DiffusionModel implements LikelihoodModel {
         private DataType dataType = DataType.FLOAT;
         private int likelihoodSteps = 64;
         private double likelihoodSigmaMin = Double.NaN;
+        private int classes;
+        private double labelDropout = 0.1;
 
         private Builder() {
+        }
+
+        /**
+         * Makes the model class-conditional with {@code k} classes ({@link Labels}: labels {@code 0..k−1}, the
+         * null label {@code k}): the network is called as {@code forward(input, noiseLabel [N, 1], label [N] INT32)};
+         * without a {@link #network(Module)} it is the default MLP behind {@link LabelConcat}.
+         */
+        public Builder classes(int k) {
+            this.classes = k;
+            return this;
+        }
+
+        /** The probability of training on the null label (classifier-free guidance; default 0.1), in {@code [0, 1)}. */
+        public Builder labelDropout(double p) {
+            this.labelDropout = p;
+            return this;
         }
 
         /** RK4 steps of {@link DiffusionModel#logProb} on a Karras ladder (default 64). */
@@ -373,12 +476,20 @@ public final class DiffusionModel implements LikelihoodModel {
                 throw new IllegalArgumentException("likelihood: expected 0 < sigmaMin < " + ladder[0]
                         + " (the ladder's largest sigma), got " + sigmaMin);
             }
-            Module net = network != null ? network
-                    : Mlp.builder().in(shape[0]).hidden(hidden).out(shape[0]).activation(Activation.SILU)
-                    .timeEmbedding(embedding).build();
+            if (classes < 0) {
+                throw new IllegalArgumentException("classes: expected K > 0 for a class-conditional model, got " + classes);
+            }
+            Labels.checkDropout(labelDropout);
+            Module net = network;
+            if (net == null) {
+                long in = classes > 0 ? shape[0] + classes + 1 : shape[0];
+                Module mlp = Mlp.builder().in(in).hidden(hidden).out(shape[0]).activation(Activation.SILU)
+                        .timeEmbedding(embedding).build();
+                net = classes > 0 ? new LabelConcat(mlp, classes) : mlp;
+            }
             Sampler s = sampler != null ? sampler : formulation.sampler();
             return new DiffusionModel(net, net.init(initSeed, dataType), formulation, s, ladder, shape, likelihoodSteps,
-                    sigmaMin);
+                    sigmaMin, classes, labelDropout);
         }
     }
 }

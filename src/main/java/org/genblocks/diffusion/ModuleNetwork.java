@@ -5,6 +5,7 @@ import org.genblocks.nn.Module;
 import org.genblocks.nn.ModuleFunction;
 import org.genblocks.nn.Params;
 import org.genblocks.tensor.Shapes;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -25,6 +26,7 @@ public final class ModuleNetwork implements Network.Differentiable {
     private final Params params;
     private final long[] inputShape;
     private final ModuleFunction forward;
+    private final INDArray labels;
     private ModuleFunction vjpGraph;
 
     /**
@@ -33,6 +35,10 @@ public final class ModuleNetwork implements Network.Differentiable {
      * @param rowShape the shape of one sample, e.g. {@code (2)} or {@code (1, 28, 28)}
      */
     public ModuleNetwork(Module module, Params params, long... rowShape) {
+        this(module, params, rowShape, false);
+    }
+
+    private ModuleNetwork(Module module, Params params, long[] rowShape, boolean conditional) {
         if (module == null || params == null) {
             throw new IllegalArgumentException("module, params: expected non-null, got module=" + module
                     + ", params=" + params);
@@ -48,14 +54,50 @@ public final class ModuleNetwork implements Network.Differentiable {
         this.inputShape = new long[rowShape.length + 1];
         this.inputShape[0] = -1;
         System.arraycopy(rowShape, 0, inputShape, 1, rowShape.length);
-        this.forward = ModuleFunction.of(module, params, InputSpec.of("input", inputShape),
-                InputSpec.of("noiseLabel", -1, 1));
+        this.forward = conditional
+                ? ModuleFunction.of(module, params, InputSpec.of("input", inputShape), InputSpec.of("noiseLabel", -1, 1),
+                InputSpec.of("label", DataType.INT32, -1))
+                : ModuleFunction.of(module, params, InputSpec.of("input", inputShape), InputSpec.of("noiseLabel", -1, 1));
+        this.labels = null;
+    }
+
+    private ModuleNetwork(ModuleNetwork conditional, INDArray labels) {
+        this.module = conditional.module;
+        this.params = conditional.params;
+        this.inputShape = conditional.inputShape;
+        this.forward = conditional.forward;
+        this.labels = labels;
+    }
+
+    /**
+     * A class-conditional network {@code forward(input, noiseLabel [N, 1], label [N] INT32)} ({@link Labels});
+     * give it the labels of the rows to evaluate with {@link #withLabels}.
+     */
+    public static ModuleNetwork conditional(Module module, Params params, long... rowShape) {
+        return new ModuleNetwork(module, params, rowShape, true);
+    }
+
+    /**
+     * This conditional network with the labels of the rows it will see (the compiled graph is shared). Each
+     * call of {@link #apply} must then have {@code labels.length} rows.
+     */
+    public ModuleNetwork withLabels(int[] labels) {
+        if (!isConditional()) {
+            throw new IllegalStateException("labels: this network is unconditional; build it with conditional(...)");
+        }
+        return new ModuleNetwork(this, Labels.array(labels.clone()));
+    }
+
+    /** Whether the network takes labels. */
+    public boolean isConditional() {
+        return forward.inputs().size() == 3;
     }
 
     @Override
     public INDArray apply(INDArray scaledInput, double noiseLabel) {
         INDArray in = scaledInput.dataType() == params.dataType() ? scaledInput : scaledInput.castTo(params.dataType());
-        INDArray out = forward.apply(in, labels(in, noiseLabel));
+        INDArray out = isConditional() ? forward.apply(in, labels(in, noiseLabel), rowLabels(in))
+                : forward.apply(in, labels(in, noiseLabel));
         return out.dataType() == scaledInput.dataType() ? out : out.castTo(scaledInput.dataType());
     }
 
@@ -63,16 +105,28 @@ public final class ModuleNetwork implements Network.Differentiable {
     public synchronized INDArray vjp(INDArray scaledInput, double noiseLabel, INDArray u) {
         Shapes.requireSameShape("scaledInput", scaledInput, "u", u);
         if (vjpGraph == null) {
-            vjpGraph = ModuleFunction.vectorJacobian(module, params,
-                    List.of(InputSpec.of("input", inputShape), InputSpec.of("noiseLabel", -1, 1)),
-                    InputSpec.of("u", inputShape));
+            vjpGraph = ModuleFunction.vectorJacobian(module, params, forward.inputs(), InputSpec.of("u", inputShape));
         }
         Map<String, INDArray> feed = new HashMap<>();
         INDArray in = scaledInput.castTo(params.dataType());
         feed.put("input", in);
         feed.put("noiseLabel", labels(in, noiseLabel));
         feed.put("u", u.castTo(params.dataType()));
+        if (isConditional()) {
+            feed.put("label", rowLabels(in));
+        }
         return vjpGraph.gradients(feed, "input").get("input").castTo(scaledInput.dataType());
+    }
+
+    private INDArray rowLabels(INDArray in) {
+        if (labels == null) {
+            throw new IllegalStateException("labels: a conditional network needs withLabels(labels) before it is called");
+        }
+        if (labels.length() != in.size(0)) {
+            throw new IllegalArgumentException("input: expected " + labels.length() + " rows (one per label), got "
+                    + in.size(0));
+        }
+        return labels;
     }
 
     private INDArray labels(INDArray in, double noiseLabel) {

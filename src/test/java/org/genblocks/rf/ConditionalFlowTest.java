@@ -1,6 +1,9 @@
 package org.genblocks.rf;
 
+import org.genblocks.DiffusionModel;
+import org.genblocks.GenBlocks;
 import org.genblocks.RectifiedFlowModel;
+import org.genblocks.diffusion.Formulation;
 import org.genblocks.nn.Activation;
 import org.genblocks.nn.Mlp;
 import org.genblocks.nn.Module;
@@ -91,6 +94,39 @@ class ConditionalFlowTest {
             INDArray expected = u.add(c.sub(u).mul(g));
             assertTrue(v.equalsWithEps(expected, 1e-12), "g=" + g + ": " + v + " vs " + expected);
         }
+    }
+
+    /** The same labelled blobs, the same convention (labels 0..2, null label 3), trained as an EDM diffusion model. */
+    @Test
+    void anEdmDiffusionModelLearnsTheSameConditionalsWithTheSameConvention() {
+        int n = 3000;
+        Rng rng = Rng.seed(11);
+        int[] labels = new int[n];
+        double[][] pts = new double[n][2];
+        for (int i = 0; i < n; i++) {
+            labels[i] = rng.nextInt(3);
+            pts[i][0] = CENTRES[labels[i]][0] + 0.9 * rng.nextGaussian();
+            pts[i][1] = CENTRES[labels[i]][1] + 0.9 * rng.nextGaussian();
+        }
+        INDArray data = Nd4j.createFromArray(pts).castTo(DataType.FLOAT);
+        double dataPurity = purity(data, labels);
+        DiffusionModel edm = GenBlocks.diffusionModel().dim(2).hidden(64, 64).noiseEmbedding(16).classes(3)
+                .labelDropout(0.2).formulation(Formulation.edm(1.0)).initSeed(1).build();
+        edm.fit(data, labels, TrainConfig.adam(2e-3).steps(1000).batch(256).seed(3));
+        int per = 300;
+        int[] want = new int[3 * per];
+        for (int i = 0; i < want.length; i++) {
+            want[i] = i / per;
+        }
+        double p1 = purity(edm.sample(want, 1.0, 7), want);
+        double p3 = purity(edm.sample(want, 3.0, 7), want);
+        String figures = String.format("data purity %.3f, w=1 %.3f, w=3 %.3f", dataPurity, p1, p3);
+        assertEquals(dataPurity, p1, 0.05, figures);
+        assertTrue(p3 > p1 + 0.05 && p3 > 0.93, figures);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> edm.sample(4, 1));
+        assertTrue(e.getMessage().contains("class-conditional"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> edm.sample(new int[]{5}, 2.0, 1));
+        assertTrue(e.getMessage().contains("labels[0]"), e.getMessage());
     }
 
     @Test
