@@ -7,6 +7,7 @@ import org.genblocks.nn.Scope;
 import org.genblocks.ode.DifferentiableField;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -21,8 +22,9 @@ import java.util.Map;
  *   <li>{@link #velocity}: {@code f(x, t)}, one graph pass.</li>
  *   <li>{@link #divergence}: the exact {@code tr ∂f/∂x}, from the network's forward-mode tangents
  *       along the {@code D} basis vectors in one batched pass ({@code D} copies of the batch).</li>
- *   <li>{@link #vjp}: {@code uᵀ ∂f/∂x} by reverse-mode autodiff with respect to {@code x} (what
- *       {@code Divergence.hutchinson} uses).</li>
+ *   <li>{@link #quadraticForm}: {@code zᵀ (∂f/∂x) z} in forward mode, what {@code Divergence.hutchinson}
+ *       uses.</li>
+ *   <li>{@link #vjp}: {@code uᵀ ∂f/∂x} by reverse-mode autodiff with respect to {@code x}.</li>
  *   <li>{@link #jvp}: {@code (∂f/∂x) v} in forward mode.</li>
  * </ul>
  * The graphs are compiled on first use and backed by the very parameter arrays, so updates made by
@@ -100,6 +102,15 @@ public final class CnfField implements DifferentiableField {
         }
         Map<String, INDArray> g = vjp.gradients(Map.of("x", cast(x), "t", time(t), "u", cast(u)), "x");
         return g.get("x").castTo(x.dataType());
+    }
+
+    /** {@code z_iᵀ (∂f/∂x_i) z_i} per row, float64 {@code [N]}, from one forward-mode pass (no reverse-mode graph). */
+    @Override
+    public synchronized INDArray quadraticForm(INDArray x, double t, INDArray z) {
+        Shapes.requireShape("x", x, -1, dim);
+        Shapes.requireSameShape("x", x, "z", z);
+        INDArray jz = tangentPass(x, t, z)[1].castTo(DataType.DOUBLE);
+        return jz.muli(z.castTo(DataType.DOUBLE)).sum(1);
     }
 
     /** The exact divergence per row, {@code [N]}: {@code Σ_j e_jᵀ (∂f/∂x) e_j} from one batched tangent pass. */

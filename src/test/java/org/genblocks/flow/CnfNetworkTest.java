@@ -55,6 +55,10 @@ class CnfNetworkTest {
         INDArray lhs = f.jvp(x, 0.6, v).mul(u).sum(1);
         INDArray rhs = f.vjp(x, 0.6, u).mul(v).sum(1);
         assertEquals(0.0, lhs.sub(rhs).amaxNumber().doubleValue(), 1e-12);
+        // the Hutchinson term in forward mode equals the interface's default through one vjp
+        INDArray quad = f.quadraticForm(x, 0.6, v);
+        assertEquals(DataType.DOUBLE, quad.dataType());
+        assertEquals(0.0, quad.sub(f.vjp(x, 0.6, v).mul(v).sum(1)).amaxNumber().doubleValue(), 1e-12);
     }
 
     @ParameterizedTest
