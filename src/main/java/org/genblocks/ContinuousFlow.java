@@ -92,6 +92,10 @@ public final class ContinuousFlow implements LikelihoodModel {
     public INDArray sample(int n, long seed) {
         INDArray z = Rng.normalRows(Rng.sampleSeeds(seed, Shapes.checkPositive("n", n)), params.dataType(), network.dim());
         Solution s = evaluationSolver.solve(field, z, TimeGrid.sampling(evaluationSteps));
+        if (!s.isSuccess()) {
+            throw new IllegalStateException("sampling solve ended with " + s.status() + " at t = " + s.time()
+                    + " after " + s.evaluations() + " evaluations; loosen the tolerance or raise maxSteps");
+        }
         return s.state();
     }
 

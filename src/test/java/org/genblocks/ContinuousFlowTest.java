@@ -38,15 +38,15 @@ class ContinuousFlowTest {
         heldOut = moons.sample(1000, 2);
         cnf = GenBlocks.continuousFlow().dim(2).hidden(64, 64).trainingSolver(OdeSolver.rk4(), 2)
                 .evaluationSolver(OdeSolver.rk4(), 32).initSeed(1).build();
-        losses = cnf.fit(moons.sample(20_000, 1), TrainConfig.adam(5e-3).steps(250).batch(256).seed(4)
+        losses = cnf.fit(moons.sample(20_000, 1), TrainConfig.adam(1e-2).steps(250).batch(256).seed(4)
                 .schedule(LrSchedule.warmupCosine(20, 250, 0.05))).losses();
     }
 
     @Test
     void shortTrainingApproachesTheEntropy() {
         double nll = cnf.nll(heldOut);
-        // measured: NLL_MEASURED; the full example (600 steps, RK4 x 4, 64x3) reaches a gap below 0.15
-        assertTrue(nll < entropy + 0.6, "held-out NLL " + nll + " vs entropy " + entropy);
+        // measured: 2.5731 (gap 0.179), training graph 2.5619; the example (600 steps, RK4 x 4, 64x3) reaches 0.062
+        assertTrue(nll < entropy + 0.35, "held-out NLL " + nll + " vs entropy " + entropy);
         assertTrue(nll > entropy - 0.1, "held-out NLL " + nll + " cannot be far below the entropy " + entropy);
         assertTrue(losses[losses.length - 1] < losses[0] - 0.8, "loss " + losses[0] + " -> " + losses[losses.length - 1]);
         // the RK4 x 2 training grid did not learn to exploit its discretisation: a 16x finer grid agrees
@@ -61,8 +61,9 @@ class ContinuousFlowTest {
         double exact = cnf.nll(x);
         ContinuousFlow.HutchinsonEstimate est = cnf.logProbEstimate(x, kind, 16, 11);
         assertTrue(est.standardError() > 1e-5 && est.standardError() < 0.05, "standard error " + est.standardError());
-        // measured: ESTIMATE_MEASURED
-        assertEquals(exact, est.nll(), 3 * est.standardError(), kind + ": estimate " + est.nll() + " ± "
+        // measured (400 held-out points, 16 probes): Rademacher 2.6235 ± 0.0202 against the exact 2.6053
+        // (0.9 standard errors), Gaussian 2.5928 ± 0.0283 (0.44); seeded, so the 1-SE bound is deterministic
+        assertEquals(exact, est.nll(), est.standardError(), kind + ": estimate " + est.nll() + " ± "
                 + est.standardError() + " vs exact " + exact);
         assertEquals(-est.logProb().meanNumber().doubleValue(), est.nll(), 1e-12);
     }
@@ -76,6 +77,16 @@ class ContinuousFlowTest {
                 .logProb(x).logProb();
         // float32 parameters: the two computations round differently (float64 agreement to 1e-11 in CnfObjectiveTest)
         assertEquals(0.0, graph.sub(ode).amaxNumber().doubleValue(), 2e-4);
+    }
+
+    @Test
+    void evaluationGridIsConvergedAgainstAnAdaptiveSolve() {
+        INDArray x = heldOut.get(NDArrayIndex.interval(0, 200));
+        INDArray rk4 = cnf.logProb(x);   // RK4 x 32, the builder's evaluation grid here
+        INDArray dopri = Likelihood.of(cnf.field()).divergence(Divergence.exact())
+                .solver(OdeSolver.dormandPrince(1e-6, 1e-6), org.genblocks.ode.TimeGrid.uniform(0, 1, 1)).build()
+                .logProb(x).logProb();
+        assertEquals(0.0, rk4.sub(dopri).amaxNumber().doubleValue(), 1e-3);
     }
 
     @Test
@@ -110,7 +121,7 @@ class ContinuousFlowTest {
         double before = h.nll(x);
         h.fit(moons.sample(4096, 3), TrainConfig.adam(1e-2).steps(60).batch(256).seed(5));
         double after = h.nll(x);
-        // measured: HUTCH_MEASURED
+        // measured: 3.934 -> 3.166
         assertTrue(after < before - 0.4, "exact NLL " + before + " -> " + after);
     }
 
