@@ -454,4 +454,25 @@ public final class GenBlocks {
     public static ImageGrid imageGrid(INDArray images) {
         return ImageGrid.of(images);
     }
+
+    // ------------------------------------------------------------------ continuous normalizing flows
+
+    /**
+     * A continuous normalizing flow (Chen et al. 2018; FFJORD, Grathwohl et al. 2019) trained by maximum
+     * likelihood through an unrolled fixed-step solver, with the exact likelihood at evaluation:
+     * {@code continuousFlow().dim(2).hidden(64, 64, 64).build()}.
+     */
+    public static ContinuousFlow.Builder continuousFlow() {
+        return ContinuousFlow.builder();
+    }
+
+    /** The exact trace for CNF training (D tangent copies of the batch): {@code continuousFlow().trace(exactTrace())}. */
+    public static org.genblocks.flow.CnfObjective.Trace exactTrace() {
+        return org.genblocks.flow.CnfObjective.Trace.exact();
+    }
+
+    /** Hutchinson's trace estimator for CNF training, {@code probes} probes of {@code kind} per sample. */
+    public static org.genblocks.flow.CnfObjective.Trace hutchinsonTrace(org.genblocks.ode.Probe kind, int probes) {
+        return org.genblocks.flow.CnfObjective.Trace.hutchinson(kind, probes);
+    }
 }

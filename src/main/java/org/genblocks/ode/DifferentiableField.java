@@ -1,6 +1,7 @@
 package org.genblocks.ode;
 
 import org.genblocks.tensor.Shapes;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -30,6 +31,21 @@ public interface DifferentiableField extends VectorField {
      * @return an array of {@code x}'s shape
      */
     INDArray vjp(INDArray x, double t, INDArray u);
+
+    /**
+     * The quadratic form {@code z_iᵀ (∂f(x_i, t)/∂x_i) z_i} per sample, float64 {@code [N]}: the term of
+     * Hutchinson's trace estimator ({@link Divergence#hutchinson}). The default takes one
+     * vector–Jacobian product, {@code (z_iᵀ J_i) z_i}; a field with forward-mode products may override
+     * it with {@code z_iᵀ (J_i z_i)}, the same number.
+     */
+    default INDArray quadraticForm(INDArray x, double t, INDArray z) {
+        Shapes.requireSameShape("x", x, "z", z);
+        INDArray zJ = vjp(x, t, z);
+        Shapes.requireSameShape("z", z, "vjp", zJ);
+        long n = x.size(0);
+        long d = x.length() / n;
+        return zJ.castTo(DataType.DOUBLE).muli(z.castTo(DataType.DOUBLE)).reshape(n, d).sum(1);
+    }
 
     /**
      * The exact divergence {@code ∇·f(x_i, t) = tr ∂f/∂x} per sample, {@code [N]}. The default

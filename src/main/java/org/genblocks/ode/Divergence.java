@@ -19,7 +19,7 @@ import java.util.Arrays;
  *   <li>{@link #exact()}: needs a {@link DifferentiableField} (analytic Jacobian or autodiff);
  *       {@code D} vector–Jacobian products unless the field has a closed-form divergence.</li>
  *   <li>{@link #hutchinson(Probe, int, long)}: {@code tr J ≈ (1/K) Σ_k z_kᵀ J z_k}, unbiased;
- *       exact products {@code z_kᵀ J} for a differentiable field, else a central difference of the
+ *       exact products for a differentiable field ({@link DifferentiableField#quadraticForm}), else a central difference of the
  *       directional derivative {@code J z ≈ (f(x + εz) - f(x - εz)) / 2ε} (no longer exact).</li>
  *   <li>{@link #finiteDifference(double)}: the Jacobian's diagonal by central differences,
  *       {@code 2D} evaluations; an approximation with error {@code O(ε²)}, computed in float64.</li>
@@ -144,10 +144,16 @@ public abstract class Divergence {
                 z = kind.draw(Rng.seed(seed), x.dataType(), big);
                 xs = probes == 1 ? x : Nd4j.tile(x.reshape(n, d), probes, 1).reshape(big);
             }
-            INDArray zJ = field instanceof DifferentiableField df ? df.vjp(xs, t, z) : directional(field, xs, t, z);
-            Shapes.requireSameShape("probe", z, "vjp", zJ);
-            INDArray prod = zJ.castTo(DataType.DOUBLE).muli(z.castTo(DataType.DOUBLE)).reshape((long) probes * n, d);
-            INDArray perProbe = prod.sum(1).reshape(probes, n);
+            INDArray perRow;
+            if (field instanceof DifferentiableField df) {
+                perRow = df.quadraticForm(xs, t, z);
+                Shapes.requireShape("quadratic form", perRow, (long) probes * n);
+                perRow = perRow.castTo(DataType.DOUBLE);
+            } else {
+                INDArray zJ = directional(field, xs, t, z);
+                perRow = zJ.muli(z.castTo(DataType.DOUBLE)).reshape((long) probes * n, d).sum(1);
+            }
+            INDArray perProbe = perRow.reshape(probes, n);
             return perProbe.mean(0).castTo(x.dataType());
         }
 
