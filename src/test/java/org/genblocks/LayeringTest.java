@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The layering of docs/design.md §1 as a build check: a package of {@code org.genblocks} may use only
+ * The package layering of the design notes (DESIGN §1) as a build check: a package of {@code org.genblocks} may use only
  * packages above it in {@link #LAYERS}. The check reads the compiled classes (every dependency javac
  * recorded: imports, fully-qualified names, signatures), so an upward use fails {@code mvn test}.
  */
