@@ -67,7 +67,7 @@ public final class Demo {
         INDArray heldOut = GenBlocks.moons().sample(c.evalSize(), c.seed() + 1000);
         INDArray heldOut2 = GenBlocks.moons().sample(c.evalSize(), c.seed() + 2000);
 
-        RectifiedFlowModel rf = GenBlocks.rectifiedFlow()
+        RectifiedFlowModel rf = GenBlocks.rectifiedFlowModel()
                 .dim(2)
                 .hidden(c.hidden())
                 .sampler(GenBlocks.midpointSolver(), c.sampleSteps())

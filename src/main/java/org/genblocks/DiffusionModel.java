@@ -48,7 +48,7 @@ import java.util.Arrays;
  * the sampler down the ladder from {@code x = σ_0 z}.
  *
  * <pre>{@code
- * DiffusionModel m = GenBlocks.diffusionModel().dim(2).formulation(GenBlocks.edm(0.5))
+ * DiffusionModel m = GenBlocks.diffusionModel().dim(2).formulation(GenBlocks.edmFormulation(0.5))
  *         .sampler(GenBlocks.heunSampler(), 18).build();
  * m.fit(data, GenBlocks.adam(1e-3).steps(3000).batch(256));
  * INDArray x = m.sample(1000, 7);
@@ -454,7 +454,7 @@ public final class DiffusionModel implements LikelihoodModel {
                 }
             }
             if (formulation == null) {
-                throw new IllegalArgumentException("formulation: expected a Formulation (e.g. GenBlocks.edm()), got null");
+                throw new IllegalArgumentException("formulation: expected a Formulation (e.g. GenBlocks.edmFormulation()), got null");
             }
             if (samplerGiven && sampler == null) {
                 throw new IllegalArgumentException("sampler: expected a Sampler, got null");

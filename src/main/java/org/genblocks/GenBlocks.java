@@ -55,12 +55,20 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <pre>{@code
  * INDArray data = GenBlocks.moons().sample(20_000, 1);
- * RectifiedFlowModel rf = GenBlocks.rectifiedFlow().dim(2).hidden(128, 128, 128).build();
+ * RectifiedFlowModel rf = GenBlocks.rectifiedFlowModel().dim(2).hidden(128, 128, 128).build();
  * rf.fit(data, GenBlocks.adam(2e-3).steps(4000).batch(256).seed(1));
  * INDArray x = rf.sample(2000, 7);
  * double e = GenBlocks.energyDistance(x, GenBlocks.moons().sample(2000, 2));
  * GenBlocks.scatter(data, x).writePng(java.nio.file.Path.of("out/moons.png"));
  * }</pre>
+ *
+ * <p><b>Names follow one rule.</b> A method is named after what it returns: a model's builder after the
+ * model class ({@link #rectifiedFlowModel()}, {@link #diffusionModel()}, {@link #normalizingFlow}), an
+ * architecture or configuration after its class ({@code glow()}, {@link #ditConfig()}, {@link #attention}),
+ * and an interchangeable building block by its name with the kind as a suffix: {@code ...Solver()} for ODE
+ * solvers in t, {@code ...Sampler()} for the σ-native diffusion samplers, {@code ...Sigmas(...)} for σ
+ * ladders, {@code ...Formulation()} for the columns of EDM's Table 1, {@code ...Time(...)} for training-time
+ * distributions.
  *
  * <p>Areas: rectified flow and ODE solvers; EDM-style diffusion (formulations, σ ladders, samplers);
  * normalizing flows (NICE, RealNVP, Glow); attention and position encodings; modules and training;
@@ -77,9 +85,9 @@ public final class GenBlocks {
 
     /**
      * A rectified flow / flow-matching model (Liu et al. 2022; Lipman et al. 2023):
-     * {@code rectifiedFlow().dim(2).hidden(128, 128, 128).timeSampler(logitNormal(0, 1)).build()}.
+     * {@code rectifiedFlowModel().dim(2).hidden(128, 128, 128).timeSampler(logitNormal(0, 1)).build()}.
      */
-    public static RectifiedFlowModel.Builder rectifiedFlow() {
+    public static RectifiedFlowModel.Builder rectifiedFlowModel() {
         return RectifiedFlowModel.builder();
     }
 
@@ -141,7 +149,7 @@ public final class GenBlocks {
 
     /**
      * A trainable diffusion model with the shared verbs:
-     * {@code diffusionModel().dim(2).formulation(edm(0.5)).sampler(heunSampler(), 18).build()}.
+     * {@code diffusionModel().dim(2).formulation(edmFormulation(0.5)).sampler(heunSampler(), 18).build()}.
      */
     public static DiffusionModel.Builder diffusionModel() {
         return DiffusionModel.builder();
@@ -157,27 +165,27 @@ public final class GenBlocks {
     }
 
     /** EDM (Karras et al. 2022) with σ_data = 0.5: preconditioning, loss weighting, training noise, ladder and sampler. */
-    public static Formulation edm() {
+    public static Formulation edmFormulation() {
         return Formulation.edm();
     }
 
     /** EDM with the given σ_data (the data's standard deviation). */
-    public static Formulation edm(double sigmaData) {
+    public static Formulation edmFormulation(double sigmaData) {
         return Formulation.edm(sigmaData);
     }
 
     /** VP / DDPM++ (Song et al. 2021) as an EDM formulation (EDM Table 1). */
-    public static Formulation vp() {
+    public static Formulation vpFormulation() {
         return Formulation.vp();
     }
 
     /** VE / NCSN++ (Song et al. 2021) as an EDM formulation (EDM Table 1). */
-    public static Formulation ve() {
+    public static Formulation veFormulation() {
         return Formulation.ve();
     }
 
     /** iDDPM / ADM (Nichol &amp; Dhariwal 2021) with DDIM sampling as an EDM formulation (EDM Table 1). */
-    public static Formulation iddpm() {
+    public static Formulation iddpmFormulation() {
         return Formulation.iddpm();
     }
 
@@ -332,10 +340,10 @@ public final class GenBlocks {
 
     /**
      * A class-conditional diffusion transformer (DiT, Peebles &amp; Xie 2023, with SD3's choices):
-     * {@code new Dit(dit().dim(64).depth(4).heads(4).patch(4).build())}, trained by rectified flow
+     * {@code new Dit(ditConfig().dim(64).depth(4).heads(4).patch(4).build())}, trained by rectified flow
      * ({@code dit.FlowObjective}) or EDM ({@code dit.EdmObjective}); see docs/dit.md.
      */
-    public static DitConfig.Builder dit() {
+    public static DitConfig.Builder ditConfig() {
         return DitConfig.builder();
     }
 

@@ -55,7 +55,7 @@ import java.util.List;
  * exact divergence by autodiff.
  *
  * <pre>{@code
- * RectifiedFlowModel rf = GenBlocks.rectifiedFlow().dim(2).hidden(128, 128, 128).build();
+ * RectifiedFlowModel rf = GenBlocks.rectifiedFlowModel().dim(2).hidden(128, 128, 128).build();
  * rf.fit(GenBlocks.moons().sample(20_000, 1), GenBlocks.adam(2e-3).steps(4000).batch(256));
  * INDArray x = rf.sample(1000, 7);          // midpoint solver, 50 steps (the builder's defaults)
  * }</pre>
@@ -94,7 +94,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
         this.likelihoodSteps = likelihoodSteps;
     }
 
-    /** A builder; {@link GenBlocks#rectifiedFlow()} hands out the same. */
+    /** A builder; {@link GenBlocks#rectifiedFlowModel()} hands out the same. */
     public static Builder builder() {
         return new Builder();
     }
@@ -588,7 +588,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
                 throw new IllegalArgumentException("dataType: expected a floating-point type, got " + dataType);
             }
             if (solver == null) {
-                throw new IllegalArgumentException("sampler: expected an OdeSolver (e.g. GenBlocks.midpoint()), got null");
+                throw new IllegalArgumentException("sampler: expected an OdeSolver (e.g. GenBlocks.midpointSolver()), got null");
             }
             if (steps <= 0) {
                 throw new IllegalArgumentException("sampler: expected steps > 0, got " + steps);

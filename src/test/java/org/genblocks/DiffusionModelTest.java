@@ -40,7 +40,7 @@ class DiffusionModelTest {
         rejects(() -> GenBlocks.diffusionModel().dim(2).dataType(DataType.LONG), "dataType", "LONG");
         rejects(() -> GenBlocks.diffusionModel().dim(2).sigmas(1.0, 0.5), "sigmas");
         DiffusionModel m = GenBlocks.diffusionModel().dim(2).hidden(8).noiseEmbedding(4)
-                .formulation(GenBlocks.vp()).sampler(GenBlocks.eulerSampler(), 10).build();
+                .formulation(GenBlocks.vpFormulation()).sampler(GenBlocks.eulerSampler(), 10).build();
         assertEquals("vp", m.formulation().name());
         assertEquals(11, m.sigmas().length);
         assertEquals(0.0, m.sigmas()[10]);
@@ -55,7 +55,7 @@ class DiffusionModelTest {
         INDArray train = GenBlocks.moons().sample(4000, 1);
         INDArray heldOut = GenBlocks.moons().sample(500, 2);
         DiffusionModel m = GenBlocks.diffusionModel().dim(2).hidden(64, 64).noiseEmbedding(16)
-                .formulation(GenBlocks.edm(1.0)).sampler(GenBlocks.heunSampler(), 12).initSeed(2).build();
+                .formulation(GenBlocks.edmFormulation(1.0)).sampler(GenBlocks.heunSampler(), 12).initSeed(2).build();
         TrainResult r = m.fit(train, GenBlocks.adam(3e-3).steps(400).batch(256).seed(1));
         assertTrue(r.meanLoss(50) < r.losses()[0], "loss " + r.losses()[0] + " -> " + r.meanLoss(50));
         INDArray x = m.sample(500, 5);
@@ -67,10 +67,10 @@ class DiffusionModelTest {
         Path f = dir.resolve("edm.safetensors");
         m.save(f);
         DiffusionModel other = GenBlocks.diffusionModel().dim(2).hidden(64, 64).noiseEmbedding(16)
-                .formulation(GenBlocks.edm(1.0)).sampler(GenBlocks.heunSampler(), 12).initSeed(9).build();
+                .formulation(GenBlocks.edmFormulation(1.0)).sampler(GenBlocks.heunSampler(), 12).initSeed(9).build();
         assertFalse(x.equals(other.sample(500, 5)));
         other.load(f);
         assertEquals(x, other.sample(500, 5));
-        assertEquals(x, m.sample(500, GenBlocks.heunSampler(), GenBlocks.edm(1.0).sigmas(12), 5));
+        assertEquals(x, m.sample(500, GenBlocks.heunSampler(), GenBlocks.edmFormulation(1.0).sigmas(12), 5));
     }
 }

@@ -37,12 +37,12 @@ class GenBlocksTest {
                 assertTrue(s[i] < s[i - 1], "decreasing ladder");
             }
         }
-        assertEquals("edm", GenBlocks.edm().name());
-        assertEquals(1.0, GenBlocks.edm(0.25).precond().cSkip(0), 1e-12, "c_skip(0) = 1 for any sigma_data");
-        assertEquals(0.5, GenBlocks.edm(0.25).precond().cSkip(0.25), 1e-12, "c_skip(sigma_data) = 1/2");
-        assertEquals("vp", GenBlocks.vp().name());
-        assertEquals("ve", GenBlocks.ve().name());
-        assertEquals("iddpm", GenBlocks.iddpm().name());
+        assertEquals("edm", GenBlocks.edmFormulation().name());
+        assertEquals(1.0, GenBlocks.edmFormulation(0.25).precond().cSkip(0), 1e-12, "c_skip(0) = 1 for any sigma_data");
+        assertEquals(0.5, GenBlocks.edmFormulation(0.25).precond().cSkip(0.25), 1e-12, "c_skip(sigma_data) = 1/2");
+        assertEquals("vp", GenBlocks.vpFormulation().name());
+        assertEquals("ve", GenBlocks.veFormulation().name());
+        assertEquals("iddpm", GenBlocks.iddpmFormulation().name());
         assertEquals("flow", GenBlocks.flowFormulation().name());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GenBlocks.karrasSigmas(18, 80, 0.002, 7));
         assertTrue(e.getMessage().contains("sigma"), e.getMessage());
@@ -109,9 +109,9 @@ class GenBlocksTest {
         assertArrayEquals(new long[]{5, 8}, table.shape());
         assertEquals(0.0, table.getDouble(0, 0), 1e-7, "sin(0)");
 
-        var dit = new org.genblocks.dit.Dit(GenBlocks.dit().image(1, 8, 8).patch(4).dim(16).depth(1).heads(2).build());
+        var dit = new org.genblocks.dit.Dit(GenBlocks.ditConfig().image(1, 8, 8).patch(4).dim(16).depth(1).heads(2).build());
         assertTrue(dit.parameterCount() > 0, "a DiT module from the entry point's config");
-        IllegalArgumentException de = assertThrows(IllegalArgumentException.class, () -> GenBlocks.dit().heads(0));
+        IllegalArgumentException de = assertThrows(IllegalArgumentException.class, () -> GenBlocks.ditConfig().heads(0));
         assertTrue(de.getMessage().contains("heads"), de.getMessage());
 
         var mlp = GenBlocks.mlp().in(2).hidden(8).out(3).activation(Activation.GELU).build();

@@ -26,7 +26,7 @@ class OneFrameTest {
     void rectifiedFlowSamplesWithEdmSamplersAsWellAsWithTheOdeSolver() {
         INDArray data = Toy2d.moons().sample(20_000, 1);
         INDArray heldOut = Toy2d.moons().sample(2_000, 2);
-        RectifiedFlowModel rf = GenBlocks.rectifiedFlow().dim(2).hidden(64, 64).build();
+        RectifiedFlowModel rf = GenBlocks.rectifiedFlowModel().dim(2).hidden(64, 64).build();
         rf.fit(data, GenBlocks.adam(3e-3).steps(1200).batch(256).seed(1));
         // 40 evaluations each: ode Heun 20 steps on flow times; EDM Heun in σ on EDM's Karras ladder, 21 levels
         // from σ = 80 (t = 0.988) to 0.002 + 0 (2·21 − 1 = 41); DPM++(2M) on 40 flow times in [0.001, 0.999] + 0

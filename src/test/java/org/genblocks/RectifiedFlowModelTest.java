@@ -31,31 +31,31 @@ class RectifiedFlowModelTest {
 
     @Test
     void builderChecksEveryArgumentAtBuild() {
-        rejects(GenBlocks::rectifiedFlow, "dim", "-1");
-        rejects(() -> GenBlocks.rectifiedFlow().dim(0), "dim", "0");
-        rejects(() -> GenBlocks.rectifiedFlow().dim(2).hidden(), "hidden", "none");
-        rejects(() -> GenBlocks.rectifiedFlow().dim(2).hidden((long[]) null), "hidden", "null");
-        rejects(() -> GenBlocks.rectifiedFlow().dim(2).hidden(8, 0), "hidden", "[8, 0]", "index 1");
-        rejects(() -> GenBlocks.rectifiedFlow().dim(2).activation(null), "activation", "null");
-        rejects(() -> GenBlocks.rectifiedFlow().dim(2).timeEmbedding(0), "timeEmbedding", "0");
-        rejects(() -> GenBlocks.rectifiedFlow().dim(2).timeEmbedding(7), "timeEmbedding", "even", "7");
-        rejects(() -> GenBlocks.rectifiedFlow().dim(2).path(null), "path", "null");
-        rejects(() -> GenBlocks.rectifiedFlow().dim(2).timeSampler(null), "timeSampler", "null");
-        rejects(() -> GenBlocks.rectifiedFlow().dim(2).dataType(DataType.INT), "dataType", "INT");
-        rejects(() -> GenBlocks.rectifiedFlow().dim(2).dataType(null), "dataType", "null");
-        rejects(() -> GenBlocks.rectifiedFlow().dim(2).sampler(null, 10), "sampler", "OdeSolver", "null");
-        rejects(() -> GenBlocks.rectifiedFlow().dim(2).sampler(OdeSolver.euler(), 0), "sampler", "steps", "0");
-        rejects(() -> GenBlocks.rectifiedFlow().dim(2).likelihoodSteps(-3), "likelihoodSteps", "-3");
+        rejects(GenBlocks::rectifiedFlowModel, "dim", "-1");
+        rejects(() -> GenBlocks.rectifiedFlowModel().dim(0), "dim", "0");
+        rejects(() -> GenBlocks.rectifiedFlowModel().dim(2).hidden(), "hidden", "none");
+        rejects(() -> GenBlocks.rectifiedFlowModel().dim(2).hidden((long[]) null), "hidden", "null");
+        rejects(() -> GenBlocks.rectifiedFlowModel().dim(2).hidden(8, 0), "hidden", "[8, 0]", "index 1");
+        rejects(() -> GenBlocks.rectifiedFlowModel().dim(2).activation(null), "activation", "null");
+        rejects(() -> GenBlocks.rectifiedFlowModel().dim(2).timeEmbedding(0), "timeEmbedding", "0");
+        rejects(() -> GenBlocks.rectifiedFlowModel().dim(2).timeEmbedding(7), "timeEmbedding", "even", "7");
+        rejects(() -> GenBlocks.rectifiedFlowModel().dim(2).path(null), "path", "null");
+        rejects(() -> GenBlocks.rectifiedFlowModel().dim(2).timeSampler(null), "timeSampler", "null");
+        rejects(() -> GenBlocks.rectifiedFlowModel().dim(2).dataType(DataType.INT), "dataType", "INT");
+        rejects(() -> GenBlocks.rectifiedFlowModel().dim(2).dataType(null), "dataType", "null");
+        rejects(() -> GenBlocks.rectifiedFlowModel().dim(2).sampler(null, 10), "sampler", "OdeSolver", "null");
+        rejects(() -> GenBlocks.rectifiedFlowModel().dim(2).sampler(OdeSolver.euler(), 0), "sampler", "steps", "0");
+        rejects(() -> GenBlocks.rectifiedFlowModel().dim(2).likelihoodSteps(-3), "likelihoodSteps", "-3");
         // a custom velocity network makes the MLP settings irrelevant
         Mlp net = Mlp.builder().in(2).hidden(8).out(2).activation(Activation.SILU).timeEmbedding(4).build();
-        RectifiedFlowModel m = GenBlocks.rectifiedFlow().dim(2).velocity(net).hidden().build();
+        RectifiedFlowModel m = GenBlocks.rectifiedFlowModel().dim(2).velocity(net).hidden().build();
         assertEquals(2, m.dim());
         assertEquals(50, m.steps());
     }
 
     @Test
     void verbsCheckTheirArguments() {
-        RectifiedFlowModel m = GenBlocks.rectifiedFlow().dim(2).hidden(8).timeEmbedding(4).build();
+        RectifiedFlowModel m = GenBlocks.rectifiedFlowModel().dim(2).hidden(8).timeEmbedding(4).build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.fit(GenBlocks.moons().sample(8, 1), null));
         assertTrue(e.getMessage().contains("config"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> m.fit(GenBlocks.moons().sample(8, 1).reshape(4, 4),
@@ -76,7 +76,7 @@ class RectifiedFlowModelTest {
     void shortTrainingMovesSamplesToTheData() {
         INDArray train = GenBlocks.moons().sample(4000, 1);
         INDArray heldOut = GenBlocks.moons().sample(500, 2);
-        RectifiedFlowModel rf = GenBlocks.rectifiedFlow().dim(2).hidden(64, 64).timeEmbedding(16)
+        RectifiedFlowModel rf = GenBlocks.rectifiedFlowModel().dim(2).hidden(64, 64).timeEmbedding(16)
                 .sampler(GenBlocks.midpointSolver(), 20).initSeed(3).build();
         double before = GenBlocks.energyDistance(rf.noise(500, 9), heldOut);
         TrainResult tr = rf.fit(train, GenBlocks.adam(3e-3).steps(400).batch(256).seed(1));
@@ -101,9 +101,9 @@ class RectifiedFlowModelTest {
 
     @Test
     void saveAndLoadRestoreTheSamples(@TempDir Path dir) {
-        RectifiedFlowModel a = GenBlocks.rectifiedFlow().dim(2).hidden(8).timeEmbedding(4).initSeed(1)
+        RectifiedFlowModel a = GenBlocks.rectifiedFlowModel().dim(2).hidden(8).timeEmbedding(4).initSeed(1)
                 .sampler(OdeSolver.euler(), 3).build();
-        RectifiedFlowModel b = GenBlocks.rectifiedFlow().dim(2).hidden(8).timeEmbedding(4).initSeed(2)
+        RectifiedFlowModel b = GenBlocks.rectifiedFlowModel().dim(2).hidden(8).timeEmbedding(4).initSeed(2)
                 .sampler(OdeSolver.euler(), 3).build();
         INDArray xa = a.sample(16, 5);
         assertFalse(xa.equals(b.sample(16, 5)), "different initialisations sample differently");
@@ -111,7 +111,7 @@ class RectifiedFlowModelTest {
         a.save(f);
         b.load(f);
         assertEquals(xa, b.sample(16, 5));
-        RectifiedFlowModel other = GenBlocks.rectifiedFlow().dim(2).hidden(9).timeEmbedding(4).build();
+        RectifiedFlowModel other = GenBlocks.rectifiedFlowModel().dim(2).hidden(9).timeEmbedding(4).build();
         assertThrows(IllegalArgumentException.class, () -> other.load(f));
     }
 
@@ -122,7 +122,7 @@ class RectifiedFlowModelTest {
     @Test
     void logProbOfTheZeroFieldIsTheGaussianPrior() {
         Mlp zero = Mlp.builder().in(2).hidden(8).out(2).activation(Activation.SILU).timeEmbedding(4).zeroInitLast(true).build();
-        RectifiedFlowModel m = GenBlocks.rectifiedFlow().dim(2).velocity(zero).dataType(DataType.DOUBLE).likelihoodSteps(4).build();
+        RectifiedFlowModel m = GenBlocks.rectifiedFlowModel().dim(2).velocity(zero).dataType(DataType.DOUBLE).likelihoodSteps(4).build();
         INDArray x = org.nd4j.linalg.factory.Nd4j.createFromArray(new double[][]{{0, 0}, {1, -2}, {0.5, 3}});
         INDArray lp = m.logProb(x);
         double[] expected = {-Math.log(2 * Math.PI), -Math.log(2 * Math.PI) - 2.5, -Math.log(2 * Math.PI) - 4.625};
@@ -135,7 +135,7 @@ class RectifiedFlowModelTest {
 
     @Test
     void timeSamplerAndPathReachTheFlow() {
-        RectifiedFlowModel m = GenBlocks.rectifiedFlow().dim(3).hidden(8).timeEmbedding(4)
+        RectifiedFlowModel m = GenBlocks.rectifiedFlowModel().dim(3).hidden(8).timeEmbedding(4)
                 .timeSampler(TimeSampler.logitNormal(0, 1)).path(org.genblocks.diffusion.GaussianPath.cosine()).build();
         assertEquals(TimeSampler.logitNormal(0, 1).name(), m.timeSampler().name());
         assertEquals(org.genblocks.diffusion.GaussianPath.cosine().name(), m.path().name());

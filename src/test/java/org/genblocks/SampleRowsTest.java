@@ -30,12 +30,12 @@ class SampleRowsTest {
 
     @Test
     void rectifiedFlowRows() {
-        assertRowsOfSample(GenBlocks.rectifiedFlow().dim(2).hidden(8).sampler(GenBlocks.eulerSolver(), 3).initSeed(2).build());
+        assertRowsOfSample(GenBlocks.rectifiedFlowModel().dim(2).hidden(8).sampler(GenBlocks.eulerSolver(), 3).initSeed(2).build());
     }
 
     @Test
     void diffusionRowsWithPerRowAncestralNoise() {
-        assertRowsOfSample(GenBlocks.diffusionModel().dim(2).hidden(8).noiseEmbedding(4).formulation(GenBlocks.edm(0.5))
+        assertRowsOfSample(GenBlocks.diffusionModel().dim(2).hidden(8).noiseEmbedding(4).formulation(GenBlocks.edmFormulation(0.5))
                 .sampler(GenBlocks.eulerAncestralSampler(), 3).initSeed(2).build());
     }
 

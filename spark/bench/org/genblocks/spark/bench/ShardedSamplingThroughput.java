@@ -26,8 +26,8 @@ public final class ShardedSamplingThroughput {
     public static void main(String[] args) {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-        ModelFactory<RectifiedFlowModel> arch = () -> GenBlocks.rectifiedFlow().dim(2).hidden(128, 128, 128).build();
-        RectifiedFlowModel rf = GenBlocks.rectifiedFlow().dim(2).hidden(128, 128, 128).initSeed(5).build();
+        ModelFactory<RectifiedFlowModel> arch = () -> GenBlocks.rectifiedFlowModel().dim(2).hidden(128, 128, 128).build();
+        RectifiedFlowModel rf = GenBlocks.rectifiedFlowModel().dim(2).hidden(128, 128, 128).initSeed(5).build();
         ShippedModel<RectifiedFlowModel> shipped = ShippedModel.of(rf, arch);
         double[] perSecond = new double[2];
         double[] best = new double[2];

@@ -64,7 +64,7 @@ public final class SparkMoons {
     }
 
     static DiffusionModel model() {
-        return GenBlocks.diffusionModel().dim(2).network(network()).formulation(GenBlocks.edm(0.5))
+        return GenBlocks.diffusionModel().dim(2).network(network()).formulation(GenBlocks.edmFormulation(0.5))
                 .sampler(GenBlocks.heunSampler(), 18).build();
     }
 

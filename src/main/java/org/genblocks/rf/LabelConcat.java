@@ -16,7 +16,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
  * <pre>{@code
  * Module net = new LabelConcat(Mlp.builder().in(2 + 3 + 1).hidden(64, 64).out(2)
  *         .activation(Activation.SILU).timeEmbedding(16).build(), 3);
- * RectifiedFlowModel rf = GenBlocks.rectifiedFlow().velocity(net).dim(2).classes(3).labelDropout(0.1).build();
+ * RectifiedFlowModel rf = GenBlocks.rectifiedFlowModel().velocity(net).dim(2).classes(3).labelDropout(0.1).build();
  * }</pre>
  */
 public final class LabelConcat extends Module {

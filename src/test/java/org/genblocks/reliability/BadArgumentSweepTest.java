@@ -205,7 +205,7 @@ class BadArgumentSweepTest {
         c.add(new Case("exponentialSigmas(Integer.MAX_VALUE)", "n", () -> GenBlocks.exponentialSigmas(Integer.MAX_VALUE, 0.002, 80)));
         c.add(new Case("vpSigmas(Integer.MAX_VALUE)", "n", () -> GenBlocks.vpSigmas(Integer.MAX_VALUE)));
         c.add(new Case("flowSigmas(Integer.MAX_VALUE)", "n", () -> GenBlocks.flowSigmas(Integer.MAX_VALUE, 0.01, 0.99, 1)));
-        c.add(new Case("edm(NaN)", "sigmaData", () -> GenBlocks.edm(Double.NaN)));
+        c.add(new Case("edm(NaN)", "sigmaData", () -> GenBlocks.edmFormulation(Double.NaN)));
         c.add(new Case("logitNormalTime(.., NaN)", "s", () -> GenBlocks.logitNormalTime(0, Double.NaN)));
         c.add(new Case("edmStochasticSampler(NaN, ..)", "sChurn", () -> GenBlocks.edmStochasticSampler(Double.NaN, 0, 80, 1)));
         c.add(new Case("diffusionModel.fit(NaN data)", "data", () -> diffusion().fit(NAN2, GenBlocks.adam(1e-3).steps(1).batch(4))));
@@ -228,7 +228,7 @@ class BadArgumentSweepTest {
     }
 
     private static org.genblocks.dit.DitFunction ditFunction() {
-        var dit = new org.genblocks.dit.Dit(GenBlocks.dit().image(1, 4, 4).patch(2).dim(8).depth(1).heads(2)
+        var dit = new org.genblocks.dit.Dit(GenBlocks.ditConfig().image(1, 4, 4).patch(2).dim(8).depth(1).heads(2)
                 .classes(2).build());
         return new org.genblocks.dit.DitFunction(dit, dit.init(1));
     }

@@ -6,7 +6,7 @@ import java.io.Serializable;
 
 /**
  * Rebuilds a model's architecture on an executor: a serializable lambda such as
- * {@code () -> GenBlocks.rectifiedFlow().dim(2).hidden(64, 64).build()}. The parameters it starts
+ * {@code () -> GenBlocks.rectifiedFlowModel().dim(2).hidden(64, 64).build()}. The parameters it starts
  * with do not matter; {@link ShippedModel} loads the trained ones from the model file's bytes. It must
  * build the same architecture (names and shapes of the parameters) as the model that was saved: a
  * mismatch is the clear error of {@link GenerativeModel#load}.

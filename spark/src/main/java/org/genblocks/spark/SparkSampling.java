@@ -32,7 +32,7 @@ import java.util.List;
  * slot of an executor, then cached.
  *
  * <pre>{@code
- * SparkSampling s = SparkSampling.of(sc, ShippedModel.of(rf, () -> GenBlocks.rectifiedFlow().dim(2).build()))
+ * SparkSampling s = SparkSampling.of(sc, ShippedModel.of(rf, () -> GenBlocks.rectifiedFlowModel().dim(2).build()))
  *         .partitions(64);
  * INDArray x = s.sample(1_000_000, 7);
  * }</pre>

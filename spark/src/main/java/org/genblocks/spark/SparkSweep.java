@@ -23,7 +23,7 @@ import java.util.List;
  * <pre>{@code
  * List<Double> lrs = List.of(1e-3, 3e-3, 1e-2, 3e-2);
  * List<SparkSweep.Outcome> rows = SparkSweep.run(sc, lrs, lr -> {
- *     RectifiedFlowModel rf = GenBlocks.rectifiedFlow().dim(2).hidden(64, 64).build();
+ *     RectifiedFlowModel rf = GenBlocks.rectifiedFlowModel().dim(2).hidden(64, 64).build();
  *     TrainResult r = rf.fit(GenBlocks.moons().sample(4096, 1), GenBlocks.adam(lr).steps(500).batch(256));
  *     double e = GenBlocks.energyDistance(rf.sample(1000, 7), GenBlocks.moons().sample(1000, 2));
  *     return SparkSweep.Outcome.of(rf, r, e);

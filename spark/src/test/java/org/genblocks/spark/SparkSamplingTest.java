@@ -16,10 +16,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Sharded sampling and scoring: row i as single-process row i, bitwise, for 1, 2 and 3 partitions. */
 class SparkSamplingTest {
-    static final ModelFactory<RectifiedFlowModel> RF = () -> GenBlocks.rectifiedFlow().dim(2).hidden(16, 16)
+    static final ModelFactory<RectifiedFlowModel> RF = () -> GenBlocks.rectifiedFlowModel().dim(2).hidden(16, 16)
             .sampler(GenBlocks.midpointSolver(), 6).likelihoodSteps(8).build();
     static final ModelFactory<DiffusionModel> EDM = () -> GenBlocks.diffusionModel().dim(2).hidden(16, 16)
-            .noiseEmbedding(8).formulation(GenBlocks.edm(0.5)).sampler(GenBlocks.eulerAncestralSampler(), 6).build();
+            .noiseEmbedding(8).formulation(GenBlocks.edmFormulation(0.5)).sampler(GenBlocks.eulerAncestralSampler(), 6).build();
     static final ModelFactory<NormalizingFlow> NF = () -> GenBlocks.normalizingFlow(GenBlocks.realNvp(2, 4, 16))
             .dataType(DataType.DOUBLE).dataInit(false).build();
 
@@ -29,12 +29,12 @@ class SparkSamplingTest {
     }
 
     static RectifiedFlowModel rf(long initSeed) {
-        return GenBlocks.rectifiedFlow().dim(2).hidden(16, 16).sampler(GenBlocks.midpointSolver(), 6)
+        return GenBlocks.rectifiedFlowModel().dim(2).hidden(16, 16).sampler(GenBlocks.midpointSolver(), 6)
                 .likelihoodSteps(8).initSeed(initSeed).build();
     }
 
     static DiffusionModel edm() {
-        return GenBlocks.diffusionModel().dim(2).hidden(16, 16).noiseEmbedding(8).formulation(GenBlocks.edm(0.5))
+        return GenBlocks.diffusionModel().dim(2).hidden(16, 16).noiseEmbedding(8).formulation(GenBlocks.edmFormulation(0.5))
                 .sampler(GenBlocks.eulerAncestralSampler(), 6).initSeed(12).build();
     }
 

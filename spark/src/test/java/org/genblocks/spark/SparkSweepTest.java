@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A sweep of 4 learning rates, one task each; rows carry the figures and the model file. */
 class SparkSweepTest {
-    static final ModelFactory<RectifiedFlowModel> ARCH = () -> GenBlocks.rectifiedFlow().dim(2).hidden(32, 32)
+    static final ModelFactory<RectifiedFlowModel> ARCH = () -> GenBlocks.rectifiedFlowModel().dim(2).hidden(32, 32)
             .sampler(GenBlocks.midpointSolver(), 8).build();
 
     static SparkSweep.Outcome train(double lr) {
