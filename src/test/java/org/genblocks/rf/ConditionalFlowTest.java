@@ -52,6 +52,18 @@ class ConditionalFlowTest {
                 .timeEmbedding(16).build(), 3);
     }
 
+    /** Three overlapping Gaussian blobs (std 0.9) around {@link #CENTRES}: fills {@code labels}, returns the points. */
+    static INDArray blobs(int[] labels) {
+        Rng rng = Rng.seed(11);
+        double[][] pts = new double[labels.length][2];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = rng.nextInt(3);
+            pts[i][0] = CENTRES[labels[i]][0] + 0.9 * rng.nextGaussian();
+            pts[i][1] = CENTRES[labels[i]][1] + 0.9 * rng.nextGaussian();
+        }
+        return Nd4j.createFromArray(pts).castTo(DataType.FLOAT);
+    }
+
     static int nearest(double x, double y) {
         int best = 0;
         double bd = Double.MAX_VALUE;
@@ -99,16 +111,8 @@ class ConditionalFlowTest {
     /** The same labelled blobs, the same convention (labels 0..2, null label 3), trained as an EDM diffusion model. */
     @Test
     void anEdmDiffusionModelLearnsTheSameConditionalsWithTheSameConvention() {
-        int n = 3000;
-        Rng rng = Rng.seed(11);
-        int[] labels = new int[n];
-        double[][] pts = new double[n][2];
-        for (int i = 0; i < n; i++) {
-            labels[i] = rng.nextInt(3);
-            pts[i][0] = CENTRES[labels[i]][0] + 0.9 * rng.nextGaussian();
-            pts[i][1] = CENTRES[labels[i]][1] + 0.9 * rng.nextGaussian();
-        }
-        INDArray data = Nd4j.createFromArray(pts).castTo(DataType.FLOAT);
+        int[] labels = new int[3000];
+        INDArray data = blobs(labels);
         double dataPurity = purity(data, labels);
         DiffusionModel edm = GenBlocks.diffusionModel().dim(2).hidden(64, 64).noiseEmbedding(16).classes(3)
                 .labelDropout(0.2).formulation(Formulation.edm(1.0)).initSeed(1).build();
@@ -131,16 +135,8 @@ class ConditionalFlowTest {
 
     @Test
     void labelDropoutTrainingLearnsConditionalsAndGuidanceSharpensThem() {
-        int n = 3000;
-        Rng rng = Rng.seed(11);
-        int[] labels = new int[n];
-        double[][] pts = new double[n][2];
-        for (int i = 0; i < n; i++) {
-            labels[i] = rng.nextInt(3);
-            pts[i][0] = CENTRES[labels[i]][0] + 0.9 * rng.nextGaussian();
-            pts[i][1] = CENTRES[labels[i]][1] + 0.9 * rng.nextGaussian();
-        }
-        INDArray data = Nd4j.createFromArray(pts).castTo(DataType.FLOAT);
+        int[] labels = new int[3000];
+        INDArray data = blobs(labels);
         double dataPurity = purity(data, labels);
         RectifiedFlowModel rf = RectifiedFlowModel.builder().velocity(network()).dim(2).classes(3).labelDropout(0.2)
                 .initSeed(1).build();
