@@ -17,7 +17,7 @@ import java.util.Arrays;
  * {@code n} rows on {@code local[1]}, then on {@code local[2]}, in chunks of 500 rows over 2 partitions
  * per thread. Each master gets one warm-up job and {@code reps} timed jobs; the fastest and the median
  * are reported, with their ratios (on a shared machine the fastest run is the least disturbed one).
- * Run by {@code spark/bench/run.sh} (docs/performance.md).
+ * Run by {@code spark/run.sh org.genblocks.spark.bench.ShardedSamplingThroughput [samples] [reps]} (docs/performance.md).
  */
 public final class ShardedSamplingThroughput {
     private ShardedSamplingThroughput() {

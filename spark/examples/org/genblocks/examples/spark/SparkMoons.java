@@ -38,8 +38,9 @@ import java.util.List;
  *       ({@link SparkSampling}), its energy distance to held-out data, and a PNG of samples against data.</li>
  * </ol>
  * <pre>
- * mvn -B -q -f reactor install -DskipTests     # once: the core and the module into ~/.m2
- * mvn -q -f spark test-compile exec:exec -Ddemo="--steps 600 --out out/spark"
+ * spark/run.sh org.genblocks.examples.spark.SparkMoons --steps 600 --out out/spark
+ * (or, with both artifacts installed by mvn -B -f reactor install -DskipTests:
+ *  mvn -q -f spark test-compile exec:exec -Ddemo="--steps 600 --out out/spark")
  * </pre>
  * Arguments: {@code --master local[*]}, {@code --steps 600}, {@code --samples 20000}, {@code --out out/spark}.
  */

@@ -3,6 +3,7 @@ package org.genblocks.spark;
 import org.apache.spark.SparkConf;
 import org.apache.spark.TaskContext;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,10 +14,10 @@ import java.util.regex.Pattern;
 /**
  * Executor hygiene for genblocks jobs.
  *
- * <p><b>Threads.</b> On its first task an executor JVM sets ND4J's OpenMP threads and OpenBLAS's
- * threads to the task's {@code spark.task.cpus} ({@link TaskContext#cpus()}), so {@code k} concurrent
- * tasks on a {@code k}-core executor do not start {@code k × cores} native threads that spin against
- * each other.
+ * <p><b>Threads.</b> Every genblocks task sets OpenMP's thread count of its thread, and the first
+ * task of an executor JVM sets libnd4j's op threads ({@code maxMasterThreads}) and OpenBLAS's threads,
+ * to the task's {@code spark.task.cpus} ({@link TaskContext#cpus()}), so {@code k} concurrent tasks on a
+ * {@code k}-core executor do not start {@code k × cores} native threads that spin against each other.
  *
  * <p><b>Off-heap memory.</b> ND4J keeps tensors off the Java heap, in memory JavaCPP counts against
  * {@code org.bytedeco.javacpp.maxbytes} (default: the heap size {@code -Xmx}, that is
@@ -39,6 +40,10 @@ public final class ExecutorSetup {
      * thread pools to {@code spark.task.cpus}; later calls return at once.
      */
     static void onTask() {
+        TaskContext tc = TaskContext.get();
+        int cpus = tc == null ? 1 : Math.max(1, tc.cpus());
+        // OpenMP's thread count is a per-thread setting: set it on every task's thread (one native call)
+        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(cpus);
         if (threadsSet) {
             return;
         }
@@ -46,9 +51,7 @@ public final class ExecutorSetup {
             if (threadsSet) {
                 return;
             }
-            TaskContext tc = TaskContext.get();
-            int cpus = tc == null ? 1 : Math.max(1, tc.cpus());
-            Nd4j.getEnvironment().setMaxThreads(cpus);
+            // libnd4j's own thread pool splits an op over maxMasterThreads; OpenBLAS has one process-wide count
             Nd4j.getEnvironment().setMaxMasterThreads(cpus);
             Nd4j.factory().blas().setMaxThreads(cpus);
             LOG.info("genblocks executor: ND4J and BLAS threads set to spark.task.cpus = {}", cpus);

@@ -42,8 +42,8 @@ class ExecutorSetupTest {
         // local[2,4] runs tasks with spark.task.cpus = 1 (the default) in this JVM
         SparkSampling.of(LocalSpark.sc(), ShippedModel.of(SparkSamplingTest.rf(31), SparkSamplingTest.RF)).chunk(10)
                 .partitions(2).sample(20, 1);
-        assertEquals(1, org.nd4j.linalg.factory.Nd4j.getEnvironment().maxThreads());
         assertEquals(1, org.nd4j.linalg.factory.Nd4j.getEnvironment().maxMasterThreads());
+        assertEquals(1, org.nd4j.linalg.factory.Nd4j.factory().blas().getMaxThreads());
     }
 
     @Test
