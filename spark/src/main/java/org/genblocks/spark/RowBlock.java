@@ -16,28 +16,33 @@ final class RowBlock implements Serializable {
     final long[] shape;
     final float[] floats;
     final double[] doubles;
+    final int[] ints;
 
-    private RowBlock(long first, long[] shape, float[] floats, double[] doubles) {
+    private RowBlock(long first, long[] shape, float[] floats, double[] doubles, int[] ints) {
         this.first = first;
         this.shape = shape;
         this.floats = floats;
         this.doubles = doubles;
+        this.ints = ints;
     }
 
     static RowBlock of(long first, INDArray a) {
         INDArray c = a.dup('c');
         if (c.dataType() == DataType.DOUBLE) {
-            return new RowBlock(first, c.shape(), null, c.data().asDouble());
+            return new RowBlock(first, c.shape(), null, c.data().asDouble(), null);
         }
         if (c.dataType() == DataType.FLOAT) {
-            return new RowBlock(first, c.shape(), c.data().asFloat(), null);
+            return new RowBlock(first, c.shape(), c.data().asFloat(), null, null);
         }
-        throw new IllegalArgumentException("array: expected FLOAT or DOUBLE, got " + c.dataType());
+        if (c.dataType() == DataType.INT) {   // class labels (diffusion.Labels: INT32 [N])
+            return new RowBlock(first, c.shape(), null, null, c.data().asInt());
+        }
+        throw new IllegalArgumentException("array: expected FLOAT, DOUBLE or INT32, got " + c.dataType());
     }
 
     /** A one-value block standing for {@code rows} rows (a per-chunk figure such as bits/dim). */
     static RowBlock summary(long first, double value, int rows) {
-        return new RowBlock(first, new long[]{rows}, null, new double[]{value});
+        return new RowBlock(first, new long[]{rows}, null, new double[]{value}, null);
     }
 
     /** The number of rows. */
@@ -46,6 +51,9 @@ final class RowBlock implements Serializable {
     }
 
     INDArray toArray() {
+        if (ints != null) {
+            return Nd4j.createFromArray(ints).reshape('c', shape);
+        }
         return doubles != null ? Nd4j.create(doubles, shape, 'c') : Nd4j.create(floats, shape, 'c');
     }
 }

@@ -25,7 +25,8 @@ public final class ShippedModel<M extends GenerativeModel> implements Serializab
     private ShippedModel(ModelFactory<M> factory, byte[] bytes) {
         this.factory = factory;
         this.bytes = bytes;
-        this.key = "model:" + sha256(bytes);
+        // the file holds only parameters; sampling settings live in the factory's builder, so both make the key
+        this.key = "model:" + sha256(bytes) + ":" + sha256(serialized(factory));
     }
 
     /** Ships the current parameters of {@code model}, rebuilt on executors by {@code factory}. */
@@ -73,6 +74,21 @@ public final class ShippedModel<M extends GenerativeModel> implements Serializab
 
     void release(M model) {
         ExecutorCache.release(key, model);
+    }
+
+    /**
+     * A factory's serialized form: equal factories (same lambda, same captured values) give equal bytes, so
+     * executors share what they built from them.
+     */
+    static byte[] serialized(Object factory) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream o = new java.io.ObjectOutputStream(out)) {
+            o.writeObject(factory);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("factory: expected a serializable factory (it travels to the executors;"
+                    + " every captured value must be serializable), got " + factory.getClass().getName() + ": " + e, e);
+        }
+        return out.toByteArray();
     }
 
     static String sha256(byte[] b) {

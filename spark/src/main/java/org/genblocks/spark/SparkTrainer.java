@@ -64,21 +64,9 @@ public final class SparkTrainer {
             throw new IllegalArgumentException("factory: build() returned null");
         }
         this.shards = sc.defaultParallelism();
-        this.factoryKey = ShippedModel.sha256(serialized(factory));
+        this.factoryKey = ShippedModel.sha256(ShippedModel.serialized(factory));
     }
 
-    /** The factory's serialized form: equal factories (same lambda, same captured values) share cached workers. */
-    private static byte[] serialized(TrainingProblem.Factory factory) {
-        try (java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
-             java.io.ObjectOutputStream o = new java.io.ObjectOutputStream(b)) {
-            o.writeObject(factory);
-            o.flush();
-            return b.toByteArray();
-        } catch (java.io.IOException e) {
-            throw new IllegalArgumentException("factory: expected a serializable TrainingProblem.Factory (every captured"
-                    + " value serializable), got " + factory.getClass().getName() + ": " + e, e);
-        }
-    }
 
     /** A trainer of the problem {@code factory} builds (once here, on the driver, and once per executor task slot). */
     public static SparkTrainer of(JavaSparkContext sc, TrainingProblem.Factory factory) {
@@ -153,12 +141,19 @@ public final class SparkTrainer {
             long rows = -1;
             for (Map.Entry<String, INDArray> e : batch.entrySet()) {
                 INDArray a = Shapes.requireNonNull("batch['" + e.getKey() + "']", e.getValue());
+                if (a.rank() < 1) {
+                    throw new IllegalArgumentException("source: batch of step " + step + " has a scalar '" + e.getKey()
+                            + "'; expected arrays with one row per example");
+                }
                 if (rows < 0) {
                     rows = a.size(0);
                 } else if (a.rank() < 1 || a.size(0) != rows) {
                     throw new IllegalArgumentException("source: batch of step " + step + " has arrays of different row counts: "
                             + e.getKey() + " " + java.util.Arrays.toString(a.shape()) + ", expected " + rows + " rows");
                 }
+            }
+            if (rows == 0) {
+                throw new IllegalArgumentException("source: returned an empty batch (0 rows) at step " + step);
             }
             int k = (int) Math.min(shards, rows);
             List<Shard> parts = new ArrayList<>(k);
@@ -203,6 +198,10 @@ public final class SparkTrainer {
         DataType dt = params.dataType();
         for (String n : params.names()) {
             double[] g = sum.get(n);
+            if (g == null) {
+                throw new IllegalStateException("shard results: no gradient for parameter '" + n + "'; the objective"
+                        + " does not depend on it or the executors built another module");
+            }
             for (int i = 0; i < g.length; i++) {
                 g[i] /= rows;
             }

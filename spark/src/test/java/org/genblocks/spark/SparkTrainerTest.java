@@ -1,8 +1,12 @@
 package org.genblocks.spark;
 
+import org.genblocks.diffusion.EdmLoss;
+import org.genblocks.diffusion.Formulation;
 import org.genblocks.nn.Activation;
+import org.genblocks.nn.Module;
 import org.genblocks.nn.Mlp;
 import org.genblocks.nn.Params;
+import org.genblocks.rf.LabelConcat;
 import org.genblocks.tensor.Rng;
 import org.genblocks.train.BatchSource;
 import org.genblocks.train.Checkpoint;
@@ -107,6 +111,37 @@ class SparkTrainerTest {
         try (var files = Files.list(dir)) {
             assertEquals(1, files.count(), "no temporary files left next to the checkpoint");
         }
+    }
+
+    /** A class-conditional EDM loss: the batches carry INT32 labels (diffusion.Labels) to the executors. */
+    static TrainingProblem.Factory conditionalProblem() {
+        return () -> {
+            Module net = new LabelConcat(Mlp.builder().in(2 + 4).hidden(16).out(2).activation(Activation.SILU)
+                    .timeEmbedding(8).build(), 3);
+            return TrainingProblem.of(net, net.init(5, DataType.DOUBLE),
+                    EdmLoss.of(net, Formulation.edm(), 2).withClasses(3));
+        };
+    }
+
+    @Test
+    void aClassConditionalRunCarriesItsLabelsAndEqualsTheSingleProcessRun() {
+        INDArray data = Rng.seed(2).normal(DataType.DOUBLE, 300, 2);
+        int[] labels = new int[300];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = i % 3;
+        }
+        TrainingProblem local = conditionalProblem().build();
+        EdmLoss loss = (EdmLoss) local.objective();
+        TrainConfig cfg = TrainConfig.adam(1e-2).steps(20).batch(40).seed(4);
+        TrainResult lr = new Trainer().fit(local.module(), local.params(), loss, loss.batches(data, labels, 40, 0.2), cfg);
+        SparkTrainer st = SparkTrainer.of(LocalSpark.sc(), conditionalProblem()).shards(3);
+        TrainResult sr = st.fit(loss.batches(data, labels, 40, 0.2), cfg);
+        double lossDiff = 0;
+        for (int i = 0; i < 20; i++) {
+            lossDiff = Math.max(lossDiff, Math.abs(lr.losses()[i] - sr.losses()[i]));
+        }
+        assertTrue(lossDiff <= 1e-12, "losses differ by " + lossDiff);
+        assertTrue(maxDiff(local.params(), st.problem().params()) <= 1e-12, "parameters differ");
     }
 
     @Test
