@@ -90,13 +90,19 @@ public final class ContinuousFlow implements LikelihoodModel {
     /** {@code n} samples {@code [n, D]}: seeded noise carried from t = 1 to t = 0 with the evaluation solver. */
     @Override
     public INDArray sample(int n, long seed) {
-        INDArray z = Rng.normalRows(Rng.sampleSeeds(seed, Shapes.checkPositive("n", n)), params.dataType(), network.dim());
-        Solution s = evaluationSolver.solve(field, z, TimeGrid.sampling(evaluationSteps));
-        if (!s.isSuccess()) {
-            throw new IllegalStateException("sampling solve ended with " + s.status() + " at t = " + s.time()
-                    + " after " + s.evaluations() + " evaluations; loosen the tolerance or raise maxSteps");
-        }
-        return s.state();
+        return solveRows(Rng.sampleSeeds(seed, Shapes.checkPositive("n", n)));
+    }
+
+    /** Rows {@code first ..} of {@link #sample(int, long)}: only these rows' noise is drawn and integrated. */
+    @Override
+    public INDArray sampleRows(long first, int count, long seed) {
+        return solveRows(Rng.sampleSeeds(seed, first, count));
+    }
+
+    /** Noise rows from their own seeds, carried to data; an unfinished solve throws ({@link Solution#state()}). */
+    private INDArray solveRows(long[] seeds) {
+        INDArray z = Rng.normalRows(seeds, params.dataType(), network.dim());
+        return evaluationSolver.solve(field, z, TimeGrid.sampling(evaluationSteps)).state();
     }
 
     /**

@@ -62,8 +62,9 @@ class ContinuousFlowTest {
         ContinuousFlow.HutchinsonEstimate est = cnf.logProbEstimate(x, kind, 16, 11);
         assertTrue(est.standardError() > 1e-5 && est.standardError() < 0.05, "standard error " + est.standardError());
         // measured (400 held-out points, 16 probes): Rademacher 2.6235 ± 0.0202 against the exact 2.6053
-        // (0.9 standard errors), Gaussian 2.5928 ± 0.0283 (0.44); seeded, so the 1-SE bound is deterministic
-        assertEquals(exact, est.nll(), est.standardError(), kind + ": estimate " + est.nll() + " ± "
+        // (0.9 standard errors), Gaussian 2.5928 ± 0.0283 (0.44); the bound is 3 standard errors, which a correct
+        // estimator meets with probability 0.997 whatever the seed
+        assertEquals(exact, est.nll(), 3 * est.standardError(), kind + ": estimate " + est.nll() + " ± "
                 + est.standardError() + " vs exact " + exact);
         assertEquals(-est.logProb().meanNumber().doubleValue(), est.nll(), 1e-12);
     }

@@ -3,6 +3,7 @@ package org.genblocks.flow;
 import org.genblocks.nn.GradientPlan;
 import org.genblocks.nn.Params;
 import org.genblocks.nn.Scope;
+import org.genblocks.ode.DifferentiableField;
 import org.genblocks.ode.Divergence;
 import org.genblocks.ode.Likelihood;
 import org.genblocks.ode.OdeSolver;
@@ -68,8 +69,21 @@ class CnfObjectiveTest {
         INDArray graph = o.logProb(p, x, 77);
         // Divergence.hutchinson(kind, 1, seed) draws its probe from Rng.seed(seed) with the state's shape,
         // as the objective does: the same z, held fixed along both solves (vᵀJv by forward mode in the
-        // graph, (zᵀJ)z by reverse mode in ode)
-        INDArray ode = Likelihood.of(new CnfField(net, p)).divergence(Divergence.hutchinson(probe, 1, 77))
+        // graph, (zᵀJ)z by reverse mode in ode: the field below offers only velocity and vjp, so the
+        // interface's default quadratic form runs, not CnfField's forward-mode one)
+        CnfField cnfField = new CnfField(net, p);
+        DifferentiableField reverseMode = new DifferentiableField() {
+            @Override
+            public INDArray velocity(INDArray xs, double t) {
+                return cnfField.velocity(xs, t);
+            }
+
+            @Override
+            public INDArray vjp(INDArray xs, double t, INDArray u) {
+                return cnfField.vjp(xs, t, u);
+            }
+        };
+        INDArray ode = Likelihood.of(reverseMode).divergence(Divergence.hutchinson(probe, 1, 77))
                 .solver(OdeSolver.rk4(), grid).build().logProb(x).logProb();
         assertEquals(0.0, graph.sub(ode).amaxNumber().doubleValue(), 1e-11);
         INDArray exact = new CnfObjective(net, OdeSolver.rk4(), grid, CnfObjective.Trace.exact()).logProb(p, x, 0);
