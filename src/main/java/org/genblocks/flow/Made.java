@@ -187,7 +187,7 @@ public final class Made extends Module {
         int l = 0;
         for (Module m : children().values()) {
             Scope s = scope.in(m);
-            SDVariable w = s.param("weight").mul(scope.sd().constant(Nd4j.createFromArray(masks[l]).castTo(scope.dataType())));
+            SDVariable w = s.param("weight").mul(scope.constant("mask" + l, Nd4j.createFromArray(masks[l])));
             SDVariable z = h.mmul(w).add(s.param("bias"));
             if (l == 0 && contextDims > 0) {
                 z = z.add(context.mmul(scope.param("contextWeight")));
