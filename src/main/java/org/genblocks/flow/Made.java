@@ -131,17 +131,7 @@ public final class Made extends Module {
             }
             return o;
         }
-        if (order.length != dims) {
-            throw new IllegalArgumentException("order: expected a permutation of 0.." + (dims - 1) + ", got " + Arrays.toString(order));
-        }
-        boolean[] seen = new boolean[dims];
-        for (int v : order) {
-            if (v < 0 || v >= dims || seen[v]) {
-                throw new IllegalArgumentException("order: expected a permutation of 0.." + (dims - 1) + ", got " + Arrays.toString(order));
-            }
-            seen[v] = true;
-        }
-        return order.clone();
+        return FlowOps.requirePermutation("order", order, dims);
     }
 
     /** D. */

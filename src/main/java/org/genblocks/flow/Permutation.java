@@ -33,15 +33,7 @@ public final class Permutation extends Bijection {
             throw new IllegalArgumentException("indices: expected a permutation of 0..D-1, got "
                     + (indices == null ? "null" : "[]"));
         }
-        boolean[] seen = new boolean[indices.length];
-        for (int v : indices) {
-            if (v < 0 || v >= indices.length || seen[v]) {
-                throw new IllegalArgumentException("indices: expected a permutation of 0.." + (indices.length - 1) + ", got "
-                        + Arrays.toString(indices));
-            }
-            seen[v] = true;
-        }
-        return new Permutation(indices.clone());
+        return new Permutation(FlowOps.requirePermutation("indices", indices, indices.length));
     }
 
     /** The reversal {@code y_i = x_{D−1−i}}. */

@@ -24,16 +24,8 @@ public final class RationalQuadraticCoupling extends CouplingLayer {
      * @param spline  bins, bound and minimums of the spline
      */
     public RationalQuadraticCoupling(long[] shape, CouplingMask mask, ConditionerFactory factory, RationalQuadraticSpline spline) {
-        super(checkVector(shape), mask, factory, checkSpline(spline).paramsPerElement());
+        super(FlowOps.requireVector("a rational-quadratic coupling", shape), mask, factory, checkSpline(spline).paramsPerElement());
         this.spline = spline;
-    }
-
-    private static long[] checkVector(long[] shape) {
-        if (shape == null || shape.length != 1) {
-            throw new IllegalArgumentException("shape: a rational-quadratic coupling works on vectors [D], got "
-                    + java.util.Arrays.toString(shape));
-        }
-        return shape;
     }
 
     private static RationalQuadraticSpline checkSpline(RationalQuadraticSpline spline) {

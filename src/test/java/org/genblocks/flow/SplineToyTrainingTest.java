@@ -1,11 +1,7 @@
 package org.genblocks.flow;
 
 import org.genblocks.data.Toy2d;
-import org.genblocks.nn.Params;
-import org.genblocks.train.LrSchedule;
-import org.genblocks.train.TrainConfig;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -19,15 +15,6 @@ class SplineToyTrainingTest {
     static final int STEPS = 300;
     static final double MARGIN = 0.3;
 
-    static double heldOutNll(FlowModel m, Toy2d toy) {
-        INDArray train = toy.sample(20_000, 1);
-        INDArray heldOut = toy.sample(5_000, 2);
-        Params p = m.init(3);
-        m.fit(p, train, TrainConfig.adam(3e-3).steps(STEPS).batch(512).seed(4)
-                .schedule(LrSchedule.warmupCosine(30, STEPS, 0.05)));
-        return m.nll(p, heldOut);
-    }
-
     @Test
     void splineCouplingsBeatAffineCouplingsOfEqualSizeOnTheCheckerboard() {
         Toy2d toy = Toy2d.checkerboard();
@@ -36,8 +23,8 @@ class SplineToyTrainingTest {
         FlowModel affine = VectorFlow.builder().dims(2).layers(4).hidden(49, 49).affine(ScaleActivation.softClamp(3)).seed(1).build();
         assertEquals(1.0, affine.parameterCount() / (double) spline.parameterCount(), 0.05, "equal sizes: "
                 + spline.parameterCount() + " vs " + affine.parameterCount());
-        double nllSpline = heldOutNll(spline, toy);
-        double nllAffine = heldOutNll(affine, toy);
+        double nllSpline = ToyTrainingTest.trainAndEvaluate(toy, spline, STEPS, 3e-3);
+        double nllAffine = ToyTrainingTest.trainAndEvaluate(toy, affine, STEPS, 3e-3);
         assertTrue(nllSpline < h + MARGIN, "spline held-out NLL " + nllSpline + " vs entropy " + h);
         assertTrue(nllSpline > h - 0.05, "held-out NLL " + nllSpline + " cannot be far below the entropy " + h);
         assertTrue(nllSpline < nllAffine - 0.1, "spline " + nllSpline + " should beat affine " + nllAffine);
