@@ -19,29 +19,34 @@ import java.util.List;
  * halves, LU-linear mixing); the affine model's width is chosen to match the spline model's size.
  *
  * <pre>mvn -q test-compile exec:java -Dexec.mainClass=org.genblocks.examples.SplineFlowToys</pre>
- * {@code --smoke} runs a tiny configuration; {@code --toy moons} runs one toy, {@code --steps 1000} shortens the training.
+ * {@code --smoke} runs a tiny configuration; {@code --toy moons} runs one toy, {@code --steps 1000} shortens the training;
+ * {@code --affine-layers 8 --only-affine} trains only a deeper, narrower affine flow of the same size.
  */
 public final class SplineFlowToys {
 
     /** Settings of a run. */
     public record Config(List<String> toys, int trainSize, int heldOutSize, int layers, int width, int bins, double bound,
-                         int steps, int batch, double lr, long seed) {
+                         int steps, int batch, double lr, long seed, int affineLayers) {
         /** The run of record in docs/flows.md (a few minutes per model on two cores). */
         public static Config full() {
-            return new Config(List.of("checkerboard", "moons"), 100_000, 20_000, 4, 64, 16, 5.0, 4000, 512, 2e-3, 1);
+            return new Config(List.of("checkerboard", "moons"), 100_000, 20_000, 4, 64, 16, 5.0, 4000, 512, 2e-3, 1, 4);
         }
 
         /** Seconds-scale settings for smoke tests. */
         public static Config smoke() {
-            return new Config(List.of("checkerboard"), 1024, 512, 2, 8, 4, 5.0, 10, 128, 2e-3, 1);
+            return new Config(List.of("checkerboard"), 1024, 512, 2, 8, 4, 5.0, 10, 128, 2e-3, 1, 2);
         }
 
         Config withToys(List<String> t) {
-            return new Config(t, trainSize, heldOutSize, layers, width, bins, bound, steps, batch, lr, seed);
+            return new Config(t, trainSize, heldOutSize, layers, width, bins, bound, steps, batch, lr, seed, affineLayers);
         }
 
         Config withSteps(int s) {
-            return new Config(toys, trainSize, heldOutSize, layers, width, bins, bound, s, batch, lr, seed);
+            return new Config(toys, trainSize, heldOutSize, layers, width, bins, bound, s, batch, lr, seed, affineLayers);
+        }
+
+        Config withAffineLayers(int n) {
+            return new Config(toys, trainSize, heldOutSize, layers, width, bins, bound, steps, batch, lr, seed, n);
         }
     }
 
@@ -62,11 +67,14 @@ public final class SplineFlowToys {
                 .seed(c.seed()).build();
     }
 
-    /** The affine-coupling flow on the same skeleton whose width makes its size closest to {@code target} parameters. */
+    /**
+     * The affine-coupling flow on the same skeleton ({@code affineLayers} couplings) whose width makes its
+     * size closest to {@code target} parameters.
+     */
     public static FlowModel affineFlow(Config c, long target) {
         FlowModel best = null;
         for (int w = 2; w < 4096; w++) {
-            FlowModel m = VectorFlow.builder().dims(2).layers(c.layers()).hidden(w, w).affine(ScaleActivation.softClamp(3))
+            FlowModel m = VectorFlow.builder().dims(2).layers(c.affineLayers()).hidden(w, w).affine(ScaleActivation.softClamp(3))
                     .seed(c.seed()).build();
             if (best == null || Math.abs(m.parameterCount() - target) < Math.abs(best.parameterCount() - target)) {
                 best = m;
@@ -109,8 +117,20 @@ public final class SplineFlowToys {
         if (a.contains("--toy")) {
             c = c.withToys(List.of(a.get(a.indexOf("--toy") + 1)));
         }
+        if (a.contains("--affine-layers")) {
+            c = c.withAffineLayers(Integer.parseInt(a.get(a.indexOf("--affine-layers") + 1)));
+        }
         if (a.contains("--steps")) {
             c = c.withSteps(Integer.parseInt(a.get(a.indexOf("--steps") + 1)));
+        }
+        if (a.contains("--only-affine")) {
+            FlowModel spline = splineFlow(c);
+            for (String toy : c.toys()) {
+                Row r = train(c, toy, "affine coupling", affineFlow(c, spline.parameterCount()));
+                System.out.printf("%s %s %d layers %d parameters held-out %.4f gap %.4f (%.1f s)%n", r.toy(), r.model(),
+                        c.affineLayers(), r.parameters(), r.heldOutNll(), r.gap(), r.seconds());
+            }
+            return;
         }
         System.out.printf("%-14s %-20s %10s %9s %10s %7s %8s%n", "toy", "model", "parameters", "entropy", "held-out", "gap", "train s");
         for (Row r : run(c)) {
