@@ -452,7 +452,7 @@ print("output z[0,0,:] =", out.reshape(Hs, Ws, Cs)[0, 0])
 
 # ---------------------------------------------------------------------------
 header("13. Rational-quadratic spline (Durkan et al. 2019, Neural Spline Flows) at fixed knots")
-# Added in genblocks (src/test/resources/golden): written from the paper's eq. 4 and appendix A.
+# Added in genblocks (src/test/resources/golden): written from the paper's §3.1 and appendix A.
 # Parameters per element: [theta_w (K) | theta_h (K) | theta_d (K-1)].
 #   widths  = 2B (w_min + (1 - K w_min) softmax(theta_w)),  heights likewise with h_min
 #   interior derivatives d_k = d_min + softplus(theta_d + c), c = log(exp(1 - d_min) - 1)  (theta = 0 -> d = 1)
@@ -479,7 +479,7 @@ def rq_parts(theta, K, B):
 
 
 def rq_forward(x, theta, K, B):
-    """y and log dy/dx (paper eq. 4 and its derivative)."""
+    """y and log dy/dx (the paper's rational-quadratic segment and its derivative)."""
     if x < -B or x > B:
         return x, 0.0
     xs, ys, d = rq_parts(theta, K, B)

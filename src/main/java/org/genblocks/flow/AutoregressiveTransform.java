@@ -17,42 +17,42 @@ import org.nd4j.autodiff.samediff.SDVariable;
  *       2016, §4): {@code x_i = τ(z_i; θ_i(z_{<i}))}. Sampling (the inverse, latent → data) is one
  *       pass; density (the forward) takes D passes.</li>
  * </ul>
- * The D-pass direction iterates {@code v ← τ^{∓1}(u; MADE(v))} D times from {@code v = u}: after pass
+ * The D-pass direction iterates {@code v ← τ⁻¹(u; MADE(v))} D times from {@code v = u}: after pass
  * {@code k} the first {@code k} coordinates in the order are exact (each depends only on earlier
  * ones), so after D passes all are, and the last pass's parameters give the exact log-det. The graph
  * holds D copies of the network, so this direction suits small D (toys, tabular data).
  *
- * <p>Elementwise maps τ: {@linkplain #affine affine} {@code y = x·e^{log s} + t} with
- * {@code (t, r) = θ}, {@code log s = act(r)} (MAF eq. 2–3 with a bounded scale), or the
- * {@linkplain #spline rational-quadratic spline} with linear tails (Durkan et al. 2019,
+ * <p>Elementwise maps τ: {@linkplain ElementwiseMap#affine affine} {@code y = x·e^{log s} + t} with
+ * {@code (t, r) = θ}, {@code log s = act(r)} (MAF §3, with a bounded scale), or the
+ * {@linkplain ElementwiseMap#spline rational-quadratic spline} with linear tails (Durkan et al. 2019,
  * "RQ-NSF (AR)"). {@code log|det ∂z/∂x| = Σ log τ'(x_i)} (triangular Jacobian).
  */
 public final class AutoregressiveTransform extends Bijection {
     /** The elementwise map of an autoregressive layer. */
-    public static final class Elementwise {
+    public static final class ElementwiseMap {
         private final ScaleActivation activation;
         private final RationalQuadraticSpline spline;
 
-        private Elementwise(ScaleActivation activation, RationalQuadraticSpline spline) {
+        private ElementwiseMap(ScaleActivation activation, RationalQuadraticSpline spline) {
             this.activation = activation;
             this.spline = spline;
         }
 
         /** {@code y = x·exp(act(r)) + t}, parameters {@code (t, r)}. */
-        public static Elementwise affine(ScaleActivation activation) {
+        public static ElementwiseMap affine(ScaleActivation activation) {
             if (activation == null || activation.needsFactor()) {
                 throw new IllegalArgumentException("activation: expected a scale activation without a learned factor "
                         + "(exp, softClamp, sigmoid), got " + activation);
             }
-            return new Elementwise(activation, null);
+            return new ElementwiseMap(activation, null);
         }
 
         /** The rational-quadratic spline, {@code 3K − 1} parameters. */
-        public static Elementwise spline(RationalQuadraticSpline spline) {
+        public static ElementwiseMap spline(RationalQuadraticSpline spline) {
             if (spline == null) {
                 throw new IllegalArgumentException("spline: expected a RationalQuadraticSpline, got null");
             }
-            return new Elementwise(null, spline);
+            return new ElementwiseMap(null, spline);
         }
 
         /** Parameters per coordinate. */
@@ -78,17 +78,17 @@ public final class AutoregressiveTransform extends Bijection {
     }
 
     private final Made made;
-    private final Elementwise map;
+    private final ElementwiseMap map;
     private final boolean inverseAutoregressive;
 
-    private AutoregressiveTransform(Made made, Elementwise map, boolean inverseAutoregressive) {
+    private AutoregressiveTransform(Made made, ElementwiseMap map, boolean inverseAutoregressive) {
         super(new long[]{checkMade(made, map).dims()});
         this.made = child("made", made);
         this.map = map;
         this.inverseAutoregressive = inverseAutoregressive;
     }
 
-    private static Made checkMade(Made made, Elementwise map) {
+    private static Made checkMade(Made made, ElementwiseMap map) {
         if (made == null || map == null) {
             throw new IllegalArgumentException("made/map: expected both, got made=" + made + ", map=" + map);
         }
@@ -100,12 +100,12 @@ public final class AutoregressiveTransform extends Bijection {
     }
 
     /** A MAF layer: one-pass density, D-pass sampling. {@code made} must give {@code map.paramsPerElement()} outputs per input. */
-    public static AutoregressiveTransform maf(Made made, Elementwise map) {
+    public static AutoregressiveTransform maf(Made made, ElementwiseMap map) {
         return new AutoregressiveTransform(made, map, false);
     }
 
     /** An IAF layer: one-pass sampling, D-pass density. */
-    public static AutoregressiveTransform iaf(Made made, Elementwise map) {
+    public static AutoregressiveTransform iaf(Made made, ElementwiseMap map) {
         return new AutoregressiveTransform(made, map, true);
     }
 
@@ -120,7 +120,7 @@ public final class AutoregressiveTransform extends Bijection {
     }
 
     /** The elementwise map. */
-    public Elementwise map() {
+    public ElementwiseMap map() {
         return map;
     }
 

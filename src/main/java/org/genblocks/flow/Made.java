@@ -17,7 +17,7 @@ import java.util.Arrays;
  * <p>Degrees (§4.2): input {@code order[k]} has degree {@code k + 1}; hidden unit {@code j} has
  * degree {@code 1 + (j mod max(1, D − 1))} (the deterministic cycle of the paper and of MAF's code);
  * a hidden layer connects unit {@code u} to {@code v} when {@code m(v) ≥ m(u)}, the output layer when
- * {@code m(out) > m(u)} (eq. 12–13). The context {@code [N, K]} enters the first layer unmasked:
+ * {@code m(out) > m(u)}. The context {@code [N, K]} enters the first layer unmasked:
  * every hidden unit may see it (MAF's conditional MADE, Papamakarios et al. 2017, §3.3).
  *
  * <p>{@code residual}: every hidden layer after the first adds its input,
@@ -27,7 +27,7 @@ import java.util.Arrays;
  * With {@code zeroLast} the output layer starts at zero (an identity flow layer at init).
  *
  * <p>Parameters {@code layers.i.weight [in, out]}, {@code layers.i.bias [out]} (and
- * {@code context.weight [K, hidden₀]} when conditional).
+ * {@code contextWeight [K, hidden₀]} when conditional).
  */
 public final class Made extends Module {
     private final int dims;

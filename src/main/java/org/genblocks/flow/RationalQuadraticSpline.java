@@ -26,12 +26,12 @@ import java.util.Arrays;
  * are the paper's guards against degenerate bins (defaults {@code 1e−3}, as in its code).
  *
  * <p><b>Forward</b> in bin {@code k}, with {@code ξ = (x − x_k)/w_k}, {@code s_k = h_k/w_k}
- * (paper eq. 4 and appendix A): {@code y = y_k + h_k(s_kξ² + d_kξ(1−ξ)) / (s_k + (d_{k+1} + d_k − 2s_k)ξ(1−ξ))},
+ * (§3.1): {@code y = y_k + h_k(s_kξ² + d_kξ(1−ξ)) / (s_k + (d_{k+1} + d_k − 2s_k)ξ(1−ξ))},
  * {@code dy/dx = s_k²(d_{k+1}ξ² + 2s_kξ(1−ξ) + d_k(1−ξ)²) / (s_k + (d_{k+1} + d_k − 2s_k)ξ(1−ξ))²}.
  * <b>Inverse</b>: {@code ξ} is the root in [0, 1] of {@code aξ² + bξ + c = 0} with
  * {@code a = h_k(s_k − d_k) + (y − y_k)(d_{k+1} + d_k − 2s_k)},
  * {@code b = h_k d_k − (y − y_k)(d_{k+1} + d_k − 2s_k)}, {@code c = −s_k(y − y_k)}, taken in the
- * cancellation-free form {@code ξ = 2c / (−b − √(b² − 4ac))} (appendix A, eq. 29).
+ * cancellation-free form {@code ξ = 2c / (−b − √(b² − 4ac))} (appendix A).
  *
  * <p>Two paths compute it: the graph path ({@link #apply}, used by the layers and by training)
  * and an eager float64 path ({@link #forward}/{@link #inverse} on arrays) for evaluating a spline

@@ -200,8 +200,8 @@ public final class VectorFlow {
                 return spline != null ? new RationalQuadraticCoupling(shape, mask, net, spline)
                         : new AffineCoupling(shape, mask, net, affine);
             }
-            AutoregressiveTransform.Elementwise map = spline != null ? AutoregressiveTransform.Elementwise.spline(spline)
-                    : AutoregressiveTransform.Elementwise.affine(affine);
+            AutoregressiveTransform.ElementwiseMap map = spline != null ? AutoregressiveTransform.ElementwiseMap.spline(spline)
+                    : AutoregressiveTransform.ElementwiseMap.affine(affine);
             Made made = new Made(d, null, hidden, map.paramsPerElement(), contextDims, residual, activation, true);
             return structure == Structure.AUTOREGRESSIVE ? AutoregressiveTransform.maf(made, map) : AutoregressiveTransform.iaf(made, map);
         }

@@ -76,9 +76,9 @@ class AutoregressiveTransformTest {
         RationalQuadraticSpline spline = RationalQuadraticSpline.of(6, 3.0);
         List<AutoregressiveTransform> out = new ArrayList<>();
         for (boolean iaf : new boolean[]{false, true}) {
-            for (AutoregressiveTransform.Elementwise map : new AutoregressiveTransform.Elementwise[]{
-                    AutoregressiveTransform.Elementwise.affine(ScaleActivation.softClamp(2)),
-                    AutoregressiveTransform.Elementwise.spline(spline)}) {
+            for (AutoregressiveTransform.ElementwiseMap map : new AutoregressiveTransform.ElementwiseMap[]{
+                    AutoregressiveTransform.ElementwiseMap.affine(ScaleActivation.softClamp(2)),
+                    AutoregressiveTransform.ElementwiseMap.spline(spline)}) {
                 Made m = made(d, new int[]{2, 0, 3, 1}, new long[]{16, 16}, map.paramsPerElement(), ctx, true);
                 out.add(iaf ? AutoregressiveTransform.iaf(m, map) : AutoregressiveTransform.maf(m, map));
             }
@@ -114,7 +114,7 @@ class AutoregressiveTransformTest {
         int d = 6;
         for (boolean iaf : new boolean[]{false, true}) {
             Made m = made(d, null, new long[]{10}, 2, 0, false);
-            AutoregressiveTransform.Elementwise map = AutoregressiveTransform.Elementwise.affine(ScaleActivation.softClamp(2));
+            AutoregressiveTransform.ElementwiseMap map = AutoregressiveTransform.ElementwiseMap.affine(ScaleActivation.softClamp(2));
             AutoregressiveTransform t = iaf ? AutoregressiveTransform.iaf(m, map) : AutoregressiveTransform.maf(m, map);
             Params p = FlowTestKit.perturb(t.init(2, F64), 3, 0.3);
             int forward = passes(t, p, false);   // density: data → latent
@@ -131,13 +131,13 @@ class AutoregressiveTransformTest {
         int d = 7;
         for (AutoregressiveTransform t : List.of(
                 AutoregressiveTransform.maf(made(d, null, new long[]{24, 24}, 2, 0, false),
-                        AutoregressiveTransform.Elementwise.affine(ScaleActivation.exp())),
+                        AutoregressiveTransform.ElementwiseMap.affine(ScaleActivation.exp())),
                 AutoregressiveTransform.iaf(made(d, null, new long[]{24, 24}, 2, 0, false),
-                        AutoregressiveTransform.Elementwise.affine(ScaleActivation.exp())),
+                        AutoregressiveTransform.ElementwiseMap.affine(ScaleActivation.exp())),
                 AutoregressiveTransform.maf(made(d, new int[]{6, 5, 4, 3, 2, 1, 0}, new long[]{24}, 23, 0, false),
-                        AutoregressiveTransform.Elementwise.spline(RationalQuadraticSpline.of(8, 4.0))),
+                        AutoregressiveTransform.ElementwiseMap.spline(RationalQuadraticSpline.of(8, 4.0))),
                 AutoregressiveTransform.iaf(made(d, new int[]{6, 5, 4, 3, 2, 1, 0}, new long[]{24}, 23, 0, false),
-                        AutoregressiveTransform.Elementwise.spline(RationalQuadraticSpline.of(8, 4.0))))) {
+                        AutoregressiveTransform.ElementwiseMap.spline(RationalQuadraticSpline.of(8, 4.0))))) {
             FlowFunction f = FlowFunction.of(t, FlowTestKit.perturb(t.init(3, F64), 4, 0.3));
             INDArray x = Rng.seed(10).normal(F64, 64, d);
             FlowResult z = f.forward(x);
@@ -160,8 +160,8 @@ class AutoregressiveTransformTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> made(3, null, new long[]{4, 8}, 2, 0, true))
                 .getMessage().startsWith("hidden"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> AutoregressiveTransform.maf(made(3, null, new long[]{4}, 3, 0, false),
-                AutoregressiveTransform.Elementwise.affine(ScaleActivation.exp()))).getMessage().startsWith("made"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> AutoregressiveTransform.Elementwise.affine(ScaleActivation.tanhScaled()))
+                AutoregressiveTransform.ElementwiseMap.affine(ScaleActivation.exp()))).getMessage().startsWith("made"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> AutoregressiveTransform.ElementwiseMap.affine(ScaleActivation.tanhScaled()))
                 .getMessage().startsWith("activation"));
     }
 }

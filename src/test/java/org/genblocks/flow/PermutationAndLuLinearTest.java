@@ -62,10 +62,10 @@ class PermutationAndLuLinearTest {
                         ConditionerFactory.dense(new long[]{8}, DenseConditioner.Activation.RELU, ctx, true), spline),
                 Permutation.random(4, 2),
                 AutoregressiveTransform.maf(new Made(4, null, new long[]{8}, spline.paramsPerElement(), ctx, false,
-                        DenseConditioner.Activation.TANH, true), AutoregressiveTransform.Elementwise.spline(spline)),
+                        DenseConditioner.Activation.TANH, true), AutoregressiveTransform.ElementwiseMap.spline(spline)),
                 Permutation.reverse(4),
                 AutoregressiveTransform.iaf(new Made(4, null, new long[]{8}, 2, ctx, false,
-                        DenseConditioner.Activation.TANH, true), AutoregressiveTransform.Elementwise.affine(ScaleActivation.softClamp(2))));
+                        DenseConditioner.Activation.TANH, true), AutoregressiveTransform.ElementwiseMap.affine(ScaleActivation.softClamp(2))));
         FlowLayersKitTest.check(nsf, Rng.seed(5).normal(F64, 3, 4), Rng.seed(6).normal(F64, 3, ctx), 0.2);
     }
 }
