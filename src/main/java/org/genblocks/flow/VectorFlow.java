@@ -10,17 +10,17 @@ import java.util.List;
  * with a mixing layer between consecutive ones.
  *
  * <ul>
- *   <li>{@link Structure#COUPLING} + {@link #spline}: Neural Spline Flow, RQ-NSF (C) (Durkan et al.
+ *   <li>{@link Structure#COUPLING} + {@link Builder#spline(int, double) spline}: Neural Spline Flow, RQ-NSF (C) (Durkan et al.
  *       2019): rational-quadratic couplings on alternating halves, an {@link LuLinear} between
  *       them (the paper's mixing).</li>
- *   <li>{@link Structure#AUTOREGRESSIVE}: MAF (Papamakarios et al. 2017) with {@link #affine} maps,
+ *   <li>{@link Structure#AUTOREGRESSIVE}: MAF (Papamakarios et al. 2017) with {@link Builder#affine affine} maps,
  *       RQ-NSF (AR) with splines; reversed order between layers. One-pass density, D-pass sampling.</li>
  *   <li>{@link Structure#INVERSE_AUTOREGRESSIVE}: IAF (Kingma et al. 2016): one-pass sampling, D-pass density.</li>
- *   <li>{@link Structure#COUPLING} + {@link #affine}: RealNVP-style affine couplings on the same
+ *   <li>{@link Structure#COUPLING} + {@link Builder#affine affine}: RealNVP-style affine couplings on the same
  *       skeleton, for comparisons at equal size.</li>
  * </ul>
  * Every network starts with a zero last layer, so a fresh model is the identity map (plus the LU
- * layers' random rotations). With {@link #contextDims(long)} every transform's network also reads a
+ * layers' random rotations). With {@link Builder#contextDims(long)} every transform's network also reads a
  * context {@code [N, K]}: a conditional flow {@code p(x | c)}.
  *
  * <pre>{@code
