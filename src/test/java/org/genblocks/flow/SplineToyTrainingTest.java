@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * the issue on both with more steps, data and width).
  */
 class SplineToyTrainingTest {
-    static final int STEPS = 300;
+    static final int STEPS = 200;
     static final double MARGIN = 0.3;
     static final double MOONS_MARGIN = 0.08;
 
@@ -25,9 +25,9 @@ class SplineToyTrainingTest {
         FlowModel affine = VectorFlow.builder().dims(2).layers(4).hidden(49, 49).affine(ScaleActivation.softClamp(3)).seed(1).build();
         assertEquals(1.0, affine.parameterCount() / (double) spline.parameterCount(), 0.05, "equal sizes: "
                 + spline.parameterCount() + " vs " + affine.parameterCount());
-        double nllSpline = ToyTrainingTest.trainAndEvaluate(toy, spline, STEPS, 3e-3);
-        double nllAffine = ToyTrainingTest.trainAndEvaluate(toy, affine, STEPS, 3e-3);
-        // measured on this setup: spline 3.6692 (gap 0.203), affine 3.9653 (gap 0.500)
+        double nllSpline = ToyTrainingTest.trainAndEvaluate(toy, spline, STEPS, 5e-3);
+        double nllAffine = ToyTrainingTest.trainAndEvaluate(toy, affine, STEPS, 5e-3);
+        // measured on this setup: spline 3.6803 (gap 0.215), affine 3.8379 (gap 0.372)
         assertTrue(nllSpline < h + MARGIN, "spline held-out NLL " + nllSpline + " vs entropy " + h);
         assertTrue(nllSpline > h - 0.05, "held-out NLL " + nllSpline + " cannot be far below the entropy " + h);
         assertTrue(nllSpline < nllAffine - 0.1, "spline " + nllSpline + " should beat affine " + nllAffine);
@@ -39,9 +39,9 @@ class SplineToyTrainingTest {
         double h = toy.entropy().getAsDouble();
         FlowModel spline = VectorFlow.builder().dims(2).layers(4).hidden(32, 32).spline(16, 5.0).seed(1).build();
         FlowModel affine = VectorFlow.builder().dims(2).layers(4).hidden(49, 49).affine(ScaleActivation.softClamp(3)).seed(1).build();
-        double nllSpline = ToyTrainingTest.trainAndEvaluate(toy, spline, STEPS, 3e-3);
-        double nllAffine = ToyTrainingTest.trainAndEvaluate(toy, affine, STEPS, 3e-3);
-        // measured on this setup: spline 2.4238 (gap 0.030), affine 2.6639 (gap 0.270)
+        double nllSpline = ToyTrainingTest.trainAndEvaluate(toy, spline, STEPS, 5e-3);
+        double nllAffine = ToyTrainingTest.trainAndEvaluate(toy, affine, STEPS, 5e-3);
+        // measured on this setup: spline 2.4246 (gap 0.031), affine 2.7012 (gap 0.307)
         assertTrue(nllSpline < h + MOONS_MARGIN, "spline held-out NLL " + nllSpline + " vs entropy " + h);
         assertTrue(nllSpline > h - 0.05, "held-out NLL " + nllSpline + " cannot be far below the entropy " + h);
         assertTrue(nllSpline < nllAffine - 0.1, "spline " + nllSpline + " should beat affine " + nllAffine);
