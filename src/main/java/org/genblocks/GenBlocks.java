@@ -483,4 +483,33 @@ public final class GenBlocks {
     public static org.genblocks.flow.CnfObjective.Trace hutchinsonTrace(org.genblocks.ode.Probe kind, int probes) {
         return org.genblocks.flow.CnfObjective.Trace.hutchinson(kind, probes);
     }
+
+    // ------------------------------------------------------------------ vector flows: neural splines, MAF, IAF
+
+    /**
+     * A Neural Spline Flow on vectors {@code [dims]} (Durkan et al. 2019, RQ-NSF (C)): rational-quadratic
+     * spline couplings with LU-linear mixing, Gaussian prior; tune it with the builder
+     * ({@code .layers(4).hidden(64, 64).spline(16, 5.0)}), wrap it with {@link #normalizingFlow}.
+     */
+    public static org.genblocks.flow.VectorFlow.Builder neuralSplineFlow(long dims) {
+        return org.genblocks.flow.VectorFlow.builder().dims(dims);
+    }
+
+    /**
+     * A masked autoregressive flow (Papamakarios et al. 2017): MADE-conditioned affine maps
+     * (soft-clamped scale), reversed order between layers; one-pass density, D-pass sampling.
+     * {@code .spline(bins, bound)} gives the autoregressive neural spline flow.
+     */
+    public static org.genblocks.flow.VectorFlow.Builder maskedAutoregressiveFlow(long dims) {
+        return org.genblocks.flow.VectorFlow.builder().dims(dims)
+                .structure(org.genblocks.flow.VectorFlow.Structure.AUTOREGRESSIVE)
+                .affine(org.genblocks.flow.ScaleActivation.softClamp(2));
+    }
+
+    /** An inverse autoregressive flow (Kingma et al. 2016): one-pass sampling, D-pass density. */
+    public static org.genblocks.flow.VectorFlow.Builder inverseAutoregressiveFlow(long dims) {
+        return org.genblocks.flow.VectorFlow.builder().dims(dims)
+                .structure(org.genblocks.flow.VectorFlow.Structure.INVERSE_AUTOREGRESSIVE)
+                .affine(org.genblocks.flow.ScaleActivation.softClamp(2));
+    }
 }

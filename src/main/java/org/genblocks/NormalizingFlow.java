@@ -120,6 +120,46 @@ public final class NormalizingFlow implements LikelihoodModel {
         initialized = true;
     }
 
+    /**
+     * Conditional maximum-likelihood training of {@code p(x | context)}: row {@code i} of {@code data}
+     * goes with row {@code i} of {@code context} ({@code [N, contextDims]}), shuffled together.
+     */
+    public synchronized TrainResult fit(INDArray data, INDArray context, TrainConfig config) {
+        if (config == null) {
+            throw new IllegalArgumentException("config: expected a TrainConfig (e.g. GenBlocks.adam(1e-3)), got null");
+        }
+        checkBatch("data", data);
+        requireConditional();
+        Shapes.requireShape("context", context, data.size(0), model.contextDims());
+        if (dataInit && !initialized) {
+            long rows = Math.min(DATA_INIT_ROWS, data.size(0));
+            model.initialize(params, data.get(NDArrayIndex.interval(0, rows)), context.get(NDArrayIndex.interval(0, rows)));
+        }
+        initialized = true;
+        return model.fit(params, BatchSource.shuffled(Map.of("x", data.castTo(params.dataType()),
+                "context", context.castTo(params.dataType())), config.batch()), config);
+    }
+
+    /** {@code log p(x | context)} in nats per example, float64 {@code [N]}. */
+    public INDArray logProb(INDArray x, INDArray context) {
+        checkBatch("x", x);
+        requireConditional();
+        return model.logProb(params, x.castTo(params.dataType()), context).castTo(DataType.DOUBLE);
+    }
+
+    /** One sample per row of {@code context} ({@code [n, contextDims]}) at the builder's temperature. */
+    public INDArray sample(INDArray context, long seed) {
+        requireConditional();
+        Shapes.requireShape("context", context, -1, model.contextDims());
+        return model.sample(params, (int) context.size(0), temperature, seed, context.castTo(params.dataType()));
+    }
+
+    private void requireConditional() {
+        if (model.contextDims() == 0) {
+            throw new IllegalArgumentException("context: this flow is unconditional (contextDims = 0); call the verbs without a context");
+        }
+    }
+
     /** The architecture. */
     public FlowModel model() {
         return model;
@@ -212,9 +252,8 @@ public final class NormalizingFlow implements LikelihoodModel {
             if (nBins == 1 || nBins < 0) {
                 throw new IllegalArgumentException("dequantize: expected nBins >= 2 (or 0 for continuous data), got " + nBins);
             }
-            if (model.contextDims() > 0) {
-                throw new IllegalArgumentException("model: expected an unconditional flow, got one conditioned on "
-                        + model.contextDims() + " context dims; use FlowModel.fit(params, source, config) directly");
+            if (model.contextDims() > 0 && nBins > 0) {
+                throw new IllegalArgumentException("dequantize: conditional flows take continuous data here, got nBins = " + nBins);
             }
             return new NormalizingFlow(model, model.init(initSeed, dataType), temperature, nBins, dataInit);
         }

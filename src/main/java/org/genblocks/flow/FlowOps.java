@@ -69,6 +69,31 @@ final class FlowOps {
         return shape.clone();
     }
 
+    /** {@code shape} must be a vector shape {@code [D]}; {@code layer} names the layer in the message. */
+    static long[] requireVector(String layer, long[] shape) {
+        if (shape == null || shape.length != 1) {
+            throw new IllegalArgumentException("shape: " + layer + " works on vectors [D], got " + Arrays.toString(shape));
+        }
+        return shape;
+    }
+
+    /** {@code indices} must be a permutation of {@code 0..n−1}; returns a copy. */
+    static int[] requirePermutation(String name, int[] indices, int n) {
+        boolean ok = indices != null && indices.length == n;
+        boolean[] seen = new boolean[Math.max(n, 0)];
+        for (int i = 0; ok && i < n; i++) {
+            int v = indices[i];
+            ok = v >= 0 && v < n && !seen[v];
+            if (ok) {
+                seen[v] = true;
+            }
+        }
+        if (!ok) {
+            throw new IllegalArgumentException(name + ": expected a permutation of 0.." + (n - 1) + ", got " + Arrays.toString(indices));
+        }
+        return indices.clone();
+    }
+
     static long[] chw(String name, long[] shape) {
         checkShape(name, shape);
         if (shape.length != 3) {

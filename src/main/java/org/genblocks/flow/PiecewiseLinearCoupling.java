@@ -32,20 +32,12 @@ public final class PiecewiseLinearCoupling extends CouplingLayer {
      * @param bound   half-width B of the transformed interval {@code [−B, B]}
      */
     public PiecewiseLinearCoupling(long[] shape, CouplingMask mask, ConditionerFactory factory, int bins, double bound) {
-        super(checkVector(shape), mask, factory, checkBins(bins));
+        super(FlowOps.requireVector("a piecewise-linear coupling", shape), mask, factory, checkBins(bins));
         if (!(bound > 0) || !Double.isFinite(bound)) {
             throw new IllegalArgumentException("bound: expected a finite value > 0, got " + bound);
         }
         this.bins = bins;
         this.bound = bound;
-    }
-
-    private static long[] checkVector(long[] shape) {
-        if (shape == null || shape.length != 1) {
-            throw new IllegalArgumentException("shape: a piecewise-linear coupling works on vectors [D], got "
-                    + java.util.Arrays.toString(shape));
-        }
-        return shape;
     }
 
     private static int checkBins(int bins) {
