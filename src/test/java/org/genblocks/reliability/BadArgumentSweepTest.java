@@ -218,7 +218,7 @@ class BadArgumentSweepTest {
         c.add(new Case("edmStochasticSampler(NaN, ..)", "sChurn", () -> GenBlocks.edmStochasticSampler(Double.NaN, 0, 80, 1)));
         c.add(new Case("diffusionModel.fit(NaN data)", "data", () -> diffusion().fit(NAN2, GenBlocks.adam(1e-3).steps(1).batch(4))));
         c.add(new Case("rectified flow sample, adaptive budget exhausted", "maxSteps", () -> {
-            var rf = GenBlocks.rectifiedFlow().dim(2).build();
+            var rf = org.genblocks.RectifiedFlowModel.builder().dim(2).build();
             rf.sample(4, DormandPrince.builder().maxSteps(1).build(), 1, 1);
         }));
         c.add(new Case("dit time NaN", "t", () -> ditFunction().apply(Nd4j.zeros(DataType.FLOAT, 1, 1, 4, 4), Double.NaN,

@@ -1,6 +1,5 @@
 package org.genblocks.reliability;
 
-import org.genblocks.GenBlocks;
 import org.genblocks.RectifiedFlowModel;
 import org.genblocks.ode.OdeSolver;
 import org.junit.jupiter.api.Test;
@@ -19,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RowIndependenceTest {
     @Test
     void rowsAgreeAcrossBatchSizesToFloat32Rounding() {
-        RectifiedFlowModel m = GenBlocks.rectifiedFlow().dim(2).build();
+        RectifiedFlowModel m = RectifiedFlowModel.builder().dim(2).build();
         INDArray big = m.sample(200, OdeSolver.heun(), 8, 5);
         double worst = 0;
         for (int n : new int[]{1, 3, 16}) {
