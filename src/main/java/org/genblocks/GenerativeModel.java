@@ -25,8 +25,9 @@ public interface GenerativeModel {
     TrainResult fit(INDArray data, TrainConfig config);
 
     /**
-     * {@code n} samples {@code [n, ...]} with the model's default sampler; sample {@code i} depends
-     * only on {@code (seed, i)}, not on {@code n}.
+     * {@code n} samples {@code [n, ...]} with the model's default sampler; sample {@code i} draws its
+     * randomness from {@code (seed, i)} alone, so it is the same for any {@code n} up to float32
+     * rounding of the batched matrix products (docs/api.md states exactly what holds).
      */
     INDArray sample(int n, long seed);
 

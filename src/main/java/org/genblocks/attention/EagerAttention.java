@@ -112,6 +112,7 @@ public final class EagerAttention {
                 throw new IllegalArgumentException("additiveMask: expected [" + batch + "|1, " + heads + "|1, " + queryLen
                         + ", " + keyLen + "], got " + Arrays.toString(s));
             }
+            Shapes.requireNoNaN("additiveMask", additiveMask); // -inf is a mask, NaN would poison whole rows
         }
         INDArray qc = contiguous(q);
         INDArray kc = contiguous(k);

@@ -1,17 +1,15 @@
 package org.genblocks.data;
 
+import org.genblocks.io.ReadLimits;
 import org.genblocks.tensor.Rng;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import org.genblocks.io.ReadLimits;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 

@@ -1,9 +1,9 @@
 package org.genblocks.io;
 
+import org.bytedeco.javacpp.BytePointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.bytedeco.javacpp.BytePointer;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -46,7 +46,7 @@ import java.util.zip.CRC32;
 public final class SafeTensors {
     /** The largest accepted header. */
     public static final long MAX_HEADER_BYTES = 100L << 20;
-    /** Metadata key of the data section's CRC-32 (hex), written by {@link #write}. */
+    /** Metadata key of the CRC-32 (8 hex digits) of the header and data, written by {@link #write} as the first entry. */
     public static final String CRC_KEY = "genblocks.crc32";
     private static final String META = "__metadata__";
     /** How every header written here begins (the checksum entry first, its value follows). */

@@ -148,7 +148,10 @@ public final class Shapes {
      */
     public static INDArray requireNoNaN(String name, INDArray a) {
         requireNonNull(name, a);
-        if (a.dataType().isFPType() && !isFinite(a) && a.isNaN().any()) {
+        // isFinite is the fast path; the NaN count (a reduction, no mask-sized temporary) runs only when
+        // something is not finite, as in every -inf additive mask
+        if (a.dataType().isFPType() && !isFinite(a)
+                && a.scan(org.nd4j.linalg.indexing.conditions.Conditions.isNan()).longValue() > 0) {
             throw new IllegalArgumentException(name + ": expected no NaN (an additive mask holds 0 or -inf), got NaN in shape "
                     + format(a.shape()));
         }

@@ -23,9 +23,11 @@ import java.util.Map;
  * config as {@code __metadata__} strings ({@code genblocks.format = checkpoint}, {@code step},
  * {@code rng.key}, {@code rng.counter}, {@code optimizer.steps}, {@code config.*}). Writing is
  * atomic (temporary file, then rename), so a crash never leaves a half-written checkpoint under
- * the name; reading validates the whole file (header, checksum, every expected tensor and shape)
- * before anything is returned, so a truncated or corrupt checkpoint gives a clear
- * {@link IllegalArgumentException} and never a half-loaded model.
+ * the name; reading validates the whole file (header, checksum, every metadata number, and every
+ * tensor: EMA and optimizer tensors must match their parameter's shape and data type, and every
+ * tensor must be finite) before anything is returned, so a truncated, corrupt or inconsistent
+ * checkpoint gives a clear {@link IllegalArgumentException} and never a half-loaded model. The
+ * trainer's parameter guard ensures no checkpoint of non-finite parameters is ever written.
  */
 public final class Checkpoint {
     static final String FORMAT = "checkpoint";

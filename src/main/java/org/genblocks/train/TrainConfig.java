@@ -293,20 +293,20 @@ public final class TrainConfig {
     }
 
     private static double dbl(Map<String, String> m, String key) {
-        String v = req(m, key);
-        try {
-            return Double.parseDouble(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("m: config entry '" + key + "' must be a number, got '" + v + "'", e);
-        }
+        return parsed(m, key, Double::parseDouble, "a number");
     }
 
     private static long lng(Map<String, String> m, String key) {
+        return parsed(m, key, Long::parseLong, "an integer");
+    }
+
+    private static <T> T parsed(Map<String, String> m, String key, java.util.function.Function<String, T> parse,
+                                String what) {
         String v = req(m, key);
         try {
-            return Long.parseLong(v);
+            return parse.apply(v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("m: config entry '" + key + "' must be an integer, got '" + v + "'", e);
+            throw new IllegalArgumentException("m: config entry '" + key + "' must be " + what + ", got '" + v + "'", e);
         }
     }
 

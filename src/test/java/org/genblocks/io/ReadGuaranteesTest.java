@@ -1,7 +1,11 @@
 package org.genblocks.io;
 
-import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -133,32 +137,38 @@ class ReadGuaranteesTest {
 
     /**
      * Bytes spent by {@code read}: heap allocated by this thread (every allocation, garbage included)
-     * plus the growth of the process's resident memory (ND4J's native buffers; at 64 MiB each
-     * allocation is a fresh mapping, so it shows in full and is not served from freed memory).
+     * plus every ND4J (native) allocation, counted exactly as the primary offset of a strict ND4J
+     * workspace the read runs in (unaffected by other threads or the garbage collector; a spill
+     * beyond 4x would fail the read).
      */
-    private static long cost(Supplier<?> read) {
+    private static long cost(Supplier<?> read, long bytes) {
         com.sun.management.ThreadMXBean t = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long tid = Thread.currentThread().getId();
-        Object warm = read.get(); // warm up class loading; kept reachable so its memory is not reused
-        long rss0 = Pointer.physicalBytes();
-        long heap0 = t.getThreadAllocatedBytes(tid);
-        Object keep = read.get();
-        long heap = t.getThreadAllocatedBytes(tid) - heap0;
-        long rss = Pointer.physicalBytes() - rss0;
-        assertTrue(keep != null && warm != null);
-        return heap + Math.max(0, rss);
+        assertTrue(read.get() != null); // warm up class loading
+        WorkspaceConfiguration cfg = WorkspaceConfiguration.builder().initialSize(4 * bytes + (1 << 20))
+                .policyAllocation(AllocationPolicy.STRICT).policyLearning(LearningPolicy.NONE)
+                .policySpill(SpillPolicy.FAIL).build();
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(cfg, "ReadGuaranteesTest")) {
+            long heap0 = t.getThreadAllocatedBytes(tid);
+            Object keep = read.get();
+            long heap = t.getThreadAllocatedBytes(tid) - heap0;
+            assertTrue(keep != null);
+            return heap + ws.getPrimaryOffset();
+        }
     }
 
     /**
-     * Loading an honest 64 MiB float32 array from every format costs at most 1.2x its decoded bytes
-     * (heap allocated by the reading thread, garbage included, plus resident native memory): the
+     * Loading an honest 36 MiB float32 array from every format costs at most 1.2x its decoded bytes
+     * (heap allocated by the reading thread, garbage included, plus every ND4J allocation, counted
+     * exactly by running the read inside a strict ND4J workspace), and an
+     * IDX file (raw and gzip) of as many decoded bytes costs the same: the
      * data streams into the array's buffer through a 64 KiB chunk. Before, Npy/SafeTensors needed
      * about 3x (a byte[] of the data, a float[] of it, then the array).
      */
     @Test
     void loadingAnHonestLargeFileCostsAtMostAboutItsDecodedBytes() throws IOException {
-        long n = 16L << 20;
-        INDArray a = Nd4j.linspace(0, 1, n, DataType.FLOAT);
+        long n = 9L << 20;                           // 36 MiB
+        INDArray a = Nd4j.linspace(0, n - 1, n, DataType.FLOAT).fmodi(251).subi(125.5f).muli(0.25f);
         long bytes = 4 * n;
         Path npy = dir.resolve("big.npy");
         Path npz = dir.resolve("big.npz");
@@ -168,13 +178,25 @@ class ReadGuaranteesTest {
         Npz.write(npz, Map.of("a", a));
         Npz.write(npzc, Map.of("a", a), true);
         SafeTensors.write(st, Map.of("a", a), Map.of());
+        // IDX holds unsigned bytes: the same number of decoded bytes as one array of 4n bytes
+        byte[] pixels = new byte[(int) bytes];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (byte) (i % 251);
+        }
+        Path idx = dir.resolve("big.idx");
+        Path idxz = dir.resolve("big.idx.gz");
+        org.genblocks.data.Idx.write(idx, false, pixels, pixels.length / 4096, 4096);
+        org.genblocks.data.Idx.write(idxz, true, pixels, pixels.length / 4096, 4096);
+        pixels = null;
         Map<String, Supplier<?>> readers = Map.of(
                 "npy", () -> Npy.read(npy),
                 "npz", () -> Npz.read(npz),
                 "npz deflated", () -> Npz.read(npzc),
-                "safetensors", () -> SafeTensors.read(st));
+                "safetensors", () -> SafeTensors.read(st),
+                "idx", () -> readIdx(idx),
+                "idx gzip", () -> readIdx(idxz));
         for (Map.Entry<String, Supplier<?>> r : readers.entrySet()) {
-            long c = cost(r.getValue());
+            long c = cost(r.getValue(), bytes);
             double ratio = (double) c / bytes;
             assertTrue(ratio <= 1.2, r.getKey() + ": loading " + bytes + " bytes cost " + c + " (" + ratio + "x)");
             assertTrue(ratio >= 0.99, r.getKey() + ": the counters must see the array itself (" + ratio + "x)");
@@ -182,6 +204,14 @@ class ReadGuaranteesTest {
         assertEquals(a, Npy.read(npy));
         assertEquals(a, SafeTensors.read(st).tensor("a"));
         assertEquals(a, Npz.read(npzc).get("a"));
+    }
+
+    private static Object readIdx(Path p) {
+        try {
+            return org.genblocks.data.Idx.read(p);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static int indexOf(byte[] hay, byte[] needle) {

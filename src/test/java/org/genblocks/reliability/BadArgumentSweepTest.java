@@ -117,6 +117,14 @@ class BadArgumentSweepTest {
         c.add(new Case("attention.apply(NaN x)", "x", () -> attention().apply(nan(Nd4j.ones(DataType.FLOAT, 1, 4, 8)))));
         c.add(new Case("attention.apply(NaN mask)", "mask", () -> attention().apply(Nd4j.ones(DataType.FLOAT, 1, 4, 8),
                 null, nan(Nd4j.zeros(DataType.FLOAT, 1, 1, 4, 4)), null)));
+        c.add(new Case("EagerAttention.compute(NaN additive mask)", "additiveMask", () -> {
+            INDArray q = Nd4j.ones(DataType.FLOAT, 1, 1, 4, 8);
+            INDArray mask = Nd4j.zeros(DataType.FLOAT, 1, 1, 4, 4);
+            mask.putScalar(new long[]{0, 0, 1, 1}, Double.NaN);
+            org.genblocks.attention.EagerAttention.create(1, 1, 1, 4, 4, 8, DataType.FLOAT).compute(q, q, q,
+                    org.genblocks.attention.AttentionMask.causal(),
+                    mask, 0.5, Nd4j.create(DataType.FLOAT, 1, 1, 4, 8));
+        }));
         c.add(new Case("linearAttention(0, 1)", "dim", () -> GenBlocks.linearAttention(0, 1).build()));
         c.add(new Case("rope(0, ..)", "headDim", () -> GenBlocks.rope(0, RopeLayout.HALF).build()));
         c.add(new Case("rope(3, ..)", "headDim", () -> GenBlocks.rope(3, RopeLayout.HALF).build()));
@@ -209,6 +217,10 @@ class BadArgumentSweepTest {
         c.add(new Case("logitNormalTime(.., NaN)", "s", () -> GenBlocks.logitNormalTime(0, Double.NaN)));
         c.add(new Case("edmStochasticSampler(NaN, ..)", "sChurn", () -> GenBlocks.edmStochasticSampler(Double.NaN, 0, 80, 1)));
         c.add(new Case("diffusionModel.fit(NaN data)", "data", () -> diffusion().fit(NAN2, GenBlocks.adam(1e-3).steps(1).batch(4))));
+        c.add(new Case("rectified flow sample, adaptive budget exhausted", "maxSteps", () -> {
+            var rf = org.genblocks.RectifiedFlowModel.builder().dim(2).build();
+            rf.sample(4, DormandPrince.builder().maxSteps(1).build(), 1, 1);
+        }));
         c.add(new Case("dit time NaN", "t", () -> ditFunction().apply(Nd4j.zeros(DataType.FLOAT, 1, 1, 4, 4), Double.NaN,
                 new int[]{0})));
         return c;

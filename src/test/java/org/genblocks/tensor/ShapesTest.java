@@ -157,4 +157,14 @@ class ShapesTest {
         assertEquals("[?, 3, 1]", Shapes.format(new long[]{-1, 3, 1}));
         assertEquals("[]", Shapes.format(new long[0]));
     }
+
+    @Test
+    void requireNoNaNAllowsInfinitiesAndNamesTheArgument() {
+        INDArray mask = Nd4j.createFromArray(0f, Float.NEGATIVE_INFINITY, 0f, Float.POSITIVE_INFINITY);
+        assertSame(mask, Shapes.requireNoNaN("mask", mask));
+        mask.putScalar(2, Double.NaN);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Shapes.requireNoNaN("mask", mask));
+        assertTrue(e.getMessage().startsWith("mask: ") && e.getMessage().contains("NaN"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Shapes.requireNoNaN("mask", null));
+    }
 }

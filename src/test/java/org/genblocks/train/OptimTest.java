@@ -179,7 +179,7 @@ class OptimTest {
         e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.adam(1e-3).ema(1.5));
         assertTrue(e.getMessage().contains("decay"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.adam(1e-3).betas(0.9, 1.0));
-        assertTrue(e.getMessage().contains("b2"), e.getMessage());
+        assertTrue(e.getMessage().contains("beta2"), e.getMessage());
         Map<String, String> m = new LinkedHashMap<>(c.toMap());
         m.remove("seed");
         e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.fromMap(m));
