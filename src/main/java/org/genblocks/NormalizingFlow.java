@@ -85,6 +85,15 @@ public final class NormalizingFlow implements LikelihoodModel {
         return model.sample(params, n, temperature, seed);
     }
 
+    /**
+     * Rows {@code first ..} of {@link #sample(int, long)}: all earlier rows' noise is drawn (one stream), only
+     * these rows are inverted through the flow (linear work for sharded sampling).
+     */
+    @Override
+    public INDArray sampleRows(long first, int count, long seed) {
+        return model.sampleRows(params, first, count, temperature, seed);
+    }
+
     /** {@code n} samples at {@code temperature} (1: the model's density; Glow shows images at 0.7). */
     public INDArray sample(int n, double temperature, long seed) {
         if (!(temperature > 0) || !Double.isFinite(temperature)) {

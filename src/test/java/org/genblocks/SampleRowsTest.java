@@ -40,7 +40,7 @@ class SampleRowsTest {
     }
 
     @Test
-    void normalizingFlowRowsThroughTheDefaultMethod() {
+    void normalizingFlowRowsInvertOnlyTheirOwnRows() {
         assertRowsOfSample(GenBlocks.normalizingFlow(GenBlocks.realNvp(2, 2, 8)).dataInit(false).initSeed(2)
                 .dataType(DataType.DOUBLE).build());
     }

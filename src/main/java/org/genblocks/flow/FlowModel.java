@@ -171,6 +171,33 @@ public final class FlowModel extends Module {
         Shapes.checkPositive("n", n);
         checkContext(context, n);
         INDArray eps = prior.noise(Rng.seed(seed), n, temperature, params.dataType());
+        return fromNoise(params, eps, context);
+    }
+
+    /**
+     * Rows {@code first .. first + count − 1} of {@link #sample(Params, int, double, long)}: the noise of the
+     * rows before them is drawn (one stream for all rows) but only these rows go through the inverse, so
+     * sharded sampling costs linear network work. Rows equal those of the full call bitwise when
+     * {@code first} is a multiple of the evaluation batch (500), as genblocks-spark's chunks are.
+     */
+    public INDArray sampleRows(Params params, long first, int count, double temperature, long seed) {
+        if (first < 0) {
+            throw new IllegalArgumentException("first: expected a row index >= 0, got " + first);
+        }
+        Shapes.checkPositive("count", count);
+        long total = Math.addExact(first, count);
+        if (total > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("first, count: expected first + count <= " + Integer.MAX_VALUE + ", got "
+                    + total);
+        }
+        checkContext(null, count);
+        INDArray eps = prior.noise(Rng.seed(seed), total, temperature, params.dataType());
+        return fromNoise(params, rows(eps, first, total).dup('c'), null);
+    }
+
+    /** The inverse of the flow applied to prior noise, in evaluation batches. */
+    private INDArray fromNoise(Params params, INDArray eps, INDArray context) {
+        long n = eps.size(0);
         ModuleFunction f;
         synchronized (this) {
             if (sampleParams != params) {
