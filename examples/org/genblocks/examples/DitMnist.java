@@ -10,7 +10,7 @@ import org.genblocks.dit.DitSampling;
 import org.genblocks.metrics.FrechetDistance;
 import org.genblocks.dit.PositionEncoding;
 import org.genblocks.io.ModelIO;
-import org.genblocks.nn.ModuleFunction;
+import org.genblocks.nn.BlockFunction;
 import org.genblocks.nn.Params;
 import org.genblocks.ode.OdeSolver;
 import org.genblocks.rf.FlowMatchingBatches;
@@ -199,7 +199,7 @@ public final class DitMnist {
         TrainConfig ccfg = TrainConfig.adam(1e-3).steps(s.classifierSteps()).batch(128).seed(s.seed() + 100)
                 .schedule(LrSchedule.warmupCosine(Math.min(100, s.classifierSteps()), s.classifierSteps(), 0.05));
         Params cparams = classifier.fit(trainFlat, train.labelArray(), ccfg, s.seed() + 101);
-        ModuleFunction cls = classifier.function(cparams);
+        BlockFunction cls = classifier.function(cparams);
         INDArray[] heldOut = cls.applyAll(heldFlat);
         double classifierAccuracy = accuracy(heldOut[0], held.labels());
         INDArray trainFeatures = cls.applyAll(trainFlat.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0,

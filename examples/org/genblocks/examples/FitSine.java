@@ -4,7 +4,7 @@ import org.genblocks.io.ModelIO;
 import org.genblocks.nn.Activation;
 import org.genblocks.nn.InputSpec;
 import org.genblocks.nn.Mlp;
-import org.genblocks.nn.ModuleFunction;
+import org.genblocks.nn.BlockFunction;
 import org.genblocks.nn.Params;
 import org.genblocks.tensor.Rng;
 import org.genblocks.train.BatchSource;
@@ -24,7 +24,7 @@ import java.util.Map;
 /**
  * The module and training layer end to end: an {@link Mlp} learns {@code y = sin(3x)} on
  * [-1, 1] with the {@link Trainer} (Adam, warm-up + cosine schedule, EMA, a checkpoint every
- * 500 steps), then the model is saved, reloaded and evaluated through a {@link ModuleFunction}.
+ * 500 steps), then the model is saved, reloaded and evaluated through a {@link BlockFunction}.
  *
  * <pre>
  * mvn -q test-compile exec:java -Dexec.mainClass=org.genblocks.examples.FitSine -Dexec.args="out/sine"
@@ -64,8 +64,8 @@ public final class FitSine {
         Params reloaded = ModelIO.load(model, net);
         INDArray grid = Nd4j.linspace(-1, 1, 201, DataType.FLOAT).reshape(201, 1);
         INDArray truth = Transforms.sin(grid.mul(3.0), true);
-        double mse = mse(ModuleFunction.of(net, reloaded, InputSpec.of("x", -1, 1)).apply(grid), truth);
-        double emaMse = mse(ModuleFunction.of(net, result.ema(), InputSpec.of("x", -1, 1)).apply(grid), truth);
+        double mse = mse(BlockFunction.of(net, reloaded, InputSpec.of("x", -1, 1)).apply(grid), truth);
+        double emaMse = mse(BlockFunction.of(net, result.ema(), InputSpec.of("x", -1, 1)).apply(grid), truth);
         return new Result(mse, emaMse, result.losses()[0], result.meanLoss(20), model);
     }
 

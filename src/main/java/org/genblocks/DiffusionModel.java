@@ -5,7 +5,7 @@ import org.genblocks.diffusion.DifferentiableDenoiser;
 import org.genblocks.diffusion.GaussianPath;
 import org.genblocks.diffusion.Guidance;
 import org.genblocks.diffusion.Labels;
-import org.genblocks.diffusion.ModuleNetwork;
+import org.genblocks.diffusion.BlockNetwork;
 import org.genblocks.diffusion.Precond;
 import org.genblocks.diffusion.ProbabilityFlow;
 import org.genblocks.diffusion.Diffusion;
@@ -17,7 +17,7 @@ import org.genblocks.io.ModelIO;
 import org.genblocks.metrics.BitsPerDim;
 import org.genblocks.nn.Activation;
 import org.genblocks.nn.Mlp;
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.nn.Params;
 import org.genblocks.ode.Likelihood;
 import org.genblocks.ode.OdeSolver;
@@ -55,7 +55,7 @@ import java.util.Arrays;
  * }</pre>
  */
 public final class DiffusionModel implements LikelihoodModel {
-    private final Module network;
+    private final Block network;
     private final Params params;
     private final Formulation formulation;
     private final EdmLoss loss;
@@ -69,9 +69,9 @@ public final class DiffusionModel implements LikelihoodModel {
     private final int classes;
     private final double labelDropout;
     private DifferentiableDenoiser denoiser;
-    private ModuleNetwork conditionalNet;
+    private BlockNetwork conditionalNet;
 
-    private DiffusionModel(Module network, Params params, Formulation formulation, Sampler sampler, double[] sigmas,
+    private DiffusionModel(Block network, Params params, Formulation formulation, Sampler sampler, double[] sigmas,
                            long[] shape, int likelihoodSteps, double likelihoodSigmaMin, int classes, double labelDropout) {
         this.network = network;
         this.params = params;
@@ -149,7 +149,7 @@ public final class DiffusionModel implements LikelihoodModel {
         Labels.check("labels", labels, classes, true);
         Shapes.checkFinite("guidance", w);
         if (conditionalNet == null) {
-            conditionalNet = ModuleNetwork.conditional(network, params, shape);
+            conditionalNet = BlockNetwork.conditional(network, params, shape);
         }
         Precond precond = formulation.precond();
         Denoiser conditional = precond.denoiser(conditionalNet.withLabels(labels));
@@ -280,7 +280,7 @@ public final class DiffusionModel implements LikelihoodModel {
     }
 
     /** The raw network F. */
-    public Module network() {
+    public Block network() {
         return network;
     }
 
@@ -306,13 +306,13 @@ public final class DiffusionModel implements LikelihoodModel {
 
     /**
      * Builder for {@link DiffusionModel}. Required: {@code dim} (vectors) or {@code shape} (one
-     * sample's shape). Without a {@link #network(Module)} the network is an MLP of the
+     * sample's shape). Without a {@link #network(Block)} the network is an MLP of the
      * {@link #hidden} widths with SiLU and a sinusoidal embedding of {@code c_noise}. Every argument
      * is checked at {@link #build()}.
      */
     public static final class Builder {
         private long[] shape;
-        private Module network;
+        private Block network;
         private long[] hidden = {128, 128, 128};
         private int embedding = 32;
         private Formulation formulation = Formulation.edm();
@@ -333,7 +333,7 @@ public final class DiffusionModel implements LikelihoodModel {
         /**
          * Makes the model class-conditional with {@code k} classes ({@link Labels}: labels {@code 0..k−1}, the
          * null label {@code k}): the network is called as {@code forward(input, noiseLabel [N, 1], label [N] INT32)};
-         * without a {@link #network(Module)} it is the default MLP behind {@link LabelConcat}.
+         * without a {@link #network(Block)} it is the default MLP behind {@link LabelConcat}.
          */
         public Builder classes(int k) {
             this.classes = k;
@@ -375,7 +375,7 @@ public final class DiffusionModel implements LikelihoodModel {
         }
 
         /** The raw network {@code forward(scope, input [N, ...], noiseLabel [N, 1]) -> [N, ...]}. */
-        public Builder network(Module network) {
+        public Builder network(Block network) {
             this.network = network;
             return this;
         }
@@ -480,10 +480,10 @@ public final class DiffusionModel implements LikelihoodModel {
                 throw new IllegalArgumentException("classes: expected K > 0 for a class-conditional model, got " + classes);
             }
             Labels.checkDropout(labelDropout);
-            Module net = network;
+            Block net = network;
             if (net == null) {
                 long in = classes > 0 ? shape[0] + classes + 1 : shape[0];
-                Module mlp = Mlp.builder().in(in).hidden(hidden).out(shape[0]).activation(Activation.SILU)
+                Block mlp = Mlp.builder().in(in).hidden(hidden).out(shape[0]).activation(Activation.SILU)
                         .timeEmbedding(embedding).build();
                 net = classes > 0 ? new LabelConcat(mlp, classes) : mlp;
             }

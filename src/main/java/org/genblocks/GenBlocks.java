@@ -22,7 +22,7 @@ import org.genblocks.metrics.EnergyDistance;
 import org.genblocks.metrics.Mmd;
 import org.genblocks.metrics.SlicedWasserstein;
 import org.genblocks.nn.Mlp;
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.ode.Likelihood;
 import org.genblocks.ode.OdeSolver;
 import org.genblocks.ode.TimeGrid;
@@ -160,7 +160,7 @@ public final class GenBlocks {
      * network {@code F(input, noiseLabel)}; {@code loss.batches(data, b)} feeds a {@link #trainer()},
      * {@code loss.denoiser(params)} samples it. {@code EdmLoss.of(network, formulation, shape)} for VP/VE/iDDPM/flow.
      */
-    public static EdmLoss edmLoss(Module network, double sigmaData, long... rowShape) {
+    public static EdmLoss edmLoss(Block network, double sigmaData, long... rowShape) {
         return EdmLoss.edm(network, sigmaData, rowShape);
     }
 

@@ -9,8 +9,8 @@ import org.genblocks.io.ModelIO;
 import org.genblocks.metrics.BitsPerDim;
 import org.genblocks.nn.Activation;
 import org.genblocks.nn.Mlp;
-import org.genblocks.nn.Module;
-import org.genblocks.nn.ModuleFunction;
+import org.genblocks.nn.Block;
+import org.genblocks.nn.BlockFunction;
 import org.genblocks.ode.Likelihood;
 import org.genblocks.ode.OdeSolver;
 import org.genblocks.ode.Solution;
@@ -21,7 +21,7 @@ import org.genblocks.rf.FlowMatchingBatches;
 import org.genblocks.rf.FlowMatchingLoss;
 import org.genblocks.rf.GuidedField;
 import org.genblocks.rf.LabelConcat;
-import org.genblocks.rf.ModuleField;
+import org.genblocks.rf.BlockField;
 import org.genblocks.rf.Straightness;
 import org.genblocks.rf.Reflow;
 import org.genblocks.rf.TimeSampler;
@@ -39,7 +39,7 @@ import java.util.List;
 
 /**
  * A rectified flow / flow-matching model (Liu, Gong &amp; Liu 2022; Lipman et al. 2023; Esser et al. 2024),
- * the one model class of the family: a velocity network {@code u_θ(x, t[, y])} (any {@link Module}, by
+ * the one model class of the family: a velocity network {@code u_θ(x, t[, y])} (any {@link Block}, by
  * default an MLP) on a {@link GaussianPath}, trained by the library's one flow-matching loss
  * <pre>  min_θ E_{t ~ π, (x_0, ε)} ‖(a'(t) x_0 + b'(t) ε) − u_θ(a(t) x_0 + b(t) ε, t)‖²</pre>
  * ({@link FlowMatchingLoss}, summed over the dimensions and averaged over the batch; for the default
@@ -61,7 +61,7 @@ import java.util.List;
  * }</pre>
  */
 public final class RectifiedFlowModel implements LikelihoodModel {
-    private final Module velocity;
+    private final Block velocity;
     private final long dim;
     private final GaussianPath path;
     private final TimeSampler timeSampler;
@@ -74,10 +74,10 @@ public final class RectifiedFlowModel implements LikelihoodModel {
     private final OdeSolver solver;
     private final int steps;
     private final int likelihoodSteps;
-    private ModuleField field;
-    private ModuleFunction conditionalNet;
+    private BlockField field;
+    private BlockFunction conditionalNet;
 
-    private RectifiedFlowModel(Module velocity, long dim, GaussianPath path, TimeSampler timeSampler, boolean minibatchOt,
+    private RectifiedFlowModel(Block velocity, long dim, GaussianPath path, TimeSampler timeSampler, boolean minibatchOt,
                                Params params, int classes, double labelDropout, OdeSolver solver, int steps,
                                int likelihoodSteps) {
         this.velocity = velocity;
@@ -233,10 +233,10 @@ public final class RectifiedFlowModel implements LikelihoodModel {
     // ------------------------------------------------------------------ the field and its views
 
     /** The velocity field of the current parameters (exact vector–Jacobian products by autodiff). */
-    public synchronized ModuleField field() {
+    public synchronized BlockField field() {
         requireUnconditional("field()", "guidedField(labels, scale)");
         if (field == null) {
-            field = new ModuleField(velocity, params, dim);
+            field = new BlockField(velocity, params, dim);
         }
         return field;
     }
@@ -383,7 +383,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
     }
 
     /** The velocity network. */
-    public Module velocity() {
+    public Block velocity() {
         return velocity;
     }
 
@@ -437,13 +437,13 @@ public final class RectifiedFlowModel implements LikelihoodModel {
 
     /**
      * Builder for {@link RectifiedFlowModel}. Only {@code dim} is required: without a
-     * {@link #velocity(Module)} the velocity network is an MLP of the {@link #hidden} widths with SiLU
+     * {@link #velocity(Block)} the velocity network is an MLP of the {@link #hidden} widths with SiLU
      * and a sinusoidal time embedding (behind {@link LabelConcat} for a class-conditional flow). Every
      * argument is checked at {@link #build()}.
      */
     public static final class Builder {
         private long dim = -1;
-        private Module velocity;
+        private Block velocity;
         private long[] hidden = {128, 128, 128};
         private Activation activation = Activation.SILU;
         private int timeEmbedding = 16;
@@ -464,7 +464,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
         /**
          * Makes the flow class-conditional with {@code k} classes ({@link org.genblocks.diffusion.Labels}: labels
          * {@code 0..k−1}, the null label {@code k}): the velocity network is called as
-         * {@code forward(x [N, D], t [N, 1], label [N] INT32)}; without a {@link #velocity(Module)} it is the
+         * {@code forward(x [N, D], t [N, 1], label [N] INT32)}; without a {@link #velocity(Block)} it is the
          * default MLP behind {@link LabelConcat}. Train with {@link RectifiedFlowModel#fit(INDArray, int[], TrainConfig)},
          * sample with classifier-free guidance by {@link RectifiedFlowModel#sample(int[], double, long)}.
          */
@@ -489,7 +489,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
         }
 
         /** A velocity network {@code forward(scope, x [N, D], t [N, 1]) -> [N, D]} instead of the default MLP. */
-        public Builder velocity(Module velocity) {
+        public Builder velocity(Block velocity) {
             this.velocity = velocity;
             return this;
         }
@@ -600,10 +600,10 @@ public final class RectifiedFlowModel implements LikelihoodModel {
                 throw new IllegalArgumentException("classes: expected K > 0 for a class-conditional flow, got " + classes);
             }
             Labels.checkDropout(labelDropout);
-            Module net = velocity;
+            Block net = velocity;
             if (net == null) {
                 long in = classes > 0 ? dim + classes + 1 : dim;
-                Module mlp = Mlp.builder().in(in).hidden(hidden).out(dim).activation(activation)
+                Block mlp = Mlp.builder().in(in).hidden(hidden).out(dim).activation(activation)
                         .timeEmbedding(timeEmbedding).build();
                 net = classes > 0 ? new LabelConcat(mlp, classes) : mlp;
             }

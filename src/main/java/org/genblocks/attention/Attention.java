@@ -1,7 +1,7 @@
 package org.genblocks.attention;
 
 import org.genblocks.nn.Linear;
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.nn.Params;
 import org.genblocks.nn.Scope;
 import org.genblocks.position.Alibi;
@@ -19,7 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Multi-head attention as a {@link Module} (Vaswani et al. 2017), with the options of current
+ * Multi-head attention as a {@link Block} (Vaswani et al. 2017), with the options of current
  * generative transformers:
  *
  * <pre>
@@ -43,7 +43,7 @@ import java.util.List;
  * cross-attention, {@code forward(scope, x, positions)} with an axial rope; {@link #attend} takes
  * every input (masks, positions, KV cache) and returns the keys and values for caching.
  */
-public final class Attention extends Module {
+public final class Attention extends Block {
     private final int dim;
     private final int heads;
     private final int kvHeads;

@@ -3,7 +3,7 @@ package org.genblocks.attention;
 import org.genblocks.tensor.Shapes;
 
 import org.genblocks.nn.InputSpec;
-import org.genblocks.nn.ModuleFunction;
+import org.genblocks.nn.BlockFunction;
 import org.genblocks.nn.Params;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -28,8 +28,8 @@ public final class AttentionFunction {
     private final Attention attention;
     private final Params params;
     private final EagerAttentionLayer eager;
-    private ModuleFunction plain;
-    private ModuleFunction masked;
+    private BlockFunction plain;
+    private BlockFunction masked;
 
     AttentionFunction(Attention attention, Params params, boolean eager) {
         org.genblocks.nn.Scope.checkParams(attention, params);
@@ -85,7 +85,7 @@ public final class AttentionFunction {
         if (mask != null) {
             values.add(mask);
         }
-        ModuleFunction f = mask == null ? plain() : masked(mask.rank());
+        BlockFunction f = mask == null ? plain() : masked(mask.rank());
         return f.apply(values.toArray(new INDArray[0]));
     }
 
@@ -139,21 +139,21 @@ public final class AttentionFunction {
         }
     }
 
-    private ModuleFunction plain() {
+    private BlockFunction plain() {
         if (plain == null) {
             plain = compile(-1);
         }
         return plain;
     }
 
-    private ModuleFunction masked(int rank) {
+    private BlockFunction masked(int rank) {
         if (masked == null || masked.inputs().get(masked.inputs().size() - 1).shape().length != rank) {
             masked = compile(rank);
         }
         return masked;
     }
 
-    private ModuleFunction compile(int maskRank) {
+    private BlockFunction compile(int maskRank) {
         List<InputSpec> specs = new ArrayList<>();
         specs.add(InputSpec.of("x", -1, -1, attention.dim()));
         if (attention.isCross()) {
@@ -167,7 +167,7 @@ public final class AttentionFunction {
             Arrays.fill(shape, -1);
             specs.add(InputSpec.of("mask", shape));
         }
-        return ModuleFunction.of(attention, params, specs, (root, in) -> {
+        return BlockFunction.of(attention, params, specs, (root, in) -> {
             AttentionInputs a = AttentionInputs.of(in.get("x"));
             if (in.containsKey("context")) {
                 a = a.withContext(in.get("context"));

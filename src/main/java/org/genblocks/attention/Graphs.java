@@ -1,6 +1,6 @@
 package org.genblocks.attention;
 
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -34,7 +34,7 @@ final class Graphs {
      * {@code [N, L, in] → [N, heads, L, d]} through {@code linear} applied to the flattened tokens
      * (the graph does not know the rank of computed variables, so layers get rank-2 inputs).
      */
-    static SDVariable projectHeads(Scope scope, Module linear, SDVariable t, long in, int heads, int headDim) {
+    static SDVariable projectHeads(Scope scope, Block linear, SDVariable t, long in, int heads, int headDim) {
         SameDiff sd = scope.sd();
         SDVariable y = scope.call(linear, sd.reshape(t, -1, in));
         SDVariable r = sd.reshape(y, shape(sd, dim(sd, t, 0), dim(sd, t, 1), heads, headDim));
@@ -42,7 +42,7 @@ final class Graphs {
     }
 
     /** {@code [N, heads, L, d] → [N, L, out]} through {@code linear} applied to the flattened tokens. */
-    static SDVariable mergeHeads(Scope scope, Module linear, SDVariable t, int heads, int headDim, long out) {
+    static SDVariable mergeHeads(Scope scope, Block linear, SDVariable t, int heads, int headDim, long out) {
         SameDiff sd = scope.sd();
         SDVariable p = sd.reshape(sd.permute(t, 0, 2, 1, 3), -1, (long) heads * headDim);
         SDVariable y = scope.call(linear, p);

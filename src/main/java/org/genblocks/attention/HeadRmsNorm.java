@@ -1,7 +1,7 @@
 package org.genblocks.attention;
 
 import org.genblocks.nn.Init;
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.nn.Scope;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -12,7 +12,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
  * {@code y = x / sqrt(mean_d(x²) + eps) · weight}. Parameter {@code weight [d]} starts at ones.
  * (Unlike {@code nn.RmsNorm} it knows its axis, so it works on computed, rank-unknown variables.)
  */
-public final class HeadRmsNorm extends Module {
+public final class HeadRmsNorm extends Block {
     private final int headDim;
     private final double eps;
 

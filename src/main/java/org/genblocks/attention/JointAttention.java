@@ -1,7 +1,7 @@
 package org.genblocks.attention;
 
 import org.genblocks.nn.Linear;
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.nn.Scope;
 import org.genblocks.position.AxialRope;
 import org.genblocks.tensor.Shapes;
@@ -24,7 +24,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * (text tokens usually at position 0). Parameters: {@code x.q/k/v/o}, {@code c.q/k/v/o},
  * {@code x.qNorm/kNorm}, {@code c.qNorm/kNorm} (with QK-norm).
  */
-public final class JointAttention extends Module {
+public final class JointAttention extends Block {
     private final int dimX;
     private final int dimC;
     private final int heads;
@@ -34,7 +34,7 @@ public final class JointAttention extends Module {
     private final Stream cs;
 
     /** One stream's projections. */
-    private static final class Stream extends Module {
+    private static final class Stream extends Block {
         final Linear q;
         final Linear k;
         final Linear v;

@@ -1,7 +1,7 @@
 package org.genblocks.attention;
 
 import org.genblocks.nn.InputSpec;
-import org.genblocks.nn.ModuleFunction;
+import org.genblocks.nn.BlockFunction;
 import org.genblocks.nn.Params;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -26,8 +26,8 @@ public final class KvCache {
     private final Attention attention;
     private final Params params;
     private final EagerAttentionLayer eager;
-    private ModuleFunction prefill;
-    private ModuleFunction step;
+    private BlockFunction prefill;
+    private BlockFunction step;
     private INDArray keys;
     private INDArray values;
 
@@ -100,14 +100,14 @@ public final class KvCache {
         return out[0];
     }
 
-    private ModuleFunction compile(boolean withPast) {
+    private BlockFunction compile(boolean withPast) {
         int kv = attention.kvHeads();
         int d = attention.headDim();
         List<InputSpec> specs = withPast
                 ? List.of(InputSpec.of("x", -1, -1, attention.dim()), InputSpec.of("pastKey", -1, kv, -1, d),
                 InputSpec.of("pastValue", -1, kv, -1, d))
                 : List.of(InputSpec.of("x", -1, -1, attention.dim()));
-        return ModuleFunction.of(attention, params, specs, (root, in) -> {
+        return BlockFunction.of(attention, params, specs, (root, in) -> {
             AttentionInputs a = AttentionInputs.of(in.get("x"));
             if (withPast) {
                 a = a.withPast(in.get("pastKey"), in.get("pastValue"));

@@ -1,7 +1,7 @@
 package org.genblocks.attention;
 
 import org.genblocks.nn.Linear;
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.nn.Scope;
 import org.genblocks.position.Rope;
 import org.genblocks.tensor.Shapes;
@@ -25,7 +25,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * value through the {@code L × L} score matrix (a reference, and faster for short sequences).
  * Without a rope it is plain linear attention. Queries, keys and values use one head count.
  */
-public final class LinearAttention extends Module {
+public final class LinearAttention extends Block {
     /** How the same value is computed. */
     public enum Form {
         /** Key-value summaries: {@code O(L·d·d_v)}. */

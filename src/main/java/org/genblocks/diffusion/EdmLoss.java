@@ -1,8 +1,8 @@
 package org.genblocks.diffusion;
 
 import org.genblocks.nn.InputSpec;
-import org.genblocks.nn.Module;
-import org.genblocks.nn.ModuleFunction;
+import org.genblocks.nn.Block;
+import org.genblocks.nn.BlockFunction;
 import org.genblocks.nn.Params;
 import org.genblocks.nn.Scope;
 import org.genblocks.tensor.Rng;
@@ -20,7 +20,7 @@ import java.util.Map;
 
 /**
  * The denoising loss of EDM (Karras et al. 2022, Eq. 2 and Eq. 8) as an {@link Objective}: trains any
- * {@link Module} {@code F_θ(input, noiseLabel)} as the raw network of a preconditioned denoiser
+ * {@link Block} {@code F_θ(input, noiseLabel)} as the raw network of a preconditioned denoiser
  * {@code D_θ(x; σ) = c_skip(σ)·x + c_out(σ)·F_θ(c_in(σ)·x; c_noise(σ))}.
  * <pre>
  *   σ ~ p_train,  n ~ N(0, I),  x = y + σ·n
@@ -42,18 +42,18 @@ import java.util.Map;
  * }</pre>
  */
 public final class EdmLoss implements Objective {
-    private final Module network;
+    private final Block network;
     private final Precond precond;
     private final LossWeighting weighting;
     private final NoiseDistribution noise;
     private final long[] rowShape;
     private final int classes;
 
-    private EdmLoss(Module network, Precond precond, LossWeighting weighting, NoiseDistribution noise, long[] rowShape) {
+    private EdmLoss(Block network, Precond precond, LossWeighting weighting, NoiseDistribution noise, long[] rowShape) {
         this(network, precond, weighting, noise, rowShape, 0);
     }
 
-    private EdmLoss(Module network, Precond precond, LossWeighting weighting, NoiseDistribution noise, long[] rowShape,
+    private EdmLoss(Block network, Precond precond, LossWeighting weighting, NoiseDistribution noise, long[] rowShape,
                     int classes) {
         if (network == null || precond == null || weighting == null || noise == null) {
             throw new IllegalArgumentException("network, precond, weighting, noise: expected all non-null, got network="
@@ -92,19 +92,19 @@ public final class EdmLoss implements Objective {
      * EDM's loss: {@code Precond.edm(σ_d)}, {@code λ = (σ² + σ_d²)/(σσ_d)²},
      * {@code ln σ ~ N(−1.2, 1.2²)}.
      */
-    public static EdmLoss edm(Module network, double sigmaData, long... rowShape) {
+    public static EdmLoss edm(Block network, double sigmaData, long... rowShape) {
         return new EdmLoss(network, Precond.edm(sigmaData), LossWeighting.edm(sigmaData),
                 NoiseDistribution.logNormal(-1.2, 1.2), rowShape);
     }
 
     /** Any preconditioning, weighting and training-σ distribution. */
-    public static EdmLoss of(Module network, Precond precond, LossWeighting weighting, NoiseDistribution noise,
+    public static EdmLoss of(Block network, Precond precond, LossWeighting weighting, NoiseDistribution noise,
                              long... rowShape) {
         return new EdmLoss(network, precond, weighting, noise, rowShape);
     }
 
     /** The loss of a {@link Formulation} (its preconditioning, weighting and training σ), e.g. VP's ε-loss. */
-    public static EdmLoss of(Module network, Formulation formulation, long... rowShape) {
+    public static EdmLoss of(Block network, Formulation formulation, long... rowShape) {
         return new EdmLoss(network, formulation.precond(), formulation.weighting(), formulation.trainingNoise(), rowShape);
     }
 
@@ -248,7 +248,7 @@ public final class EdmLoss implements Objective {
             throw new IllegalStateException("denoiser: this loss is class-conditional, so its network needs labels;"
                     + " wrap the network per label set (as dit.DitSampling does) and use Precond.denoiser");
         }
-        return (DifferentiableDenoiser) precond.denoiser(new ModuleNetwork(network, params, rowShape));
+        return (DifferentiableDenoiser) precond.denoiser(new BlockNetwork(network, params, rowShape));
     }
 
     private static INDArray column(double[] v, INDArray like) {

@@ -3,8 +3,8 @@ package org.genblocks.dit;
 import org.genblocks.nn.Activation;
 import org.genblocks.nn.InputSpec;
 import org.genblocks.nn.Linear;
-import org.genblocks.nn.Module;
-import org.genblocks.nn.ModuleFunction;
+import org.genblocks.nn.Block;
+import org.genblocks.nn.BlockFunction;
 import org.genblocks.nn.Params;
 import org.genblocks.nn.Scope;
 import org.genblocks.tensor.Shapes;
@@ -28,7 +28,7 @@ import java.util.Map;
  * <p>{@code forward(scope, x [N, in])} returns the logits {@code [N, classes]}; {@link #features} the
  * penultimate layer.
  */
-public final class DigitClassifier extends Module {
+public final class DigitClassifier extends Block {
     private final long in;
     private final int classes;
     private final Linear l0;
@@ -91,8 +91,8 @@ public final class DigitClassifier extends Module {
     }
 
     /** A compiled function returning {@code [logits, features]} for inputs {@code [N, in]}. */
-    public ModuleFunction function(Params params) {
-        return ModuleFunction.of(this, params, List.of(InputSpec.of("x", -1, in)),
+    public BlockFunction function(Params params) {
+        return BlockFunction.of(this, params, List.of(InputSpec.of("x", -1, in)),
                 (root, v) -> new SDVariable[]{root.forward(v.get("x")), features(root, v.get("x"))});
     }
 }

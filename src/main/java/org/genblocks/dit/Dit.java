@@ -3,7 +3,7 @@ package org.genblocks.dit;
 import org.genblocks.nn.Activation;
 import org.genblocks.nn.Init;
 import org.genblocks.nn.Linear;
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.nn.Scope;
 import org.genblocks.nn.SinusoidalTimeEmbedding;
 import org.genblocks.position.Sinusoidal;
@@ -32,7 +32,7 @@ import java.util.List;
  * ({@link FlowObjective}, {@link EdmObjective}). With every modulation and the final layer at zero the
  * network starts as the zero map and each block as the identity.
  */
-public final class Dit extends Module {
+public final class Dit extends Block {
     private final DitConfig config;
     private final Linear patchEmbed;
     private final SinusoidalTimeEmbedding timeFreq;

@@ -4,7 +4,7 @@ import org.genblocks.attention.Attention;
 import org.genblocks.nn.Activation;
 import org.genblocks.nn.AdaLnZero;
 import org.genblocks.nn.Mlp;
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.nn.Scope;
 import org.genblocks.position.AxialRope;
 import org.genblocks.position.RopeLayout;
@@ -25,7 +25,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
  *
  * <p>{@code forward(scope, x [N, T, D], c [N, D])}, plus {@code positions [T, 2]} with axial RoPE.
  */
-public final class DitBlock extends Module {
+public final class DitBlock extends Block {
     private final int dim;
     private final int tokens;
     private final boolean rope;

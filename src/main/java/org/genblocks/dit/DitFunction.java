@@ -2,7 +2,7 @@ package org.genblocks.dit;
 
 import org.genblocks.diffusion.Labels;
 import org.genblocks.nn.InputSpec;
-import org.genblocks.nn.ModuleFunction;
+import org.genblocks.nn.BlockFunction;
 import org.genblocks.nn.Params;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -12,13 +12,13 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * A {@link Dit} compiled once for inference with one parameter set (the trained or the EMA weights):
  * {@code apply(x [N, C, H, W], t [N], labels [N])}. The graph shares the arrays of {@code params}, so
- * in-place training updates are seen without recompiling. Not thread safe beyond {@link ModuleFunction}'s
+ * in-place training updates are seen without recompiling. Not thread safe beyond {@link BlockFunction}'s
  * serialisation.
  */
 public final class DitFunction {
     private final Dit dit;
     private final Params params;
-    private final ModuleFunction function;
+    private final BlockFunction function;
 
     /** Compiles {@code dit} with {@code params}. */
     public DitFunction(Dit dit, Params params) {
@@ -28,7 +28,7 @@ public final class DitFunction {
         this.dit = dit;
         this.params = params;
         DitConfig c = dit.config();
-        this.function = ModuleFunction.of(dit, params,
+        this.function = BlockFunction.of(dit, params,
                 InputSpec.of("x", -1, c.channels(), c.height(), c.width()),
                 InputSpec.of("t", -1),
                 InputSpec.of("label", DataType.INT32, -1));

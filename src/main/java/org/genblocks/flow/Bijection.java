@@ -1,6 +1,6 @@
 package org.genblocks.flow;
 
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
 
@@ -26,7 +26,7 @@ import java.util.Arrays;
  * <p>To check a layer of your own, run {@link FlowTestKit} on it; to run one eagerly on
  * arrays, use {@link FlowFunction}.
  */
-public abstract class Bijection extends Module {
+public abstract class Bijection extends Block {
     private final long[] inputShape;
     private final long[] outputShape;
 
@@ -62,7 +62,7 @@ public abstract class Bijection extends Module {
     }
 
     /**
-     * The {@link Module} view: {@code inputs[0]} is {@code x}, the optional {@code inputs[1]} the
+     * The {@link Block} view: {@code inputs[0]} is {@code x}, the optional {@code inputs[1]} the
      * context; returns {@code f(x)} only (use {@link #forward(Scope, SDVariable, SDVariable)} for the log-det).
      */
     @Override

@@ -1,7 +1,7 @@
 package org.genblocks.flow;
 
 import org.genblocks.nn.InputSpec;
-import org.genblocks.nn.ModuleFunction;
+import org.genblocks.nn.BlockFunction;
 import org.genblocks.nn.Params;
 import org.genblocks.nn.Scope;
 import org.genblocks.ode.DifferentiableField;
@@ -33,9 +33,9 @@ public final class CnfField implements DifferentiableField {
     private final CnfNetwork network;
     private final Params params;
     private final long dim;
-    private ModuleFunction velocity;
-    private ModuleFunction tangent;
-    private ModuleFunction vjp;
+    private BlockFunction velocity;
+    private BlockFunction tangent;
+    private BlockFunction vjp;
 
     /** The field of {@code network} with {@code params} (their data type is the field's). */
     public CnfField(CnfNetwork network, Params params) {
@@ -60,7 +60,7 @@ public final class CnfField implements DifferentiableField {
     public synchronized INDArray velocity(INDArray x, double t) {
         Shapes.requireShape("x", x, -1, dim);
         if (velocity == null) {
-            velocity = ModuleFunction.of(network, params, InputSpec.of("x", -1, dim), InputSpec.of("t", 1));
+            velocity = BlockFunction.of(network, params, InputSpec.of("x", -1, dim), InputSpec.of("t", 1));
         }
         INDArray v = velocity.apply(cast(x), time(t));
         return v.dataType() == x.dataType() ? v : v.castTo(x.dataType());
@@ -84,7 +84,7 @@ public final class CnfField implements DifferentiableField {
     private INDArray[] tangentPass(INDArray x, double t, INDArray v) {
         if (tangent == null) {
             List<InputSpec> in = List.of(InputSpec.of("x", -1, dim), InputSpec.of("t", 1), InputSpec.of("v", -1, dim));
-            tangent = ModuleFunction.of(network, params, in,
+            tangent = BlockFunction.of(network, params, in,
                     (root, ph) -> network.forwardWithTangent(root, ph.get("x"), ph.get("t"), ph.get("v")));
         }
         return tangent.applyAll(cast(x), time(t), cast(v));
@@ -95,7 +95,7 @@ public final class CnfField implements DifferentiableField {
         Shapes.requireShape("x", x, -1, dim);
         Shapes.requireSameShape("x", x, "u", u);
         if (vjp == null) {
-            vjp = ModuleFunction.vectorJacobian(network, params, List.of(InputSpec.of("x", -1, dim), InputSpec.of("t", 1)),
+            vjp = BlockFunction.vectorJacobian(network, params, List.of(InputSpec.of("x", -1, dim), InputSpec.of("t", 1)),
                     InputSpec.of("u", -1, dim));
         }
         Map<String, INDArray> g = vjp.gradients(Map.of("x", cast(x), "t", time(t), "u", cast(u)), "x");

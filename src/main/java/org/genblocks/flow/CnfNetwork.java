@@ -1,7 +1,7 @@
 package org.genblocks.flow;
 
 import org.genblocks.nn.Init;
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.nn.Scope;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -26,7 +26,7 @@ import java.util.Arrays;
  * {@code U(±1/√in)}), {@code gate_weight}, {@code gate_bias}, {@code time_bias} (each {@code [out]},
  * {@code U(±1)} like PyTorch's {@code Linear(1, out)}).
  */
-public final class CnfNetwork extends Module {
+public final class CnfNetwork extends Block {
 
     /** The activation between layers; smooth, because the divergence differentiates it. */
     public enum Nonlinearity {
@@ -164,7 +164,7 @@ public final class CnfNetwork extends Module {
      * One concat-squash layer {@code a = (h W + b) ⊙ σ(t g + c) + t e} and its tangent
      * {@code ȧ = (ḣ W) ⊙ σ(t g + c)}.
      */
-    static final class Layer extends Module {
+    static final class Layer extends Block {
         Layer(long in, long out) {
             param("weight", Init.lecunUniform(in), in, out);
             param("bias", Init.lecunUniform(in), out);

@@ -1,7 +1,7 @@
 package org.genblocks.flow;
 
 import org.genblocks.nn.InputSpec;
-import org.genblocks.nn.ModuleFunction;
+import org.genblocks.nn.BlockFunction;
 import org.genblocks.nn.Params;
 import org.genblocks.nn.Scope;
 import org.genblocks.ode.OdeSolver;
@@ -292,7 +292,7 @@ public final class CnfObjective implements Objective {
     public INDArray logProb(Params params, INDArray x, long seed) {
         Shapes.requireShape("x", x, -1, network.dim());
         Shapes.requireFinite("x", x);
-        ModuleFunction f = ModuleFunction.of(network, params, inputs, (root, ph) -> {
+        BlockFunction f = BlockFunction.of(network, params, inputs, (root, ph) -> {
             SDVariable[] end = integrate(root, ph.get("x"), ph.get("v"));
             return new SDVariable[]{logPrior(root, end[0]), end[1]};
         });

@@ -1,6 +1,6 @@
 package org.genblocks.flow;
 
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 
 /**
  * Builds the network of a coupling layer once the layer knows its sizes. The network is called
@@ -13,7 +13,7 @@ public interface ConditionerFactory {
      * @param inShape     per-example shape of the network input {@code xa}: {@code [Da]} or {@code [Ca, H, W]}
      * @param outFeatures output features (vectors) or channels (images)
      */
-    Module create(long[] inShape, long outFeatures);
+    Block create(long[] inShape, long outFeatures);
 
     /** Fully connected nets ({@link DenseConditioner}) for vector couplings. */
     static ConditionerFactory dense(long[] hidden, DenseConditioner.Activation activation, long contextDims, boolean zeroLast) {

@@ -1,7 +1,7 @@
 package org.genblocks.flow;
 
 import org.genblocks.nn.Init;
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -20,7 +20,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code (xa)} or {@code (xa, context)}: a context {@code [N, K]} is broadcast over the image and
  * appended as K extra input channels (declare {@code contextDims = K}).
  */
-public final class ConvConditioner extends Module {
+public final class ConvConditioner extends Block {
     private final long contextDims;
     private final long height;
     private final long width;
@@ -71,7 +71,7 @@ public final class ConvConditioner extends Module {
     }
 
     /** A "same"-padded stride-1 convolution, NCHW, weights [kH, kW, inC, outC]. */
-    static final class Conv extends Module {
+    static final class Conv extends Block {
         private final long k;
 
         Conv(long in, long out, long k, boolean zero) {

@@ -1,6 +1,6 @@
 package org.genblocks.flow;
 
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -20,7 +20,7 @@ import java.util.Arrays;
  */
 public abstract class CouplingLayer extends Bijection {
     private final CouplingMask mask;
-    private final Module net;
+    private final Block net;
     private final int[] idxA;
     private final int[] idxB;
     private final int[] inversePerm;
@@ -63,7 +63,7 @@ public abstract class CouplingLayer extends Bijection {
             netOut = multiplier * shape[0];
             transformedShape = shape.clone();
         }
-        Module m = factory.create(netIn.clone(), netOut);
+        Block m = factory.create(netIn.clone(), netOut);
         if (m == null) {
             throw new IllegalArgumentException("factory: returned null for input " + Arrays.toString(netIn));
         }

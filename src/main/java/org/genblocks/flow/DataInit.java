@@ -43,7 +43,7 @@ public final class DataInit {
      * Data-dependent init of every {@link ActNorm} reached by {@code pass} from the root module
      * {@code root} (e.g. a {@code FlowModel}), in place in {@code params}.
      */
-    public static java.util.List<String> run(org.genblocks.nn.Module root, Params params, long[] inputShape, INDArray batch,
+    public static java.util.List<String> run(org.genblocks.nn.Block root, Params params, long[] inputShape, INDArray batch,
                                              INDArray context, ForwardPass pass) {
         Scope.checkParams(root, params);
         org.genblocks.tensor.Shapes.requireShape("batch", batch, FlowOps.batched(inputShape));

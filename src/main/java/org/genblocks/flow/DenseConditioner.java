@@ -1,7 +1,7 @@
 package org.genblocks.flow;
 
 import org.genblocks.nn.Init;
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
 
@@ -17,7 +17,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
  * <p>Inputs: {@code (xa)} or {@code (xa, context)}; the context {@code [N, K]} is concatenated to
  * {@code xa} (declare {@code contextDims = K}).
  */
-public final class DenseConditioner extends Module {
+public final class DenseConditioner extends Block {
     /** Nonlinearity between the layers. */
     public enum Activation { RELU, TANH }
 
@@ -79,7 +79,7 @@ public final class DenseConditioner extends Module {
         }
         int n = widths.length - 1;
         int i = 0;
-        for (Module m : children().values()) {
+        for (Block m : children().values()) {
             h = scope.call(m, h);
             if (i < n - 1) {
                 h = activation == Activation.RELU ? scope.sd().nn().relu(h, 0.0) : scope.sd().math().tanh(h);
@@ -90,7 +90,7 @@ public final class DenseConditioner extends Module {
     }
 
     /** One affine layer {@code x W + b}. */
-    static final class Dense extends Module {
+    static final class Dense extends Block {
         Dense(long in, long out, boolean zero) {
             param("weight", zero ? Init.zeros() : Init.lecunUniform(in), in, out);
             param("bias", zero ? Init.zeros() : Init.lecunUniform(in), out);

@@ -1,7 +1,7 @@
 package org.genblocks.flow;
 
 import org.genblocks.nn.InputSpec;
-import org.genblocks.nn.ModuleFunction;
+import org.genblocks.nn.BlockFunction;
 import org.genblocks.nn.Params;
 import org.genblocks.nn.Scope;
 import org.genblocks.tensor.Shapes;
@@ -17,15 +17,15 @@ import java.util.List;
  * {@link Params}, so in-place training updates are seen without rebuilding.
  *
  * <p>Inputs are checked: {@code x} must be {@code [N, inputShape...]} in the parameters' data
- * type, the context {@code [N, contextDims]}. Not thread safe beyond {@link ModuleFunction}'s
+ * type, the context {@code [N, contextDims]}. Not thread safe beyond {@link BlockFunction}'s
  * serialisation.
  */
 public final class FlowFunction {
     private final Bijection flow;
     private final Params params;
     private final long contextDims;
-    private ModuleFunction forward;
-    private ModuleFunction inverse;
+    private BlockFunction forward;
+    private BlockFunction inverse;
 
     private FlowFunction(Bijection flow, Params params, long contextDims) {
         if (flow == null) {
@@ -86,7 +86,7 @@ public final class FlowFunction {
         return run(inverse, "y", y, flow.outputShape(), context);
     }
 
-    private FlowResult run(ModuleFunction f, String name, INDArray v, long[] event, INDArray context) {
+    private FlowResult run(BlockFunction f, String name, INDArray v, long[] event, INDArray context) {
         Shapes.requireShape(name, v, FlowOps.batched(event));
         if (v.dataType() != params.dataType()) {
             throw new IllegalArgumentException(name + ": expected data type " + params.dataType()
@@ -106,13 +106,13 @@ public final class FlowFunction {
         return new FlowResult(out[0], out[1]);
     }
 
-    private ModuleFunction build(boolean inv) {
+    private BlockFunction build(boolean inv) {
         List<InputSpec> specs = new ArrayList<>();
         specs.add(InputSpec.of("flow_in", FlowOps.batched(inv ? flow.outputShape() : flow.inputShape())));
         if (contextDims > 0) {
             specs.add(InputSpec.of("flow_context", -1, contextDims));
         }
-        return ModuleFunction.of(flow, params, specs, (root, in) -> {
+        return BlockFunction.of(flow, params, specs, (root, in) -> {
             SDVariable x = in.get("flow_in");
             SDVariable c = in.get("flow_context");
             FlowVar r = inv ? flow.inverse(root, x, c) : flow.forward(root, x, c);

@@ -1,8 +1,8 @@
 package org.genblocks.flow;
 
 import org.genblocks.nn.InputSpec;
-import org.genblocks.nn.Module;
-import org.genblocks.nn.ModuleFunction;
+import org.genblocks.nn.Block;
+import org.genblocks.nn.BlockFunction;
 import org.genblocks.nn.Params;
 import org.genblocks.nn.Scope;
 import org.genblocks.tensor.Rng;
@@ -35,7 +35,7 @@ import java.util.Map;
  * a trainer or a file). The compiled graphs of the last parameter set used are cached (they see
  * in-place training updates).
  */
-public final class FlowModel extends Module {
+public final class FlowModel extends Block {
     /** Examples per graph call in the eager evaluation methods. */
     public static final int EVAL_BATCH = 500;
 
@@ -44,9 +44,9 @@ public final class FlowModel extends Module {
     private final long contextDims;
     // the graphs of the last parameter set used (a graph holds its parameter arrays)
     private Params logProbParams;
-    private ModuleFunction logProbFn;
+    private BlockFunction logProbFn;
     private Params sampleParams;
-    private ModuleFunction sampleFn;
+    private BlockFunction sampleFn;
 
     /** An unconditional model. */
     public FlowModel(Bijection flow, Prior prior) {
@@ -101,7 +101,7 @@ public final class FlowModel extends Module {
         return prior.logProb(root.in(prior), r.value()).add(r.logDet());
     }
 
-    /** The {@link Module} view: {@code (x[, context]) → log p(x)} of shape {@code [N]}. */
+    /** The {@link Block} view: {@code (x[, context]) → log p(x)} of shape {@code [N]}. */
     @Override
     public SDVariable forward(Scope scope, SDVariable... inputs) {
         if (inputs == null || inputs.length < 1 || inputs.length > 2) {
@@ -122,10 +122,10 @@ public final class FlowModel extends Module {
     public INDArray logProb(Params params, INDArray x, INDArray context) {
         Shapes.requireShape("x", x, FlowOps.batched(dataShape()));
         checkContext(context, x.size(0));
-        ModuleFunction f;
+        BlockFunction f;
         synchronized (this) {
             if (logProbParams != params) {
-                logProbFn = ModuleFunction.of(this, params, specs("x"), (root, in) ->
+                logProbFn = BlockFunction.of(this, params, specs("x"), (root, in) ->
                         new SDVariable[]{logProb(root, in.get("x"), in.get("context"))});
                 logProbParams = params;
             }
@@ -198,10 +198,10 @@ public final class FlowModel extends Module {
     /** The inverse of the flow applied to prior noise, in evaluation batches. */
     private INDArray fromNoise(Params params, INDArray eps, INDArray context) {
         long n = eps.size(0);
-        ModuleFunction f;
+        BlockFunction f;
         synchronized (this) {
             if (sampleParams != params) {
-                sampleFn = ModuleFunction.of(this, params, specs("eps"), (root, in) -> {
+                sampleFn = BlockFunction.of(this, params, specs("eps"), (root, in) -> {
                     SDVariable z = prior.fromNoise(root.in(prior), in.get("eps"));
                     return new SDVariable[]{flow.inverse(root.in(flow), z, in.get("context")).value()};
                 });
@@ -294,12 +294,12 @@ public final class FlowModel extends Module {
     }
 
     /** The plain 1x1 convolution has no gradient in ND4J (determinant op): say so before the trainer fails obscurely. */
-    private static void rejectPlainConvolutions(Module m, String path) {
+    private static void rejectPlainConvolutions(Block m, String path) {
         if (m instanceof InvConv1x1 c && !c.isLu()) {
             throw new IllegalArgumentException("flow: the plain InvConv1x1 at '" + path + "' cannot be trained (ND4J 1.0.0-M2.1 "
                     + "has no gradient for the determinant); use InvConv1x1.lu(...) (Glow.builder().luDecomposed(true))");
         }
-        for (Map.Entry<String, Module> e : m.children().entrySet()) {
+        for (Map.Entry<String, Block> e : m.children().entrySet()) {
             rejectPlainConvolutions(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey());
         }
     }

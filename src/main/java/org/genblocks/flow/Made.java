@@ -1,7 +1,7 @@
 package org.genblocks.flow;
 
 import org.genblocks.nn.Init;
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.factory.Nd4j;
@@ -29,7 +29,7 @@ import java.util.Arrays;
  * <p>Parameters {@code layers.i.weight [in, out]}, {@code layers.i.bias [out]} (and
  * {@code contextWeight [K, hidden₀]} when conditional).
  */
-public final class Made extends Module {
+public final class Made extends Block {
     private final int dims;
     private final long contextDims;
     private final int paramsPerDim;
@@ -175,7 +175,7 @@ public final class Made extends Module {
         }
         SDVariable h = inputs[0];
         int l = 0;
-        for (Module m : children().values()) {
+        for (Block m : children().values()) {
             Scope s = scope.in(m);
             SDVariable w = s.param("weight").mul(scope.constant("mask" + l, Nd4j.createFromArray(masks[l])));
             SDVariable z = h.mmul(w).add(s.param("bias"));

@@ -1,6 +1,6 @@
 package org.genblocks.flow;
 
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.nn.Scope;
 import org.genblocks.tensor.Rng;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -14,7 +14,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@link #fromNoise} maps it to {@code z} on the graph. Sampling at temperature T scales ε by T
  * (Glow §5 and its code: the prior's standard deviation times T).
  */
-public abstract class Prior extends Module {
+public abstract class Prior extends Block {
     private final long[] shape;
 
     protected Prior(long[] shape) {
@@ -35,7 +35,7 @@ public abstract class Prior extends Module {
     /** Standard noise {@code [n, shape...]} times {@code temperature}. */
     public abstract INDArray noise(Rng rng, long n, double temperature, DataType dtype);
 
-    /** The {@link Module} view: {@code inputs[0] = z}, returns {@link #logProb}. */
+    /** The {@link Block} view: {@code inputs[0] = z}, returns {@link #logProb}. */
     @Override
     public SDVariable forward(Scope scope, SDVariable... inputs) {
         Scope.requireInputs(this, inputs, 1, "z");

@@ -1,6 +1,6 @@
 package org.genblocks.io;
 
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.nn.Params;
 import org.genblocks.nn.Scope;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -25,7 +25,7 @@ public final class ModelIO {
     }
 
     /** Writes {@code params} of {@code module} to {@code path} atomically. */
-    public static void save(Path path, Module module, Params params) {
+    public static void save(Path path, Block module, Params params) {
         if (module == null) {
             throw new IllegalArgumentException("module: expected a module, got null");
         }
@@ -45,15 +45,15 @@ public final class ModelIO {
      * @throws IllegalArgumentException when the file is not a genblocks model of this module class
      *                                  or its names or shapes do not match
      */
-    public static Params load(Path path, Module module) {
+    public static Params load(Path path, Block module) {
         return load(path, module, ReadLimits.DEFAULT);
     }
 
     /**
-     * {@link #load(Path, Module)} refusing any tensor over {@code limits} before allocating it; the
+     * {@link #load(Path, Block)} refusing any tensor over {@code limits} before allocating it; the
      * parameters must also be finite.
      */
-    public static Params load(Path path, Module module, ReadLimits limits) {
+    public static Params load(Path path, Block module, ReadLimits limits) {
         if (module == null) {
             throw new IllegalArgumentException("module: expected a module, got null");
         }
@@ -94,7 +94,7 @@ public final class ModelIO {
     }
 
     /** Reads the parameters of {@code module} from {@code path} into {@code into}, in place. */
-    public static void loadInto(Path path, Module module, Params into) {
+    public static void loadInto(Path path, Block module, Params into) {
         Params p = load(path, module);
         if (p.dataType() != into.dataType()) {
             throw new IllegalArgumentException("into: expected data type " + p.dataType() + " like the file, got "

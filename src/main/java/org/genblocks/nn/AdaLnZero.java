@@ -25,7 +25,7 @@ import java.util.function.UnaryOperator;
  * {@link Modulation#residual} with their attention/MLP as the block. {@code x} is {@code [N, dim]}
  * or {@code [N, T, dim]} (the chunks broadcast over tokens).
  */
-public final class AdaLnZero extends Module {
+public final class AdaLnZero extends Block {
     private static final double NORM_EPS = 1e-6;
     private final long dim;
     private final long condDim;

@@ -18,7 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * (in, features, sigma, seed), so a module rebuilt from its settings gives the same features; it
  * is not part of {@link Params}. Input {@code [N, in]}, or {@code [N]} when {@code in = 1}.
  */
-public final class FourierFeatures extends Module {
+public final class FourierFeatures extends Block {
     private final int in;
     private final int features;
     private final double sigma;

@@ -17,7 +17,7 @@ import java.util.Set;
  * step's forward and backward pass.
  *
  * <p>The gradient graph is built once, silently ({@link Gradients#build}). Calls run it on the
- * planned executor that also serves {@link ModuleFunction}: ops in topological order, one reused
+ * planned executor that also serves {@link BlockFunction}: ops in topological order, one reused
  * buffer per op and input-shape signature, so a step with a fixed batch allocates nothing. The
  * first two calls of every signature are checked against SameDiff's
  * {@code calculateGradientsAndOutputs} (the loss bit for bit; the gradients bit for bit, or to 1e-4 of

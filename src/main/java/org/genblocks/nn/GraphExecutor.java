@@ -21,14 +21,14 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A lean forward executor for a fixed SameDiff graph, used by {@link ModuleFunction}.
+ * A lean forward executor for a fixed SameDiff graph, used by {@link BlockFunction}.
  *
  * <p>SameDiff's general session re-plans every call (dependency tracking, output-shape
  * computation, fresh output arrays); for the small graphs of sampling loops that bookkeeping costs
  * more than the arithmetic. This executor plans once: the ops needed for the outputs in
  * topological order, and per input-shape signature one preallocated output array per op. A call
  * binds the inputs and runs the ops into those buffers. Only plain ops are supported (dynamic
- * custom ops and legacy ops, no control flow); {@link ModuleFunction} checks the first two results
+ * custom ops and legacy ops, no control flow); {@link BlockFunction} checks the first two results
  * of every signature against SameDiff's own output and falls back to it on any difference or error.
  */
 final class GraphExecutor {

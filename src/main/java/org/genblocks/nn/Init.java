@@ -9,7 +9,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * A seeded parameter initialiser: creates the initial values of one parameter.
  *
- * <p>{@link Module#init(long, DataType)} gives each parameter its own {@link Rng} stream derived
+ * <p>{@link Block#init(long, DataType)} gives each parameter its own {@link Rng} stream derived
  * from (seed, full parameter name), so an initialiser only has to draw from the stream it is
  * handed. The statics cover the usual schemes:
  * <ul>

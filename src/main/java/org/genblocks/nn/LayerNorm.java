@@ -13,7 +13,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
  * parameters ({@code affine = false}) the layer has none, as DiT's pre-modulation norm. Default
  * {@code eps = 1e-5} (PyTorch's default). Input {@code [..., dim]}.
  */
-public final class LayerNorm extends Module {
+public final class LayerNorm extends Block {
     private final long dim;
     private final double eps;
     private final boolean affine;

@@ -17,7 +17,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Input {@code [..., in]} of any rank {@code >= 2} gives {@code [..., out]}; leading dimensions
  * are batch dimensions.
  */
-public final class Linear extends Module {
+public final class Linear extends Block {
     private final long in;
     private final long out;
     private final boolean bias;

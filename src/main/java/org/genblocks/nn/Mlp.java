@@ -21,12 +21,12 @@ import java.util.List;
  * Mlp net = Mlp.builder().in(2).hidden(128, 128).out(2).activation(Activation.SILU).timeEmbedding(32).build();
  * }</pre>
  */
-public final class Mlp extends Module {
+public final class Mlp extends Block {
     private final long in;
     private final long out;
     private final long[] hidden;
     private final Activation activation;
-    private final Module time;
+    private final Block time;
     private final long timeDim;
     private final List<Linear> layers = new ArrayList<>();
 
@@ -114,7 +114,7 @@ public final class Mlp extends Module {
         private long out = -1;
         private long[] hidden = new long[0];
         private Activation activation = Activation.RELU;
-        private Module time;
+        private Block time;
         private long timeDim;
         private boolean zeroLast;
 
@@ -165,7 +165,7 @@ public final class Mlp extends Module {
         }
 
         /** Adds a time input embedded by {@code embedding}, which maps {@code t} to {@code [N, dim]}. */
-        public Builder timeEmbedding(Module embedding, long dim) {
+        public Builder timeEmbedding(Block embedding, long dim) {
             if (embedding == null) {
                 throw new IllegalArgumentException("embedding: expected a module, got null");
             }

@@ -14,7 +14,7 @@ import java.util.Map;
  * The parameter values of a module: an ordered map from full dotted name to array.
  *
  * <p>The arrays are the single source of truth: graphs built by {@link Scope} and
- * {@link ModuleFunction} are backed by these very arrays, and optimizers update them in place, so
+ * {@link BlockFunction} are backed by these very arrays, and optimizers update them in place, so
  * every graph sees an update without being rebuilt. The set of names and the arrays' identities are
  * fixed; their values change. All arrays share one floating-point data type.
  */

@@ -12,7 +12,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
  * No centring and no bias. {@code weight} (shape {@code [dim]}) starts at ones; default
  * {@code eps = 1e-6}. Input {@code [..., dim]} (QK-norm in attention applies it per head dim).
  */
-public final class RmsNorm extends Module {
+public final class RmsNorm extends Block {
     private final long dim;
     private final double eps;
 

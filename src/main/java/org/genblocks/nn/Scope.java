@@ -13,15 +13,15 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Where a module's {@link Module#forward} runs: one SameDiff graph, one parameter set, and the
+ * Where a module's {@link Block#forward} runs: one SameDiff graph, one parameter set, and the
  * position of the module in the module tree (its name prefix).
  *
  * <p>{@link #param(String)} returns the graph variable of one of this module's parameters. It is
  * created once per graph (a module called twice shares its weights) and is backed by the very
  * array held in {@link Params}: updating that array in place updates the graph.
  *
- * <p>Create a root scope with {@link #root(SameDiff, Module, Params)}; {@link #in(Module)} and
- * {@link #call(Module, SDVariable...)} descend into declared children. Not thread safe (SameDiff
+ * <p>Create a root scope with {@link #root(SameDiff, Block, Params)}; {@link #in(Block)} and
+ * {@link #call(Block, SDVariable...)} descend into declared children. Not thread safe (SameDiff
  * graphs are not).
  */
 public final class Scope {
@@ -40,10 +40,10 @@ public final class Scope {
     }
 
     private final Graph graph;
-    private final Module module;
+    private final Block module;
     private final String prefix;
 
-    private Scope(Graph graph, Module module, String prefix) {
+    private Scope(Graph graph, Block module, String prefix) {
         this.graph = graph;
         this.module = module;
         this.prefix = prefix;
@@ -55,7 +55,7 @@ public final class Scope {
      * @throws IllegalArgumentException when {@code params} does not hold exactly the module's
      *                                  parameters with their declared shapes
      */
-    public static Scope root(SameDiff sd, Module module, Params params) {
+    public static Scope root(SameDiff sd, Block module, Params params) {
         if (sd == null) {
             throw new IllegalArgumentException("sd: expected a SameDiff graph, got null");
         }
@@ -67,7 +67,7 @@ public final class Scope {
     }
 
     /** Checks that {@code params} holds exactly the parameters of {@code module} with their shapes. */
-    public static void checkParams(Module module, Params params) {
+    public static void checkParams(Block module, Params params) {
         if (params == null) {
             throw new IllegalArgumentException("params: expected the parameters of " + module + ", got null");
         }
@@ -105,7 +105,7 @@ public final class Scope {
     }
 
     /** The module this scope belongs to. */
-    public Module module() {
+    public Block module() {
         return module;
     }
 
@@ -148,7 +148,7 @@ public final class Scope {
     }
 
     /** The scope of declared child {@code child}. */
-    public Scope in(Module child) {
+    public Scope in(Block child) {
         String name = module.childName(child);
         if (name == null) {
             throw new IllegalArgumentException("child: " + (child == null ? "null" : child.getClass().getSimpleName())
@@ -159,7 +159,7 @@ public final class Scope {
     }
 
     /** Runs declared child {@code child} on {@code inputs}: {@code child.forward(in(child), inputs)}. */
-    public SDVariable call(Module child, SDVariable... inputs) {
+    public SDVariable call(Block child, SDVariable... inputs) {
         return child.forward(in(child), inputs);
     }
 
@@ -212,7 +212,7 @@ public final class Scope {
     }
 
     /** Checks the number of inputs a module's forward received. */
-    public static void requireInputs(Module m, SDVariable[] inputs, int expected, String names) {
+    public static void requireInputs(Block m, SDVariable[] inputs, int expected, String names) {
         int got = inputs == null ? 0 : inputs.length;
         if (got != expected) {
             throw new IllegalArgumentException("inputs: " + m.getClass().getSimpleName() + " expects " + expected

@@ -22,7 +22,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Input {@code t} of shape {@code [N]} or {@code [N, 1]}; output {@code [N, dim]}. No
  * parameters.
  */
-public final class SinusoidalTimeEmbedding extends Module {
+public final class SinusoidalTimeEmbedding extends Block {
     private final int dim;
     private final double maxPeriod;
     private final double timeScale;

@@ -1,7 +1,7 @@
 package org.genblocks.position;
 
 import org.genblocks.nn.Init;
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.nn.Scope;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -18,7 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code forward(scope, x, positions [L] (integer))} uses explicit positions. Parameter
  * {@code table} starts at {@code N(0, 0.02²)} (GPT-2).
  */
-public final class LearnedPosition extends Module {
+public final class LearnedPosition extends Block {
     private final int maxLength;
     private final int dim;
 

@@ -1,7 +1,7 @@
 package org.genblocks.position;
 
 import org.genblocks.nn.Init;
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.nn.Scope;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -22,7 +22,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * computed in double for {@code |rel| ≤ maxDistance} (beyond it the bucket is constant), so the
  * graph never rounds a logarithm in float32. Parameter {@code table} starts at {@code N(0, 0.02²)}.
  */
-public final class T5RelativeBias extends Module {
+public final class T5RelativeBias extends Block {
     private final T5Buckets buckets;
     private final int heads;
 

@@ -3,8 +3,8 @@ package org.genblocks.rf;
 import org.genblocks.diffusion.Guidance;
 import org.genblocks.diffusion.Labels;
 import org.genblocks.nn.InputSpec;
-import org.genblocks.nn.Module;
-import org.genblocks.nn.ModuleFunction;
+import org.genblocks.nn.Block;
+import org.genblocks.nn.BlockFunction;
 import org.genblocks.nn.Params;
 import org.genblocks.ode.VectorField;
 import org.genblocks.tensor.Shapes;
@@ -23,7 +23,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * costs one (twice as wide) network evaluation. Not thread safe (it reuses its time column).
  */
 public final class GuidedField implements VectorField {
-    private final ModuleFunction net;
+    private final BlockFunction net;
     private final long dim;
     private final int classes;
     private final double scale;
@@ -41,7 +41,7 @@ public final class GuidedField implements VectorField {
      * @param labels one label per state row ({@code K}: unconditional)
      * @param scale  the guidance scale g
      */
-    public GuidedField(ModuleFunction net, DataType dtype, long dim, int classes, int[] labels, double scale) {
+    public GuidedField(BlockFunction net, DataType dtype, long dim, int classes, int[] labels, double scale) {
         Labels.check("labels", labels, classes, true);
         this.scale = Shapes.checkFinite("scale", scale);
         this.dim = dim;
@@ -57,8 +57,8 @@ public final class GuidedField implements VectorField {
     }
 
     /** The compiled network {@code (x [N, D], t [N, 1], label [N] INT32) -> [N, D]} of a conditional flow. */
-    public static ModuleFunction compile(Module module, Params params, long dim) {
-        return ModuleFunction.of(module, params, InputSpec.of("x", -1, dim), InputSpec.of("t", -1, 1),
+    public static BlockFunction compile(Block module, Params params, long dim) {
+        return BlockFunction.of(module, params, InputSpec.of("x", -1, dim), InputSpec.of("t", -1, 1),
                 InputSpec.of("label", DataType.INT32, -1));
     }
 

@@ -1,6 +1,6 @@
 package org.genblocks.rf;
 
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.nn.Scope;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -14,13 +14,13 @@ import org.nd4j.autodiff.samediff.SDVariable;
  * this module's, under the child name {@code inner}.
  *
  * <pre>{@code
- * Module net = new LabelConcat(Mlp.builder().in(2 + 3 + 1).hidden(64, 64).out(2)
+ * Block net = new LabelConcat(Mlp.builder().in(2 + 3 + 1).hidden(64, 64).out(2)
  *         .activation(Activation.SILU).timeEmbedding(16).build(), 3);
  * RectifiedFlowModel rf = GenBlocks.rectifiedFlowModel().velocity(net).dim(2).classes(3).labelDropout(0.1).build();
  * }</pre>
  */
-public final class LabelConcat extends Module {
-    private final Module inner;
+public final class LabelConcat extends Block {
+    private final Block inner;
     private final int classes;
 
     /**
@@ -28,7 +28,7 @@ public final class LabelConcat extends Module {
      *
      * @param classes the number of classes K (the null label is K)
      */
-    public LabelConcat(Module inner, int classes) {
+    public LabelConcat(Block inner, int classes) {
         if (inner == null) {
             throw new IllegalArgumentException("inner: expected a module, got null");
         }

@@ -2,7 +2,7 @@ package org.genblocks.train;
 
 import org.genblocks.io.ReadLimits;
 import org.genblocks.io.SafeTensors;
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.nn.Params;
 import org.genblocks.nn.Scope;
 import org.genblocks.tensor.Shapes;
@@ -246,7 +246,7 @@ public final class Checkpoint {
      * Checks that this checkpoint fits {@code module} and {@code params} (class, names, shapes,
      * data type), so nothing is loaded into a model it does not belong to.
      */
-    void checkFits(Module module, Params into) {
+    void checkFits(Block module, Params into) {
         if (!module.getClass().getName().equals(moduleClass)) {
             throw new IllegalArgumentException("checkpoint: written for module " + moduleClass + ", not "
                     + module.getClass().getName());

@@ -10,7 +10,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   ema = decay * ema + (1 - decay) * p          after every optimizer step
  * </pre>
  * starting from the weights at the start of training. The average lives in its own
- * {@link Params} (same names), ready for a {@link org.genblocks.nn.ModuleFunction}.
+ * {@link Params} (same names), ready for a {@link org.genblocks.nn.BlockFunction}.
  */
 public final class Ema {
     private final double decay;

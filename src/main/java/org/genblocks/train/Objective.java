@@ -1,7 +1,7 @@
 package org.genblocks.train;
 
 import org.genblocks.nn.InputSpec;
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
 
@@ -29,7 +29,7 @@ public interface Objective {
      * Mean squared error regression {@code mean((f(x) - y)^2)} of {@code module} from input
      * {@code "x" [N, inDim]} to target {@code "y" [N, outDim]}.
      */
-    static Objective mse(Module module, long inDim, long outDim) {
+    static Objective mse(Block module, long inDim, long outDim) {
         if (module == null) {
             throw new IllegalArgumentException("module: expected a module, got null");
         }

@@ -2,7 +2,7 @@ package org.genblocks.train;
 
 import org.genblocks.nn.GradientPlan;
 import org.genblocks.nn.InputSpec;
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.nn.Params;
 import org.genblocks.nn.Scope;
 import org.genblocks.tensor.Rng;
@@ -22,7 +22,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Fits any {@link Module} to any {@link Objective}.
+ * Fits any {@link Block} to any {@link Objective}.
  *
  * <p>The loss graph is built once per (module, params, objective) and reused across
  * {@link #fit} and {@link #resume} calls of this trainer; its gradient graph is built once,
@@ -64,7 +64,7 @@ public final class Trainer {
 
     /** The loss graph of one (module, params, objective). */
     private static final class Compiled {
-        final Module module;
+        final Block module;
         final Params params;
         final Objective objective;
         final SameDiff sd;
@@ -72,7 +72,7 @@ public final class Trainer {
         final String lossName;
         final GradientPlan gradients;
 
-        Compiled(Module module, Params params, Objective objective) {
+        Compiled(Block module, Params params, Objective objective) {
             this.module = module;
             this.params = params;
             this.objective = objective;
@@ -107,12 +107,12 @@ public final class Trainer {
             gradients = new GradientPlan(sd, lossName, params, ph.keySet());
         }
 
-        boolean matches(Module m, Params p, Objective o) {
+        boolean matches(Block m, Params p, Objective o) {
             return m == module && p == params && o == objective;
         }
     }
 
-    private Compiled compile(Module module, Params params, Objective objective) {
+    private Compiled compile(Block module, Params params, Objective objective) {
         requireModuleAndParams(module, params);
         if (objective == null) {
             throw new IllegalArgumentException("objective: expected an Objective, got null");
@@ -132,7 +132,7 @@ public final class Trainer {
      * @return the losses of every step and, with EMA on, the EMA weights
      * @throws NonFiniteLossException when a loss or gradient norm is NaN or infinite
      */
-    public TrainResult fit(Module module, Params params, Objective objective, BatchSource source, TrainConfig config) {
+    public TrainResult fit(Block module, Params params, Objective objective, BatchSource source, TrainConfig config) {
         if (config == null) {
             throw new IllegalArgumentException("config: expected a TrainConfig, got null");
         }
@@ -144,7 +144,7 @@ public final class Trainer {
      * the batch against the objective's inputs and runs the loss and gradient graph (built once, reused
      * while the module, params and objective stay the same). {@link #fit} runs exactly this.
      */
-    public BatchGradients gradients(Module module, Params params, Objective objective) {
+    public BatchGradients gradients(Block module, Params params, Objective objective) {
         Compiled c = compile(module, params, objective);
         Map<String, INDArray> feed = new HashMap<>();
         return (step, batch) -> {
@@ -160,7 +160,7 @@ public final class Trainer {
      * seeds, non-finite guard, clipping, optimizer, learning-rate schedule, EMA, listeners and atomic
      * checkpoints. {@code params} (updated in place) are the parameters {@code gradients} differentiates.
      */
-    public TrainResult fitWith(BatchGradients gradients, Module module, Params params, BatchSource source,
+    public TrainResult fitWith(BatchGradients gradients, Block module, Params params, BatchSource source,
                                TrainConfig config) {
         if (config == null) {
             throw new IllegalArgumentException("config: expected a TrainConfig, got null");
@@ -172,7 +172,7 @@ public final class Trainer {
     }
 
     /** Continues the run saved in {@code checkpoint} with the config stored in it. */
-    public TrainResult resume(Path checkpoint, Module module, Params params, Objective objective, BatchSource source) {
+    public TrainResult resume(Path checkpoint, Block module, Params params, Objective objective, BatchSource source) {
         return resume(checkpoint, module, params, objective, source, null);
     }
 
@@ -182,13 +182,13 @@ public final class Trainer {
      * {@code config} null means the stored config (pass one to extend a run with more steps).
      * The checkpoint is validated completely before anything is loaded.
      */
-    public TrainResult resume(Path checkpoint, Module module, Params params, Objective objective, BatchSource source,
+    public TrainResult resume(Path checkpoint, Block module, Params params, Objective objective, BatchSource source,
                               TrainConfig config) {
         return resumeWith(gradients(module, params, objective), checkpoint, module, params, source, config);
     }
 
     /** {@link #resume} with the gradients of {@link #fitWith}. */
-    public TrainResult resumeWith(BatchGradients gradients, Path checkpoint, Module module, Params params,
+    public TrainResult resumeWith(BatchGradients gradients, Path checkpoint, Block module, Params params,
                                   BatchSource source, TrainConfig config) {
         if (checkpoint == null) {
             throw new IllegalArgumentException("checkpoint: expected a path, got null");
@@ -209,14 +209,14 @@ public final class Trainer {
         return run(gradients, module, params, source, cfg, ck.step(), rng, opt, ema);
     }
 
-    private static void checkLoopArguments(BatchGradients gradients, Module module, Params params) {
+    private static void checkLoopArguments(BatchGradients gradients, Block module, Params params) {
         if (gradients == null) {
             throw new IllegalArgumentException("gradients: expected BatchGradients, got null");
         }
         requireModuleAndParams(module, params);
     }
 
-    private static void requireModuleAndParams(Module module, Params params) {
+    private static void requireModuleAndParams(Block module, Params params) {
         if (module == null) {
             throw new IllegalArgumentException("module: expected a module, got null");
         }
@@ -225,7 +225,7 @@ public final class Trainer {
         }
     }
 
-    private TrainResult run(BatchGradients gradients, Module module, Params params, BatchSource source,
+    private TrainResult run(BatchGradients gradients, Block module, Params params, BatchSource source,
                             TrainConfig config, long start, Rng rng, Optimizer opt, Ema ema) {
         if (source == null) {
             throw new IllegalArgumentException("source: expected a BatchSource, got null");

@@ -1,7 +1,7 @@
 package org.genblocks.attention;
 
 import org.genblocks.nn.InputSpec;
-import org.genblocks.nn.ModuleFunction;
+import org.genblocks.nn.BlockFunction;
 import org.genblocks.nn.Params;
 import org.genblocks.position.Rope;
 import org.genblocks.position.RopeLayout;
@@ -32,7 +32,7 @@ class AttentionTest {
     }
 
     /** Random non-zero parameters (norm weights and biases included), so no identity init hides an error. */
-    static Params randomParams(org.genblocks.nn.Module a, long seed) {
+    static Params randomParams(org.genblocks.nn.Block a, long seed) {
         Params p = a.init(seed, DataType.DOUBLE);
         Rng rng = Rng.seed(seed + 100);
         for (String n : p.names()) {
@@ -137,7 +137,7 @@ class AttentionTest {
         INDArray x = Rng.seed(13).normal(DataType.DOUBLE, 2, 4, 8);
         INDArray c = Rng.seed(14).normal(DataType.DOUBLE, 2, 4, 8);
         List<InputSpec> in = List.of(InputSpec.of("x", -1, -1, 8), InputSpec.of("c", -1, -1, 8));
-        ModuleFunction lossFn = ModuleFunction.of(a, p, in, (root, v) -> {
+        BlockFunction lossFn = BlockFunction.of(a, p, in, (root, v) -> {
             SDVariable y = root.forward(v.get("x"));
             return new SDVariable[]{y.mul(y).mul(v.get("c")).sum("loss")};
         });

@@ -1,7 +1,7 @@
 package org.genblocks.attention;
 
 import org.genblocks.nn.InputSpec;
-import org.genblocks.nn.ModuleFunction;
+import org.genblocks.nn.BlockFunction;
 import org.genblocks.nn.Params;
 import org.genblocks.position.AxialRope;
 import org.genblocks.position.Rope;
@@ -71,14 +71,14 @@ class LinearAndJointAttentionTest {
             LinearAttention lin = lb.build();
             LinearAttention quad = qb.build();
             Params p = randomParams(lin, 22);
-            INDArray a = ModuleFunction.of(lin, p, InputSpec.of("x", -1, -1, 12)).apply(x);
-            INDArray b = ModuleFunction.of(quad, p, InputSpec.of("x", -1, -1, 12)).apply(x);
+            INDArray a = BlockFunction.of(lin, p, InputSpec.of("x", -1, -1, 12)).apply(x);
+            INDArray b = BlockFunction.of(quad, p, InputSpec.of("x", -1, -1, 12)).apply(x);
             assertClose(a, b, 1e-10);
             if (causal) {
                 // row m depends on tokens <= m only
                 INDArray x2 = x.dup();
                 x2.get(NDArrayIndex.all(), NDArrayIndex.point(6), NDArrayIndex.all()).addi(1.0);
-                INDArray c = ModuleFunction.of(lin, p, InputSpec.of("x", -1, -1, 12)).apply(x2);
+                INDArray c = BlockFunction.of(lin, p, InputSpec.of("x", -1, -1, 12)).apply(x2);
                 assertClose(a.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 6), NDArrayIndex.all()),
                         c.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 6), NDArrayIndex.all()), 1e-12);
                 assertTrue(a.sub(c).amaxNumber().doubleValue() > 1e-4);
@@ -138,7 +138,7 @@ class LinearAndJointAttentionTest {
             List<InputSpec> specs = withRope
                     ? List.of(InputSpec.of("x", -1, -1, 10), InputSpec.of("c", -1, -1, 6), InputSpec.of("pos", -1, 2))
                     : List.of(InputSpec.of("x", -1, -1, 10), InputSpec.of("c", -1, -1, 6));
-            ModuleFunction f = ModuleFunction.of(j, p, specs,
+            BlockFunction f = BlockFunction.of(j, p, specs,
                     (root, in) -> j.attend(root, in.get("x"), in.get("c"), withRope ? in.get("pos") : null));
             INDArray[] got = withRope ? f.applyAll(x, c, Nd4j.createFromArray(pos)) : f.applyAll(x, c);
             INDArray[] want = jointReference(p, x, c, 2, 4, rope, pos);

@@ -7,7 +7,7 @@ import org.genblocks.metrics.Estimator;
 import org.genblocks.nn.Activation;
 import org.genblocks.nn.InputSpec;
 import org.genblocks.nn.Mlp;
-import org.genblocks.nn.ModuleFunction;
+import org.genblocks.nn.BlockFunction;
 import org.genblocks.nn.Params;
 import org.genblocks.tensor.Rng;
 import org.genblocks.train.LrSchedule;
@@ -41,7 +41,7 @@ class EdmLossTest {
         double[] sigma = {0.002, 0.05, 0.3, 1.0, 7.0, 80.0};
         INDArray eps = Rng.seed(9).normal(DataType.DOUBLE, 6, 2);
         Map<String, INDArray> batch = loss.batch(y, sigma, eps);
-        ModuleFunction graph = ModuleFunction.of(net, params, loss.inputs(),
+        BlockFunction graph = BlockFunction.of(net, params, loss.inputs(),
                 (root, in) -> new SDVariable[]{loss.loss(root, in)});
         double fromGraph = graph.applyAll(batch)[0].getDouble(0);
         // Eq. 2 in D space, row by row with the trained-denoiser wrapper: lambda(sigma) * mean_d (D - y)^2

@@ -3,7 +3,7 @@ package org.genblocks.dit;
 import org.genblocks.data.Mnist;
 import org.genblocks.data.PixelScaling;
 import org.genblocks.nn.InputSpec;
-import org.genblocks.nn.ModuleFunction;
+import org.genblocks.nn.BlockFunction;
 import org.genblocks.nn.Params;
 import org.genblocks.rf.FlowMatchingBatches;
 import org.genblocks.rf.FlowMatchingLoss;
@@ -140,7 +140,7 @@ class DitTest {
         // The attention and MLP weights are random (non-zero) at init; only the modulation is zero.
         assertTrue(bp.get("attn.q.weight").amaxNumber().doubleValue() > 0);
         assertEquals(0.0, bp.get("adaLN.modulation.weight").amaxNumber().doubleValue(), 0.0);
-        ModuleFunction fb = blockFunction(block, bp, c);
+        BlockFunction fb = blockFunction(block, bp, c);
         INDArray tokens = Rng.seed(10).normal(DataType.FLOAT, 2, c.tokens(), c.dim());
         INDArray cond = Rng.seed(11).normal(DataType.FLOAT, 2, c.dim());
         INDArray out = applyBlock(fb, block, tokens, cond, dit);
@@ -152,15 +152,15 @@ class DitTest {
         assertTrue(moved.sub(tokens).amaxNumber().doubleValue() > 1e-3);
     }
 
-    private static ModuleFunction blockFunction(DitBlock block, Params bp, DitConfig c) {
+    private static BlockFunction blockFunction(DitBlock block, Params bp, DitConfig c) {
         if (block.usesPositions()) {
-            return ModuleFunction.of(block, bp, InputSpec.of("x", -1, c.tokens(), c.dim()), InputSpec.of("c", -1, c.dim()),
+            return BlockFunction.of(block, bp, InputSpec.of("x", -1, c.tokens(), c.dim()), InputSpec.of("c", -1, c.dim()),
                     InputSpec.of("positions", c.tokens(), 2));
         }
-        return ModuleFunction.of(block, bp, InputSpec.of("x", -1, c.tokens(), c.dim()), InputSpec.of("c", -1, c.dim()));
+        return BlockFunction.of(block, bp, InputSpec.of("x", -1, c.tokens(), c.dim()), InputSpec.of("c", -1, c.dim()));
     }
 
-    private static INDArray applyBlock(ModuleFunction f, DitBlock block, INDArray x, INDArray c, Dit dit) {
+    private static INDArray applyBlock(BlockFunction f, DitBlock block, INDArray x, INDArray c, Dit dit) {
         return block.usesPositions() ? f.apply(x, c, dit.gridPositions().castTo(DataType.FLOAT)) : f.apply(x, c);
     }
 

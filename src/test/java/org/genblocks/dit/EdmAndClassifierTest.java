@@ -9,7 +9,7 @@ import org.genblocks.diffusion.NoiseDistribution;
 import org.genblocks.diffusion.Precond;
 import org.genblocks.diffusion.Samplers;
 import org.genblocks.diffusion.Sigmas;
-import org.genblocks.nn.ModuleFunction;
+import org.genblocks.nn.BlockFunction;
 import org.genblocks.nn.Params;
 import org.genblocks.tensor.Rng;
 import org.genblocks.train.BatchSource;
@@ -92,7 +92,7 @@ class EdmAndClassifierTest {
         DigitClassifier cls = new DigitClassifier(784, 64, 32, 10);
         Params p = cls.fit(train.images().reshape(2000, 784), train.labelArray(),
                 TrainConfig.adam(2e-3).steps(250).batch(64).seed(2), 3);
-        ModuleFunction fn = cls.function(p);
+        BlockFunction fn = cls.function(p);
         INDArray[] out = fn.applyAll(held.images().reshape(500, 784));
         assertArrayEquals(new long[]{500, 10}, out[0].shape());
         assertArrayEquals(new long[]{500, 32}, out[1].shape());

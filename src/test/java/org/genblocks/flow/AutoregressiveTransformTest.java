@@ -1,7 +1,7 @@
 package org.genblocks.flow;
 
 import org.genblocks.nn.InputSpec;
-import org.genblocks.nn.ModuleFunction;
+import org.genblocks.nn.BlockFunction;
 import org.genblocks.nn.Params;
 import org.genblocks.tensor.Rng;
 import org.junit.jupiter.api.Test;
@@ -41,7 +41,7 @@ class AutoregressiveTransformTest {
                 if (ctx > 0) {
                     specs.add(InputSpec.of("c", -1, ctx));
                 }
-                ModuleFunction f = ModuleFunction.of(m, p, specs, (root, in) ->
+                BlockFunction f = BlockFunction.of(m, p, specs, (root, in) ->
                         new SDVariable[]{ctx > 0 ? m.forward(root, in.get("x"), in.get("c")) : m.forward(root, in.get("x"))});
                 INDArray x = Rng.seed(6).normal(F64, 1, d);
                 INDArray c = Rng.seed(7).normal(F64, 1, Math.max(ctx, 1));
@@ -100,7 +100,7 @@ class AutoregressiveTransformTest {
 
     /** Consumers of the first layer's weight in a compiled graph: each network pass multiplies it by its mask once. */
     static int passes(AutoregressiveTransform t, Params p, boolean inverse) {
-        ModuleFunction f = ModuleFunction.of(t, p, List.of(InputSpec.of("in", -1, t.dims())), (root, in) -> {
+        BlockFunction f = BlockFunction.of(t, p, List.of(InputSpec.of("in", -1, t.dims())), (root, in) -> {
             FlowVar r = inverse ? t.inverse(root, in.get("in"), null) : t.forward(root, in.get("in"), null);
             return new SDVariable[]{r.value(), r.logDet()};
         });

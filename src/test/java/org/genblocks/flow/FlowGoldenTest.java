@@ -1,7 +1,7 @@
 package org.genblocks.flow;
 
 import org.genblocks.nn.Init;
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.nn.Params;
 import org.genblocks.nn.Scope;
 import org.junit.jupiter.api.Test;
@@ -68,7 +68,7 @@ class FlowGoldenTest {
     }
 
     /** NICE §2's m(a) = relu(Wm a + bm). */
-    static final class ReluNet extends Module {
+    static final class ReluNet extends Block {
         ReluNet() {
             param("w", Init.zeros(), 2, 2);
             param("b", Init.zeros(), 2);
@@ -305,7 +305,7 @@ class FlowGoldenTest {
     }
 
     /** The reference §12 coupling net: tanh(A1 za + A2 mean_hw(za) + b1), then B1 · + c1, interleaved shift/scale. */
-    static final class GoldenGlowNet extends Module {
+    static final class GoldenGlowNet extends Block {
         GoldenGlowNet() {
             param("a1", Init.zeros(), 2, 3);
             param("a2", Init.zeros(), 2, 3);

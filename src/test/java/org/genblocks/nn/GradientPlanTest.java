@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GradientPlanTest {
 
     /** Every activation and both norms in one network, so one gradient build covers them all. */
-    static final class Mix extends Module {
+    static final class Mix extends Block {
         private final Mlp mlp = child("mlp", Mlp.builder().in(3).hidden(8, 8).out(2).activation(Activation.GELU)
                 .timeEmbedding(4).build());
         private final LayerNorm ln = child("ln", new LayerNorm(2));

@@ -33,7 +33,7 @@ class LayersTest {
         assertEquals(Nd4j.ones(DataType.DOUBLE, d), p.get("weight"));
         randomize(p, 1);
         INDArray x = Rng.seed(2).normal(3.0, 2.0, DataType.DOUBLE, 5, d);
-        INDArray y = ModuleFunction.of(ln, p, InputSpec.of("x", -1, d)).apply(x);
+        INDArray y = BlockFunction.of(ln, p, InputSpec.of("x", -1, d)).apply(x);
         double[] w = p.get("weight").toDoubleVector();
         double[] b = p.get("bias").toDoubleVector();
         double[][] xs = x.toDoubleMatrix();
@@ -55,7 +55,7 @@ class LayersTest {
         // property: without affine, each row has mean 0 and (biased) variance var/(var+eps) ~ 1
         LayerNorm plain = new LayerNorm(d, 1e-5, false);
         assertEquals(0, plain.parameterCount());
-        INDArray z = ModuleFunction.of(plain, plain.init(0, DataType.DOUBLE), InputSpec.of("x", -1, d)).apply(x);
+        INDArray z = BlockFunction.of(plain, plain.init(0, DataType.DOUBLE), InputSpec.of("x", -1, d)).apply(x);
         assertEquals(0.0, z.mean(1).amaxNumber().doubleValue(), 1e-12);
         assertEquals(1.0, z.var(false, 1).getDouble(0), 1e-4);
     }
@@ -67,7 +67,7 @@ class LayersTest {
         Params p = rms.init(0, DataType.DOUBLE);
         randomize(p, 3);
         INDArray x = Rng.seed(4).normal(DataType.DOUBLE, 2, 3, d);
-        INDArray y = ModuleFunction.of(rms, p, InputSpec.of("x", -1, -1, d)).apply(x);
+        INDArray y = BlockFunction.of(rms, p, InputSpec.of("x", -1, -1, d)).apply(x);
         double[] w = p.get("weight").toDoubleVector();
         for (int i = 0; i < 2; i++) {
             for (int t = 0; t < 3; t++) {
@@ -81,7 +81,7 @@ class LayersTest {
             }
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ModuleFunction.of(rms, p, InputSpec.of("x", -1, 5)));
+                () -> BlockFunction.of(rms, p, InputSpec.of("x", -1, 5)));
         assertTrue(e.getMessage().contains("last dimension 4") && e.getMessage().contains("[?, 5]"), e.getMessage());
     }
 
@@ -93,7 +93,7 @@ class LayersTest {
         double[][] b = ff.frequencies();
         assertTrue(Math.abs(b[1][2]) > 0);
         INDArray x = Rng.seed(5).normal(DataType.DOUBLE, 4, 2);
-        INDArray y = ModuleFunction.of(ff, ff.init(0, DataType.DOUBLE), InputSpec.of("x", -1, 2)).apply(x);
+        INDArray y = BlockFunction.of(ff, ff.init(0, DataType.DOUBLE), InputSpec.of("x", -1, 2)).apply(x);
         for (int n = 0; n < 4; n++) {
             for (int j = 0; j < 3; j++) {
                 double a = 2 * Math.PI * (x.getDouble(n, 0) * b[0][j] + x.getDouble(n, 1) * b[1][j]);
@@ -105,7 +105,7 @@ class LayersTest {
         assertTrue(b[0][0] != new FourierFeatures(2, 3, 1.5, 43).frequencies()[0][0]);
         // a scalar time as [N]
         FourierFeatures ft = new FourierFeatures(1, 4, 16, 1);
-        INDArray yt = ModuleFunction.of(ft, ft.init(0), InputSpec.of("t", -1)).apply(Nd4j.createFromArray(0f, 0.5f));
+        INDArray yt = BlockFunction.of(ft, ft.init(0), InputSpec.of("t", -1)).apply(Nd4j.createFromArray(0f, 0.5f));
         assertArrayEquals(new long[]{2, 8}, yt.shape());
         assertEquals(1.0, yt.getDouble(0, 4), 1e-6, "cos(0) = 1");
     }
@@ -117,7 +117,7 @@ class LayersTest {
         assertEquals(0.0, p.get("modulation.weight").amaxNumber().doubleValue());
         INDArray x = Rng.seed(1).normal(DataType.DOUBLE, 5, 4);
         INDArray c = Rng.seed(2).normal(DataType.DOUBLE, 5, 3);
-        INDArray y = ModuleFunction.of(ada, p, InputSpec.of("x", -1, 4), InputSpec.of("c", -1, 3)).apply(x, c);
+        INDArray y = BlockFunction.of(ada, p, InputSpec.of("x", -1, 4), InputSpec.of("c", -1, 3)).apply(x, c);
         NnTestSupport.assertExact(x, y, "identity at init");
     }
 
@@ -132,7 +132,7 @@ class LayersTest {
         INDArray x = Rng.seed(1).normal(DataType.DOUBLE, 2, 3, d);
         INDArray c = Rng.seed(2).normal(DataType.DOUBLE, 2, cd);
         // branch 1 with the block h -> 2h, on [N, T, D] input
-        ModuleFunction f = ModuleFunction.of(ada, p,
+        BlockFunction f = BlockFunction.of(ada, p,
                 java.util.List.of(InputSpec.of("x", -1, -1, d), InputSpec.of("c", -1, cd)),
                 (root, in) -> new SDVariableArray(ada.modulation(root, in.get("c"))
                         .residual(1, in.get("x"), h -> h.mul(2.0))).get());
@@ -165,18 +165,18 @@ class LayersTest {
             }
         }
         // the plain [N, D] chunks (x = null)
-        INDArray gate1 = ModuleFunction.of(ada, p, java.util.List.of(InputSpec.of("c", -1, cd)),
+        INDArray gate1 = BlockFunction.of(ada, p, java.util.List.of(InputSpec.of("c", -1, cd)),
                 (root, in) -> new SDVariableArray(ada.modulation(root, in.get("c")).gate(1, null)).get()).apply(c);
         assertArrayEquals(new long[]{2, d}, gate1.shape());
         assertEquals(m[1][5 * d + 2], gate1.getDouble(1, 2), 1e-12);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModuleFunction.of(ada, p,
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BlockFunction.of(ada, p,
                 java.util.List.of(InputSpec.of("x", -1, d), InputSpec.of("c", -1, cd)),
                 (root, in) -> new SDVariableArray(ada.modulation(root, in.get("c")).residual(2, in.get("x"), h -> h)).get()));
         assertTrue(e.getMessage().contains("branch") && e.getMessage().contains("0..1"), e.getMessage());
     }
 
     /** Linear -> AdaLnZero -> Linear -> RmsNorm on [N, T, D]: each later layer sees an output whose shape SameDiff does not infer. */
-    static final class Chain extends Module {
+    static final class Chain extends Block {
         final Linear lin1 = child("lin1", new Linear(4, 4));
         final AdaLnZero ada = child("ada", new AdaLnZero(4, 3));
         final Linear lin2 = child("lin2", new Linear(4, 2));
@@ -211,14 +211,14 @@ class LayersTest {
         randomize(p, 2);
         INDArray x = Rng.seed(3).normal(DataType.DOUBLE, 2, 5, 4);
         INDArray c = Rng.seed(4).normal(DataType.DOUBLE, 2, 3);
-        INDArray y = ModuleFunction.of(chain, p, InputSpec.of("x", -1, -1, 4), InputSpec.of("c", -1, 3)).apply(x, c);
+        INDArray y = BlockFunction.of(chain, p, InputSpec.of("x", -1, -1, 4), InputSpec.of("c", -1, 3)).apply(x, c);
         assertTrue(chain.unknownSeen, "the chain starts from a variable of unknown shape");
         // the same stages with known input shapes
-        INDArray h = ModuleFunction.of(chain.lin1, sub(p, "lin1"), InputSpec.of("x", -1, -1, 4)).apply(x);
-        h = ModuleFunction.of(chain.ada, sub(p, "ada"), InputSpec.of("x", -1, -1, 4), InputSpec.of("c", -1, 3)).apply(h, c);
-        h = ModuleFunction.of(chain.lin2, sub(p, "lin2"), InputSpec.of("x", -1, -1, 4)).apply(h);
-        h = ModuleFunction.of(chain.rms, sub(p, "rms"), InputSpec.of("x", -1, -1, 2)).apply(h);
-        h = ModuleFunction.of(chain.ln, sub(p, "ln"), InputSpec.of("x", -1, -1, 2)).apply(h);
+        INDArray h = BlockFunction.of(chain.lin1, sub(p, "lin1"), InputSpec.of("x", -1, -1, 4)).apply(x);
+        h = BlockFunction.of(chain.ada, sub(p, "ada"), InputSpec.of("x", -1, -1, 4), InputSpec.of("c", -1, 3)).apply(h, c);
+        h = BlockFunction.of(chain.lin2, sub(p, "lin2"), InputSpec.of("x", -1, -1, 4)).apply(h);
+        h = BlockFunction.of(chain.rms, sub(p, "rms"), InputSpec.of("x", -1, -1, 2)).apply(h);
+        h = BlockFunction.of(chain.ln, sub(p, "ln"), InputSpec.of("x", -1, -1, 2)).apply(h);
         assertArrayEquals(new long[]{2, 5, 2}, y.shape());
         assertEquals(0.0, y.sub(h).amaxNumber().doubleValue(), 1e-12);
     }

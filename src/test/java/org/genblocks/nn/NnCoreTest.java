@@ -32,7 +32,7 @@ class NnCoreTest {
         Linear lin = new Linear(5, 3);
         Params p = lin.init(11, DataType.DOUBLE);
         INDArray x = Rng.seed(3).normal(DataType.DOUBLE, 7, 5);
-        INDArray y = ModuleFunction.of(lin, p, InputSpec.of("x", -1, 5)).apply(x);
+        INDArray y = BlockFunction.of(lin, p, InputSpec.of("x", -1, 5)).apply(x);
         double[][] w = p.get("weight").toDoubleMatrix();
         double[] b = p.get("bias").toDoubleVector();
         assertTrue(Math.abs(w[0][0]) > 0 && Math.abs(b[1]) > 0, "weights must be random, non-zero");
@@ -46,7 +46,7 @@ class NnCoreTest {
         assertEquals(List.of("weight"), List.copyOf(lin.parameterSpecs().keySet()));
         Params p = lin.init(5, DataType.DOUBLE);
         INDArray x = Rng.seed(8).normal(DataType.DOUBLE, 2, 3, 4);
-        INDArray y = ModuleFunction.of(lin, p, InputSpec.of("x", -1, -1, 4)).apply(x);
+        INDArray y = BlockFunction.of(lin, p, InputSpec.of("x", -1, -1, 4)).apply(x);
         assertArrayEquals(new long[]{2, 3, 6}, y.shape());
         double[][] w = p.get("weight").toDoubleMatrix();
         for (int i = 0; i < 2; i++) {
@@ -72,7 +72,7 @@ class NnCoreTest {
             Mlp mlp = Mlp.builder().in(3).hidden(8, 5).out(2).activation(a).build();
             Params p = mlp.init(21, DataType.DOUBLE);
             INDArray x = Rng.seed(4).normal(DataType.DOUBLE, 6, 3);
-            INDArray y = ModuleFunction.of(mlp, p, InputSpec.of("x", -1, 3)).apply(x);
+            INDArray y = BlockFunction.of(mlp, p, InputSpec.of("x", -1, 3)).apply(x);
             // eager ND4J reference in float64
             INDArray h = x;
             for (int l = 0; l < 3; l++) {
@@ -118,7 +118,7 @@ class NnCoreTest {
     }
 
     /** Two parameters declared in either order. */
-    static final class TwoParams extends Module {
+    static final class TwoParams extends Block {
         TwoParams(boolean swap) {
             if (swap) {
                 param("b", Init.normal(1), 3);
@@ -154,7 +154,7 @@ class NnCoreTest {
     void graphIsBackedByTheParamsArraysAndSeesInPlaceUpdates() {
         Mlp mlp = Mlp.builder().in(2).hidden(4).out(1).build();
         Params p = mlp.init(1, DataType.DOUBLE);
-        ModuleFunction f = ModuleFunction.of(mlp, p, InputSpec.of("x", -1, 2));
+        BlockFunction f = BlockFunction.of(mlp, p, InputSpec.of("x", -1, 2));
         for (String n : p.names()) {
             assertSame(p.get(n), f.sameDiff().getArrForVarName(n), n);
         }
@@ -179,11 +179,11 @@ class NnCoreTest {
         INDArray c = Rng.seed(7).normal(DataType.DOUBLE, 4, 2);
         // loss = sum(c * mlp(x)^2): random weights on the outputs so no symmetry hides an error
         List<InputSpec> in = List.of(InputSpec.of("x", -1, 3), InputSpec.of("c", -1, 2));
-        ModuleFunction.Definition def = (root, v) -> {
+        BlockFunction.Definition def = (root, v) -> {
             SDVariable y = root.forward(v.get("x"));
             return new SDVariable[]{y.mul(y).mul(v.get("c")).sum("loss")};
         };
-        ModuleFunction lossFn = ModuleFunction.of(mlp, p, in, def);
+        BlockFunction lossFn = BlockFunction.of(mlp, p, in, def);
         SameDiff sd = lossFn.sameDiff();
         sd.setLossVariables("loss");
         Map<String, INDArray> grads;
@@ -217,7 +217,7 @@ class NnCoreTest {
     void badInputsGiveClearErrors() {
         Mlp mlp = Mlp.builder().in(2).hidden(4).out(1).build();
         Params p = mlp.init(1);
-        ModuleFunction f = ModuleFunction.of(mlp, p, InputSpec.of("x", -1, 2));
+        BlockFunction f = BlockFunction.of(mlp, p, InputSpec.of("x", -1, 2));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> f.apply(Nd4j.zeros(DataType.FLOAT, 3, 5)));
         assertTrue(e.getMessage().contains("x") && e.getMessage().contains("[?, 2]") && e.getMessage().contains("[3, 5]"), e.getMessage());
@@ -226,21 +226,21 @@ class NnCoreTest {
         e = assertThrows(IllegalArgumentException.class, () -> f.apply());
         assertTrue(e.getMessage().contains("expected 1 input"), e.getMessage());
         // graph-time shape check
-        e = assertThrows(IllegalArgumentException.class, () -> ModuleFunction.of(mlp, p, InputSpec.of("x", -1, 3)));
+        e = assertThrows(IllegalArgumentException.class, () -> BlockFunction.of(mlp, p, InputSpec.of("x", -1, 3)));
         assertTrue(e.getMessage().contains("[N, 2]") && e.getMessage().contains("[?, 3]"), e.getMessage());
         // params of another module
         Params other = Mlp.builder().in(2).hidden(5).out(1).build().init(1);
-        e = assertThrows(IllegalArgumentException.class, () -> ModuleFunction.of(mlp, other, InputSpec.of("x", -1, 2)));
+        e = assertThrows(IllegalArgumentException.class, () -> BlockFunction.of(mlp, other, InputSpec.of("x", -1, 2)));
         assertTrue(e.getMessage().contains("layers.0.weight") && e.getMessage().contains("[2, 4]"), e.getMessage());
         Params fewer = new Linear(2, 4).init(1);
-        e = assertThrows(IllegalArgumentException.class, () -> ModuleFunction.of(mlp, fewer, InputSpec.of("x", -1, 2)));
+        e = assertThrows(IllegalArgumentException.class, () -> BlockFunction.of(mlp, fewer, InputSpec.of("x", -1, 2)));
         assertTrue(e.getMessage().contains("missing") && e.getMessage().contains("layers.1.bias"), e.getMessage());
         // builder and declarations
         e = assertThrows(IllegalArgumentException.class, () -> Mlp.builder().in(2).hidden(4).build());
         assertTrue(e.getMessage().contains("out"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new Linear(0, 3));
         assertTrue(e.getMessage().contains("in") && e.getMessage().contains("0"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new Module() {
+        e = assertThrows(IllegalArgumentException.class, () -> new Block() {
             {
                 param("w", Init.zeros(), 2);
                 param("w", Init.zeros(), 3);
@@ -280,7 +280,7 @@ class NnCoreTest {
         SinusoidalTimeEmbedding emb = new SinusoidalTimeEmbedding(dim);
         assertEquals(0, emb.parameterCount());
         double[] t = {0.0, 0.5, 3.0, 250.0};
-        INDArray out = ModuleFunction.of(emb, emb.init(0, DataType.DOUBLE), InputSpec.of("t", -1))
+        INDArray out = BlockFunction.of(emb, emb.init(0, DataType.DOUBLE), InputSpec.of("t", -1))
                 .apply(Nd4j.createFromArray(t));
         assertArrayEquals(new long[]{4, dim}, out.shape());
         for (int n = 0; n < t.length; n++) {
@@ -291,13 +291,13 @@ class NnCoreTest {
             }
         }
         // [N, 1] input gives the same; odd dim and [N, 2] are rejected
-        INDArray col = ModuleFunction.of(emb, emb.init(0, DataType.DOUBLE), InputSpec.of("t", -1, 1))
+        INDArray col = BlockFunction.of(emb, emb.init(0, DataType.DOUBLE), InputSpec.of("t", -1, 1))
                 .apply(Nd4j.createFromArray(t).reshape(4, 1));
         assertEquals(out, col);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SinusoidalTimeEmbedding(7));
         assertTrue(e.getMessage().contains("even"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> ModuleFunction.of(emb, emb.init(0), InputSpec.of("t", -1, 2)));
+                () -> BlockFunction.of(emb, emb.init(0), InputSpec.of("t", -1, 2)));
         assertTrue(e.getMessage().contains("[N] or [N, 1]"), e.getMessage());
     }
 
@@ -309,7 +309,7 @@ class NnCoreTest {
         assertArrayEquals(new long[]{6, 6}, p.get("layers.0.weight").shape());
         INDArray x = Rng.seed(1).normal(DataType.DOUBLE, 5, 2);
         INDArray t = Rng.seed(2).uniform(0, 1, DataType.DOUBLE, 5);
-        INDArray y = ModuleFunction.of(mlp, p, InputSpec.of("x", -1, 2), InputSpec.of("t", -1)).apply(x, t);
+        INDArray y = BlockFunction.of(mlp, p, InputSpec.of("x", -1, 2), InputSpec.of("t", -1)).apply(x, t);
         double[][] xin = new double[5][6];
         for (int n = 0; n < 5; n++) {
             xin[n][0] = x.getDouble(n, 0);
@@ -329,7 +329,7 @@ class NnCoreTest {
         double[][] ref = linear(h, p.get("layers.1.weight").toDoubleMatrix(), p.get("layers.1.bias").toDoubleVector());
         assertEquals(0.0, maxAbsDiff(y.toDoubleMatrix(), ref), 1e-10);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ModuleFunction.of(mlp, p, InputSpec.of("x", -1, 2)));
+                () -> BlockFunction.of(mlp, p, InputSpec.of("x", -1, 2)));
         assertTrue(e.getMessage().contains("expects 2 input"), e.getMessage());
     }
 
@@ -337,9 +337,9 @@ class NnCoreTest {
     void vectorJacobianProductThroughModuleFunctionGradients() {
         Mlp mlp = Mlp.builder().in(2).hidden(6).out(2).activation(Activation.TANH).build();
         Params p = mlp.init(3, DataType.DOUBLE);
-        ModuleFunction vjp = ModuleFunction.of(mlp, p, List.of(InputSpec.of("x", -1, 2), InputSpec.of("u", -1, 2)),
+        BlockFunction vjp = BlockFunction.of(mlp, p, List.of(InputSpec.of("x", -1, 2), InputSpec.of("u", -1, 2)),
                 (root, in) -> new SDVariable[]{root.forward(in.get("x")).mul(in.get("u")).sum("vjp")});
-        ModuleFunction f = ModuleFunction.of(mlp, p, InputSpec.of("x", -1, 2));
+        BlockFunction f = BlockFunction.of(mlp, p, InputSpec.of("x", -1, 2));
         INDArray x = Rng.seed(1).normal(DataType.DOUBLE, 3, 2);
         INDArray u = Rng.seed(2).normal(DataType.DOUBLE, 3, 2);
         PrintStream old = System.out;

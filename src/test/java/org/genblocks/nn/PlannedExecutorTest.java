@@ -11,10 +11,10 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The planned executor of ModuleFunction gives SameDiff's own results for every layer. */
+/** The planned executor of BlockFunction gives SameDiff's own results for every layer. */
 class PlannedExecutorTest {
 
-    private static void check(ModuleFunction f, INDArray... inputs) {
+    private static void check(BlockFunction f, INDArray... inputs) {
         Map<String, INDArray> feed = new java.util.HashMap<>();
         for (int i = 0; i < inputs.length; i++) {
             feed.put(f.inputs().get(i).name(), inputs[i]);
@@ -34,26 +34,26 @@ class PlannedExecutorTest {
     void everyLayerRunsOnThePlannedExecutor() {
         Rng rng = Rng.seed(1);
         Mlp mlp = Mlp.builder().in(3).hidden(16, 16).out(2).activation(Activation.GELU).timeEmbedding(8).build();
-        check(ModuleFunction.of(mlp, mlp.init(1), InputSpec.of("x", -1, 3), InputSpec.of("t", -1)),
+        check(BlockFunction.of(mlp, mlp.init(1), InputSpec.of("x", -1, 3), InputSpec.of("t", -1)),
                 rng.normal(DataType.FLOAT, 5, 3), rng.uniform(0, 1, DataType.FLOAT, 5));
         for (Activation a : Activation.values()) {
             Mlp m = Mlp.builder().in(2).hidden(8).out(2).activation(a).build();
-            check(ModuleFunction.of(m, m.init(2), InputSpec.of("x", -1, 2)), rng.normal(DataType.FLOAT, 4, 2));
+            check(BlockFunction.of(m, m.init(2), InputSpec.of("x", -1, 2)), rng.normal(DataType.FLOAT, 4, 2));
         }
         Linear lin = new Linear(4, 3);
-        check(ModuleFunction.of(lin, lin.init(1), InputSpec.of("x", -1, -1, 4)), rng.normal(DataType.FLOAT, 2, 5, 4));
+        check(BlockFunction.of(lin, lin.init(1), InputSpec.of("x", -1, -1, 4)), rng.normal(DataType.FLOAT, 2, 5, 4));
         LayerNorm ln = new LayerNorm(6);
         Params lp = ln.init(0);
         LayersTest.randomize(lp, 3);
-        check(ModuleFunction.of(ln, lp, InputSpec.of("x", -1, 6)), rng.normal(DataType.FLOAT, 3, 6));
+        check(BlockFunction.of(ln, lp, InputSpec.of("x", -1, 6)), rng.normal(DataType.FLOAT, 3, 6));
         RmsNorm rms = new RmsNorm(6);
-        check(ModuleFunction.of(rms, rms.init(0), InputSpec.of("x", -1, 6)), rng.normal(DataType.FLOAT, 3, 6));
+        check(BlockFunction.of(rms, rms.init(0), InputSpec.of("x", -1, 6)), rng.normal(DataType.FLOAT, 3, 6));
         FourierFeatures ff = new FourierFeatures(1, 4, 2.0, 3);
-        check(ModuleFunction.of(ff, ff.init(0), InputSpec.of("t", -1)), rng.uniform(0, 1, DataType.FLOAT, 7));
+        check(BlockFunction.of(ff, ff.init(0), InputSpec.of("t", -1)), rng.uniform(0, 1, DataType.FLOAT, 7));
         AdaLnZero ada = new AdaLnZero(4, 3, 2);
         Params ap = ada.init(0, DataType.DOUBLE);
         LayersTest.randomize(ap, 4);
-        check(ModuleFunction.of(ada, ap, List.of(InputSpec.of("x", -1, -1, 4), InputSpec.of("c", -1, 3)),
+        check(BlockFunction.of(ada, ap, List.of(InputSpec.of("x", -1, -1, 4), InputSpec.of("c", -1, 3)),
                         (root, in) -> new org.nd4j.autodiff.samediff.SDVariable[]{
                                 ada.modulation(root, in.get("c")).residual(1, in.get("x"), h -> h.mul(3.0))}),
                 rng.normal(DataType.DOUBLE, 2, 3, 4), rng.normal(DataType.DOUBLE, 2, 3));
@@ -63,7 +63,7 @@ class PlannedExecutorTest {
     void newBatchSizesReplanAndParameterUpdatesAreSeen() {
         Mlp m = Mlp.builder().in(2).hidden(8).out(1).activation(Activation.SILU).build();
         Params p = m.init(3, DataType.DOUBLE);
-        ModuleFunction f = ModuleFunction.of(m, p, InputSpec.of("x", -1, 2));
+        BlockFunction f = BlockFunction.of(m, p, InputSpec.of("x", -1, 2));
         Rng rng = Rng.seed(5);
         INDArray a = rng.normal(DataType.DOUBLE, 4, 2);
         INDArray b = rng.normal(DataType.DOUBLE, 9, 2);

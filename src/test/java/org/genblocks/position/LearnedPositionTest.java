@@ -1,7 +1,7 @@
 package org.genblocks.position;
 
 import org.genblocks.nn.InputSpec;
-import org.genblocks.nn.ModuleFunction;
+import org.genblocks.nn.BlockFunction;
 import org.genblocks.nn.Params;
 import org.genblocks.tensor.Rng;
 import org.junit.jupiter.api.Test;
@@ -24,12 +24,12 @@ class LearnedPositionTest {
         INDArray table = p.get("table");
         assertTrue(table.std(true).getDouble(0) > 0.01, "random init");
         INDArray x = Rng.seed(2).normal(DataType.DOUBLE, 2, 4, 3);
-        INDArray y = ModuleFunction.of(lp, p, InputSpec.of("x", -1, -1, 3)).apply(x);
+        INDArray y = BlockFunction.of(lp, p, InputSpec.of("x", -1, -1, 3)).apply(x);
         for (int n = 0; n < 2; n++) {
             INDArray want = x.get(NDArrayIndex.point(n)).add(table.get(NDArrayIndex.interval(0, 4)));
             assertTrue(want.equalsWithEps(y.get(NDArrayIndex.point(n)), 1e-12));
         }
-        ModuleFunction explicit = ModuleFunction.of(lp, p, List.of(InputSpec.of("x", -1, -1, 3),
+        BlockFunction explicit = BlockFunction.of(lp, p, List.of(InputSpec.of("x", -1, -1, 3),
                 InputSpec.of("pos", DataType.INT, -1)), (root, in) -> new org.nd4j.autodiff.samediff.SDVariable[]{
                 root.forward(in.get("x"), in.get("pos"))});
         INDArray y2 = explicit.apply(x, Nd4j.createFromArray(5, 0, 2, 2));
@@ -37,7 +37,7 @@ class LearnedPositionTest {
         assertTrue(want.equalsWithEps(y2.get(NDArrayIndex.point(1), NDArrayIndex.point(0)), 1e-12));
         assertEquals(18, lp.parameterCount());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ModuleFunction.of(lp, p, InputSpec.of("x", -1, 7, 3)));
+                () -> BlockFunction.of(lp, p, InputSpec.of("x", -1, 7, 3)));
         assertTrue(e.getMessage().contains("L <= 6"), e.getMessage());
     }
 }

@@ -6,7 +6,7 @@ import org.genblocks.RectifiedFlowModel;
 import org.genblocks.diffusion.Formulation;
 import org.genblocks.nn.Activation;
 import org.genblocks.nn.Mlp;
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.nn.Params;
 import org.genblocks.ode.OdeSolver;
 import org.genblocks.ode.TimeGrid;
@@ -47,7 +47,7 @@ class ConditionalFlowTest {
         }
     }
 
-    static Module network() {
+    static Block network() {
         return new LabelConcat(Mlp.builder().in(2 + 4).hidden(64, 64).out(2).activation(Activation.SILU)
                 .timeEmbedding(16).build(), 3);
     }

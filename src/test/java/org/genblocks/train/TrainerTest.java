@@ -3,7 +3,7 @@ package org.genblocks.train;
 import org.genblocks.nn.Activation;
 import org.genblocks.nn.InputSpec;
 import org.genblocks.nn.Mlp;
-import org.genblocks.nn.ModuleFunction;
+import org.genblocks.nn.BlockFunction;
 import org.genblocks.nn.Params;
 import org.genblocks.tensor.Rng;
 import org.junit.jupiter.api.Test;
@@ -69,7 +69,7 @@ class TrainerTest {
         assertEquals(1e-2 / 50, lrs.get(0), 1e-15, "warm-up starts at lr / W");
         // evaluate on a grid through the same graph definition
         INDArray grid = Nd4j.linspace(-1, 1, 201, DataType.FLOAT).reshape(201, 1);
-        INDArray pred = ModuleFunction.of(net, p, InputSpec.of("x", -1, 1)).apply(grid);
+        INDArray pred = BlockFunction.of(net, p, InputSpec.of("x", -1, 1)).apply(grid);
         double mse = pred.sub(Transforms.sin(grid.mul(3.0), true)).norm2Number().doubleValue();
         mse = mse * mse / 201;
         assertTrue(mse < 1e-3, "grid MSE " + mse);

@@ -126,7 +126,7 @@ public final class SparkTrainer {
         BatchSource of(TrainingProblem problem, INDArray data, int batch);
     }
 
-    /** Continues the run of {@code checkpoint}; see {@link Trainer#resume(Path, org.genblocks.nn.Module, Params, org.genblocks.train.Objective, BatchSource, TrainConfig)}. */
+    /** Continues the run of {@code checkpoint}; see {@link Trainer#resume(Path, org.genblocks.nn.Block, Params, org.genblocks.train.Objective, BatchSource, TrainConfig)}. */
     public TrainResult resume(Path checkpoint, BatchSource source, TrainConfig config) {
         return trainer.resumeWith(gradients(), checkpoint, problem.module(), problem.params(), source, config);
     }

@@ -1,6 +1,6 @@
 package org.genblocks.spark;
 
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.nn.Params;
 import org.genblocks.train.Objective;
 
@@ -13,18 +13,18 @@ import java.io.Serializable;
  * of a batch) so that shard gradients combine into the batch's gradient.
  */
 public final class TrainingProblem {
-    private final Module module;
+    private final Block module;
     private final Params params;
     private final Objective objective;
 
-    private TrainingProblem(Module module, Params params, Objective objective) {
+    private TrainingProblem(Block module, Params params, Objective objective) {
         this.module = module;
         this.params = params;
         this.objective = objective;
     }
 
     /** A problem; the factory must build the same architecture and initial parameters on every call. */
-    public static TrainingProblem of(Module module, Params params, Objective objective) {
+    public static TrainingProblem of(Block module, Params params, Objective objective) {
         if (module == null || params == null || objective == null) {
             throw new IllegalArgumentException("module, params, objective: expected all three, got "
                     + (module == null ? "module null" : "a module") + ", " + (params == null ? "params null" : "params")
@@ -35,7 +35,7 @@ public final class TrainingProblem {
     }
 
     /** The module. */
-    public Module module() {
+    public Block module() {
         return module;
     }
 

@@ -3,7 +3,7 @@ package org.genblocks.spark;
 import org.genblocks.diffusion.EdmLoss;
 import org.genblocks.diffusion.Formulation;
 import org.genblocks.nn.Activation;
-import org.genblocks.nn.Module;
+import org.genblocks.nn.Block;
 import org.genblocks.nn.Mlp;
 import org.genblocks.nn.Params;
 import org.genblocks.rf.LabelConcat;
@@ -116,7 +116,7 @@ class SparkTrainerTest {
     /** A class-conditional EDM loss: the batches carry INT32 labels (diffusion.Labels) to the executors. */
     static TrainingProblem.Factory conditionalProblem() {
         return () -> {
-            Module net = new LabelConcat(Mlp.builder().in(2 + 4).hidden(16).out(2).activation(Activation.SILU)
+            Block net = new LabelConcat(Mlp.builder().in(2 + 4).hidden(16).out(2).activation(Activation.SILU)
                     .timeEmbedding(8).build(), 3);
             return TrainingProblem.of(net, net.init(5, DataType.DOUBLE),
                     EdmLoss.of(net, Formulation.edm(), 2).withClasses(3));

@@ -1,8 +1,8 @@
 package org.genblocks.rf;
 
 import org.genblocks.nn.InputSpec;
-import org.genblocks.nn.Module;
-import org.genblocks.nn.ModuleFunction;
+import org.genblocks.nn.Block;
+import org.genblocks.nn.BlockFunction;
 import org.genblocks.nn.Params;
 import org.genblocks.ode.DifferentiableField;
 import org.genblocks.tensor.Shapes;
@@ -15,7 +15,7 @@ import java.util.Map;
 
 /**
  * A velocity network as a {@link DifferentiableField}: {@code u(x, t) = net(x, t)} with the module's
- * {@code forward(scope, x [N, D], t [N, 1])}, compiled once for inference ({@link ModuleFunction});
+ * {@code forward(scope, x [N, D], t [N, 1])}, compiled once for inference ({@link BlockFunction});
  * parameter arrays are shared with the {@link Params}, so training updates are seen without rebuilding.
  *
  * <p>Exact vector–Jacobian products {@code uᵀ ∂net/∂x} come from SameDiff's reverse-mode autodiff on a
@@ -23,26 +23,26 @@ import java.util.Map;
  * once, silently). Exact divergences therefore cost D backward passes ({@link #divergence}), Hutchinson
  * estimates one.
  */
-public final class ModuleField implements DifferentiableField {
-    private final Module module;
+public final class BlockField implements DifferentiableField {
+    private final Block module;
     private final Params params;
     private final long dim;
-    private final ModuleFunction forward;
-    private ModuleFunction vjpGraph;
+    private final BlockFunction forward;
+    private BlockFunction vjpGraph;
 
     /**
      * @param module the network, taking {@code (x [N, dim], t [N, 1])}
      * @param params its parameters (their data type is the field's)
      * @param dim    the data dimension D
      */
-    public ModuleField(Module module, Params params, long dim) {
+    public BlockField(Block module, Params params, long dim) {
         if (module == null || params == null) {
             throw new IllegalArgumentException("module, params: expected non-null, got " + module + ", " + params);
         }
         this.module = module;
         this.params = params;
         this.dim = Shapes.checkPositive("dim", dim);
-        this.forward = ModuleFunction.of(module, params, InputSpec.of("x", -1, dim), InputSpec.of("t", -1, 1));
+        this.forward = BlockFunction.of(module, params, InputSpec.of("x", -1, dim), InputSpec.of("t", -1, 1));
     }
 
     @Override
@@ -70,7 +70,7 @@ public final class ModuleField implements DifferentiableField {
         Shapes.requireShape("x", x, -1, dim);
         Shapes.requireSameShape("x", x, "u", u);
         if (vjpGraph == null) {
-            vjpGraph = ModuleFunction.vectorJacobian(module, params,
+            vjpGraph = BlockFunction.vectorJacobian(module, params,
                     List.of(InputSpec.of("x", -1, dim), InputSpec.of("t", -1, 1)), InputSpec.of("u", -1, dim));
         }
         Map<String, INDArray> feed = new HashMap<>();
@@ -81,7 +81,7 @@ public final class ModuleField implements DifferentiableField {
     }
 
     /** The module. */
-    public Module module() {
+    public Block module() {
         return module;
     }
 

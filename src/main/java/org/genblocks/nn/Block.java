@@ -13,12 +13,14 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * A parameterised computation defined once on SameDiff (DESIGN §2).
+ * A parameterised computation defined once on SameDiff (DESIGN §2): the module of PyTorch's
+ * {@code nn.Module}, named {@code Block} so that a wildcard import never clashes with
+ * {@code java.lang.Module}.
  *
  * <p>A subclass declares, in its constructor, its own parameters with {@link #param} and its
  * sub-modules with {@link #child}; it then writes its computation once in
  * {@link #forward(Scope, SDVariable...)}. The same graph serves training (the trainer
- * differentiates it) and inference ({@link ModuleFunction} runs it). A module holds no values:
+ * differentiates it) and inference ({@link BlockFunction} runs it). A module holds no values:
  * values live in {@link Params}, created by {@link #init(long)} or loaded from a file, so one
  * module describes any number of parameter sets (for example the trained weights and their EMA).
  *
@@ -28,12 +30,12 @@ import java.util.regex.Pattern;
  *
  * <p>Modules are immutable after construction and may be shared between threads; graphs are not.
  */
-public abstract class Module {
+public abstract class Block {
     private static final Pattern PARAM_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern CHILD_NAME = Pattern.compile("[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*");
 
     private final Map<String, ParamSpec> ownParams = new LinkedHashMap<>();
-    private final Map<String, Module> children = new LinkedHashMap<>();
+    private final Map<String, Block> children = new LinkedHashMap<>();
     private Map<String, ParamSpec> specsCache;
 
     /**
@@ -69,7 +71,7 @@ public abstract class Module {
      *
      * @param name a dotted local name such as {@code mlp} or {@code layers.0}
      */
-    protected final <M extends Module> M child(String name, M module) {
+    protected final <M extends Block> M child(String name, M module) {
         if (name == null || !CHILD_NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("name: expected a child name such as 'mlp' or 'layers.0', got '" + name + "'");
         }
@@ -79,7 +81,7 @@ public abstract class Module {
         if (module == this) {
             throw new IllegalArgumentException("module: a module cannot be its own child ('" + name + "')");
         }
-        for (Map.Entry<String, Module> e : children.entrySet()) {
+        for (Map.Entry<String, Block> e : children.entrySet()) {
             if (e.getValue() == module) {
                 throw new IllegalArgumentException("module: already declared as child '" + e.getKey()
                         + "'; to share weights call the same child twice in forward instead of declaring it twice");
@@ -99,7 +101,7 @@ public abstract class Module {
 
     /**
      * The computation, written once on SameDiff. {@code scope} gives this module's parameters
-     * ({@link Scope#param(String)}) and runs children ({@link Scope#call(Module, SDVariable...)}).
+     * ({@link Scope#param(String)}) and runs children ({@link Scope#call(Block, SDVariable...)}).
      */
     public abstract SDVariable forward(Scope scope, SDVariable... inputs);
 
@@ -152,7 +154,7 @@ public abstract class Module {
         return c;
     }
 
-    private void collect(String prefix, Map<String, ParamSpec> out, java.util.Set<Module> path) {
+    private void collect(String prefix, Map<String, ParamSpec> out, java.util.Set<Block> path) {
         if (!path.add(this)) {
             throw new IllegalStateException("module graph has a cycle through " + getClass().getSimpleName() + " at '" + prefix + "'");
         }
@@ -162,7 +164,7 @@ public abstract class Module {
                 throw new IllegalStateException("two parameters share the full name '" + full + "'");
             }
         }
-        for (Map.Entry<String, Module> e : children.entrySet()) {
+        for (Map.Entry<String, Block> e : children.entrySet()) {
             e.getValue().collect(prefix + e.getKey() + ".", out, path);
         }
         path.remove(this);
@@ -174,8 +176,8 @@ public abstract class Module {
     }
 
     /** The local name under which {@code child} was declared, or null. */
-    final String childName(Module child) {
-        for (Map.Entry<String, Module> e : children.entrySet()) {
+    final String childName(Block child) {
+        for (Map.Entry<String, Block> e : children.entrySet()) {
             if (e.getValue() == child) {
                 return e.getKey();
             }
@@ -184,7 +186,7 @@ public abstract class Module {
     }
 
     /** The declared children by local name, in order. */
-    public final Map<String, Module> children() {
+    public final Map<String, Block> children() {
         return Collections.unmodifiableMap(children);
     }
 

@@ -1,8 +1,8 @@
 package org.genblocks.diffusion;
 
 import org.genblocks.nn.InputSpec;
-import org.genblocks.nn.Module;
-import org.genblocks.nn.ModuleFunction;
+import org.genblocks.nn.Block;
+import org.genblocks.nn.BlockFunction;
 import org.genblocks.nn.Params;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -14,31 +14,31 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A {@link Module} {@code forward(scope, input [N, ...], noiseLabel [N, 1])} with its parameters as a
+ * A {@link Block} {@code forward(scope, input [N, ...], noiseLabel [N, 1])} with its parameters as a
  * raw diffusion {@link Network}: the forward pass is compiled once; vector–Jacobian products with
  * respect to the input come from one reverse-mode pass of SameDiff on
- * {@code Σ F(input; label) ⊙ u} ({@link ModuleFunction#vectorJacobian}), built on first use. The
+ * {@code Σ F(input; label) ⊙ u} ({@link BlockFunction#vectorJacobian}), built on first use. The
  * parameter arrays are shared with {@code params}, so training updates are seen without rebuilding.
  * Inputs are cast to the parameters' data type and outputs back to the input's.
  */
-public final class ModuleNetwork implements Network.Differentiable {
-    private final Module module;
+public final class BlockNetwork implements Network.Differentiable {
+    private final Block module;
     private final Params params;
     private final long[] inputShape;
-    private final ModuleFunction forward;
+    private final BlockFunction forward;
     private final INDArray labels;
-    private ModuleFunction vjpGraph;
+    private BlockFunction vjpGraph;
 
     /**
      * @param module   the network
      * @param params   its parameters
      * @param rowShape the shape of one sample, e.g. {@code (2)} or {@code (1, 28, 28)}
      */
-    public ModuleNetwork(Module module, Params params, long... rowShape) {
+    public BlockNetwork(Block module, Params params, long... rowShape) {
         this(module, params, rowShape, false);
     }
 
-    private ModuleNetwork(Module module, Params params, long[] rowShape, boolean conditional) {
+    private BlockNetwork(Block module, Params params, long[] rowShape, boolean conditional) {
         if (module == null || params == null) {
             throw new IllegalArgumentException("module, params: expected non-null, got module=" + module
                     + ", params=" + params);
@@ -55,13 +55,13 @@ public final class ModuleNetwork implements Network.Differentiable {
         this.inputShape[0] = -1;
         System.arraycopy(rowShape, 0, inputShape, 1, rowShape.length);
         this.forward = conditional
-                ? ModuleFunction.of(module, params, InputSpec.of("input", inputShape), InputSpec.of("noiseLabel", -1, 1),
+                ? BlockFunction.of(module, params, InputSpec.of("input", inputShape), InputSpec.of("noiseLabel", -1, 1),
                 InputSpec.of("label", DataType.INT32, -1))
-                : ModuleFunction.of(module, params, InputSpec.of("input", inputShape), InputSpec.of("noiseLabel", -1, 1));
+                : BlockFunction.of(module, params, InputSpec.of("input", inputShape), InputSpec.of("noiseLabel", -1, 1));
         this.labels = null;
     }
 
-    private ModuleNetwork(ModuleNetwork conditional, INDArray labels) {
+    private BlockNetwork(BlockNetwork conditional, INDArray labels) {
         this.module = conditional.module;
         this.params = conditional.params;
         this.inputShape = conditional.inputShape;
@@ -73,19 +73,19 @@ public final class ModuleNetwork implements Network.Differentiable {
      * A class-conditional network {@code forward(input, noiseLabel [N, 1], label [N] INT32)} ({@link Labels});
      * give it the labels of the rows to evaluate with {@link #withLabels}.
      */
-    public static ModuleNetwork conditional(Module module, Params params, long... rowShape) {
-        return new ModuleNetwork(module, params, rowShape, true);
+    public static BlockNetwork conditional(Block module, Params params, long... rowShape) {
+        return new BlockNetwork(module, params, rowShape, true);
     }
 
     /**
      * This conditional network with the labels of the rows it will see (the compiled graph is shared). Each
      * call of {@link #apply} must then have {@code labels.length} rows.
      */
-    public ModuleNetwork withLabels(int[] labels) {
+    public BlockNetwork withLabels(int[] labels) {
         if (!isConditional()) {
             throw new IllegalStateException("labels: this network is unconditional; build it with conditional(...)");
         }
-        return new ModuleNetwork(this, Labels.array(labels.clone()));
+        return new BlockNetwork(this, Labels.array(labels.clone()));
     }
 
     /** Whether the network takes labels. */
@@ -105,7 +105,7 @@ public final class ModuleNetwork implements Network.Differentiable {
     public synchronized INDArray vjp(INDArray scaledInput, double noiseLabel, INDArray u) {
         Shapes.requireSameShape("scaledInput", scaledInput, "u", u);
         if (vjpGraph == null) {
-            vjpGraph = ModuleFunction.vectorJacobian(module, params, forward.inputs(), InputSpec.of("u", inputShape));
+            vjpGraph = BlockFunction.vectorJacobian(module, params, forward.inputs(), InputSpec.of("u", inputShape));
         }
         Map<String, INDArray> feed = new HashMap<>();
         INDArray in = scaledInput.castTo(params.dataType());
@@ -134,7 +134,7 @@ public final class ModuleNetwork implements Network.Differentiable {
     }
 
     /** The module. */
-    public Module module() {
+    public Block module() {
         return module;
     }
 

@@ -28,8 +28,8 @@ import java.util.Set;
  * <p>Calls are serialised ({@code synchronized}): one SameDiff graph is not thread safe. Use one
  * function per thread for parallel inference. The returned arrays belong to the caller.
  */
-public final class ModuleFunction {
-    private static final Logger LOG = LoggerFactory.getLogger(ModuleFunction.class);
+public final class BlockFunction {
+    private static final Logger LOG = LoggerFactory.getLogger(BlockFunction.class);
 
     /** Defines the outputs of a custom computation on the root scope and the input placeholders. */
     @FunctionalInterface
@@ -38,7 +38,7 @@ public final class ModuleFunction {
         SDVariable[] define(Scope root, Map<String, SDVariable> inputs);
     }
 
-    private final Module module;
+    private final Block module;
     private final Params params;
     private final List<InputSpec> inputs;
     private final SameDiff sd;
@@ -46,7 +46,7 @@ public final class ModuleFunction {
     private final Map<String, INDArray> feed = new HashMap<>();
     private GraphExecutor executor;
 
-    private ModuleFunction(Module module, Params params, List<InputSpec> inputs, Definition definition) {
+    private BlockFunction(Block module, Params params, List<InputSpec> inputs, Definition definition) {
         Scope.checkParams(module, params);
         if (inputs == null || inputs.isEmpty()) {
             throw new IllegalArgumentException("inputs: expected at least one InputSpec, got none");
@@ -95,25 +95,25 @@ public final class ModuleFunction {
     }
 
     /** {@code module.forward(x1, x2, ...)} on placeholders described by {@code inputs}, in order. */
-    public static ModuleFunction of(Module module, Params params, InputSpec... inputs) {
+    public static BlockFunction of(Block module, Params params, InputSpec... inputs) {
         if (module == null) {
             throw new IllegalArgumentException("module: expected a module, got null");
         }
-        return new ModuleFunction(module, params, inputs == null ? null : List.of(inputs), (root, in) -> {
+        return new BlockFunction(module, params, inputs == null ? null : List.of(inputs), (root, in) -> {
             SDVariable[] xs = in.values().toArray(new SDVariable[0]);
             return new SDVariable[]{root.forward(xs)};
         });
     }
 
     /** A custom computation with one or more outputs (e.g. a flow's {@code (y, logDet)}). */
-    public static ModuleFunction of(Module module, Params params, List<InputSpec> inputs, Definition definition) {
+    public static BlockFunction of(Block module, Params params, List<InputSpec> inputs, Definition definition) {
         if (module == null) {
             throw new IllegalArgumentException("module: expected a module, got null");
         }
         if (definition == null) {
             throw new IllegalArgumentException("definition: expected a Definition, got null");
         }
-        return new ModuleFunction(module, params, inputs, definition);
+        return new BlockFunction(module, params, inputs, definition);
     }
 
     /**
@@ -126,7 +126,7 @@ public final class ModuleFunction {
      * @param inputs    the module's inputs, in the order of {@code forward}
      * @param cotangent the placeholder of {@code u}; its name must differ from the inputs'
      */
-    public static ModuleFunction vectorJacobian(Module module, Params params, List<InputSpec> inputs, InputSpec cotangent) {
+    public static BlockFunction vectorJacobian(Block module, Params params, List<InputSpec> inputs, InputSpec cotangent) {
         if (module == null || inputs == null || cotangent == null) {
             throw new IllegalArgumentException("module, inputs, cotangent: expected non-null, got module=" + module
                     + ", inputs=" + inputs + ", cotangent=" + cotangent);
@@ -137,7 +137,7 @@ public final class ModuleFunction {
         for (InputSpec s : inputs) {
             names.add(s.name());
         }
-        return new ModuleFunction(module, params, all, (root, in) -> {
+        return new BlockFunction(module, params, all, (root, in) -> {
             SDVariable[] xs = new SDVariable[names.size()];
             for (int i = 0; i < xs.length; i++) {
                 xs[i] = in.get(names.get(i));
@@ -298,7 +298,7 @@ public final class ModuleFunction {
     }
 
     /** The module. */
-    public Module module() {
+    public Block module() {
         return module;
     }
 

@@ -15,12 +15,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** A SameDiff velocity network as a differentiable field: autodiff against float64 central differences. */
-class ModuleFieldTest {
+class BlockFieldTest {
     @Test
     void vjpAndExactDivergenceMatchCentralDifferences() {
         Mlp net = Mlp.builder().in(3).hidden(16, 16).out(3).activation(Activation.TANH).timeEmbedding(8).build();
         Params p = net.init(4, DataType.DOUBLE);
-        ModuleField f = new ModuleField(net, p, 3);
+        BlockField f = new BlockField(net, p, 3);
         INDArray x = Rng.seed(1).normal(DataType.DOUBLE, 4, 3);
         INDArray u = Rng.seed(2).normal(DataType.DOUBLE, 4, 3);
         double t = 0.37;
