@@ -140,13 +140,16 @@ public final class Npz {
                 }
             }
             return Collections.unmodifiableMap(out);
-        } catch (IOException | RuntimeException e) {
+        } catch (ZipException | java.io.EOFException | IllegalArgumentException e) {
             if (e instanceof IllegalArgumentException && e.getMessage() != null && e.getMessage().contains(path.toString())) {
                 throw (IllegalArgumentException) e;
             }
-            // inside an archive that opened, a failing read means corrupt compressed data or a lying directory
+            // inside an archive that opened, bad compressed data, a short entry or a lying header means corruption
             throw new IllegalArgumentException("path: " + path + " is not a valid .npz file: entry '" + entryName
                     + "' is corrupt (" + e + ")", e);
+        } catch (IOException e) {
+            // anything else is the disk's or the system's, not the file's content: say so, do not call it corrupt
+            throw new UncheckedIOException("cannot read " + path + " (entry '" + entryName + "'): " + e.getMessage(), e);
         }
     }
 

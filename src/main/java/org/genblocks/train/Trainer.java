@@ -148,9 +148,13 @@ public final class Trainer {
         Compiled c = compile(module, params, objective);
         Map<String, INDArray> feed = new HashMap<>();
         return (step, batch) -> {
-            checkBatch(c, batch, step, feed);
-            GradientPlan.Result r = c.gradients.run(feed);
-            return new BatchGradients.LossAndGradients(r.loss(), r.gradients());
+            try {
+                checkBatch(c, batch, step, feed);
+                GradientPlan.Result r = c.gradients.run(feed);
+                return new BatchGradients.LossAndGradients(r.loss(), r.gradients());
+            } finally {
+                feed.clear();   // the batch is the source's; do not keep it alive between steps
+            }
         };
     }
 
@@ -214,6 +218,7 @@ public final class Trainer {
             throw new IllegalArgumentException("gradients: expected BatchGradients, got null");
         }
         requireModuleAndParams(module, params);
+        Scope.checkParams(module, params);   // as fit does: the params must be this module's
     }
 
     private static void requireModuleAndParams(Block module, Params params) {

@@ -63,7 +63,12 @@ public final class SparkFrames {
             double[] r = values(rows.get(i).get(0), column, i);
             if (d < 0) {
                 d = r.length;
-                all = new double[Math.multiplyExact(rows.size(), d)];
+                long total = (long) rows.size() * d;
+                if (total > Integer.MAX_VALUE - 8) {
+                    throw new IllegalArgumentException("column '" + column + "': " + rows.size() + " rows of " + d
+                            + " values are " + total + " values, more than one Java array holds; collect fewer rows");
+                }
+                all = new double[(int) total];
             } else if (r.length != d) {
                 throw new IllegalArgumentException("column '" + column + "': expected " + d + " values in every row like row 0,"
                         + " got " + r.length + " in row " + i);
