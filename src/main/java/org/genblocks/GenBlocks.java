@@ -341,7 +341,7 @@ public final class GenBlocks {
     /**
      * A class-conditional diffusion transformer (DiT, Peebles &amp; Xie 2023, with SD3's choices):
      * {@code new Dit(ditConfig().dim(64).depth(4).heads(4).patch(4).build())}, trained by rectified flow
-     * ({@code dit.FlowObjective}) or EDM ({@code dit.EdmObjective}); see docs/dit.md.
+     * through the one flow-matching loss ({@code rf.FlowMatchingLoss}) or EDM ({@code diffusion.EdmLoss.withClasses}); see docs/dit.md.
      */
     public static DitConfig.Builder ditConfig() {
         return DitConfig.builder();

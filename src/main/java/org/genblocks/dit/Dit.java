@@ -29,7 +29,7 @@ import java.util.List;
  * </pre>
  * {@code forward(scope, x [N, C, H, W], t [N], label [N] (INT32))} returns {@code [N, C, H, W]}: what it
  * predicts (a flow velocity, the EDM {@code F}) is decided by the objective it is trained with
- * ({@link FlowObjective}, {@link EdmObjective}). With every modulation and the final layer at zero the
+ * ({@link org.genblocks.rf.FlowMatchingLoss}, {@link org.genblocks.diffusion.EdmLoss}). With every modulation and the final layer at zero the
  * network starts as the zero map and each block as the identity.
  */
 public final class Dit extends Block {

@@ -334,7 +334,7 @@ class NnCoreTest {
     }
 
     @Test
-    void vectorJacobianProductThroughModuleFunctionGradients() {
+    void vectorJacobianProductThroughBlockFunctionGradients() {
         Mlp mlp = Mlp.builder().in(2).hidden(6).out(2).activation(Activation.TANH).build();
         Params p = mlp.init(3, DataType.DOUBLE);
         BlockFunction vjp = BlockFunction.of(mlp, p, List.of(InputSpec.of("x", -1, 2), InputSpec.of("u", -1, 2)),
