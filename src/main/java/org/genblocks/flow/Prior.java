@@ -1,8 +1,12 @@
 package org.genblocks.flow;
 
 import org.genblocks.nn.Block;
+import org.genblocks.nn.BlockFunction;
+import org.genblocks.nn.InputSpec;
+import org.genblocks.nn.Params;
 import org.genblocks.nn.Scope;
 import org.genblocks.tensor.Rng;
+import org.genblocks.tensor.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -28,6 +32,19 @@ public abstract class Prior extends Block {
 
     /** {@code log p_Z(z)} summed over each example: shape {@code [N]}. */
     public abstract SDVariable logProb(Scope scope, SDVariable z);
+
+    /**
+     * {@code log p_Z(z)} per example, evaluated eagerly as float64 {@code [N]}: the graph of
+     * {@link #logProb(Scope, SDVariable)} run on {@code z} with the prior's own {@code params} (for a prior
+     * inside a flow, {@code modelParams.child("prior")}; a parameter-free prior takes {@code init(0)}).
+     * The graph is compiled on each call; for repeated use compile a {@link BlockFunction} once.
+     */
+    public INDArray logDensity(Params params, INDArray z) {
+        Shapes.requireNonNull("z", z);
+        Shapes.requireShape("z", z, withBatch(-1, shape));
+        INDArray zs = z.dataType() == params.dataType() ? z : z.castTo(params.dataType());
+        return BlockFunction.of(this, params, InputSpec.of("z", withBatch(-1, shape))).apply(zs).castTo(DataType.DOUBLE);
+    }
 
     /** Maps standard noise (of {@link #noise}) to a sample {@code z}. */
     public abstract SDVariable fromNoise(Scope scope, SDVariable eps);

@@ -73,6 +73,39 @@ public final class Params {
     }
 
     /**
+     * The parameters of the child block named {@code prefix}: the entries {@code prefix.name} with the prefix
+     * stripped, sharing the same live arrays (training updates through either view are seen by both).
+     * Parameters nest by dotted prefix ({@link Block#child}), so a sub-block reads its part of a parent's
+     * parameters: {@code flowModel.prior().logDensity(params.child("prior"), z)}. A parameter-free child
+     * (or an unknown name) gives an empty set; a block that needs parameters then names the missing ones.
+     */
+    public Params child(String prefix) {
+        if (prefix == null || prefix.isEmpty()) {
+            throw new IllegalArgumentException("prefix: expected a child name, got '" + prefix + "'");
+        }
+        String p = prefix + ".";
+        LinkedHashMap<String, INDArray> sub = new LinkedHashMap<>();
+        for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
+            if (e.getKey().startsWith(p)) {
+                sub.put(e.getKey().substring(p.length()), e.getValue());
+            }
+        }
+        return new Params(sub, dataType);
+    }
+
+    /** These parameters under a parent: every name becomes {@code prefix.name}, the same live arrays. */
+    public Params withPrefix(String prefix) {
+        if (prefix == null || prefix.isEmpty()) {
+            throw new IllegalArgumentException("prefix: expected a child name, got '" + prefix + "'");
+        }
+        LinkedHashMap<String, INDArray> out = new LinkedHashMap<>();
+        for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
+            out.put(prefix + "." + e.getKey(), e.getValue());
+        }
+        return new Params(out, dataType);
+    }
+
+    /**
      * The array named {@code name} (the live array, not a copy).
      *
      * @throws IllegalArgumentException naming the unknown name and the known ones
