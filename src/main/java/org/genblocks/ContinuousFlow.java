@@ -282,9 +282,7 @@ public final class ContinuousFlow implements LikelihoodModel {
 
         /** The parameter data type (default FLOAT). */
         public Builder dataType(DataType dataType) {
-            if (dataType == null || !dataType.isFPType()) {
-                throw new IllegalArgumentException("dataType: expected a floating-point type, got " + dataType);
-            }
+            Shapes.checkFloatingPointType("dataType", dataType);
             this.dataType = dataType;
             return this;
         }

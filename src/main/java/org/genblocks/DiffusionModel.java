@@ -440,15 +440,7 @@ public final class DiffusionModel implements LikelihoodModel {
                     throw new IllegalArgumentException("network: the default MLP takes vectors; for shape "
                             + Arrays.toString(shape) + " give network(module)");
                 }
-                if (hidden == null || hidden.length == 0) {
-                    throw new IllegalArgumentException("hidden: expected at least one hidden width, got "
-                            + (hidden == null ? "null" : "none"));
-                }
-                for (long h : hidden) {
-                    if (h <= 0) {
-                        throw new IllegalArgumentException("hidden: expected widths > 0, got " + Arrays.toString(hidden));
-                    }
-                }
+                Shapes.checkWidths("hidden", hidden);
                 if (embedding <= 0 || embedding % 2 != 0) {
                     throw new IllegalArgumentException("noiseEmbedding: expected an even width > 0, got " + embedding);
                 }
@@ -462,9 +454,7 @@ public final class DiffusionModel implements LikelihoodModel {
             if (steps <= 0) {
                 throw new IllegalArgumentException("sampler: expected steps > 0, got " + steps);
             }
-            if (dataType == null || !dataType.isFPType()) {
-                throw new IllegalArgumentException("dataType: expected a floating-point type, got " + dataType);
-            }
+            Shapes.checkFloatingPointType("dataType", dataType);
             if (likelihoodSteps <= 0) {
                 throw new IllegalArgumentException("likelihoodSteps: expected > 0, got " + likelihoodSteps);
             }

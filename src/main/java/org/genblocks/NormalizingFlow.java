@@ -252,9 +252,7 @@ public final class NormalizingFlow implements LikelihoodModel {
             if (model == null) {
                 throw new IllegalArgumentException("model: expected a FlowModel (e.g. GenBlocks.nice().build()), got null");
             }
-            if (dataType == null || !dataType.isFPType()) {
-                throw new IllegalArgumentException("dataType: expected a floating-point type, got " + dataType);
-            }
+            Shapes.checkFloatingPointType("dataType", dataType);
             if (!(temperature > 0) || !Double.isFinite(temperature)) {
                 throw new IllegalArgumentException("temperature: expected a finite value > 0, got " + temperature);
             }

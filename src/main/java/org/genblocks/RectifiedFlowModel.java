@@ -34,7 +34,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -561,16 +560,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
                 throw new IllegalArgumentException("dim: expected the data dimension D > 0 (call dim(D)), got " + dim);
             }
             if (velocity == null) {
-                if (hidden == null || hidden.length == 0) {
-                    throw new IllegalArgumentException("hidden: expected at least one hidden width, got "
-                            + (hidden == null ? "null" : "none"));
-                }
-                for (int i = 0; i < hidden.length; i++) {
-                    if (hidden[i] <= 0) {
-                        throw new IllegalArgumentException("hidden: expected widths > 0, got " + Arrays.toString(hidden)
-                                + " (index " + i + ")");
-                    }
-                }
+                Shapes.checkWidths("hidden", hidden);
                 if (activation == null) {
                     throw new IllegalArgumentException("activation: expected an Activation, got null");
                 }
@@ -584,9 +574,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
             if (timeSampler == null) {
                 throw new IllegalArgumentException("timeSampler: expected a TimeSampler (e.g. TimeSampler.uniform()), got null");
             }
-            if (dataType == null || !dataType.isFPType()) {
-                throw new IllegalArgumentException("dataType: expected a floating-point type, got " + dataType);
-            }
+            Shapes.checkFloatingPointType("dataType", dataType);
             if (solver == null) {
                 throw new IllegalArgumentException("sampler: expected an OdeSolver (e.g. GenBlocks.midpointSolver()), got null");
             }

@@ -232,9 +232,7 @@ public final class GaussianMixture implements Denoiser {
             throw new IllegalArgumentException("sampleSeeds: expected at least one seed, got "
                     + (sampleSeeds == null ? "null" : "[]"));
         }
-        if (dataType == null || !dataType.isFPType()) {
-            throw new IllegalArgumentException("dataType: expected a floating-point type, got " + dataType);
-        }
+        Shapes.checkFloatingPointType("dataType", dataType);
         double[] out = new double[sampleSeeds.length * dim];
         for (int i = 0; i < sampleSeeds.length; i++) {
             Rng rng = Rng.seed(sampleSeeds[i]);

@@ -253,9 +253,7 @@ public final class Mnist {
     }
 
     private static void requireFloat(DataType dtype) {
-        if (dtype == null || !dtype.isFPType()) {
-            throw new IllegalArgumentException("dtype: expected a floating-point type, got " + dtype);
-        }
+        Shapes.checkFloatingPointType("dtype", dtype);
     }
 
     // ------------------------------------------------------------------ subsets

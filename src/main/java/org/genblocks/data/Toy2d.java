@@ -211,9 +211,7 @@ public final class Toy2d {
      */
     public INDArray sample(int n, long seed, DataType dtype) {
         Shapes.checkPositive("n", n);
-        if (dtype == null || !dtype.isFPType()) {
-            throw new IllegalArgumentException("dtype: expected a floating-point type, got " + dtype);
-        }
+        Shapes.checkFloatingPointType("dtype", dtype);
         if (n > (Integer.MAX_VALUE - 8) / 2) {
             throw new IllegalArgumentException("n: expected <= " + (Integer.MAX_VALUE - 8) / 2 + ", got " + n);
         }

@@ -145,9 +145,7 @@ public final class Diffusion {
 
         /** The data type of the samples (default FLOAT). */
         public Builder dataType(DataType dataType) {
-            if (dataType == null || !dataType.isFPType()) {
-                throw new IllegalArgumentException("dataType: expected a floating-point type, got " + dataType);
-            }
+            Shapes.checkFloatingPointType("dataType", dataType);
             this.dataType = dataType;
             return this;
         }

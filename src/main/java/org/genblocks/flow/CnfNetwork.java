@@ -48,15 +48,7 @@ public final class CnfNetwork extends Block {
      */
     public CnfNetwork(long dim, long[] hidden, Nonlinearity nonlinearity) {
         this.dim = Shapes.checkPositive("dim", dim);
-        if (hidden == null || hidden.length == 0) {
-            throw new IllegalArgumentException("hidden: expected at least one hidden width, got "
-                    + (hidden == null ? "null" : "none"));
-        }
-        for (long h : hidden) {
-            if (h <= 0) {
-                throw new IllegalArgumentException("hidden: expected widths > 0, got " + Arrays.toString(hidden));
-            }
-        }
+        Shapes.checkWidths("hidden", hidden);
         if (nonlinearity == null) {
             throw new IllegalArgumentException("nonlinearity: expected TANH or SOFTPLUS, got null");
         }

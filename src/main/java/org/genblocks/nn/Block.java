@@ -1,5 +1,6 @@
 package org.genblocks.nn;
 
+import org.genblocks.tensor.Shapes;
 import org.genblocks.tensor.Rng;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -116,9 +117,7 @@ public abstract class Block {
      * seed and its name, not on declaration order or on the other parameters.
      */
     public Params init(long seed, DataType dtype) {
-        if (dtype == null || !dtype.isFPType()) {
-            throw new IllegalArgumentException("dtype: expected a floating-point type, got " + dtype);
-        }
+        Shapes.checkFloatingPointType("dtype", dtype);
         LinkedHashMap<String, INDArray> values = new LinkedHashMap<>();
         for (ParamSpec spec : parameterSpecs().values()) {
             Rng rng = Rng.seed(Rng.sampleSeed(seed, nameHash(spec.name())));

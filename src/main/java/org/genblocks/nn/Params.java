@@ -163,9 +163,7 @@ public final class Params {
 
     /** A deep copy converted to {@code dtype}. */
     public Params castTo(DataType dtype) {
-        if (dtype == null || !dtype.isFPType()) {
-            throw new IllegalArgumentException("dtype: expected a floating-point type, got " + dtype);
-        }
+        Shapes.checkFloatingPointType("dtype", dtype);
         LinkedHashMap<String, INDArray> c = new LinkedHashMap<>();
         for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
             c.put(e.getKey(), e.getValue().castTo(dtype).dup());

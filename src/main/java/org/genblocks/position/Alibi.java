@@ -59,9 +59,7 @@ public final class Alibi {
         checkSlopes(slopes);
         Shapes.checkPositive("queryLen", queryLen);
         Shapes.checkPositive("keyLen", keyLen);
-        if (dtype == null || !dtype.isFPType()) {
-            throw new IllegalArgumentException("dtype: expected a floating-point type, got " + dtype);
-        }
+        Shapes.checkFloatingPointType("dtype", dtype);
         int shift = keyLen - queryLen;
         double[] out = new double[slopes.length * queryLen * keyLen];
         int o = 0;

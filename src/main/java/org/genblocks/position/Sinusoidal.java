@@ -102,9 +102,7 @@ public final class Sinusoidal {
     }
 
     private static INDArray cast(INDArray a, DataType dtype) {
-        if (dtype == null || !dtype.isFPType()) {
-            throw new IllegalArgumentException("dtype: expected a floating-point type, got " + dtype);
-        }
+        Shapes.checkFloatingPointType("dtype", dtype);
         return dtype == DataType.DOUBLE ? a : a.castTo(dtype);
     }
 }

@@ -208,9 +208,7 @@ public final class FlowMatchingBatches implements BatchSource {
 
         /** The data type of the batches (default the data's). */
         public Builder dataType(DataType dtype) {
-            if (dtype == null || !dtype.isFPType()) {
-                throw new IllegalArgumentException("dataType: expected a floating-point type, got " + dtype);
-            }
+            Shapes.checkFloatingPointType("dataType", dtype);
             this.dtype = dtype;
             return this;
         }

@@ -202,9 +202,7 @@ public final class Masks {
      */
     public static INDArray additive(INDArray mask, DataType dtype) {
         checkMask("mask", mask);
-        if (dtype == null || !dtype.isFPType()) {
-            throw new IllegalArgumentException("dtype: expected a floating-point type, got " + dtype);
-        }
+        Shapes.checkFloatingPointType("dtype", dtype);
         long[] shape = mask.shape();
         int k = (int) shape[shape.length - 1];
         int[] v = Raw.contiguous(mask).data().asInt();

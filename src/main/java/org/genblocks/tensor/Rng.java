@@ -290,9 +290,7 @@ public final class Rng {
     }
 
     private static void checkDataType(DataType dtype) {
-        if (dtype == null || !dtype.isFPType()) {
-            throw new IllegalArgumentException("dtype: expected a floating-point type, got " + dtype);
-        }
+        Shapes.checkFloatingPointType("dtype", dtype);
     }
 
     private static void checkRange(double lo, double hi) {

@@ -131,6 +131,37 @@ public final class Shapes {
         return broadcastShape(nameA, a.shape(), nameB, b.shape());
     }
 
+    /**
+     * Checks that {@code dtype} is a floating-point data type (FLOAT, DOUBLE, HALF, BFLOAT16).
+     *
+     * @throws IllegalArgumentException "name: expected a floating-point type, got …" otherwise (also for null)
+     */
+    public static DataType checkFloatingPointType(String name, DataType dtype) {
+        if (dtype == null || !dtype.isFPType()) {
+            throw new IllegalArgumentException(name + ": expected a floating-point type, got " + dtype);
+        }
+        return dtype;
+    }
+
+    /**
+     * Checks the hidden widths of a network: at least one, each {@code > 0}.
+     *
+     * @throws IllegalArgumentException naming {@code name} and the widths
+     */
+    public static long[] checkWidths(String name, long[] widths) {
+        if (widths == null || widths.length == 0) {
+            throw new IllegalArgumentException(name + ": expected at least one hidden width, got "
+                    + (widths == null ? "null" : "none"));
+        }
+        for (int i = 0; i < widths.length; i++) {
+            if (widths[i] <= 0) {
+                throw new IllegalArgumentException(name + ": expected widths > 0, got " + java.util.Arrays.toString(widths)
+                        + " (index " + i + ")");
+            }
+        }
+        return widths;
+    }
+
     /** Every element of {@code a} is finite (no NaN, no ±infinity). */
     public static INDArray requireFinite(String name, INDArray a) {
         requireNonNull(name, a);
