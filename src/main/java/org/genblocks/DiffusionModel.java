@@ -134,8 +134,7 @@ public final class DiffusionModel implements LikelihoodModel {
 
     /** {@link #sample(int[], double, long)} with another sampler and σ ladder. */
     public INDArray sample(int[] labels, double guidance, Sampler sampler, double[] sigmas, long seed) {
-        return Diffusion.builder().denoiser(guidedDenoiser(labels, guidance)).sampler(sampler).sigmas(sigmas)
-                .shape(shape).dataType(params.dataType()).build().sample(labels.length, seed).samples();
+        return diffusion(guidedDenoiser(labels, guidance), sampler, sigmas).sample(labels.length, seed).samples();
     }
 
     /**
@@ -183,14 +182,18 @@ public final class DiffusionModel implements LikelihoodModel {
     @Override
     public INDArray sampleRows(long first, int count, long seed) {
         long[] seeds = org.genblocks.tensor.Rng.sampleSeeds(seed, first, count);
-        return Diffusion.builder().denoiser(denoiser()).sampler(sampler).sigmas(sigmas).shape(shape)
-                .dataType(params.dataType()).build().sample(seeds).samples();
+        return diffusion(denoiser(), sampler, sigmas).sample(seeds).samples();
     }
 
     /** {@code n} samples with another sampler and σ ladder (ending in 0). */
     public INDArray sample(int n, Sampler sampler, double[] sigmas, long seed) {
-        return Diffusion.builder().denoiser(denoiser()).sampler(sampler).sigmas(sigmas).shape(shape)
-                .dataType(params.dataType()).build().sample(n, seed).samples();
+        return diffusion(denoiser(), sampler, sigmas).sample(n, seed).samples();
+    }
+
+    /** The sampling run of {@code d} with {@code sampler} down {@code sigmas}, in this model's shape and data type. */
+    private Diffusion diffusion(Denoiser d, Sampler sampler, double[] sigmas) {
+        return Diffusion.builder().denoiser(d).sampler(sampler).sigmas(sigmas).shape(shape).dataType(params.dataType())
+                .build();
     }
 
     /**
@@ -227,7 +230,7 @@ public final class DiffusionModel implements LikelihoodModel {
      */
     @Override
     public INDArray logProb(INDArray x) {
-        Shapes.requireShape("x", x, withBatch(shape));
+        Shapes.requireShape("x", x, Shapes.withBatch(-1, shape));
         Shapes.requireFinite("x", x);
         Likelihood l = ProbabilityFlow.likelihood(formulation.path(), denoiser(), likelihoodSigmaMin, sigmas[0],
                 likelihoodSteps);
@@ -260,13 +263,6 @@ public final class DiffusionModel implements LikelihoodModel {
             denoiser = loss.denoiser(params);
         }
         return denoiser;
-    }
-
-    private static long[] withBatch(long[] row) {
-        long[] s = new long[row.length + 1];
-        s[0] = -1;
-        System.arraycopy(row, 0, s, 1, row.length);
-        return s;
     }
 
     @Override

@@ -116,11 +116,11 @@ public final class EdmLoss implements Objective {
     @Override
     public List<InputSpec> inputs() {
         return classes == 0
-                ? List.of(InputSpec.of("input", withBatch(rowShape)), InputSpec.of("noiseLabel", -1, 1),
-                InputSpec.of("target", withBatch(rowShape)), InputSpec.of("weight", -1))
-                : List.of(InputSpec.of("input", withBatch(rowShape)), InputSpec.of("noiseLabel", -1, 1),
+                ? List.of(InputSpec.of("input", Shapes.withBatch(-1, rowShape)), InputSpec.of("noiseLabel", -1, 1),
+                InputSpec.of("target", Shapes.withBatch(-1, rowShape)), InputSpec.of("weight", -1))
+                : List.of(InputSpec.of("input", Shapes.withBatch(-1, rowShape)), InputSpec.of("noiseLabel", -1, 1),
                 InputSpec.of("label", org.nd4j.linalg.api.buffer.DataType.INT32, -1),
-                InputSpec.of("target", withBatch(rowShape)), InputSpec.of("weight", -1));
+                InputSpec.of("target", Shapes.withBatch(-1, rowShape)), InputSpec.of("weight", -1));
     }
 
     @Override
@@ -143,7 +143,7 @@ public final class EdmLoss implements Objective {
      */
     public Map<String, INDArray> batch(INDArray y, Rng rng) {
         Shapes.requireFloatingPoint("y", y);
-        Shapes.requireShape("y", y, withBatch(rowShape));
+        Shapes.requireShape("y", y, Shapes.withBatch(-1, rowShape));
         if (rng == null) {
             throw new IllegalArgumentException("rng: expected an Rng, got null");
         }
@@ -189,7 +189,7 @@ public final class EdmLoss implements Objective {
 
     /** Shuffled mini-batches of {@code data} with fresh σ and noise every step (seeded by the trainer). */
     public BatchSource batches(INDArray data, int batchSize) {
-        Shapes.requireShape("data", data, withBatch(rowShape));
+        Shapes.requireShape("data", data, Shapes.withBatch(-1, rowShape));
         BatchSource rows = BatchSource.shuffled(Map.of("y", data), batchSize);
         return new BatchSource() {
             @Override
@@ -214,12 +214,8 @@ public final class EdmLoss implements Objective {
             throw new IllegalArgumentException("labels: this loss is unconditional; use withClasses(K) first, or"
                     + " batches(data, batchSize)");
         }
-        Shapes.requireShape("data", data, withBatch(rowShape));
-        Labels.check("labels", labels, classes, false);
-        if (labels.length != data.size(0)) {
-            throw new IllegalArgumentException("labels: expected one label per data row (" + data.size(0) + "), got "
-                    + labels.length);
-        }
+        Shapes.requireShape("data", data, Shapes.withBatch(-1, rowShape));
+        Labels.checkPerRow(labels, classes, data.size(0));
         double p = Labels.checkDropout(labelDropout);
         BatchSource rows = BatchSource.shuffled(Map.of("y", data, "label", Labels.array(labels)), batchSize);
         return new BatchSource() {
@@ -253,12 +249,5 @@ public final class EdmLoss implements Objective {
 
     private static INDArray column(double[] v, INDArray like) {
         return Nd4j.createFromArray(v).reshape(v.length, 1).castTo(like.dataType());
-    }
-
-    private static long[] withBatch(long[] row) {
-        long[] s = new long[row.length + 1];
-        s[0] = -1;
-        System.arraycopy(row, 0, s, 1, row.length);
-        return s;
     }
 }

@@ -40,6 +40,16 @@ public final class Labels {
         return labels;
     }
 
+    /** Training labels: one per data row ({@code rows}), each in {@code 0..K−1}. Returns the labels. */
+    public static int[] checkPerRow(int[] labels, int classes, long rows) {
+        check("labels", labels, classes, false);
+        if (labels.length != rows) {
+            throw new IllegalArgumentException("labels: expected one label per data row (" + rows + "), got "
+                    + labels.length);
+        }
+        return labels;
+    }
+
     /** Integer labels {@code [N]} as an {@code int[]}, checked as {@link #check(String, int[], int, boolean)}. */
     public static int[] check(String name, INDArray labels, int classes, boolean allowNull) {
         Shapes.requireNonNull(name, labels);

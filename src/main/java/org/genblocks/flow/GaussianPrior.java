@@ -2,6 +2,7 @@ package org.genblocks.flow;
 
 import org.genblocks.nn.Scope;
 import org.genblocks.tensor.Rng;
+import org.genblocks.tensor.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -28,6 +29,6 @@ public final class GaussianPrior extends Prior {
     @Override
     public INDArray noise(Rng rng, long n, double temperature, DataType dtype) {
         checkTemperature(temperature);
-        return checkNoise(temperature, rng.normal(0.0, temperature, dtype, withBatch(n, shape())));
+        return checkNoise(temperature, rng.normal(0.0, temperature, dtype, Shapes.withBatch(n, shape())));
     }
 }

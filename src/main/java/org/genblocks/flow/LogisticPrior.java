@@ -2,6 +2,7 @@ package org.genblocks.flow;
 
 import org.genblocks.nn.Scope;
 import org.genblocks.tensor.Rng;
+import org.genblocks.tensor.Shapes;
 import org.genblocks.tensor.Numerics;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -32,6 +33,6 @@ public final class LogisticPrior extends Prior {
     @Override
     public INDArray noise(Rng rng, long n, double temperature, DataType dtype) {
         checkTemperature(temperature);
-        return checkNoise(temperature, rng.logistic(dtype, withBatch(n, shape())).muli(temperature));
+        return checkNoise(temperature, rng.logistic(dtype, Shapes.withBatch(n, shape())).muli(temperature));
     }
 }

@@ -41,9 +41,9 @@ public abstract class Prior extends Block {
      */
     public INDArray logDensity(Params params, INDArray z) {
         Shapes.requireNonNull("z", z);
-        Shapes.requireShape("z", z, withBatch(-1, shape));
+        Shapes.requireShape("z", z, Shapes.withBatch(-1, shape));
         INDArray zs = z.dataType() == params.dataType() ? z : z.castTo(params.dataType());
-        return BlockFunction.of(this, params, InputSpec.of("z", withBatch(-1, shape))).apply(zs).castTo(DataType.DOUBLE);
+        return BlockFunction.of(this, params, InputSpec.of("z", Shapes.withBatch(-1, shape))).apply(zs).castTo(DataType.DOUBLE);
     }
 
     /** Maps standard noise (of {@link #noise}) to a sample {@code z}. */
@@ -57,13 +57,6 @@ public abstract class Prior extends Block {
     public SDVariable forward(Scope scope, SDVariable... inputs) {
         Scope.requireInputs(this, inputs, 1, "z");
         return logProb(scope, inputs[0]);
-    }
-
-    static long[] withBatch(long n, long[] shape) {
-        long[] s = new long[shape.length + 1];
-        s[0] = n;
-        System.arraycopy(shape, 0, s, 1, shape.length);
-        return s;
     }
 
     /** The prior's scaled noise, refused when a finite temperature overflows its data type (e.g. 1e300 in float32). */

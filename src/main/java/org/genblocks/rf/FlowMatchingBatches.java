@@ -180,11 +180,7 @@ public final class FlowMatchingBatches implements BatchSource {
          * {@code dropout} per draw (classifier-free guidance).
          */
         public Builder labels(int[] labels, int classes, double dropout) {
-            Labels.check("labels", labels, classes, false);
-            if (labels.length != data.size(0)) {
-                throw new IllegalArgumentException("labels: expected one label per data row (" + data.size(0) + "), got "
-                        + labels.length);
-            }
+            Labels.checkPerRow(labels, classes, data.size(0));
             this.labels = labels.clone();
             this.classes = classes;
             this.labelDropout = Labels.checkDropout(dropout);

@@ -60,7 +60,7 @@ public final class FlowMatchingLoss implements Objective {
         this.reduction = reduction;
         this.conditional = conditional;
         this.rowShape = rowShape.clone();
-        long[] batchShape = withBatch(rowShape);
+        long[] batchShape = Shapes.withBatch(-1, rowShape);
         List<InputSpec> in = new ArrayList<>();
         in.add(InputSpec.of("xt", batchShape));
         in.add(InputSpec.of("t", -1, 1));
@@ -142,13 +142,6 @@ public final class FlowMatchingLoss implements Objective {
             s += at(v, path, x0, eps, (i + 0.5) / points);
         }
         return s / points;
-    }
-
-    static long[] withBatch(long[] row) {
-        long[] s = new long[row.length + 1];
-        s[0] = -1;
-        System.arraycopy(row, 0, s, 1, row.length);
-        return s;
     }
 
     @Override

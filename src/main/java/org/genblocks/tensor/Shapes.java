@@ -131,6 +131,14 @@ public final class Shapes {
         return broadcastShape(nameA, a.shape(), nameB, b.shape());
     }
 
+    /** The shape {@code [n, row…]} of a batch of {@code n} samples of shape {@code row} ({@code n = -1}: any batch size). */
+    public static long[] withBatch(long n, long[] row) {
+        long[] s = new long[row.length + 1];
+        s[0] = n;
+        System.arraycopy(row, 0, s, 1, row.length);
+        return s;
+    }
+
     /**
      * Checks that {@code dtype} is a floating-point data type (FLOAT, DOUBLE, HALF, BFLOAT16).
      *
