@@ -1,8 +1,10 @@
 package org.genblocks.examples;
 
+import org.genblocks.NormalizingFlow;
+
 import org.genblocks.data.Mnist;
 import org.genblocks.flow.Dequantization;
-import org.genblocks.flow.FlowModel;
+import org.genblocks.flow.FlowDensity;
 import org.genblocks.flow.Glow;
 import org.genblocks.flow.Nice;
 import org.genblocks.nn.Params;
@@ -61,7 +63,7 @@ public final class FlowsMnist {
         Mnist all = Mnist.bundled();
         Mnist train = all.subset(0, trainSize);
         Mnist heldOut = all.subset(Mnist.BUNDLED_SIZE - 1000, Mnist.BUNDLED_SIZE);
-        FlowModel flow = switch (model) {
+        FlowDensity flow = switch (model) {
             case "nice" -> tiny ? Nice.builder().hidden(1, 32).build() : Nice.builder().hidden(4, 500).build();
             case "nice-small" -> Nice.mnistSmall();
             case "nice-paper" -> Nice.mnist();
@@ -69,11 +71,11 @@ public final class FlowsMnist {
                     : Glow.builder().input(1, 28, 28).levels(2).steps(4).hidden(48).build();
             default -> throw new IllegalArgumentException("model: expected nice, nice-small, nice-paper or glow, got " + model);
         };
-        Params p = flow.init(1);
+        NormalizingFlow nf = NormalizingFlow.builder(flow).initSeed(1).dequantize(256).build();
         INDArray images = train.images();
         {   // data-dependent init: Glow's ActNorms, NICE's diagonal scaling
             INDArray first = images.get(NDArrayIndex.interval(0, Math.min(256, trainSize)));
-            flow.initialize(p, Dequantization.fixed(first, 256, 2));
+            nf.initialize(Dequantization.fixed(first, 256, 2), null);
         }
         int batch = tiny ? 16 : 64;
         TrainConfig cfg = TrainConfig.adam(1e-3).steps(steps).batch(batch).seed(3).clipGradNorm(50.0)
@@ -85,10 +87,10 @@ public final class FlowsMnist {
                         (loss + Math.log(256)) / Math.log(2), (System.nanoTime() - start) / 1e9);
             }
         });
-        TrainResult tr = flow.fit(p, Dequantization.source(images, 256, batch), cfg, trainer);
-        INDArray test = Dequantization.fixed(tiny ? heldOut.subset(0, 100).images() : heldOut.images(), 256, 4);
-        double bpd = flow.bitsPerDim(p, test, 256, 1.0);
-        INDArray samples = flow.sample(p, 64, 0.7, 5);
+        TrainResult tr = nf.fit(Dequantization.source(images, 256, batch), cfg, trainer);
+        // held-out bits/dim on a fixed uniform dequantization of the test digits (NormalizingFlow.bitsPerDim)
+        double bpd = nf.bitsPerDim(tiny ? heldOut.subset(0, 100).images() : heldOut.images());
+        INDArray samples = nf.sample(64, 0.7, 5);
         samples = Transforms.min(Transforms.max(samples, 0.0), 1.0).reshape(64, 1, 28, 28);
         Path png = out.resolve(model + "-samples-T0.7.png");
         ImageGrid.of(samples).columns(8).valueRange(0, 1).writePng(png);

@@ -1,7 +1,9 @@
 package org.genblocks.examples;
 
+import org.genblocks.NormalizingFlow;
+
 import org.genblocks.data.Toy2d;
-import org.genblocks.flow.FlowModel;
+import org.genblocks.flow.FlowDensity;
 import org.genblocks.flow.ScaleActivation;
 import org.genblocks.flow.VectorFlow;
 import org.genblocks.nn.Params;
@@ -62,7 +64,7 @@ public final class SplineFlowToys {
     }
 
     /** The spline flow of the comparison. */
-    public static FlowModel splineFlow(Config c) {
+    public static FlowDensity splineFlow(Config c) {
         return VectorFlow.builder().dims(2).layers(c.layers()).hidden(c.width(), c.width()).spline(c.bins(), c.bound())
                 .seed(c.seed()).build();
     }
@@ -71,10 +73,10 @@ public final class SplineFlowToys {
      * The affine-coupling flow on the same skeleton ({@code affineLayers} couplings) whose width makes its
      * size closest to {@code target} parameters.
      */
-    public static FlowModel affineFlow(Config c, long target) {
-        FlowModel best = null;
+    public static FlowDensity affineFlow(Config c, long target) {
+        FlowDensity best = null;
         for (int w = 2; w < 4096; w++) {
-            FlowModel m = VectorFlow.builder().dims(2).layers(c.affineLayers()).hidden(w, w).affine(ScaleActivation.softClamp(3))
+            FlowDensity m = VectorFlow.builder().dims(2).layers(c.affineLayers()).hidden(w, w).affine(ScaleActivation.softClamp(3))
                     .seed(c.seed()).build();
             if (best == null || Math.abs(m.parameterCount() - target) < Math.abs(best.parameterCount() - target)) {
                 best = m;
@@ -87,23 +89,23 @@ public final class SplineFlowToys {
     }
 
     /** Trains one model on one toy (seeded) and measures its held-out NLL. */
-    public static Row train(Config c, String toyName, String label, FlowModel m) {
+    public static Row train(Config c, String toyName, String label, FlowDensity m) {
         Toy2d toy = Toy2d.of(toyName);
         INDArray train = toy.sample(c.trainSize(), c.seed());
         INDArray heldOut = toy.sample(c.heldOutSize(), c.seed() + 1000);
-        Params p = m.init(c.seed());
+        NormalizingFlow model = NormalizingFlow.builder(m).initSeed(c.seed()).build();
         long t0 = System.nanoTime();
-        m.fit(p, train, TrainConfig.adam(c.lr()).steps(c.steps()).batch(c.batch()).seed(c.seed() + 3)
+        model.fit(train, TrainConfig.adam(c.lr()).steps(c.steps()).batch(c.batch()).seed(c.seed() + 3)
                 .schedule(LrSchedule.warmupCosine(Math.min(100, c.steps() / 10 + 1), c.steps(), 0.02)));
         double seconds = (System.nanoTime() - t0) / 1e9;
-        return new Row(toyName, label, m.parameterCount(), toy.entropy().orElseThrow(), m.nll(p, heldOut), seconds);
+        return new Row(toyName, label, m.parameterCount(), toy.entropy().orElseThrow(), model.nll(heldOut), seconds);
     }
 
     /** Both models on every toy of the configuration. */
     public static List<Row> run(Config c) {
         List<Row> rows = new ArrayList<>();
         for (String toy : c.toys()) {
-            FlowModel spline = splineFlow(c);
+            FlowDensity spline = splineFlow(c);
             rows.add(train(c, toy, "RQ spline coupling", spline));
             rows.add(train(c, toy, "affine coupling", affineFlow(c, spline.parameterCount())));
         }
@@ -124,7 +126,7 @@ public final class SplineFlowToys {
             c = c.withSteps(Integer.parseInt(a.get(a.indexOf("--steps") + 1)));
         }
         if (a.contains("--only-affine")) {
-            FlowModel spline = splineFlow(c);
+            FlowDensity spline = splineFlow(c);
             for (String toy : c.toys()) {
                 Row r = train(c, toy, "affine coupling", affineFlow(c, spline.parameterCount()));
                 System.out.printf("%s %s %d layers %d parameters held-out %.4f gap %.4f (%.1f s)%n", r.toy(), r.model(),

@@ -14,7 +14,7 @@ import org.genblocks.diffusion.Sampler;
 import org.genblocks.diffusion.Samplers;
 import org.genblocks.diffusion.Sigmas;
 import org.genblocks.dit.DitConfig;
-import org.genblocks.flow.FlowModel;
+import org.genblocks.flow.FlowDensity;
 import org.genblocks.flow.Glow;
 import org.genblocks.flow.Nice;
 import org.genblocks.flow.RealNvp;
@@ -282,7 +282,7 @@ public final class GenBlocks {
     }
 
     /** RealNVP on vectors (Dinh et al. 2017): {@code couplings} affine couplings (tanh-bounded log-scales) with ReLU dense conditioners of {@code hidden} widths; {@code RealNvp.multiScale} for images. */
-    public static FlowModel realNvp(long dims, int couplings, long... hidden) {
+    public static FlowDensity realNvp(long dims, int couplings, long... hidden) {
         return RealNvp.vector(dims, couplings, hidden, org.genblocks.flow.DenseConditioner.Activation.RELU,
                 org.genblocks.flow.ScaleActivation.tanhScaled());
     }
@@ -296,8 +296,8 @@ public final class GenBlocks {
      * A normalizing flow with its parameters and the shared verbs:
      * {@code normalizingFlow(glow().input(1, 28, 28).build()).dequantize(256).temperature(0.7).build()}.
      */
-    public static NormalizingFlow.Builder normalizingFlow(FlowModel architecture) {
-        return NormalizingFlow.builder(architecture);
+    public static NormalizingFlow.Builder normalizingFlow(FlowDensity density) {
+        return NormalizingFlow.builder(density);
     }
 
     // ------------------------------------------------------------------ attention and positions

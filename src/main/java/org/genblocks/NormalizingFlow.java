@@ -1,24 +1,38 @@
 package org.genblocks;
 
+import org.genblocks.flow.DataInit;
 import org.genblocks.flow.Dequantization;
-import org.genblocks.flow.FlowModel;
+import org.genblocks.flow.FlowDensity;
+import org.genblocks.flow.FlowObjective;
+import org.genblocks.io.SafeTensors;
 import org.genblocks.metrics.BitsPerDim;
+import org.genblocks.nn.BlockFunction;
 import org.genblocks.nn.Params;
+import org.genblocks.nn.Scope;
+import org.genblocks.tensor.Rng;
 import org.genblocks.tensor.Shapes;
 import org.genblocks.train.BatchSource;
 import org.genblocks.train.TrainConfig;
 import org.genblocks.train.TrainResult;
+import org.genblocks.train.Trainer;
+import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * A normalizing flow (NICE, RealNVP, Glow or any {@link FlowModel}) together with its parameters,
- * with the verbs of every genblocks model. A thin adapter: {@link FlowModel} holds the architecture
- * and takes the parameters in every call; this class keeps them.
+ * A normalizing flow (NICE, RealNVP, Glow, a spline or autoregressive flow, or any {@link FlowDensity}
+ * assembled by hand) together with its parameters: the one model class of the flow family, with the verbs
+ * of every genblocks model. {@link FlowDensity} is the architecture (a {@link org.genblocks.nn.Block}: graphs
+ * only); this class holds the parameters and does the work (training, sampling, evaluation, files).
  *
  * <p>{@code log p(x) = log p_Z(f(x)) + log|det ∂f/∂x|} (Dinh et al. 2014, Eq. 1). With
  * {@link Builder#dequantize(int) dequantize(nBins)} the data are values {@code k/(nBins-1)} on a grid
@@ -26,6 +40,8 @@ import java.util.Map;
  * {@code x̃ = (k + u)/nBins} (Theis et al. 2016), and {@link #bitsPerDim} reports
  * {@code (NLL + D ln nBins)/(D ln 2)} on a fixed dequantization, the figure of the RealNVP and Glow
  * papers. Without it the data are continuous and {@code bitsPerDim = NLL/(D ln 2)}.
+ *
+ * <p>Evaluation and sampling run in batches of {@link #EVAL_BATCH} rows on graphs compiled once per model.
  *
  * <pre>{@code
  * NormalizingFlow glow = GenBlocks.normalizingFlow(GenBlocks.glow().input(1, 28, 28).levels(2).steps(4).build())
@@ -35,27 +51,34 @@ import java.util.Map;
  * }</pre>
  */
 public final class NormalizingFlow implements LikelihoodModel {
+    /** Examples per graph call in evaluation and sampling. */
+    public static final int EVAL_BATCH = 500;
     private static final long EVAL_DEQUANTIZATION_SEED = 4;
     private static final int DATA_INIT_ROWS = 256;
 
-    private final FlowModel model;
+    private final FlowDensity density;
     private final Params params;
     private final double temperature;
     private final int nBins;
     private final boolean dataInit;
+    private final Trainer trainer = new Trainer();
     private boolean initialized;
+    private BlockFunction logProbFn;
+    private BlockFunction sampleFn;
 
-    private NormalizingFlow(FlowModel model, Params params, double temperature, int nBins, boolean dataInit) {
-        this.model = model;
+    private NormalizingFlow(FlowDensity density, Params params, double temperature, int nBins, boolean dataInit,
+                            boolean initialized) {
+        this.density = density;
         this.params = params;
         this.temperature = temperature;
         this.nBins = nBins;
         this.dataInit = dataInit;
+        this.initialized = initialized;
     }
 
-    /** A builder for the architecture {@code model} (from {@code Nice}, {@code RealNvp}, {@code Glow} or assembled by hand). */
-    public static Builder builder(FlowModel model) {
-        return new Builder(model);
+    /** A builder for the architecture {@code density} (from {@code Nice}, {@code RealNvp}, {@code Glow}, {@code VectorFlow} or assembled by hand). */
+    public static Builder builder(FlowDensity density) {
+        return new Builder(density);
     }
 
     /**
@@ -64,42 +87,74 @@ public final class NormalizingFlow implements LikelihoodModel {
      */
     @Override
     public synchronized TrainResult fit(INDArray data, TrainConfig config) {
-        if (config == null) {
-            throw new IllegalArgumentException("config: expected a TrainConfig (e.g. GenBlocks.adam(1e-3)), got null");
-        }
+        checkConfig(config);
         checkBatch("data", data);
+        requireUnconditional("fit(data, context, config)");
         if (dataInit && !initialized) {
             INDArray first = data.get(NDArrayIndex.interval(0, Math.min(DATA_INIT_ROWS, data.size(0))));
-            model.initialize(params, nBins > 0 ? Dequantization.fixed(first, nBins, 2) : first.castTo(params.dataType()));
+            initialize(nBins > 0 ? Dequantization.fixed(first, nBins, 2) : first, null);
+        }
+        if (nBins > 0) {
+            return fit(Dequantization.source(data.castTo(params.dataType()), nBins, config.batch()), config);
+        }
+        return fit(BatchSource.shuffled(Map.of("x", data.castTo(params.dataType())), config.batch()), config);
+    }
+
+    /**
+     * Maximum-likelihood training ({@link FlowObjective}: mean NLL per dimension) from any source of
+     * {@code "x"} (and, conditional, {@code "context"}) batches, already dequantized if they need it;
+     * parameters are updated in place. No data-dependent init here: call {@link #initialize} first if the
+     * flow has ActNorm layers. A non-finite loss stops the run with
+     * {@link org.genblocks.train.NonFiniteLossException} naming the step.
+     */
+    public TrainResult fit(BatchSource source, TrainConfig config) {
+        return fit(source, config, trainer);
+    }
+
+    /** As {@link #fit(BatchSource, TrainConfig)} with a caller's trainer (listeners, resume from a checkpoint). */
+    public synchronized TrainResult fit(BatchSource source, TrainConfig config, Trainer trainer) {
+        checkConfig(config);
+        if (trainer == null) {
+            throw new IllegalArgumentException("trainer: expected a Trainer, got null");
         }
         initialized = true;
-        if (nBins > 0) {
-            return model.fit(params, Dequantization.source(data.castTo(params.dataType()), nBins, config.batch()), config);
-        }
-        return model.fit(params, BatchSource.shuffled(Map.of("x", data.castTo(params.dataType())), config.batch()), config);
+        return trainer.fit(density, params, new FlowObjective(density), source, config);
     }
 
     /** {@code n} samples at the builder's temperature. */
     @Override
     public INDArray sample(int n, long seed) {
-        return model.sample(params, n, temperature, seed);
+        return sample(n, temperature, seed);
     }
 
     /**
-     * Rows {@code first ..} of {@link #sample(int, long)}: all earlier rows' noise is drawn (one stream), only
-     * these rows are inverted through the flow (linear work for sharded sampling).
+     * Rows {@code first .. first + count − 1} of {@link #sample(int, long)}: the noise of the rows before them is
+     * drawn (one stream for all rows) but only these rows go through the inverse, so sharded sampling costs
+     * linear network work. Rows equal those of the full call bitwise when {@code first} is a multiple of
+     * {@link #EVAL_BATCH}, as genblocks-spark's chunks are.
      */
     @Override
     public INDArray sampleRows(long first, int count, long seed) {
-        return model.sampleRows(params, first, count, temperature, seed);
+        if (first < 0) {
+            throw new IllegalArgumentException("first: expected a row index >= 0, got " + first);
+        }
+        Shapes.checkPositive("count", count);
+        long total = Math.addExact(first, count);
+        if (total > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("first, count: expected first + count <= " + Integer.MAX_VALUE + ", got "
+                    + total);
+        }
+        requireUnconditional("sample(context, seed)");
+        INDArray eps = density.prior().noise(Rng.seed(seed), total, temperature, params.dataType());
+        return fromNoise(rows(eps, first, total).dup('c'), null);
     }
 
     /** {@code n} samples at {@code temperature} (1: the model's density; Glow shows images at 0.7). */
     public INDArray sample(int n, double temperature, long seed) {
-        if (!(temperature > 0) || !Double.isFinite(temperature)) {
-            throw new IllegalArgumentException("temperature: expected a finite value > 0, got " + temperature);
-        }
-        return model.sample(params, n, temperature, seed);
+        checkTemperature(temperature);
+        Shapes.checkPositive("n", n);
+        requireUnconditional("sample(context, seed)");
+        return fromNoise(density.prior().noise(Rng.seed(seed), n, temperature, params.dataType()), null);
     }
 
     /**
@@ -108,24 +163,43 @@ public final class NormalizingFlow implements LikelihoodModel {
      */
     @Override
     public INDArray logProb(INDArray x) {
-        return model.logProb(params, evaluationData(x)).castTo(DataType.DOUBLE);
+        checkBatch("x", x);
+        requireUnconditional("logProb(x, context)");
+        INDArray data = nBins > 0 ? Dequantization.fixed(x.castTo(params.dataType()), nBins, EVAL_DEQUANTIZATION_SEED)
+                : x.castTo(params.dataType());
+        return evaluateLogProb(data, null);
     }
 
     @Override
     public double bitsPerDim(INDArray x) {
-        double nll = -logProb(x).meanNumber().doubleValue();
-        return nBins > 0 ? BitsPerDim.fromContinuousNll(nll, model.dims(), nBins, 1.0)
-                : BitsPerDim.fromDiscreteNll(nll, model.dims());
+        INDArray lp = logProb(x);
+        Shapes.requireFinite("log p(x)", lp);
+        double nll = -lp.meanNumber().doubleValue();
+        return nBins > 0 ? BitsPerDim.fromContinuousNll(nll, density.dims(), nBins, 1.0)
+                : BitsPerDim.fromDiscreteNll(nll, density.dims());
     }
 
+    /** Writes the parameters as safetensors (atomically) with this flow's description in the metadata. */
     @Override
     public void save(Path path) {
-        model.save(path, params);
+        Scope.checkParams(density, params);
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("genblocks.model", "NormalizingFlow");
+        meta.put("genblocks.flow.dataShape", Arrays.toString(density.dataShape()));
+        meta.put("genblocks.flow.parameters", Long.toString(density.parameterCount()));
+        SafeTensors.write(path, new LinkedHashMap<>(params.asMap()), meta);
     }
 
+    /**
+     * Reads parameters written by {@link #save} for the same architecture into this model; a file of another
+     * architecture is a clear error naming the missing, unexpected or mis-shaped parameters.
+     */
     @Override
     public synchronized void load(Path path) {
-        params.assign(model.load(path));
+        Map<String, INDArray> t = SafeTensors.read(path).tensors();
+        Params loaded = Params.of(new LinkedHashMap<>(t));
+        Scope.checkParams(density, loaded);
+        params.assign(loaded);
         initialized = true;
     }
 
@@ -134,18 +208,15 @@ public final class NormalizingFlow implements LikelihoodModel {
      * goes with row {@code i} of {@code context} ({@code [N, contextDims]}), shuffled together.
      */
     public synchronized TrainResult fit(INDArray data, INDArray context, TrainConfig config) {
-        if (config == null) {
-            throw new IllegalArgumentException("config: expected a TrainConfig (e.g. GenBlocks.adam(1e-3)), got null");
-        }
+        checkConfig(config);
         checkBatch("data", data);
         requireConditional();
-        Shapes.requireShape("context", context, data.size(0), model.contextDims());
+        Shapes.requireShape("context", context, data.size(0), density.contextDims());
         if (dataInit && !initialized) {
             long rows = Math.min(DATA_INIT_ROWS, data.size(0));
-            model.initialize(params, data.get(NDArrayIndex.interval(0, rows)), context.get(NDArrayIndex.interval(0, rows)));
+            initialize(data.get(NDArrayIndex.interval(0, rows)), context.get(NDArrayIndex.interval(0, rows)));
         }
-        initialized = true;
-        return model.fit(params, BatchSource.shuffled(Map.of("x", data.castTo(params.dataType()),
+        return fit(BatchSource.shuffled(Map.of("x", data.castTo(params.dataType()),
                 "context", context.castTo(params.dataType())), config.batch()), config);
     }
 
@@ -153,25 +224,40 @@ public final class NormalizingFlow implements LikelihoodModel {
     public INDArray logProb(INDArray x, INDArray context) {
         checkBatch("x", x);
         requireConditional();
-        return model.logProb(params, x.castTo(params.dataType()), context).castTo(DataType.DOUBLE);
+        Shapes.requireShape("context", context, x.size(0), density.contextDims());
+        return evaluateLogProb(x.castTo(params.dataType()), context.castTo(params.dataType()));
     }
 
     /** One sample per row of {@code context} ({@code [n, contextDims]}) at the builder's temperature. */
     public INDArray sample(INDArray context, long seed) {
         requireConditional();
-        Shapes.requireShape("context", context, -1, model.contextDims());
-        return model.sample(params, (int) context.size(0), temperature, seed, context.castTo(params.dataType()));
+        Shapes.requireShape("context", context, -1, density.contextDims());
+        INDArray eps = density.prior().noise(Rng.seed(seed), context.size(0), temperature, params.dataType());
+        return fromNoise(eps, context.castTo(params.dataType()));
     }
 
-    private void requireConditional() {
-        if (model.contextDims() == 0) {
-            throw new IllegalArgumentException("context: this flow is unconditional (contextDims = 0); call the verbs without a context");
+    /**
+     * Data-dependent init of every {@link org.genblocks.flow.ActNorm} (and other data-initialised layer) from
+     * {@code batch} (continuous data, already dequantized if the flow models discrete data) and, for a
+     * conditional flow, its {@code context}; in place. {@code fit(data, ...)} does this once by itself.
+     * Returns the names of the parameters set.
+     */
+    public synchronized List<String> initialize(INDArray batch, INDArray context) {
+        if (density.contextDims() > 0) {
+            Shapes.requireShape("context", context, batch.size(0), density.contextDims());
+        } else if (context != null) {
+            throw new IllegalArgumentException("context: this flow is unconditional (contextDims = 0), got a context "
+                    + Arrays.toString(context.shape()));
         }
+        initialized = true;
+        return DataInit.run(density, params, density.dataShape(), batch.castTo(params.dataType()),
+                context == null ? null : context.castTo(params.dataType()),
+                (root, x, c) -> density.flow().forward(root.in(density.flow()), x, c));
     }
 
     /** The architecture. */
-    public FlowModel model() {
-        return model;
+    public FlowDensity density() {
+        return density;
     }
 
     /** The parameters (updated in place by {@code fit} and {@code load}). */
@@ -189,32 +275,88 @@ public final class NormalizingFlow implements LikelihoodModel {
         return nBins;
     }
 
-    private INDArray evaluationData(INDArray x) {
-        checkBatch("x", x);
-        return nBins > 0 ? Dequantization.fixed(x.castTo(params.dataType()), nBins, EVAL_DEQUANTIZATION_SEED)
-                : x.castTo(params.dataType());
+    /** {@code log p(x[, context])} per row in evaluation batches, float64. */
+    private INDArray evaluateLogProb(INDArray x, INDArray context) {
+        BlockFunction f;
+        synchronized (this) {
+            if (logProbFn == null) {
+                logProbFn = BlockFunction.of(density, params, density.inputs("x"), (root, in) ->
+                        new SDVariable[]{density.logProb(root, in.get("x"), in.get("context"))});
+            }
+            f = logProbFn;
+        }
+        return inBatches(f, x, context).castTo(DataType.DOUBLE);
+    }
+
+    /** The inverse of the flow applied to prior noise, in evaluation batches. */
+    private INDArray fromNoise(INDArray eps, INDArray context) {
+        BlockFunction f;
+        synchronized (this) {
+            if (sampleFn == null) {
+                sampleFn = BlockFunction.of(density, params, density.inputs("eps"), (root, in) ->
+                        new SDVariable[]{density.fromNoise(root, in.get("eps"), in.get("context"))});
+            }
+            f = sampleFn;
+        }
+        return inBatches(f, eps, context);
+    }
+
+    private static INDArray inBatches(BlockFunction f, INDArray first, INDArray context) {
+        long n = first.size(0);
+        List<INDArray> parts = new ArrayList<>();
+        for (long s = 0; s < n; s += EVAL_BATCH) {
+            long e = Math.min(n, s + EVAL_BATCH);
+            parts.add(context != null ? f.applyAll(rows(first, s, e), rows(context, s, e))[0] : f.applyAll(rows(first, s, e))[0]);
+        }
+        return parts.size() == 1 ? parts.get(0) : Nd4j.concat(0, parts.toArray(new INDArray[0]));
+    }
+
+    private static INDArray rows(INDArray a, long s, long e) {
+        return s == 0 && e == a.size(0) ? a : a.get(NDArrayIndex.interval(s, e)).dup();
+    }
+
+    private static void checkConfig(TrainConfig config) {
+        if (config == null) {
+            throw new IllegalArgumentException("config: expected a TrainConfig (e.g. GenBlocks.adam(1e-3)), got null");
+        }
+    }
+
+    private static void checkTemperature(double temperature) {
+        if (!(temperature > 0) || !Double.isFinite(temperature)) {
+            throw new IllegalArgumentException("temperature: expected a finite value > 0, got " + temperature);
+        }
+    }
+
+    private void requireConditional() {
+        if (density.contextDims() == 0) {
+            throw new IllegalArgumentException("context: this flow is unconditional (contextDims = 0); call the verbs without a context");
+        }
+    }
+
+    private void requireUnconditional(String instead) {
+        if (density.contextDims() > 0) {
+            throw new IllegalArgumentException("context: this flow is conditional (contextDims = " + density.contextDims()
+                    + "); use " + instead);
+        }
     }
 
     private void checkBatch(String name, INDArray x) {
-        long[] shape = model.dataShape();
-        long[] expected = new long[shape.length + 1];
-        expected[0] = -1;
-        System.arraycopy(shape, 0, expected, 1, shape.length);
-        Shapes.requireShape(name, x, expected);
+        Shapes.requireShape(name, x, Shapes.withBatch(-1, density.dataShape()));
         Shapes.requireFinite(name, x);
     }
 
     /** Builder for {@link NormalizingFlow}; every argument is checked at {@link #build()}. */
     public static final class Builder {
-        private final FlowModel model;
+        private final FlowDensity density;
         private long initSeed;
         private DataType dataType = DataType.FLOAT;
         private double temperature = 1.0;
         private int nBins;
         private boolean dataInit = true;
+        private Params params;
 
-        private Builder(FlowModel model) {
-            this.model = model;
+        private Builder(FlowDensity density) {
+            this.density = density;
         }
 
         /** The parameter initialisation seed (default 0). */
@@ -223,9 +365,18 @@ public final class NormalizingFlow implements LikelihoodModel {
             return this;
         }
 
-        /** The parameter data type (default FLOAT). */
+        /** The parameter data type (default FLOAT; ignored with {@link #params(Params)}). */
         public Builder dataType(DataType dataType) {
             this.dataType = dataType;
+            return this;
+        }
+
+        /**
+         * Start from these parameters (e.g. a trainer's or a file's) instead of a fresh init; the model works on them
+         * in place. Checked against the architecture at {@link #build()}; data-dependent init is then off.
+         */
+        public Builder params(Params params) {
+            this.params = params;
             return this;
         }
 
@@ -247,22 +398,25 @@ public final class NormalizingFlow implements LikelihoodModel {
             return this;
         }
 
-        /** The model with freshly initialised parameters. */
+        /** The model with freshly initialised (or the given) parameters. */
         public NormalizingFlow build() {
-            if (model == null) {
-                throw new IllegalArgumentException("model: expected a FlowModel (e.g. GenBlocks.nice().build()), got null");
+            if (density == null) {
+                throw new IllegalArgumentException("density: expected a FlowDensity (e.g. GenBlocks.nice().build()), got null");
             }
             Shapes.checkFloatingPointType("dataType", dataType);
-            if (!(temperature > 0) || !Double.isFinite(temperature)) {
-                throw new IllegalArgumentException("temperature: expected a finite value > 0, got " + temperature);
-            }
+            checkTemperature(temperature);
             if (nBins == 1 || nBins < 0) {
                 throw new IllegalArgumentException("dequantize: expected nBins >= 2 (or 0 for continuous data), got " + nBins);
             }
-            if (model.contextDims() > 0 && nBins > 0) {
+            if (density.contextDims() > 0 && nBins > 0) {
                 throw new IllegalArgumentException("dequantize: conditional flows take continuous data here, got nBins = " + nBins);
             }
-            return new NormalizingFlow(model, model.init(initSeed, dataType), temperature, nBins, dataInit);
+            if (params != null) {
+                Scope.checkParams(density, params);
+                Shapes.checkFloatingPointType("params", params.dataType());
+                return new NormalizingFlow(density, params, temperature, nBins, dataInit, true);
+            }
+            return new NormalizingFlow(density, density.init(initSeed, dataType), temperature, nBins, dataInit, false);
         }
     }
 }

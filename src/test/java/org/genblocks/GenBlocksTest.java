@@ -4,7 +4,7 @@ import org.genblocks.attention.Attention;
 import org.genblocks.data.GaussianMixture;
 import org.genblocks.diffusion.Diffusion;
 import org.genblocks.diffusion.Sigmas;
-import org.genblocks.flow.FlowModel;
+import org.genblocks.flow.FlowDensity;
 import org.genblocks.metrics.EnergyDistance;
 import org.genblocks.nn.Activation;
 import org.genblocks.position.Rope;
@@ -91,9 +91,9 @@ class GenBlocksTest {
 
     @Test
     void flowsAttentionPositionsAndModules() {
-        FlowModel nice = GenBlocks.nice().dataShape(4).couplings(4).hidden(1, 8).build();
+        FlowDensity nice = GenBlocks.nice().dataShape(4).couplings(4).hidden(1, 8).build();
         assertArrayEquals(new long[]{4}, nice.dataShape());
-        FlowModel glow = GenBlocks.glow().input(1, 8, 8).levels(2).steps(1).hidden(4).build();
+        FlowDensity glow = GenBlocks.glow().input(1, 8, 8).levels(2).steps(1).hidden(4).build();
         assertArrayEquals(new long[]{1, 8, 8}, glow.dataShape());
         assertArrayEquals(new long[]{3}, GenBlocks.realNvp(3, 2, 8).dataShape());
 

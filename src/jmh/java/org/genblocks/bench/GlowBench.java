@@ -1,7 +1,8 @@
 package org.genblocks.bench;
 
 import org.genblocks.flow.FlowFunction;
-import org.genblocks.flow.FlowModel;
+import org.genblocks.NormalizingFlow;
+import org.genblocks.flow.FlowDensity;
 import org.genblocks.flow.FlowResult;
 import org.genblocks.flow.Glow;
 import org.genblocks.nn.Params;
@@ -29,17 +30,13 @@ public class GlowBench {
 
         @Setup(Level.Trial)
         public void setUp() {
-            FlowModel model = Glow.builder().input(1, 28, 28).seed(3).build();
-            Params params = model.init(3);
+            FlowDensity density = Glow.builder().input(1, 28, 28).seed(3).build();
+            NormalizingFlow model = NormalizingFlow.builder(density).initSeed(3).build();
             Nd4j.getRandom().setSeed(23);
             x = Nd4j.rand(DataType.FLOAT, BATCH, 1, 28, 28).subi(0.5);
-            model.initialize(params, x);
+            model.initialize(x, null);
             // The flow's own parameters: the model's "flow." entries, sharing the same arrays.
-            java.util.Map<String, INDArray> flowParams = new java.util.LinkedHashMap<>();
-            params.asMap().forEach((k, v) -> {
-                if (k.startsWith("flow.")) flowParams.put(k.substring("flow.".length()), v);
-            });
-            function = FlowFunction.of(model.flow(), Params.of(flowParams));
+            function = FlowFunction.of(density.flow(), model.params().child("flow"));
             z = function.forward(x).value().dup();
         }
     }

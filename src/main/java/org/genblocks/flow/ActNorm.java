@@ -12,7 +12,7 @@ import java.util.Map;
  * {@code y = (x + b) ⊙ exp(log s)} with {@code log|det J| = H·W·Σ_c log s_c} (H·W = 1 for vectors).
  * Parameters {@code bias [C]} (init 0) and {@code logScale [C]} (init 0).
  *
- * <p><b>Data-dependent init</b> is explicit: {@link DataInit#run} (or {@code FlowModel.initialize})
+ * <p><b>Data-dependent init</b> is explicit: {@link DataInit#run} (or {@code NormalizingFlow.initialize})
  * sets {@code b = −mean} and {@code log s = −log(std + ε)} per channel from a batch, with the biased
  * standard deviation over {@code (N, H, W)} (as openai/glow) and {@code ε = 1e-6}, so a constant
  * channel gives a finite scale instead of NaN.

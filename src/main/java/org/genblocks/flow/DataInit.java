@@ -1,5 +1,6 @@
 package org.genblocks.flow;
 
+import org.genblocks.tensor.Shapes;
 import org.genblocks.nn.Params;
 import org.genblocks.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -41,12 +42,12 @@ public final class DataInit {
 
     /**
      * Data-dependent init of every {@link ActNorm} reached by {@code pass} from the root module
-     * {@code root} (e.g. a {@code FlowModel}), in place in {@code params}.
+     * {@code root} (e.g. a {@code FlowDensity}), in place in {@code params}.
      */
     public static java.util.List<String> run(org.genblocks.nn.Block root, Params params, long[] inputShape, INDArray batch,
                                              INDArray context, ForwardPass pass) {
         Scope.checkParams(root, params);
-        org.genblocks.tensor.Shapes.requireShape("batch", batch, FlowOps.batched(inputShape));
+        org.genblocks.tensor.Shapes.requireShape("batch", batch, Shapes.withBatch(-1, inputShape));
         if (batch.size(0) < 2) {
             throw new IllegalArgumentException("batch: data-dependent init needs at least 2 examples, got " + batch.size(0));
         }
@@ -54,7 +55,7 @@ public final class DataInit {
         Map<String, SDVariable> targets = new LinkedHashMap<>();
         ACTIVE.put(sd, targets);
         try {
-            SDVariable x = sd.placeHolder("ddi_x", params.dataType(), FlowOps.batched(inputShape));
+            SDVariable x = sd.placeHolder("ddi_x", params.dataType(), Shapes.withBatch(-1, inputShape));
             SDVariable c = context == null ? null : sd.placeHolder("ddi_context", params.dataType(), -1, context.size(1));
             pass.run(Scope.root(sd, root, params), x, c);
         } finally {

@@ -9,7 +9,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
  * log-scale per element (parameter {@code logScale}, init 0); {@code log|det J| = Σ_i s_i}, the
  * only volume change of a NICE model.
  *
- * <p>Optional data-dependent init ({@link DataInit}, {@code FlowModel.initialize}): {@code s = −log(std + 1e-6)}
+ * <p>Optional data-dependent init ({@link DataInit}, {@code NormalizingFlow.initialize}): {@code s = −log(std + 1e-6)}
  * per element over the batch, so the layer starts by standardising its input. On MNIST this
  * saves the thousands of steps a zero-init {@code s} needs to reach the large scales of the
  * near-constant border pixels (an addition of genblocks, not in the paper).

@@ -1,5 +1,6 @@
 package org.genblocks.flow;
 
+import org.genblocks.tensor.Shapes;
 import org.genblocks.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
 
@@ -17,6 +18,6 @@ public final class Flatten extends Bijection {
 
     @Override
     public FlowVar inverse(Scope scope, SDVariable y, SDVariable context) {
-        return new FlowVar(y.reshape(FlowOps.batched(inputShape())), FlowOps.zeroLogDet(scope.sd(), y, outputShape()));
+        return new FlowVar(y.reshape(Shapes.withBatch(-1, inputShape())), FlowOps.zeroLogDet(scope.sd(), y, outputShape()));
     }
 }

@@ -87,7 +87,7 @@ public final class FlowFunction {
     }
 
     private FlowResult run(BlockFunction f, String name, INDArray v, long[] event, INDArray context) {
-        Shapes.requireShape(name, v, FlowOps.batched(event));
+        Shapes.requireShape(name, v, Shapes.withBatch(-1, event));
         if (v.dataType() != params.dataType()) {
             throw new IllegalArgumentException(name + ": expected data type " + params.dataType()
                     + " (the parameters' type), got " + v.dataType());
@@ -108,7 +108,7 @@ public final class FlowFunction {
 
     private BlockFunction build(boolean inv) {
         List<InputSpec> specs = new ArrayList<>();
-        specs.add(InputSpec.of("flow_in", FlowOps.batched(inv ? flow.outputShape() : flow.inputShape())));
+        specs.add(InputSpec.of("flow_in", Shapes.withBatch(-1, inv ? flow.outputShape() : flow.inputShape())));
         if (contextDims > 0) {
             specs.add(InputSpec.of("flow_context", -1, contextDims));
         }

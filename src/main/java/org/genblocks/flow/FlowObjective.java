@@ -5,35 +5,33 @@ import org.genblocks.nn.Scope;
 import org.genblocks.train.Objective;
 import org.nd4j.autodiff.samediff.SDVariable;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Maximum likelihood for a {@link FlowModel}: the loss is the mean negative log-likelihood per
+ * Maximum likelihood for a {@link FlowDensity}: the loss is the mean negative log-likelihood per
  * dimension, {@code −mean_n log p(x_n) / D} in nats (so the learning rate does not depend on D;
  * multiply by D for nats per example, divide by ln 2 for bits). Placeholders: {@code "x"}
  * {@code [N, dataShape...]} and, for conditional models, {@code "context"} {@code [N, K]}.
  */
 public final class FlowObjective implements Objective {
-    private final FlowModel model;
+    private final FlowDensity model;
 
-    /** The maximum-likelihood objective of {@code model}. */
-    public FlowObjective(FlowModel model) {
+    /**
+     * The maximum-likelihood objective of {@code model}; a density with a layer that has no gradient in ND4J
+     * (the plain {@link InvConv1x1}) is rejected here, naming the layer.
+     */
+    public FlowObjective(FlowDensity model) {
         if (model == null) {
-            throw new IllegalArgumentException("model: expected a FlowModel, got null");
+            throw new IllegalArgumentException("model: expected a FlowDensity, got null");
         }
+        model.rejectUntrainable();
         this.model = model;
     }
 
     @Override
     public List<InputSpec> inputs() {
-        List<InputSpec> s = new ArrayList<>();
-        s.add(InputSpec.of("x", FlowOps.batched(model.dataShape())));
-        if (model.contextDims() > 0) {
-            s.add(InputSpec.of("context", -1, model.contextDims()));
-        }
-        return s;
+        return model.inputs("x");
     }
 
     @Override

@@ -40,13 +40,6 @@ final class FlowOps {
         return sd.zerosLike(first);
     }
 
-    /** {@code [N, eventShape...]} as a reshape target with a wildcard batch. */
-    static long[] batched(long[] eventShape) {
-        long[] s = new long[eventShape.length + 1];
-        s[0] = -1;
-        System.arraycopy(eventShape, 0, s, 1, eventShape.length);
-        return s;
-    }
 
     static long numel(long[] shape) {
         long n = 1;

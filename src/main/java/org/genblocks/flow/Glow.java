@@ -8,7 +8,7 @@ import java.util.List;
  * {@code squeeze → K × step → split}, the last level without split; a step of flow is
  * {@code ActNorm → invertible 1x1 conv (LU) → affine coupling} whose network (conv 3x3 → ReLU →
  * conv 1x1 → ReLU → zero-init conv 3x3) starts at zero. Splits use the learned conditional prior;
- * the top prior is a learned diagonal Gaussian. Call {@link FlowModel#initialize} on a batch
+ * the top prior is a learned diagonal Gaussian. Call {@code NormalizingFlow.initialize} on a batch
  * before training (ActNorm's data-dependent init).
  *
  * <p>The paper's CIFAR-10 model is L = 3, K = 32, width 512; the defaults here (L = 2, K = 4,
@@ -88,9 +88,9 @@ public final class Glow {
     }
 
     /** Builds the model. */
-    public FlowModel build() {
+    public FlowDensity build() {
         Bijection flow = level(0, dataShape);
-        return new FlowModel(flow, new DiagonalGaussianPrior(flow.outputShape()));
+        return new FlowDensity(flow, new DiagonalGaussianPrior(flow.outputShape()));
     }
 
     private Bijection level(int l, long[] shape) {

@@ -24,12 +24,12 @@ public final class Nice {
     }
 
     /** The paper's MNIST model: 4 couplings × (5 × 1000 ReLU), logistic prior, input [1, 28, 28]. */
-    public static FlowModel mnist() {
+    public static FlowDensity mnist() {
         return builder().build();
     }
 
     /** A small model for quick runs: 4 couplings × (2 × 256), input [1, 28, 28]. */
-    public static FlowModel mnistSmall() {
+    public static FlowDensity mnistSmall() {
         return builder().hidden(2, 256).build();
     }
 
@@ -65,7 +65,7 @@ public final class Nice {
     }
 
     /** Builds the model. */
-    public FlowModel build() {
+    public FlowDensity build() {
         long d = FlowOps.numel(dataShape);
         if (d < 2) {
             throw new IllegalArgumentException("dataShape: NICE needs at least 2 dimensions, got " + java.util.Arrays.toString(dataShape));
@@ -82,6 +82,6 @@ public final class Nice {
         }
         layers.add(new DiagonalScaling(d));
         Prior prior = logisticPrior ? new LogisticPrior(d) : new GaussianPrior(d);
-        return new FlowModel(new SequentialFlow(layers), prior);
+        return new FlowDensity(new SequentialFlow(layers), prior);
     }
 }

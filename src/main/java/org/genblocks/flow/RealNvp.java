@@ -25,7 +25,7 @@ public final class RealNvp {
      * or between even/odd indices (D > 2), each network {@code hidden} units with tanh/ReLU, ActNorm
      * after each coupling.
      */
-    public static FlowModel vector(long dims, int couplings, long[] hidden, DenseConditioner.Activation activation,
+    public static FlowDensity vector(long dims, int couplings, long[] hidden, DenseConditioner.Activation activation,
                                    ScaleActivation scale) {
         if (dims < 2) {
             throw new IllegalArgumentException("dims: expected >= 2, got " + dims);
@@ -42,21 +42,21 @@ public final class RealNvp {
                 layers.add(new ActNorm(shape));
             }
         }
-        return new FlowModel(new SequentialFlow(layers), new GaussianPrior(shape));
+        return new FlowDensity(new SequentialFlow(layers), new GaussianPrior(shape));
     }
 
     /**
      * Multi-scale image RealNVP on {@code [C, H, W]} with {@code scales} scales and conv networks of
      * {@code hidden} channels; {@code alpha} > 0 prepends the logit transform (data in [0, 1)).
      */
-    public static FlowModel multiScale(long[] shape, int scales, long hidden, double alpha) {
+    public static FlowDensity multiScale(long[] shape, int scales, long hidden, double alpha) {
         FlowOps.chw("shape", shape);
         if (scales < 1) {
             throw new IllegalArgumentException("scales: expected >= 1, got " + scales);
         }
         Bijection body = scale(shape, 0, scales, hidden);
         Bijection flow = alpha > 0 ? SequentialFlow.of(new LogitTransform(alpha, shape), body) : body;
-        return new FlowModel(flow, new GaussianPrior(flow.outputShape()));
+        return new FlowDensity(flow, new GaussianPrior(flow.outputShape()));
     }
 
     private static Bijection scale(long[] s, int i, int scales, long hidden) {

@@ -1,5 +1,6 @@
 package org.genblocks.flow;
 
+import org.genblocks.tensor.Shapes;
 import org.genblocks.nn.Scope;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -82,7 +83,7 @@ public final class Split extends Bijection {
     public FlowVar inverse(Scope scope, SDVariable y, SDVariable context) {
         SameDiff sd = scope.sd();
         long[] s = inputShape();
-        SDVariable y1 = y.get(SDIndex.all(), SDIndex.interval(0L, restDims)).reshape(FlowOps.batched(rest.outputShape()));
+        SDVariable y1 = y.get(SDIndex.all(), SDIndex.interval(0L, restDims)).reshape(Shapes.withBatch(-1, rest.outputShape()));
         SDVariable eps = y.get(SDIndex.all(), SDIndex.interval(restDims, dims())).reshape(-1, half, s[1], s[2]);
         FlowVar r = rest.inverse(scope.in(rest), y1, context);
         SDVariable z1 = r.value();

@@ -24,8 +24,8 @@ import java.util.List;
  * context {@code [N, K]}: a conditional flow {@code p(x | c)}.
  *
  * <pre>{@code
- * FlowModel nsf = VectorFlow.builder().dims(2).layers(4).hidden(64, 64).spline(16, 5.0).build();
- * FlowModel maf = VectorFlow.builder().dims(8).structure(VectorFlow.Structure.AUTOREGRESSIVE)
+ * FlowDensity nsf = VectorFlow.builder().dims(2).layers(4).hidden(64, 64).spline(16, 5.0).build();
+ * FlowDensity maf = VectorFlow.builder().dims(8).structure(VectorFlow.Structure.AUTOREGRESSIVE)
  *         .affine(ScaleActivation.softClamp(2)).layers(5).hidden(64, 64).build();
  * }</pre>
  */
@@ -151,7 +151,7 @@ public final class VectorFlow {
         }
 
         /** The model. */
-        public FlowModel build() {
+        public FlowDensity build() {
             if (dims < 2) {
                 throw new IllegalArgumentException("dims: expected >= 2, got " + dims);
             }
@@ -190,7 +190,7 @@ public final class VectorFlow {
                 list.add(transform(shape, d, i));
             }
             Bijection flow = list.size() == 1 ? list.get(0) : new SequentialFlow(list);
-            return new FlowModel(flow, new GaussianPrior(shape), contextDims);
+            return new FlowDensity(flow, new GaussianPrior(shape), contextDims);
         }
 
         private Bijection transform(long[] shape, int d, int i) {

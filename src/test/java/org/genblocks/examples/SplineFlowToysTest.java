@@ -1,6 +1,6 @@
 package org.genblocks.examples;
 
-import org.genblocks.flow.FlowModel;
+import org.genblocks.flow.FlowDensity;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -20,7 +20,7 @@ class SplineFlowToysTest {
         double a = rows.get(0).parameters();
         double b = rows.get(1).parameters();
         assertTrue(Math.abs(a - b) / a < 0.05, "equal parameter counts: " + a + " vs " + b);
-        FlowModel full = SplineFlowToys.splineFlow(SplineFlowToys.Config.full());
+        FlowDensity full = SplineFlowToys.splineFlow(SplineFlowToys.Config.full());
         long target = full.parameterCount();
         assertEquals(1.0, SplineFlowToys.affineFlow(SplineFlowToys.Config.full(), target).parameterCount() / (double) target, 0.01,
                 "the run of record compares models of equal size");

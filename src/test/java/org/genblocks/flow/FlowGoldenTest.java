@@ -1,5 +1,7 @@
 package org.genblocks.flow;
 
+import org.genblocks.NormalizingFlow;
+
 import org.genblocks.nn.Init;
 import org.genblocks.nn.Block;
 import org.genblocks.nn.Params;
@@ -47,8 +49,18 @@ class FlowGoldenTest {
     }
 
     private static double logProbOf(Prior p, INDArray z) {
-        FlowModel m = new FlowModel(new Flatten(p.shape()), p);
-        return m.logProb(m.init(0, F64), z).getDouble(0);
+        FlowDensity m = new FlowDensity(new Flatten(p.shape()), p);
+        return model(m, m.init(0, F64)).logProb(z).getDouble(0);
+    }
+
+    private static NormalizingFlow model(FlowDensity m, Params p) {
+        return NormalizingFlow.builder(m).params(p).build();
+    }
+
+    /** Bits/dim of already-dequantized data with bins of width 1/256 (metrics.BitsPerDim on the model's NLL). */
+    private static double bitsPerDim(FlowDensity m, INDArray dequantized) {
+        double nll = -model(m, m.init(0, F64)).logProb(dequantized).meanNumber().doubleValue();
+        return org.genblocks.metrics.BitsPerDim.fromContinuousNll(nll, m.dims(), 256, 1.0);
     }
 
     // §1
@@ -62,9 +74,9 @@ class FlowGoldenTest {
             assertEquals(each[i], logProbOf(new LogisticPrior(1), row(h.getDouble(0, i))), 1e-9, "h=" + h.getDouble(0, i));
         }
         // stable far in the tails, also in float32: log p(h) = −|h| − 2 log(1 + e^{−|h|})
-        FlowModel m = new FlowModel(new Flatten(2), new LogisticPrior(2));
+        FlowDensity m = new FlowDensity(new Flatten(2), new LogisticPrior(2));
         INDArray far = Nd4j.createFromArray(new float[][]{{1000f, -1000f}});
-        assertEquals(-2000.0, m.logProb(m.init(0), far).getDouble(0), 1e-3);
+        assertEquals(-2000.0, model(m, m.init(0)).logProb(far).getDouble(0), 1e-3);
     }
 
     /** NICE §2's m(a) = relu(Wm a + bm). */
@@ -86,7 +98,7 @@ class FlowGoldenTest {
         SequentialFlow flow = SequentialFlow.of(
                 new AdditiveCoupling(new long[]{4}, CouplingMask.halves(false), (in, out) -> new ReluNet()),
                 new DiagonalScaling(4));
-        FlowModel model = new FlowModel(flow, new LogisticPrior(4));
+        FlowDensity model = new FlowDensity(flow, new LogisticPrior(4));
         Params p = model.init(0, F64);
         p.get("flow.layers.0.net.w").assign(transposed(new double[][]{{0.5, -1.0}, {2.0, 0.25}}));
         p.get("flow.layers.0.net.b").assign(Nd4j.createFromArray(0.1, -0.2));
@@ -95,7 +107,7 @@ class FlowGoldenTest {
         FlowResult r = FlowFunction.of(flow, subParams(p, "flow.")).forward(x);
         assertArrayEquals(new double[]{0.3664208274, -0.7278367917, 5.8443059312, 2.1}, r.value().toDoubleVector(), 1e-9);
         assertEquals(0.7, r.logDet().getDouble(0), 1e-12);
-        assertEquals(-10.4167105704, model.logProb(p, x).getDouble(0), 1e-9);
+        assertEquals(-10.4167105704, model(model, p).logProb(x).getDouble(0), 1e-9);
     }
 
     // §3
@@ -250,7 +262,7 @@ class FlowGoldenTest {
         assertTrue(e.getMessage().contains("even channel count"), e.getMessage());
     }
 
-    // §9: bits/dim conversions (computed by metrics.BitsPerDim, used by FlowModel.bitsPerDim)
+    // §9: bits/dim conversions (computed by metrics.BitsPerDim, used by NormalizingFlow.bitsPerDim)
     @Test
     void bitsPerDimConversions() {
         assertEquals(1.8401722460, org.genblocks.metrics.BitsPerDim.fromDiscreteNll(1000, 784), 1e-10);
@@ -259,11 +271,11 @@ class FlowGoldenTest {
         assertEquals(4.2429816644, org.genblocks.metrics.BitsPerDim.fromContinuousNll(-8000, 3072, 256, 1.0), 1e-10);
         assertEquals(4.355539, org.genblocks.metrics.BitsPerDim.fromContinuousNll(-1980.50, 784, 256, 1.0), 1e-6);
         assertEquals(4.477266, org.genblocks.metrics.BitsPerDim.fromContinuousNll(-5371.78, 3072, 256, 2.0), 1e-6);
-        // FlowModel.bitsPerDim end to end: an identity flow with an N(0,1) prior on U(-.5,.5) pixels has an
+        // bits/dim end to end: an identity flow with an N(0,1) prior on U(-.5,.5) pixels has an
         // expected 9.3858603581 bits/dim (golden §9); Monte Carlo over 600,000 dims
-        FlowModel m = new FlowModel(new Flatten(3), new GaussianPrior(3));
+        FlowDensity m = new FlowDensity(new Flatten(3), new GaussianPrior(3));
         INDArray u = org.genblocks.tensor.Rng.seed(7).uniform(-0.5, 0.5, F64, 200_000, 3);
-        assertEquals(9.3858603581, m.bitsPerDim(m.init(0, F64), u, 256, 1.0), 2e-3);
+        assertEquals(9.3858603581, bitsPerDim(m, u), 2e-3);
     }
 
     // §9: logit pre-transform
@@ -278,24 +290,24 @@ class FlowGoldenTest {
         double refSum = -2.5839275323 - 3.7178517321 - 4.2076732475 + 0.6950043728;
         assertEquals(refSum + 4 * Math.log(256), r.logDet().getDouble(0), 1e-9);
         // with N(0,1) in logit space: bpd 13.9053353458 (range 1 = [0,1] data, 256 bins)
-        FlowModel m = new FlowModel(t, new GaussianPrior(4));
-        assertEquals(13.9053353458, m.bitsPerDim(m.init(0, F64), x, 256, 1.0), 1e-9);
+        FlowDensity m = new FlowDensity(t, new GaussianPrior(4));
+        assertEquals(13.9053353458, bitsPerDim(m, x), 1e-9);
     }
 
     // §10
     @Test
     void learnedDiagonalGaussianAndTemperature() {
         DiagonalGaussianPrior prior = new DiagonalGaussianPrior(4);
-        FlowModel m = new FlowModel(new Flatten(4), prior);
+        FlowDensity m = new FlowDensity(new Flatten(4), prior);
         Params p = m.init(0, F64);
         p.get("prior.mean").assign(Nd4j.createFromArray(0.1, -1.0, 1.5, 0.3));
         p.get("prior.logScale").assign(Nd4j.createFromArray(0.0, -0.5, 0.25, -1.0));
-        assertEquals(-3.0741843512, m.logProb(p, row(0.4, -1.3, 2.2, 0.0)).getDouble(0), 1e-9);
+        assertEquals(-3.0741843512, model(m, p).logProb(row(0.4, -1.3, 2.2, 0.0)).getDouble(0), 1e-9);
         assertEquals(-7.0207541328, logProbOf(new DiagonalGaussianPrior(4), row(0.4, -1.3, 2.2, 0.0)), 1e-9);
         // temperature T scales the noise std: sample std of N(0, T^2)
         INDArray eps = new GaussianPrior(5).noise(org.genblocks.tensor.Rng.seed(4), 20000, 0.7, F64);
         assertEquals(0.7, eps.stdNumber().doubleValue(), 0.01);
-        INDArray s = m.sample(p, 20000, 0.7, 5);
+        INDArray s = model(m, p).sample(20000, 0.7, 5);
         assertArrayEquals(new double[]{0.1, -1.0, 1.5, 0.3}, s.mean(0).toDoubleVector(), 0.03);
         double[] std = s.std(0).toDoubleVector();
         double[] logs = {0.0, -0.5, 0.25, -1.0};

@@ -37,7 +37,7 @@ class PriorAndParamsTest {
 
     @Test
     void aFlowsPriorReadsItsPartOfTheModelsParameters() {
-        FlowModel model = new FlowModel(GenBlocks.realNvp(2, 2, 8).flow(), new DiagonalGaussianPrior(2));
+        FlowDensity model = new FlowDensity(GenBlocks.realNvp(2, 2, 8).flow(), new DiagonalGaussianPrior(2));
         Params all = model.init(4, DataType.DOUBLE);
         Params prior = all.child("prior");
         for (String n : prior.names()) {

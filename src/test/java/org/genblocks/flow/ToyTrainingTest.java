@@ -1,5 +1,7 @@
 package org.genblocks.flow;
 
+import org.genblocks.NormalizingFlow;
+
 import org.genblocks.data.Toy2d;
 import org.genblocks.nn.Params;
 import org.genblocks.train.LrSchedule;
@@ -22,22 +24,22 @@ class ToyTrainingTest {
     static final double MARGIN = 0.15;
 
     /** Alternating piecewise-linear couplings on [−bound, bound]², ReLU networks, N(0, I) prior. */
-    static FlowModel pieceWiseLinearFlow(int couplings, long width, int bins, double bound) {
+    static FlowDensity pieceWiseLinearFlow(int couplings, long width, int bins, double bound) {
         List<Bijection> layers = new ArrayList<>();
         for (int i = 0; i < couplings; i++) {
             layers.add(new PiecewiseLinearCoupling(new long[]{2}, CouplingMask.halves(i % 2 == 1),
                     ConditionerFactory.dense(new long[]{width, width}, DenseConditioner.Activation.RELU, 0, true), bins, bound));
         }
-        return new FlowModel(new SequentialFlow(layers), new GaussianPrior(2));
+        return new FlowDensity(new SequentialFlow(layers), new GaussianPrior(2));
     }
 
-    static double trainAndEvaluate(Toy2d toy, FlowModel m, int steps, double lr) {
+    static double trainAndEvaluate(Toy2d toy, FlowDensity m, int steps, double lr) {
         INDArray train = toy.sample(20_000, 1);
         INDArray heldOut = toy.sample(5_000, 2);
-        Params p = m.init(3);
-        m.fit(p, train, TrainConfig.adam(lr).steps(steps).batch(512).seed(4)
+        NormalizingFlow model = NormalizingFlow.builder(m).initSeed(3).build();
+        model.fit(train, TrainConfig.adam(lr).steps(steps).batch(512).seed(4)
                 .schedule(LrSchedule.warmupCosine(50, steps, 0.05)));
-        return m.nll(p, heldOut);
+        return model.nll(heldOut);
     }
 
     @Test

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class VectorFlowTest {
     private static final DataType F64 = DataType.DOUBLE;
 
-    static List<Bijection> layersOf(FlowModel m) {
+    static List<Bijection> layersOf(FlowDensity m) {
         return ((SequentialFlow) m.flow()).layers();
     }
 
@@ -41,7 +41,7 @@ class VectorFlowTest {
         INDArray c = Rng.seed(2).normal(F64, 3, 2);
         for (VectorFlow.Structure s : VectorFlow.Structure.values()) {
             VectorFlow.Builder b = VectorFlow.builder().dims(3).layers(2).hidden(8).spline(6, 3.0).contextDims(2);
-            FlowModel m = (s == VectorFlow.Structure.COUPLING ? b : b.residual(true)).structure(s).build();
+            FlowDensity m = (s == VectorFlow.Structure.COUPLING ? b : b.residual(true)).structure(s).build();
             FlowLayersKitTest.check(m.flow(), x, c, 0.2);
         }
     }

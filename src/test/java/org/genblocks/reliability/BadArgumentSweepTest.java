@@ -157,7 +157,7 @@ class BadArgumentSweepTest {
         c.add(new Case("realNvp(0, ..)", "dims", () -> GenBlocks.realNvp(0, 2, 8)));
         c.add(new Case("realNvp(.., 0, ..)", "couplings", () -> GenBlocks.realNvp(2, 0, 8)));
         c.add(new Case("glow().levels(0)", "levels", () -> GenBlocks.glow().levels(0)));
-        c.add(new Case("normalizingFlow(null)", "model", () -> GenBlocks.normalizingFlow(null).build()));
+        c.add(new Case("normalizingFlow(null)", "density", () -> GenBlocks.normalizingFlow(null).build()));
         c.add(new Case("flow.sample(temperature NaN)", "temperature", () -> flow().sample(4, Double.NaN, 1)));
         c.add(new Case("flow.sample(temperature 1e300)", "temperature", () -> flow().sample(4, 1e300, 1)));
         c.add(new Case("flow.sample(n -1)", "n", () -> flow().sample(-1, 1.0, 1)));

@@ -6,7 +6,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.genblocks.GenerativeModel;
 import org.genblocks.LikelihoodModel;
-import org.genblocks.flow.FlowModel;
+import org.genblocks.NormalizingFlow;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -26,7 +26,7 @@ import java.util.List;
  * bitwise the same for any number of partitions, and row {@code i} equals row {@code i} of
  * {@code model.sample(n, seed)}: bitwise where the model computes a row independently of the other rows
  * in its batch and the chunks line up with the model's own evaluation batches (the default chunk, 500,
- * is {@link FlowModel#EVAL_BATCH}), otherwise up to float rounding (docs/spark.md lists which).
+ * is {@link NormalizingFlow.EVAL_BATCH}), otherwise up to float rounding (docs/spark.md lists which).
  *
  * <p><b>Models</b> travel as their model file's bytes ({@link ShippedModel}) and are loaded once per task
  * slot of an executor, then cached.
@@ -38,8 +38,8 @@ import java.util.List;
  * }</pre>
  */
 public final class SparkSampling {
-    /** The default chunk: FlowModel's evaluation batch, so flows' batches line up. */
-    public static final int DEFAULT_CHUNK = FlowModel.EVAL_BATCH;
+    /** The default chunk: NormalizingFlow's evaluation batch, so flows' batches line up. */
+    public static final int DEFAULT_CHUNK = NormalizingFlow.EVAL_BATCH;
     private final JavaSparkContext sc;
     private final ShippedModel<? extends GenerativeModel> model;
     private final int partitions;

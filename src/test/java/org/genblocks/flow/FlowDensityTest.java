@@ -1,6 +1,8 @@
 package org.genblocks.flow;
 
+import org.genblocks.NormalizingFlow;
 import org.genblocks.nn.Params;
+import org.genblocks.tensor.Shapes;
 import org.genblocks.tensor.Rng;
 import org.genblocks.train.BatchSource;
 import org.genblocks.train.Checkpoint;
@@ -18,20 +20,25 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-class FlowModelTest {
+class FlowDensityTest {
+    /** The model of {@code m} on the parameters {@code p} (in place). */
+    static NormalizingFlow model(FlowDensity m, Params p) {
+        return NormalizingFlow.builder(m).params(p).build();
+    }
+
     private static final DataType F64 = DataType.DOUBLE;
 
     /** The presets' flows pass the kit with random weights (small sizes, float64). */
     @Test
     void presetsPassTheKit() {
-        FlowModel nice = Nice.builder().dataShape(6).hidden(2, 8).build();
-        FlowModel rnvp = RealNvp.multiScale(new long[]{2, 4, 4}, 2, 4, 0.05);
-        FlowModel glow = Glow.builder().input(2, 4, 4).levels(2).steps(2).hidden(4).build();
-        FlowModel vec = RealNvp.vector(3, 3, new long[]{8}, DenseConditioner.Activation.TANH, ScaleActivation.softClamp(3));
-        for (FlowModel m : List.of(nice, rnvp, glow, vec)) {
+        FlowDensity nice = Nice.builder().dataShape(6).hidden(2, 8).build();
+        FlowDensity rnvp = RealNvp.multiScale(new long[]{2, 4, 4}, 2, 4, 0.05);
+        FlowDensity glow = Glow.builder().input(2, 4, 4).levels(2).steps(2).hidden(4).build();
+        FlowDensity vec = RealNvp.vector(3, 3, new long[]{8}, DenseConditioner.Activation.TANH, ScaleActivation.softClamp(3));
+        for (FlowDensity m : List.of(nice, rnvp, glow, vec)) {
             Params p = FlowTestKit.perturb(m.init(2, F64), 3, 0.1);
             FlowFunction f = FlowFunction.of(m.flow(), FlowGoldenTest.subParams(p, "flow."));
-            long[] s = FlowOps.batched(m.dataShape());
+            long[] s = Shapes.withBatch(-1, m.dataShape());
             s[0] = 2;
             INDArray x = m == rnvp ? Rng.seed(4).uniform(0.05, 0.95, F64, s) : Rng.seed(4).normal(F64, s);
             FlowTestKit.assertAll(f, x, null);
@@ -40,7 +47,7 @@ class FlowModelTest {
 
     @Test
     void niceMnistPresetIsThePapersArchitecture() {
-        FlowModel m = Nice.mnist();
+        FlowDensity m = Nice.mnist();
         assertArrayEquals(new long[]{1, 28, 28}, m.dataShape());
         SequentialFlow s = (SequentialFlow) m.flow();
         long couplings = s.layers().stream().filter(l -> l instanceof AdditiveCoupling).count();
@@ -54,10 +61,10 @@ class FlowModelTest {
 
     @Test
     void trainingAPlainConvolutionIsAClearError() {
-        FlowModel m = Glow.builder().input(1, 4, 4).levels(1).steps(1).hidden(4).luDecomposed(false).build();
+        FlowDensity m = Glow.builder().input(1, 4, 4).levels(1).steps(1).hidden(4).luDecomposed(false).build();
         Params p = m.init(1);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> m.fit(p, Rng.seed(1).uniform(0, 1, DataType.FLOAT, 8, 1, 4, 4), TrainConfig.adam(1e-3).steps(1).batch(4)));
+                () -> model(m, p).fit(Rng.seed(1).uniform(0, 1, DataType.FLOAT, 8, 1, 4, 4), TrainConfig.adam(1e-3).steps(1).batch(4)));
         assertTrue(e.getMessage().contains("plain InvConv1x1") && e.getMessage().contains("'flow.layers.2'"), e.getMessage());
     }
 
@@ -70,41 +77,45 @@ class FlowModelTest {
 
     @Test
     void logProbIsPriorPlusLogDetAndSamplesInvert() {
-        FlowModel m = RealNvp.vector(2, 4, new long[]{16}, DenseConditioner.Activation.TANH, ScaleActivation.softClamp(2));
+        FlowDensity m = RealNvp.vector(2, 4, new long[]{16}, DenseConditioner.Activation.TANH, ScaleActivation.softClamp(2));
         Params p = FlowTestKit.perturb(m.init(1, F64), 2, 0.2);
         INDArray x = Rng.seed(3).normal(F64, 5, 2);
         FlowResult r = FlowFunction.of(m.flow(), FlowGoldenTest.subParams(p, "flow.")).forward(x);
         INDArray z = r.value();
         INDArray logN = z.mul(z).add(Math.log(2 * Math.PI)).mul(-0.5).sum(1);
-        assertArrayEquals(logN.add(r.logDet()).toDoubleVector(), m.logProb(p, x).toDoubleVector(), 1e-12);
+        NormalizingFlow model = model(m, p);
+        assertArrayEquals(logN.add(r.logDet()).toDoubleVector(), model.logProb(x).toDoubleVector(), 1e-12);
         // samples are f^-1 of temperature-scaled noise: mapping them forward recovers that noise
-        INDArray s = m.sample(p, 7, 0.5, 9);
+        INDArray s = model.sample(7, 0.5, 9);
         INDArray eps = new GaussianPrior(2).noise(Rng.seed(9), 7, 0.5, F64);
         assertEquals(0.0, FlowFunction.of(m.flow(), FlowGoldenTest.subParams(p, "flow.")).forward(s).value().sub(eps)
                 .amaxNumber().doubleValue(), 1e-10);
-        assertEquals(m.sample(p, 7, 0.5, 9), s, "same seed, same samples");
+        assertEquals(model.sample(7, 0.5, 9), s, "same seed, same samples");
     }
 
     @Test
     void saveAndLoadGiveIdenticalLogProbs(@TempDir Path dir) {
-        FlowModel m = Glow.builder().input(1, 4, 4).levels(1).steps(2).hidden(4).build();
+        FlowDensity m = Glow.builder().input(1, 4, 4).levels(1).steps(2).hidden(4).build();
         Params p = FlowTestKit.perturb(m.init(1), 2, 0.05);
         INDArray x = Rng.seed(3).uniform(0, 1, DataType.FLOAT, 3, 1, 4, 4);
         Path f = dir.resolve("glow.safetensors");
-        m.save(f, p);
-        Params q = m.load(f);
-        assertEquals(m.logProb(p, x), m.logProb(q, x));
-        FlowModel other = Glow.builder().input(1, 4, 4).levels(1).steps(3).hidden(4).build();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> other.load(f));
+        model(m, p).save(f);
+        NormalizingFlow fresh = NormalizingFlow.builder(m).initSeed(7).build();
+        assertNotEquals(model(m, p).logProb(x), fresh.logProb(x));
+        fresh.load(f);
+        assertEquals(model(m, p).logProb(x), fresh.logProb(x));
+        FlowDensity other = Glow.builder().input(1, 4, 4).levels(1).steps(3).hidden(4).build();
+        NormalizingFlow otherModel = NormalizingFlow.builder(other).build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> otherModel.load(f));
         assertTrue(e.getMessage().contains("missing"), e.getMessage());
     }
 
     @Test
     void glowDataDependentInitNormalisesEveryActNorm() {
-        FlowModel m = Glow.builder().input(1, 8, 8).levels(2).steps(2).hidden(4).build();
+        FlowDensity m = Glow.builder().input(1, 8, 8).levels(2).steps(2).hidden(4).build();
         Params p = m.init(1, F64);
         INDArray batch = Rng.seed(5).uniform(0, 1, F64, 16, 1, 8, 8).mul(3).add(2);
-        List<String> set = m.initialize(p, batch);
+        List<String> set = model(m, p).initialize(batch, null);
         assertEquals(8, set.size(), set.toString()); // 2 levels x 2 steps x (bias, logScale)
         assertNotEquals(0.0, p.get(set.get(1)).amaxNumber().doubleValue());
         // the first ActNorm (after the squeeze) now gives mean 0, variance ~1 per channel on the batch
@@ -118,10 +129,10 @@ class FlowModelTest {
 
     @Test
     void niceDataInitStandardisesTheScalingLayer() {
-        FlowModel m = Nice.builder().dataShape(4).hidden(1, 8).build();
+        FlowDensity m = Nice.builder().dataShape(4).hidden(1, 8).build();
         Params p = m.init(1, F64);
         INDArray batch = Rng.seed(2).normal(F64, 64, 4).mulRowVector(Nd4j.createFromArray(0.01, 0.1, 1.0, 10.0));
-        List<String> set = m.initialize(p, batch);
+        List<String> set = model(m, p).initialize(batch, null);
         assertEquals(List.of("flow.layers.4.logScale"), set);
         // couplings are the identity at init, so the scaling layer sees the data: s = −log(std)
         double[] sd = batch.std(false, 0).toDoubleVector();
@@ -143,7 +154,7 @@ class FlowModelTest {
 
     @Test
     void divergingTrainingStopsWithAClearErrorAndKeepsTheCheckpoint(@TempDir Path dir) {
-        FlowModel m = new FlowModel(SequentialFlow.of(new LogitTransform(0.05, 2), new ActNorm(2)), new GaussianPrior(2));
+        FlowDensity m = new FlowDensity(SequentialFlow.of(new LogitTransform(0.05, 2), new ActNorm(2)), new GaussianPrior(2));
         Params p = m.init(1);
         INDArray good = Rng.seed(1).uniform(0.1, 0.9, DataType.FLOAT, 8, 2);
         INDArray bad = good.dup();
@@ -151,7 +162,7 @@ class FlowModelTest {
         BatchSource src = (step, rng) -> Map.of("x", step < 3 ? good : bad);
         Path ck = dir.resolve("ck.bin");
         NonFiniteLossException e = assertThrows(NonFiniteLossException.class,
-                () -> m.fit(p, src, TrainConfig.adam(1e-2).steps(10).batch(8).seed(1).checkpointEvery(1, ck)));
+                () -> model(m, p).fit(src, TrainConfig.adam(1e-2).steps(10).batch(8).seed(1).checkpointEvery(1, ck)));
         assertEquals(3, e.step());
         assertTrue(e.getMessage().contains("3"), e.getMessage());
         Checkpoint c = Checkpoint.read(ck);
@@ -162,17 +173,18 @@ class FlowModelTest {
     @Test
     void conditionalModelSamplesPerContext() {
         long[] shape = {2};
-        FlowModel m = new FlowModel(SequentialFlow.of(
+        FlowDensity m = new FlowDensity(SequentialFlow.of(
                 new AffineCoupling(shape, CouplingMask.halves(false), ConditionerFactory.dense(new long[]{8}, DenseConditioner.Activation.TANH, 1, true), ScaleActivation.softClamp(2)),
                 new AffineCoupling(shape, CouplingMask.halves(true), ConditionerFactory.dense(new long[]{8}, DenseConditioner.Activation.TANH, 1, true), ScaleActivation.softClamp(2))),
                 new GaussianPrior(shape), 1);
         Params p = FlowTestKit.perturb(m.init(1, F64), 2, 0.5);
         INDArray ctx = Nd4j.createFromArray(new double[][]{{-1}, {1}});
-        INDArray s = m.sample(p, 2, 1.0, 3, ctx);
-        INDArray lp = m.logProb(p, s, ctx);
+        NormalizingFlow model = model(m, p);
+        INDArray s = model.sample(ctx, 3);
+        INDArray lp = model.logProb(s, ctx);
         assertTrue(Double.isFinite(lp.sumNumber().doubleValue()));
-        assertNotEquals(m.logProb(p, s, ctx.neg()), lp, "the context changes the density");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.logProb(p, s));
+        assertNotEquals(model.logProb(s, ctx.neg()), lp, "the context changes the density");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> model.logProb(s));
         assertTrue(e.getMessage().startsWith("context"), e.getMessage());
     }
 }
