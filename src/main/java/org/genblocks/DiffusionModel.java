@@ -68,18 +68,22 @@ public final class DiffusionModel implements LikelihoodModel {
     private final double likelihoodSigmaMin;
     private final int classes;
     private final double labelDropout;
-    private DifferentiableDenoiser denoiser;
+    /** A given denoiser instead of a trained network (null for a network). */
+    private final Denoiser analytic;
+    private Denoiser denoiser;
     private BlockNetwork conditionalNet;
 
     private DiffusionModel(Block network, Params params, Formulation formulation, Sampler sampler, double[] sigmas,
-                           long[] shape, int likelihoodSteps, double likelihoodSigmaMin, int classes, double labelDropout) {
+                           long[] shape, int likelihoodSteps, double likelihoodSigmaMin, int classes, double labelDropout,
+                           Denoiser analytic) {
+        this.analytic = analytic;
         this.network = network;
         this.params = params;
         this.formulation = formulation;
         this.classes = classes;
         this.labelDropout = labelDropout;
-        EdmLoss plain = EdmLoss.of(network, formulation, shape);
-        this.loss = classes > 0 ? plain.withClasses(classes) : plain;
+        EdmLoss plain = network == null ? null : EdmLoss.of(network, formulation, shape);
+        this.loss = plain != null && classes > 0 ? plain.withClasses(classes) : plain;
         this.sampler = sampler;
         this.sigmas = sigmas.clone();
         this.shape = shape.clone();
@@ -97,6 +101,7 @@ public final class DiffusionModel implements LikelihoodModel {
         if (config == null) {
             throw new IllegalArgumentException("config: expected a TrainConfig (e.g. GenBlocks.adam(1e-3)), got null");
         }
+        requireNetwork("fit");
         Shapes.requireFinite("data", data);   // like the other models: NaN data named, not a NaN loss later
         requireUnconditional("fit(data, config)", "fit(data, labels, config)");
         return new Trainer().fit(network, params, loss, loss.batches(data.castTo(params.dataType()), config.batch()), config);
@@ -113,6 +118,7 @@ public final class DiffusionModel implements LikelihoodModel {
         if (config == null) {
             throw new IllegalArgumentException("config: expected a TrainConfig (e.g. GenBlocks.adam(1e-3)), got null");
         }
+        requireNetwork("fit");
         if (classes == 0) {
             throw new IllegalArgumentException("labels: this model is unconditional; build it with classes(K) to train"
                     + " on labels, or call fit(data, config)");
@@ -256,9 +262,15 @@ public final class DiffusionModel implements LikelihoodModel {
         return BitsPerDim.fromDiscreteNll(nll(x), d);
     }
 
-    /** The trained denoiser {@code D_θ(x; σ)} (sees later updates of the parameters; exact input gradients). */
-    public synchronized DifferentiableDenoiser denoiser() {
+    /**
+     * The denoiser {@code D(x; σ)}: the trained one (a {@link DifferentiableDenoiser} that sees later updates of the
+     * parameters, with exact input gradients), or the one the builder was given ({@link Builder#denoiser(Denoiser)}).
+     */
+    public synchronized Denoiser denoiser() {
         requireUnconditional("denoiser()", "guidedDenoiser(labels, w)");
+        if (analytic != null) {
+            return analytic;
+        }
         if (denoiser == null) {
             denoiser = loss.denoiser(params);
         }
@@ -267,15 +279,24 @@ public final class DiffusionModel implements LikelihoodModel {
 
     @Override
     public void save(Path path) {
+        requireNetwork("save");
         ModelIO.save(path, network, params);
     }
 
     @Override
     public void load(Path path) {
+        requireNetwork("load");
         ModelIO.loadInto(path, network, params);
     }
 
-    /** The raw network F. */
+    private void requireNetwork(String call) {
+        if (analytic != null) {
+            throw new IllegalStateException(call + ": this model wraps a given denoiser (Builder.denoiser), which has no"
+                    + " parameters to train, save or load");
+        }
+    }
+
+    /** The raw network F; null when the model wraps a given denoiser. */
     public Block network() {
         return network;
     }
@@ -290,7 +311,7 @@ public final class DiffusionModel implements LikelihoodModel {
         return formulation;
     }
 
-    /** The training objective. */
+    /** The training objective; null when the model wraps a given denoiser. */
     public EdmLoss loss() {
         return loss;
     }
@@ -309,6 +330,7 @@ public final class DiffusionModel implements LikelihoodModel {
     public static final class Builder {
         private long[] shape;
         private Block network;
+        private Denoiser denoiser;
         private long[] hidden = {128, 128, 128};
         private int embedding = 32;
         private Formulation formulation = Formulation.edm();
@@ -376,6 +398,22 @@ public final class DiffusionModel implements LikelihoodModel {
             return this;
         }
 
+        /**
+         * A given denoiser {@code D(x; σ)} instead of a network: an analytic one (e.g. the exact denoiser of a
+         * Gaussian mixture), one computed elsewhere, or another model's ({@code ProbabilityFlow.denoiser(path, field)}
+         * turns a velocity field into one). The model samples with every sampler and ODE solver and evaluates
+         * {@code logProb} with it (exact divergence for a {@link DifferentiableDenoiser}, else a seeded Hutchinson
+         * estimate); it has no parameters, so {@code fit}, {@code save} and {@code load} are errors. Excludes
+         * {@link #network(Block)} and {@link #classes(int)}.
+         */
+        public Builder denoiser(Denoiser denoiser) {
+            if (denoiser == null) {
+                throw new IllegalArgumentException("denoiser: expected a Denoiser, got null");
+            }
+            this.denoiser = denoiser;
+            return this;
+        }
+
         /** Hidden widths of the default MLP (default 128, 128, 128). */
         public Builder hidden(long... widths) {
             this.hidden = widths == null ? null : widths.clone();
@@ -431,7 +469,7 @@ public final class DiffusionModel implements LikelihoodModel {
                     throw new IllegalArgumentException("shape: expected sizes > 0, got " + Arrays.toString(shape));
                 }
             }
-            if (network == null) {
+            if (network == null && denoiser == null) {
                 if (shape.length != 1) {
                     throw new IllegalArgumentException("network: the default MLP takes vectors; for shape "
                             + Arrays.toString(shape) + " give network(module)");
@@ -466,6 +504,15 @@ public final class DiffusionModel implements LikelihoodModel {
                 throw new IllegalArgumentException("classes: expected K > 0 for a class-conditional model, got " + classes);
             }
             Labels.checkDropout(labelDropout);
+            Sampler s = sampler != null ? sampler : formulation.sampler();
+            if (denoiser != null) {
+                if (network != null || classes > 0) {
+                    throw new IllegalArgumentException("denoiser: a given denoiser excludes network(module) and classes(K), got "
+                            + (network != null ? "a network" : classes + " classes"));
+                }
+                return new DiffusionModel(null, Params.of(java.util.Map.of(), dataType), formulation, s, ladder, shape,
+                        likelihoodSteps, sigmaMin, 0, labelDropout, denoiser);
+            }
             Block net = network;
             if (net == null) {
                 long in = classes > 0 ? shape[0] + classes + 1 : shape[0];
@@ -473,9 +520,8 @@ public final class DiffusionModel implements LikelihoodModel {
                         .timeEmbedding(embedding).build();
                 net = classes > 0 ? new LabelConcat(mlp, classes) : mlp;
             }
-            Sampler s = sampler != null ? sampler : formulation.sampler();
             return new DiffusionModel(net, net.init(initSeed, dataType), formulation, s, ladder, shape, likelihoodSteps,
-                    sigmaMin, classes, labelDropout);
+                    sigmaMin, classes, labelDropout, null);
         }
     }
 }

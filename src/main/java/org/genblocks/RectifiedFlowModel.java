@@ -11,10 +11,12 @@ import org.genblocks.nn.Activation;
 import org.genblocks.nn.Mlp;
 import org.genblocks.nn.Block;
 import org.genblocks.nn.BlockFunction;
+import org.genblocks.ode.DifferentiableField;
 import org.genblocks.ode.Likelihood;
 import org.genblocks.ode.OdeSolver;
 import org.genblocks.ode.Solution;
 import org.genblocks.ode.TimeGrid;
+import org.genblocks.ode.VectorField;
 import org.genblocks.diffusion.Labels;
 import org.genblocks.nn.Params;
 import org.genblocks.rf.FlowMatchingBatches;
@@ -73,12 +75,15 @@ public final class RectifiedFlowModel implements LikelihoodModel {
     private final OdeSolver solver;
     private final int steps;
     private final int likelihoodSteps;
+    /** A given velocity field instead of a trained network (null for a network). */
+    private final VectorField analytic;
     private BlockField field;
     private BlockFunction conditionalNet;
 
     private RectifiedFlowModel(Block velocity, long dim, GaussianPath path, TimeSampler timeSampler, boolean minibatchOt,
                                Params params, int classes, double labelDropout, OdeSolver solver, int steps,
-                               int likelihoodSteps) {
+                               int likelihoodSteps, VectorField analytic) {
+        this.analytic = analytic;
         this.velocity = velocity;
         this.dim = dim;
         this.path = path;
@@ -104,6 +109,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
     @Override
     public TrainResult fit(INDArray data, TrainConfig config) {
         requireConfig(config);
+        requireNetwork("fit");
         checkData(data);
         requireUnconditional("fit(data, config)", "fit(data, labels, config)");
         return trainer.fit(velocity, params, objective, batches(data, config).minibatchOt(minibatchOt).build(), config);
@@ -118,6 +124,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
      */
     public TrainResult fit(INDArray data, int[] labels, TrainConfig config) {
         requireConfig(config);
+        requireNetwork("fit");
         checkData(data);
         if (classes == 0) {
             throw new IllegalArgumentException("labels: this flow is unconditional; build it with classes(K) to train"
@@ -133,6 +140,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
      */
     public TrainResult fitPairs(INDArray data, INDArray noise, TrainConfig config) {
         requireConfig(config);
+        requireNetwork("fitPairs");
         checkData(data);
         requireUnconditional("fitPairs", "an unconditional flow for reflow");
         Shapes.requireSameShape("data", data, "noise", noise);
@@ -231,9 +239,15 @@ public final class RectifiedFlowModel implements LikelihoodModel {
 
     // ------------------------------------------------------------------ the field and its views
 
-    /** The velocity field of the current parameters (exact vector–Jacobian products by autodiff). */
-    public synchronized BlockField field() {
+    /**
+     * The velocity field: of the current parameters (a {@link BlockField}, exact vector–Jacobian products by
+     * autodiff), or the field the builder was given ({@link Builder#field(VectorField)}).
+     */
+    public synchronized VectorField field() {
         requireUnconditional("field()", "guidedField(labels, scale)");
+        if (analytic != null) {
+            return analytic;
+        }
         if (field == null) {
             field = new BlockField(velocity, params, dim);
         }
@@ -338,9 +352,10 @@ public final class RectifiedFlowModel implements LikelihoodModel {
         if (sampler == null) {
             throw new IllegalArgumentException("sampler: expected a TimeSampler, got null");
         }
+        requireNetwork("student");
         Params p = warmStart ? params.copy() : velocity.init(seed, params.dataType());
         return new RectifiedFlowModel(velocity, dim, path, sampler, false, p, classes, labelDropout, solver, steps,
-                likelihoodSteps);
+                likelihoodSteps, null);
     }
 
     // ------------------------------------------------------------------ likelihood and files
@@ -349,6 +364,8 @@ public final class RectifiedFlowModel implements LikelihoodModel {
      * {@code log p(x)} per row by the instantaneous change of variables
      * {@code log p(x) = log N(x(1); 0, I) + ∫_0^1 ∇·u_θ(x_t, t) dt} (Chen et al. 2018, Thm. 1): exact
      * divergence by autodiff, RK4 with the builder's {@code likelihoodSteps} from data to noise, float64 {@code [N]}.
+     * A given field ({@link Builder#field(VectorField)}) gets the exact divergence if it is a
+     * {@link DifferentiableField}, otherwise {@link org.genblocks.ode.Likelihood}'s seeded Hutchinson estimate.
      */
     @Override
     public INDArray logProb(INDArray x) {
@@ -366,11 +383,13 @@ public final class RectifiedFlowModel implements LikelihoodModel {
 
     @Override
     public void save(java.nio.file.Path file) {
+        requireNetwork("save");
         ModelIO.save(file, velocity, params);
     }
 
     @Override
     public void load(java.nio.file.Path file) {
+        requireNetwork("load");
         ModelIO.loadInto(file, velocity, params);
     }
 
@@ -381,7 +400,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
         return params;
     }
 
-    /** The velocity network. */
+    /** The velocity network; null when the model wraps a given field ({@link Builder#field(VectorField)}). */
     public Block velocity() {
         return velocity;
     }
@@ -423,6 +442,13 @@ public final class RectifiedFlowModel implements LikelihoodModel {
         }
     }
 
+    private void requireNetwork(String call) {
+        if (analytic != null) {
+            throw new IllegalStateException(call + ": this model wraps a given velocity field (Builder.field), which has no"
+                    + " parameters to train, copy, save or load");
+        }
+    }
+
     private void checkData(INDArray data) {
         Shapes.requireShape("data", data, -1, dim);
         Shapes.requireFinite("data", data);
@@ -456,8 +482,24 @@ public final class RectifiedFlowModel implements LikelihoodModel {
         private int likelihoodSteps = 64;
         private int classes;
         private double labelDropout = 0.1;
+        private VectorField field;
 
         private Builder() {
+        }
+
+        /**
+         * A given velocity field {@code u(x, t)} in genblocks time (data at t = 0, noise at t = 1) instead of a
+         * network: an analytic field (e.g. {@link org.genblocks.rf.GaussianVelocity}), a field computed elsewhere,
+         * or a trained field of another model. The model samples, solves, measures straightness, makes reflow
+         * pairs and evaluates {@code logProb} with it; it has no parameters, so training, {@code student},
+         * {@code save} and {@code load} are errors. Excludes {@link #velocity(Block)} and {@link #classes(int)}.
+         */
+        public Builder field(VectorField field) {
+            if (field == null) {
+                throw new IllegalArgumentException("field: expected a VectorField, got null");
+            }
+            this.field = field;
+            return this;
         }
 
         /**
@@ -588,6 +630,14 @@ public final class RectifiedFlowModel implements LikelihoodModel {
                 throw new IllegalArgumentException("classes: expected K > 0 for a class-conditional flow, got " + classes);
             }
             Labels.checkDropout(labelDropout);
+            if (field != null) {
+                if (velocity != null || classes > 0) {
+                    throw new IllegalArgumentException("field: a given field excludes velocity(network) and classes(K), got "
+                            + (velocity != null ? "a velocity network" : classes + " classes"));
+                }
+                return new RectifiedFlowModel(null, dim, path, timeSampler, minibatchOt,
+                        Params.of(java.util.Map.of(), dataType), 0, labelDropout, solver, steps, likelihoodSteps, field);
+            }
             Block net = velocity;
             if (net == null) {
                 long in = classes > 0 ? dim + classes + 1 : dim;
@@ -596,7 +646,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
                 net = classes > 0 ? new LabelConcat(mlp, classes) : mlp;
             }
             return new RectifiedFlowModel(net, dim, path, timeSampler, minibatchOt, net.init(initSeed, dataType), classes,
-                    labelDropout, solver, steps, likelihoodSteps);
+                    labelDropout, solver, steps, likelihoodSteps, null);
         }
     }
 }
