@@ -145,25 +145,20 @@ public final class DiffusionModel implements LikelihoodModel {
 
     /**
      * The guided denoiser of a class-conditional model for one label per row and guidance scale {@code w}:
-     * two network evaluations per call, conditional and unconditional, unless {@code w = 1}.
+     * one network evaluation of {@code 2N} rows per call, conditional and unconditional halves
+     * ({@link Guidance#classifierFreeDenoiser}), {@code N} rows when {@code w = 1}.
      */
     public synchronized Denoiser guidedDenoiser(int[] labels, double w) {
         if (classes == 0) {
             throw new IllegalArgumentException("labels: this model is unconditional; use denoiser()");
         }
-        Labels.check("labels", labels, classes, true);
-        Shapes.checkFinite("guidance", w);
         if (conditionalNet == null) {
             conditionalNet = BlockNetwork.conditional(network, params, shape);
         }
+        BlockNetwork net = conditionalNet;
         Precond precond = formulation.precond();
-        Denoiser conditional = precond.denoiser(conditionalNet.withLabels(labels));
-        if (w == 1.0) {
-            return conditional;
-        }
-        int[] nulls = new int[labels.length];
-        java.util.Arrays.fill(nulls, classes);
-        return Guidance.classifierFree(conditional, precond.denoiser(conditionalNet.withLabels(nulls)), w);
+        return Guidance.classifierFreeDenoiser((x, sigma, rowLabels) ->
+                precond.denoiser(net.withLabels(rowLabels)).denoise(x, sigma), labels, classes, w);
     }
 
     /** The number of classes K of a class-conditional model; 0 for an unconditional one. */

@@ -3,6 +3,8 @@ package org.genblocks.diffusion;
 import org.genblocks.ode.VectorField;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Guidance, one formula for both views of the process:
@@ -15,12 +17,77 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Classifier-free guidance (Ho and Salimans 2022) uses the conditional model as main and the
  * unconditional one as guide; autoguidance (Karras et al. 2024) uses a smaller or less-trained version of
  * the same model as guide. {@code w = 1} is the main model alone, {@code w = 0} the guide alone; Meta's
- * flow_matching writes {@code (1 + w') c − w' u} with {@code w' = w − 1}. Each call evaluates both models;
- * a class-conditional network that can take both halves as one batch of {@code 2N} rows does so in
- * {@code rf.GuidedField} and {@code dit.GuidedVelocity}, which combine with {@link #combine}.
+ * flow_matching writes {@code (1 + w') c − w' u} with {@code w' = w − 1}. Two separate models are evaluated
+ * one after the other; one class-conditional network ({@link Conditional}, labels with the null class of
+ * {@link Labels}) is evaluated once on a batch of {@code 2N} rows (the labelled rows, then the same rows under
+ * the null label) by {@link #classifierFreeDenoiser} and {@link #classifierFreeField}, the one implementation
+ * that every model family (rectified flow, EDM diffusion, the DiT) samples with.
  */
 public final class Guidance {
     private Guidance() {
+    }
+
+    /**
+     * A class-conditional model at one level for a batch with one label per row: a denoiser
+     * {@code D(x; σ | y)} (level σ) or a velocity {@code v(x, t | y)} (level t). Labels are {@code 0..K−1}
+     * and the null label {@code K} ({@link Labels}).
+     */
+    @FunctionalInterface
+    public interface Conditional {
+        /** The model's output for the rows of {@code x} under {@code labels} (one per row) at {@code level}. */
+        INDArray apply(INDArray x, double level, int[] labels);
+    }
+
+    /**
+     * Classifier-free guidance of a class-conditional denoiser for fixed row labels:
+     * {@code D(x; σ | ∅) + w·(D(x; σ | y) − D(x; σ | ∅))}, one evaluation of {@code 2N} rows per call
+     * ({@code N} rows and one evaluation when {@code w = 1}).
+     *
+     * @param labels  one label per row, {@code 0..K−1} or the null label {@code K}
+     * @param classes the number of classes K
+     */
+    public static Denoiser classifierFreeDenoiser(Conditional denoiser, int[] labels, int classes, double w) {
+        Batched b = new Batched(denoiser, labels, classes, w);
+        return b::apply;
+    }
+
+    /**
+     * Classifier-free guidance of a class-conditional velocity for fixed row labels:
+     * {@code v(x, t | ∅) + w·(v(x, t | y) − v(x, t | ∅))}, one evaluation of {@code 2N} rows per call
+     * ({@code N} rows and one evaluation when {@code w = 1}).
+     */
+    public static VectorField classifierFreeField(Conditional velocity, int[] labels, int classes, double w) {
+        Batched b = new Batched(velocity, labels, classes, w);
+        return b::apply;
+    }
+
+    /** The 2N-row evaluation of a conditional model and the guidance combination. */
+    private static final class Batched {
+        private final Conditional model;
+        private final int[] labels;
+        private final int[] both;
+        private final double w;
+
+        Batched(Conditional model, int[] labels, int classes, double w) {
+            if (model == null) {
+                throw new IllegalArgumentException("model: expected a class-conditional model, got null");
+            }
+            Labels.check("labels", labels, classes, true);
+            this.model = model;
+            this.labels = labels.clone();
+            this.both = Labels.withNullHalf(labels, classes);
+            this.w = Shapes.checkFinite("w", w);
+        }
+
+        INDArray apply(INDArray x, double level) {
+            Shapes.requireDim("x", x, 0, labels.length);
+            if (w == 1.0) {
+                return model.apply(x, level, labels);
+            }
+            int n = labels.length;
+            INDArray out = model.apply(Nd4j.concat(0, x, x), level, both);
+            return combine(out.get(NDArrayIndex.interval(0, n)), out.get(NDArrayIndex.interval(n, 2 * n)), w);
+        }
     }
 
     /** Classifier-free guidance with scale {@code w}: {@code D_u + w·(D_c − D_u)}. */

@@ -22,7 +22,9 @@ public final class DitSampling {
     /**
      * Class-conditional samples of a flow-trained network: {@code x₁ ~ N(0, I)} from per-sample seeds
      * (a sample does not depend on the batch it is drawn in), integrated by {@code solver} over
-     * {@code TimeGrid.shiftedSampling(steps, shift)} with the guided velocity {@link GuidedVelocity}.
+     * {@code TimeGrid.shiftedSampling(steps, shift)} with the classifier-free-guided velocity
+     * {@code v(x, t | ∅) + g·(v(x, t | y) − v(x, t | ∅))}, one network evaluation of 2N images per step
+     * ({@link Guidance#classifierFreeField}).
      *
      * @return {@code [N, C, H, W]} samples in the model's data scale
      */
@@ -35,7 +37,9 @@ public final class DitSampling {
         DitConfig c = net.dit().config();
         INDArray x1 = Rng.normalRows(Rng.sampleSeeds(seed, labels.length), net.params().dataType(), c.channels(),
                 c.height(), c.width());
-        Solution s = solver.solve(new GuidedVelocity(net, labels, guidance), x1, TimeGrid.shiftedSampling(steps, shift));
+        DitFunction.checkLabels(labels, labels == null ? 0 : labels.length, c);
+        Solution s = solver.solve(Guidance.classifierFreeField(net::apply, labels, c.classes(), guidance), x1,
+                TimeGrid.shiftedSampling(steps, shift));
         return s.state();
     }
 
@@ -49,13 +53,8 @@ public final class DitSampling {
             throw new IllegalArgumentException("precond: expected a Precond, got null");
         }
         DitFunction.checkLabels(labels, labels == null ? 0 : labels.length, net.dit().config());
-        int[] nulls = new int[labels.length];
-        java.util.Arrays.fill(nulls, net.dit().config().nullLabel());
-        Denoiser cond = precond.denoiser(network(net, labels.clone()));
-        if (guidance == 1.0) {
-            return cond;
-        }
-        return Guidance.classifierFree(cond, precond.denoiser(network(net, nulls)), guidance);
+        return Guidance.classifierFreeDenoiser((x, sigma, rowLabels) -> precond.denoiser(network(net, rowLabels))
+                .denoise(x, sigma), labels, net.dit().config().classes(), guidance);
     }
 
     private static Network network(DitFunction net, int[] labels) {
