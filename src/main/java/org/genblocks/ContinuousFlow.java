@@ -79,9 +79,7 @@ public final class ContinuousFlow implements LikelihoodModel {
     /** Maximum-likelihood training on {@code data [n, D]}; the loss is the mean NLL in nats per example. */
     @Override
     public synchronized TrainResult fit(INDArray data, TrainConfig config) {
-        if (config == null) {
-            throw new IllegalArgumentException("config: expected a TrainConfig (e.g. GenBlocks.adam(5e-3)), got null");
-        }
+        Shapes.checkNotNull("config", config, "a TrainConfig (e.g. GenBlocks.adam(5e-3))");
         checkBatch("data", data);
         return trainer.fit(network, params, objective, objective.source(data.castTo(params.dataType()), config.batch()),
                 config);
@@ -125,9 +123,7 @@ public final class ContinuousFlow implements LikelihoodModel {
      */
     public HutchinsonEstimate logProbEstimate(INDArray x, Probe kind, int probes, long seed) {
         checkBatch("x", x);
-        if (kind == null) {
-            throw new IllegalArgumentException("kind: expected RADEMACHER or GAUSSIAN, got null");
-        }
+        Shapes.checkNotNull("kind", kind, "RADEMACHER or GAUSSIAN");
         if (probes < 2) {
             throw new IllegalArgumentException("probes: expected at least 2 (the standard error needs two), got " + probes);
         }
@@ -244,38 +240,26 @@ public final class ContinuousFlow implements LikelihoodModel {
 
         /** The activation between layers (default TANH). */
         public Builder nonlinearity(CnfNetwork.Nonlinearity nonlinearity) {
-            if (nonlinearity == null) {
-                throw new IllegalArgumentException("nonlinearity: expected TANH or SOFTPLUS, got null");
-            }
-            this.nonlinearity = nonlinearity;
+            this.nonlinearity = Shapes.checkNotNull("nonlinearity", nonlinearity, "TANH or SOFTPLUS");
             return this;
         }
 
         /** The fixed-step solver unrolled in the training graph and its number of steps (default RK4, 4 steps). */
         public Builder trainingSolver(OdeSolver solver, int steps) {
-            if (solver == null) {
-                throw new IllegalArgumentException("solver: expected a fixed-step OdeSolver, got null");
-            }
-            this.trainingSolver = solver;
+            this.trainingSolver = Shapes.checkNotNull("solver", solver, "a fixed-step OdeSolver");
             this.trainingSteps = Shapes.checkPositive("steps", steps);
             return this;
         }
 
         /** The training trace (default: exact for D ≤ {@link ContinuousFlow#EXACT_TRACE_MAX_DIM}, else one Rademacher probe). */
         public Builder trace(CnfObjective.Trace trace) {
-            if (trace == null) {
-                throw new IllegalArgumentException("trace: expected CnfObjective.Trace.exact() or hutchinson(kind, k), got null");
-            }
-            this.trace = trace;
+            this.trace = Shapes.checkNotNull("trace", trace, "CnfObjective.Trace.exact() or hutchinson(kind, k)");
             return this;
         }
 
         /** The solver and number of steps for {@code logProb} and {@code sample} (default RK4, 64 steps). */
         public Builder evaluationSolver(OdeSolver solver, int steps) {
-            if (solver == null) {
-                throw new IllegalArgumentException("solver: expected an OdeSolver, got null");
-            }
-            this.evaluationSolver = solver;
+            this.evaluationSolver = Shapes.checkNotNull("solver", solver, "an OdeSolver");
             this.evaluationSteps = Shapes.checkPositive("steps", steps);
             return this;
         }

@@ -98,9 +98,7 @@ public final class DiffusionModel implements LikelihoodModel {
 
     @Override
     public TrainResult fit(INDArray data, TrainConfig config) {
-        if (config == null) {
-            throw new IllegalArgumentException("config: expected a TrainConfig (e.g. GenBlocks.adam(1e-3)), got null");
-        }
+        Shapes.checkNotNull("config", config, "a TrainConfig (e.g. GenBlocks.adam(1e-3))");
         requireNetwork("fit");
         Shapes.requireFinite("data", data);   // like the other models: NaN data named, not a NaN loss later
         requireUnconditional("fit(data, config)", "fit(data, labels, config)");
@@ -115,9 +113,7 @@ public final class DiffusionModel implements LikelihoodModel {
      * @param labels the class of each row, {@code 0..K−1}
      */
     public TrainResult fit(INDArray data, int[] labels, TrainConfig config) {
-        if (config == null) {
-            throw new IllegalArgumentException("config: expected a TrainConfig (e.g. GenBlocks.adam(1e-3)), got null");
-        }
+        Shapes.checkNotNull("config", config, "a TrainConfig (e.g. GenBlocks.adam(1e-3))");
         requireNetwork("fit");
         if (classes == 0) {
             throw new IllegalArgumentException("labels: this model is unconditional; build it with classes(K) to train"
@@ -402,10 +398,7 @@ public final class DiffusionModel implements LikelihoodModel {
          * {@link #network(Block)} and {@link #classes(int)}.
          */
         public Builder denoiser(Denoiser denoiser) {
-            if (denoiser == null) {
-                throw new IllegalArgumentException("denoiser: expected a Denoiser, got null");
-            }
-            this.denoiser = denoiser;
+            this.denoiser = Shapes.checkNotNull("denoiser", denoiser, "a Denoiser");
             return this;
         }
 
@@ -474,9 +467,7 @@ public final class DiffusionModel implements LikelihoodModel {
                     throw new IllegalArgumentException("noiseEmbedding: expected an even width > 0, got " + embedding);
                 }
             }
-            if (formulation == null) {
-                throw new IllegalArgumentException("formulation: expected a Formulation (e.g. GenBlocks.edmFormulation()), got null");
-            }
+            Shapes.checkNotNull("formulation", formulation, "a Formulation (e.g. GenBlocks.edmFormulation())");
             if (samplerGiven && sampler == null) {
                 throw new IllegalArgumentException("sampler: expected a Sampler, got null");
             }

@@ -114,9 +114,7 @@ public final class NormalizingFlow implements LikelihoodModel {
     /** As {@link #fit(BatchSource, TrainConfig)} with a caller's trainer (listeners, resume from a checkpoint). */
     public synchronized TrainResult fit(BatchSource source, TrainConfig config, Trainer trainer) {
         checkConfig(config);
-        if (trainer == null) {
-            throw new IllegalArgumentException("trainer: expected a Trainer, got null");
-        }
+        Shapes.checkNotNull("trainer", trainer, "a Trainer");
         initialized = true;
         return trainer.fit(density, params, new FlowObjective(density), source, config);
     }
@@ -316,9 +314,7 @@ public final class NormalizingFlow implements LikelihoodModel {
     }
 
     private static void checkConfig(TrainConfig config) {
-        if (config == null) {
-            throw new IllegalArgumentException("config: expected a TrainConfig (e.g. GenBlocks.adam(1e-3)), got null");
-        }
+        Shapes.checkNotNull("config", config, "a TrainConfig (e.g. GenBlocks.adam(1e-3))");
     }
 
     private static void checkTemperature(double temperature) {
@@ -400,9 +396,7 @@ public final class NormalizingFlow implements LikelihoodModel {
 
         /** The model with freshly initialised (or the given) parameters. */
         public NormalizingFlow build() {
-            if (density == null) {
-                throw new IllegalArgumentException("density: expected a FlowDensity (e.g. GenBlocks.nice().build()), got null");
-            }
+            Shapes.checkNotNull("density", density, "a FlowDensity (e.g. GenBlocks.nice().build())");
             Shapes.checkFloatingPointType("dataType", dataType);
             checkTemperature(temperature);
             if (nBins == 1 || nBins < 0) {

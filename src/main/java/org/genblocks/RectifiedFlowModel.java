@@ -332,9 +332,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
      */
     public RectifiedFlowModel reflow(Reflow.Pairs pairs, TrainConfig config, boolean warmStart) {
         requireConfig(config);
-        if (pairs == null) {
-            throw new IllegalArgumentException("pairs: expected reflow pairs, got null");
-        }
+        Shapes.checkNotNull("pairs", pairs, "reflow pairs");
         RectifiedFlowModel student = student(timeSampler, warmStart, config.seed());
         student.fitPairs(pairs.data(), pairs.noise(), config);
         return student;
@@ -347,9 +345,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
      */
     public RectifiedFlowModel distillOneStep(Reflow.Pairs pairs, TrainConfig config) {
         requireConfig(config);
-        if (pairs == null) {
-            throw new IllegalArgumentException("pairs: expected reflow pairs, got null");
-        }
+        Shapes.checkNotNull("pairs", pairs, "reflow pairs");
         RectifiedFlowModel student = student(TimeSampler.constant(1.0), true, config.seed());
         student.fitPairs(pairs.data(), pairs.noise(), config);
         return student;
@@ -360,9 +356,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
      * ({@code warmStart}) or a fresh initialisation from {@code seed}, trained with {@code sampler}.
      */
     public RectifiedFlowModel student(TimeSampler sampler, boolean warmStart, long seed) {
-        if (sampler == null) {
-            throw new IllegalArgumentException("sampler: expected a TimeSampler, got null");
-        }
+        Shapes.checkNotNull("sampler", sampler, "a TimeSampler");
         requireNetwork("student");
         Params p = warmStart ? params.copy() : velocity.init(seed, params.dataType());
         return new RectifiedFlowModel(velocity, dim, path, sampler, false, p, classes, labelDropout, solver, steps,
@@ -466,9 +460,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
     }
 
     private static void requireConfig(TrainConfig config) {
-        if (config == null) {
-            throw new IllegalArgumentException("config: expected a TrainConfig (e.g. GenBlocks.adam(1e-3)), got null");
-        }
+        Shapes.checkNotNull("config", config, "a TrainConfig (e.g. GenBlocks.adam(1e-3))");
     }
 
     /**
@@ -506,10 +498,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
          * {@code save} and {@code load} are errors. Excludes {@link #velocity(Block)} and {@link #classes(int)}.
          */
         public Builder field(VectorField field) {
-            if (field == null) {
-                throw new IllegalArgumentException("field: expected a VectorField, got null");
-            }
-            this.field = field;
+            this.field = Shapes.checkNotNull("field", field, "a VectorField");
             return this;
         }
 
@@ -614,23 +603,15 @@ public final class RectifiedFlowModel implements LikelihoodModel {
             }
             if (velocity == null) {
                 Shapes.checkWidths("hidden", hidden);
-                if (activation == null) {
-                    throw new IllegalArgumentException("activation: expected an Activation, got null");
-                }
+                Shapes.checkNotNull("activation", activation, "an Activation");
                 if (timeEmbedding <= 0 || timeEmbedding % 2 != 0) {
                     throw new IllegalArgumentException("timeEmbedding: expected an even width > 0, got " + timeEmbedding);
                 }
             }
-            if (path == null) {
-                throw new IllegalArgumentException("path: expected a Path (e.g. GaussianPath.flow()), got null");
-            }
-            if (timeSampler == null) {
-                throw new IllegalArgumentException("timeSampler: expected a TimeSampler (e.g. TimeSampler.uniform()), got null");
-            }
+            Shapes.checkNotNull("path", path, "a Path (e.g. GaussianPath.flow())");
+            Shapes.checkNotNull("timeSampler", timeSampler, "a TimeSampler (e.g. TimeSampler.uniform())");
             Shapes.checkFloatingPointType("dataType", dataType);
-            if (solver == null) {
-                throw new IllegalArgumentException("sampler: expected an OdeSolver (e.g. GenBlocks.midpointSolver()), got null");
-            }
+            Shapes.checkNotNull("sampler", solver, "an OdeSolver (e.g. GenBlocks.midpointSolver())");
             if (steps <= 0) {
                 throw new IllegalArgumentException("sampler: expected steps > 0, got " + steps);
             }

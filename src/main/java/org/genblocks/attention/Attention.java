@@ -345,28 +345,19 @@ public final class Attention extends Block {
 
         /** A structural mask ({@link AttentionMask#window} for sliding windows). */
         public Builder mask(AttentionMask mask) {
-            if (mask == null) {
-                throw new IllegalArgumentException("mask: expected an AttentionMask, got null");
-            }
-            this.mask = mask;
+            this.mask = Shapes.checkNotNull("mask", mask, "an AttentionMask");
             return this;
         }
 
         /** Rotary embedding of queries and keys; its head dim must equal this layer's. */
         public Builder rope(Rope rope) {
-            if (rope == null) {
-                throw new IllegalArgumentException("rope: expected a Rope, got null");
-            }
-            this.rope = rope;
+            this.rope = Shapes.checkNotNull("rope", rope, "a Rope");
             return this;
         }
 
         /** Axial (N-D) rotary embedding; {@code forward} then takes positions {@code [L, axes]}. */
         public Builder axialRope(AxialRope rope) {
-            if (rope == null) {
-                throw new IllegalArgumentException("axialRope: expected an AxialRope, got null");
-            }
-            this.axialRope = rope;
+            this.axialRope = Shapes.checkNotNull("axialRope", rope, "an AxialRope");
             return this;
         }
 
@@ -390,10 +381,7 @@ public final class Attention extends Block {
 
         /** T5 learned relative bias with these buckets. */
         public Builder t5Bias(T5Buckets buckets) {
-            if (buckets == null) {
-                throw new IllegalArgumentException("buckets: expected T5Buckets, got null");
-            }
-            this.t5 = buckets;
+            this.t5 = Shapes.checkNotNull("buckets", buckets, "T5Buckets");
             return this;
         }
 

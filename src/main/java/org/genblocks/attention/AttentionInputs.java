@@ -1,5 +1,6 @@
 package org.genblocks.attention;
 
+import org.genblocks.tensor.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
 
 /**
@@ -18,9 +19,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 public record AttentionInputs(SDVariable x, SDVariable context, SDVariable mask, SDVariable positions,
                               SDVariable pastKey, SDVariable pastValue) {
     public AttentionInputs {
-        if (x == null) {
-            throw new IllegalArgumentException("x: expected the query tokens [N, Lq, dim], got null");
-        }
+        Shapes.checkNotNull("x", x, "the query tokens [N, Lq, dim]");
         if ((pastKey == null) != (pastValue == null)) {
             throw new IllegalArgumentException("pastKey/pastValue: expected both or neither, got only "
                     + (pastKey == null ? "pastValue" : "pastKey"));

@@ -100,9 +100,7 @@ public final class EagerAttention {
         for (INDArray a : new INDArray[]{q, k, v, out}) {
             Shapes.requireDataType(a == q ? "q" : a == k ? "k" : a == v ? "v" : "out", a, dtype);
         }
-        if (mask == null) {
-            throw new IllegalArgumentException("mask: expected an AttentionMask (AttentionMask.none() for none), got null");
-        }
+        Shapes.checkNotNull("mask", mask, "an AttentionMask (AttentionMask.none() for none)");
         Shapes.checkPositive("scale", scale);
         if (additiveMask != null) {
             long[] s = additiveMask.shape();

@@ -162,9 +162,7 @@ public final class LinearAttention extends Block {
         }
 
         public Builder rope(Rope rope) {
-            if (rope == null) {
-                throw new IllegalArgumentException("rope: expected a Rope, got null");
-            }
+            Shapes.checkNotNull("rope", rope, "a Rope");
             if (rope.headDim() != dim / heads) {
                 throw new IllegalArgumentException("rope: expected headDim " + dim / heads + ", got " + rope.headDim());
             }
@@ -178,10 +176,7 @@ public final class LinearAttention extends Block {
         }
 
         public Builder form(Form form) {
-            if (form == null) {
-                throw new IllegalArgumentException("form: expected LINEAR or QUADRATIC, got null");
-            }
-            this.form = form;
+            this.form = Shapes.checkNotNull("form", form, "LINEAR or QUADRATIC");
             return this;
         }
 

@@ -1,5 +1,6 @@
 package org.genblocks.data;
 
+import org.genblocks.tensor.Shapes;
 import org.genblocks.io.ReadLimits;
 
 import java.io.BufferedInputStream;
@@ -94,12 +95,8 @@ public final class Idx {
      * @throws IdxFormatException naming the file for a bad, truncated or lying file, or one over the cap
      */
     public static Array read(Path file, ReadLimits limits) throws IOException {
-        if (file == null) {
-            throw new IllegalArgumentException("file: expected a path, got null");
-        }
-        if (limits == null) {
-            throw new IllegalArgumentException("limits: expected ReadLimits, got null");
-        }
+        Shapes.checkNotNull("file", file, "a path");
+        Shapes.checkNotNull("limits", limits, "ReadLimits");
         long size = Files.size(file);
         try (InputStream in = Files.newInputStream(file)) {
             return read(in, file.toString(), DEFAULT_MAX_ELEMENTS, size, limits);
@@ -125,9 +122,7 @@ public final class Idx {
     /** @param fileSize the size of what {@code in} reads (bounds the data), or -1 when unknown */
     private static Array read(InputStream in, String sourceName, long maxElements, long fileSize, ReadLimits limits)
             throws IOException {
-        if (in == null) {
-            throw new IllegalArgumentException("in: expected a stream, got null");
-        }
+        Shapes.checkNotNull("in", in, "a stream");
         if (maxElements <= 0) {
             throw new IllegalArgumentException("maxElements: expected > 0, got " + maxElements);
         }
@@ -268,9 +263,7 @@ public final class Idx {
 
     /** Writes an unsigned-byte IDX array to {@code file}, gzip-compressed when {@code gzip}. */
     public static void write(Path file, boolean gzip, byte[] data, int... dims) throws IOException {
-        if (file == null) {
-            throw new IllegalArgumentException("file: expected a path, got null");
-        }
+        Shapes.checkNotNull("file", file, "a path");
         byte[] encoded = encode(data, dims);
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file))) {
             if (gzip) {
@@ -285,9 +278,7 @@ public final class Idx {
 
     /** The raw (uncompressed) IDX bytes of an unsigned-byte array with these dimensions. */
     public static byte[] encode(byte[] data, int... dims) {
-        if (data == null) {
-            throw new IllegalArgumentException("data: expected a byte array, got null");
-        }
+        Shapes.checkNotNull("data", data, "a byte array");
         if (dims == null || dims.length < 1 || dims.length > MAX_DIMS) {
             throw new IllegalArgumentException("dims: expected 1 to " + MAX_DIMS + " dimensions, got "
                     + (dims == null ? "null" : Arrays.toString(dims)));

@@ -1,5 +1,6 @@
 package org.genblocks.diffusion;
 
+import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -45,9 +46,7 @@ public interface Denoiser {
      *             type of {@code x}) and returning it; must not modify {@code x}
      */
     static Denoiser writingInto(Into into) {
-        if (into == null) {
-            throw new IllegalArgumentException("into: expected a function (x, sigma, out) -> out, got null");
-        }
+        Shapes.checkNotNull("into", into, "a function (x, sigma, out) -> out");
         return new Buffered(into);
     }
 

@@ -106,19 +106,13 @@ public final class Diffusion {
 
         /** The model. */
         public Builder denoiser(Denoiser denoiser) {
-            if (denoiser == null) {
-                throw new IllegalArgumentException("denoiser: expected a Denoiser, got null");
-            }
-            this.denoiser = denoiser;
+            this.denoiser = Shapes.checkNotNull("denoiser", denoiser, "a Denoiser");
             return this;
         }
 
         /** The sampler. */
         public Builder sampler(Sampler sampler) {
-            if (sampler == null) {
-                throw new IllegalArgumentException("sampler: expected a Sampler, got null");
-            }
-            this.sampler = sampler;
+            this.sampler = Shapes.checkNotNull("sampler", sampler, "a Sampler");
             return this;
         }
 

@@ -36,9 +36,7 @@ public final class DpmPp2MSde extends BaseSampler {
             throw new IllegalArgumentException("eta: expected a finite value >= 0, got " + eta);
         }
         Shapes.checkPositive("sNoise", sNoise);
-        if (solverType == null) {
-            throw new IllegalArgumentException("solverType: expected MIDPOINT or HEUN, got null");
-        }
+        Shapes.checkNotNull("solverType", solverType, "MIDPOINT or HEUN");
         this.eta = eta;
         this.sNoise = sNoise;
         this.solverType = solverType;

@@ -144,9 +144,7 @@ public final class EdmLoss implements Objective {
     public Map<String, INDArray> batch(INDArray y, Rng rng) {
         Shapes.requireFloatingPoint("y", y);
         Shapes.requireShape("y", y, Shapes.withBatch(-1, rowShape));
-        if (rng == null) {
-            throw new IllegalArgumentException("rng: expected an Rng, got null");
-        }
+        Shapes.checkNotNull("rng", rng, "an Rng");
         int n = (int) y.size(0);
         double[] sigma = noise.sample(n, rng);
         INDArray eps = rng.normal(y.dataType(), y.shape());

@@ -18,10 +18,7 @@ final class Evaluations {
     private int count;
 
     Evaluations(Denoiser denoiser, boolean checkFinite) {
-        if (denoiser == null) {
-            throw new IllegalArgumentException("denoiser: expected a Denoiser, got null");
-        }
-        this.denoiser = denoiser;
+        this.denoiser = Shapes.checkNotNull("denoiser", denoiser, "a Denoiser");
         this.checkFinite = checkFinite;
     }
 

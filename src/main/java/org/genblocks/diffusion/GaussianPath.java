@@ -112,9 +112,7 @@ public interface GaussianPath {
 
     /** The times {@code t_i = σ⁻¹(σ_i)} of a σ ladder (the t grid an ODE solver integrates on). */
     default double[] times(double[] sigmas) {
-        if (sigmas == null) {
-            throw new IllegalArgumentException("sigmas: expected noise levels, got null");
-        }
+        Shapes.checkNotNull("sigmas", sigmas, "noise levels");
         double[] t = new double[sigmas.length];
         for (int i = 0; i < t.length; i++) {
             t[i] = time(sigmas[i]);
@@ -124,9 +122,7 @@ public interface GaussianPath {
 
     /** The noise levels {@code σ(t_i)} of a time grid (the σ ladder a diffusion sampler walks). */
     default double[] sigmas(double[] times) {
-        if (times == null) {
-            throw new IllegalArgumentException("times: expected times, got null");
-        }
+        Shapes.checkNotNull("times", times, "times");
         double[] s = new double[times.length];
         for (int i = 0; i < s.length; i++) {
             Interpolants.checkTime(this, times[i]);

@@ -69,9 +69,7 @@ public final class Guidance {
         private final double w;
 
         Batched(Conditional model, int[] labels, int classes, double w) {
-            if (model == null) {
-                throw new IllegalArgumentException("model: expected a class-conditional model, got null");
-            }
+            Shapes.checkNotNull("model", model, "a class-conditional model");
             Labels.check("labels", labels, classes, true);
             this.model = model;
             this.labels = labels.clone();

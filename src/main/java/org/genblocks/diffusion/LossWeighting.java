@@ -64,9 +64,7 @@ public interface LossWeighting {
 
     /** Any weighting. */
     static LossWeighting of(String name, DoubleUnaryOperator weight) {
-        if (weight == null) {
-            throw new IllegalArgumentException("weight: expected a function, got null");
-        }
+        Shapes.checkNotNull("weight", weight, "a function");
         return new LossWeighting() {
             @Override
             public String name() {

@@ -30,9 +30,7 @@ public interface NoiseDistribution {
     /** {@code n} draws. */
     default double[] sample(int n, Rng rng) {
         Shapes.checkPositive("n", n);
-        if (rng == null) {
-            throw new IllegalArgumentException("rng: expected an Rng, got null");
-        }
+        Shapes.checkNotNull("rng", rng, "an Rng");
         double[] s = new double[n];
         for (int i = 0; i < n; i++) {
             s[i] = sample(rng);

@@ -52,9 +52,7 @@ public interface Precond {
      * network's output.
      */
     default Denoiser denoiser(Network network) {
-        if (network == null) {
-            throw new IllegalArgumentException("network: expected a network, got null");
-        }
+        Shapes.checkNotNull("network", network, "a network");
         if (network instanceof Network.Differentiable dn) {
             return new DifferentiableDenoiser() {
                 @Override

@@ -1,5 +1,6 @@
 package org.genblocks.diffusion;
 
+import org.genblocks.tensor.Shapes;
 import java.util.List;
 
 /**
@@ -41,9 +42,7 @@ public final class Samplers {
     }
 
     private static GaussianPath requirePath(GaussianPath path) {
-        if (path == null) {
-            throw new IllegalArgumentException("path: expected a GaussianPath (e.g. GaussianPath.flow()), got null");
-        }
+        Shapes.checkNotNull("path", path, "a GaussianPath (e.g. GaussianPath.flow())");
         return path;
     }
 

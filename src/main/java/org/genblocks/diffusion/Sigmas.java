@@ -278,9 +278,7 @@ public final class Sigmas {
     }
 
     private static double[] finish(double[] s, Tail tail) {
-        if (tail == null) {
-            throw new IllegalArgumentException("tail: expected Tail.ZERO or Tail.NONE, got null");
-        }
+        Shapes.checkNotNull("tail", tail, "Tail.ZERO or Tail.NONE");
         double[] out = tail == Tail.ZERO ? Arrays.copyOf(s, s.length + 1) : s;
         return check("sigmas", out);
     }

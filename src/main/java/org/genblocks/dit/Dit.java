@@ -1,5 +1,6 @@
 package org.genblocks.dit;
 
+import org.genblocks.tensor.Shapes;
 import org.genblocks.nn.Activation;
 import org.genblocks.nn.Init;
 import org.genblocks.nn.Linear;
@@ -44,10 +45,7 @@ public final class Dit extends Block {
 
     /** The network for {@code config}. */
     public Dit(DitConfig config) {
-        if (config == null) {
-            throw new IllegalArgumentException("config: expected a DitConfig, got null");
-        }
-        this.config = config;
+        this.config = Shapes.checkNotNull("config", config, "a DitConfig");
         int d = config.dim();
         this.patchEmbed = child("patchEmbed", new Linear(config.patchValues(), d));
         this.timeFreq = child("timeFreq", new SinusoidalTimeEmbedding(d, 10_000, config.timeScale()));

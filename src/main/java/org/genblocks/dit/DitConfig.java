@@ -209,10 +209,7 @@ public final class DitConfig {
 
         /** The position encoding. */
         public Builder position(PositionEncoding position) {
-            if (position == null) {
-                throw new IllegalArgumentException("position: expected SINCOS_2D or AXIAL_ROPE, got null");
-            }
-            this.position = position;
+            this.position = Shapes.checkNotNull("position", position, "SINCOS_2D or AXIAL_ROPE");
             return this;
         }
 

@@ -22,10 +22,7 @@ public final class DitFunction {
 
     /** Compiles {@code dit} with {@code params}. */
     public DitFunction(Dit dit, Params params) {
-        if (dit == null) {
-            throw new IllegalArgumentException("dit: expected a Dit, got null");
-        }
-        this.dit = dit;
+        this.dit = Shapes.checkNotNull("dit", dit, "a Dit");
         this.params = params;
         DitConfig c = dit.config();
         this.function = BlockFunction.of(dit, params,

@@ -30,9 +30,7 @@ public final class DitSampling {
      */
     public static INDArray flow(DitFunction net, int[] labels, double guidance, OdeSolver solver, int steps,
                                 double shift, long seed) {
-        if (solver == null) {
-            throw new IllegalArgumentException("solver: expected an OdeSolver, got null");
-        }
+        Shapes.checkNotNull("solver", solver, "an OdeSolver");
         Shapes.checkPositive("steps", steps);
         DitConfig c = net.dit().config();
         INDArray x1 = Rng.normalRows(Rng.sampleSeeds(seed, labels.length), net.params().dataType(), c.channels(),
@@ -49,9 +47,7 @@ public final class DitSampling {
      * {@code D_∅ + w (D_y − D_∅)} when {@code guidance != 1} ({@code org.genblocks.diffusion.Guidance}).
      */
     public static Denoiser edmDenoiser(DitFunction net, Precond precond, int[] labels, double guidance) {
-        if (precond == null) {
-            throw new IllegalArgumentException("precond: expected a Precond, got null");
-        }
+        Shapes.checkNotNull("precond", precond, "a Precond");
         DitFunction.checkLabels(labels, labels == null ? 0 : labels.length, net.dit().config());
         return Guidance.classifierFreeDenoiser((x, sigma, rowLabels) -> precond.denoiser(network(net, rowLabels))
                 .denoise(x, sigma), labels, net.dit().config().classes(), guidance);

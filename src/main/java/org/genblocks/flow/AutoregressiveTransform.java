@@ -1,5 +1,6 @@
 package org.genblocks.flow;
 
+import org.genblocks.tensor.Shapes;
 import org.genblocks.nn.Scope;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -49,9 +50,7 @@ public final class AutoregressiveTransform extends Bijection {
 
         /** The rational-quadratic spline, {@code 3K − 1} parameters. */
         public static ElementwiseMap spline(RationalQuadraticSpline spline) {
-            if (spline == null) {
-                throw new IllegalArgumentException("spline: expected a RationalQuadraticSpline, got null");
-            }
+            Shapes.checkNotNull("spline", spline, "a RationalQuadraticSpline");
             return new ElementwiseMap(null, spline);
         }
 

@@ -39,9 +39,7 @@ public final class CnfField implements DifferentiableField {
 
     /** The field of {@code network} with {@code params} (their data type is the field's). */
     public CnfField(CnfNetwork network, Params params) {
-        if (network == null) {
-            throw new IllegalArgumentException("network: expected a CnfNetwork, got null");
-        }
+        Shapes.checkNotNull("network", network, "a CnfNetwork");
         Scope.checkParams(network, params);
         this.network = network;
         this.params = params;

@@ -49,9 +49,7 @@ public final class CnfNetwork extends Block {
     public CnfNetwork(long dim, long[] hidden, Nonlinearity nonlinearity) {
         this.dim = Shapes.checkPositive("dim", dim);
         Shapes.checkWidths("hidden", hidden);
-        if (nonlinearity == null) {
-            throw new IllegalArgumentException("nonlinearity: expected TANH or SOFTPLUS, got null");
-        }
+        Shapes.checkNotNull("nonlinearity", nonlinearity, "TANH or SOFTPLUS");
         this.hidden = hidden.clone();
         this.nonlinearity = nonlinearity;
         this.layers = new Layer[hidden.length + 1];

@@ -67,9 +67,7 @@ public final class CnfObjective implements Objective {
 
         /** Hutchinson's estimator with {@code probes} probes of {@code kind} per sample. */
         public static Trace hutchinson(Probe kind, int probes) {
-            if (kind == null) {
-                throw new IllegalArgumentException("kind: expected RADEMACHER or GAUSSIAN, got null");
-            }
+            Shapes.checkNotNull("kind", kind, "RADEMACHER or GAUSSIAN");
             return new Trace(kind, Shapes.checkPositive("probes", probes));
         }
 
@@ -131,18 +129,12 @@ public final class CnfObjective implements Objective {
      * @param trace   exact or Hutchinson
      */
     public CnfObjective(CnfNetwork network, OdeSolver solver, TimeGrid grid, Trace trace) {
-        if (network == null) {
-            throw new IllegalArgumentException("network: expected a CnfNetwork, got null");
-        }
-        if (solver == null) {
-            throw new IllegalArgumentException("solver: expected a fixed-step OdeSolver (euler, midpoint, heun, rk4), got null");
-        }
+        Shapes.checkNotNull("network", network, "a CnfNetwork");
+        Shapes.checkNotNull("solver", solver, "a fixed-step OdeSolver (euler, midpoint, heun, rk4)");
         if (grid == null || !grid.isForward() || grid.start() != 0.0 || grid.end() != 1.0) {
             throw new IllegalArgumentException("grid: expected a forward grid from t = 0 (data) to t = 1 (noise), got " + grid);
         }
-        if (trace == null) {
-            throw new IllegalArgumentException("trace: expected Trace.exact() or Trace.hutchinson(kind, k), got null");
-        }
+        Shapes.checkNotNull("trace", trace, "Trace.exact() or Trace.hutchinson(kind, k)");
         this.network = network;
         this.solver = solver;
         this.grid = grid;

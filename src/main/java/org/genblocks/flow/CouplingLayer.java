@@ -1,5 +1,6 @@
 package org.genblocks.flow;
 
+import org.genblocks.tensor.Shapes;
 import org.genblocks.nn.Block;
 import org.genblocks.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -34,12 +35,8 @@ public abstract class CouplingLayer extends Bijection {
      */
     protected CouplingLayer(long[] shape, CouplingMask mask, ConditionerFactory factory, int multiplier) {
         super(shape);
-        if (mask == null) {
-            throw new IllegalArgumentException("mask: expected a CouplingMask, got null");
-        }
-        if (factory == null) {
-            throw new IllegalArgumentException("factory: expected a ConditionerFactory, got null");
-        }
+        Shapes.checkNotNull("mask", mask, "a CouplingMask");
+        Shapes.checkNotNull("factory", factory, "a ConditionerFactory");
         mask.check(shape);
         this.mask = mask;
         long[] netIn = shape.clone();

@@ -1,5 +1,6 @@
 package org.genblocks.flow;
 
+import org.genblocks.tensor.Shapes;
 import org.genblocks.nn.Init;
 import org.genblocks.nn.Block;
 import org.genblocks.nn.Scope;
@@ -39,9 +40,7 @@ public final class DenseConditioner extends Block {
             throw new IllegalArgumentException("in/out/contextDims: expected in > 0, out > 0, contextDims >= 0, got in="
                     + in + ", out=" + out + ", contextDims=" + contextDims);
         }
-        if (activation == null) {
-            throw new IllegalArgumentException("activation: expected RELU or TANH, got null");
-        }
+        Shapes.checkNotNull("activation", activation, "RELU or TANH");
         long[] h = hidden == null ? new long[0] : hidden.clone();
         this.in = in;
         this.contextDims = contextDims;

@@ -28,9 +28,7 @@ public final class FlowFunction {
     private BlockFunction inverse;
 
     private FlowFunction(Bijection flow, Params params, long contextDims) {
-        if (flow == null) {
-            throw new IllegalArgumentException("flow: expected a bijection, got null");
-        }
+        Shapes.checkNotNull("flow", flow, "a bijection");
         Scope.checkParams(flow, params);
         if (contextDims < 0) {
             throw new IllegalArgumentException("contextDims: expected >= 0, got " + contextDims);

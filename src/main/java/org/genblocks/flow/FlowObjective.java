@@ -1,5 +1,6 @@
 package org.genblocks.flow;
 
+import org.genblocks.tensor.Shapes;
 import org.genblocks.nn.InputSpec;
 import org.genblocks.nn.Scope;
 import org.genblocks.train.Objective;
@@ -22,9 +23,7 @@ public final class FlowObjective implements Objective {
      * (the plain {@link InvConv1x1}) is rejected here, naming the layer.
      */
     public FlowObjective(FlowDensity model) {
-        if (model == null) {
-            throw new IllegalArgumentException("model: expected a FlowDensity, got null");
-        }
+        Shapes.checkNotNull("model", model, "a FlowDensity");
         model.rejectUntrainable();
         this.model = model;
     }

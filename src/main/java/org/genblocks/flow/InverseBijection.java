@@ -1,5 +1,6 @@
 package org.genblocks.flow;
 
+import org.genblocks.tensor.Shapes;
 import org.genblocks.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
 
@@ -19,9 +20,7 @@ public final class InverseBijection extends Bijection {
     }
 
     private static Bijection requireInner(Bijection inner) {
-        if (inner == null) {
-            throw new IllegalArgumentException("inner: expected a bijection, got null");
-        }
+        Shapes.checkNotNull("inner", inner, "a bijection");
         return inner;
     }
 

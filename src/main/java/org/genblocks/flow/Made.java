@@ -1,5 +1,6 @@
 package org.genblocks.flow;
 
+import org.genblocks.tensor.Shapes;
 import org.genblocks.nn.Init;
 import org.genblocks.nn.Block;
 import org.genblocks.nn.Scope;
@@ -60,9 +61,7 @@ public final class Made extends Block {
         if (contextDims < 0) {
             throw new IllegalArgumentException("contextDims: expected >= 0, got " + contextDims);
         }
-        if (activation == null) {
-            throw new IllegalArgumentException("activation: expected RELU or TANH, got null");
-        }
+        Shapes.checkNotNull("activation", activation, "RELU or TANH");
         if (hidden == null || hidden.length == 0) {
             throw new IllegalArgumentException("hidden: expected at least one hidden layer, got "
                     + (hidden == null ? "null" : "none"));

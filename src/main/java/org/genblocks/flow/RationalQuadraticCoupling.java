@@ -1,5 +1,6 @@
 package org.genblocks.flow;
 
+import org.genblocks.tensor.Shapes;
 import org.genblocks.nn.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
 
@@ -29,9 +30,7 @@ public final class RationalQuadraticCoupling extends CouplingLayer {
     }
 
     private static RationalQuadraticSpline checkSpline(RationalQuadraticSpline spline) {
-        if (spline == null) {
-            throw new IllegalArgumentException("spline: expected a RationalQuadraticSpline (e.g. RationalQuadraticSpline.of(8, 3.0)), got null");
-        }
+        Shapes.checkNotNull("spline", spline, "a RationalQuadraticSpline (e.g. RationalQuadraticSpline.of(8, 3.0))");
         return spline;
     }
 

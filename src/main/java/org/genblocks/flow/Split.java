@@ -37,9 +37,7 @@ public final class Split extends Bijection {
         if (shape[0] % 2 != 0) {
             throw new IllegalArgumentException("shape: split needs an even channel count, got [C, H, W] = " + Arrays.toString(shape));
         }
-        if (rest == null) {
-            throw new IllegalArgumentException("rest: expected the flow of the kept half, got null");
-        }
+        Shapes.checkNotNull("rest", rest, "the flow of the kept half");
         this.half = shape[0] / 2;
         long[] keptShape = {half, shape[1], shape[2]};
         if (!Arrays.equals(rest.inputShape(), keptShape)) {

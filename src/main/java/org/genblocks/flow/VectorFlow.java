@@ -1,5 +1,6 @@
 package org.genblocks.flow;
 
+import org.genblocks.tensor.Shapes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -158,9 +159,7 @@ public final class VectorFlow {
             if (layers < 1) {
                 throw new IllegalArgumentException("layers: expected >= 1, got " + layers);
             }
-            if (structure == null) {
-                throw new IllegalArgumentException("structure: expected COUPLING, AUTOREGRESSIVE or INVERSE_AUTOREGRESSIVE, got null");
-            }
+            Shapes.checkNotNull("structure", structure, "COUPLING, AUTOREGRESSIVE or INVERSE_AUTOREGRESSIVE");
             if (hidden == null || hidden.length == 0) {
                 throw new IllegalArgumentException("hidden: expected at least one hidden width, got " + Arrays.toString(hidden));
             }

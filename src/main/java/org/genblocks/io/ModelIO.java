@@ -1,5 +1,6 @@
 package org.genblocks.io;
 
+import org.genblocks.tensor.Shapes;
 import org.genblocks.nn.Block;
 import org.genblocks.nn.Params;
 import org.genblocks.nn.Scope;
@@ -26,9 +27,7 @@ public final class ModelIO {
 
     /** Writes {@code params} of {@code module} to {@code path} atomically. */
     public static void save(Path path, Block module, Params params) {
-        if (module == null) {
-            throw new IllegalArgumentException("module: expected a module, got null");
-        }
+        Shapes.checkNotNull("module", module, "a module");
         Scope.checkParams(module, params);
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("genblocks.format", FORMAT);
@@ -54,9 +53,7 @@ public final class ModelIO {
      * parameters must also be finite.
      */
     public static Params load(Path path, Block module, ReadLimits limits) {
-        if (module == null) {
-            throw new IllegalArgumentException("module: expected a module, got null");
-        }
+        Shapes.checkNotNull("module", module, "a module");
         SafeTensors.Contents c = SafeTensors.read(path, limits);
         Map<String, String> m = c.metadata();
         if (!FORMAT.equals(m.get("genblocks.format"))) {

@@ -1,5 +1,6 @@
 package org.genblocks.io;
 
+import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -60,12 +61,8 @@ public final class Npy {
      * @throws UncheckedIOException     when the file cannot be read
      */
     public static INDArray read(Path path, ReadLimits limits) {
-        if (path == null) {
-            throw new IllegalArgumentException("path: expected a file path, got null");
-        }
-        if (limits == null) {
-            throw new IllegalArgumentException("limits: expected ReadLimits, got null");
-        }
+        Shapes.checkNotNull("path", path, "a file path");
+        Shapes.checkNotNull("limits", limits, "ReadLimits");
         try (InputStream in = Files.newInputStream(path)) {
             INDArray a = read(in, Files.size(path), path.toString(), limits);
             if (in.read() != -1) {
@@ -79,9 +76,7 @@ public final class Npy {
 
     /** The {@code .npy} bytes of {@code a}. */
     public static byte[] toBytes(INDArray a) {
-        if (a == null) {
-            throw new IllegalArgumentException("a: expected an array, got null");
-        }
+        Shapes.checkNotNull("a", a, "an array");
         String descr;
         int size;
         switch (a.dataType()) {
@@ -152,12 +147,8 @@ public final class Npy {
      * @throws IllegalArgumentException naming {@code source} and the field for a corrupt, truncated or lying header
      */
     public static INDArray read(InputStream in, long available, String source, ReadLimits limits) throws IOException {
-        if (in == null) {
-            throw new IllegalArgumentException("in: expected a stream, got null");
-        }
-        if (limits == null) {
-            throw new IllegalArgumentException("limits: expected ReadLimits, got null");
-        }
+        Shapes.checkNotNull("in", in, "a stream");
+        Shapes.checkNotNull("limits", limits, "ReadLimits");
         byte[] magic = in.readNBytes(8);
         if (magic.length < 8) {
             throw bad(source, "shorter than the 8-byte preamble (truncated)");

@@ -1,5 +1,6 @@
 package org.genblocks.io;
 
+import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
@@ -81,12 +82,8 @@ public final class Npz {
      * @throws UncheckedIOException     when the file cannot be opened or read
      */
     public static Map<String, INDArray> read(Path path, ReadLimits limits) {
-        if (path == null) {
-            throw new IllegalArgumentException("path: expected a file path, got null");
-        }
-        if (limits == null) {
-            throw new IllegalArgumentException("limits: expected ReadLimits, got null");
-        }
+        Shapes.checkNotNull("path", path, "a file path");
+        Shapes.checkNotNull("limits", limits, "ReadLimits");
         long size;
         try {
             size = Files.size(path);

@@ -1,5 +1,6 @@
 package org.genblocks.io;
 
+import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -117,12 +118,8 @@ public final class SafeTensors {
      *                                  the reserved metadata key {@value #CRC_KEY}
      */
     public static void write(Path path, Map<String, INDArray> tensors, Map<String, String> metadata) {
-        if (path == null) {
-            throw new IllegalArgumentException("path: expected a file path, got null");
-        }
-        if (tensors == null) {
-            throw new IllegalArgumentException("tensors: expected a map, got null");
-        }
+        Shapes.checkNotNull("path", path, "a file path");
+        Shapes.checkNotNull("tensors", tensors, "a map");
         Map<String, String> meta = new LinkedHashMap<>(metadata == null ? Map.of() : metadata);
         if (meta.containsKey(CRC_KEY)) {
             throw new IllegalArgumentException("metadata: the key '" + CRC_KEY + "' is reserved");
@@ -247,12 +244,8 @@ public final class SafeTensors {
      * @throws UncheckedIOException     when the file cannot be read
      */
     public static Contents read(Path path, ReadLimits limits) {
-        if (path == null) {
-            throw new IllegalArgumentException("path: expected a file path, got null");
-        }
-        if (limits == null) {
-            throw new IllegalArgumentException("limits: expected ReadLimits, got null");
-        }
+        Shapes.checkNotNull("path", path, "a file path");
+        Shapes.checkNotNull("limits", limits, "ReadLimits");
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             Header h = parseHeader(path, ch, limits);
             CRC32 crc = new CRC32();

@@ -1,5 +1,6 @@
 package org.genblocks.metrics;
 
+import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -28,9 +29,7 @@ public final class EnergyDistance {
 
     /** The energy distance with the chosen estimator; the unbiased one needs {@code m, n >= 2}. */
     public static double of(INDArray x, INDArray y, Estimator estimator) {
-        if (estimator == null) {
-            throw new IllegalArgumentException("estimator: expected UNBIASED or BIASED, got null");
-        }
+        Shapes.checkNotNull("estimator", estimator, "UNBIASED or BIASED");
         Pairwise.checkPair(x, y, estimator == Estimator.UNBIASED ? 2 : 1);
         boolean same = x == y;
         INDArray xd = Pairwise.asDouble(x);

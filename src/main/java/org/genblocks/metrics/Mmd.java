@@ -1,5 +1,6 @@
 package org.genblocks.metrics;
 
+import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -112,9 +113,7 @@ public final class Mmd {
 
     /** The same kernel with this estimator. */
     public Mmd estimator(Estimator e) {
-        if (e == null) {
-            throw new IllegalArgumentException("estimator: expected UNBIASED or BIASED, got null");
-        }
+        Shapes.checkNotNull("estimator", e, "UNBIASED or BIASED");
         return new Mmd(bandwidths, e);
     }
 

@@ -1,5 +1,6 @@
 package org.genblocks.nn;
 
+import org.genblocks.tensor.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -55,9 +56,7 @@ public final class BlockFunction {
         List<InputSpec> resolved = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (InputSpec s : inputs) {
-            if (s == null) {
-                throw new IllegalArgumentException("inputs: expected InputSpecs, got null");
-            }
+            Shapes.checkNotNull("inputs", s, "InputSpecs");
             if (!seen.add(s.name())) {
                 throw new IllegalArgumentException("inputs: duplicate input name '" + s.name() + "'");
             }
@@ -96,9 +95,7 @@ public final class BlockFunction {
 
     /** {@code module.forward(x1, x2, ...)} on placeholders described by {@code inputs}, in order. */
     public static BlockFunction of(Block module, Params params, InputSpec... inputs) {
-        if (module == null) {
-            throw new IllegalArgumentException("module: expected a module, got null");
-        }
+        Shapes.checkNotNull("module", module, "a module");
         return new BlockFunction(module, params, inputs == null ? null : List.of(inputs), (root, in) -> {
             SDVariable[] xs = in.values().toArray(new SDVariable[0]);
             return new SDVariable[]{root.forward(xs)};
@@ -107,12 +104,8 @@ public final class BlockFunction {
 
     /** A custom computation with one or more outputs (e.g. a flow's {@code (y, logDet)}). */
     public static BlockFunction of(Block module, Params params, List<InputSpec> inputs, Definition definition) {
-        if (module == null) {
-            throw new IllegalArgumentException("module: expected a module, got null");
-        }
-        if (definition == null) {
-            throw new IllegalArgumentException("definition: expected a Definition, got null");
-        }
+        Shapes.checkNotNull("module", module, "a module");
+        Shapes.checkNotNull("definition", definition, "a Definition");
         return new BlockFunction(module, params, inputs, definition);
     }
 
@@ -236,9 +229,7 @@ public final class BlockFunction {
                         + " nor a parameter of " + module.getClass().getSimpleName());
             }
         }
-        if (values == null) {
-            throw new IllegalArgumentException("values: expected a map of inputs, got null");
-        }
+        Shapes.checkNotNull("values", values, "a map of inputs");
         Map<String, INDArray> f = new HashMap<>();
         for (InputSpec s : inputs) {
             INDArray v = values.get(s.name());
@@ -275,9 +266,7 @@ public final class BlockFunction {
 
     /** Outputs for inputs given by name. */
     public INDArray[] applyAll(Map<String, INDArray> values) {
-        if (values == null) {
-            throw new IllegalArgumentException("values: expected a map of inputs, got null");
-        }
+        Shapes.checkNotNull("values", values, "a map of inputs");
         INDArray[] ordered = new INDArray[inputs.size()];
         for (int i = 0; i < ordered.length; i++) {
             String n = inputs.get(i).name();

@@ -1,5 +1,6 @@
 package org.genblocks.nn;
 
+import org.genblocks.tensor.Shapes;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -41,9 +42,7 @@ public final class Gradients {
     }
 
     private static void check(SameDiff sd, String... lossVariables) {
-        if (sd == null) {
-            throw new IllegalArgumentException("sd: expected a SameDiff graph, got null");
-        }
+        Shapes.checkNotNull("sd", sd, "a SameDiff graph");
         if (lossVariables == null || lossVariables.length == 0) {
             throw new IllegalArgumentException("lossVariables: expected at least one loss variable name");
         }

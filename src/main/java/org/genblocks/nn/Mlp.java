@@ -135,9 +135,7 @@ public final class Mlp extends Block {
 
         /** Hidden layer sizes (none: a single linear layer). */
         public Builder hidden(long... sizes) {
-            if (sizes == null) {
-                throw new IllegalArgumentException("hidden: expected sizes, got null");
-            }
+            Shapes.checkNotNull("hidden", sizes, "sizes");
             for (long s : sizes) {
                 if (s <= 0) {
                     throw new IllegalArgumentException("hidden: expected sizes > 0, got " + Arrays.toString(sizes));
@@ -149,10 +147,7 @@ public final class Mlp extends Block {
 
         /** The activation between layers (default RELU). */
         public Builder activation(Activation activation) {
-            if (activation == null) {
-                throw new IllegalArgumentException("activation: expected an Activation, got null");
-            }
-            this.activation = activation;
+            this.activation = Shapes.checkNotNull("activation", activation, "an Activation");
             return this;
         }
 
@@ -166,10 +161,7 @@ public final class Mlp extends Block {
 
         /** Adds a time input embedded by {@code embedding}, which maps {@code t} to {@code [N, dim]}. */
         public Builder timeEmbedding(Block embedding, long dim) {
-            if (embedding == null) {
-                throw new IllegalArgumentException("embedding: expected a module, got null");
-            }
-            this.time = embedding;
+            this.time = Shapes.checkNotNull("embedding", embedding, "a module");
             this.timeDim = Shapes.checkPositive("dim", dim);
             return this;
         }

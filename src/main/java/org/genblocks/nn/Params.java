@@ -46,9 +46,7 @@ public final class Params {
      * compute in the requested precision.
      */
     public static Params of(Map<String, INDArray> arrays, DataType dtype) {
-        if (arrays == null) {
-            throw new IllegalArgumentException("arrays: expected a map, got null");
-        }
+        Shapes.checkNotNull("arrays", arrays, "a map");
         if (dtype != null && !dtype.isFPType()) {
             throw new IllegalArgumentException("dtype: expected a floating-point type, got " + dtype);
         }
@@ -179,9 +177,7 @@ public final class Params {
      * @throws IllegalArgumentException when names, shapes or data types differ
      */
     public void assign(Params other) {
-        if (other == null) {
-            throw new IllegalArgumentException("other: expected Params, got null");
-        }
+        Shapes.checkNotNull("other", other, "Params");
         if (!other.arrays.keySet().equals(arrays.keySet())) {
             throw new IllegalArgumentException("other: expected parameters " + names + ", got " + other.names);
         }

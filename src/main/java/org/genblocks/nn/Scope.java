@@ -1,5 +1,6 @@
 package org.genblocks.nn;
 
+import org.genblocks.tensor.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -56,12 +57,8 @@ public final class Scope {
      *                                  parameters with their declared shapes
      */
     public static Scope root(SameDiff sd, Block module, Params params) {
-        if (sd == null) {
-            throw new IllegalArgumentException("sd: expected a SameDiff graph, got null");
-        }
-        if (module == null) {
-            throw new IllegalArgumentException("module: expected a module, got null");
-        }
+        Shapes.checkNotNull("sd", sd, "a SameDiff graph");
+        Shapes.checkNotNull("module", module, "a module");
         checkParams(module, params);
         return new Scope(new Graph(sd, params), module, "");
     }

@@ -50,9 +50,7 @@ public abstract class Divergence {
 
     /** Hutchinson's estimator with {@code probes} seeded probes per sample. */
     public static Divergence hutchinson(Probe kind, int probes, long seed) {
-        if (kind == null) {
-            throw new IllegalArgumentException("kind: expected RADEMACHER or GAUSSIAN, got null");
-        }
+        Shapes.checkNotNull("kind", kind, "RADEMACHER or GAUSSIAN");
         Shapes.checkPositive("probes", probes);
         return new Hutchinson(kind, probes, seed, null, 1e-5);
     }

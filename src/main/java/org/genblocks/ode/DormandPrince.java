@@ -102,9 +102,7 @@ public final class DormandPrince implements OdeSolver {
     public Solution solve(VectorField field, INDArray x0, TimeGrid grid, boolean keepTrajectory) {
         FieldEvaluator f = new FieldEvaluator(field);
         FixedStepSolver.checkState(x0);
-        if (grid == null) {
-            throw new IllegalArgumentException("grid: expected a TimeGrid, got null");
-        }
+        Shapes.checkNotNull("grid", grid, "a TimeGrid");
         INDArray y = x0.dup('c');
         long[] shape = y.shape();
         INDArray[] k = new INDArray[7];
@@ -301,10 +299,7 @@ public final class DormandPrince implements OdeSolver {
 
         /** The error norm (default {@link ErrorNorm#RMS}). */
         public Builder errorNorm(ErrorNorm norm) {
-            if (norm == null) {
-                throw new IllegalArgumentException("norm: expected RMS or MAX_SAMPLE_RMS, got null");
-            }
-            this.norm = norm;
+            this.norm = Shapes.checkNotNull("norm", norm, "RMS or MAX_SAMPLE_RMS");
             return this;
         }
 

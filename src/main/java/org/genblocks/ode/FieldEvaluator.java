@@ -14,10 +14,7 @@ final class FieldEvaluator {
     private int count;
 
     FieldEvaluator(VectorField field) {
-        if (field == null) {
-            throw new IllegalArgumentException("field: expected a VectorField, got null");
-        }
-        this.field = field;
+        this.field = Shapes.checkNotNull("field", field, "a VectorField");
     }
 
     void eval(INDArray x, double t, INDArray out, int step) {

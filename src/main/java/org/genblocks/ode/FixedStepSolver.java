@@ -32,9 +32,7 @@ abstract class FixedStepSolver implements OdeSolver {
     @Override
     public final Solution solve(VectorField field, INDArray x0, TimeGrid grid, boolean keepTrajectory) {
         checkState(x0);
-        if (grid == null) {
-            throw new IllegalArgumentException("grid: expected a TimeGrid, got null");
-        }
+        Shapes.checkNotNull("grid", grid, "a TimeGrid");
         Solution s = run(field, x0, grid, keepTrajectory, false);
         if (!Shapes.isFinite(s.state())) {
             // Replay with a check after every step to name the first bad one. The check at the end is

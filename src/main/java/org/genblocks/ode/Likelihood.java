@@ -111,26 +111,18 @@ public final class Likelihood {
         private LogDensity prior = LogDensity.standardNormal();
 
         private Builder(VectorField field) {
-            if (field == null) {
-                throw new IllegalArgumentException("field: expected a VectorField, got null");
-            }
-            this.field = field;
+            this.field = Shapes.checkNotNull("field", field, "a VectorField");
         }
 
         /** The divergence (default: exact for a {@link DifferentiableField}, else one seeded Rademacher probe). */
         public Builder divergence(Divergence divergence) {
-            if (divergence == null) {
-                throw new IllegalArgumentException("divergence: expected a Divergence, got null");
-            }
-            this.divergence = divergence;
+            this.divergence = Shapes.checkNotNull("divergence", divergence, "a Divergence");
             return this;
         }
 
         /** The solver and the grid from data to noise (default RK4, 100 uniform steps on [0, 1]). */
         public Builder solver(OdeSolver solver, TimeGrid grid) {
-            if (solver == null) {
-                throw new IllegalArgumentException("solver: expected an OdeSolver, got null");
-            }
+            Shapes.checkNotNull("solver", solver, "an OdeSolver");
             if (grid == null || !grid.isForward()) {
                 throw new IllegalArgumentException("grid: expected a forward grid from data (t = 0) to noise (t = 1), got "
                         + grid);
@@ -142,10 +134,7 @@ public final class Likelihood {
 
         /** The prior at the noise end (default standard normal). */
         public Builder prior(LogDensity prior) {
-            if (prior == null) {
-                throw new IllegalArgumentException("prior: expected a LogDensity, got null");
-            }
-            this.prior = prior;
+            this.prior = Shapes.checkNotNull("prior", prior, "a LogDensity");
             return this;
         }
 

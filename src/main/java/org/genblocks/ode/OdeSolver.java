@@ -1,5 +1,6 @@
 package org.genblocks.ode;
 
+import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -61,9 +62,7 @@ public interface OdeSolver {
 
     /** A fixed-step solver by name: euler, midpoint, heun, rk4. */
     static OdeSolver fixedStep(String name) {
-        if (name == null) {
-            throw new IllegalArgumentException("name: expected one of euler, midpoint, heun, rk4, got null");
-        }
+        Shapes.checkNotNull("name", name, "one of euler, midpoint, heun, rk4");
         return switch (name.toLowerCase(java.util.Locale.ROOT)) {
             case "euler" -> euler();
             case "midpoint" -> midpoint();

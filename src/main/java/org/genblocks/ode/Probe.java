@@ -1,5 +1,6 @@
 package org.genblocks.ode;
 
+import org.genblocks.tensor.Shapes;
 import org.genblocks.tensor.Rng;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -17,9 +18,7 @@ public enum Probe {
 
     /** A probe array of the given shape drawn from {@code rng}. */
     public INDArray draw(Rng rng, DataType dtype, long... shape) {
-        if (rng == null) {
-            throw new IllegalArgumentException("rng: expected an Rng, got null");
-        }
+        Shapes.checkNotNull("rng", rng, "an Rng");
         return this == RADEMACHER ? rng.rademacher(dtype, shape) : rng.normal(dtype, shape);
     }
 }

@@ -82,9 +82,7 @@ public final class AxialRope {
         if (!(theta > 1) || !Double.isFinite(theta)) {
             throw new IllegalArgumentException("theta: expected a finite value > 1, got " + theta);
         }
-        if (layout == null) {
-            throw new IllegalArgumentException("layout: expected INTERLEAVED (FLUX) or HALF, got null");
-        }
+        Shapes.checkNotNull("layout", layout, "INTERLEAVED (FLUX) or HALF");
         return new AxialRope(axesDim.clone(), theta, layout);
     }
 
@@ -115,9 +113,7 @@ public final class AxialRope {
 
     /** The table for positions {@code [tokens][axes]}. */
     public RopeTable table(double[][] positions) {
-        if (positions == null) {
-            throw new IllegalArgumentException("positions: expected [tokens][axes], got null");
-        }
+        Shapes.checkNotNull("positions", positions, "[tokens][axes]");
         int tokens = positions.length;
         int h = headDim / 2;
         double[] cos = new double[tokens * h];

@@ -136,9 +136,7 @@ public final class Rope {
     }
 
     private RopeTable build(Target target, double[][] pos, int samples) {
-        if (target == null) {
-            throw new IllegalArgumentException("target: expected QUERY or KEY, got null");
-        }
+        Shapes.checkNotNull("target", target, "QUERY or KEY");
         int h = rotaryDim / 2;
         int seq = pos[0].length;
         double[] cos = new double[samples * seq * h];
@@ -269,9 +267,7 @@ public final class Rope {
     // ------------------------------------------------------------------ checks
 
     private void checkTable(RopeTable t) {
-        if (t == null) {
-            throw new IllegalArgumentException("table: expected a RopeTable, got null");
-        }
+        Shapes.checkNotNull("table", t, "a RopeTable");
         if (t.headDim() != headDim || t.rotaryDim() != rotaryDim || t.layout() != layout) {
             throw new IllegalArgumentException("table: expected a table for headDim " + headDim + ", rotaryDim "
                     + rotaryDim + ", layout " + layout + ", got headDim " + t.headDim() + ", rotaryDim "
@@ -339,10 +335,7 @@ public final class Rope {
 
         /** Which coordinates pair up; required (no default: checkpoints differ). */
         public Builder layout(RopeLayout layout) {
-            if (layout == null) {
-                throw new IllegalArgumentException("layout: expected INTERLEAVED or HALF, got null");
-            }
-            this.layout = layout;
+            this.layout = Shapes.checkNotNull("layout", layout, "INTERLEAVED or HALF");
             return this;
         }
 
@@ -370,10 +363,7 @@ public final class Rope {
 
         /** Explicit frequencies (e.g. from {@link RopeScaling}); their pair count must be {@code rotaryDim/2}. */
         public Builder frequencies(RopeFrequencies frequencies) {
-            if (frequencies == null) {
-                throw new IllegalArgumentException("frequencies: expected RopeFrequencies, got null");
-            }
-            this.frequencies = frequencies;
+            this.frequencies = Shapes.checkNotNull("frequencies", frequencies, "RopeFrequencies");
             this.strategy = null;
             return this;
         }
@@ -401,10 +391,7 @@ public final class Rope {
 
         /** xPos scaling of queries and keys ({@link XPos}). */
         public Builder xpos(XPos xpos) {
-            if (xpos == null) {
-                throw new IllegalArgumentException("xpos: expected XPos, got null");
-            }
-            this.xpos = xpos;
+            this.xpos = Shapes.checkNotNull("xpos", xpos, "XPos");
             return this;
         }
 

@@ -37,9 +37,7 @@ final class RotaryKernel {
         if (x == null) {
             throw new IllegalArgumentException(name + ": expected an array, got null");
         }
-        if (t == null) {
-            throw new IllegalArgumentException("table: expected a RopeTable, got null");
-        }
+        Shapes.checkNotNull("table", t, "a RopeTable");
         if (x.dataType() != DataType.FLOAT && x.dataType() != DataType.DOUBLE) {
             throw new IllegalArgumentException(name + ": expected FLOAT or DOUBLE, got " + x.dataType());
         }

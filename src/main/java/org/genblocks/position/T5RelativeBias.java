@@ -27,10 +27,7 @@ public final class T5RelativeBias extends Block {
     private final int heads;
 
     public T5RelativeBias(T5Buckets buckets, int heads) {
-        if (buckets == null) {
-            throw new IllegalArgumentException("buckets: expected T5Buckets, got null");
-        }
-        this.buckets = buckets;
+        this.buckets = Shapes.checkNotNull("buckets", buckets, "T5Buckets");
         this.heads = Shapes.checkPositive("heads", heads);
         param("table", Init.normal(0.02), buckets.numBuckets(), heads);
     }

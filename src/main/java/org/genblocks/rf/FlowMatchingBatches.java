@@ -152,19 +152,13 @@ public final class FlowMatchingBatches implements BatchSource {
 
         /** The probability path (default {@link GaussianPath#flow()}). */
         public Builder path(GaussianPath path) {
-            if (path == null) {
-                throw new IllegalArgumentException("path: expected a GaussianPath, got null");
-            }
-            this.path = path;
+            this.path = Shapes.checkNotNull("path", path, "a GaussianPath");
             return this;
         }
 
         /** The training distribution of t (default uniform). */
         public Builder times(TimeSampler times) {
-            if (times == null) {
-                throw new IllegalArgumentException("times: expected a TimeSampler, got null");
-            }
-            this.times = times;
+            this.times = Shapes.checkNotNull("times", times, "a TimeSampler");
             return this;
         }
 

@@ -47,9 +47,7 @@ public final class FlowMatchingLoss implements Objective {
     private final List<InputSpec> inputs;
 
     private FlowMatchingLoss(Reduction reduction, boolean conditional, long[] rowShape) {
-        if (reduction == null) {
-            throw new IllegalArgumentException("reduction: expected SUM or MEAN, got null");
-        }
+        Shapes.checkNotNull("reduction", reduction, "SUM or MEAN");
         if (rowShape == null || rowShape.length == 0) {
             throw new IllegalArgumentException("rowShape: expected the shape of one sample, got "
                     + Arrays.toString(rowShape));

@@ -29,9 +29,7 @@ public final class LabelConcat extends Block {
      * @param classes the number of classes K (the null label is K)
      */
     public LabelConcat(Block inner, int classes) {
-        if (inner == null) {
-            throw new IllegalArgumentException("inner: expected a module, got null");
-        }
+        Shapes.checkNotNull("inner", inner, "a module");
         this.classes = (int) Shapes.checkPositive("classes", classes);
         this.inner = child("inner", inner);
     }

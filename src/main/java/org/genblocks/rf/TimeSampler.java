@@ -25,9 +25,7 @@ public interface TimeSampler {
     /** {@code n} draws. */
     default double[] sample(int n, Rng rng) {
         Shapes.checkPositive("n", n);
-        if (rng == null) {
-            throw new IllegalArgumentException("rng: expected an Rng, got null");
-        }
+        Shapes.checkNotNull("rng", rng, "an Rng");
         double[] t = new double[n];
         for (int i = 0; i < n; i++) {
             t[i] = sample(rng);

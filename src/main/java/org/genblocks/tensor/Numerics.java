@@ -117,9 +117,7 @@ public final class Numerics {
 
     /** {@code log Σ_j exp(x[j])} of a Java array; {@code -inf} for an empty array. */
     public static double logSumExp(double[] x) {
-        if (x == null) {
-            throw new IllegalArgumentException("x: expected an array, got null");
-        }
+        Shapes.checkNotNull("x", x, "an array");
         return lse(x, 0, x.length);
     }
 
@@ -223,9 +221,7 @@ public final class Numerics {
     }
 
     private static void requireVariable(SDVariable x) {
-        if (x == null) {
-            throw new IllegalArgumentException("x: expected a SameDiff variable, got null");
-        }
+        Shapes.checkNotNull("x", x, "a SameDiff variable");
     }
 
     // ---------------------------------------------------------------- helpers

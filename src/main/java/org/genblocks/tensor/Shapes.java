@@ -244,6 +244,18 @@ public final class Shapes {
         return !(a.isInfinite().any() || a.isNaN().any());
     }
 
+    /**
+     * {@code value} itself, or an {@link IllegalArgumentException} "{@code name: expected <expected>, got null}".
+     *
+     * @param expected what was expected, as the message reads, e.g. {@code "an AttentionMask"}
+     */
+    public static <T> T checkNotNull(String name, T value, String expected) {
+        if (value == null) {
+            throw new IllegalArgumentException(name + ": expected " + expected + ", got null");
+        }
+        return value;
+    }
+
     /** {@code value > 0}. */
     public static int checkPositive(String name, int value) {
         if (value <= 0) {

@@ -158,9 +158,7 @@ public final class SlidingWindow {
     }
 
     private static double[] slide(double[] x, int k, int stride, boolean max) {
-        if (x == null) {
-            throw new IllegalArgumentException("x: expected an array, got null");
-        }
+        Shapes.checkNotNull("x", x, "an array");
         int outLen = outputLength(x.length, k, stride);
         double[] out = new double[outLen];
         kernel(x, 0, x.length, k, stride, max, out, 0, new int[x.length]);
@@ -168,9 +166,7 @@ public final class SlidingWindow {
     }
 
     private static float[] slide(float[] x, int k, int stride, boolean max) {
-        if (x == null) {
-            throw new IllegalArgumentException("x: expected an array, got null");
-        }
+        Shapes.checkNotNull("x", x, "an array");
         int outLen = outputLength(x.length, k, stride);
         float[] out = new float[outLen];
         kernel(x, 0, x.length, k, stride, max, out, 0, new int[x.length]);

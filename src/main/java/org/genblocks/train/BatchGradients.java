@@ -1,5 +1,6 @@
 package org.genblocks.train;
 
+import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Map;
@@ -26,9 +27,7 @@ public interface BatchGradients {
     record LossAndGradients(double loss, Map<String, INDArray> gradients) {
         /** Checks that the gradients are given. */
         public LossAndGradients {
-            if (gradients == null) {
-                throw new IllegalArgumentException("gradients: expected a map of gradients by parameter name, got null");
-            }
+            Shapes.checkNotNull("gradients", gradients, "a map of gradients by parameter name");
         }
     }
 }

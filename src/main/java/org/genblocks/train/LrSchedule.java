@@ -83,9 +83,7 @@ public final class LrSchedule {
 
     /** Parses {@link #toString()}'s form, e.g. {@code warmupCosine(100,1000,0.1)}. */
     public static LrSchedule parse(String text) {
-        if (text == null) {
-            throw new IllegalArgumentException("text: expected a schedule, got null");
-        }
+        Shapes.checkNotNull("text", text, "a schedule");
         String t = text.strip();
         try {
             if (t.equals("constant()")) {

@@ -1,5 +1,6 @@
 package org.genblocks.train;
 
+import org.genblocks.tensor.Shapes;
 import org.genblocks.nn.InputSpec;
 import org.genblocks.nn.Block;
 import org.genblocks.nn.Scope;
@@ -30,9 +31,7 @@ public interface Objective {
      * {@code "x" [N, inDim]} to target {@code "y" [N, outDim]}.
      */
     static Objective mse(Block module, long inDim, long outDim) {
-        if (module == null) {
-            throw new IllegalArgumentException("module: expected a module, got null");
-        }
+        Shapes.checkNotNull("module", module, "a module");
         List<InputSpec> in = List.of(InputSpec.of("x", -1, inDim), InputSpec.of("y", -1, outDim));
         return new Objective() {
             @Override

@@ -127,9 +127,7 @@ public final class TrainConfig {
 
     /** The learning-rate schedule. */
     public TrainConfig schedule(LrSchedule s) {
-        if (s == null) {
-            throw new IllegalArgumentException("schedule: expected an LrSchedule, got null");
-        }
+        Shapes.checkNotNull("schedule", s, "an LrSchedule");
         return copy(optimizer, lr, weightDecay, beta1, beta2, eps, steps, batch, seed, s, clipGradNorm, emaDecay,
                 checkpointEvery, checkpointPath, logEvery);
     }
@@ -155,9 +153,7 @@ public final class TrainConfig {
     /** Write a checkpoint to {@code path} every {@code n} steps and at the end ({@code n > 0}). */
     public TrainConfig checkpointEvery(long n, Path path) {
         Shapes.checkPositive("n", n);
-        if (path == null) {
-            throw new IllegalArgumentException("path: expected a checkpoint file path, got null");
-        }
+        Shapes.checkNotNull("path", path, "a checkpoint file path");
         return copy(optimizer, lr, weightDecay, beta1, beta2, eps, steps, batch, seed, schedule, clipGradNorm, emaDecay,
                 n, path, logEvery);
     }
@@ -265,9 +261,7 @@ public final class TrainConfig {
      * @throws IllegalArgumentException naming a missing or bad entry
      */
     public static TrainConfig fromMap(Map<String, String> m) {
-        if (m == null) {
-            throw new IllegalArgumentException("m: expected a config map, got null");
-        }
+        Shapes.checkNotNull("m", m, "a config map");
         try {
             Algorithm o = Algorithm.valueOf(req(m, "optimizer"));
             double lr = dbl(m, "lr");

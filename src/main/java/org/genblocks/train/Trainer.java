@@ -1,5 +1,6 @@
 package org.genblocks.train;
 
+import org.genblocks.tensor.Shapes;
 import org.genblocks.nn.GradientPlan;
 import org.genblocks.nn.InputSpec;
 import org.genblocks.nn.Block;
@@ -55,9 +56,7 @@ public final class Trainer {
 
     /** Adds a listener called after every step. */
     public Trainer addListener(TrainListener listener) {
-        if (listener == null) {
-            throw new IllegalArgumentException("listener: expected a TrainListener, got null");
-        }
+        Shapes.checkNotNull("listener", listener, "a TrainListener");
         listeners.add(listener);
         return this;
     }
@@ -114,9 +113,7 @@ public final class Trainer {
 
     private Compiled compile(Block module, Params params, Objective objective) {
         requireModuleAndParams(module, params);
-        if (objective == null) {
-            throw new IllegalArgumentException("objective: expected an Objective, got null");
-        }
+        Shapes.checkNotNull("objective", objective, "an Objective");
         if (params.size() == 0) {
             throw new IllegalArgumentException("params: the module has no parameters to train");
         }
@@ -133,9 +130,7 @@ public final class Trainer {
      * @throws NonFiniteLossException when a loss or gradient norm is NaN or infinite
      */
     public TrainResult fit(Block module, Params params, Objective objective, BatchSource source, TrainConfig config) {
-        if (config == null) {
-            throw new IllegalArgumentException("config: expected a TrainConfig, got null");
-        }
+        Shapes.checkNotNull("config", config, "a TrainConfig");
         return fitWith(gradients(module, params, objective), module, params, source, config);
     }
 
@@ -166,9 +161,7 @@ public final class Trainer {
      */
     public TrainResult fitWith(BatchGradients gradients, Block module, Params params, BatchSource source,
                                TrainConfig config) {
-        if (config == null) {
-            throw new IllegalArgumentException("config: expected a TrainConfig, got null");
-        }
+        Shapes.checkNotNull("config", config, "a TrainConfig");
         checkLoopArguments(gradients, module, params);
         Optimizer opt = Adam.of(config);
         Ema ema = config.emaDecay() > 0 ? new Ema(params, config.emaDecay()) : null;
@@ -194,9 +187,7 @@ public final class Trainer {
     /** {@link #resume} with the gradients of {@link #fitWith}. */
     public TrainResult resumeWith(BatchGradients gradients, Path checkpoint, Block module, Params params,
                                   BatchSource source, TrainConfig config) {
-        if (checkpoint == null) {
-            throw new IllegalArgumentException("checkpoint: expected a path, got null");
-        }
+        Shapes.checkNotNull("checkpoint", checkpoint, "a path");
         checkLoopArguments(gradients, module, params);
         Checkpoint ck = Checkpoint.read(checkpoint);
         ck.checkFits(module, params);
@@ -214,27 +205,19 @@ public final class Trainer {
     }
 
     private static void checkLoopArguments(BatchGradients gradients, Block module, Params params) {
-        if (gradients == null) {
-            throw new IllegalArgumentException("gradients: expected BatchGradients, got null");
-        }
+        Shapes.checkNotNull("gradients", gradients, "BatchGradients");
         requireModuleAndParams(module, params);
         Scope.checkParams(module, params);   // as fit does: the params must be this module's
     }
 
     private static void requireModuleAndParams(Block module, Params params) {
-        if (module == null) {
-            throw new IllegalArgumentException("module: expected a module, got null");
-        }
-        if (params == null) {
-            throw new IllegalArgumentException("params: expected parameters, got null");
-        }
+        Shapes.checkNotNull("module", module, "a module");
+        Shapes.checkNotNull("params", params, "parameters");
     }
 
     private TrainResult run(BatchGradients gradients, Block module, Params params, BatchSource source,
                             TrainConfig config, long start, Rng rng, Optimizer opt, Ema ema) {
-        if (source == null) {
-            throw new IllegalArgumentException("source: expected a BatchSource, got null");
-        }
+        Shapes.checkNotNull("source", source, "a BatchSource");
         long total = config.steps();
         if (start > total) {
             throw new IllegalArgumentException("config: steps " + total + " is below the checkpoint's step " + start);

@@ -1,5 +1,6 @@
 package org.genblocks.viz;
 
+import org.genblocks.tensor.Shapes;
 import javax.imageio.ImageIO;
 import java.awt.geom.Point2D;
 import java.awt.geom.Rectangle2D;
@@ -98,9 +99,7 @@ public final class Figure {
      * rename), creating missing parent folders. Returns this figure.
      */
     public Figure writePng(Path path) {
-        if (path == null) {
-            throw new IllegalArgumentException("path: expected a file path, got null");
-        }
+        Shapes.checkNotNull("path", path, "a file path");
         byte[] bytes = pngBytes();
         try {
             Path abs = path.toAbsolutePath();

@@ -144,9 +144,7 @@ public final class ImageGrid {
 
     /** One label per row, drawn to the left of the row (set {@link #columns(int)} first). */
     public ImageGrid rowLabels(String... labels) {
-        if (labels == null) {
-            throw new IllegalArgumentException("rowLabels: expected one label per row, got null");
-        }
+        Shapes.checkNotNull("rowLabels", labels, "one label per row");
         for (int i = 0; i < labels.length; i++) {
             if (labels[i] == null) {
                 throw new IllegalArgumentException("rowLabels: expected a text for row " + i + ", got null");

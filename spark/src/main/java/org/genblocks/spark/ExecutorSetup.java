@@ -1,5 +1,6 @@
 package org.genblocks.spark;
 
+import org.genblocks.tensor.Shapes;
 import org.apache.spark.SparkConf;
 import org.apache.spark.TaskContext;
 import org.nd4j.linalg.factory.Nd4j;
@@ -66,9 +67,7 @@ public final class ExecutorSetup {
      * @throws IllegalArgumentException naming both settings, their values and the fix
      */
     public static void checkOffHeap(SparkConf conf) {
-        if (conf == null) {
-            throw new IllegalArgumentException("conf: expected a SparkConf, got null");
-        }
+        Shapes.checkNotNull("conf", conf, "a SparkConf");
         String master = conf.get("spark.master", "local");
         if (master.startsWith("local")) {
             LOG.debug("off-heap check skipped: master {} runs in this JVM", master);

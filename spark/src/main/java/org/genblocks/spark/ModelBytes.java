@@ -1,5 +1,6 @@
 package org.genblocks.spark;
 
+import org.genblocks.tensor.Shapes;
 import org.genblocks.GenerativeModel;
 
 import java.io.IOException;
@@ -18,9 +19,7 @@ public final class ModelBytes {
 
     /** The bytes of the file {@code model.save(path)} writes. */
     public static byte[] of(GenerativeModel model) {
-        if (model == null) {
-            throw new IllegalArgumentException("model: expected a GenerativeModel, got null");
-        }
+        Shapes.checkNotNull("model", model, "a GenerativeModel");
         Path dir = null;
         try {
             dir = Files.createTempDirectory("genblocks-model");
@@ -36,9 +35,7 @@ public final class ModelBytes {
 
     /** A model built by {@code factory} with the parameters of the model file {@code bytes}. */
     public static <M extends GenerativeModel> M load(ModelFactory<M> factory, byte[] bytes) {
-        if (factory == null) {
-            throw new IllegalArgumentException("factory: expected a ModelFactory, got null");
-        }
+        Shapes.checkNotNull("factory", factory, "a ModelFactory");
         if (bytes == null || bytes.length == 0) {
             throw new IllegalArgumentException("bytes: expected the bytes of a model file, got "
                     + (bytes == null ? "null" : "0 bytes"));

@@ -1,5 +1,6 @@
 package org.genblocks.spark;
 
+import org.genblocks.tensor.Shapes;
 import org.genblocks.GenerativeModel;
 
 import java.io.Serializable;
@@ -31,17 +32,13 @@ public final class ShippedModel<M extends GenerativeModel> implements Serializab
 
     /** Ships the current parameters of {@code model}, rebuilt on executors by {@code factory}. */
     public static <M extends GenerativeModel> ShippedModel<M> of(M model, ModelFactory<M> factory) {
-        if (factory == null) {
-            throw new IllegalArgumentException("factory: expected a ModelFactory, got null");
-        }
+        Shapes.checkNotNull("factory", factory, "a ModelFactory");
         return new ShippedModel<>(factory, ModelBytes.of(model));
     }
 
     /** Ships a model file's bytes (for instance a row of a sweep), rebuilt on executors by {@code factory}. */
     public static <M extends GenerativeModel> ShippedModel<M> ofBytes(byte[] modelFile, ModelFactory<M> factory) {
-        if (factory == null) {
-            throw new IllegalArgumentException("factory: expected a ModelFactory, got null");
-        }
+        Shapes.checkNotNull("factory", factory, "a ModelFactory");
         if (modelFile == null || modelFile.length == 0) {
             throw new IllegalArgumentException("modelFile: expected the bytes of a model file, got "
                     + (modelFile == null ? "null" : "0 bytes"));

@@ -1,5 +1,6 @@
 package org.genblocks.spark;
 
+import org.genblocks.tensor.Shapes;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
@@ -43,9 +44,7 @@ public final class SparkFrames {
      *                                  column, or its rows differ in length
      */
     public static INDArray toArray(Dataset<Row> frame, String column, DataType dtype) {
-        if (frame == null) {
-            throw new IllegalArgumentException("frame: expected a Dataset<Row>, got null");
-        }
+        Shapes.checkNotNull("frame", frame, "a Dataset<Row>");
         if (dtype == null || !dtype.isFPType()) {
             throw new IllegalArgumentException("dtype: expected FLOAT or DOUBLE, got " + dtype);
         }
@@ -80,9 +79,7 @@ public final class SparkFrames {
 
     /** {@code x [N, ...]} as a frame of {@link #INDEX} (long) and {@code column} (array of double, each row flattened). */
     public static Dataset<Row> fromArray(SparkSession spark, INDArray x, String column, int partitions) {
-        if (spark == null) {
-            throw new IllegalArgumentException("spark: expected a SparkSession, got null");
-        }
+        Shapes.checkNotNull("spark", spark, "a SparkSession");
         if (x == null || x.rank() < 1 || x.size(0) == 0) {
             throw new IllegalArgumentException("x: expected a non-empty batch [N, ...], got "
                     + (x == null ? "null" : Arrays.toString(x.shape())));

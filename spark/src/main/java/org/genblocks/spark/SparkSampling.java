@@ -54,12 +54,8 @@ public final class SparkSampling {
 
     /** Sampling of {@code model} on {@code sc}, with {@code sc.defaultParallelism()} partitions. */
     public static SparkSampling of(JavaSparkContext sc, ShippedModel<? extends GenerativeModel> model) {
-        if (sc == null) {
-            throw new IllegalArgumentException("sc: expected a JavaSparkContext, got null");
-        }
-        if (model == null) {
-            throw new IllegalArgumentException("model: expected a ShippedModel, got null");
-        }
+        Shapes.checkNotNull("sc", sc, "a JavaSparkContext");
+        Shapes.checkNotNull("model", model, "a ShippedModel");
         ExecutorSetup.checkOffHeap(sc.getConf());
         return new SparkSampling(sc, model, sc.defaultParallelism(), DEFAULT_CHUNK);
     }
@@ -95,9 +91,7 @@ public final class SparkSampling {
      * the driver.
      */
     public Dataset<Row> sampleFrame(SparkSession spark, int n, long seed) {
-        if (spark == null) {
-            throw new IllegalArgumentException("spark: expected a SparkSession, got null");
-        }
+        Shapes.checkNotNull("spark", spark, "a SparkSession");
         return SparkFrames.rowsFrame(spark, sampleBlocks(n, seed), seed);
     }
 

@@ -1,5 +1,6 @@
 package org.genblocks.spark;
 
+import org.genblocks.tensor.Shapes;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -100,15 +101,11 @@ public final class SparkSweep {
 
     /** Trains every point of {@code points} in its own task; the outcomes in the points' order. */
     public static <C extends Serializable> List<Outcome> run(JavaSparkContext sc, List<C> points, Job<C> job) {
-        if (sc == null) {
-            throw new IllegalArgumentException("sc: expected a JavaSparkContext, got null");
-        }
+        Shapes.checkNotNull("sc", sc, "a JavaSparkContext");
         if (points == null || points.isEmpty()) {
             throw new IllegalArgumentException("points: expected at least one point, got " + (points == null ? "null" : "none"));
         }
-        if (job == null) {
-            throw new IllegalArgumentException("job: expected a SparkSweep.Job, got null");
-        }
+        Shapes.checkNotNull("job", job, "a SparkSweep.Job");
         ExecutorSetup.checkOffHeap(sc.getConf());
         List<Indexed<C>> indexed = new ArrayList<>();
         for (int i = 0; i < points.size(); i++) {
@@ -127,12 +124,8 @@ public final class SparkSweep {
 
     /** Outcomes as rows: {@code index} (int), {@code point} (string), {@code finalLoss}, {@code metric} (double), {@code model} (binary). */
     public static Dataset<Row> frame(SparkSession spark, List<Outcome> outcomes) {
-        if (spark == null) {
-            throw new IllegalArgumentException("spark: expected a SparkSession, got null");
-        }
-        if (outcomes == null) {
-            throw new IllegalArgumentException("outcomes: expected a list, got null");
-        }
+        Shapes.checkNotNull("spark", spark, "a SparkSession");
+        Shapes.checkNotNull("outcomes", outcomes, "a list");
         List<Row> rows = new ArrayList<>();
         for (Outcome o : outcomes) {
             rows.add(RowFactory.create(o.index, o.point, o.finalLoss, o.metric, o.model));

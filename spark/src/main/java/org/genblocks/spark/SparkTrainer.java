@@ -70,12 +70,8 @@ public final class SparkTrainer {
 
     /** A trainer of the problem {@code factory} builds (once here, on the driver, and once per executor task slot). */
     public static SparkTrainer of(JavaSparkContext sc, TrainingProblem.Factory factory) {
-        if (sc == null) {
-            throw new IllegalArgumentException("sc: expected a JavaSparkContext, got null");
-        }
-        if (factory == null) {
-            throw new IllegalArgumentException("factory: expected a TrainingProblem.Factory, got null");
-        }
+        Shapes.checkNotNull("sc", sc, "a JavaSparkContext");
+        Shapes.checkNotNull("factory", factory, "a TrainingProblem.Factory");
         ExecutorSetup.checkOffHeap(sc.getConf());
         return new SparkTrainer(sc, factory);
     }
@@ -109,12 +105,8 @@ public final class SparkTrainer {
      * or an objective's own batches such as {@code EdmLoss.batches}).
      */
     public TrainResult fit(Dataset<Row> frame, String column, SourceFactory sources, TrainConfig config) {
-        if (sources == null) {
-            throw new IllegalArgumentException("sources: expected a SourceFactory, got null");
-        }
-        if (config == null) {
-            throw new IllegalArgumentException("config: expected a TrainConfig, got null");
-        }
+        Shapes.checkNotNull("sources", sources, "a SourceFactory");
+        Shapes.checkNotNull("config", config, "a TrainConfig");
         INDArray data = SparkFrames.toArray(frame, column, problem.params().dataType());
         return fit(sources.of(problem, data, config.batch()), config);
     }
