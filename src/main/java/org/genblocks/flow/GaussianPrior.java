@@ -22,11 +22,6 @@ public final class GaussianPrior extends Prior {
     }
 
     @Override
-    public SDVariable fromNoise(Scope scope, SDVariable eps) {
-        return eps;
-    }
-
-    @Override
     public INDArray noise(Rng rng, long n, double temperature, DataType dtype) {
         checkTemperature(temperature);
         return checkNoise(temperature, rng.normal(0.0, temperature, dtype, Shapes.withBatch(n, shape())));

@@ -26,11 +26,6 @@ public final class LogisticPrior extends Prior {
     }
 
     @Override
-    public SDVariable fromNoise(Scope scope, SDVariable eps) {
-        return eps;
-    }
-
-    @Override
     public INDArray noise(Rng rng, long n, double temperature, DataType dtype) {
         checkTemperature(temperature);
         return checkNoise(temperature, rng.logistic(dtype, Shapes.withBatch(n, shape())).muli(temperature));

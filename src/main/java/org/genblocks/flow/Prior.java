@@ -46,8 +46,10 @@ public abstract class Prior extends Block {
         return BlockFunction.of(this, params, InputSpec.of("z", Shapes.withBatch(-1, shape))).apply(zs).castTo(DataType.DOUBLE);
     }
 
-    /** Maps standard noise (of {@link #noise}) to a sample {@code z}. */
-    public abstract SDVariable fromNoise(Scope scope, SDVariable eps);
+    /** Maps standard noise (of {@link #noise}) to a sample {@code z}; the identity for a standard prior. */
+    public SDVariable fromNoise(Scope scope, SDVariable eps) {
+        return eps;
+    }
 
     /** Standard noise {@code [n, shape...]} times {@code temperature}. */
     public abstract INDArray noise(Rng rng, long n, double temperature, DataType dtype);

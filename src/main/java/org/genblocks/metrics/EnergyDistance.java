@@ -30,16 +30,13 @@ public final class EnergyDistance {
     /** The energy distance with the chosen estimator; the unbiased one needs {@code m, n >= 2}. */
     public static double of(INDArray x, INDArray y, Estimator estimator) {
         Shapes.checkNotNull("estimator", estimator, "UNBIASED or BIASED");
-        Pairwise.checkPair(x, y, estimator == Estimator.UNBIASED ? 2 : 1);
-        boolean same = x == y;
-        INDArray xd = Pairwise.asDouble(x);
-        INDArray yd = same ? xd : Pairwise.asDouble(y);
-        double m = xd.size(0);
-        double n = yd.size(0);
-        double sxy = Pairwise.sumOf(xd, yd, same ? Pairwise.Mode.SELF_UPPER : Pairwise.Mode.CROSS,
-                EnergyDistance::sqrtInPlace);
-        double sxx = same ? sxy : Pairwise.sumOf(xd, xd, Pairwise.Mode.SELF_UPPER, EnergyDistance::sqrtInPlace);
-        double syy = same ? sxy : Pairwise.sumOf(yd, yd, Pairwise.Mode.SELF_UPPER, EnergyDistance::sqrtInPlace);
+        Pairwise.Sums s = Pairwise.sums(x, y, estimator == Estimator.UNBIASED ? 2 : 1,
+                (a, b, mode) -> Pairwise.sumOf(a, b, mode, EnergyDistance::sqrtInPlace));
+        double m = s.m();
+        double n = s.n();
+        double sxy = s.xy();
+        double sxx = s.xx();
+        double syy = s.yy();
         if (estimator == Estimator.BIASED) {
             return 2 * sxy / (m * n) - sxx / (m * m) - syy / (n * n);
         }

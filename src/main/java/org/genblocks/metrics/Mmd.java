@@ -132,15 +132,12 @@ public final class Mmd {
      * The unbiased estimator needs {@code m, n >= 2}.
      */
     public double mmd2(INDArray x, INDArray y) {
-        Pairwise.checkPair(x, y, estimator == Estimator.UNBIASED ? 2 : 1);
-        boolean same = x == y;
-        INDArray xd = Pairwise.asDouble(x);
-        INDArray yd = same ? xd : Pairwise.asDouble(y);
-        double m = xd.size(0);
-        double n = yd.size(0);
-        double kxy = kernelSum(xd, yd, same ? Pairwise.Mode.SELF_UPPER : Pairwise.Mode.CROSS);
-        double kxx = same ? kxy : kernelSum(xd, xd, Pairwise.Mode.SELF_UPPER);
-        double kyy = same ? kxy : kernelSum(yd, yd, Pairwise.Mode.SELF_UPPER);
+        Pairwise.Sums s = Pairwise.sums(x, y, estimator == Estimator.UNBIASED ? 2 : 1, this::kernelSum);
+        double m = s.m();
+        double n = s.n();
+        double kxy = s.xy();
+        double kxx = s.xx();
+        double kyy = s.yy();
         if (estimator == Estimator.BIASED) {
             return kxx / (m * m) + kyy / (n * n) - 2 * kxy / (m * n);
         }

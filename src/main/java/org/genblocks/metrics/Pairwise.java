@@ -123,6 +123,31 @@ public final class Pairwise {
         return acc[0];
     }
 
+    /** A sum of a pairwise kernel over the blocks of {@code a × b} in {@code mode}. */
+    @FunctionalInterface
+    interface PairSum {
+        double of(INDArray a, INDArray b, Mode mode);
+    }
+
+    /** The three kernel sums of a two-sample statistic (float64), with the sample sizes. */
+    record Sums(double xy, double xx, double yy, double m, double n) {
+    }
+
+    /**
+     * {@code Σ k(x_i, y_j)}, {@code Σ_{i<j} k(x_i, x_j)} and {@code Σ_{i<j} k(y_i, y_j)} in float64, after the
+     * two-sample checks ({@code minRows} rows each); {@code x == y} computes the one sum once.
+     */
+    static Sums sums(INDArray x, INDArray y, int minRows, PairSum sum) {
+        checkPair(x, y, minRows);
+        boolean same = x == y;
+        INDArray xd = asDouble(x);
+        INDArray yd = same ? xd : asDouble(y);
+        double xy = sum.of(xd, yd, same ? Mode.SELF_UPPER : Mode.CROSS);
+        double xx = same ? xy : sum.of(xd, xd, Mode.SELF_UPPER);
+        double yy = same ? xy : sum.of(yd, yd, Mode.SELF_UPPER);
+        return new Sums(xy, xx, yy, xd.size(0), yd.size(0));
+    }
+
     /** A contiguous float64 copy (the statistics are computed in double whatever the input type). */
     static INDArray asDouble(INDArray a) {
         return a.castTo(DataType.DOUBLE).dup('c');

@@ -11,31 +11,12 @@ public final class Euler extends FixedStepSolver {
     static final Euler INSTANCE = new Euler();
 
     private Euler() {
-    }
-
-    @Override
-    int stages() {
-        return 1;
-    }
-
-    @Override
-    int evaluationsPerStep() {
-        return 1;
+        super("euler", "Euler", 1);
     }
 
     @Override
     void step(FieldEvaluator f, INDArray x, double t, double h, INDArray[] k, INDArray tmp, int step) {
         f.eval(x, t, k[0], step);
         axpy(h, k[0], x);
-    }
-
-    @Override
-    public String name() {
-        return "euler";
-    }
-
-    @Override
-    public String toString() {
-        return "Euler";
     }
 }

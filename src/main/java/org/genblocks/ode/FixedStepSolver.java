@@ -14,12 +14,26 @@ import java.util.List;
  * step, so the error still names the first step and time that went wrong.
  */
 abstract class FixedStepSolver implements OdeSolver {
+    private final String name;
+    private final String display;
+    /** Number of stage buffers {@code k} the step needs (one field evaluation each). */
+    private final int stages;
 
-    /** Number of stage buffers {@code k} the step needs. */
-    abstract int stages();
+    FixedStepSolver(String name, String display, int stages) {
+        this.name = name;
+        this.display = display;
+        this.stages = stages;
+    }
 
-    /** Field evaluations per step. */
-    abstract int evaluationsPerStep();
+    @Override
+    public final String name() {
+        return name;
+    }
+
+    @Override
+    public final String toString() {
+        return display;
+    }
 
     /**
      * Advances {@code x} in place from {@code t} by {@code h} (negative when integrating backwards).
@@ -49,10 +63,10 @@ abstract class FixedStepSolver implements OdeSolver {
     private Solution run(VectorField field, INDArray x0, TimeGrid grid, boolean keepTrajectory, boolean checkEachStep) {
         FieldEvaluator f = new FieldEvaluator(field);
         INDArray x = x0.dup('c');
-        int need = stages() + (stages() > 1 || needsTmp() ? 1 : 0);
+        int need = stages + (stages > 1 || needsTmp() ? 1 : 0);
         Scratch scratch = Scratch.acquire(x, need);
         try {
-            INDArray[] k = new INDArray[stages()];
+            INDArray[] k = new INDArray[stages];
             System.arraycopy(scratch.buffers, 0, k, 0, k.length);
             INDArray tmp = need > k.length ? scratch.buffers[k.length] : null;
             List<INDArray> traj = keepTrajectory ? new ArrayList<>(grid.size()) : null;

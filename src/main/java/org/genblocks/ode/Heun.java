@@ -12,16 +12,7 @@ public final class Heun extends FixedStepSolver {
     static final Heun INSTANCE = new Heun();
 
     private Heun() {
-    }
-
-    @Override
-    int stages() {
-        return 2;
-    }
-
-    @Override
-    int evaluationsPerStep() {
-        return 2;
+        super("heun", "Heun", 2);
     }
 
     @Override
@@ -31,15 +22,5 @@ public final class Heun extends FixedStepSolver {
         f.eval(tmp, t + h, k[1], step);
         axpy(0.5 * h, k[0], x);
         axpy(0.5 * h, k[1], x);
-    }
-
-    @Override
-    public String name() {
-        return "heun";
-    }
-
-    @Override
-    public String toString() {
-        return "Heun";
     }
 }

@@ -11,16 +11,7 @@ public final class Midpoint extends FixedStepSolver {
     static final Midpoint INSTANCE = new Midpoint();
 
     private Midpoint() {
-    }
-
-    @Override
-    int stages() {
-        return 2;
-    }
-
-    @Override
-    int evaluationsPerStep() {
-        return 2;
+        super("midpoint", "Midpoint", 2);
     }
 
     @Override
@@ -29,15 +20,5 @@ public final class Midpoint extends FixedStepSolver {
         affine(x, 0.5 * h, k[0], tmp);
         f.eval(tmp, t + 0.5 * h, k[1], step);
         axpy(h, k[1], x);
-    }
-
-    @Override
-    public String name() {
-        return "midpoint";
-    }
-
-    @Override
-    public String toString() {
-        return "Midpoint";
     }
 }

@@ -13,16 +13,7 @@ public final class Rk4 extends FixedStepSolver {
     static final Rk4 INSTANCE = new Rk4();
 
     private Rk4() {
-    }
-
-    @Override
-    int stages() {
-        return 4;
-    }
-
-    @Override
-    int evaluationsPerStep() {
-        return 4;
+        super("rk4", "Rk4", 4);
     }
 
     @Override
@@ -38,15 +29,5 @@ public final class Rk4 extends FixedStepSolver {
         axpy(h / 3.0, k[1], x);
         axpy(h / 3.0, k[2], x);
         axpy(h / 6.0, k[3], x);
-    }
-
-    @Override
-    public String name() {
-        return "rk4";
-    }
-
-    @Override
-    public String toString() {
-        return "Rk4";
     }
 }
