@@ -34,13 +34,10 @@ public final class EnergyDistance {
                 (a, b, mode) -> Pairwise.sumOf(a, b, mode, EnergyDistance::sqrtInPlace));
         double m = s.m();
         double n = s.n();
-        double sxy = s.xy();
-        double sxx = s.xx();
-        double syy = s.yy();
         if (estimator == Estimator.BIASED) {
-            return 2 * sxy / (m * n) - sxx / (m * m) - syy / (n * n);
+            return 2 * s.xy() / (m * n) - s.xx() / (m * m) - s.yy() / (n * n);
         }
-        return 2 * sxy / (m * n) - sxx / (m * (m - 1)) - syy / (n * (n - 1));
+        return 2 * s.xy() / (m * n) - s.xx() / (m * (m - 1)) - s.yy() / (n * (n - 1));
     }
 
     private static void sqrtInPlace(INDArray a) {

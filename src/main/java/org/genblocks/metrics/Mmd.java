@@ -135,14 +135,11 @@ public final class Mmd {
         Pairwise.Sums s = Pairwise.sums(x, y, estimator == Estimator.UNBIASED ? 2 : 1, this::kernelSum);
         double m = s.m();
         double n = s.n();
-        double kxy = s.xy();
-        double kxx = s.xx();
-        double kyy = s.yy();
         if (estimator == Estimator.BIASED) {
-            return kxx / (m * m) + kyy / (n * n) - 2 * kxy / (m * n);
+            return s.xx() / (m * m) + s.yy() / (n * n) - 2 * s.xy() / (m * n);
         }
         double diag = bandwidths.length;   // k(a, a) = number of kernels
-        return (kxx - m * diag) / (m * (m - 1)) + (kyy - n * diag) / (n * (n - 1)) - 2 * kxy / (m * n);
+        return (s.xx() - m * diag) / (m * (m - 1)) + (s.yy() - n * diag) / (n * (n - 1)) - 2 * s.xy() / (m * n);
     }
 
     /** {@code sqrt(max(MMD², 0))}, on the scale of a distance. */

@@ -13,16 +13,83 @@ import java.util.List;
  * checked once, on the final state; when it fails the solve is replayed with a check after every
  * step, so the error still names the first step and time that went wrong.
  */
-abstract class FixedStepSolver implements OdeSolver {
+final class FixedStepSolver implements OdeSolver {
+    /**
+     * Forward Euler: {@code x_{n+1} = x_n + h f(x_n, t_n)}. Global order 1, one field evaluation per step. The
+     * rectified-flow and SD3 default sampler; on a perfectly straight flow a single step is exact (Liu et al.
+     * 2022, §2).
+     */
+    static final FixedStepSolver EULER = new FixedStepSolver("euler", "Euler", 1, (f, x, t, h, k, tmp, step) -> {
+        f.eval(x, t, k[0], step);
+        axpy(h, k[0], x);
+    });
+
+    /**
+     * The explicit midpoint rule (RK2): {@code k1 = f(x_n, t_n)}, {@code x_{n+1} = x_n + h f(x_n + h/2 k1, t_n + h/2)}.
+     * Global order 2, two field evaluations per step (torchdiffeq "midpoint").
+     */
+    static final FixedStepSolver MIDPOINT = new FixedStepSolver("midpoint", "Midpoint", 2, (f, x, t, h, k, tmp, step) -> {
+        f.eval(x, t, k[0], step);
+        affine(x, 0.5 * h, k[0], tmp);
+        f.eval(tmp, t + 0.5 * h, k[1], step);
+        axpy(h, k[1], x);
+    });
+
+    /**
+     * Heun's method (explicit trapezoid rule): {@code k1 = f(x_n, t_n)}, {@code k2 = f(x_n + h k1, t_{n+1})},
+     * {@code x_{n+1} = x_n + h/2 (k1 + k2)}. Global order 2, two field evaluations per step on every step (EDM's
+     * variant that ends with an Euler step to σ = 0 belongs to the diffusion samplers; flow time has no singular
+     * end point).
+     */
+    static final FixedStepSolver HEUN = new FixedStepSolver("heun", "Heun", 2, (f, x, t, h, k, tmp, step) -> {
+        f.eval(x, t, k[0], step);
+        affine(x, h, k[0], tmp);
+        f.eval(tmp, t + h, k[1], step);
+        axpy(0.5 * h, k[0], x);
+        axpy(0.5 * h, k[1], x);
+    });
+
+    /**
+     * The classic fourth-order Runge–Kutta method: {@code k1 = f(x, t)}, {@code k2 = f(x + h/2 k1, t + h/2)},
+     * {@code k3 = f(x + h/2 k2, t + h/2)}, {@code k4 = f(x + h k3, t + h)},
+     * {@code x_{n+1} = x + h/6 (k1 + 2 k2 + 2 k3 + k4)}. Global order 4, four evaluations per step. (torchdiffeq's
+     * "rk4" is Kutta's 3/8 rule, a different fourth-order method with different values.)
+     */
+    static final FixedStepSolver RK4 = new FixedStepSolver("rk4", "Rk4", 4, (f, x, t, h, k, tmp, step) -> {
+        f.eval(x, t, k[0], step);
+        affine(x, 0.5 * h, k[0], tmp);
+        f.eval(tmp, t + 0.5 * h, k[1], step);
+        affine(x, 0.5 * h, k[1], tmp);
+        f.eval(tmp, t + 0.5 * h, k[2], step);
+        affine(x, h, k[2], tmp);
+        f.eval(tmp, t + h, k[3], step);
+        axpy(h / 6.0, k[0], x);
+        axpy(h / 3.0, k[1], x);
+        axpy(h / 3.0, k[2], x);
+        axpy(h / 6.0, k[3], x);
+    });
+
+    /** One step of a method: advances {@code x} in place from {@code t} by {@code h} (negative when backwards). */
+    @FunctionalInterface
+    interface Step {
+        /**
+         * @param k   stage buffers, each of x's shape
+         * @param tmp a scratch buffer of x's shape
+         */
+        void step(FieldEvaluator f, INDArray x, double t, double h, INDArray[] k, INDArray tmp, int step);
+    }
+
     private final String name;
     private final String display;
     /** Number of stage buffers {@code k} the step needs (one field evaluation each). */
     private final int stages;
+    private final Step method;
 
-    FixedStepSolver(String name, String display, int stages) {
+    private FixedStepSolver(String name, String display, int stages, Step method) {
         this.name = name;
         this.display = display;
         this.stages = stages;
+        this.method = method;
     }
 
     @Override
@@ -35,13 +102,6 @@ abstract class FixedStepSolver implements OdeSolver {
         return display;
     }
 
-    /**
-     * Advances {@code x} in place from {@code t} by {@code h} (negative when integrating backwards).
-     *
-     * @param k   stage buffers, each of x's shape
-     * @param tmp a scratch buffer of x's shape
-     */
-    abstract void step(FieldEvaluator f, INDArray x, double t, double h, INDArray[] k, INDArray tmp, int step);
 
     @Override
     public final Solution solve(VectorField field, INDArray x0, TimeGrid grid, boolean keepTrajectory) {
@@ -63,7 +123,7 @@ abstract class FixedStepSolver implements OdeSolver {
     private Solution run(VectorField field, INDArray x0, TimeGrid grid, boolean keepTrajectory, boolean checkEachStep) {
         FieldEvaluator f = new FieldEvaluator(field);
         INDArray x = x0.dup('c');
-        int need = stages + (stages > 1 || needsTmp() ? 1 : 0);
+        int need = stages + (stages > 1 ? 1 : 0);
         Scratch scratch = Scratch.acquire(x, need);
         try {
             INDArray[] k = new INDArray[stages];
@@ -77,7 +137,7 @@ abstract class FixedStepSolver implements OdeSolver {
             for (int i = 0; i < steps; i++) {
                 double t = grid.at(i);
                 double h = grid.at(i + 1) - t;
-                step(f, x, t, h, k, tmp, i);
+                method.step(f, x, t, h, k, tmp, i);
                 if (checkEachStep) {
                     FieldEvaluator.checkFinite(x, i, t, grid.at(i + 1));
                 }
@@ -133,10 +193,6 @@ abstract class FixedStepSolver implements OdeSolver {
                 inUse = false;
             }
         }
-    }
-
-    boolean needsTmp() {
-        return false;
     }
 
     static void checkState(INDArray x0) {

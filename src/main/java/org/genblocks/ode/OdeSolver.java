@@ -37,22 +37,22 @@ public interface OdeSolver {
 
     /** Forward Euler, order 1, 1 evaluation per step. */
     static OdeSolver euler() {
-        return Euler.INSTANCE;
+        return FixedStepSolver.EULER;
     }
 
     /** Explicit midpoint (RK2), order 2, 2 evaluations per step. */
     static OdeSolver midpoint() {
-        return Midpoint.INSTANCE;
+        return FixedStepSolver.MIDPOINT;
     }
 
     /** Heun's method (explicit trapezoid), order 2, 2 evaluations per step. */
     static OdeSolver heun() {
-        return Heun.INSTANCE;
+        return FixedStepSolver.HEUN;
     }
 
     /** Classic Runge–Kutta 4 (1/6, 1/3, 1/3, 1/6), order 4, 4 evaluations per step. */
     static OdeSolver rk4() {
-        return Rk4.INSTANCE;
+        return FixedStepSolver.RK4;
     }
 
     /** Adaptive Dormand–Prince 5(4) with these tolerances and default settings. */
