@@ -205,7 +205,7 @@ public final class ContinuousFlow implements LikelihoodModel {
     }
 
     /** Builder for {@link ContinuousFlow}; every argument is checked when it is set. */
-    public static final class Builder {
+    public static final class Builder extends ModelBuilder<Builder> {
         private long dim = -1;
         private long[] hidden = {64, 64, 64};
         private CnfNetwork.Nonlinearity nonlinearity = CnfNetwork.Nonlinearity.TANH;
@@ -214,10 +214,13 @@ public final class ContinuousFlow implements LikelihoodModel {
         private CnfObjective.Trace trace;
         private OdeSolver evaluationSolver = OdeSolver.rk4();
         private int evaluationSteps = 64;
-        private DataType dataType = DataType.FLOAT;
-        private long initSeed;
 
         private Builder() {
+        }
+
+        @Override
+        Builder self() {
+            return this;
         }
 
         /** The data dimension D (required). */
@@ -264,21 +267,9 @@ public final class ContinuousFlow implements LikelihoodModel {
             return this;
         }
 
-        /** The parameter data type (default FLOAT). */
-        public Builder dataType(DataType dataType) {
-            Shapes.checkFloatingPointType("dataType", dataType);
-            this.dataType = dataType;
-            return this;
-        }
-
-        /** The parameter initialisation seed (default 0). */
-        public Builder initSeed(long seed) {
-            this.initSeed = seed;
-            return this;
-        }
-
         /** The model with freshly initialised parameters. */
         public ContinuousFlow build() {
+            checkShared();
             if (dim <= 0) {
                 throw new IllegalArgumentException("dim: required, call dim(D) with D > 0");
             }

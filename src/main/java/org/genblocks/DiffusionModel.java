@@ -318,7 +318,7 @@ public final class DiffusionModel implements LikelihoodModel {
      * {@link #hidden} widths with SiLU and a sinusoidal embedding of {@code c_noise}. Every argument
      * is checked at {@link #build()}.
      */
-    public static final class Builder {
+    public static final class Builder extends ModelBuilder.Labelled<Builder> {
         private long[] shape;
         private Block network;
         private Denoiser denoiser;
@@ -329,29 +329,14 @@ public final class DiffusionModel implements LikelihoodModel {
         private boolean samplerGiven;
         private int steps = 18;
         private double[] sigmas;
-        private long initSeed;
-        private DataType dataType = DataType.FLOAT;
         private int likelihoodSteps = 64;
         private double likelihoodSigmaMin = Double.NaN;
-        private int classes;
-        private double labelDropout = 0.1;
 
         private Builder() {
         }
 
-        /**
-         * Makes the model class-conditional with {@code k} classes ({@link Labels}: labels {@code 0..k−1}, the
-         * null label {@code k}): the network is called as {@code forward(input, noiseLabel [N, 1], label [N] INT32)};
-         * without a {@link #network(Block)} it is the default MLP behind {@link LabelConcat}.
-         */
-        public Builder classes(int k) {
-            this.classes = k;
-            return this;
-        }
-
-        /** The probability of training on the null label (classifier-free guidance; default 0.1), in {@code [0, 1)}. */
-        public Builder labelDropout(double p) {
-            this.labelDropout = p;
+        @Override
+        Builder self() {
             return this;
         }
 
@@ -434,20 +419,9 @@ public final class DiffusionModel implements LikelihoodModel {
             return this;
         }
 
-        /** The parameter initialisation seed (default 0). */
-        public Builder initSeed(long seed) {
-            this.initSeed = seed;
-            return this;
-        }
-
-        /** The parameter data type (default FLOAT). */
-        public Builder dataType(DataType dataType) {
-            this.dataType = dataType;
-            return this;
-        }
-
         /** The model with freshly initialised parameters. */
         public DiffusionModel build() {
+            checkShared();
             if (shape == null || shape.length == 0) {
                 throw new IllegalArgumentException("shape: expected dim(D) or shape(...) of one sample, got "
                         + (shape == null ? "none" : "[]"));
@@ -474,7 +448,6 @@ public final class DiffusionModel implements LikelihoodModel {
             if (steps <= 0) {
                 throw new IllegalArgumentException("sampler: expected steps > 0, got " + steps);
             }
-            Shapes.checkFloatingPointType("dataType", dataType);
             if (likelihoodSteps <= 0) {
                 throw new IllegalArgumentException("likelihoodSteps: expected > 0, got " + likelihoodSteps);
             }
@@ -486,10 +459,6 @@ public final class DiffusionModel implements LikelihoodModel {
                 throw new IllegalArgumentException("likelihood: expected 0 < sigmaMin < " + ladder[0]
                         + " (the ladder's largest sigma), got " + sigmaMin);
             }
-            if (classes < 0) {
-                throw new IllegalArgumentException("classes: expected K > 0 for a class-conditional model, got " + classes);
-            }
-            Labels.checkDropout(labelDropout);
             Sampler s = sampler != null ? sampler : formulation.sampler();
             if (denoiser != null) {
                 if (network != null || classes > 0) {

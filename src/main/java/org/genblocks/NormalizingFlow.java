@@ -342,10 +342,8 @@ public final class NormalizingFlow implements LikelihoodModel {
     }
 
     /** Builder for {@link NormalizingFlow}; every argument is checked at {@link #build()}. */
-    public static final class Builder {
+    public static final class Builder extends ModelBuilder<Builder> {
         private final FlowDensity density;
-        private long initSeed;
-        private DataType dataType = DataType.FLOAT;
         private double temperature = 1.0;
         private int nBins;
         private boolean dataInit = true;
@@ -355,15 +353,8 @@ public final class NormalizingFlow implements LikelihoodModel {
             this.density = density;
         }
 
-        /** The parameter initialisation seed (default 0). */
-        public Builder initSeed(long seed) {
-            this.initSeed = seed;
-            return this;
-        }
-
-        /** The parameter data type (default FLOAT; ignored with {@link #params(Params)}). */
-        public Builder dataType(DataType dataType) {
-            this.dataType = dataType;
+        @Override
+        Builder self() {
             return this;
         }
 
@@ -396,8 +387,8 @@ public final class NormalizingFlow implements LikelihoodModel {
 
         /** The model with freshly initialised (or the given) parameters. */
         public NormalizingFlow build() {
+            checkShared();
             Shapes.checkNotNull("density", density, "a FlowDensity (e.g. GenBlocks.nice().build())");
-            Shapes.checkFloatingPointType("dataType", dataType);
             checkTemperature(temperature);
             if (nBins == 1 || nBins < 0) {
                 throw new IllegalArgumentException("dequantize: expected nBins >= 2 (or 0 for continuous data), got " + nBins);

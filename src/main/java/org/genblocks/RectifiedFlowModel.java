@@ -469,7 +469,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
      * and a sinusoidal time embedding (behind {@link LabelConcat} for a class-conditional flow). Every
      * argument is checked at {@link #build()}.
      */
-    public static final class Builder {
+    public static final class Builder extends ModelBuilder.Labelled<Builder> {
         private long dim = -1;
         private Block velocity;
         private long[] hidden = {128, 128, 128};
@@ -478,16 +478,17 @@ public final class RectifiedFlowModel implements LikelihoodModel {
         private GaussianPath path = GaussianPath.flow();
         private TimeSampler timeSampler = TimeSampler.uniform();
         private boolean minibatchOt;
-        private long initSeed;
-        private DataType dataType = DataType.FLOAT;
         private OdeSolver solver = OdeSolver.midpoint();
         private int steps = 50;
         private int likelihoodSteps = 64;
-        private int classes;
-        private double labelDropout = 0.1;
         private VectorField field;
 
         private Builder() {
+        }
+
+        @Override
+        Builder self() {
+            return this;
         }
 
         /**
@@ -499,27 +500,6 @@ public final class RectifiedFlowModel implements LikelihoodModel {
          */
         public Builder field(VectorField field) {
             this.field = Shapes.checkNotNull("field", field, "a VectorField");
-            return this;
-        }
-
-        /**
-         * Makes the flow class-conditional with {@code k} classes ({@link org.genblocks.diffusion.Labels}: labels
-         * {@code 0..k−1}, the null label {@code k}): the velocity network is called as
-         * {@code forward(x [N, D], t [N, 1], label [N] INT32)}; without a {@link #velocity(Block)} it is the
-         * default MLP behind {@link LabelConcat}. Train with {@link RectifiedFlowModel#fit(INDArray, int[], TrainConfig)},
-         * sample with classifier-free guidance by {@link RectifiedFlowModel#sample(int[], double, long)}.
-         */
-        public Builder classes(int k) {
-            this.classes = k;
-            return this;
-        }
-
-        /**
-         * The probability of training on the null label instead of the true one (classifier-free guidance;
-         * default 0.1 as in SD3 and Ho and Salimans 2022), in {@code [0, 1)}.
-         */
-        public Builder labelDropout(double p) {
-            this.labelDropout = p;
             return this;
         }
 
@@ -571,18 +551,6 @@ public final class RectifiedFlowModel implements LikelihoodModel {
             return this;
         }
 
-        /** The parameter initialisation seed (default 0). */
-        public Builder initSeed(long seed) {
-            this.initSeed = seed;
-            return this;
-        }
-
-        /** The parameter data type (default FLOAT). */
-        public Builder dataType(DataType dataType) {
-            this.dataType = dataType;
-            return this;
-        }
-
         /** The default sampler: an ODE solver and its number of steps from t = 1 to t = 0 (default midpoint, 50). */
         public Builder sampler(OdeSolver solver, int steps) {
             this.solver = solver;
@@ -598,6 +566,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
 
         /** The model, with freshly initialised parameters. */
         public RectifiedFlowModel build() {
+            checkShared();
             if (dim <= 0) {
                 throw new IllegalArgumentException("dim: expected the data dimension D > 0 (call dim(D)), got " + dim);
             }
@@ -610,7 +579,6 @@ public final class RectifiedFlowModel implements LikelihoodModel {
             }
             Shapes.checkNotNull("path", path, "a Path (e.g. GaussianPath.flow())");
             Shapes.checkNotNull("timeSampler", timeSampler, "a TimeSampler (e.g. TimeSampler.uniform())");
-            Shapes.checkFloatingPointType("dataType", dataType);
             Shapes.checkNotNull("sampler", solver, "an OdeSolver (e.g. GenBlocks.midpointSolver())");
             if (steps <= 0) {
                 throw new IllegalArgumentException("sampler: expected steps > 0, got " + steps);
@@ -618,10 +586,6 @@ public final class RectifiedFlowModel implements LikelihoodModel {
             if (likelihoodSteps <= 0) {
                 throw new IllegalArgumentException("likelihoodSteps: expected > 0, got " + likelihoodSteps);
             }
-            if (classes < 0) {
-                throw new IllegalArgumentException("classes: expected K > 0 for a class-conditional flow, got " + classes);
-            }
-            Labels.checkDropout(labelDropout);
             if (field != null) {
                 if (velocity != null || classes > 0) {
                     throw new IllegalArgumentException("field: a given field excludes velocity(network) and classes(K), got "

@@ -1,0 +1,71 @@
+package org.genblocks;
+
+import org.genblocks.diffusion.Labels;
+import org.genblocks.tensor.Shapes;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * The settings every model builder shares, written once: the parameter seed and data type, and (in
+ * {@link Labelled}) for the families that take class labels the conditioning convention of {@link Labels}
+ * (classes and label dropout).
+ * Each model's {@code Builder} extends it and adds its own settings; checks run at {@code build()}.
+ *
+ * @param <B> the concrete builder, returned by every setter
+ */
+abstract class ModelBuilder<B extends ModelBuilder<B>> {
+    long initSeed;
+    DataType dataType = DataType.FLOAT;
+
+    abstract B self();
+
+    /** The parameter initialisation seed (default 0). */
+    public B initSeed(long seed) {
+        this.initSeed = seed;
+        return self();
+    }
+
+    /** The parameter data type (default FLOAT). */
+    public B dataType(DataType dataType) {
+        this.dataType = dataType;
+        return self();
+    }
+
+    /** Checks the shared settings at build time. */
+    void checkShared() {
+        Shapes.checkFloatingPointType("dataType", dataType);
+    }
+
+    /** A builder of a family that takes class labels: the conditioning convention of {@link Labels}, once. */
+    abstract static class Labelled<B extends Labelled<B>> extends ModelBuilder<B> {
+        int classes;
+        double labelDropout = 0.1;
+
+        /**
+         * Makes the model class-conditional with {@code k} classes ({@link Labels}: labels {@code 0..k−1}, the null
+         * label {@code k}): its network is called with one INT32 label per row; train with
+         * {@code fit(data, labels, config)}, sample with classifier-free guidance by {@code sample(labels, w, seed)}.
+         */
+        public B classes(int k) {
+            this.classes = k;
+            return self();
+        }
+
+        /**
+         * The probability of training on the null label instead of the true one (classifier-free guidance;
+         * default 0.1 as in SD3 and Ho and Salimans 2022), in {@code [0, 1)}.
+         */
+        public B labelDropout(double p) {
+            this.labelDropout = p;
+            return self();
+        }
+
+        @Override
+        void checkShared() {
+            super.checkShared();
+            if (classes < 0) {
+                throw new IllegalArgumentException("classes: expected K > 0 for a class-conditional model, got " + classes);
+            }
+            Labels.checkDropout(labelDropout);
+        }
+    }
+}
