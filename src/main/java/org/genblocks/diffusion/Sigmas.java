@@ -1,5 +1,7 @@
 package org.genblocks.diffusion;
 
+import java.util.function.DoubleUnaryOperator;
+
 import org.genblocks.ode.TimeShift;
 import org.genblocks.tensor.Shapes;
 
@@ -34,27 +36,28 @@ public final class Sigmas {
      * ρ = 7 is EDM's choice (ρ = 1 is linear, ρ = 3 roughly equalises Euler's truncation error).
      */
     public static double[] karras(int n, double sigmaMin, double sigmaMax, double rho, Tail tail) {
-        checkCount(n);
-        checkRange(sigmaMin, sigmaMax);
         Shapes.checkPositive("rho", rho);
-        double a = Math.pow(sigmaMax, 1.0 / rho);
-        double b = Math.pow(sigmaMin, 1.0 / rho);
-        double[] s = new double[n];
-        for (int i = 0; i < n; i++) {
-            s[i] = Math.pow(a + (double) i / (n - 1) * (b - a), rho);
-        }
-        return finish(s, tail);
+        return uniformIn(n, sigmaMin, sigmaMax, x -> Math.pow(x, 1.0 / rho), y -> Math.pow(y, rho), tail);
     }
 
     /** Uniform in {@code ln σ} from σ_max down to σ_min (k-diffusion "exponential"). */
     public static double[] exponential(int n, double sigmaMin, double sigmaMax, Tail tail) {
+        return uniformIn(n, sigmaMin, sigmaMax, Math::log, Math::exp, tail);
+    }
+
+    /**
+     * {@code σ_i = g⁻¹(g(σ_max) + i/(n−1)·(g(σ_min) − g(σ_max)))}: {@code n} levels in uniform steps of
+     * {@code g(σ)} (Karras: {@code g = σ^{1/ρ}}; exponential: {@code ln σ}; kl_optimal: {@code atan σ}).
+     */
+    private static double[] uniformIn(int n, double sigmaMin, double sigmaMax, DoubleUnaryOperator g,
+                                      DoubleUnaryOperator inverse, Tail tail) {
         checkCount(n);
         checkRange(sigmaMin, sigmaMax);
-        double hi = Math.log(sigmaMax);
-        double lo = Math.log(sigmaMin);
+        double hi = g.applyAsDouble(sigmaMax);
+        double lo = g.applyAsDouble(sigmaMin);
         double[] s = new double[n];
         for (int i = 0; i < n; i++) {
-            s[i] = Math.exp(hi + (double) i / (n - 1) * (lo - hi));
+            s[i] = inverse.applyAsDouble(hi + (double) i / (n - 1) * (lo - hi));
         }
         return finish(s, tail);
     }
@@ -164,16 +167,7 @@ public final class Sigmas {
      * {@code atan σ}: {@code σ_i = tan((1 − w_i)·atan σ_max + w_i·atan σ_min)}, {@code w_i = i/(n−1)}.
      */
     public static double[] klOptimal(int n, double sigmaMin, double sigmaMax, Tail tail) {
-        checkCount(n);
-        checkRange(sigmaMin, sigmaMax);
-        double hi = Math.atan(sigmaMax);
-        double lo = Math.atan(sigmaMin);
-        double[] s = new double[n];
-        for (int i = 0; i < n; i++) {
-            double w = (double) i / (n - 1);
-            s[i] = Math.tan(w * lo + (1.0 - w) * hi);
-        }
-        return finish(s, tail);
+        return uniformIn(n, sigmaMin, sigmaMax, Math::atan, Math::tan, tail);
     }
 
     /**
