@@ -24,7 +24,7 @@ public final class Samplers {
      * solver on {@link GaussianPath#field} over the times of the ladder, with the same updates.
      */
     public static Sampler euler(GaussianPath path) {
-        return new Euler(requirePath(path));
+        return new Euler(Shapes.checkNotNull("path", path, "a GaussianPath (e.g. GaussianPath.flow())"));
     }
 
     /** Heun in σ, EDM's deterministic sampler; 2nd order, 2N − 1 evaluations. */
@@ -38,13 +38,9 @@ public final class Samplers {
      * which is an Euler step (the field is singular there).
      */
     public static Sampler heun(GaussianPath path) {
-        return new Heun(requirePath(path));
+        return new Heun(Shapes.checkNotNull("path", path, "a GaussianPath (e.g. GaussianPath.flow())"));
     }
 
-    private static GaussianPath requirePath(GaussianPath path) {
-        Shapes.checkNotNull("path", path, "a GaussianPath (e.g. GaussianPath.flow())");
-        return path;
-    }
 
     /** EDM Algorithm 2 (Heun with churn). */
     public static EdmStochastic edmStochastic(double sChurn, double sTmin, double sTmax, double sNoise) {

@@ -15,14 +15,10 @@ public final class InverseBijection extends Bijection {
 
     /** The inverse of {@code inner}. */
     public InverseBijection(Bijection inner) {
-        super(requireInner(inner).outputShape(), inner.inputShape());
+        super(Shapes.checkNotNull("inner", inner, "a bijection").outputShape(), inner.inputShape());
         this.inner = child("inner", inner);
     }
 
-    private static Bijection requireInner(Bijection inner) {
-        Shapes.checkNotNull("inner", inner, "a bijection");
-        return inner;
-    }
 
     /** The wrapped bijection. */
     public Bijection inner() {

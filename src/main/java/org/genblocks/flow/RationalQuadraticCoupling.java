@@ -25,14 +25,12 @@ public final class RationalQuadraticCoupling extends CouplingLayer {
      * @param spline  bins, bound and minimums of the spline
      */
     public RationalQuadraticCoupling(long[] shape, CouplingMask mask, ConditionerFactory factory, RationalQuadraticSpline spline) {
-        super(FlowOps.requireVector("a rational-quadratic coupling", shape), mask, factory, checkSpline(spline).paramsPerElement());
+        super(FlowOps.requireVector("a rational-quadratic coupling", shape), mask, factory,
+                Shapes.checkNotNull("spline", spline, "a RationalQuadraticSpline (e.g. RationalQuadraticSpline.of(8, 3.0))")
+                        .paramsPerElement());
         this.spline = spline;
     }
 
-    private static RationalQuadraticSpline checkSpline(RationalQuadraticSpline spline) {
-        Shapes.checkNotNull("spline", spline, "a RationalQuadraticSpline (e.g. RationalQuadraticSpline.of(8, 3.0))");
-        return spline;
-    }
 
     /** The spline's configuration. */
     public RationalQuadraticSpline spline() {
