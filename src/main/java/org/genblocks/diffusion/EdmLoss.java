@@ -188,18 +188,7 @@ public final class EdmLoss implements Objective {
     /** Shuffled mini-batches of {@code data} with fresh σ and noise every step (seeded by the trainer). */
     public BatchSource batches(INDArray data, int batchSize) {
         Shapes.requireShape("data", data, Shapes.withBatch(-1, rowShape));
-        BatchSource rows = BatchSource.shuffled(Map.of("y", data), batchSize);
-        return new BatchSource() {
-            @Override
-            public Map<String, INDArray> next(long step, Rng rng) {
-                return batch(rows.next(step, rng).get("y"), rng);
-            }
-
-            @Override
-            public void start(long seed) {
-                rows.start(seed);
-            }
-        };
+        return BatchSource.shuffled(Map.of("y", data), batchSize).map((b, rng) -> batch(b.get("y"), rng));
     }
 
     /**
@@ -215,21 +204,11 @@ public final class EdmLoss implements Objective {
         Shapes.requireShape("data", data, Shapes.withBatch(-1, rowShape));
         Labels.checkPerRow(labels, classes, data.size(0));
         double p = Labels.checkDropout(labelDropout);
-        BatchSource rows = BatchSource.shuffled(Map.of("y", data, "label", Labels.array(labels)), batchSize);
-        return new BatchSource() {
-            @Override
-            public Map<String, INDArray> next(long step, Rng rng) {
-                Map<String, INDArray> r = rows.next(step, rng);
-                Map<String, INDArray> out = batch(r.get("y"), rng);
-                out.put("label", Labels.array(Labels.dropped(r.get("label").toIntVector(), p, classes, rng)));
-                return out;
-            }
-
-            @Override
-            public void start(long seed) {
-                rows.start(seed);
-            }
-        };
+        return BatchSource.shuffled(Map.of("y", data, "label", Labels.array(labels)), batchSize).map((r, rng) -> {
+            Map<String, INDArray> out = batch(r.get("y"), rng);
+            out.put("label", Labels.array(Labels.dropped(r.get("label").toIntVector(), p, classes, rng)));
+            return out;
+        });
     }
 
     /**

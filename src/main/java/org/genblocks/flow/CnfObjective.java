@@ -250,18 +250,7 @@ public final class CnfObjective implements Objective {
     public BatchSource source(INDArray data, int batch) {
         Shapes.requireShape("data", data, -1, network.dim());
         Shapes.requireFinite("data", data);
-        BatchSource rows = BatchSource.shuffled(Map.of("x", data), batch);
-        return new BatchSource() {
-            @Override
-            public Map<String, INDArray> next(long step, Rng rng) {
-                return expand(rows.next(step, rng).get("x"), rng);
-            }
-
-            @Override
-            public void start(long seed) {
-                rows.start(seed);
-            }
-        };
+        return BatchSource.shuffled(Map.of("x", data), batch).map((b, rng) -> expand(b.get("x"), rng));
     }
 
     /** The graph inputs {@code "x"} (copies) and {@code "v"} (tangents) for the samples {@code x [N, D]}. */

@@ -47,21 +47,11 @@ public final class Dequantization {
         INDArray k = bins(grid01, nBins);
         Map<String, INDArray> data = new HashMap<>();
         data.put("x", k);
-        BatchSource inner = BatchSource.shuffled(data, batch);
-        return new BatchSource() {
-            @Override
-            public Map<String, INDArray> next(long step, Rng rng) {
-                Map<String, INDArray> b = inner.next(step, rng);
-                Map<String, INDArray> out = new HashMap<>(b);
-                out.put("x", uniform(b.get("x"), nBins, rng));
-                return out;
-            }
-
-            @Override
-            public void start(long seed) {
-                inner.start(seed);
-            }
-        };
+        return BatchSource.shuffled(data, batch).map((b, rng) -> {
+            Map<String, INDArray> out = new HashMap<>(b);
+            out.put("x", uniform(b.get("x"), nBins, rng));
+            return out;
+        });
     }
 
     /** Dequantizes a whole evaluation set with a fixed seed: {@code (k + u)/nBins}. */

@@ -28,6 +28,29 @@ public interface BatchSource {
     }
 
     /**
+     * This source's batches passed through {@code step}, which draws any per-step randomness (noise, σ, label
+     * dropout) from the same trainer-seeded stream; {@link #start} is forwarded, so resumed runs see the same
+     * batches.
+     */
+    default BatchSource map(java.util.function.BiFunction<Map<String, INDArray>, Rng, Map<String, INDArray>> step) {
+        if (step == null) {
+            throw new IllegalArgumentException("step: expected a function (batch, rng) -> batch, got null");
+        }
+        BatchSource inner = this;
+        return new BatchSource() {
+            @Override
+            public Map<String, INDArray> next(long s, Rng rng) {
+                return step.apply(inner.next(s, rng), rng);
+            }
+
+            @Override
+            public void start(long seed) {
+                inner.start(seed);
+            }
+        };
+    }
+
+    /**
      * Seeded epoch shuffling and mini-batching of an in-memory data set.
      *
      * <p>All arrays share their first (sample) dimension {@code n}. Each epoch is a fresh
