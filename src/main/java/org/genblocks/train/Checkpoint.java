@@ -29,69 +29,32 @@ import java.util.Map;
  * checkpoint gives a clear {@link IllegalArgumentException} and never a half-loaded model. The
  * trainer's parameter guard ensures no checkpoint of non-finite parameters is ever written.
  */
-public final class Checkpoint {
+public record Checkpoint(long step, Params params, Map<String, INDArray> optimizerState, long optimizerSteps, Params ema,
+                         long[] rngState, TrainConfig config, String moduleClass) {
     static final String FORMAT = "checkpoint";
     static final String VERSION = "1";
 
-    private final long step;
-    private final Params params;
-    private final Map<String, INDArray> optimizerState;
-    private final long optimizerSteps;
-    private final Params ema;
-    private final long[] rngState;
-    private final TrainConfig config;
-    private final String moduleClass;
-
-    Checkpoint(long step, Params params, Map<String, INDArray> optimizerState, long optimizerSteps, Params ema,
-               long[] rngState, TrainConfig config, String moduleClass) {
-        this.step = step;
-        this.params = params;
-        this.optimizerState = Collections.unmodifiableMap(new LinkedHashMap<>(optimizerState));
-        this.optimizerSteps = optimizerSteps;
-        this.ema = ema;
-        this.rngState = rngState.clone();
-        this.config = config;
-        this.moduleClass = moduleClass;
+    /**
+     * A checkpoint of the given state (the trainer makes them; {@link #read} returns validated ones).
+     *
+     * @param step           the number of completed steps
+     * @param params         the parameters
+     * @param optimizerState the optimizer's state arrays by key (copied into an unmodifiable map)
+     * @param optimizerSteps the optimizer's update count
+     * @param ema            the EMA weights, or null
+     * @param rngState       the run's Rng state for {@link org.genblocks.tensor.Rng#fromState(long[])} (copied)
+     * @param config         the config of the run
+     * @param moduleClass    the class name of the trained module
+     */
+    public Checkpoint {
+        optimizerState = Collections.unmodifiableMap(new LinkedHashMap<>(optimizerState));
+        rngState = rngState.clone();
     }
 
-    /** The number of completed steps. */
-    public long step() {
-        return step;
-    }
-
-    /** The parameters (arrays read from the file). */
-    public Params params() {
-        return params;
-    }
-
-    /** The optimizer's state arrays by key. */
-    public Map<String, INDArray> optimizerState() {
-        return optimizerState;
-    }
-
-    /** The optimizer's update count. */
-    public long optimizerSteps() {
-        return optimizerSteps;
-    }
-
-    /** The EMA weights, or null. */
-    public Params ema() {
-        return ema;
-    }
-
-    /** The run's Rng state for {@link org.genblocks.tensor.Rng#fromState(long[])}. */
+    /** The run's Rng state for {@link org.genblocks.tensor.Rng#fromState(long[])} (a copy). */
+    @Override
     public long[] rngState() {
         return rngState.clone();
-    }
-
-    /** The config of the run. */
-    public TrainConfig config() {
-        return config;
-    }
-
-    /** The class name of the trained module. */
-    public String moduleClass() {
-        return moduleClass;
     }
 
     /** Writes {@code c} to {@code path} atomically. */
