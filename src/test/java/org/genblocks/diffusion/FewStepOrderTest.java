@@ -31,7 +31,10 @@ class FewStepOrderTest {
     }
 
     @BeforeAll
-    static void referenceSolution() {
+    static synchronized void referenceSolution() {
+        if (reference != null) {
+            return;   // shared with SamplerTableTest within one JVM
+        }
         reference = rk4(1024);
         double selfCheck = rk4(512).sub(reference).norm2Number().doubleValue() / Math.sqrt(reference.rows());
         assertTrue(selfCheck < 1e-8, "RK4 reference 512 vs 1024 levels: " + selfCheck);
