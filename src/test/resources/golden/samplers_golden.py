@@ -373,7 +373,10 @@ for name, kind, sched, n, sp, off, eta, pred in [
         ("ddim_eta05_cosine_trailing10_v", "ddim", "cosine", 10, "trailing", 0, 0.5, "v_prediction"),
         ("ddim_eta0_linear_leading20_sample", "ddim", "linear", 20, "leading", 0, 0.0, "sample"),
         ("ddpm_linear_leading10_eps", "ddpm", "linear", 10, "leading", 0, 1.0, "epsilon"),
-        ("ddpm_cosine_leading20_v", "ddpm", "cosine", 20, "leading", 0, 1.0, "v_prediction")]:
+        ("ddpm_cosine_leading20_v", "ddpm", "cosine", 20, "leading", 0, 1.0, "v_prediction"),
+        # zero terminal SNR: alpha_cumprod[999] = 0 exactly here (x0 = -v, eps = x_T at the first step); the
+        # Java ladder starts at a finite sigma instead, so this case is compared at a looser tolerance
+        ("ddim_eta0_ztsnr_trailing10_v", "ddim", "scaled_linear_ztsnr", 10, "trailing", 0, 0.0, "v_prediction")]:
     labels, inputs, final = run_scheduler(kind, SCHEDULES[sched], timesteps(n, sp, off), eta, pred, Z0)
     emit(name + ".labels", labels)
     emit(name + ".inputs", np.concatenate(inputs))

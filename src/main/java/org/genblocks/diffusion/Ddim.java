@@ -38,11 +38,12 @@ public final class Ddim extends BaseSampler {
         for (int i = 0; i + 1 < sigmas.length; i++) {
             double sigma = sigmas[i];
             double next = sigmas[i + 1];
-            double ab = 1.0 / (1.0 + sigma * sigma);
-            double abNext = 1.0 / (1.0 + next * next);
-            double oneMinusAb = sigma * sigma * ab;                       // 1 − ᾱ, without cancellation
-            double oneMinusAbNext = next * next * abNext;
-            double std = eta * Math.sqrt(oneMinusAbNext / oneMinusAb) * Math.sqrt((sigma * sigma - next * next) * ab);
+            Levels v = Levels.of(sigma, next);
+            double ab = v.ab();
+            double abNext = v.abNext();
+            double oneMinusAb = v.oneMinusAb();
+            double oneMinusAbNext = v.oneMinusAbNext();
+            double std = eta * Math.sqrt(oneMinusAbNext / oneMinusAb) * Math.sqrt(v.beta());
             double direction = Math.sqrt(Math.max(0.0, oneMinusAbNext - std * std));
             // x_t = √ᾱ x,  ε̂ = (x_t − √ᾱ D)/√(1 − ᾱ);  x' = [√ᾱ' D + direction ε̂ + std z]/√ᾱ'
             double epsPerX = Math.sqrt(ab / oneMinusAb);                  // ε̂ = epsPerX·(x − D)
@@ -53,5 +54,17 @@ public final class Ddim extends BaseSampler {
             }
         }
         return x;
+    }
+
+    /**
+     * ᾱ = 1/(1 + σ²) at a step's two levels, {@code 1 − ᾱ = σ²ᾱ} and {@code β = 1 − ᾱ/ᾱ' = (σ² − σ'²)ᾱ}
+     * written without cancellation (shared with {@link Ddpm}).
+     */
+    record Levels(double ab, double abNext, double oneMinusAb, double oneMinusAbNext, double beta) {
+        static Levels of(double sigma, double next) {
+            double ab = 1.0 / (1.0 + sigma * sigma);
+            double abNext = 1.0 / (1.0 + next * next);
+            return new Levels(ab, abNext, sigma * sigma * ab, next * next * abNext, (sigma * sigma - next * next) * ab);
+        }
     }
 }

@@ -49,11 +49,8 @@ public final class DpmPp3MSde extends BaseSampler {
             throw new IllegalArgumentException("rule: expected K_DIFFUSION or THIRD_ORDER, got null");
         }
         this.rule = rule;
-        if (!(eta >= 0) || !Double.isFinite(eta)) {
-            throw new IllegalArgumentException("eta: expected a finite value >= 0, got " + eta);
-        }
         Shapes.checkPositive("sNoise", sNoise);
-        this.eta = eta;
+        this.eta = AncestralStep.checkEta(eta);
         this.sNoise = sNoise;
     }
 

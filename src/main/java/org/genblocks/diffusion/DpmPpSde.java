@@ -25,14 +25,11 @@ public final class DpmPpSde extends BaseSampler {
 
     DpmPpSde(double eta, double sNoise, double r) {
         super("dpmpp_sde(eta=" + eta + ", r=" + r + ")", eta > 0);
-        if (!(eta >= 0) || !Double.isFinite(eta)) {
-            throw new IllegalArgumentException("eta: expected a finite value >= 0, got " + eta);
-        }
         Shapes.checkPositive("sNoise", sNoise);
         if (!(r > 0 && r < 1)) {
             throw new IllegalArgumentException("r: expected the intermediate fraction in (0, 1), got " + r);
         }
-        this.eta = eta;
+        this.eta = AncestralStep.checkEta(eta);
         this.sNoise = sNoise;
         this.r = r;
     }
