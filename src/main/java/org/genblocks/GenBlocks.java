@@ -512,4 +512,46 @@ public final class GenBlocks {
                 .structure(org.genblocks.flow.VectorFlow.Structure.INVERSE_AUTOREGRESSIVE)
                 .affine(org.genblocks.flow.ScaleActivation.softClamp(2));
     }
+
+    // ------------------------------------------------------------------ few-step solvers and the classic schedulers
+
+    /** UniPC-3 (bh2), predictor and corrector, one evaluation per step ({@link Samplers#unipc()}). */
+    public static Sampler unipcSampler() {
+        return Samplers.unipc();
+    }
+
+    /** DPM-Solver++(3M), deterministic ({@link Samplers#dpmpp3m()}). */
+    public static Sampler dpmpp3mSampler() {
+        return Samplers.dpmpp3m();
+    }
+
+    /** DPM-Solver++(3M) SDE with η = 1 (k-diffusion "dpmpp_3m_sde"). */
+    public static Sampler dpmpp3mSdeSampler() {
+        return Samplers.dpmpp3mSde();
+    }
+
+    /** DPM-Solver++ SDE with η = 1, r = ½ (k-diffusion "dpmpp_sde"). */
+    public static Sampler dpmppSdeSampler() {
+        return Samplers.dpmppSde();
+    }
+
+    /** DEIS tAB of order 3 in the VP SDE's time. */
+    public static Sampler deisSampler() {
+        return Samplers.deis();
+    }
+
+    /** DDIM with stochasticity η in [0, 1]. */
+    public static Sampler ddimSampler(double eta) {
+        return Samplers.ddim(eta);
+    }
+
+    /** DDPM ancestral sampling (posterior variance). */
+    public static Sampler ddpmSampler() {
+        return Samplers.ddpm();
+    }
+
+    /** Stable Diffusion's DDPM schedule: scaled-linear β from 0.00085 to 0.012 over 1000 steps. */
+    public static org.genblocks.diffusion.DdpmSchedule scaledLinearDdpmSchedule() {
+        return org.genblocks.diffusion.DdpmSchedule.scaledLinear(1000, 0.00085, 0.012);
+    }
 }

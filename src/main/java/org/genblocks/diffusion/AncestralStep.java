@@ -12,9 +12,7 @@ package org.genblocks.diffusion;
 public record AncestralStep(double sigmaDown, double sigmaUp) {
     /** The step from {@code sigmaFrom} to {@code sigmaTo} with stochasticity {@code eta ≥ 0}. */
     public static AncestralStep of(double sigmaFrom, double sigmaTo, double eta) {
-        if (!(eta >= 0) || !Double.isFinite(eta)) {
-            throw new IllegalArgumentException("eta: expected a finite value >= 0, got " + eta);
-        }
+        checkEta(eta);
         if (!(sigmaFrom > 0) || !(sigmaTo >= 0) || !(sigmaTo < sigmaFrom) || !Double.isFinite(sigmaFrom)) {
             throw new IllegalArgumentException("sigmaFrom, sigmaTo: expected finite sigmaFrom > sigmaTo >= 0, got "
                     + sigmaFrom + ", " + sigmaTo);
@@ -25,5 +23,13 @@ public record AncestralStep(double sigmaDown, double sigmaUp) {
         double up = Math.min(sigmaTo, eta * Math.sqrt(sigmaTo * sigmaTo * (sigmaFrom * sigmaFrom - sigmaTo * sigmaTo)
                 / (sigmaFrom * sigmaFrom)));
         return new AncestralStep(Math.sqrt(sigmaTo * sigmaTo - up * up), up);
+    }
+
+    /** Validates a stochasticity η: finite and {@code ≥ 0}; returns it. */
+    static double checkEta(double eta) {
+        if (!(eta >= 0) || !Double.isFinite(eta)) {
+            throw new IllegalArgumentException("eta: expected a finite value >= 0, got " + eta);
+        }
+        return eta;
     }
 }

@@ -107,7 +107,101 @@ public final class Samplers {
         return new IPndm(order);
     }
 
-    /** Every deterministic sampler with its default settings (in σ, EDM schedule). */
+    /** UniPC-3 with B(h) = expm1 (bh2), predictor and corrector, lower orders on the last steps. */
+    public static UniPc unipc() {
+        return new UniPc(3, UniPc.Variant.BH2, true, true);
+    }
+
+    /** UniPC of order 1–3 (predictor UniP-p and corrector UniC-p), lower orders on the last steps. */
+    public static UniPc unipc(int order, UniPc.Variant variant) {
+        return new UniPc(order, variant, true, true);
+    }
+
+    /**
+     * UniPC with every option: {@code corrector = false} is the predictor UniP-p alone;
+     * {@code lowerOrderFinal} caps the order at the number of steps left (diffusers' default, for stability
+     * under 15 steps).
+     */
+    public static UniPc unipc(int order, UniPc.Variant variant, boolean corrector, boolean lowerOrderFinal) {
+        return new UniPc(order, variant, corrector, lowerOrderFinal);
+    }
+
+    /** DPM-Solver++(3M), deterministic multistep of 3rd order (DPM-Solver++(3M) SDE with η = 0). */
+    public static DpmPp3MSde dpmpp3m() {
+        return new DpmPp3MSde(0.0, 1.0, DpmPp3MSde.Rule.K_DIFFUSION);
+    }
+
+    /** DPM-Solver++(3M) with the given rule ({@link DpmPp3MSde.Rule#THIRD_ORDER} is 3rd order as h → 0). */
+    public static DpmPp3MSde dpmpp3m(DpmPp3MSde.Rule rule) {
+        return new DpmPp3MSde(0.0, 1.0, rule);
+    }
+
+    /** DPM-Solver++(3M) SDE with η = 1, S_noise = 1 (k-diffusion's defaults). */
+    public static DpmPp3MSde dpmpp3mSde() {
+        return new DpmPp3MSde(1.0, 1.0, DpmPp3MSde.Rule.K_DIFFUSION);
+    }
+
+    /** DPM-Solver++(3M) SDE with k-diffusion's rule. */
+    public static DpmPp3MSde dpmpp3mSde(double eta, double sNoise) {
+        return new DpmPp3MSde(eta, sNoise, DpmPp3MSde.Rule.K_DIFFUSION);
+    }
+
+    /** DPM-Solver++(3M) SDE with the given rule. */
+    public static DpmPp3MSde dpmpp3mSde(double eta, double sNoise, DpmPp3MSde.Rule rule) {
+        return new DpmPp3MSde(eta, sNoise, rule);
+    }
+
+    /** DPM-Solver++ SDE with η = 1, S_noise = 1, r = ½ (k-diffusion's defaults). */
+    public static DpmPpSde dpmppSde() {
+        return new DpmPpSde(1.0, 1.0, 0.5);
+    }
+
+    /** DPM-Solver++ SDE with the intermediate level at the fraction r of each step in ln σ. */
+    public static DpmPpSde dpmppSde(double eta, double sNoise, double r) {
+        return new DpmPpSde(eta, sNoise, r);
+    }
+
+    /** Single-step DPM-Solver++ of order 2 (DPM-Solver++(2S)) or 3 (r = ⅓, ⅔); {@code order} NFE per step. */
+    public static DpmSolverSinglestep dpmppSinglestep(int order) {
+        return new DpmSolverSinglestep(order);
+    }
+
+    /** DEIS tAB of order 3 in the time of the VP SDE (β from 0.1 to 20), as in Zhang and Chen's paper. */
+    public static Deis deis() {
+        return new Deis(3, GaussianPath.vp());
+    }
+
+    /** DEIS tAB of order 1–4 in the VP SDE's time. */
+    public static Deis deis(int order) {
+        return new Deis(order, GaussianPath.vp());
+    }
+
+    /** DEIS tAB of order 1–4 interpolating in the time of {@code path} ({@code GaussianPath.edm()}: ρAB = LMS). */
+    public static Deis deis(int order, GaussianPath path) {
+        return new Deis(order, path);
+    }
+
+    /** DDIM with stochasticity η in [0, 1] (η = 0 is deterministic, = {@link #euler()}). */
+    public static Ddim ddim(double eta) {
+        return new Ddim(eta);
+    }
+
+    /** DDPM ancestral sampling with the posterior variance (diffusers' "fixed_small"). */
+    public static Ddpm ddpm() {
+        return new Ddpm(Ddpm.Variance.FIXED_SMALL);
+    }
+
+    /** DDPM ancestral sampling with the given variance. */
+    public static Ddpm ddpm(Ddpm.Variance variance) {
+        return new Ddpm(variance);
+    }
+
+    /**
+     * The classic deterministic samplers with their default settings (in σ, EDM schedule): Euler, Heun,
+     * DPM-2, DPM++(2M), LMS, iPNDM (the EdmSamplers figure). The few-step solvers ({@link #unipc()},
+     * {@link #dpmpp3m()}, {@link #dpmppSinglestep}, {@link #deis()}) are measured beside them in
+     * docs/diffusion.md.
+     */
     public static List<Sampler> deterministic() {
         return List.of(euler(), heun(), dpm2(), dpmpp2m(), lms(), ipndm());
     }

@@ -28,7 +28,10 @@ class SamplerContractTest {
                 Samplers.heun(GaussianPath.ve()), Samplers.heun(GaussianPath.flow()),
                 Samplers.edmStochastic(40, 0.05, 50, 1.003), Samplers.eulerAncestral(), Samplers.dpm2(),
                 Samplers.dpmpp2m(), Samplers.dpmpp2mSde(), Samplers.dpmpp2mSde(0.5, 1, DpmPp2MSde.SolverType.HEUN),
-                Samplers.dpmpp2sAncestral(), Samplers.lms(), Samplers.ipndm());
+                Samplers.dpmpp2sAncestral(), Samplers.lms(), Samplers.ipndm(), Samplers.unipc(),
+                Samplers.unipc(2, UniPc.Variant.BH2, false, false), Samplers.dpmpp3m(), Samplers.dpmpp3mSde(),
+                Samplers.dpmppSde(), Samplers.dpmppSinglestep(2), Samplers.dpmppSinglestep(3), Samplers.deis(),
+                Samplers.ddim(0.5), Samplers.ddpm(), Samplers.ddpm(Ddpm.Variance.FIXED_LARGE));
     }
 
     static INDArray start(int n) {
@@ -58,7 +61,10 @@ class SamplerContractTest {
                 }
                 // every sampler ends near the data (ring of radius 1): a loose sanity bound at 8 steps
                 double radius = r.samples().norm2(1).meanNumber().doubleValue();
-                assertTrue(radius > 0.5 && radius < 1.6, s.name() + " mean radius " + radius);
+                // 3rd-order multistep extrapolation overshoots on 7 steps down to σ = 0.002 (the last step spans
+                // 3.5 in ln σ): UniPC-3 1.70, DPM++(3M) 1.54 measured; their accuracy is FewStepOrderTest's
+                double bound = s.name().startsWith("unipc(order=3") ? 1.8 : 1.6;
+                assertTrue(radius > 0.5 && radius < bound, s.name() + " mean radius " + radius);
             }
         }
     }
@@ -82,7 +88,7 @@ class SamplerContractTest {
             assertTrue(x.equals(copy), s.name() + " must not modify its input");
             // samplers that use each evaluation at once write them all into one buffer; the DPM-Solver++ family
             // keeps its last evaluation and asks for fresh arrays
-            boolean keepsHistory = s.name().startsWith("dpmpp");
+            boolean keepsHistory = s.name().startsWith("dpmpp") || s.name().startsWith("uni");
             if (!keepsHistory) {
                 assertEquals(1, buffers.size(), s.name() + " buffers used: " + buffers.size());
             }
@@ -99,7 +105,8 @@ class SamplerContractTest {
         StringBuilder log = new StringBuilder();
         boolean ok = true;
         for (Sampler s : List.of(Samplers.edmStochastic(40, 0.05, 50, 1.003), Samplers.eulerAncestral(),
-                Samplers.dpmpp2mSde(), Samplers.dpmpp2sAncestral())) {
+                Samplers.dpmpp2mSde(), Samplers.dpmpp2sAncestral(), Samplers.dpmpp3mSde(), Samplers.dpmppSde(),
+                Samplers.ddim(0.5), Samplers.ddpm())) {
             INDArray out = s.sample(MIX, start(400), sigmas, NoiseSource.seeded(8, 400)).samples();
             double ed = EnergyDistance.of(out, data, Estimator.BIASED);
             log.append(s.name()).append(": ").append(ed).append("; ");
@@ -114,7 +121,8 @@ class SamplerContractTest {
         long[] seeds = Rng.sampleSeeds(77, 9);
         long[] first = java.util.Arrays.copyOf(seeds, 3);
         for (Sampler s : List.of(Samplers.eulerAncestral(), Samplers.edmStochastic(80, 0.01, 50, 1.0),
-                Samplers.dpmpp2mSde(), Samplers.dpmpp2sAncestral())) {
+                Samplers.dpmpp2mSde(), Samplers.dpmpp2sAncestral(), Samplers.dpmpp3mSde(), Samplers.dpmppSde(),
+                Samplers.ddpm())) {
             Diffusion big = Diffusion.builder().denoiser(MIX).sampler(s).sigmas(SIGMAS).shape(2)
                     .dataType(DataType.DOUBLE).build();
             INDArray nine = big.sample(seeds).samples();
