@@ -15,10 +15,25 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 abstract class BaseSampler implements Sampler {
     private final String name;
     private final boolean stochastic;
+    /** Denoiser evaluations per step beyond the first, on the steps that end at a positive σ. */
+    private final int extraPerPositiveStep;
 
+    /** A sampler with one denoiser evaluation per step. */
     BaseSampler(String name, boolean stochastic) {
+        this(name, stochastic, 0);
+    }
+
+    /** A sampler with {@code 1 + extraPerPositiveStep} evaluations per step into a positive σ, one into σ = 0. */
+    BaseSampler(String name, boolean stochastic, int extraPerPositiveStep) {
         this.name = name;
         this.stochastic = stochastic;
+        this.extraPerPositiveStep = extraPerPositiveStep;
+    }
+
+    /** One evaluation per step, plus the extra ones of the steps that end at a positive σ. */
+    @Override
+    public int evaluations(double[] sigmas) {
+        return Sigmas.check("sigmas", sigmas).length - 1 + extraPerPositiveStep * positiveTargets(sigmas);
     }
 
     @Override

@@ -29,11 +29,6 @@ public final class Ddim extends BaseSampler {
     }
 
     @Override
-    public int evaluations(double[] sigmas) {
-        return Sigmas.check("sigmas", sigmas).length - 1;
-    }
-
-    @Override
     INDArray run(Evaluations d, INDArray x, double[] sigmas, NoiseSource noise) {
         for (int i = 0; i + 1 < sigmas.length; i++) {
             double sigma = sigmas[i];

@@ -1,5 +1,6 @@
 package org.genblocks.diffusion;
 
+import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -28,15 +29,7 @@ public final class Ddpm extends BaseSampler {
 
     Ddpm(Variance variance) {
         super(variance == Variance.FIXED_LARGE ? "ddpm(fixed_large)" : "ddpm", true);
-        if (variance == null) {
-            throw new IllegalArgumentException("variance: expected FIXED_SMALL or FIXED_LARGE, got null");
-        }
-        this.variance = variance;
-    }
-
-    @Override
-    public int evaluations(double[] sigmas) {
-        return Sigmas.check("sigmas", sigmas).length - 1;
+        this.variance = Shapes.checkNotNull("variance", variance, "FIXED_SMALL or FIXED_LARGE");
     }
 
     @Override

@@ -185,9 +185,7 @@ public final class DdpmSchedule {
     public int[] timesteps(int n, Spacing spacing, int stepsOffset) {
         int tt = betas.length;
         Shapes.checkInRange("n", n, 1, tt);
-        if (spacing == null) {
-            throw new IllegalArgumentException("spacing: expected LINSPACE, LEADING or TRAILING, got null");
-        }
+        Shapes.checkNotNull("spacing", spacing, "LINSPACE, LEADING or TRAILING");
         int[] ts = new int[n];
         for (int k = 0; k < n; k++) {
             switch (spacing) {
@@ -261,9 +259,7 @@ public final class DdpmSchedule {
      * {@link Prediction#SAMPLE}) and {@code t(σ) = } {@link #timestep(double)}.
      */
     public Denoiser denoiser(Network network, Prediction prediction) {
-        if (prediction == null) {
-            throw new IllegalArgumentException("prediction: expected e.g. Prediction.EPSILON, got null");
-        }
+        Shapes.checkNotNull("prediction", prediction, "e.g. Prediction.EPSILON");
         return prediction.denoiser(network, DdpmSchedule::inputScale, this::timestep);
     }
 

@@ -44,11 +44,6 @@ public final class Deis extends BaseSampler {
         this.path = path;
     }
 
-    @Override
-    public int evaluations(double[] sigmas) {
-        return Sigmas.check("sigmas", sigmas).length - 1;
-    }
-
     /** {@code C_{ij}} for the {@code k} most recent levels of {@code sigmas} at step {@code i}. */
     double coefficient(double[] sigmas, double[] tau, int i, int j, int k) {
         double a = sigmas[i];

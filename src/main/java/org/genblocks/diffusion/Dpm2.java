@@ -15,13 +15,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class Dpm2 extends BaseSampler {
     Dpm2() {
-        super("dpm_2", false);
-    }
-
-    @Override
-    public int evaluations(double[] sigmas) {
-        int steps = Sigmas.check("sigmas", sigmas).length - 1;
-        return steps + positiveTargets(sigmas);
+        super("dpm_2", false, 1);
     }
 
     @Override

@@ -43,11 +43,6 @@ public final class DpmPp2MSde extends BaseSampler {
     }
 
     @Override
-    public int evaluations(double[] sigmas) {
-        return Sigmas.check("sigmas", sigmas).length - 1;
-    }
-
-    @Override
     INDArray run(Evaluations d, INDArray x, double[] sigmas, NoiseSource noise) {
         INDArray previous = null;
         double hPrevious = Double.NaN;

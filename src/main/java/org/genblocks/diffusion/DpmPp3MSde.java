@@ -45,18 +45,10 @@ public final class DpmPp3MSde extends BaseSampler {
     DpmPp3MSde(double eta, double sNoise, Rule rule) {
         super((eta == 0 ? "dpmpp_3m" : "dpmpp_3m_sde(eta=" + eta + ")") + (rule == Rule.THIRD_ORDER ? "(third_order)" : ""),
                 eta > 0);
-        if (rule == null) {
-            throw new IllegalArgumentException("rule: expected K_DIFFUSION or THIRD_ORDER, got null");
-        }
-        this.rule = rule;
+        this.rule = Shapes.checkNotNull("rule", rule, "K_DIFFUSION or THIRD_ORDER");
         Shapes.checkPositive("sNoise", sNoise);
         this.eta = AncestralStep.checkEta(eta);
         this.sNoise = sNoise;
-    }
-
-    @Override
-    public int evaluations(double[] sigmas) {
-        return Sigmas.check("sigmas", sigmas).length - 1;
     }
 
     @Override

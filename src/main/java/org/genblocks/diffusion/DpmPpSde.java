@@ -24,7 +24,7 @@ public final class DpmPpSde extends BaseSampler {
     private final double r;
 
     DpmPpSde(double eta, double sNoise, double r) {
-        super("dpmpp_sde(eta=" + eta + ", r=" + r + ")", eta > 0);
+        super("dpmpp_sde(eta=" + eta + ", r=" + r + ")", eta > 0, 1);
         Shapes.checkPositive("sNoise", sNoise);
         if (!(r > 0 && r < 1)) {
             throw new IllegalArgumentException("r: expected the intermediate fraction in (0, 1), got " + r);
@@ -32,12 +32,6 @@ public final class DpmPpSde extends BaseSampler {
         this.eta = AncestralStep.checkEta(eta);
         this.sNoise = sNoise;
         this.r = r;
-    }
-
-    @Override
-    public int evaluations(double[] sigmas) {
-        int steps = Sigmas.check("sigmas", sigmas).length - 1;
-        return steps + positiveTargets(sigmas);
     }
 
     @Override

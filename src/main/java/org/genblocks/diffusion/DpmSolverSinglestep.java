@@ -25,15 +25,9 @@ public final class DpmSolverSinglestep extends BaseSampler {
     private final int order;
 
     DpmSolverSinglestep(int order) {
-        super("dpmpp_" + order + "s", false);
+        super("dpmpp_" + order + "s", false, order - 1);
         Shapes.checkInRange("order", order, 2, 3);
         this.order = order;
-    }
-
-    @Override
-    public int evaluations(double[] sigmas) {
-        int steps = Sigmas.check("sigmas", sigmas).length - 1;
-        return steps + (order - 1) * positiveTargets(sigmas);
     }
 
     @Override

@@ -26,7 +26,7 @@ public final class EdmStochastic extends BaseSampler {
 
     EdmStochastic(double sChurn, double sTmin, double sTmax, double sNoise) {
         super("heun_churn(S_churn=" + sChurn + ", S_tmin=" + sTmin + ", S_tmax=" + sTmax + ", S_noise=" + sNoise + ")",
-                true);
+                true, 1);
         if (!(sChurn >= 0) || !Double.isFinite(sChurn)) {
             throw new IllegalArgumentException("sChurn: expected a finite value >= 0, got " + sChurn);
         }
@@ -44,12 +44,6 @@ public final class EdmStochastic extends BaseSampler {
     /** γ_i for step {@code i} at level {@code sigma} on a ladder of {@code steps} steps. */
     public double gamma(double sigma, int steps) {
         return sigma >= sTmin && sigma <= sTmax ? Math.min(sChurn / steps, Math.sqrt(2.0) - 1.0) : 0.0;
-    }
-
-    @Override
-    public int evaluations(double[] sigmas) {
-        int steps = Sigmas.check("sigmas", sigmas).length - 1;
-        return steps + positiveTargets(sigmas);
     }
 
     @Override

@@ -22,11 +22,6 @@ final class Euler extends BaseSampler {
     }
 
     @Override
-    public int evaluations(double[] sigmas) {
-        return Sigmas.check("sigmas", sigmas).length - 1;
-    }
-
-    @Override
     INDArray run(Evaluations d, INDArray x, double[] sigmas, NoiseSource noise) {
         if (GaussianPath.isIdentity(path)) {
             for (int i = 0; i + 1 < sigmas.length; i++) {

@@ -28,11 +28,6 @@ public final class EulerAncestral extends BaseSampler {
     }
 
     @Override
-    public int evaluations(double[] sigmas) {
-        return Sigmas.check("sigmas", sigmas).length - 1;
-    }
-
-    @Override
     INDArray run(Evaluations d, INDArray x, double[] sigmas, NoiseSource noise) {
         for (int i = 0; i + 1 < sigmas.length; i++) {
             AncestralStep a = AncestralStep.of(sigmas[i], sigmas[i + 1], eta);

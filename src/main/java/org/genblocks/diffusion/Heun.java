@@ -19,14 +19,8 @@ final class Heun extends BaseSampler {
     private final GaussianPath path;
 
     Heun(GaussianPath path) {
-        super(path == GaussianPath.edm() ? "heun" : "heun(" + path.name() + ")", false);
+        super(path == GaussianPath.edm() ? "heun" : "heun(" + path.name() + ")", false, 1);
         this.path = path;
-    }
-
-    @Override
-    public int evaluations(double[] sigmas) {
-        int steps = Sigmas.check("sigmas", sigmas).length - 1;
-        return steps + positiveTargets(sigmas);
     }
 
     @Override

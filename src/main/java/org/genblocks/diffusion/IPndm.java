@@ -32,11 +32,6 @@ public final class IPndm extends BaseSampler {
     }
 
     @Override
-    public int evaluations(double[] sigmas) {
-        return Sigmas.check("sigmas", sigmas).length - 1;
-    }
-
-    @Override
     INDArray run(Evaluations d, INDArray x, double[] sigmas, NoiseSource noise) {
         Deque<INDArray> history = new ArrayDeque<>();   // newest first
         for (int i = 0; i + 1 < sigmas.length; i++) {

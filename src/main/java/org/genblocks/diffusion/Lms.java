@@ -31,11 +31,6 @@ public final class Lms extends BaseSampler {
         this.order = order;
     }
 
-    @Override
-    public int evaluations(double[] sigmas) {
-        return Sigmas.check("sigmas", sigmas).length - 1;
-    }
-
     /** {@code c_{ij}} for the {@code k} most recent levels (4-point Gauss–Legendre is exact up to degree 7). */
     static double coefficient(double[] sigmas, int i, int j, int k) {
         double a = sigmas[i];

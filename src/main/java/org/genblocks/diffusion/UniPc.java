@@ -45,18 +45,11 @@ public final class UniPc extends BaseSampler {
     UniPc(int order, Variant variant, boolean corrector, boolean lowerOrderFinal) {
         super((corrector ? "unipc" : "unip") + "(order=" + order + ", " + variant + ")", false);
         Shapes.checkInRange("order", order, 1, 3);
-        if (variant == null) {
-            throw new IllegalArgumentException("variant: expected BH1 or BH2, got null");
-        }
+        Shapes.checkNotNull("variant", variant, "BH1 or BH2");
         this.order = order;
         this.variant = variant;
         this.corrector = corrector;
         this.lowerOrderFinal = lowerOrderFinal;
-    }
-
-    @Override
-    public int evaluations(double[] sigmas) {
-        return Sigmas.check("sigmas", sigmas).length - 1;
     }
 
     @Override

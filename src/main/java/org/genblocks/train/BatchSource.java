@@ -33,9 +33,7 @@ public interface BatchSource {
      * batches.
      */
     default BatchSource map(java.util.function.BiFunction<Map<String, INDArray>, Rng, Map<String, INDArray>> step) {
-        if (step == null) {
-            throw new IllegalArgumentException("step: expected a function (batch, rng) -> batch, got null");
-        }
+        Shapes.checkNotNull("step", step, "a function (batch, rng) -> batch");
         BatchSource inner = this;
         return new BatchSource() {
             @Override
