@@ -157,7 +157,8 @@ public final class DitConfig {
     public String toString() {
         return "DitConfig{" + channels + "x" + height + "x" + width + ", patch " + patch + " (" + tokens() + " tokens), dim "
                 + dim + ", depth " + depth + ", heads " + heads + ", mlp x" + mlpRatio + ", classes " + classes + ", "
-                + position + (position == PositionEncoding.AXIAL_ROPE ? " theta " + ropeTheta : "") + "}";
+                + position + (position == PositionEncoding.AXIAL_ROPE ? " theta " + ropeTheta : "")
+                + (qkNorm ? "" : ", no qk-norm") + (mlpActivation == Activation.GELU ? "" : ", mlp " + mlpActivation) + "}";
     }
 
     /** Builder; every setter validates, {@link #build} checks the combination. */
