@@ -13,6 +13,7 @@ forward pass is written in numpy float64 from the formulas of the PyTorch module
                            LayerNorm(no affine, eps 1e-6), timm Attention (qkv, proj), timm Mlp (fc1,
                            GELU tanh, fc2), adaLN_modulation = Sequential(SiLU, Linear(32, 192))
   patch_embed.safetensors  Conv2d(3, 8, kernel 2, stride 2) (timm PatchEmbed.proj: tokens row-major)
+  layer_norm.safetensors   LayerNorm(16) (eps 1e-5, affine weight and bias)
   expected.safetensors     float64 inputs and outputs: <name>.x (and dit.c), <name>.y
 
 Weights are float32 (what PyTorch saves); inputs are float32-representable; outputs are computed in
@@ -207,6 +208,14 @@ def build():
             patch = img[:, :, r * p:(r + 1) * p, q * p:(q + 1) * p]  # [N, C, p, p]
             out[:, :, r, q] = np.einsum("ncyx,ocyx->no", patch, k.astype(np.float64)) + kb
     expected["patch.x"], expected["patch.y"] = img, out.reshape(2, cout, -1).transpose(0, 2, 1)
+
+    # LayerNorm(16): (x - mean) / sqrt(var + 1e-5) * weight + bias, biased variance
+    ln_w = rng.uniform(0.5, 1.5, 16).astype(np.float32)
+    ln_b = rng.uniform(-0.5, 0.5, 16).astype(np.float32)
+    files["layer_norm"] = {"weight": ln_w, "bias": ln_b}
+    x = f32(rng, 3, 16) * 2.0 + 0.5
+    expected["layer_norm.x"] = x
+    expected["layer_norm.y"] = layer_norm(x, 1e-5) * ln_w.astype(np.float64) + ln_b.astype(np.float64)
     return files, expected
 
 

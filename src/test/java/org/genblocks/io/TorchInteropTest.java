@@ -18,6 +18,7 @@ import org.genblocks.nn.Params;
 import org.genblocks.position.Rope;
 import org.genblocks.position.RopeLayout;
 import org.genblocks.tensor.Rng;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -58,6 +59,14 @@ class TorchInteropTest {
         Params p = ModelIO.loadTorch(resource("mlp"), mlp, TorchNameMap.sequentialMlp(mlp));
         INDArray y = BlockFunction.of(mlp, p, InputSpec.of("x", -1, 5)).apply(expected("mlp.x"));
         assertClose(expected("mlp.y"), y, "MLP");
+    }
+
+    @Test
+    void layerNormMatchesNumpy() {
+        LayerNorm norm = new LayerNorm(16);
+        Params p = ModelIO.loadTorch(resource("layer_norm"), norm, TorchNameMap.layerNorm(norm));
+        INDArray y = BlockFunction.of(norm, p, InputSpec.of("x", -1, 16)).apply(expected("layer_norm.x"));
+        assertClose(expected("layer_norm.y"), y, "LayerNorm");
     }
 
     @Test
@@ -129,8 +138,33 @@ class TorchInteropTest {
         check("mlp", mlp, TorchNameMap.sequentialMlp(mlp));
         check("attention", half, AttentionTorchNames.multiheadAttention(half, RopeLayout.INTERLEAVED));
         check("dit_block", block, DitTorchNames.referenceBlock(c));
+        LayerNorm norm = new LayerNorm(16);
+        check("layer_norm", norm, TorchNameMap.layerNorm(norm));
         check("patch_embed", embed, TorchNameMap.builder()
                 .tensor("weight", "proj.weight", TorchConversion.convAsLinear(2, 2, 3)).tensor("bias", "proj.bias").build());
+    }
+
+    /**
+     * The same exports read by numpy ({@code torch_layout.py --check}): skipped where python3 with numpy is
+     * missing (the test above checks the same bytes from Java).
+     */
+    @Test
+    void numpyReadsTheExportsAsTheSameTensors() throws IOException, InterruptedException {
+        exportReadsBackAsTheSameTensors();
+        Process p;
+        try {
+            p = new ProcessBuilder("python3", "src/test/resources/io/torch/torch_layout.py", "--check", EXPORT.toString())
+                    .redirectErrorStream(true).start();
+        } catch (IOException e) {
+            Assumptions.abort("python3 is not installed: " + e.getMessage());
+            return;
+        }
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "torch_layout.py --check finished");
+        Assumptions.assumeFalse(out.contains("No module named 'numpy'"), "numpy is not installed");
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("dit_block.safetensors: 10 tensors checked")
+                && out.contains("attention.safetensors: 4 tensors checked"), out);
     }
 
     /** PyTorch file → genblocks → exported file: the same keys, dtype, shapes and bits; the export loads back. */
