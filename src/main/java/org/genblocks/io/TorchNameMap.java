@@ -46,6 +46,8 @@ import java.util.TreeMap;
  * written by {@link ModelIO#loadTorch} and {@link ModelIO#saveTorch}. See docs/io.md, "PyTorch weights".
  */
 public final class TorchNameMap {
+    /** How many keys an error message lists. */
+    private static final int LISTED = 20;
     /** One genblocks parameter inside a PyTorch tensor. */
     private record Part(String genblocksName, TorchConversion conversion) {
     }
@@ -156,7 +158,7 @@ public final class TorchNameMap {
             if (t == null) {
                 throw new IllegalArgumentException("stateDict: missing key '" + key + "' (expected shape "
                         + Shapes.format(expected) + " for " + describe(parts, specs) + "); the state dict holds "
-                        + new TreeMap<>(stateDict).keySet());
+                        + firstOf(new ArrayList<>(new TreeMap<>(stateDict).keySet())));
             }
             if (!Arrays.equals(expected, t.shape())) {
                 throw new IllegalArgumentException("stateDict['" + key + "']: expected shape " + Shapes.format(expected)
@@ -194,8 +196,8 @@ public final class TorchNameMap {
             }
         }
         if (!unused.isEmpty()) {
-            throw new IllegalArgumentException("stateDict: unused keys " + unused + " (expected only the keys of the "
-                    + "name map: " + entries.keySet() + "; declare keys the module does not need with ignore(key))");
+            throw new IllegalArgumentException("stateDict: unused keys " + firstOf(unused) + " (expected only the "
+                    + entries.size() + " keys of the name map; declare keys the module does not need with ignore(key))");
         }
         LinkedHashMap<String, INDArray> ordered = new LinkedHashMap<>();
         for (String n : specs.keySet()) {
@@ -306,6 +308,14 @@ public final class TorchNameMap {
             }
         }
         return sb.toString();
+    }
+
+    /** At most {@value #LISTED} items of a list for a message, with the count of the rest. */
+    private static String firstOf(List<String> items) {
+        if (items.size() <= LISTED) {
+            return items.toString();
+        }
+        return items.subList(0, LISTED) + " and " + (items.size() - LISTED) + " more";
     }
 
     private static INDArrayIndex[] rows(long from, long count, int rank) {
