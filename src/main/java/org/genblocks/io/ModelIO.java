@@ -66,7 +66,7 @@ public final class ModelIO {
         Map<String, String> m = c.metadata();
         if (!FORMAT.equals(m.get("genblocks.format"))) {
             throw new IllegalArgumentException("path: " + path + " is not a genblocks model file (format '"
-                    + m.get("genblocks.format") + "')");
+                    + m.get("genblocks.format") + "'); a PyTorch state_dict loads with loadTorch and a TorchNameMap");
         }
         String cls = m.get("module");
         if (!module.getClass().getName().equals(cls)) {
