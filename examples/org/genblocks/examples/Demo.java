@@ -14,7 +14,7 @@ import java.util.Locale;
 
 /**
  * The main demo, run by the first README command ({@code mvn -q test-compile exec:exec}, which forks a JVM
- * with the thread-pool settings of DESIGN §6; {@code exec:java} runs it inside Maven's JVM).
+ * with the thread-pool settings of docs/design.md §6; {@code exec:java} runs it inside Maven's JVM).
  *
  * <p>It trains a rectified flow (Liu et al. 2022) on 2-D moons with the one entry point
  * {@link GenBlocks}, samples it with a 50-step midpoint solver, writes two PNGs (data against

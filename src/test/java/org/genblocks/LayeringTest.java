@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The package layering of the design notes (DESIGN §1) as a build check: a package of {@code org.genblocks} may use only
+ * The package layering of the design notes (docs/design.md §1) as a build check: a package of {@code org.genblocks} may use only
  * packages above it in {@link #LAYERS}. The check reads the compiled classes (every dependency javac
  * recorded: imports, fully-qualified names, signatures), so an upward use fails {@code mvn test}.
  */
@@ -24,7 +24,7 @@ class LayeringTest {
     /**
      * Top to bottom; a package depends only on packages listed before it. "" is the root package.
      * {@code metrics} sits right under {@code tensor} (it needs nothing else, and flows report bits/dim);
-     * {@code diffusion} is the one frame of DESIGN §1b and {@code rf} the rectified-flow techniques on it.
+     * {@code diffusion} is the one frame of docs/design.md §1b and {@code rf} the rectified-flow techniques on it.
      */
     static final List<String> LAYERS = List.of("tensor", "metrics", "nn", "io", "train", "position", "attention", "ode",
             "flow", "diffusion", "rf", "dit", "data", "viz", "");

@@ -15,7 +15,7 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * Scaled dot-product attention core, softmax(Q K^T / sqrt(d)) V, at batch 8, 8 heads, seq 256,
- * head dim 64 ([N, heads, seq, headDim], DESIGN §3): 4 N H S^2 D = 1.07 GFLOP in the two
+ * head dim 64 ([N, heads, seq, headDim], docs/design.md §3): 4 N H S^2 D = 1.07 GFLOP in the two
  * batched matmuls.
  *
  * <p>{@link #eagerNd4j} is the baseline any genblocks attention has to beat or match: three

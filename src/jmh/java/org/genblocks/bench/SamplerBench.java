@@ -17,7 +17,7 @@ import org.openjdk.jmh.annotations.State;
  * ODE sampler steps on a cheap analytic field at [4096, 64] against the bare elementwise update.
  *
  * <p>The field is the exact rectified-flow velocity of Gaussian data N(0, s^2 I) under
- * x_t = (1 - t) x_0 + t ε (DESIGN §3): v(x, t) = c(t) x with
+ * x_t = (1 - t) x_0 + t ε (docs/design.md §3): v(x, t) = c(t) x with
  * c(t) = (t - (1 - t) s^2) / ((1 - t)^2 s^2 + t^2), one scalar-multiply op into the solver's buffer.
  * Each operation is a whole sampling solve of {@link #STEPS} steps from t = 1 to t = 0; the table
  * reports ms per step. The "bare" variants do the same arithmetic with the same ND4J ops

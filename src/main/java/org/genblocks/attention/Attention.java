@@ -33,7 +33,7 @@ import java.util.List;
  * Masks: {@link AttentionMask} (causal or sliding window, bottom-right aligned, built in the graph
  * for the run-time lengths) and a per-call additive mask input (padding, via
  * {@code org.genblocks.tensor.Masks}). Bias providers: ALiBi ({@link Alibi}) or T5 buckets
- * ({@link T5RelativeBias}, learnable). Shapes per DESIGN: heads {@code [N, heads, seq, headDim]}.
+ * ({@link T5RelativeBias}, learnable). Shapes per docs/design.md §3: heads {@code [N, heads, seq, headDim]}.
  *
  * <p>Parameters: {@code q.weight [dim, heads·d]}, {@code k.weight}/{@code v.weight
  * [contextDim, kvHeads·d]}, {@code o.weight [heads·d, dim]} (biases when enabled),

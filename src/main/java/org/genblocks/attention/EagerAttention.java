@@ -16,7 +16,7 @@ import java.util.stream.IntStream;
  * {@code O = softmax(Q Kᵀ · scale + mask) V} (Vaswani et al., "Attention is all you need", 2017,
  * eq. 1), computed block by block so that the {@code [N, H, Lq, Lk]} scores never exist whole.
  *
- * <p>Shapes per DESIGN: {@code q [N, H, Lq, d]}, {@code k, v [N, H_kv, Lk, d]}, output
+ * <p>Shapes per docs/design.md §3: {@code q [N, H, Lq, d]}, {@code k, v [N, H_kv, Lk, d]}, output
  * {@code [N, H, Lq, d]}; grouped-query heads by viewing q as {@code [N, H_kv, g·Lq, d]}. The
  * structural mask ({@link AttentionMask}) is applied on the fly (bottom-right aligned); an
  * optional additive mask {@code [N|1, H|1, Lq, Lk]} (e.g. padding from

@@ -25,7 +25,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <tr><td>{@link #iddpm()}, {@link #edm()}</td><td>1</td><td>t</td><td>σ</td></tr>
  * </table>
  *
- * <p>genblocks runs time the seed's way: t = 0 is data, and noise grows with t (DESIGN §3). The
+ * <p>genblocks runs time the seed's way: t = 0 is data, and noise grows with t (docs/design.md §3). The
  * flow-matching velocity of the path is {@code dx_t/dt = a'(t)·x_0 + b'(t)·ε} ({@link #velocityTarget});
  * for {@link #flow()} it is {@code ε − x_0}. The probability-flow ODE (EDM Eq. 4) ties a denoiser
  * {@code D(x; σ) ≈ E[x_0 | x_0 + σε = x]} to a vector field in this path's time:

@@ -6,7 +6,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * In-place linear combinations for sampler steps: every update of a sampler is a sum of scaled
- * arrays, and writing it into an existing buffer avoids fresh memory (DESIGN §6).
+ * arrays, and writing it into an existing buffer avoids fresh memory (docs/design.md §6).
  */
 final class Lin {
     private Lin() {

@@ -1,7 +1,6 @@
 package org.genblocks.dit;
 
 import org.genblocks.attention.Attention;
-import org.genblocks.nn.Activation;
 import org.genblocks.nn.AdaLnZero;
 import org.genblocks.nn.Mlp;
 import org.genblocks.nn.Block;
@@ -16,8 +15,8 @@ import org.nd4j.autodiff.samediff.SameDiff;
  * Transformers", ICCV 2023, Fig. 3):
  * <pre>
  *   (shift₁, scale₁, gate₁, shift₂, scale₂, gate₂) = AdaLnZero(c)             (zero at init)
- *   x ← x + gate₁ · Attention(LN(x)(1 + scale₁) + shift₁)                     (QK-norm; RoPE optional)
- *   x ← x + gate₂ · Mlp(LN(x)(1 + scale₂) + shift₂)                           (GELU, width ratio·D)
+ *   x ← x + gate₁ · Attention(LN(x)(1 + scale₁) + shift₁)                     (QK-norm unless off; RoPE optional)
+ *   x ← x + gate₂ · Mlp(LN(x)(1 + scale₂) + shift₂)                           (GELU or its tanh form, width ratio·D)
  * </pre>
  * Because the modulation starts at zero, every gate is 0 and the block is the identity at
  * initialisation. Built from the library's modules: {@link AdaLnZero} (its {@code modulation}),
@@ -39,14 +38,17 @@ public final class DitBlock extends Block {
         this.tokens = config.tokens();
         this.rope = config.position() == PositionEncoding.AXIAL_ROPE;
         this.ada = child("adaLN", new AdaLnZero(dim, dim, 2));
-        Attention.Builder ab = Attention.builder(dim, config.heads()).qkNorm();
+        Attention.Builder ab = Attention.builder(dim, config.heads());
+        if (config.qkNorm()) {
+            ab.qkNorm();
+        }
         if (rope) {
             int hd = config.headDim();
             ab.axialRope(AxialRope.of(hd, new int[]{hd / 2, hd / 2}, config.ropeTheta(), RopeLayout.HALF));
         }
         this.attention = child("attn", ab.build());
         this.mlp = child("mlp", Mlp.builder().in(dim).hidden((long) dim * config.mlpRatio()).out(dim)
-                .activation(Activation.GELU).build());
+                .activation(config.mlpActivation()).build());
     }
 
     /** Whether attention takes positions (axial RoPE). */

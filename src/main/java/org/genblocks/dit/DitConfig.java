@@ -1,5 +1,6 @@
 package org.genblocks.dit;
 
+import org.genblocks.nn.Activation;
 import org.genblocks.tensor.Shapes;
 
 /**
@@ -22,6 +23,8 @@ public final class DitConfig {
     private final PositionEncoding position;
     private final double ropeTheta;
     private final double timeScale;
+    private final boolean qkNorm;
+    private final Activation mlpActivation;
 
     private DitConfig(Builder b) {
         this.channels = b.channels;
@@ -36,6 +39,18 @@ public final class DitConfig {
         this.position = b.position;
         this.ropeTheta = b.ropeTheta;
         this.timeScale = b.timeScale;
+        this.qkNorm = b.qkNorm;
+        this.mlpActivation = b.mlpActivation;
+    }
+
+    /** Whether attention normalises queries and keys (RMS QK-norm, default true; the reference DiT has none). */
+    public boolean qkNorm() {
+        return qkNorm;
+    }
+
+    /** The MLP's activation (default exact GELU; the reference DiT uses {@link Activation#GELU_TANH}). */
+    public Activation mlpActivation() {
+        return mlpActivation;
     }
 
     /** A builder with MNIST defaults: 1×28×28, patch 4, width 64, depth 4, 4 heads, MLP ratio 4, 10 classes, axial RoPE. */
@@ -142,7 +157,8 @@ public final class DitConfig {
     public String toString() {
         return "DitConfig{" + channels + "x" + height + "x" + width + ", patch " + patch + " (" + tokens() + " tokens), dim "
                 + dim + ", depth " + depth + ", heads " + heads + ", mlp x" + mlpRatio + ", classes " + classes + ", "
-                + position + (position == PositionEncoding.AXIAL_ROPE ? " theta " + ropeTheta : "") + "}";
+                + position + (position == PositionEncoding.AXIAL_ROPE ? " theta " + ropeTheta : "")
+                + (qkNorm ? "" : ", no qk-norm") + (mlpActivation == Activation.GELU ? "" : ", mlp " + mlpActivation) + "}";
     }
 
     /** Builder; every setter validates, {@link #build} checks the combination. */
@@ -159,8 +175,25 @@ public final class DitConfig {
         private PositionEncoding position = PositionEncoding.AXIAL_ROPE;
         private double ropeTheta = 100;
         private double timeScale = 1000;
+        private boolean qkNorm = true;
+        private Activation mlpActivation = Activation.GELU;
 
         private Builder() {
+        }
+
+        /** RMS QK-norm in attention (default true, as SD3; false for Peebles and Xie's reference DiT). */
+        public Builder qkNorm(boolean on) {
+            this.qkNorm = on;
+            return this;
+        }
+
+        /** The MLP's activation (default GELU; GELU_TANH for Peebles and Xie's reference DiT). */
+        public Builder mlpActivation(Activation activation) {
+            if (activation == null) {
+                throw new IllegalArgumentException("mlpActivation: expected an Activation, got null");
+            }
+            this.mlpActivation = activation;
+            return this;
         }
 
         /** Image shape {@code channels × height × width}. */

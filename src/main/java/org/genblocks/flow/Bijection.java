@@ -9,7 +9,7 @@ import java.util.Arrays;
 /**
  * An invertible, differentiable layer of a normalizing flow, written once on SameDiff.
  *
- * <p><b>Direction convention</b> (DESIGN §2, as nflows, FrEIA and zuko): {@link #forward} maps
+ * <p><b>Direction convention</b> (docs/design.md §2, as nflows, FrEIA and zuko): {@link #forward} maps
  * data {@code x} to latent {@code y = f(x)} and returns the per-example
  * {@code log|det ∂f/∂x|} of shape {@code [N]}; {@link #inverse} maps {@code y} back and returns
  * {@code log|det ∂f⁻¹/∂y| = −log|det ∂f/∂x|} at {@code x = f⁻¹(y)}. By the change of variables,

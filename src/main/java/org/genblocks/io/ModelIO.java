@@ -4,6 +4,7 @@ import org.genblocks.tensor.Shapes;
 import org.genblocks.nn.Block;
 import org.genblocks.nn.Params;
 import org.genblocks.nn.Scope;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.file.Path;
@@ -18,6 +19,10 @@ import java.util.Map;
  * <p>The architecture is code: rebuild the module with the same settings, then {@link #load}
  * its parameters. Loading checks the module class, every name and shape before returning, and a
  * reloaded model gives bit-identical outputs.
+ *
+ * <p>PyTorch weights: {@link #loadTorch} reads any safetensors file (a PyTorch {@code state_dict} saved with
+ * {@code safetensors.torch.save_file}, no genblocks metadata needed) through a {@link TorchNameMap}, converting
+ * each tensor to genblocks layout; {@link #saveTorch} writes the other way. See docs/io.md, "PyTorch weights".
  */
 public final class ModelIO {
     static final String FORMAT = "model";
@@ -58,7 +63,7 @@ public final class ModelIO {
         Map<String, String> m = c.metadata();
         if (!FORMAT.equals(m.get("genblocks.format"))) {
             throw new IllegalArgumentException("path: " + path + " is not a genblocks model file (format '"
-                    + m.get("genblocks.format") + "')");
+                    + m.get("genblocks.format") + "'); a PyTorch state_dict loads with loadTorch and a TorchNameMap");
         }
         String cls = m.get("module");
         if (!module.getClass().getName().equals(cls)) {
@@ -98,5 +103,42 @@ public final class ModelIO {
                     + into.dataType());
         }
         into.assign(p);
+    }
+
+    /**
+     * Reads a PyTorch {@code state_dict} saved as safetensors into float32 parameters of {@code module} through
+     * {@code map} ({@link TorchNameMap#fromTorch}).
+     *
+     * @throws IllegalArgumentException naming the file and, for a missing key, a wrong shape or unused keys,
+     *                                  the key with the expected and the actual shape
+     */
+    public static Params loadTorch(Path path, Block module, TorchNameMap map) {
+        return loadTorch(path, module, map, DataType.FLOAT, ReadLimits.DEFAULT);
+    }
+
+    /** {@link #loadTorch(Path, Block, TorchNameMap)} into {@code dtype}, refusing any tensor over {@code limits}. */
+    public static Params loadTorch(Path path, Block module, TorchNameMap map, DataType dtype, ReadLimits limits) {
+        if (map == null) {
+            throw new IllegalArgumentException("map: expected a TorchNameMap, got null");
+        }
+        SafeTensors.Contents c = SafeTensors.read(path, limits);
+        try {
+            return map.fromTorch(c.tensors(), module, dtype);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("path: " + path + " does not fit " + module + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes {@code params} of {@code module} as a PyTorch-layout {@code state_dict} through {@code map}
+     * ({@link TorchNameMap#toTorch}), atomically, with metadata {@code format = pt} (what
+     * {@code safetensors.torch.save_file} writes): {@code torch.load_state_dict(safetensors.torch.load_file(path))}
+     * reads it.
+     */
+    public static void saveTorch(Path path, Block module, Params params, TorchNameMap map) {
+        if (map == null) {
+            throw new IllegalArgumentException("map: expected a TorchNameMap, got null");
+        }
+        SafeTensors.write(path, map.toTorch(module, params), Map.of("format", "pt"));
     }
 }

@@ -8,6 +8,9 @@ import org.nd4j.autodiff.samediff.SDVariable;
  *   <li>{@code RELU}: {@code max(0, x)}.</li>
  *   <li>{@code GELU}: the exact {@code x Φ(x) = x (1 + erf(x / sqrt 2)) / 2} (Hendrycks and Gimpel,
  *       "Gaussian Error Linear Units", 2016; PyTorch's default, not the tanh approximation).</li>
+ *   <li>{@code GELU_TANH}: the tanh approximation
+ *       {@code x (1 + tanh(sqrt(2/π) (x + 0.044715 x³))) / 2} (same paper; PyTorch's
+ *       {@code GELU(approximate="tanh")}, used by DiT's MLP blocks).</li>
  *   <li>{@code SILU}: {@code x σ(x)} (Elfwing et al. 2018; "swish" in Ramachandran et al. 2017).</li>
  *   <li>{@code TANH}: {@code tanh(x)}.</li>
  * </ul>
@@ -24,6 +27,13 @@ public enum Activation {
         SDVariable graph(Scope scope, SDVariable x) {
             SDVariable cdf = scope.sd().math().erf(x.mul(1.0 / Math.sqrt(2.0))).add(1.0).mul(0.5);
             return x.mul(scope.name("gelu"), cdf);
+        }
+    },
+    GELU_TANH {
+        @Override
+        SDVariable graph(Scope scope, SDVariable x) {
+            SDVariable inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2.0 / Math.PI));
+            return x.mul(scope.name("gelu"), scope.sd().math().tanh(inner).add(1.0).mul(0.5));
         }
     },
     SILU {

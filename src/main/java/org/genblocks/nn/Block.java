@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * A parameterised computation defined once on SameDiff (DESIGN §2): the module of PyTorch's
+ * A parameterised computation defined once on SameDiff (docs/design.md §2): the module of PyTorch's
  * {@code nn.Module}, named {@code Block} so that a wildcard import never clashes with
  * {@code java.lang.Module}.
  *

@@ -10,7 +10,7 @@ import java.util.Arrays;
  *
  * <p>A grid runs forwards ({@code t_0 < t_K}) or backwards ({@code t_0 > t_K}); genblocks samples
  * backwards, from noise at t = 1 to data at t = 0 ({@link #sampling(int)}). Schedules are computed
- * in double (DESIGN §3).
+ * in double (docs/design.md §3).
  *
  * <p>The SD3 timestep shift (Esser et al. 2024, §5.3.2), {@code t' = α t / (1 + (α - 1) t)}, acts on
  * the noise level; in genblocks the noise level is t itself, so {@link #shift(double)} maps every

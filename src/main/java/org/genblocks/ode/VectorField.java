@@ -14,7 +14,7 @@ import java.util.Arrays;
  *
  * <p><b>Time convention.</b> genblocks runs flow time the seed's way,
  * {@code x_t = (1 - t) x_0 + t ε}: t = 0 is data, t = 1 is noise, and a sampler integrates
- * <em>backwards</em> from t = 1 to t = 0 (DESIGN §3). A field trained in the rectified-flow
+ * <em>backwards</em> from t = 1 to t = 0 (docs/design.md §3). A field trained in the rectified-flow
  * papers' convention (t = 0 noise, t = 1 data, target {@code x_1 - x_0}) is converted explicitly
  * with {@link #timeMirrored()}, never silently.
  *

@@ -36,6 +36,8 @@ final class NnTestSupport {
                 return Math.max(0, x);
             case GELU:
                 return 0.5 * x * (1 + Erf.erf(x / Math.sqrt(2)));
+            case GELU_TANH:
+                return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
             case SILU:
                 return x / (1 + Math.exp(-x));
             case TANH:
