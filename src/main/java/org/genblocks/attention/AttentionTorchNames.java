@@ -1,5 +1,6 @@
 package org.genblocks.attention;
 
+import org.genblocks.tensor.Shapes;
 import org.genblocks.io.TorchConversion;
 import org.genblocks.io.TorchNameMap;
 import org.genblocks.position.Rope;
@@ -51,16 +52,12 @@ public final class AttentionTorchNames {
     }
 
     private static RopeLayout requireLayout(RopeLayout layout) {
-        if (layout == null) {
-            throw new IllegalArgumentException("trainedLayout: expected INTERLEAVED or HALF, got null");
-        }
+        Shapes.checkNotNull("trainedLayout", layout, "INTERLEAVED or HALF");
         return layout;
     }
 
     private static TorchNameMap map(Attention a, String inWeight, String inBias, String out, RopeLayout trainedLayout) {
-        if (a == null) {
-            throw new IllegalArgumentException("attention: expected an Attention layer, got null");
-        }
+        Shapes.checkNotNull("attention", a, "an Attention layer");
         if (a.isCross() && a.contextDim() != a.dim()) {
             throw new IllegalArgumentException("attention: a fused input projection needs keys of the model width "
                     + a.dim() + ", got a cross-attention from width " + a.contextDim());

@@ -189,10 +189,7 @@ public final class DitConfig {
 
         /** The MLP's activation (default GELU; GELU_TANH for Peebles and Xie's reference DiT). */
         public Builder mlpActivation(Activation activation) {
-            if (activation == null) {
-                throw new IllegalArgumentException("mlpActivation: expected an Activation, got null");
-            }
-            this.mlpActivation = activation;
+            this.mlpActivation = Shapes.checkNotNull("mlpActivation", activation, "an Activation");
             return this;
         }
 

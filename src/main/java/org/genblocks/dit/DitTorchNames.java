@@ -1,5 +1,6 @@
 package org.genblocks.dit;
 
+import org.genblocks.tensor.Shapes;
 import org.genblocks.attention.Attention;
 import org.genblocks.attention.AttentionTorchNames;
 import org.genblocks.io.TorchNameMap;
@@ -40,9 +41,7 @@ public final class DitTorchNames {
      *                                  function differs (axial RoPE, an MLP activation other than GELU_TANH)
      */
     public static TorchNameMap referenceBlock(DitConfig config) {
-        if (config == null) {
-            throw new IllegalArgumentException("config: expected a DitConfig, got null");
-        }
+        Shapes.checkNotNull("config", config, "a DitConfig");
         if (config.qkNorm()) {
             throw new IllegalArgumentException("config: the reference DiTBlock has no QK-norm; build the config with "
                     + "qkNorm(false)");

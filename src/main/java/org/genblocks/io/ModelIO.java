@@ -118,9 +118,7 @@ public final class ModelIO {
 
     /** {@link #loadTorch(Path, Block, TorchNameMap)} into {@code dtype}, refusing any tensor over {@code limits}. */
     public static Params loadTorch(Path path, Block module, TorchNameMap map, DataType dtype, ReadLimits limits) {
-        if (map == null) {
-            throw new IllegalArgumentException("map: expected a TorchNameMap, got null");
-        }
+        Shapes.checkNotNull("map", map, "a TorchNameMap");
         SafeTensors.Contents c = SafeTensors.read(path, limits);
         try {
             return map.fromTorch(c.tensors(), module, dtype);
@@ -136,9 +134,7 @@ public final class ModelIO {
      * reads it.
      */
     public static void saveTorch(Path path, Block module, Params params, TorchNameMap map) {
-        if (map == null) {
-            throw new IllegalArgumentException("map: expected a TorchNameMap, got null");
-        }
+        Shapes.checkNotNull("map", map, "a TorchNameMap");
         SafeTensors.write(path, map.toTorch(module, params), Map.of("format", "pt"));
     }
 }

@@ -116,9 +116,7 @@ public final class TorchConversion {
 
     /** This conversion, then {@code next} (PyTorch side first); the inverse undoes {@code next} first. */
     public TorchConversion then(TorchConversion next) {
-        if (next == null) {
-            throw new IllegalArgumentException("next: expected a TorchConversion, got null");
-        }
+        Shapes.checkNotNull("next", next, "a TorchConversion");
         if (this == IDENTITY) {
             return next;
         }
@@ -143,9 +141,7 @@ public final class TorchConversion {
 
     /** The shape a PyTorch file holds for a genblocks parameter of shape {@code genblocksShape}. */
     public long[] torchShape(long[] genblocksShape) {
-        if (genblocksShape == null) {
-            throw new IllegalArgumentException("genblocksShape: expected a shape, got null");
-        }
+        Shapes.checkNotNull("genblocksShape", genblocksShape, "a shape");
         return torchShape.apply(genblocksShape.clone());
     }
 

@@ -143,9 +143,7 @@ public final class TorchNameMap {
      *                                  parameter the map does not cover, a non-floating-point or a non-finite tensor
      */
     public Params fromTorch(Map<String, INDArray> stateDict, Block module, DataType dtype) {
-        if (stateDict == null) {
-            throw new IllegalArgumentException("stateDict: expected a map of PyTorch tensors, got null");
-        }
+        Shapes.checkNotNull("stateDict", stateDict, "a map of PyTorch tensors");
         requireModule("module", module);
         Shapes.checkFloatingPointType("dtype", dtype);
         Map<String, ParamSpec> specs = checkCovers(module);
@@ -410,9 +408,7 @@ public final class TorchNameMap {
             if (genblocksPrefix == null || torchPrefix == null) {
                 throw new IllegalArgumentException("genblocksPrefix, torchPrefix: expected prefixes (\"\" for none), got null");
             }
-            if (map == null) {
-                throw new IllegalArgumentException("map: expected a TorchNameMap, got null");
-            }
+            Shapes.checkNotNull("map", map, "a TorchNameMap");
             for (Map.Entry<String, List<Part>> e : map.entries.entrySet()) {
                 String key = join(torchPrefix, e.getKey());
                 boolean isFused = map.fused.contains(e.getKey());
