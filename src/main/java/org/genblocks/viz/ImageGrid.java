@@ -33,10 +33,6 @@ import java.util.Arrays;
  * Immutable: every method returns a new grid.
  */
 public final class ImageGrid {
-    static {
-        Headless.ensure();
-    }
-
     private static final Font LABEL_FONT = XyPlot.LABEL_FONT;
 
     private final double[] v;
