@@ -189,7 +189,7 @@ public final class Demo {
                 }
                 case "rope" -> {
                     System.out.println("RoPE: long-range decay of attention scores, plain and YaRN (RopeDecay)");
-                    RopeDecay.run(out.resolve("rope"), smoke ? 64 : 1000, smoke ? 1 : 2)
+                    RopeDecay.run(out.resolve("rope"), smoke ? 4096 : 16_384, smoke ? 1 : 2)
                             .forEach(f -> System.out.println("wrote " + f.toAbsolutePath()));
                 }
                 default -> throw new IllegalStateException(d);

@@ -54,6 +54,7 @@ public final class VizPage {
         
         ImageGrid.of(digits)                                     // [64, 1, 28, 28] in [0, 1]
                 .columns(8)
+                .title("64 digits")
                 .writePng(Path.of("out/digits.png"));
         
         LinePlot.create()
