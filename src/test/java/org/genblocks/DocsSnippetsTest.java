@@ -45,6 +45,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DocsSnippetsTest {
     static final String MARK = "// fragment of ";
     private static final Pattern FENCE = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL);
+    private static final Pattern OWN_PACKAGE = Pattern.compile("^package\\s+[\\w.]+\\s*;", Pattern.MULTILINE);
     private static final Pattern CLASS = Pattern.compile("^(?:public\\s+)?(?:final\\s+)?class\\s+(\\w+)", Pattern.MULTILINE);
 
     /** One fenced java block: its page, 1-based line of the fence, and code. */
@@ -141,7 +142,10 @@ class DocsSnippetsTest {
             String pkg = "docsnippet.b" + (n++);
             Path file = src.resolve(pkg.replace('.', '/')).resolve(m.group(1) + ".java");
             Files.createDirectories(file.getParent());
-            Files.writeString(file, "package " + pkg + "; " + b.code(), StandardCharsets.UTF_8); // same line numbers
+            // its own package, on the first line so that line numbers stay; a block's own package is replaced
+            Matcher own = OWN_PACKAGE.matcher(b.code());
+            String code = own.find() ? own.replaceFirst("package " + pkg + ";") : "package " + pkg + "; " + b.code();
+            Files.writeString(file, code, StandardCharsets.UTF_8);
             sources.put(file, b);
             mains.put(b, pkg + "." + m.group(1));
         }

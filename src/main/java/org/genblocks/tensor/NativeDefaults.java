@@ -64,39 +64,39 @@ public final class NativeDefaults {
      * @param failed   variable to wanted value that could not be applied
      * @param reason   why {@code failed} is not empty; empty otherwise
      */
-    public record Outcome(Map<String, String> applied, Map<String, String> fromUser, Map<String, String> failed,
+    public record ThreadSettings(Map<String, String> applied, Map<String, String> fromUser, Map<String, String> failed,
                           String reason) {
         /** Defensive copies. */
-        public Outcome {
+        public ThreadSettings {
             applied = Map.copyOf(applied);
             fromUser = Map.copyOf(fromUser);
             failed = Map.copyOf(failed);
         }
     }
 
-    private static Outcome outcome;
+    private static ThreadSettings settings;
 
     private NativeDefaults() {
     }
 
     /**
-     * Applies the settings once per JVM (later calls return the first outcome). Call it before anything
+     * Applies the settings once per JVM (later calls return the first settings). Call it before anything
      * touches ND4J; {@link NativeDefaultsHook} does so automatically.
      *
      * @return what was applied, left to the user, or could not be applied
      */
-    public static synchronized Outcome apply() {
-        if (outcome == null) {
-            outcome = compute(System::getenv, System::getProperty, nativeRuntimeLoaded(), NativeDefaults::setenv);
-            if (!outcome.failed().isEmpty()) {
+    public static synchronized ThreadSettings apply() {
+        if (settings == null) {
+            settings = compute(System::getenv, System::getProperty, nativeRuntimeLoaded(), NativeDefaults::setenv);
+            if (!settings.failed().isEmpty()) {
                 LOG.warn("genblocks could not set {} inside this JVM ({}). Set {} in the environment before the JVM"
                                 + " starts for full speed (docs/performance.md, \"Consumer JVM\"); -D{}=false silences this.",
-                        outcome.failed().keySet(), outcome.reason(), exports(outcome.failed()), SWITCH);
-            } else if (!outcome.applied().isEmpty()) {
-                LOG.debug("genblocks set {} before ND4J's native runtime loaded", outcome.applied());
+                        settings.failed().keySet(), settings.reason(), exports(settings.failed()), SWITCH);
+            } else if (!settings.applied().isEmpty()) {
+                LOG.debug("genblocks set {} before ND4J's native runtime loaded", settings.applied());
             }
         }
-        return outcome;
+        return settings;
     }
 
     /** Puts one variable into the process environment; returns 0 on success. */
@@ -106,7 +106,7 @@ public final class NativeDefaults {
     }
 
     /** The decision, apart from the process it runs in (tests pass their own environment and setter). */
-    static Outcome compute(Function<String, String> environment, Function<String, String> properties,
+    static ThreadSettings compute(Function<String, String> environment, Function<String, String> properties,
                            Optional<String> loaded, EnvSetter setter) {
         String sw = properties.apply(SWITCH);
         boolean defaultsOn = sw == null || !sw.equalsIgnoreCase("false");
@@ -124,10 +124,10 @@ public final class NativeDefaults {
             }
         }
         if (wanted.isEmpty()) {
-            return new Outcome(Map.of(), fromUser, Map.of(), "");
+            return new ThreadSettings(Map.of(), fromUser, Map.of(), "");
         }
         if (loaded.isPresent()) {
-            return new Outcome(Map.of(), fromUser, wanted, "ND4J's native library was already loaded: " + loaded.get());
+            return new ThreadSettings(Map.of(), fromUser, wanted, "ND4J's native library was already loaded: " + loaded.get());
         }
         Map<String, String> applied = new LinkedHashMap<>();
         Map<String, String> failed = new LinkedHashMap<>();
@@ -147,7 +147,7 @@ public final class NativeDefaults {
                         + ": " + ex;
             }
         }
-        return new Outcome(applied, fromUser, failed, reason);
+        return new ThreadSettings(applied, fromUser, failed, reason);
     }
 
     /** setenv(name, value, overwrite = 0) through JavaCPP's systems preset; Linux and macOS only. */

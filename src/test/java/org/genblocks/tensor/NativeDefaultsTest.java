@@ -24,7 +24,7 @@ class NativeDefaultsTest {
         Map<String, String> set = new HashMap<>();
         Map<String, String> env = Map.of("OPENBLAS_THREAD_TIMEOUT", "9");
         Map<String, String> props = Map.of("OMP_NUM_THREADS", "3", "OPENBLAS_THREAD_TIMEOUT", "7");
-        NativeDefaults.Outcome o = NativeDefaults.compute(env::get, props::get, Optional.empty(),
+        NativeDefaults.ThreadSettings o = NativeDefaults.compute(env::get, props::get, Optional.empty(),
                 (k, v) -> {
                     set.put(k, v);
                     return 0;
@@ -48,12 +48,12 @@ class NativeDefaultsTest {
 
     @Test
     void tooLateOrNoSetenvIsReportedWithTheExactFix() {
-        NativeDefaults.Outcome late = NativeDefaults.compute(k -> null, k -> null, Optional.of("/x/libgomp.so.1"), NEVER);
+        NativeDefaults.ThreadSettings late = NativeDefaults.compute(k -> null, k -> null, Optional.of("/x/libgomp.so.1"), NEVER);
         assertEquals(NativeDefaults.DEFAULTS, late.failed());
         assertTrue(late.reason().contains("already loaded"), late.reason());
         assertEquals("OMP_WAIT_POLICY=passive", NativeDefaults.exports(Map.of("OMP_WAIT_POLICY", "passive")));
 
-        NativeDefaults.Outcome none = NativeDefaults.compute(k -> null, k -> null, Optional.empty(), (k, v) -> {
+        NativeDefaults.ThreadSettings none = NativeDefaults.compute(k -> null, k -> null, Optional.empty(), (k, v) -> {
             throw new UnsatisfiedLinkError("no jnilinux");
         });
         assertEquals(NativeDefaults.DEFAULTS, none.failed());
