@@ -94,9 +94,14 @@ public final class ContinuousFlowMoons {
         System.out.printf("Hutchinson estimate (%d Rademacher probes): %.4f +- %.4f (exact %.4f)%n", c.probes(),
                 r.estimate().nll(), r.estimate().standardError(), r.exactNll());
         Path out = Path.of(a.contains("--out") ? a.get(a.indexOf("--out") + 1) : "target/cnf-moons.png");
+        System.out.println("wrote " + writePng(r, c, out).toAbsolutePath());
+    }
+
+    /** Held-out data against samples of the trained flow, with the NLL in the title. */
+    public static Path writePng(Result r, Config c, Path out) {
         GenBlocks.scatter(r.heldOut(), r.model().sample(c.evalSize(), c.seed() + 9))
                 .title(String.format("CNF on moons: held-out NLL %.3f (entropy %.3f)", r.exactNll(), r.entropy()))
                 .render().writePng(out);
-        System.out.println("wrote " + out.toAbsolutePath());
+        return out;
     }
 }

@@ -132,7 +132,8 @@ public final class Demo {
      */
     public static void main(String[] args) throws Exception {
         quietLogging();
-        singleThreaded();
+        hideSameDiffLines();
+        demoThreads();
         String demo = "moons";
         Path out = Path.of("out");
         boolean smoke = false;
@@ -188,7 +189,7 @@ public final class Demo {
                 }
                 case "rope" -> {
                     System.out.println("RoPE: long-range decay of attention scores, plain and YaRN (RopeDecay)");
-                    RopeDecay.run(out.resolve("rope"), smoke ? 64 : 1000, smoke ? 1 : 2)
+                    RopeDecay.run(out.resolve("rope"), smoke ? 4096 : 16_384, smoke ? 1 : 2)
                             .forEach(f -> System.out.println("wrote " + f.toAbsolutePath()));
                 }
                 default -> throw new IllegalStateException(d);
@@ -202,14 +203,31 @@ public final class Demo {
      * run its steps faster than a thread pool that synchronises on every tiny op (measured on the
      * 2-core build VM, 1000 steps with OMP_WAIT_POLICY=passive: 13.6 s against 20.9 s of training at
      * load average 2.5; 1.8 against 0.4 steps per second at load average 25). Run with
-     * {@code -Dgenblocks.demo.threads=default} to keep ND4J's defaults.
+     * {@code -Dgenblocks.demo.threads=default} to keep ND4J's defaults. Public for the consumer benchmark,
+     * which compares a plain consumer JVM with these settings.
      */
-    private static void singleThreaded() {
+    public static void demoThreads() {
         if (System.getProperty("genblocks.demo.threads") == null) {
             Nd4j.getEnvironment().setMaxThreads(1);
             Nd4j.getEnvironment().setMaxMasterThreads(1);
             Nd4j.factory().blas().setMaxThreads(1);
         }
+    }
+
+    /**
+     * SameDiff M2.1 prints an "Added differentiated op ..." line per op on {@code System.out} when a model
+     * builds its gradient graph; the library lets them through (hiding them would take over the process's
+     * stdout). The demo is an application and owns its stdout, so it drops those lines, and only those.
+     */
+    static void hideSameDiffLines() {
+        System.setOut(new java.io.PrintStream(System.out, true) {
+            @Override
+            public void println(String x) {
+                if (x == null || !x.startsWith("Added differentiated op ")) {
+                    super.println(x);
+                }
+            }
+        });
     }
 
     private static void quietLogging() {

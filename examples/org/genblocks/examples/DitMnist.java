@@ -269,7 +269,10 @@ public final class DitMnist {
             double acc = accuracy(c[0], labels);
             double fd = FrechetDistance.between(c[1], heldOut[1]);
             Path grid = out.resolve(String.format(Locale.ROOT, "dit-samples-g%.1f.png", g));
-            gridOf(pixels, s.perClass()).writePng(grid);
+            gridOf(pixels, s.perClass())
+                    .title(String.format(Locale.ROOT, "DiT samples, guidance %.1f: one row per digit, %.1f%% classified as"
+                            + " their row", g, 100 * acc))
+                    .writePng(grid);
             figures.add(new Figures(g, acc, fd, grid));
             if (verbose) {
                 System.out.printf(Locale.ROOT, "guidance %.1f: accuracy %.1f%%, Frechet %.3f%n", g, 100 * acc, fd);

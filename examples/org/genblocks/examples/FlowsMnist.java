@@ -93,7 +93,10 @@ public final class FlowsMnist {
         INDArray samples = nf.sample(64, 0.7, 5);
         samples = Transforms.min(Transforms.max(samples, 0.0), 1.0).reshape(64, 1, 28, 28);
         Path png = out.resolve(model + "-samples-T0.7.png");
-        ImageGrid.of(samples).columns(8).valueRange(0, 1).writePng(png);
+        ImageGrid.of(samples).columns(8).valueRange(0, 1)
+                .title(String.format(Locale.ROOT, "%s, %d steps: 64 samples at T = 0.7 (%.2f bits/dim held out)", model,
+                        steps, bpd))
+                .writePng(png);
         return new Result(model, flow.parameterCount(), steps, tr.meanLoss(Math.min(50, steps)), bpd, png,
                 (System.nanoTime() - t0) / 1e9);
     }

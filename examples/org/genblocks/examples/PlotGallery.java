@@ -80,7 +80,8 @@ public final class PlotGallery {
         }
         INDArray images = Nd4j.createFromArray(pixels).reshape(64, 1, 28, 28);
         Path grid = out.resolve("image-grid.png");
-        ImageGrid.of(images).columns(8).rowLabels("a", "b", "c", "d", "e", "f", "g", "h").writePng(grid);
+        ImageGrid.of(images).columns(8).rowLabels("a", "b", "c", "d", "e", "f", "g", "h")
+                .title("ImageGrid: 64 synthetic blobs, labelled rows").writePng(grid);
 
         double[] loss = new double[500];
         for (int i = 0; i < loss.length; i++) {

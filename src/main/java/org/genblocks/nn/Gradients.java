@@ -5,29 +5,25 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.util.Collection;
 import java.util.Map;
 
 /**
- * Gradients on a SameDiff graph without SameDiff's console output.
+ * Gradients on a SameDiff graph: builds the gradient graph once per graph and reuses it.
  *
- * <p>SameDiff prints "Added differentiated op ..." on {@code System.out} while it builds a
- * gradient graph ({@code createGradFunction}); a library must keep stdout clean. {@link #build}
- * builds the gradient graph once with {@code System.out} temporarily redirected to a sink (under
- * a global lock, restored in {@code finally}); later calls reuse that graph. The first build costs
- * about 1-2 s even for tiny graphs, so build once per graph and reuse it.
+ * <p>SameDiff 1.0.0-M2.1 prints one line, "Added differentiated op ...", on {@code System.out} for each
+ * differentiated op while it builds a gradient graph ({@code createGradFunction}); the print is
+ * unconditional (no logger, no flag). genblocks lets those lines through: hiding them would mean
+ * replacing {@code System.out} for the whole process, which swallows other threads' output. They appear
+ * once per graph, when the first training step builds it. The first build costs about 1-2 s even for tiny
+ * graphs, so build once per graph and reuse it.
  */
 public final class Gradients {
-    private static final Object STDOUT_LOCK = new Object();
-    private static final PrintStream SINK = new PrintStream(OutputStream.nullOutputStream());
-
     private Gradients() {
     }
 
     /**
-     * Builds the gradient graph of {@code sd} for its loss variables, once, silently. Does nothing
+     * Builds the gradient graph of {@code sd} for its loss variables, once. Does nothing
      * when it is already built.
      *
      * @param lossVariables the scalar losses to differentiate (set as the graph's loss variables)
@@ -38,7 +34,7 @@ public final class Gradients {
             return;
         }
         sd.setLossVariables(lossVariables);
-        silently(sd::createGradFunction);
+        sd.createGradFunction();
     }
 
     private static void check(SameDiff sd, String... lossVariables) {
@@ -55,8 +51,8 @@ public final class Gradients {
 
     /**
      * Builds the gradient graph of {@code sd} for the loss variable {@code loss}, including the
-     * gradients of the given placeholders (SameDiff differentiates placeholders only when asked),
-     * silently and under the same lock as {@link #build}. Does nothing when it is already built.
+     * gradients of the given placeholders (SameDiff differentiates placeholders only when asked).
+     * Does nothing when it is already built.
      */
     public static void buildWithPlaceholders(SameDiff sd, String loss, String... placeholders) {
         check(sd, loss);
@@ -72,24 +68,7 @@ public final class Gradients {
             return;
         }
         sd.setLossVariables(loss);
-        silently(() -> sd.createGradFunction(placeholders));
-    }
-
-    /**
-     * Runs {@code action} with {@code System.out} redirected to a sink, under the one global lock
-     * every stdout redirection of the library must share (two locks would let one thread restore
-     * the other's sink as the process's stdout).
-     */
-    private static void silently(Runnable action) {
-        synchronized (STDOUT_LOCK) {
-            PrintStream out = System.out;
-            try {
-                System.setOut(SINK);
-                action.run();
-            } finally {
-                System.setOut(out);
-            }
-        }
+        sd.createGradFunction(placeholders);
     }
 
     /** Whether the gradient graph of {@code sd} is built. */

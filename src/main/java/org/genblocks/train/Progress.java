@@ -7,9 +7,9 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * Training progress: a one-line bar on {@code System.err} when a console is attached
- * ({@code System.console() != null}), otherwise an SLF4J info line every {@code logEvery} steps
- * (quiet under tests and CI, where the binding's level is warn).
+ * Training progress: a one-line bar on {@code System.err} when the config allows it and the JVM runs on a
+ * real terminal ({@link #onTerminal()}), otherwise an SLF4J info line every {@code logEvery} steps (quiet
+ * under tests and CI, where the binding's level is warn).
  */
 final class Progress {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
@@ -22,11 +22,30 @@ final class Progress {
     private long lastDraw;
     private double smoothLoss = Double.NaN;
 
-    Progress(long start, long total, long every) {
+    Progress(long start, long total, long every, boolean barAllowed) {
         this.start = start;
         this.total = total;
         this.every = every;
-        this.bar = System.console() != null ? System.err : null;
+        this.bar = barAllowed && onTerminal() ? System.err : null;
+    }
+
+    /**
+     * Whether the JVM's console is a real terminal. Up to JDK 21 {@code System.console()} is non-null only then;
+     * from JDK 22 it is also non-null for redirected output, and {@code Console.isTerminal()} (called reflectively,
+     * the library targets Java 17) tells the two apart.
+     */
+    static boolean onTerminal() {
+        java.io.Console c = System.console();
+        if (c == null) {
+            return false;
+        }
+        try {
+            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(c);
+        } catch (NoSuchMethodException e) {
+            return true; // JDK 17-21: a console exists only on a terminal
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return false;
+        }
     }
 
     void step(long step, double loss, double lr) {

@@ -15,7 +15,7 @@ import java.util.Objects;
  *         .schedule(LrSchedule.warmupCosine(200, 5_000, 0.1)).clipGradNorm(1.0).ema(0.999);
  * }</pre>
  * Defaults: betas (0.9, 0.999), eps 1e-8, 1000 steps, batch 256, seed 0, constant schedule, no
- * clipping, no EMA, no checkpoints, a log line every 100 steps.
+ * clipping, no EMA, no checkpoints, a log line every 100 steps, a progress bar only on a real terminal.
  */
 public final class TrainConfig {
     /** The optimizer family. */
@@ -36,10 +36,11 @@ public final class TrainConfig {
     private final long checkpointEvery;
     private final Path checkpointPath;
     private final long logEvery;
+    private final boolean progressBar;
 
     private TrainConfig(Algorithm optimizer, double lr, double weightDecay, double beta1, double beta2, double eps,
                         long steps, int batch, long seed, LrSchedule schedule, double clipGradNorm, double emaDecay,
-                        long checkpointEvery, Path checkpointPath, long logEvery) {
+                        long checkpointEvery, Path checkpointPath, long logEvery, boolean progressBar) {
         this.optimizer = optimizer;
         this.lr = lr;
         this.weightDecay = weightDecay;
@@ -55,13 +56,14 @@ public final class TrainConfig {
         this.checkpointEvery = checkpointEvery;
         this.checkpointPath = checkpointPath;
         this.logEvery = logEvery;
+        this.progressBar = progressBar;
     }
 
     /** Adam (Kingma and Ba 2015) with learning rate {@code lr > 0}. */
     public static TrainConfig adam(double lr) {
         Shapes.checkPositive("lr", lr);
         return new TrainConfig(Algorithm.ADAM, lr, 0.0, 0.9, 0.999, 1e-8, 1000, 256, 0, LrSchedule.constant(),
-                0.0, 0.0, 0, null, 100);
+                0.0, 0.0, 0, null, 100, true);
     }
 
     /** AdamW (Loshchilov and Hutter 2019): Adam with decoupled weight decay {@code weightDecay >= 0}. */
@@ -71,12 +73,13 @@ public final class TrainConfig {
             throw new IllegalArgumentException("weightDecay: expected a finite value >= 0, got " + weightDecay);
         }
         return new TrainConfig(Algorithm.ADAMW, lr, weightDecay, 0.9, 0.999, 1e-8, 1000, 256, 0, LrSchedule.constant(),
-                0.0, 0.0, 0, null, 100);
+                0.0, 0.0, 0, null, 100, true);
     }
 
     private TrainConfig copy(Algorithm o, double lr, double wd, double b1, double b2, double eps, long steps, int batch,
                              long seed, LrSchedule sch, double clip, double ema, long ckEvery, Path ckPath, long logEvery) {
-        return new TrainConfig(o, lr, wd, b1, b2, eps, steps, batch, seed, sch, clip, ema, ckEvery, ckPath, logEvery);
+        return new TrainConfig(o, lr, wd, b1, b2, eps, steps, batch, seed, sch, clip, ema, ckEvery, ckPath, logEvery,
+                progressBar);
     }
 
     /** Base learning rate. */
@@ -229,6 +232,21 @@ public final class TrainConfig {
         return logEvery;
     }
 
+    /**
+     * Whether the Trainer may draw its one-line progress bar (on {@code System.err}). Even when on, the bar is
+     * drawn only for a real terminal (a console that is a terminal, {@code Console.isTerminal()} on JDK 22+);
+     * otherwise, and when off, progress is an SLF4J info line every {@link #logEvery()} steps. Default on.
+     */
+    public boolean progressBar() {
+        return progressBar;
+    }
+
+    /** Allows ({@code true}, the default) or forbids the progress bar; see {@link #progressBar()}. */
+    public TrainConfig progressBar(boolean on) {
+        return new TrainConfig(optimizer, lr, weightDecay, beta1, beta2, eps, steps, batch, seed, schedule, clipGradNorm,
+                emaDecay, checkpointEvery, checkpointPath, logEvery, on);
+    }
+
     /** The learning rate of step {@code step}: {@code lr * schedule.factor(step)}. */
     public double lrAt(long step) {
         return lr * schedule.factor(step);
@@ -252,6 +270,7 @@ public final class TrainConfig {
         m.put("checkpointEvery", Long.toString(checkpointEvery));
         m.put("checkpointPath", checkpointPath == null ? "" : checkpointPath.toString());
         m.put("logEvery", Long.toString(logEvery));
+        m.put("progressBar", Boolean.toString(progressBar));
         return m;
     }
 
@@ -274,7 +293,8 @@ public final class TrainConfig {
                     .schedule(LrSchedule.parse(req(m, "schedule")))
                     .clipGradNorm(dbl(m, "clipGradNorm"))
                     .ema(dbl(m, "emaDecay"))
-                    .logEvery(lng(m, "logEvery"));
+                    .logEvery(lng(m, "logEvery"))
+                    .progressBar(!"false".equals(m.get("progressBar"))); // absent in checkpoints before it existed
             long every = lng(m, "checkpointEvery");
             String path = req(m, "checkpointPath");
             if (every > 0 && !path.isEmpty()) {

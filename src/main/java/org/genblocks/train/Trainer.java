@@ -224,7 +224,7 @@ public final class Trainer {
         }
         source.start(config.seed());
         double[] losses = new double[(int) (total - start)];
-        Progress progress = new Progress(start, total, config.logEvery());
+        Progress progress = new Progress(start, total, config.logEvery(), config.progressBar());
         try {
             for (long step = start; step < total; step++) {
                 Map<String, INDArray> batch = source.next(step, rng);

@@ -1,6 +1,8 @@
 package org.genblocks.viz;
 
+import org.genblocks.io.AtomicFiles;
 import org.genblocks.tensor.Shapes;
+
 import javax.imageio.ImageIO;
 import java.awt.geom.Point2D;
 import java.awt.geom.Rectangle2D;
@@ -8,9 +10,7 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * A rendered plot: the image and, for plots with axes, the mapping from data coordinates to
@@ -101,26 +101,12 @@ public final class Figure {
     public Figure writePng(Path path) {
         Shapes.checkNotNull("path", path, "a file path");
         byte[] bytes = pngBytes();
-        try {
-            Path abs = path.toAbsolutePath();
-            Path dir = abs.getParent();
-            if (dir != null) {
-                Files.createDirectories(dir);
+        AtomicFiles.write(path, ch -> {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) {
+                ch.write(b);
             }
-            Path tmp = Files.createTempFile(dir, abs.getFileName().toString(), ".tmp");
-            try {
-                Files.write(tmp, bytes);
-                try {
-                    Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                } catch (java.nio.file.AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("writing PNG " + path + " failed", e);
-        }
+        });
         return this;
     }
 

@@ -33,11 +33,8 @@ import java.util.Arrays;
  * Immutable: every method returns a new grid.
  */
 public final class ImageGrid {
-    static {
-        Headless.ensure();
-    }
-
     private static final Font LABEL_FONT = XyPlot.LABEL_FONT;
+    private static final int TITLE_HEIGHT = 28;
 
     private final double[] v;
     private final int n;
@@ -53,9 +50,11 @@ public final class ImageGrid {
     private final String[] rowLabels;
     private final Color background;
     private final int labelWidth;
+    private final String title;
+    private final int titleHeight;
 
     private ImageGrid(double[] v, int n, int channels, int h, int w, int columns, int padding, int pixelScale,
-                      double lo, double hi, boolean clip, String[] rowLabels, Color background) {
+                      double lo, double hi, boolean clip, String[] rowLabels, Color background, String title) {
         this.v = v;
         this.n = n;
         this.channels = channels;
@@ -70,6 +69,8 @@ public final class ImageGrid {
         this.rowLabels = rowLabels;
         this.background = background;
         this.labelWidth = measureLabels(rowLabels);
+        this.title = title;
+        this.titleHeight = title == null ? 0 : TITLE_HEIGHT;
         for (int i = 0; i < v.length; i++) {
             if (!Double.isFinite(v[i])) {
                 throw new IllegalArgumentException("images: expected finite values, got " + v[i] + " in image "
@@ -108,25 +109,25 @@ public final class ImageGrid {
             throw new IllegalArgumentException("images: expected at least one non-empty image, got " + Arrays.toString(s));
         }
         int cols = (int) Math.ceil(Math.sqrt(n));
-        return new ImageGrid(Data.values(images), n, c, h, w, cols, 2, 2, 0, 1, false, null, Color.WHITE);
+        return new ImageGrid(Data.values(images), n, c, h, w, cols, 2, 2, 0, 1, false, null, Color.WHITE, null);
     }
 
     /** Images per row; default {@code ceil(sqrt(N))}. */
     public ImageGrid columns(int c) {
         XyPlot.checkIn("columns", c, 1, 4096);
-        return new ImageGrid(v, n, channels, h, w, c, padding, pixelScale, lo, hi, clip, rowLabels, background);
+        return new ImageGrid(v, n, channels, h, w, c, padding, pixelScale, lo, hi, clip, rowLabels, background, title);
     }
 
     /** Background pixels between and around tiles, in output pixels, 0 to 64; default 2. */
     public ImageGrid padding(int px) {
         XyPlot.checkIn("padding", px, 0, 64);
-        return new ImageGrid(v, n, channels, h, w, columns, px, pixelScale, lo, hi, clip, rowLabels, background);
+        return new ImageGrid(v, n, channels, h, w, columns, px, pixelScale, lo, hi, clip, rowLabels, background, title);
     }
 
     /** Output pixels per image pixel along each side, 1 to 32; default 2. */
     public ImageGrid pixelScale(int s) {
         XyPlot.checkIn("pixelScale", s, 1, 32);
-        return new ImageGrid(v, n, channels, h, w, columns, padding, s, lo, hi, clip, rowLabels, background);
+        return new ImageGrid(v, n, channels, h, w, columns, padding, s, lo, hi, clip, rowLabels, background, title);
     }
 
     /** The values shown as black and white; default [0, 1]. */
@@ -134,12 +135,12 @@ public final class ImageGrid {
         if (!Double.isFinite(lo) || !Double.isFinite(hi) || !(lo < hi)) {
             throw new IllegalArgumentException("valueRange: expected finite lo < hi, got lo=" + lo + ", hi=" + hi);
         }
-        return new ImageGrid(v, n, channels, h, w, columns, padding, pixelScale, lo, hi, clip, rowLabels, background);
+        return new ImageGrid(v, n, channels, h, w, columns, padding, pixelScale, lo, hi, clip, rowLabels, background, title);
     }
 
     /** Whether values outside the range are clipped to it (instead of an error); NaN stays an error. */
     public ImageGrid clip(boolean clip) {
-        return new ImageGrid(v, n, channels, h, w, columns, padding, pixelScale, lo, hi, clip, rowLabels, background);
+        return new ImageGrid(v, n, channels, h, w, columns, padding, pixelScale, lo, hi, clip, rowLabels, background, title);
     }
 
     /** One label per row, drawn to the left of the row (set {@link #columns(int)} first). */
@@ -150,13 +151,21 @@ public final class ImageGrid {
                 throw new IllegalArgumentException("rowLabels: expected a text for row " + i + ", got null");
             }
         }
-        return new ImageGrid(v, n, channels, h, w, columns, padding, pixelScale, lo, hi, clip, labels.clone(), background);
+        return new ImageGrid(v, n, channels, h, w, columns, padding, pixelScale, lo, hi, clip, labels.clone(), background, title);
+    }
+
+    /**
+     * A title drawn above the tiles ({@code null} for none); the image widens if the title is wider than the
+     * tiles.
+     */
+    public ImageGrid title(String text) {
+        return new ImageGrid(v, n, channels, h, w, columns, padding, pixelScale, lo, hi, clip, rowLabels, background, text);
     }
 
     /** Colour of the padding; default white. */
     public ImageGrid background(Color c) {
         return new ImageGrid(v, n, channels, h, w, columns, padding, pixelScale, lo, hi, clip, rowLabels,
-                Data.requireColor("background", c));
+                Data.requireColor("background", c), title);
     }
 
     /** Number of rows, {@code ceil(N / columns)}. */
@@ -176,7 +185,8 @@ public final class ImageGrid {
         }
         int r = index / columns;
         int c = index % columns;
-        return new Point(labelWidth + padding + c * (w * pixelScale + padding), padding + r * (h * pixelScale + padding));
+        return new Point(labelWidth + padding + c * (w * pixelScale + padding),
+                titleHeight + padding + r * (h * pixelScale + padding));
     }
 
     /**
@@ -194,21 +204,27 @@ public final class ImageGrid {
                 }
             }
         }
-        long pixels = (long) (labelWidth + padding + columns * (w * pixelScale + padding))
-                * (padding + rows() * (h * pixelScale + padding));
+        long pixels = (long) Math.max(labelWidth + padding + columns * (w * pixelScale + padding), titleWidth() + 2 * padding + 8)
+                * (titleHeight + padding + rows() * (h * pixelScale + padding));
         if (pixels > 64L << 20) {
             throw new IllegalArgumentException("images: the grid would have " + pixels
                     + " pixels (more than 64 Mi); lower pixelScale or plot fewer images");
         }
         int tileW = w * pixelScale;
         int tileH = h * pixelScale;
-        int width = labelWidth + padding + columns * (tileW + padding);
-        int height = padding + rows() * (tileH + padding);
+        int width = Math.max(labelWidth + padding + columns * (tileW + padding), titleWidth() + 2 * padding + 8);
+        int height = titleHeight + padding + rows() * (tileH + padding);
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         try {
             g.setColor(background);
             g.fillRect(0, 0, width, height);
+            if (title != null) {
+                g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+                g.setFont(XyPlot.TITLE_FONT);
+                g.setColor(Palette.INK);
+                g.drawString(title, padding + 4, titleHeight - 8);
+            }
             if (rowLabels != null) {
                 g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
                 g.setFont(LABEL_FONT);
@@ -257,6 +273,19 @@ public final class ImageGrid {
         double t = (x - lo) / (hi - lo);
         t = Math.min(1, Math.max(0, t));
         return (int) Math.round(255 * t);
+    }
+
+    private int titleWidth() {
+        if (title == null) {
+            return 0;
+        }
+        BufferedImage scratch = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = scratch.createGraphics();
+        try {
+            return g.getFontMetrics(XyPlot.TITLE_FONT).stringWidth(title);
+        } finally {
+            g.dispose();
+        }
     }
 
     private static int measureLabels(String[] rowLabels) {

@@ -38,10 +38,6 @@ public abstract class XyPlot<P extends XyPlot<P>> {
     static final Font LABEL_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
     static final Font TITLE_FONT = new Font(Font.SANS_SERIF, Font.BOLD, 15);
 
-    static {
-        Headless.ensure();
-    }
-
     /** Shared settings. */
     record Chart(int width, int height, int scale, String title, Axis x, Axis y, boolean legend, boolean equalAspect) {
     }

@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ContinuousFlowMoonsTest {
     @Test
-    void smokeRunReportsConsistentLikelihoods() {
-        ContinuousFlowMoons.Result r = ContinuousFlowMoons.run(ContinuousFlowMoons.Config.smoke());
+    void smokeRunReportsConsistentLikelihoods(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        ContinuousFlowMoons.Config c = ContinuousFlowMoons.Config.smoke();
+        ContinuousFlowMoons.Result r = ContinuousFlowMoons.run(c);
+        ExamplePictures.assertPicture(ContinuousFlowMoons.writePng(r, c, dir.resolve("cnf.png")), 400, 400);
         assertEquals(2.3939, r.entropy(), 1e-4);
         assertTrue(Double.isFinite(r.exactNll()) && r.gap() > -0.1, "NLL " + r.exactNll());
         // one tiny network, two grids (RK4 x 1 in training, RK4 x 4 at evaluation): close but not equal

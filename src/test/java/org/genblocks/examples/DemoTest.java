@@ -19,8 +19,7 @@ class DemoTest {
         Demo.Result r = Demo.moons(Demo.Config.smoke(), dir);
         for (Path p : new Path[]{r.samplesPng(), r.pathsPng()}) {
             assertTrue(Files.size(p) > 1000, p + " written");
-            BufferedImage img = ImageIO.read(p.toFile());
-            assertTrue(img.getWidth() >= 400 && img.getHeight() >= 400, p + " " + img.getWidth() + "x" + img.getHeight());
+            ExamplePictures.assertPicture(p, 400, 400);
         }
         assertTrue(Double.isFinite(r.energy()) && Double.isFinite(r.mmd2()) && r.straightness() >= 0, Demo.report(r));
         assertTrue(Double.isFinite(r.heldOutNll()) && Double.isFinite(r.entropy()), Demo.report(r));
@@ -34,10 +33,8 @@ class DemoTest {
     void otherDemosWriteIntoTheOutFolder(@TempDir Path dir) throws Exception {
         Demo.main(new String[]{"edm", "--smoke", "--out", dir.toString()});
         Demo.main(new String[]{"rope", "--smoke", "--out", dir.toString()});
-        try (var files = Files.walk(dir)) {
-            long pngs = files.filter(p -> p.toString().endsWith(".png")).count();
-            assertTrue(pngs >= 3, "EDM and RoPE figures under " + dir + ": " + pngs);
-        }
+        // EDM: samplers.png and formulations.png; RoPE: rope-decay.png and rope-relative.png
+        ExamplePictures.assertPictures(dir, 4, 400, 300);
         assertTrue(Files.isDirectory(dir.resolve("edm")) && Files.isDirectory(dir.resolve("rope")));
     }
 

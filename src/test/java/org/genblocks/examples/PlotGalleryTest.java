@@ -19,8 +19,7 @@ class PlotGalleryTest {
         List<Path> files = PlotGallery.run(dir.resolve("plots"), 200, 1);
         assertEquals(5, files.size());
         for (Path f : files) {
-            BufferedImage img = ImageIO.read(f.toFile());
-            assertNotNull(img, f.toString());
+            BufferedImage img = ExamplePictures.assertPicture(f, 300, 200);
             int nonWhite = 0;
             for (int y = 0; y < img.getHeight(); y += 2) {
                 for (int x = 0; x < img.getWidth(); x += 2) {

@@ -19,8 +19,7 @@ class RectifiedFlowMoonsTest {
             assertTrue(Double.isFinite(v) && v > -0.05, "figure " + v);
         }
         Path png = RectifiedFlowMoons.writeTrajectories(r, 8, 3, dir.resolve("paths.png"));
-        assertTrue(Files.size(png) > 1000);
-        BufferedImage img = ImageIO.read(png.toFile());
+        BufferedImage img = ExamplePictures.assertPicture(png, 600, 300);
         assertTrue(img.getWidth() > img.getHeight(), "two panels side by side");
     }
 }

@@ -40,10 +40,10 @@ class RopeDecayTest {
 
     @Test
     void writesTwoPngs(@TempDir Path dir) throws Exception {
-        List<Path> files = RopeDecay.run(dir, 50, 1);
+        List<Path> files = RopeDecay.run(dir, 4096, 1);
         assertEquals(2, files.size());
         for (Path f : files) {
-            assertNotNull(ImageIO.read(f.toFile()), f.toString());
+            ExamplePictures.assertPicture(f, 400, 300);
         }
     }
 }

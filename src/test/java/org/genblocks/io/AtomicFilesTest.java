@@ -52,4 +52,31 @@ class AtomicFilesTest {
                 () -> SafeTensors.write(p, Map.of("w", Nd4j.zeros(2)), Map.of()));
         assertEquals(1, files());
     }
+
+    @Test
+    void filesGetThePermissionsOfAPlainFilesWrite() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.getFileStore(dir).supportsFileAttributeView("posix"),
+                "POSIX permissions");
+        byte[] content = {1, 2, 3};
+        // a new file: 0666 less this process's umask, whatever it is, exactly as Files.write gives
+        Path plain = dir.resolve("plain.bin");
+        Files.write(plain, content);
+        Path atomic = dir.resolve("atomic.bin");
+        AtomicFiles.write(atomic, ch -> ch.write(ByteBuffer.wrap(content)));
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(atomic));
+        assertTrue(Files.getPosixFilePermissions(atomic).contains(java.nio.file.attribute.PosixFilePermission.OWNER_READ));
+        // a replaced file keeps its own mode, as under Files.write
+        var groupRead = java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----");
+        Files.setPosixFilePermissions(plain, groupRead);
+        Files.setPosixFilePermissions(atomic, groupRead);
+        Files.write(plain, content);
+        AtomicFiles.write(atomic, ch -> ch.write(ByteBuffer.wrap(content)));
+        assertEquals(groupRead, Files.getPosixFilePermissions(plain));
+        assertEquals(groupRead, Files.getPosixFilePermissions(atomic));
+        // a PNG written by the plots goes through the same route
+        Path png = dir.resolve("p.png");
+        org.genblocks.viz.ScatterPlot.create().points("a", new double[][]{{0, 0}}).render().writePng(png);
+        assertEquals(Files.getPosixFilePermissions(Files.write(dir.resolve("plain2.bin"), content)),
+                Files.getPosixFilePermissions(png));
+    }
 }

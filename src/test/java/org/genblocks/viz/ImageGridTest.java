@@ -91,6 +91,30 @@ class ImageGridTest {
     }
 
     @Test
+    void aTitleSitsInABandAboveTheTilesWhichKeepTheirExactPixels() throws Exception {
+        INDArray x = Rng.seed(4).uniform(0, 1, DataType.FLOAT, 4, 1, 5, 5);
+        ImageGrid plain = ImageGrid.of(x).columns(2);
+        ImageGrid titled = plain.title("four samples");
+        assertEquals(plain.tileOrigin(3).y + 28, titled.tileOrigin(3).y);
+        BufferedImage img = writeAndRead(titled.render(), dir.resolve("titled.png"));
+        assertEquals(plain.render().height() + 28, img.getHeight());
+        assertTrue(img.getWidth() > plain.render().width(), "widened to fit the title");
+        int ink = 0;
+        for (int y = 0; y < 28; y++) {
+            for (int xx = 0; xx < img.getWidth(); xx++) {
+                ink += rgb(img, xx, y) != 0xFFFFFF ? 1 : 0;
+            }
+        }
+        assertTrue(ink > 50, "title text drawn in the band: " + ink + " ink pixels");
+        double[][][] v = toNested(x, 4, 5, 5);
+        for (int n = 0; n < 4; n++) {
+            Point o = titled.tileOrigin(n);
+            int level = (int) Math.round(255 * v[n][2][3]);
+            assertEquals((level << 16) | (level << 8) | level, rgb(img, o.x + 3 * 2 + 1, o.y + 2 * 2 + 1));
+        }
+    }
+
+    @Test
     void eightByEightDigitsDefaultLayout() throws Exception {
         INDArray x = Rng.seed(2).uniform(0, 1, DataType.DOUBLE, 64, 1, 28, 28);
         ImageGrid g = ImageGrid.of(x);

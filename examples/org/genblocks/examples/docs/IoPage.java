@@ -1,0 +1,44 @@
+package org.genblocks.examples.docs;
+
+import org.genblocks.*;
+import org.genblocks.attention.*;
+import org.genblocks.data.*;
+import org.genblocks.diffusion.*;
+import org.genblocks.dit.*;
+import org.genblocks.flow.*;
+import org.genblocks.io.*;
+import org.genblocks.metrics.*;
+import org.genblocks.nn.*;
+import org.genblocks.ode.*;
+import org.genblocks.position.*;
+import org.genblocks.rf.*;
+import org.genblocks.tensor.*;
+import org.genblocks.train.*;
+import org.genblocks.viz.*;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The code of docs/io.md as one program: every Java block of that page is a fragment of this file,
+ * which compiles with the examples; {@code DocsSnippetsTest} checks that each block still appears here.
+ * The sizes are the page's; the program is compiled in every build, not run by the tests.
+ */
+public final class IoPage {
+    private IoPage() {
+    }
+
+    public static void main(String[] args) throws java.io.IOException {
+        ReadLimits cap = ReadLimits.maxBytes(256L << 20);
+        INDArray a = Npy.read(Path.of("x.npy"), cap);
+        Map<String, INDArray> z = Npz.read(Path.of("x.npz"), cap);
+        SafeTensors.Contents st = SafeTensors.read(Path.of("w.safetensors"), cap);
+    }
+}

@@ -1,0 +1,192 @@
+package org.genblocks.tensor;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The native thread settings genblocks applies before ND4J's native runtime starts, so that a plain
+ * consumer JVM (no environment variables, no flags) trains as fast as this project's own demo.
+ *
+ * <p>ND4J's CPU backend runs OpenMP (its bundled libgomp) beside OpenBLAS's own thread pool. With libgomp's
+ * default wait policy its idle threads spin, and on a machine with few cores they take the CPU from the
+ * BLAS workers: a plain consumer JVM trained the README's model 2–6x slower than the same JVM started with
+ * {@code OMP_WAIT_POLICY=passive} (docs/performance.md, "Consumer JVM"). libgomp and OpenBLAS read their
+ * variables once, when the native library loads, so they cannot be changed afterwards from Java; genblocks
+ * therefore puts them into the process environment ({@code setenv}, through JavaCPP's {@code systems}
+ * preset) before ND4J loads its native library. {@link NativeDefaultsHook} runs this from ND4J's own backend
+ * discovery, so it happens first whichever class touches ND4J first; {@link #apply()} may also be called
+ * directly.
+ *
+ * <p>The variables and genblocks' defaults, see {@link #DEFAULTS}: {@code OMP_WAIT_POLICY=passive} and
+ * {@code OPENBLAS_THREAD_TIMEOUT=4}. {@code OMP_NUM_THREADS} and {@code OPENBLAS_NUM_THREADS} have no
+ * genblocks default (the libraries use every core) but may be given the same way. For each variable:
+ * <ol>
+ *   <li>a value in the environment of the JVM wins and is never touched;</li>
+ *   <li>else a system property of the same name ({@code -DOMP_WAIT_POLICY=active}) is applied;</li>
+ *   <li>else genblocks' default, unless {@code -Dgenblocks.nativeDefaults=false}.</li>
+ * </ol>
+ * Where a value cannot be applied (ND4J's native library was loaded before genblocks' hook ran, or the
+ * platform has no {@code setenv} through JavaCPP, e.g. Windows), genblocks logs one WARN line that names the
+ * exact environment variables to set before the JVM starts.
+ */
+public final class NativeDefaults {
+    private static final Logger LOG = LoggerFactory.getLogger(NativeDefaults.class);
+
+    /** genblocks' defaults, applied where neither the environment nor a system property gives a value. */
+    public static final Map<String, String> DEFAULTS = Map.of(
+            "OMP_WAIT_POLICY", "passive",
+            "OPENBLAS_THREAD_TIMEOUT", "4");
+
+    /** Every variable genblocks manages: the defaults and the thread counts a user may give as properties. */
+    public static final List<String> VARIABLES = List.of(
+            "OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS");
+
+    /** The system property that switches genblocks' own defaults off ({@code false}). */
+    public static final String SWITCH = "genblocks.nativeDefaults";
+
+    /**
+     * What {@link #apply()} did: the values it put into the environment, the ones it left to the user's
+     * environment, and the ones it could not apply (with the reason).
+     *
+     * @param applied  variable to value, set by genblocks before the native runtime loaded
+     * @param fromUser variable to value, already in the JVM's environment (left as it was)
+     * @param failed   variable to wanted value that could not be applied
+     * @param reason   why {@code failed} is not empty; empty otherwise
+     */
+    public record ThreadSettings(Map<String, String> applied, Map<String, String> fromUser, Map<String, String> failed,
+                          String reason) {
+        /** Defensive copies. */
+        public ThreadSettings {
+            applied = Map.copyOf(applied);
+            fromUser = Map.copyOf(fromUser);
+            failed = Map.copyOf(failed);
+        }
+    }
+
+    private static ThreadSettings settings;
+
+    private NativeDefaults() {
+    }
+
+    /**
+     * Applies the settings once per JVM (later calls return the first settings). Call it before anything
+     * touches ND4J; {@link NativeDefaultsHook} does so automatically.
+     *
+     * @return what was applied, left to the user, or could not be applied
+     */
+    public static synchronized ThreadSettings apply() {
+        if (settings == null) {
+            settings = compute(System::getenv, System::getProperty, nativeRuntimeLoaded(), NativeDefaults::setenv);
+            if (!settings.failed().isEmpty()) {
+                LOG.warn("genblocks could not set {} inside this JVM ({}). Set {} in the environment before the JVM"
+                                + " starts for full speed (docs/performance.md, \"Consumer JVM\"); -D{}=false silences this.",
+                        settings.failed().keySet(), settings.reason(), exports(settings.failed()), SWITCH);
+            } else if (!settings.applied().isEmpty()) {
+                LOG.debug("genblocks set {} before ND4J's native runtime loaded", settings.applied());
+            }
+        }
+        return settings;
+    }
+
+    /** Puts one variable into the process environment; returns 0 on success. */
+    @FunctionalInterface
+    interface EnvSetter {
+        int set(String name, String value);
+    }
+
+    /** The decision, apart from the process it runs in (tests pass their own environment and setter). */
+    static ThreadSettings compute(Function<String, String> environment, Function<String, String> properties,
+                           Optional<String> loaded, EnvSetter setter) {
+        String sw = properties.apply(SWITCH);
+        boolean defaultsOn = sw == null || !sw.equalsIgnoreCase("false");
+        Map<String, String> wanted = new LinkedHashMap<>();
+        Map<String, String> fromUser = new LinkedHashMap<>();
+        for (String v : VARIABLES) {
+            String env = environment.apply(v);
+            String prop = properties.apply(v);
+            if (env != null) {
+                fromUser.put(v, env);
+            } else if (prop != null) {
+                wanted.put(v, prop);
+            } else if (defaultsOn && DEFAULTS.containsKey(v)) {
+                wanted.put(v, DEFAULTS.get(v));
+            }
+        }
+        if (wanted.isEmpty()) {
+            return new ThreadSettings(Map.of(), fromUser, Map.of(), "");
+        }
+        if (loaded.isPresent()) {
+            return new ThreadSettings(Map.of(), fromUser, wanted, "ND4J's native library was already loaded: " + loaded.get());
+        }
+        Map<String, String> applied = new LinkedHashMap<>();
+        Map<String, String> failed = new LinkedHashMap<>();
+        String reason = "";
+        for (Map.Entry<String, String> e : wanted.entrySet()) {
+            try {
+                int rc = setter.set(e.getKey(), e.getValue());
+                if (rc == 0) {
+                    applied.put(e.getKey(), e.getValue());
+                } else {
+                    failed.put(e.getKey(), e.getValue());
+                    reason = "setenv returned " + rc;
+                }
+            } catch (UnsupportedOperationException | LinkageError ex) {
+                failed.put(e.getKey(), e.getValue());
+                reason = "no setenv on " + System.getProperty("os.name") + "/" + System.getProperty("os.arch")
+                        + ": " + ex;
+            }
+        }
+        return new ThreadSettings(applied, fromUser, failed, reason);
+    }
+
+    /** setenv(name, value, overwrite = 0) through JavaCPP's systems preset; Linux and macOS only. */
+    private static int setenv(String name, String value) {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        if (os.contains("linux")) {
+            return org.bytedeco.systems.global.linux.setenv(name, value, 0);
+        }
+        if (os.contains("mac")) {
+            return org.bytedeco.systems.global.macosx.setenv(name, value, 0);
+        }
+        throw new UnsupportedOperationException("no C setenv reachable on " + os);
+    }
+
+    /**
+     * Whether ND4J's OpenMP runtime is already mapped into this process (Linux: read from /proc/self/maps;
+     * elsewhere unknown, taken as not loaded).
+     */
+    static Optional<String> nativeRuntimeLoaded() {
+        Path maps = Path.of("/proc/self/maps");
+        if (!Files.isReadable(maps)) {
+            return Optional.empty();
+        }
+        try {
+            for (String line : Files.readAllLines(maps)) {
+                if (line.contains("libgomp") || line.contains("libnd4jcpu")) {
+                    return Optional.of(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    /** {@code OMP_WAIT_POLICY=passive OPENBLAS_THREAD_TIMEOUT=4}: the exact fix for a shell. */
+    static String exports(Map<String, String> vars) {
+        List<String> parts = new ArrayList<>();
+        vars.forEach((k, v) -> parts.add(k + "=" + v));
+        return String.join(" ", parts);
+    }
+}
