@@ -39,6 +39,7 @@ public final class DiffusionPage {
     public static void main(String[] args) {
         Network network = (x, cNoise) -> x.mul(0.0);
         sampling(network);
+        ddpmSchedule(network);
         INDArray data = GenBlocks.moons().sample(2_000, 1);
         int[] labels = new int[2_000];
         classConditional(data, labels);
@@ -51,6 +52,14 @@ public final class DiffusionPage {
         SampleResult r = Diffusion.builder().denoiser(model).sampler(Samplers.heun())
                 .sigmas(sigmas).shape(3, 32, 32).build()
                 .sample(64, 42);                                          // r.evaluations() == 35
+    }
+
+    /** {@code net}: a Network trained on Stable Diffusion's schedule to predict v. */
+    static void ddpmSchedule(Network net) {
+        DdpmSchedule schedule = DdpmSchedule.scaledLinear(1000, 0.00085, 0.012).rescaledToZeroTerminalSnr();
+        double[] sigmas = schedule.sigmas(25, DdpmSchedule.Spacing.TRAILING);
+        SampleResult r = Diffusion.builder().denoiser(schedule.denoiser(net, Prediction.V))
+                .sampler(Samplers.ddim(0.0)).sigmas(sigmas).shape(4, 64, 64).build().sample(4, 42);
     }
 
     static void classConditional(INDArray data, int[] labels) {
