@@ -20,7 +20,7 @@ import java.util.Map;
 
 /**
  * EDM2's learned per-σ loss weighting (Karras et al. 2024, "Analyzing and Improving the Training Dynamics
- * of Diffusion Models", Sec. 5 / Eq. 21, after Kendall et al. 2018's uncertainty weighting): an
+ * of Diffusion Models", Sec. 2, config B, after Kendall et al. 2018's uncertainty weighting): an
  * {@link EdmLoss} whose weight λ(σ) (any {@link LossWeighting}) is divided by a learned {@code e^{u(σ)}},
  * <pre>  L = E_{σ, n}[ λ(σ)/e^{u(σ)} · ‖D_θ(y + n; σ) − y‖² + u(σ) ]</pre>
  * (‖·‖² the mean over a sample's coordinates, as in {@link EdmLoss}). For a fixed network the optimum is

@@ -89,7 +89,7 @@ public final class MagnitudePreserving {
     }
 
     /**
-     * Forced weight normalisation (EDM2 Eq. 10, "normalize" of the paper's code): every weight of an
+     * Forced weight normalisation (EDM2 Sec. 2, "normalize" of the paper's code): every weight of an
      * {@link MpLinear} or {@link MpConv2d} in the module tree of {@code module} is rescaled in place so
      * that each output unit's weight vector w_i (over the fan-in) becomes
      * {@code w_i/(ε + ‖w_i‖/√fanIn)}, i.e. RMS 1. Call it after every optimizer step (a

@@ -7,7 +7,7 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 
 /**
- * EDM2's magnitude-preserving convolution (Karras et al. 2024, Sec. 2.5 and Eq. 10; "MPConv" in the
+ * EDM2's magnitude-preserving convolution (Karras et al. 2024, Sec. 2; "MPConv" in the
  * paper's code): stride 1, "same" padding, odd square kernel, no bias, NCHW input. Each output channel's
  * kernel {@code w_i} (over {@code k × k × in}, the fan-in) is normalised on the graph,
  * {@code ŵ_i = g·w_i/(‖w_i‖ + ε√fanIn)}, so unit-RMS uncorrelated inputs give unit-RMS outputs (times g).

@@ -5,7 +5,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 
 /**
  * EDM2's magnitude-preserving fully connected layer (Karras et al. 2024, "Analyzing and Improving the
- * Training Dynamics of Diffusion Models", Sec. 2.5 and Eq. 10; "MPConv" with a 1×1 kernel in the paper's
+ * Training Dynamics of Diffusion Models", Sec. 2; "MPConv" with a 1×1 kernel in the paper's
  * code): no bias, and each output unit's weight vector {@code w_i} (a column of {@code weight [in, out]})
  * is normalised on the graph,
  * <pre>  y = x·Ŵ,   ŵ_i = g·w_i/(‖w_i‖ + ε√in),   ε = 1e-4</pre>

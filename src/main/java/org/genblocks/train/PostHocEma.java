@@ -42,7 +42,7 @@ import java.util.stream.Stream;
  *
  * <p><b>Reconstruction.</b> For a target (σ_rel, t) the coefficients x minimise
  * {@code ‖Σ_i x_i·w_i − w_target‖²} over the snapshots' weight profiles: {@code (WᵀW)x = Wᵀw_target}
- * (the paper's Eq. 26, here with the exact inner products of the discrete profiles above instead of the
+ * (the paper's least-squares solve, here with the exact inner products of the discrete profiles above instead of the
  * continuous approximation, so a profile that is itself a snapshot is reproduced exactly), then
  * {@code x / Σx} as in the paper's code. The reconstructed weights are {@code Σ_i x_i·θ̂_i}, combined in
  * double. Register this listener with {@link Trainer#addListener}; it reads the live {@code params} it
@@ -103,7 +103,7 @@ public final class PostHocEma implements TrainListener {
 
     // ------------------------------------------------------------------ σ_rel ⇄ γ
 
-    /** {@code σ_rel(γ) = √((γ+1)/((γ+2)²(γ+3)))} for {@code γ > −1} (the paper's Eq. 3). */
+    /** {@code σ_rel(γ) = √((γ+1)/((γ+2)²(γ+3)))} for {@code γ > −1} (the paper's relation between the exponent and the relative width). */
     public static double sigmaRel(double gamma) {
         if (!(gamma > -1) || !Double.isFinite(gamma)) {
             throw new IllegalArgumentException("gamma: expected a finite exponent > -1, got " + gamma);
