@@ -34,7 +34,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * </table>
  * With an independent coupling the marginals are those of the Gaussian path with noise coefficient
  * {@code √(b² + γ²)}, and so is the optimal velocity field; γ then changes only the conditional targets. The
- * coupling (or a non-Gaussian x_1) is what makes the noise term matter.
+ * coupling (or a non-Gaussian x_1) is what makes the noise term matter; {@link #marginalPath()} is that
+ * Gaussian path, through which such a network samples with every diffusion sampler.
  */
 public final class StochasticInterpolant {
     private final GaussianPath path;
@@ -51,6 +52,12 @@ public final class StochasticInterpolant {
 
         /** A short name. */
         String name();
+
+        /** {@code γ(t)·γ'(t) = ½ d(γ²)/dt}, finite also where γ' is not. */
+        default double gammaTimesDerivative(double t) {
+            double g = gamma(t);
+            return g == 0 ? 0.0 : g * derivative(t);
+        }
 
         /** γ = 0. */
         static NoiseTerm none() {
@@ -99,6 +106,11 @@ public final class StochasticInterpolant {
                                 + " derivative, got " + t);
                     }
                     return k * (1 - 2 * t) / (2 * Math.sqrt(k * t * (1 - t)));
+                }
+
+                @Override
+                public double gammaTimesDerivative(double t) {
+                    return 0.5 * k * (1 - 2 * t);
                 }
 
                 @Override
@@ -238,6 +250,110 @@ public final class StochasticInterpolant {
         return coupling;
     }
 
+    /**
+     * With an independent coupling, the Gaussian path these marginals follow: {@code a(t)} and
+     * {@code b̃(t) = √(b(t)² + γ(t)²)} ({@code b̃' = (b b' + γγ')/b̃}), so {@code σ(t) = b̃/a}. Its
+     * probability-flow field is the optimal velocity of this interpolant (the conditional expectations of
+     * {@code b'x_1 + γ'z} and {@code b̃'ε̃} given x_t agree), so a network trained here is a denoiser of that
+     * path through the frame's bridge ({@code marginalPath().denoiser(field)}) and samples with the diffusion
+     * samplers. {@code time(σ)} inverts σ(t) by bisection (σ increasing); a path with γ(0) > 0 starts at
+     * {@code σ(0) = γ(0)/a(0)}.
+     *
+     * @throws IllegalStateException for a coupling other than the independent one (the marginals then are
+     *                               not those of a Gaussian path)
+     */
+    public GaussianPath marginalPath() {
+        if (!coupling.toString().equals("independent")) {
+            throw new IllegalStateException("marginalPath: the coupling " + coupling + " changes the marginals; only"
+                    + " an independent coupling gives a Gaussian path");
+        }
+        return new Marginal(this);
+    }
+
+    /** The marginal Gaussian path of an independent interpolant. */
+    private static final class Marginal implements GaussianPath {
+        private final GaussianPath p;
+        private final NoiseTerm g;
+        private final String name;
+
+        Marginal(StochasticInterpolant si) {
+            this.p = si.path;
+            this.g = si.noise;
+            this.name = si.path.name() + "+gamma " + si.noise.name();
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public double noiseCoefficient(double t) {
+            double b = p.noiseCoefficient(t);
+            double gt = g.gamma(t);
+            return Math.sqrt(b * b + gt * gt);
+        }
+
+        @Override
+        public double noiseCoefficientDerivative(double t) {
+            return (p.noiseCoefficient(t) * p.noiseCoefficientDerivative(t) + g.gammaTimesDerivative(t))
+                    / noiseCoefficient(t);
+        }
+
+        @Override
+        public double sigma(double t) {
+            return noiseCoefficient(t) / p.dataCoefficient(t);
+        }
+
+        @Override
+        public double sigmaDerivative(double t) {
+            double a = p.dataCoefficient(t);
+            return (noiseCoefficientDerivative(t) * a - noiseCoefficient(t) * p.dataCoefficientDerivative(t)) / (a * a);
+        }
+
+        @Override
+        public double scale(double t) {
+            return p.dataCoefficient(t);
+        }
+
+        @Override
+        public double scaleDerivative(double t) {
+            return p.dataCoefficientDerivative(t);
+        }
+
+        @Override
+        public double time(double sigma) {
+            if (!(sigma >= 0) || !Double.isFinite(sigma)) {
+                throw new IllegalArgumentException("sigma: expected a finite value >= 0, got " + sigma);
+            }
+            double s0 = sigma(0.0);
+            if (sigma < s0) {
+                throw new IllegalArgumentException("sigma: the path " + name + " starts at sigma = " + s0 + ", got " + sigma);
+            }
+            double lo = 0;
+            double hi = 1;
+            for (int i = 0; i < 200 && hi - lo > 1e-16; i++) {
+                double mid = 0.5 * (lo + hi);
+                if (sigma(mid) < sigma) {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            return 0.5 * (lo + hi);
+        }
+
+        @Override
+        public double maxTime() {
+            return 1.0;
+        }
+
+        @Override
+        public String toString() {
+            return "GaussianPath(" + name + ")";
+        }
+    }
+
     /** {@code x_t = a(t_i)·x_0 + b(t_i)·x_1 + γ(t_i)·z} per sample, a new array. */
     public INDArray interpolate(INDArray x0, INDArray x1, INDArray z, double[] t) {
         return addNoise(path.interpolate(x0, x1, t), z, t, false);
@@ -290,7 +406,7 @@ public final class StochasticInterpolant {
     /**
      * {@code n} samples: {@code x(1) ~ N(0, startStd()² I)} from per-sample seeds of {@code seed}, integrated
      * through the learned marginal velocity {@code field} from t = 1 to t = 0 by {@code solver} on {@code grid}
-     * (for example {@link TimeGrid#sampling(int)}).
+     * (for example {@link TimeGrid#sampling(int)}); the noise is float32, as the field's parameters are by default.
      */
     public INDArray sample(VectorField field, int n, long dim, OdeSolver solver, TimeGrid grid, long seed) {
         if (field == null || solver == null || grid == null) {
