@@ -113,6 +113,16 @@ public final class EdmLoss implements Objective {
         return precond;
     }
 
+    /** The raw network F. */
+    public Block network() {
+        return network;
+    }
+
+    /** The shape of one sample (a copy). */
+    public long[] rowShape() {
+        return rowShape.clone();
+    }
+
     @Override
     public List<InputSpec> inputs() {
         return classes == 0

@@ -13,6 +13,8 @@ import org.nd4j.autodiff.samediff.SDVariable;
  *       {@code GELU(approximate="tanh")}, used by DiT's MLP blocks).</li>
  *   <li>{@code SILU}: {@code x σ(x)} (Elfwing et al. 2018; "swish" in Ramachandran et al. 2017).</li>
  *   <li>{@code TANH}: {@code tanh(x)}.</li>
+ *   <li>{@code MP_SILU}: {@code SiLU(x)/0.596}, EDM2's magnitude-preserving SiLU (Karras et al. 2024; unit RMS
+ *       for x ~ N(0, 1); {@link MagnitudePreserving}).</li>
  * </ul>
  */
 public enum Activation {
@@ -46,6 +48,12 @@ public enum Activation {
         @Override
         SDVariable graph(Scope scope, SDVariable x) {
             return scope.sd().math().tanh(scope.name("tanh"), x);
+        }
+    },
+    MP_SILU {
+        @Override
+        SDVariable graph(Scope scope, SDVariable x) {
+            return x.mul(scope.sd().nn().sigmoid(x)).mul(scope.name("mp_silu"), 1.0 / MagnitudePreserving.SILU_SCALE);
         }
     };
 

@@ -32,6 +32,7 @@ public final class FlowMatchingBatches implements BatchSource {
     private final GaussianPath path;
     private final TimeSampler times;
     private final boolean ot;
+    private final StochasticInterpolant interpolant;
     private final BatchSource epochs;
     private final DataType dtype;
 
@@ -46,6 +47,7 @@ public final class FlowMatchingBatches implements BatchSource {
         this.path = b.path;
         this.times = b.times;
         this.ot = b.ot;
+        this.interpolant = b.interpolant;
         if (b.epochs) {
             Map<String, INDArray> m = new LinkedHashMap<>();
             m.put("x0", data);
@@ -100,13 +102,14 @@ public final class FlowMatchingBatches implements BatchSource {
             eps = MinibatchOt.pairNoise(x0, eps);
         }
         double[] t = times.sample(batch, rng);
+        INDArray[] stochastic = interpolant == null ? null : interpolant.trainingPair(x0, eps, t, rng);
         Map<String, INDArray> m = new LinkedHashMap<>();
-        m.put("xt", path.interpolate(x0, eps, t));
+        m.put("xt", stochastic != null ? stochastic[0] : path.interpolate(x0, eps, t));
         m.put("t", Nd4j.createFromArray(t).castTo(dtype).reshape(batch, 1));
         if (y != null) {
             m.put("label", Labels.array(Labels.dropped(y, labelDropout, classes, rng)));
         }
-        m.put("target", path.velocityTarget(x0, eps, t));
+        m.put("target", stochastic != null ? stochastic[1] : path.velocityTarget(x0, eps, t));
         return m;
     }
 
@@ -136,6 +139,7 @@ public final class FlowMatchingBatches implements BatchSource {
         private GaussianPath path = GaussianPath.flow();
         private TimeSampler times = TimeSampler.uniform();
         private boolean ot;
+        private StochasticInterpolant interpolant;
         private boolean epochs;
         private DataType dtype;
 
@@ -190,6 +194,16 @@ public final class FlowMatchingBatches implements BatchSource {
             return this;
         }
 
+        /**
+         * Train on a {@link StochasticInterpolant} (its path, noise term γ(t) and coupling) instead of
+         * {@link #path}: per step, after the rows, noise and times, the coupling's draws and {@code z}.
+         */
+        public Builder interpolant(StochasticInterpolant interpolant) {
+            this.interpolant = Shapes.checkNotNull("interpolant", interpolant, "a StochasticInterpolant");
+            this.path = interpolant.path();
+            return this;
+        }
+
         /** Draw rows epoch by epoch, each a seeded permutation ({@link BatchSource#shuffled}), instead of with replacement. */
         public Builder epochs() {
             this.epochs = true;
@@ -205,6 +219,10 @@ public final class FlowMatchingBatches implements BatchSource {
 
         /** The source. */
         public FlowMatchingBatches build() {
+            if (interpolant != null && (ot || noise != null || (labels != null && interpolant.coupling().resamples()))) {
+                throw new IllegalArgumentException("interpolant: its coupling pairs the rows; expected no minibatchOt,"
+                        + " pairedNoise or labels with a resampling coupling, got " + interpolant);
+            }
             if (epochs && batch > data.size(0)) {
                 throw new IllegalArgumentException("batch: expected at most the number of rows (" + data.size(0)
                         + ") when drawing by epochs, got " + batch);

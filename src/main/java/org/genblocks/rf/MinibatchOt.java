@@ -22,6 +22,11 @@ public final class MinibatchOt {
      * minimising {@code Σ_i ‖data_i - noise_{p[i]}‖²}.
      */
     public static int[] assignment(INDArray data, INDArray noise) {
+        return hungarian(squaredDistances(data, noise));
+    }
+
+    /** The cost matrix {@code C_ij = ‖data_i − noise_j‖²} of two batches of one shape, in double. */
+    public static double[][] squaredDistances(INDArray data, INDArray noise) {
         Shapes.requireFloatingPoint("data", data);
         Shapes.requireSameShape("data", data, "noise", noise);
         if (data.rank() == 0 || data.length() == 0) {
@@ -43,7 +48,7 @@ public final class MinibatchOt {
                 cost[i][j] = s;
             }
         }
-        return hungarian(cost);
+        return cost;
     }
 
     /** The noise rows reordered so that row i is the partner of data row i. */

@@ -42,6 +42,8 @@ final class NnTestSupport {
                 return x / (1 + Math.exp(-x));
             case TANH:
                 return Math.tanh(x);
+            case MP_SILU:
+                return x / (1 + Math.exp(-x)) / 0.596;
             default:
                 throw new AssertionError(a);
         }
