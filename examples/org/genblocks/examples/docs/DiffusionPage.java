@@ -77,4 +77,12 @@ public final class DiffusionPage {
         Denoiser d = loss.denoiser(params);                       // D = c_skip x + c_out F(c_in x; c_noise)
         INDArray samples = Samplers.heun().sample(d, x, Sigmas.karras(32, 0.002, 80, 7, Tail.ZERO)).samples();
     }
+
+    /** {@code net} and {@code data} as in the page's example above. */
+    static void uncertaintyWeighting(Block net, INDArray data) {
+        UncertaintyWeightedLoss loss = UncertaintyWeightedLoss.of(EdmLoss.edm(net, 0.5, 2));
+        Params params = loss.module().init(1);
+        new Trainer().fit(loss.module(), params, loss, loss.batches(data, 256), TrainConfig.adam(3e-3).steps(600).seed(5));
+        Denoiser d = loss.denoiser(params);
+    }
 }

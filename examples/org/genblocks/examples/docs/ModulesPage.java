@@ -44,6 +44,12 @@ public final class ModulesPage {
         INDArray v = f.apply(x, t);                           // [N, 2]
         Residual r = new Residual(4);
     }
+
+    /** Forced weight normalisation after every optimizer step. */
+    static void forcedWeightNormalisation(Block net, Params params, Objective objective, BatchSource batches, TrainConfig config) {
+        new Trainer().addListener((step, loss, lr) -> MagnitudePreserving.normalizeWeights(net, params))
+                .fit(net, params, objective, batches, config);
+    }
 }
 
 final class Residual extends Block {

@@ -64,4 +64,13 @@ public final class RectifiedFlowPage {
         rf.fit(data, labels, TrainConfig.adam(2e-3).steps(1000).batch(256).seed(3));
         INDArray x = rf.sample(new int[]{0, 0, 1, 2, 3}, 3.0, OdeSolver.heun(), TimeGrid.sampling(16), 7);  // 3 = ∅
     }
+
+    /** {@code data [n, 2]} and a velocity network {@code net(x, t)} with its params. */
+    static void schrodingerBridge(INDArray data, Block net, Params params) {
+        StochasticInterpolant sb = StochasticInterpolant.schrodingerBridge(1.0);
+        FlowMatchingBatches batches = FlowMatchingBatches.builder(data, 128).interpolant(sb).build();
+        new Trainer().fit(net, params, FlowMatchingLoss.of(FlowMatchingLoss.Reduction.SUM, false, 2), batches,
+                TrainConfig.adam(5e-3).steps(400).seed(2));
+        INDArray x = sb.sample(new BlockField(net, params, 2), 500, 2, OdeSolver.midpoint(), TimeGrid.sampling(16), 7);
+    }
 }

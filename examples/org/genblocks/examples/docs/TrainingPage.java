@@ -49,4 +49,11 @@ public final class TrainingPage {
                 .fit(net, params, Objective.mse(net, 1, 1), BatchSource.shuffled(Map.of("x", x, "y", y), cfg.batch()), cfg);
         Params ema = r.ema();                          // params were updated in place
     }
+
+    /** {@code net}, {@code params}, {@code loss}, {@code batches} and {@code config} as in the Trainer examples above. */
+    static void postHocEma(Block net, Params params, Objective loss, BatchSource batches, TrainConfig config) {
+        PostHocEma phema = PostHocEma.builder(params).sigmaRels(0.05, 0.10).snapshotEvery(100).build();
+        new Trainer().addListener(phema).fit(net, params, loss, batches, config);
+        Params ema = PostHocEma.reconstruct(phema.snapshots(), 0.075, phema.steps());   // any σ_rel, after training
+    }
 }
