@@ -153,8 +153,7 @@ public final class DiffusionModel implements LikelihoodModel {
         }
         BlockNetwork net = conditionalNet;
         Precond precond = formulation.precond();
-        return Guidance.classifierFreeDenoiser((x, sigma, rowLabels) ->
-                precond.denoiser(net.withLabels(rowLabels)).denoise(x, sigma), labels, classes, w);
+        return Guidance.classifierFreeDenoiser(rowLabels -> precond.denoiser(net.withLabels(rowLabels)), labels, classes, w);
     }
 
     /** The number of classes K of a class-conditional model; 0 for an unconditional one. */

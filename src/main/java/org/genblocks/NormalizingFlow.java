@@ -210,6 +210,7 @@ public final class NormalizingFlow implements LikelihoodModel {
         checkBatch("data", data);
         requireConditional();
         Shapes.requireShape("context", context, data.size(0), density.contextDims());
+        Shapes.requireFinite("context", context);
         if (dataInit && !initialized) {
             long rows = Math.min(DATA_INIT_ROWS, data.size(0));
             initialize(data.get(NDArrayIndex.interval(0, rows)), context.get(NDArrayIndex.interval(0, rows)));
@@ -223,6 +224,7 @@ public final class NormalizingFlow implements LikelihoodModel {
         checkBatch("x", x);
         requireConditional();
         Shapes.requireShape("context", context, x.size(0), density.contextDims());
+        Shapes.requireFinite("context", context);
         return evaluateLogProb(x.castTo(params.dataType()), context.castTo(params.dataType()));
     }
 
@@ -230,6 +232,7 @@ public final class NormalizingFlow implements LikelihoodModel {
     public INDArray sample(INDArray context, long seed) {
         requireConditional();
         Shapes.requireShape("context", context, -1, density.contextDims());
+        Shapes.requireFinite("context", context);
         INDArray eps = density.prior().noise(Rng.seed(seed), context.size(0), temperature, params.dataType());
         return fromNoise(eps, context.castTo(params.dataType()));
     }
@@ -243,6 +246,7 @@ public final class NormalizingFlow implements LikelihoodModel {
     public synchronized List<String> initialize(INDArray batch, INDArray context) {
         if (density.contextDims() > 0) {
             Shapes.requireShape("context", context, batch.size(0), density.contextDims());
+            Shapes.requireFinite("context", context);
         } else if (context != null) {
             throw new IllegalArgumentException("context: this flow is unconditional (contextDims = 0), got a context "
                     + Arrays.toString(context.shape()));

@@ -271,11 +271,14 @@ public final class RectifiedFlowModel implements LikelihoodModel {
         }
         BlockFunction net = conditionalNet;
         DataType dtype = params.dataType();
-        return Guidance.classifierFreeField((x, t, rowLabels) -> {
-            Shapes.requireShape("x", x, -1, dim);
-            INDArray xs = x.dataType() == dtype ? x : x.castTo(dtype);
-            INDArray v = net.apply(xs, Nd4j.valueArrayOf(new long[]{x.size(0), 1}, t, dtype), Labels.array(rowLabels));
-            return v.dataType() == x.dataType() ? v : v.castTo(x.dataType());
+        return Guidance.classifierFreeField(rowLabels -> {
+            INDArray labelArray = Labels.array(rowLabels);
+            return (x, t) -> {
+                Shapes.requireShape("x", x, rowLabels.length, dim);
+                INDArray xs = x.dataType() == dtype ? x : x.castTo(dtype);
+                INDArray v = net.apply(xs, Nd4j.valueArrayOf(new long[]{x.size(0), 1}, t, dtype), labelArray);
+                return v.dataType() == x.dataType() ? v : v.castTo(x.dataType());
+            };
         }, labels, classes, scale);
     }
 

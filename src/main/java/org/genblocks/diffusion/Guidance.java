@@ -1,6 +1,8 @@
 package org.genblocks.diffusion;
 
 import org.genblocks.ode.VectorField;
+
+import java.util.function.Function;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -18,7 +20,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * unconditional one as guide; autoguidance (Karras et al. 2024) uses a smaller or less-trained version of
  * the same model as guide. {@code w = 1} is the main model alone, {@code w = 0} the guide alone; Meta's
  * flow_matching writes {@code (1 + w') c − w' u} with {@code w' = w − 1}. Two separate models are evaluated
- * one after the other; one class-conditional network ({@link Conditional}, labels with the null class of
+ * one after the other; one class-conditional network (a model for given row labels, with the null class of
  * {@link Labels}) is evaluated once on a batch of {@code 2N} rows (the labelled rows, then the same rows under
  * the null label) by {@link #classifierFreeDenoiser} and {@link #classifierFreeField}, the one implementation
  * that every model family (rectified flow, EDM diffusion, the DiT) samples with.
@@ -28,64 +30,58 @@ public final class Guidance {
     }
 
     /**
-     * A class-conditional model at one level for a batch with one label per row: a denoiser
-     * {@code D(x; σ | y)} (level σ) or a velocity {@code v(x, t | y)} (level t). Labels are {@code 0..K−1}
-     * and the null label {@code K} ({@link Labels}).
-     */
-    @FunctionalInterface
-    public interface Conditional {
-        /** The model's output for the rows of {@code x} under {@code labels} (one per row) at {@code level}. */
-        INDArray apply(INDArray x, double level, int[] labels);
-    }
-
-    /**
      * Classifier-free guidance of a class-conditional denoiser for fixed row labels:
-     * {@code D(x; σ | ∅) + w·(D(x; σ | y) − D(x; σ | ∅))}, one evaluation of {@code 2N} rows per call
-     * ({@code N} rows and one evaluation when {@code w = 1}).
+     * {@code D(x; σ | ∅) + w·(D(x; σ | y) − D(x; σ | ∅))}, one evaluation of {@code 2N} rows per call: the
+     * denoiser for the labels {@code y} followed by the null label {@code K} on {@code x} stacked twice. With
+     * {@code w = 1} it is {@code forLabels.apply(labels)} itself (N rows, and whatever that denoiser offers:
+     * buffered output, input gradients).
      *
-     * @param labels  one label per row, {@code 0..K−1} or the null label {@code K}
-     * @param classes the number of classes K
+     * @param forLabels the model's denoiser for one label per row ({@code 0..K−1}, or the null label {@code K})
+     * @param labels    one label per row of the state
+     * @param classes   the number of classes K
+     * @param w         the guidance scale (any finite value; 1: the conditional model alone)
      */
-    public static Denoiser classifierFreeDenoiser(Conditional denoiser, int[] labels, int classes, double w) {
-        Batched b = new Batched(denoiser, labels, classes, w);
-        return b::apply;
+    public static Denoiser classifierFreeDenoiser(Function<int[], Denoiser> forLabels, int[] labels, int classes,
+                                                  double w) {
+        int[] both = checkBatched(forLabels, labels, classes, w);
+        if (w == 1.0) {
+            return forLabels.apply(labels.clone());
+        }
+        Denoiser twice = forLabels.apply(both);
+        return (x, sigma) -> {
+            Shapes.requireDim("x", x, 0, labels.length);
+            return halves(twice.denoise(Nd4j.concat(0, x, x), sigma), labels.length, w);
+        };
     }
 
     /**
      * Classifier-free guidance of a class-conditional velocity for fixed row labels:
-     * {@code v(x, t | ∅) + w·(v(x, t | y) − v(x, t | ∅))}, one evaluation of {@code 2N} rows per call
-     * ({@code N} rows and one evaluation when {@code w = 1}).
+     * {@code v(x, t | ∅) + w·(v(x, t | y) − v(x, t | ∅))}, one evaluation of {@code 2N} rows per call; with
+     * {@code w = 1} the field for {@code labels} itself.
      */
-    public static VectorField classifierFreeField(Conditional velocity, int[] labels, int classes, double w) {
-        Batched b = new Batched(velocity, labels, classes, w);
-        return b::apply;
+    public static VectorField classifierFreeField(Function<int[], VectorField> forLabels, int[] labels, int classes,
+                                                  double w) {
+        int[] both = checkBatched(forLabels, labels, classes, w);
+        if (w == 1.0) {
+            return forLabels.apply(labels.clone());
+        }
+        VectorField twice = forLabels.apply(both);
+        return (x, t) -> {
+            Shapes.requireDim("x", x, 0, labels.length);
+            return halves(twice.velocity(Nd4j.concat(0, x, x), t), labels.length, w);
+        };
     }
 
-    /** The 2N-row evaluation of a conditional model and the guidance combination. */
-    private static final class Batched {
-        private final Conditional model;
-        private final int[] labels;
-        private final int[] both;
-        private final double w;
+    private static int[] checkBatched(Object forLabels, int[] labels, int classes, double w) {
+        Shapes.checkNotNull("forLabels", forLabels, "a function from row labels to the model");
+        Labels.check("labels", labels, classes, true);
+        Shapes.checkFinite("w", w);
+        return Labels.withNullHalf(labels, classes);
+    }
 
-        Batched(Conditional model, int[] labels, int classes, double w) {
-            Shapes.checkNotNull("model", model, "a class-conditional model");
-            Labels.check("labels", labels, classes, true);
-            this.model = model;
-            this.labels = labels.clone();
-            this.both = Labels.withNullHalf(labels, classes);
-            this.w = Shapes.checkFinite("w", w);
-        }
-
-        INDArray apply(INDArray x, double level) {
-            Shapes.requireDim("x", x, 0, labels.length);
-            if (w == 1.0) {
-                return model.apply(x, level, labels);
-            }
-            int n = labels.length;
-            INDArray out = model.apply(Nd4j.concat(0, x, x), level, both);
-            return combine(out.get(NDArrayIndex.interval(0, n)), out.get(NDArrayIndex.interval(n, 2 * n)), w);
-        }
+    /** The guidance combination of the conditional first half and the unconditional second half of {@code out}. */
+    private static INDArray halves(INDArray out, int n, double w) {
+        return combine(out.get(NDArrayIndex.interval(0, n)), out.get(NDArrayIndex.interval(n, 2 * n)), w);
     }
 
     /** Classifier-free guidance with scale {@code w}: {@code D_u + w·(D_c − D_u)}. */

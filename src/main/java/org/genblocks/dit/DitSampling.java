@@ -33,10 +33,11 @@ public final class DitSampling {
         Shapes.checkNotNull("solver", solver, "an OdeSolver");
         Shapes.checkPositive("steps", steps);
         DitConfig c = net.dit().config();
+        DitFunction.checkLabels(labels, labels == null ? 0 : labels.length, c);
         INDArray x1 = Rng.normalRows(Rng.sampleSeeds(seed, labels.length), net.params().dataType(), c.channels(),
                 c.height(), c.width());
-        DitFunction.checkLabels(labels, labels == null ? 0 : labels.length, c);
-        Solution s = solver.solve(Guidance.classifierFreeField(net::apply, labels, c.classes(), guidance), x1,
+        Solution s = solver.solve(Guidance.classifierFreeField(rowLabels -> (x, t) -> net.apply(x, t, rowLabels), labels,
+                c.classes(), guidance), x1,
                 TimeGrid.shiftedSampling(steps, shift));
         return s.state();
     }
@@ -49,8 +50,8 @@ public final class DitSampling {
     public static Denoiser edmDenoiser(DitFunction net, Precond precond, int[] labels, double guidance) {
         Shapes.checkNotNull("precond", precond, "a Precond");
         DitFunction.checkLabels(labels, labels == null ? 0 : labels.length, net.dit().config());
-        return Guidance.classifierFreeDenoiser((x, sigma, rowLabels) -> precond.denoiser(network(net, rowLabels))
-                .denoise(x, sigma), labels, net.dit().config().classes(), guidance);
+        return Guidance.classifierFreeDenoiser(rowLabels -> precond.denoiser(network(net, rowLabels)), labels,
+                net.dit().config().classes(), guidance);
     }
 
     private static Network network(DitFunction net, int[] labels) {

@@ -18,7 +18,7 @@ import java.util.List;
  *
  * <p>A {@link Block}: it holds no values and no verbs, only the graph of the density and of the inverse.
  * The model with its parameters, training, sampling, evaluation and files is
- * {@link org.genblocks.NormalizingFlow}; {@code Nice}, {@code RealNvp}, {@code Glow} and {@code VectorFlow}
+ * {@code org.genblocks.NormalizingFlow}; {@code Nice}, {@code RealNvp}, {@code Glow} and {@code VectorFlow}
  * build a density for it.
  */
 public final class FlowDensity extends Block {

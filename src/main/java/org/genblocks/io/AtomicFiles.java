@@ -81,7 +81,12 @@ public final class AtomicFiles {
     /** A replaced file keeps its POSIX permissions, as it would under {@code Files.write}. */
     private static void keepPermissions(Path target, Path tmp) throws IOException {
         if (Files.exists(target) && Files.getFileStore(tmp).supportsFileAttributeView(PosixFileAttributeView.class)) {
-            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(target);
+            Set<PosixFilePermission> perms;
+            try {
+                perms = Files.getPosixFilePermissions(target);
+            } catch (java.nio.file.NoSuchFileException gone) {
+                return;   // deleted meanwhile by someone else: the new file keeps the default (umask) permissions
+            }
             Files.setPosixFilePermissions(tmp, perms);
         }
     }

@@ -134,7 +134,8 @@ public final class Pairwise {
     }
 
     /**
-     * {@code Σ k(x_i, y_j)}, {@code Σ_{i<j} k(x_i, x_j)} and {@code Σ_{i<j} k(y_i, y_j)} in float64, after the
+     * The kernel sums {@code Σ_{i,j} k(x_i, y_j)}, {@code Σ_{i,j} k(x_i, x_j)} and {@code Σ_{i,j} k(y_i, y_j)} over
+     * whole matrices (diagonals included; each statistic removes what it must) in float64, after the
      * two-sample checks ({@code minRows} rows each); {@code x == y} computes the one sum once.
      */
     static Sums sums(INDArray x, INDArray y, int minRows, PairSum sum) {

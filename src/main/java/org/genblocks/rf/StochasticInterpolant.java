@@ -35,7 +35,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * With an independent coupling the marginals are those of the Gaussian path with noise coefficient
  * {@code √(b² + γ²)}, and so is the optimal velocity field; γ then changes only the conditional targets. The
  * coupling (or a non-Gaussian x_1) is what makes the noise term matter; {@link #marginalPath()} is that
- * Gaussian path, through which such a network samples with every diffusion sampler.
+ * Gaussian path, through which such a network samples with the diffusion samplers (on ladders that stay
+ * inside the path: with γ(0) > 0 it starts at σ(0) = γ(0)/a(0), and DEIS, which maps every level to the path's
+ * time, then needs a ladder that ends at σ(0) or above).
  */
 public final class StochasticInterpolant {
     private final GaussianPath path;

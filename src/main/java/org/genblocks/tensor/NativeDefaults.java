@@ -90,7 +90,8 @@ public final class NativeDefaults {
             settings = compute(System::getenv, System::getProperty, nativeRuntimeLoaded(), NativeDefaults::setenv);
             if (!settings.failed().isEmpty()) {
                 LOG.warn("genblocks could not set {} inside this JVM ({}). Set {} in the environment before the JVM"
-                                + " starts for full speed (docs/performance.md, \"Consumer JVM\"); -D{}=false silences this.",
+                                + " starts for full speed (docs/performance.md, \"Consumer JVM\"); -D{}=false silences this"
+                                + " unless the values come from -D properties of those names.",
                         settings.failed().keySet(), settings.reason(), exports(settings.failed()), SWITCH);
             } else if (!settings.applied().isEmpty()) {
                 LOG.debug("genblocks set {} before ND4J's native runtime loaded", settings.applied());

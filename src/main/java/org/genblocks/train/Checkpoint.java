@@ -47,8 +47,23 @@ public record Checkpoint(long step, Params params, Map<String, INDArray> optimiz
      * @param moduleClass    the class name of the trained module
      */
     public Checkpoint {
-        optimizerState = Collections.unmodifiableMap(new LinkedHashMap<>(optimizerState));
-        rngState = rngState.clone();
+        if (step < 0 || optimizerSteps < 0) {
+            throw new IllegalArgumentException("step, optimizerSteps: expected counts >= 0, got " + step + ", "
+                    + optimizerSteps);
+        }
+        Shapes.checkNotNull("params", params, "the parameters");
+        optimizerState = Collections.unmodifiableMap(new LinkedHashMap<>(
+                Shapes.checkNotNull("optimizerState", optimizerState, "a map of the optimizer's arrays")));
+        rngState = Shapes.checkNotNull("rngState", rngState, "the run's Rng state").clone();
+        Shapes.checkNotNull("config", config, "a TrainConfig");
+    }
+
+    /** A short description (the step and sizes, not the tensors). */
+    @Override
+    public String toString() {
+        return "Checkpoint(step " + step + ", " + params.names().size() + " parameters, "
+                + optimizerState.size() + " optimizer arrays" + (ema != null ? ", EMA" : "") + ", module "
+                + moduleClass + ")";
     }
 
     /** The run's Rng state for {@link org.genblocks.tensor.Rng#fromState(long[])} (a copy). */

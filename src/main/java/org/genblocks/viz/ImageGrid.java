@@ -231,7 +231,7 @@ public final class ImageGrid {
                 g.setColor(Palette.INK);
                 FontMetrics fm = g.getFontMetrics();
                 for (int r = 0; r < rows(); r++) {
-                    int y = padding + r * (tileH + padding) + tileH / 2 + fm.getAscent() / 2 - 1;
+                    int y = titleHeight + padding + r * (tileH + padding) + tileH / 2 + fm.getAscent() / 2 - 1;
                     g.drawString(rowLabels[r], labelWidth - 8 - fm.stringWidth(rowLabels[r]), y);
                 }
             }

@@ -186,5 +186,12 @@ class FlowDensityTest {
         assertNotEquals(model.logProb(s, ctx.neg()), lp, "the context changes the density");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> model.logProb(s));
         assertTrue(e.getMessage().startsWith("context"), e.getMessage());
+        INDArray nan = ctx.dup();
+        nan.putScalar(1, 0, Double.NaN);
+        for (org.junit.jupiter.api.function.Executable call : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> model.logProb(s, nan), () -> model.sample(nan, 3), () -> model.fit(s, nan, TrainConfig.adam(1e-3).steps(1).batch(2)))) {
+            IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, call);
+            assertTrue(bad.getMessage().startsWith("context"), bad.getMessage());
+        }
     }
 }
