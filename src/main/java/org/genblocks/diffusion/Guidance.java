@@ -43,15 +43,8 @@ public final class Guidance {
      */
     public static Denoiser classifierFreeDenoiser(Function<int[], Denoiser> forLabels, int[] labels, int classes,
                                                   double w) {
-        int[] both = checkBatched(forLabels, labels, classes, w);
-        if (w == 1.0) {
-            return forLabels.apply(labels.clone());
-        }
-        Denoiser twice = forLabels.apply(both);
-        return (x, sigma) -> {
-            Shapes.requireDim("x", x, 0, labels.length);
-            return halves(twice.denoise(Nd4j.concat(0, x, x), sigma), labels.length, w);
-        };
+        return batched(forLabels, labels, classes, w, twice -> (x, sigma) ->
+                halves(twice.denoise(stacked(x, labels.length), sigma), labels.length, w));
     }
 
     /**
@@ -61,22 +54,29 @@ public final class Guidance {
      */
     public static VectorField classifierFreeField(Function<int[], VectorField> forLabels, int[] labels, int classes,
                                                   double w) {
-        int[] both = checkBatched(forLabels, labels, classes, w);
-        if (w == 1.0) {
-            return forLabels.apply(labels.clone());
-        }
-        VectorField twice = forLabels.apply(both);
-        return (x, t) -> {
-            Shapes.requireDim("x", x, 0, labels.length);
-            return halves(twice.velocity(Nd4j.concat(0, x, x), t), labels.length, w);
-        };
+        return batched(forLabels, labels, classes, w, twice -> (x, t) ->
+                halves(twice.velocity(stacked(x, labels.length), t), labels.length, w));
     }
 
-    private static int[] checkBatched(Object forLabels, int[] labels, int classes, double w) {
+    /**
+     * The checks, the {@code w = 1} shortcut (the model for {@code labels} itself) and otherwise {@code guided}
+     * applied to the model for the labels followed by the null label.
+     */
+    private static <M> M batched(Function<int[], M> forLabels, int[] labels, int classes, double w,
+                                 Function<M, M> guided) {
         Shapes.checkNotNull("forLabels", forLabels, "a function from row labels to the model");
         Labels.check("labels", labels, classes, true);
         Shapes.checkFinite("w", w);
-        return Labels.withNullHalf(labels, classes);
+        if (w == 1.0) {
+            return forLabels.apply(labels.clone());
+        }
+        return guided.apply(forLabels.apply(Labels.withNullHalf(labels, classes)));
+    }
+
+    /** {@code x} stacked twice along the rows, after checking it has one row per label. */
+    private static INDArray stacked(INDArray x, int rows) {
+        Shapes.requireDim("x", x, 0, rows);
+        return Nd4j.concat(0, x, x);
     }
 
     /** The guidance combination of the conditional first half and the unconditional second half of {@code out}. */
