@@ -98,7 +98,7 @@ public final class DiffusionModel implements LikelihoodModel {
 
     @Override
     public TrainResult fit(INDArray data, TrainConfig config) {
-        Shapes.checkNotNull("config", config, "a TrainConfig (e.g. GenBlocks.adam(1e-3))");
+        ModelBuilder.checkConfig(config);
         requireNetwork("fit");
         Shapes.requireFinite("data", data);   // like the other models: NaN data named, not a NaN loss later
         requireUnconditional("fit(data, config)", "fit(data, labels, config)");
@@ -113,7 +113,7 @@ public final class DiffusionModel implements LikelihoodModel {
      * @param labels the class of each row, {@code 0..K−1}
      */
     public TrainResult fit(INDArray data, int[] labels, TrainConfig config) {
-        Shapes.checkNotNull("config", config, "a TrainConfig (e.g. GenBlocks.adam(1e-3))");
+        ModelBuilder.checkConfig(config);
         requireNetwork("fit");
         if (classes == 0) {
             throw new IllegalArgumentException("labels: this model is unconditional; build it with classes(K) to train"

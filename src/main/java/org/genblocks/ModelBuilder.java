@@ -2,6 +2,7 @@ package org.genblocks;
 
 import org.genblocks.diffusion.Labels;
 import org.genblocks.tensor.Shapes;
+import org.genblocks.train.TrainConfig;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -28,6 +29,11 @@ abstract class ModelBuilder<B extends ModelBuilder<B>> {
     public B dataType(DataType dataType) {
         this.dataType = dataType;
         return self();
+    }
+
+    /** The training config every model's {@code fit} takes, checked the same way by each family. */
+    static TrainConfig checkConfig(TrainConfig config) {
+        return Shapes.checkNotNull("config", config, "a TrainConfig (e.g. GenBlocks.adam(1e-3))");
     }
 
     /** Checks the shared settings at build time. */

@@ -87,7 +87,7 @@ public final class NormalizingFlow implements LikelihoodModel {
      */
     @Override
     public synchronized TrainResult fit(INDArray data, TrainConfig config) {
-        checkConfig(config);
+        ModelBuilder.checkConfig(config);
         checkBatch("data", data);
         requireUnconditional("fit(data, context, config)");
         if (dataInit && !initialized) {
@@ -113,7 +113,7 @@ public final class NormalizingFlow implements LikelihoodModel {
 
     /** As {@link #fit(BatchSource, TrainConfig)} with a caller's trainer (listeners, resume from a checkpoint). */
     public synchronized TrainResult fit(BatchSource source, TrainConfig config, Trainer trainer) {
-        checkConfig(config);
+        ModelBuilder.checkConfig(config);
         Shapes.checkNotNull("trainer", trainer, "a Trainer");
         initialized = true;
         return trainer.fit(density, params, new FlowObjective(density), source, config);
@@ -206,7 +206,7 @@ public final class NormalizingFlow implements LikelihoodModel {
      * goes with row {@code i} of {@code context} ({@code [N, contextDims]}), shuffled together.
      */
     public synchronized TrainResult fit(INDArray data, INDArray context, TrainConfig config) {
-        checkConfig(config);
+        ModelBuilder.checkConfig(config);
         checkBatch("data", data);
         requireConditional();
         Shapes.requireShape("context", context, data.size(0), density.contextDims());
@@ -315,10 +315,6 @@ public final class NormalizingFlow implements LikelihoodModel {
 
     private static INDArray rows(INDArray a, long s, long e) {
         return s == 0 && e == a.size(0) ? a : a.get(NDArrayIndex.interval(s, e)).dup();
-    }
-
-    private static void checkConfig(TrainConfig config) {
-        Shapes.checkNotNull("config", config, "a TrainConfig (e.g. GenBlocks.adam(1e-3))");
     }
 
     private static void checkTemperature(double temperature) {

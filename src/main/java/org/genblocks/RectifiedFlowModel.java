@@ -109,7 +109,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
     /** Trains with the builder's coupling: each step draws data rows, fresh noise and times. */
     @Override
     public TrainResult fit(INDArray data, TrainConfig config) {
-        requireConfig(config);
+        ModelBuilder.checkConfig(config);
         requireNetwork("fit");
         checkData(data);
         requireUnconditional("fit(data, config)", "fit(data, labels, config)");
@@ -124,7 +124,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
      * @param labels the class of each row, {@code 0..K−1}
      */
     public TrainResult fit(INDArray data, int[] labels, TrainConfig config) {
-        requireConfig(config);
+        ModelBuilder.checkConfig(config);
         requireNetwork("fit");
         checkData(data);
         if (classes == 0) {
@@ -140,7 +140,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
      * {@code (Z_0, Z_1)} of a trained flow, or any given coupling).
      */
     public TrainResult fitPairs(INDArray data, INDArray noise, TrainConfig config) {
-        requireConfig(config);
+        ModelBuilder.checkConfig(config);
         requireNetwork("fitPairs");
         checkData(data);
         requireUnconditional("fitPairs", "an unconditional flow for reflow");
@@ -325,7 +325,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
      * its default sampler and trains a new flow (warm-started from this one) on that coupling.
      */
     public RectifiedFlowModel reflow(int pairs, TrainConfig config, long seed) {
-        requireConfig(config);
+        ModelBuilder.checkConfig(config);
         return reflow(reflowPairs(Shapes.checkPositive("pairs", pairs), seed), config, true);
     }
 
@@ -334,7 +334,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
      * freshly initialised from {@code config.seed()}) trained on {@code pairs}.
      */
     public RectifiedFlowModel reflow(Reflow.Pairs pairs, TrainConfig config, boolean warmStart) {
-        requireConfig(config);
+        ModelBuilder.checkConfig(config);
         Shapes.checkNotNull("pairs", pairs, "reflow pairs");
         RectifiedFlowModel student = student(timeSampler, warmStart, config.seed());
         student.fitPairs(pairs.data(), pairs.noise(), config);
@@ -347,7 +347,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
      * {@code sample(n, OdeSolver.euler(), 1, seed)}.
      */
     public RectifiedFlowModel distillOneStep(Reflow.Pairs pairs, TrainConfig config) {
-        requireConfig(config);
+        ModelBuilder.checkConfig(config);
         Shapes.checkNotNull("pairs", pairs, "reflow pairs");
         RectifiedFlowModel student = student(TimeSampler.constant(1.0), true, config.seed());
         student.fitPairs(pairs.data(), pairs.noise(), config);
@@ -460,10 +460,6 @@ public final class RectifiedFlowModel implements LikelihoodModel {
     private void checkData(INDArray data) {
         Shapes.requireShape("data", data, -1, dim);
         Shapes.requireFinite("data", data);
-    }
-
-    private static void requireConfig(TrainConfig config) {
-        Shapes.checkNotNull("config", config, "a TrainConfig (e.g. GenBlocks.adam(1e-3))");
     }
 
     /**

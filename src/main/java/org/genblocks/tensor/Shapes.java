@@ -19,10 +19,7 @@ public final class Shapes {
 
     /** {@code a} is not null. */
     public static INDArray requireNonNull(String name, INDArray a) {
-        if (a == null) {
-            throw new IllegalArgumentException(name + ": expected an array, got null");
-        }
-        return a;
+        return checkNotNull(name, a, "an array");
     }
 
     /** {@code a} has rank {@code rank}. */
