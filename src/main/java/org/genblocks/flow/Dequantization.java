@@ -3,6 +3,7 @@ package org.genblocks.flow;
 import org.genblocks.tensor.Rng;
 import org.genblocks.tensor.Shapes;
 import org.genblocks.train.BatchSource;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -32,11 +33,16 @@ public final class Dequantization {
         return Transforms.round(grid01.mul(nBins - 1), false);
     }
 
-    /** {@code (k + u)/nBins} with u ~ U[0,1) from {@code rng}. */
+    /**
+     * {@code (k + u)/nBins} with u ~ U[0,1) from {@code rng}, kept below 1: in float32, {@code k + u} for the top bin
+     * rounds to {@code nBins} when u is within 2^-17 of 1 (for 256 bins), which would put the point on the boundary
+     * where a logit pre-transform is infinite; such values are set to the largest value below 1 of the data type.
+     */
     public static INDArray uniform(INDArray bins, int nBins, Rng rng) {
         Shapes.checkPositive("nBins", nBins);
         INDArray u = rng.uniform(0.0, 1.0, bins.dataType(), bins.shape());
-        return u.addi(bins).divi(nBins);
+        double below1 = bins.dataType() == DataType.DOUBLE ? Math.nextDown(1.0) : Math.nextDown(1.0f);
+        return Transforms.min(u.addi(bins).divi(nBins), below1, false);
     }
 
     /**
