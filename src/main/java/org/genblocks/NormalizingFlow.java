@@ -238,7 +238,8 @@ public final class NormalizingFlow implements LikelihoodModel {
     }
 
     /**
-     * Data-dependent init of every {@link org.genblocks.flow.ActNorm} (and other data-initialised layer) from
+     * Data-dependent init of every {@link org.genblocks.flow.ActNorm} (and other data-initialised layer: the histograms of a
+     * {@link org.genblocks.flow.HistogramMarginal} count their input, so give them a large batch) from
      * {@code batch} (continuous data, already dequantized if the flow models discrete data) and, for a
      * conditional flow, its {@code context}; in place. {@code fit(data, ...)} does this once by itself.
      * Returns the names of the parameters set.

@@ -14,8 +14,9 @@ import java.util.Map;
 /**
  * Data-dependent initialisation (Glow §3.1): one forward pass over an initial batch in which
  * every {@link ActNorm} sets its bias and scale from the statistics of its own input, so that
- * its outputs have zero mean and unit variance per channel; later layers see the normalised
- * activations, exactly as after the assignment. The resulting values are written into the
+ * its outputs have zero mean and unit variance per channel ({@link DiagonalScaling} likewise, and a
+ * {@link HistogramMarginal} sets its bin masses from the counts of its input); later layers see the
+ * initialised activations, exactly as after the assignment. The resulting values are written into the
  * parameters; afterwards they are ordinary trainable parameters.
  */
 public final class DataInit {
@@ -26,7 +27,7 @@ public final class DataInit {
     }
 
     /**
-     * Initialises every {@link ActNorm} of {@code flow} from {@code batch} (and {@code context}, may
+     * Initialises every data-initialised layer ({@link ActNorm}, {@link DiagonalScaling}, {@link HistogramMarginal}) of {@code flow} from {@code batch} (and {@code context}, may
      * be null) in place in {@code params}; returns the names of the parameters it set.
      */
     public static java.util.List<String> run(Bijection flow, Params params, INDArray batch, INDArray context) {
