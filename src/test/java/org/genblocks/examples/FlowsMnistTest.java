@@ -9,14 +9,16 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Smoke test: tiny NICE and Glow runs train, report finite bits/dim and write a sample grid. */
+/** Smoke test: tiny runs of every model train, report finite bits/dim, write a sample grid and are judged. */
 class FlowsMnistTest {
     @Test
-    void niceAndGlowSmoke(@TempDir Path dir) throws Exception {
-        for (String m : new String[]{"nice", "glow"}) {
+    void everyModelSmoke(@TempDir Path dir) throws Exception {
+        for (String m : new String[]{"spline", "realnvp", "nice", "glow"}) {
             FlowsMnist.Result r = FlowsMnist.run(m, 3, 200, true, dir);
             assertTrue(Double.isFinite(r.heldOutBitsPerDim()) && r.heldOutBitsPerDim() > 0, m + ": " + r);
             assertTrue(Files.size(r.samplePng()) > 0, m);
+            assertTrue(r.confidentT1() >= 0 && r.confidentT1() <= 1 && r.confidentT07() >= 0 && r.confidentT07() <= 1, m + ": " + r);
+            assertTrue(r.classifierAccuracy() > 0.1, m + ": the judge learned something in 20 steps: " + r);
             ExamplePictures.assertPicture(r.samplePng(), 200, 200);
         }
     }
