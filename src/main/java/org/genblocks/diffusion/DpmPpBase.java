@@ -5,9 +5,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * The shared loop of the DPM-Solver++ family ({@link DpmPp2M}, {@link DpmPp2MSde}, {@link DpmPp3MSde},
  * {@link DpmPpSde}, {@link DpmSolverSinglestep}, and {@link UniPc}, built on its data-prediction form):
- * samplers that step in the half-log-SNR {@code λ = −ln σ}. Each step evaluates {@code D_i = D(x_i; σ_i)} first; the step into σ = 0 returns
- * {@code D_i} (first order) and ends the run, every other step is the member's update with
- * {@code h = ln σ_i − ln σ_{i+1}}.
+ * samplers that step in the half-log-SNR {@code λ = −ln σ}. Each step evaluates {@code D_i = D(x_i; σ_i)}
+ * first; the step into σ = 0 returns {@code D_i} (first order) and ends the run, every other step is the
+ * member's update with {@code h = ln σ_i − ln σ_{i+1}}.
  */
 abstract class DpmPpBase extends BaseSampler {
     DpmPpBase(String name, boolean stochastic) {
