@@ -115,10 +115,7 @@ public final class DiffusionModel implements LikelihoodModel {
     public TrainResult fit(INDArray data, int[] labels, TrainConfig config) {
         ModelBuilder.checkConfig(config);
         requireNetwork("fit");
-        if (classes == 0) {
-            throw new IllegalArgumentException("labels: this model is unconditional; build it with classes(K) to train"
-                    + " on labels, or call fit(data, config)");
-        }
+        ModelBuilder.requireConditional(classes, "model");
         Shapes.requireFinite("data", data);
         return new Trainer().fit(network, params, loss,
                 loss.batches(data.castTo(params.dataType()), labels, config.batch(), labelDropout), config);
@@ -162,10 +159,7 @@ public final class DiffusionModel implements LikelihoodModel {
     }
 
     private void requireUnconditional(String call, String instead) {
-        if (classes > 0) {
-            throw new IllegalArgumentException("labels: this model is class-conditional (" + classes + " classes); "
-                    + call + " has no labels, use " + instead);
-        }
+        ModelBuilder.requireUnconditional(classes, "model", call, instead);
     }
 
     /** {@code n} samples with the default sampler and ladder; sample i depends only on {@code (seed, i)}. */
@@ -280,10 +274,7 @@ public final class DiffusionModel implements LikelihoodModel {
     }
 
     private void requireNetwork(String call) {
-        if (analytic != null) {
-            throw new IllegalStateException(call + ": this model wraps a given denoiser (Builder.denoiser), which has no"
-                    + " parameters to train, save or load");
-        }
+        ModelBuilder.requireNetwork(analytic, call, "a given denoiser (Builder.denoiser)", "train, save or load");
     }
 
     /** The raw network F; null when the model wraps a given denoiser. */

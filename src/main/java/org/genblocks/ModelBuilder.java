@@ -36,6 +36,36 @@ abstract class ModelBuilder<B extends ModelBuilder<B>> {
         return Shapes.checkNotNull("config", config, "a TrainConfig (e.g. GenBlocks.adam(1e-3))");
     }
 
+    /**
+     * Refuses a {@code call} without labels on a class-conditional {@code model} ({@code classes > 0}), naming the
+     * call to use {@code instead}.
+     */
+    static void requireUnconditional(int classes, String model, String call, String instead) {
+        if (classes > 0) {
+            throw new IllegalArgumentException("labels: this " + model + " is class-conditional (" + classes + " classes); "
+                    + call + " has no labels, use " + instead);
+        }
+    }
+
+    /** Refuses labels on an unconditional {@code model} ({@code classes == 0}). */
+    static void requireConditional(int classes, String model) {
+        if (classes == 0) {
+            throw new IllegalArgumentException("labels: this " + model + " is unconditional; build it with classes(K) to"
+                    + " train on labels, or call fit(data, config)");
+        }
+    }
+
+    /**
+     * Refuses {@code call} on a model that wraps a given function instead of a network ({@code given != null}):
+     * {@code wrapped} names it, {@code verbs} what a parameter-free model cannot do.
+     */
+    static void requireNetwork(Object given, String call, String wrapped, String verbs) {
+        if (given != null) {
+            throw new IllegalStateException(call + ": this model wraps " + wrapped + ", which has no parameters to "
+                    + verbs);
+        }
+    }
+
     /** Checks the shared settings at build time. */
     void checkShared() {
         Shapes.checkFloatingPointType("dataType", dataType);

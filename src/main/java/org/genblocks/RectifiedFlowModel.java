@@ -127,10 +127,7 @@ public final class RectifiedFlowModel implements LikelihoodModel {
         ModelBuilder.checkConfig(config);
         requireNetwork("fit");
         checkData(data);
-        if (classes == 0) {
-            throw new IllegalArgumentException("labels: this flow is unconditional; build it with classes(K) to train"
-                    + " on labels, or call fit(data, config)");
-        }
+        ModelBuilder.requireConditional(classes, "flow");
         return trainer.fit(velocity, params, objective, batches(data, config).minibatchOt(minibatchOt)
                 .labels(labels, classes, labelDropout).build(), config);
     }
@@ -444,17 +441,11 @@ public final class RectifiedFlowModel implements LikelihoodModel {
     }
 
     private void requireUnconditional(String call, String instead) {
-        if (classes > 0) {
-            throw new IllegalArgumentException("labels: this flow is class-conditional (" + classes + " classes); "
-                    + call + " has no labels, use " + instead);
-        }
+        ModelBuilder.requireUnconditional(classes, "flow", call, instead);
     }
 
     private void requireNetwork(String call) {
-        if (analytic != null) {
-            throw new IllegalStateException(call + ": this model wraps a given velocity field (Builder.field), which has no"
-                    + " parameters to train, copy, save or load");
-        }
+        ModelBuilder.requireNetwork(analytic, call, "a given velocity field (Builder.field)", "train, copy, save or load");
     }
 
     private void checkData(INDArray data) {

@@ -3,10 +3,6 @@ package org.genblocks.diffusion;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.Iterator;
-
 /**
  * DEIS with the time-polynomial Adams–Bashforth rule "tAB" (Zhang and Chen 2023, "Fast Sampling of
  * Diffusion Models with Exponential Integrator", Eq. 15). In EDM units the exponential integrator of the
@@ -46,21 +42,7 @@ public final class Deis extends BaseSampler {
 
     /** {@code C_{ij}} for the {@code k} most recent levels of {@code sigmas} at step {@code i}. */
     double coefficient(double[] sigmas, double[] tau, int i, int j, int k) {
-        double a = sigmas[i];
-        double b = sigmas[i + 1];
-        double sum = 0;
-        for (int q = 0; q < NODES.length; q++) {
-            double s = 0.5 * (b - a) * NODES[q] + 0.5 * (b + a);
-            double t = path.time(s);
-            double prod = 1.0;
-            for (int m = 0; m < k; m++) {
-                if (m != j) {
-                    prod *= (t - tau[i - m]) / (tau[i - j] - tau[i - m]);
-                }
-            }
-            sum += WEIGHTS[q] * prod;
-        }
-        return 0.5 * (b - a) * sum;
+        return AdamsBashforth.lagrangeIntegral(sigmas, tau, path::time, i, j, k, NODES, WEIGHTS);
     }
 
     @Override
@@ -69,17 +51,7 @@ public final class Deis extends BaseSampler {
         for (int i = 0; i < sigmas.length; i++) {
             tau[i] = path.time(sigmas[i]);
         }
-        Deque<INDArray> history = new ArrayDeque<>();   // newest first
-        for (int i = 0; i + 1 < sigmas.length; i++) {
-            INDArray eps = history.size() == order ? history.removeLast() : x.ulike();
-            d.derivative(x, sigmas[i], eps);
-            history.addFirst(eps);
-            int k = history.size();
-            Iterator<INDArray> it = history.iterator();
-            for (int j = 0; j < k; j++) {
-                Lin.addScaled(x, k == 1 ? sigmas[i + 1] - sigmas[i] : coefficient(sigmas, tau, i, j, k), it.next());
-            }
-        }
-        return x;
+        return AdamsBashforth.run(d, x, sigmas, order,
+                (i, j, k) -> k == 1 ? sigmas[i + 1] - sigmas[i] : coefficient(sigmas, tau, i, j, k));
     }
 }

@@ -12,36 +12,22 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * </pre>
  * The step into σ = 0 returns {@code D(x; σ)} (1st order). One evaluation per step.
  */
-public final class DpmPp2M extends BaseSampler {
+public final class DpmPp2M extends DpmPpBase {
     DpmPp2M() {
         super("dpmpp_2m", false);
     }
 
     @Override
-    INDArray run(Evaluations d, INDArray x, double[] sigmas, NoiseSource noise) {
-        INDArray previous = null;
-        double hPrevious = Double.NaN;
-        for (int i = 0; i + 1 < sigmas.length; i++) {
-            double sigma = sigmas[i];
-            double next = sigmas[i + 1];
-            INDArray denoised = d.denoise(x, sigma);
-            if (next == 0) {
-                x.assign(denoised);
-                break;
-            }
-            double h = Math.log(sigma) - Math.log(next);
+    Update start(Evaluations d, INDArray x, double[] sigmas, NoiseSource noise) {
+        return withPrevious((i, sigma, next, h, denoised, previous, hPrevious) -> {
             double c = -Math.expm1(-h);
             if (previous == null) {
                 Lin.axpby(next / sigma, x, c, denoised, x);
-                previous = denoised.dup('c');
             } else {
                 double half = 1.0 / (2.0 * (hPrevious / h));
                 Lin.axpby(next / sigma, x, c * (1.0 + half), denoised, x);
                 Lin.addScaled(x, -c * half, previous);
-                previous.assign(denoised);
             }
-            hPrevious = h;
-        }
-        return x;
+        });
     }
 }

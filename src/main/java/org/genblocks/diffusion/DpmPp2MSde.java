@@ -17,7 +17,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * The step into σ = 0 returns D. η = 0 with the midpoint rule is exactly {@link DpmPp2M}. Noise is
  * a fresh Gaussian per step (k-diffusion's default; its Brownian-tree option is not implemented).
  */
-public final class DpmPp2MSde extends BaseSampler {
+public final class DpmPp2MSde extends DpmPpBase {
     /** How the second-order correction is formed. */
     public enum SolverType {
         /** DPM-Solver++ midpoint rule (the default). */
@@ -32,29 +32,16 @@ public final class DpmPp2MSde extends BaseSampler {
 
     DpmPp2MSde(double eta, double sNoise, SolverType solverType) {
         super("dpmpp_2m_sde(eta=" + eta + ", " + solverType + ")", eta > 0);
-        if (!(eta >= 0) || !Double.isFinite(eta)) {
-            throw new IllegalArgumentException("eta: expected a finite value >= 0, got " + eta);
-        }
+        this.eta = AncestralStep.checkEta(eta);
         Shapes.checkPositive("sNoise", sNoise);
         Shapes.checkNotNull("solverType", solverType, "MIDPOINT or HEUN");
-        this.eta = eta;
         this.sNoise = sNoise;
         this.solverType = solverType;
     }
 
     @Override
-    INDArray run(Evaluations d, INDArray x, double[] sigmas, NoiseSource noise) {
-        INDArray previous = null;
-        double hPrevious = Double.NaN;
-        for (int i = 0; i + 1 < sigmas.length; i++) {
-            double sigma = sigmas[i];
-            double next = sigmas[i + 1];
-            INDArray denoised = d.denoise(x, sigma);
-            if (next == 0) {
-                x.assign(denoised);
-                break;
-            }
-            double h = Math.log(sigma) - Math.log(next);
+    Update start(Evaluations d, INDArray x, double[] sigmas, NoiseSource noise) {
+        return withPrevious((i, sigma, next, h, denoised, previous, hPrevious) -> {
             double etaH = eta * h;
             double c = -Math.expm1(-h - etaH);
             Lin.axpby(next / sigma * Math.exp(-etaH), x, c, denoised, x);
@@ -63,15 +50,10 @@ public final class DpmPp2MSde extends BaseSampler {
                 double r = hPrevious / h;
                 Lin.addScaled(x, k / r, denoised);
                 Lin.addScaled(x, -k / r, previous);
-                previous.assign(denoised);
-            } else {
-                previous = denoised.dup('c');
             }
             if (eta > 0) {
                 Lin.addScaled(x, sNoise * next * Math.sqrt(-Math.expm1(-2.0 * etaH)), noise.noise(i, x));
             }
-            hPrevious = h;
-        }
-        return x;
+        });
     }
 }

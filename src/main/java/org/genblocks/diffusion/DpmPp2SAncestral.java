@@ -22,11 +22,8 @@ public final class DpmPp2SAncestral extends BaseSampler {
 
     DpmPp2SAncestral(double eta, double sNoise) {
         super("dpmpp_2s_ancestral(eta=" + eta + ")", eta > 0);
-        if (!(eta >= 0) || !Double.isFinite(eta)) {
-            throw new IllegalArgumentException("eta: expected a finite value >= 0, got " + eta);
-        }
+        this.eta = AncestralStep.checkEta(eta);
         Shapes.checkPositive("sNoise", sNoise);
-        this.eta = eta;
         this.sNoise = sNoise;
     }
 

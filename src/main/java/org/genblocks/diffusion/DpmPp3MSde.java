@@ -29,7 +29,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * One evaluation per step. Noise is a fresh Gaussian per step from the {@link NoiseSource}
  * (k-diffusion's default Brownian tree is not implemented).
  */
-public final class DpmPp3MSde extends BaseSampler {
+public final class DpmPp3MSde extends DpmPpBase {
     /** How the second divided difference enters the update. */
     public enum Rule {
         /** {@code x += φ_2·d1 − φ_3·d2}: k-diffusion, diffusers and Lu et al.'s code (2nd order asymptotically). */
@@ -52,46 +52,41 @@ public final class DpmPp3MSde extends BaseSampler {
     }
 
     @Override
-    INDArray run(Evaluations d, INDArray x, double[] sigmas, NoiseSource noise) {
-        INDArray d1 = null;   // D_{i−1}
-        INDArray d2 = null;   // D_{i−2}
-        double h1 = Double.NaN;
-        double h2 = Double.NaN;
-        for (int i = 0; i + 1 < sigmas.length; i++) {
-            double sigma = sigmas[i];
-            double next = sigmas[i + 1];
-            INDArray denoised = d.denoise(x, sigma);
-            if (next == 0) {
-                x.assign(denoised);
-                break;
+    Update start(Evaluations d, INDArray x, double[] sigmas, NoiseSource noise) {
+        return new Update() {
+            private INDArray d1;   // D_{i−1}
+            private INDArray d2;   // D_{i−2}
+            private double h1 = Double.NaN;
+            private double h2 = Double.NaN;
+
+            @Override
+            public void step(int i, double sigma, double next, double h, INDArray denoised) {
+                double hEta = h * (eta + 1.0);
+                Lin.axpby(next / sigma * Math.exp(-eta * h), x, -Math.expm1(-hEta), denoised, x);
+                double phi2 = Math.expm1(-hEta) / hEta + 1.0;
+                if (d2 != null) {
+                    double r0 = h1 / h;
+                    double r1 = h2 / h;
+                    double phi3 = (rule == Rule.THIRD_ORDER ? 2.0 : 1.0) * (phi2 / hEta - 0.5);
+                    // d1 = d1_0 (1 + r0/(r0+r1)) − d1_1 r0/(r0+r1),  d2 = (d1_0 − d1_1)/(r0+r1)
+                    double a0 = phi2 * (1.0 + r0 / (r0 + r1)) - phi3 / (r0 + r1);   // weight of d1_0
+                    double a1 = -phi2 * r0 / (r0 + r1) + phi3 / (r0 + r1);          // weight of d1_1
+                    Lin.addScaled(x, a0 / r0, denoised);
+                    Lin.addScaled(x, -a0 / r0 + a1 / r1, d1);
+                    Lin.addScaled(x, -a1 / r1, d2);
+                } else if (d1 != null) {
+                    double r = h1 / h;
+                    Lin.addScaled(x, phi2 / r, denoised);
+                    Lin.addScaled(x, -phi2 / r, d1);
+                }
+                if (eta > 0) {
+                    Lin.addScaled(x, sNoise * next * Math.sqrt(-Math.expm1(-2.0 * eta * h)), noise.noise(i, x));
+                }
+                d2 = d1;
+                d1 = denoised;
+                h2 = h1;
+                h1 = h;
             }
-            double h = Math.log(sigma) - Math.log(next);
-            double hEta = h * (eta + 1.0);
-            Lin.axpby(next / sigma * Math.exp(-eta * h), x, -Math.expm1(-hEta), denoised, x);
-            double phi2 = Math.expm1(-hEta) / hEta + 1.0;
-            if (d2 != null) {
-                double r0 = h1 / h;
-                double r1 = h2 / h;
-                double phi3 = (rule == Rule.THIRD_ORDER ? 2.0 : 1.0) * (phi2 / hEta - 0.5);
-                // d1 = d1_0 (1 + r0/(r0+r1)) − d1_1 r0/(r0+r1),  d2 = (d1_0 − d1_1)/(r0+r1)
-                double a0 = phi2 * (1.0 + r0 / (r0 + r1)) - phi3 / (r0 + r1);   // weight of d1_0
-                double a1 = -phi2 * r0 / (r0 + r1) + phi3 / (r0 + r1);          // weight of d1_1
-                Lin.addScaled(x, a0 / r0, denoised);
-                Lin.addScaled(x, -a0 / r0 + a1 / r1, d1);
-                Lin.addScaled(x, -a1 / r1, d2);
-            } else if (d1 != null) {
-                double r = h1 / h;
-                Lin.addScaled(x, phi2 / r, denoised);
-                Lin.addScaled(x, -phi2 / r, d1);
-            }
-            if (eta > 0) {
-                Lin.addScaled(x, sNoise * next * Math.sqrt(-Math.expm1(-2.0 * eta * h)), noise.noise(i, x));
-            }
-            d2 = d1;
-            d1 = denoised;
-            h2 = h1;
-            h1 = h;
-        }
-        return x;
+        };
     }
 }

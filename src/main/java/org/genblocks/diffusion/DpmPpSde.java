@@ -18,7 +18,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * (independent Gaussians; k-diffusion's default Brownian tree, which correlates them, is not implemented).
  * η = 0 with r = ½ is {@link DpmPp2SAncestral} with η = 0 and DPM-Solver++(2S).
  */
-public final class DpmPpSde extends BaseSampler {
+public final class DpmPpSde extends DpmPpBase {
     private final double eta;
     private final double sNoise;
     private final double r;
@@ -35,18 +35,10 @@ public final class DpmPpSde extends BaseSampler {
     }
 
     @Override
-    INDArray run(Evaluations d, INDArray x, double[] sigmas, NoiseSource noise) {
+    Update start(Evaluations d, INDArray x, double[] sigmas, NoiseSource noise) {
         INDArray xs = x.ulike();
         INDArray mix = x.ulike();
-        for (int i = 0; i + 1 < sigmas.length; i++) {
-            double sigma = sigmas[i];
-            double next = sigmas[i + 1];
-            INDArray denoised = d.denoise(x, sigma);
-            if (next == 0) {
-                x.assign(denoised);
-                break;
-            }
-            double h = Math.log(sigma) - Math.log(next);
+        return (i, sigma, next, h, denoised) -> {
             double sigmaS = sigma * Math.exp(-r * h);
             AncestralStep first = AncestralStep.of(sigma, sigmaS, eta);
             Lin.axpby(first.sigmaDown() / sigma, x, -Math.expm1(Math.log(first.sigmaDown()) - Math.log(sigma)),
@@ -62,7 +54,6 @@ public final class DpmPpSde extends BaseSampler {
             if (second.sigmaUp() > 0) {
                 Lin.addScaled(x, sNoise * second.sigmaUp(), noise.noise(2 * i + 1, x));
             }
-        }
-        return x;
+        };
     }
 }

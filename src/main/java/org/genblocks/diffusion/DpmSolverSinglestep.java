@@ -21,7 +21,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code order} evaluations per step; the step into σ = 0 returns {@code D(x; σ)} (one evaluation).
  * Order 2 is DPM-Solver++(2S), the deterministic core of {@link DpmPp2SAncestral}.
  */
-public final class DpmSolverSinglestep extends BaseSampler {
+public final class DpmSolverSinglestep extends DpmPpBase {
     private final int order;
 
     DpmSolverSinglestep(int order) {
@@ -31,17 +31,9 @@ public final class DpmSolverSinglestep extends BaseSampler {
     }
 
     @Override
-    INDArray run(Evaluations d, INDArray x, double[] sigmas, NoiseSource noise) {
+    Update start(Evaluations d, INDArray x, double[] sigmas, NoiseSource noise) {
         INDArray u = x.ulike();
-        for (int i = 0; i + 1 < sigmas.length; i++) {
-            double sigma = sigmas[i];
-            double next = sigmas[i + 1];
-            INDArray ms = d.denoise(x, sigma);
-            if (next == 0) {
-                x.assign(ms);
-                break;
-            }
-            double h = Math.log(sigma) - Math.log(next);
+        return (i, sigma, next, h, ms) -> {
             double phi1 = Math.expm1(-h);
             if (order == 2) {
                 double r1 = 0.5;
@@ -68,7 +60,6 @@ public final class DpmSolverSinglestep extends BaseSampler {
                 Lin.axpby(next / sigma, x, -phi1 - c2, ms, x);
                 Lin.addScaled(x, c2, m2);
             }
-        }
-        return x;
+        };
     }
 }

@@ -19,11 +19,8 @@ public final class EulerAncestral extends BaseSampler {
 
     EulerAncestral(double eta, double sNoise) {
         super("euler_ancestral(eta=" + eta + ")", eta > 0);
-        if (!(eta >= 0) || !Double.isFinite(eta)) {
-            throw new IllegalArgumentException("eta: expected a finite value >= 0, got " + eta);
-        }
+        this.eta = AncestralStep.checkEta(eta);
         Shapes.checkPositive("sNoise", sNoise);
-        this.eta = eta;
         this.sNoise = sNoise;
     }
 

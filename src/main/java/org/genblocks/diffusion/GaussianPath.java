@@ -210,17 +210,13 @@ public interface GaussianPath {
     // ------------------------------------------------------------------ implementations
 
     /** {@code a = 1 − t}, {@code b = σ_min + (1 − σ_min)t}: rectified flow for σ_min = 0. */
-    final class CondOt implements GaussianPath {
+    final class CondOt extends NamedPath {
         static final CondOt FLOW = new CondOt(0.0);
         private final double sigmaMin;
 
         private CondOt(double sigmaMin) {
+            super(sigmaMin == 0 ? "flow" : "condOT(" + sigmaMin + ")");
             this.sigmaMin = sigmaMin;
-        }
-
-        @Override
-        public String name() {
-            return sigmaMin == 0 ? "flow" : "condOT(" + sigmaMin + ")";
         }
 
         @Override
@@ -267,23 +263,14 @@ public interface GaussianPath {
         public double maxTime() {
             return 1.0;
         }
-
-        @Override
-        public String toString() {
-            return "GaussianPath." + name();
-        }
     }
 
     /** {@code a = cos(πt/2)}, {@code b = sin(πt/2)}. */
-    final class Cosine implements GaussianPath {
+    final class Cosine extends NamedPath {
         static final Cosine INSTANCE = new Cosine();
 
         private Cosine() {
-        }
-
-        @Override
-        public String name() {
-            return "cosine";
+            super("cosine");
         }
 
         @Override
@@ -326,11 +313,6 @@ public interface GaussianPath {
         @Override
         public double maxTime() {
             return 1.0;
-        }
-
-        @Override
-        public String toString() {
-            return "GaussianPath.cosine";
         }
     }
 
@@ -397,15 +379,11 @@ public interface GaussianPath {
     }
 
     /** VE, EDM Table 1. */
-    final class Ve implements GaussianPath {
+    final class Ve extends NamedPath.Unscaled {
         static final Ve INSTANCE = new Ve();
 
         private Ve() {
-        }
-
-        @Override
-        public String name() {
-            return "ve";
+            super("ve");
         }
 
         @Override
@@ -423,36 +401,15 @@ public interface GaussianPath {
             checkSigma(sigma);
             return sigma * sigma;
         }
-
-        @Override
-        public double scale(double t) {
-            return 1.0;
-        }
-
-        @Override
-        public double scaleDerivative(double t) {
-            return 0.0;
-        }
-
-        @Override
-        public String toString() {
-            return "GaussianPath.ve";
-        }
     }
 
     /** σ(t) = t, s(t) = 1 (iDDPM and EDM). */
-    final class Identity implements GaussianPath {
+    final class Identity extends NamedPath.Unscaled {
         static final Identity EDM = new Identity("edm");
         static final Identity IDDPM = new Identity("iddpm");
-        private final String name;
 
         private Identity(String name) {
-            this.name = name;
-        }
-
-        @Override
-        public String name() {
-            return name;
+            super(name);
         }
 
         @Override
@@ -469,21 +426,6 @@ public interface GaussianPath {
         public double time(double sigma) {
             checkSigma(sigma);
             return sigma;
-        }
-
-        @Override
-        public double scale(double t) {
-            return 1.0;
-        }
-
-        @Override
-        public double scaleDerivative(double t) {
-            return 0.0;
-        }
-
-        @Override
-        public String toString() {
-            return "GaussianPath." + name;
         }
     }
 

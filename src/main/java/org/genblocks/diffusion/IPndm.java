@@ -3,10 +3,6 @@ package org.genblocks.diffusion;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.Iterator;
-
 /**
  * Improved PNDM (Zhang and Chen 2023, "DEIS"; ComfyUI "ipndm"): Adams–Bashforth in σ with the
  * fixed-step coefficients, ramping the order up over the first steps:
@@ -33,18 +29,7 @@ public final class IPndm extends BaseSampler {
 
     @Override
     INDArray run(Evaluations d, INDArray x, double[] sigmas, NoiseSource noise) {
-        Deque<INDArray> history = new ArrayDeque<>();   // newest first
-        for (int i = 0; i + 1 < sigmas.length; i++) {
-            INDArray dx = history.size() == maxOrder ? history.removeLast() : x.ulike();
-            d.derivative(x, sigmas[i], dx);
-            history.addFirst(dx);
-            double[] b = COEFFICIENTS[history.size() - 1];
-            double h = sigmas[i + 1] - sigmas[i];
-            Iterator<INDArray> it = history.iterator();
-            for (double bj : b) {
-                Lin.addScaled(x, h * bj, it.next());
-            }
-        }
-        return x;
+        return AdamsBashforth.run(d, x, sigmas, maxOrder,
+                (i, j, k) -> (sigmas[i + 1] - sigmas[i]) * COEFFICIENTS[k - 1][j]);
     }
 }

@@ -3,10 +3,6 @@ package org.genblocks.diffusion;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.Iterator;
-
 /**
  * Linear multistep (variable-step Adams–Bashforth) on {@code d = dx/dσ = (x − D)/σ}
  * (k-diffusion "lms", order 4 by default):
@@ -33,35 +29,11 @@ public final class Lms extends BaseSampler {
 
     /** {@code c_{ij}} for the {@code k} most recent levels (4-point Gauss–Legendre is exact up to degree 7). */
     static double coefficient(double[] sigmas, int i, int j, int k) {
-        double a = sigmas[i];
-        double b = sigmas[i + 1];
-        double sum = 0;
-        for (int q = 0; q < NODES.length; q++) {
-            double tau = 0.5 * (b - a) * NODES[q] + 0.5 * (b + a);
-            double prod = 1.0;
-            for (int m = 0; m < k; m++) {
-                if (m != j) {
-                    prod *= (tau - sigmas[i - m]) / (sigmas[i - j] - sigmas[i - m]);
-                }
-            }
-            sum += WEIGHTS[q] * prod;
-        }
-        return 0.5 * (b - a) * sum;
+        return AdamsBashforth.lagrangeIntegral(sigmas, sigmas, s -> s, i, j, k, NODES, WEIGHTS);
     }
 
     @Override
     INDArray run(Evaluations d, INDArray x, double[] sigmas, NoiseSource noise) {
-        Deque<INDArray> history = new ArrayDeque<>();   // newest first
-        for (int i = 0; i + 1 < sigmas.length; i++) {
-            INDArray dx = history.size() == order ? history.removeLast() : x.ulike();
-            d.derivative(x, sigmas[i], dx);
-            history.addFirst(dx);
-            int k = history.size();
-            Iterator<INDArray> it = history.iterator();
-            for (int j = 0; j < k; j++) {
-                Lin.addScaled(x, coefficient(sigmas, i, j, k), it.next());
-            }
-        }
-        return x;
+        return AdamsBashforth.run(d, x, sigmas, order, (i, j, k) -> coefficient(sigmas, i, j, k));
     }
 }

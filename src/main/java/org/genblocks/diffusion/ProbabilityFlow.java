@@ -95,16 +95,18 @@ public final class ProbabilityFlow {
     /** {@code out = A·x − B·D(x/s; σ)} at time {@code t}, for samplers (counted and checked by {@code d}). */
     static INDArray derivative(GaussianPath path, Evaluations d, INDArray x, double t, INDArray out) {
         double s = path.scale(t);
-        INDArray denoised = d.denoiseTransient(s == 1.0 ? x : x.mul(1.0 / s), path.sigma(t));
+        INDArray denoised = d.denoiseTransient(unscaled(x, s), path.sigma(t));
         return Lin.axpby(stateCoefficient(path, t), x, -denoiserCoefficient(path, t), denoised, out);
     }
 
-    private static void checkInterior(GaussianPath path, double t, double sigma) {
+    /** Checks that {@code σ(t)} is inside the path ({@code 0 < σ < ∞}) and returns the scale {@code s(t)}. */
+    private static double interiorScale(GaussianPath path, double t, double sigma) {
         if (!(sigma > 0) || !Double.isFinite(sigma)) {
             throw new IllegalArgumentException("t: the probability-flow ODE of the path " + path.name()
                     + " needs 0 < sigma(t) < infinity, got t = " + t + " (sigma = " + sigma + "); end the grid at a"
                     + " small positive sigma, as the diffusion samplers do with a final Euler step");
         }
+        return path.scale(t);
     }
 
     /** A denoiser read as the probability-flow field. */
@@ -120,11 +122,8 @@ public final class ProbabilityFlow {
         @Override
         public INDArray velocity(INDArray x, double t) {
             double sigma = path.sigma(t);
-            checkInterior(path, t, sigma);
-            double s = path.scale(t);
-            INDArray d = denoiser.denoise(s == 1.0 ? x : x.mul(1.0 / s), sigma);
-            check("denoiser", d, x, t);
-            INDArray dx = d.dataType() == x.dataType() ? d : d.castTo(x.dataType());
+            double s = interiorScale(path, t, sigma);
+            INDArray dx = checked("denoiser", denoiser.denoise(unscaled(x, s), sigma), x, t);
             return Lin.axpby(stateCoefficient(path, t), x, -denoiserCoefficient(path, t), dx, x.ulike());
         }
 
@@ -146,12 +145,9 @@ public final class ProbabilityFlow {
         @Override
         public INDArray vjp(INDArray x, double t, INDArray u) {
             double sigma = path.sigma(t);
-            checkInterior(path, t, sigma);
+            double s = interiorScale(path, t, sigma);
             Shapes.requireSameShape("x", x, "u", u);
-            double s = path.scale(t);
-            INDArray g = ((DifferentiableDenoiser) denoiser).vjp(s == 1.0 ? x : x.mul(1.0 / s), sigma, u);
-            check("denoiser vjp", g, x, t);
-            INDArray gx = g.dataType() == x.dataType() ? g : g.castTo(x.dataType());
+            INDArray gx = checked("denoiser vjp", ((DifferentiableDenoiser) denoiser).vjp(unscaled(x, s), sigma, u), x, t);
             return Lin.axpby(stateCoefficient(path, t), u.castTo(x.dataType()), -denoiserCoefficient(path, t) / s, gx,
                     x.ulike());
         }
@@ -170,13 +166,10 @@ public final class ProbabilityFlow {
         @Override
         public INDArray denoise(INDArray x, double sigma) {
             double t = path.time(sigma);
-            checkInterior(path, t, sigma);
-            double s = path.scale(t);
+            double s = interiorScale(path, t, sigma);
             INDArray xt = s == 1.0 ? x : x.mul(s);
-            INDArray v = field.velocity(xt, t);
-            check("field", v, x, t);
+            INDArray vx = checked("field", field.velocity(xt, t), x, t);
             double b = denoiserCoefficient(path, t);
-            INDArray vx = v.dataType() == x.dataType() ? v : v.castTo(x.dataType());
             return Lin.axpby(stateCoefficient(path, t) / b, xt, -1.0 / b, vx, x.ulike());
         }
 
@@ -198,18 +191,21 @@ public final class ProbabilityFlow {
         @Override
         public INDArray vjp(INDArray x, double sigma, INDArray u) {
             double t = path.time(sigma);
-            checkInterior(path, t, sigma);
+            double s = interiorScale(path, t, sigma);
             Shapes.requireSameShape("x", x, "u", u);
-            double s = path.scale(t);
-            INDArray g = ((DifferentiableField) field).vjp(s == 1.0 ? x : x.mul(s), t, u);
-            check("field vjp", g, x, t);
-            INDArray gx = g.dataType() == x.dataType() ? g : g.castTo(x.dataType());
+            INDArray gx = checked("field vjp", ((DifferentiableField) field).vjp(s == 1.0 ? x : x.mul(s), t, u), x, t);
             double k = s / denoiserCoefficient(path, t);
             return Lin.axpby(k * stateCoefficient(path, t), u.castTo(x.dataType()), -k, gx, x.ulike());
         }
     }
 
-    private static void check(String what, INDArray out, INDArray x, double t) {
+    /** {@code x/s}: {@code x} itself when {@code s = 1}. */
+    private static INDArray unscaled(INDArray x, double s) {
+        return s == 1.0 ? x : x.mul(1.0 / s);
+    }
+
+    /** Checks a callee's output against the input {@code x} and returns it in {@code x}'s data type. */
+    private static INDArray checked(String what, INDArray out, INDArray x, double t) {
         if (out == null) {
             throw new IllegalArgumentException(what + ": returned null at t = " + t);
         }
@@ -218,5 +214,6 @@ public final class ProbabilityFlow {
                     + Arrays.toString(x.shape()) + ", got " + Arrays.toString(out.shape()) + " at t = " + t);
         }
         Shapes.requireFloatingPoint(what + " output", out);
+        return out.dataType() == x.dataType() ? out : out.castTo(x.dataType());
     }
 }

@@ -28,7 +28,7 @@ import java.util.Iterator;
  * re-evaluated, so UniPC costs one evaluation per step (UniC raises the order by one). The step into
  * σ = 0 returns {@code D(x; σ)}.
  */
-public final class UniPc extends BaseSampler {
+public final class UniPc extends DpmPpBase {
     /** The B(h) of the update (Zhao et al. §3.3). */
     public enum Variant {
         /** B(h) = h (in λ, with the sign of the data-prediction form: −h); best for unconditional sampling. */
@@ -53,35 +53,31 @@ public final class UniPc extends BaseSampler {
     }
 
     @Override
-    INDArray run(Evaluations d, INDArray x, double[] sigmas, NoiseSource noise) {
+    Update start(Evaluations d, INDArray x, double[] sigmas, NoiseSource noise) {
         int steps = sigmas.length - 1;
         Deque<INDArray> history = new ArrayDeque<>();   // m_i, newest first, at most `order`
         INDArray last = x.ulike();                       // x_s of the last predictor step
-        int lastOrder = 0;
-        for (int i = 0; i < steps; i++) {
-            double sigma = sigmas[i];
-            double next = sigmas[i + 1];
-            INDArray m = d.denoise(x, sigma);
-            if (next == 0) {
-                x.assign(m);
-                break;
+        return new Update() {
+            private int lastOrder;
+
+            @Override
+            public void step(int i, double sigma, double next, double h, INDArray m) {
+                if (corrector && i > 0) {
+                    update(x, last, sigmas, i - 1, lastOrder, history, m);
+                }
+                if (history.size() == order) {
+                    history.removeLast();
+                }
+                history.addFirst(m);
+                int p = Math.min(order, i + 1);
+                if (lowerOrderFinal) {
+                    p = Math.min(p, steps - i);
+                }
+                last.assign(x);
+                update(x, last, sigmas, i, p, history, null);
+                lastOrder = p;
             }
-            if (corrector && i > 0) {
-                update(x, last, sigmas, i - 1, lastOrder, history, m);
-            }
-            if (history.size() == order) {
-                history.removeLast();
-            }
-            history.addFirst(m);
-            int p = Math.min(order, i + 1);
-            if (lowerOrderFinal) {
-                p = Math.min(p, steps - i);
-            }
-            last.assign(x);
-            update(x, last, sigmas, i, p, history, null);
-            lastOrder = p;
-        }
-        return x;
+        };
     }
 
     /**

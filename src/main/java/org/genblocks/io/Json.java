@@ -85,14 +85,11 @@ final class Json {
     }
 
     private Map<String, Object> object(int depth) {
-        i++;
         Map<String, Object> m = new LinkedHashMap<>();
-        ws();
-        if (i < s.length() && s.charAt(i) == '}') {
-            i++;
+        if (opensEmpty('}')) {
             return m;
         }
-        while (true) {
+        do {
             ws();
             if (i >= s.length() || s.charAt(i) != '"') {
                 throw error("expected a string key");
@@ -109,43 +106,50 @@ final class Json {
                 throw error("duplicate key \"" + k + "\"");
             }
             m.put(k, v);
-            ws();
-            if (i >= s.length()) {
-                throw error("unterminated object");
-            }
-            char c = s.charAt(i++);
-            if (c == '}') {
-                return m;
-            }
-            if (c != ',') {
-                throw error("expected ',' or '}'");
-            }
-        }
+        } while (!closes('}', "object"));
+        return m;
     }
 
     private List<Object> array(int depth) {
-        i++;
         List<Object> a = new ArrayList<>();
-        ws();
-        if (i < s.length() && s.charAt(i) == ']') {
-            i++;
+        if (opensEmpty(']')) {
             return a;
         }
-        while (true) {
+        do {
             ws();
             a.add(value(depth + 1));
-            ws();
-            if (i >= s.length()) {
-                throw error("unterminated array");
-            }
-            char c = s.charAt(i++);
-            if (c == ']') {
-                return a;
-            }
-            if (c != ',') {
-                throw error("expected ',' or ']'");
-            }
+        } while (!closes(']', "array"));
+        return a;
+    }
+
+    /** Steps past the opening bracket and blanks; true (and past {@code close}) when the container is empty. */
+    private boolean opensEmpty(char close) {
+        i++;
+        ws();
+        if (i < s.length() && s.charAt(i) == close) {
+            i++;
+            return true;
         }
+        return false;
+    }
+
+    /**
+     * After a member of an object or array ({@code what}): true past the closing {@code close}, false past a
+     * comma (another member follows); anything else is an error.
+     */
+    private boolean closes(char close, String what) {
+        ws();
+        if (i >= s.length()) {
+            throw error("unterminated " + what);
+        }
+        char c = s.charAt(i++);
+        if (c == close) {
+            return true;
+        }
+        if (c != ',') {
+            throw error("expected ',' or '" + close + "'");
+        }
+        return false;
     }
 
     private String string() {

@@ -73,12 +73,14 @@ public abstract class Divergence {
         return x.length() / x.size(0);
     }
 
-    static void checkX(INDArray x) {
+    /** Checks that {@code x} is a floating-point batch of rank >= 2 and returns it. */
+    static INDArray checkX(INDArray x) {
         Shapes.requireFloatingPoint("x", x);
         if (x.rank() < 2) {
             throw new IllegalArgumentException("x: expected a batch [N, D, ...] of rank >= 2, got shape "
                     + Arrays.toString(x.shape()));
         }
+        return x;
     }
 
     private static final class Exact extends Divergence {
@@ -125,8 +127,7 @@ public abstract class Divergence {
 
         @Override
         public INDArray of(VectorField field, INDArray x, double t) {
-            checkX(x);
-            long n = x.size(0);
+            long n = checkX(x).size(0);
             long d = perSample(x);
             INDArray z;
             INDArray xs;
@@ -186,8 +187,7 @@ public abstract class Divergence {
 
         @Override
         public INDArray of(VectorField field, INDArray x, double t) {
-            checkX(x);
-            long n = x.size(0);
+            long n = checkX(x).size(0);
             long d = perSample(x);
             INDArray base = x.castTo(DataType.DOUBLE).reshape(n, d);
             INDArray div = Nd4j.zeros(DataType.DOUBLE, n);

@@ -100,6 +100,22 @@ final class RotaryKernel {
         }
     }
 
+    /**
+     * The scalar float32 HALF rotation of pairs {@code (v[o+i], v[o+half+i])}, {@code from <= i < to}, by the
+     * table row at {@code tr}: {@code x₁' = x₁c − x₂s}, {@code x₂' = x₂c + x₁s}. Also the tail of
+     * {@link RotarySimd#half}.
+     */
+    static void rotateHalf(float[] v, int o, int half, float[] cos, float[] sin, int tr, int from, int to) {
+        for (int i = from; i < to; i++) {
+            float a = v[o + i];
+            float b = v[o + i + half];
+            float c = cos[tr + i];
+            float s = sin[tr + i];
+            v[o + i] = a * c - b * s;
+            v[o + i + half] = b * c + a * s;
+        }
+    }
+
     private static long blockAligned(long rows, int c, int chunks) {
         if (c == chunks) {
             return rows;
@@ -256,15 +272,7 @@ final class RotaryKernel {
                             v[o + 2 * i + 1] = a * s + b * c;
                         }
                     } else {
-                        int half = r / 2;
-                        for (int i = 0; i < h; i++) {
-                            float a = v[o + i];
-                            float b = v[o + i + half];
-                            float c = cos[tr + i];
-                            float s = sin[tr + i];
-                            v[o + i] = a * c - b * s;
-                            v[o + i + half] = b * c + a * s;
-                        }
+                        rotateHalf(v, o, r / 2, cos, sin, tr, 0, h);
                     }
                 }
                 if (contiguous) {

@@ -34,14 +34,7 @@ final class RotarySimd {
             a.mul(c).sub(b.mul(s)).intoArray(v, o + i);
             b.mul(c).add(a.mul(s)).intoArray(v, o + half + i);
         }
-        for (; i < half; i++) {
-            float a = v[o + i];
-            float b = v[o + i + half];
-            float c = cos[tr + i];
-            float s = sin[tr + i];
-            v[o + i] = a * c - b * s;
-            v[o + i + half] = b * c + a * s;
-        }
+        RotaryKernel.rotateHalf(v, o, half, cos, sin, tr, i, half);
     }
 
     /**

@@ -3,6 +3,8 @@ package org.genblocks.rf;
 import org.genblocks.tensor.Rng;
 import org.genblocks.tensor.Shapes;
 
+import java.util.function.IntToDoubleFunction;
+
 /**
  * Entropic optimal transport between two uniform point sets by Sinkhorn's scaling (Cuturi 2013, "Sinkhorn
  * Distances"); by matrix scaling while {@code exp(−C/reg)} cannot underflow, otherwise in the log domain:
@@ -78,19 +80,14 @@ public final class Sinkhorn {
                 }
                 g[j] = reg * (lb - logSumExp(buf, n));
             }
-            // after the g update the columns match exactly; converged when the rows do too (checked every 10th)
-            if (it % 10 != 9) {
-                continue;
-            }
-            double worst = 0;
-            for (int i = 0; i < n; i++) {
+            // after the g update the columns match exactly; converged when the rows do too
+            if (rowsConverged(it, n, i -> {
                 double s = 0;
                 for (int j = 0; j < m; j++) {
                     s += Math.exp((f[i] + g[j] - cost[i][j]) / reg);
                 }
-                worst = Math.max(worst, Math.abs(s * n - 1.0));
-            }
-            if (worst < TOLERANCE) {
+                return s;
+            })) {
                 double[][] p = new double[n][m];
                 for (int i = 0; i < n; i++) {
                     for (int j = 0; j < m; j++) {
@@ -122,11 +119,7 @@ public final class Sinkhorn {
         java.util.Arrays.fill(v, 1.0 / m);
         for (int it = 0; it < MAX_ITERATIONS; it++) {
             for (int i = 0; i < n; i++) {
-                double s = 0;
-                for (int j = 0; j < m; j++) {
-                    s += k[i][j] * v[j];
-                }
-                u[i] = 1.0 / (n * s);
+                u[i] = 1.0 / (n * dot(k[i], v));
             }
             double[] col = new double[m];
             for (int i = 0; i < n; i++) {
@@ -137,18 +130,7 @@ public final class Sinkhorn {
             for (int j = 0; j < m; j++) {
                 v[j] = 1.0 / (m * col[j]);
             }
-            if (it % 10 != 9) {
-                continue;
-            }
-            double worst = 0;
-            for (int i = 0; i < n; i++) {
-                double s = 0;
-                for (int j = 0; j < m; j++) {
-                    s += k[i][j] * v[j];
-                }
-                worst = Math.max(worst, Math.abs(u[i] * s * n - 1.0));
-            }
-            if (worst < TOLERANCE) {
+            if (rowsConverged(it, n, i -> u[i] * dot(k[i], v))) {
                 for (int i = 0; i < n; i++) {
                     for (int j = 0; j < m; j++) {
                         k[i][j] *= u[i] * v[j];
@@ -159,6 +141,30 @@ public final class Sinkhorn {
         }
         throw new IllegalArgumentException("reg: Sinkhorn did not converge in " + MAX_ITERATIONS + " iterations with reg = "
                 + reg + "; use a larger reg (or exact OT, MinibatchOt)");
+    }
+
+    /**
+     * The convergence test of both iterations, run every 10th iteration {@code it}: whether every row of the plan
+     * has the marginal 1/n to {@code TOLERANCE}, {@code max_i |n·rowMass(i) − 1| < TOLERANCE}.
+     */
+    private static boolean rowsConverged(int it, int n, IntToDoubleFunction rowMass) {
+        if (it % 10 != 9) {
+            return false;
+        }
+        double worst = 0;
+        for (int i = 0; i < n; i++) {
+            worst = Math.max(worst, Math.abs(rowMass.applyAsDouble(i) * n - 1.0));
+        }
+        return worst < TOLERANCE;
+    }
+
+    /** {@code Σ_j a_j b_j} in order. */
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int j = 0; j < a.length; j++) {
+            s += a[j] * b[j];
+        }
+        return s;
     }
 
     /**

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Immutable training settings. Start from {@link #adam(double)} or {@link #adamw(double, double)};
@@ -21,49 +22,47 @@ public final class TrainConfig {
     /** The optimizer family. */
     public enum Algorithm { ADAM, ADAMW }
 
-    private final Algorithm optimizer;
-    private final double lr;
-    private final double weightDecay;
-    private final double beta1;
-    private final double beta2;
-    private final double eps;
-    private final long steps;
-    private final int batch;
-    private final long seed;
-    private final LrSchedule schedule;
-    private final double clipGradNorm;
-    private final double emaDecay;
-    private final long checkpointEvery;
-    private final Path checkpointPath;
-    private final long logEvery;
-    private final boolean progressBar;
+    /**
+     * The settings of one config. A config's own set is never changed: every setter changes a copy
+     * ({@link #with}) before the new config holds it.
+     */
+    private static final class Settings implements Cloneable {
+        Algorithm optimizer;
+        double lr;
+        double weightDecay;
+        double beta1 = 0.9;
+        double beta2 = 0.999;
+        double eps = 1e-8;
+        long steps = 1000;
+        int batch = 256;
+        long seed;
+        LrSchedule schedule = LrSchedule.constant();
+        double clipGradNorm;
+        double emaDecay;
+        long checkpointEvery;
+        Path checkpointPath;
+        long logEvery = 100;
+        boolean progressBar = true;
 
-    private TrainConfig(Algorithm optimizer, double lr, double weightDecay, double beta1, double beta2, double eps,
-                        long steps, int batch, long seed, LrSchedule schedule, double clipGradNorm, double emaDecay,
-                        long checkpointEvery, Path checkpointPath, long logEvery, boolean progressBar) {
-        this.optimizer = optimizer;
-        this.lr = lr;
-        this.weightDecay = weightDecay;
-        this.beta1 = beta1;
-        this.beta2 = beta2;
-        this.eps = eps;
-        this.steps = steps;
-        this.batch = batch;
-        this.seed = seed;
-        this.schedule = schedule;
-        this.clipGradNorm = clipGradNorm;
-        this.emaDecay = emaDecay;
-        this.checkpointEvery = checkpointEvery;
-        this.checkpointPath = checkpointPath;
-        this.logEvery = logEvery;
-        this.progressBar = progressBar;
+        Settings copy() {
+            try {
+                return (Settings) clone();   // every field is a primitive or an immutable value
+            } catch (CloneNotSupportedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    private final Settings v;
+
+    private TrainConfig(Settings v) {
+        this.v = v;
     }
 
     /** Adam (Kingma and Ba 2015) with learning rate {@code lr > 0}. */
     public static TrainConfig adam(double lr) {
         Shapes.checkPositive("lr", lr);
-        return new TrainConfig(Algorithm.ADAM, lr, 0.0, 0.9, 0.999, 1e-8, 1000, 256, 0, LrSchedule.constant(),
-                0.0, 0.0, 0, null, 100, true);
+        return of(Algorithm.ADAM, lr, 0.0);
     }
 
     /** AdamW (Loshchilov and Hutter 2019): Adam with decoupled weight decay {@code weightDecay >= 0}. */
@@ -72,21 +71,28 @@ public final class TrainConfig {
         if (!(weightDecay >= 0) || !Double.isFinite(weightDecay)) {
             throw new IllegalArgumentException("weightDecay: expected a finite value >= 0, got " + weightDecay);
         }
-        return new TrainConfig(Algorithm.ADAMW, lr, weightDecay, 0.9, 0.999, 1e-8, 1000, 256, 0, LrSchedule.constant(),
-                0.0, 0.0, 0, null, 100, true);
+        return of(Algorithm.ADAMW, lr, weightDecay);
     }
 
-    private TrainConfig copy(Algorithm o, double lr, double wd, double b1, double b2, double eps, long steps, int batch,
-                             long seed, LrSchedule sch, double clip, double ema, long ckEvery, Path ckPath, long logEvery) {
-        return new TrainConfig(o, lr, wd, b1, b2, eps, steps, batch, seed, sch, clip, ema, ckEvery, ckPath, logEvery,
-                progressBar);
+    private static TrainConfig of(Algorithm optimizer, double lr, double weightDecay) {
+        Settings v = new Settings();
+        v.optimizer = optimizer;
+        v.lr = lr;
+        v.weightDecay = weightDecay;
+        return new TrainConfig(v);
+    }
+
+    /** A new config: a copy of this one's settings with {@code change} applied. */
+    private TrainConfig with(Consumer<Settings> change) {
+        Settings copy = v.copy();
+        change.accept(copy);
+        return new TrainConfig(copy);
     }
 
     /** Base learning rate. */
     public TrainConfig lr(double lr) {
         Shapes.checkPositive("lr", lr);
-        return copy(optimizer, lr, weightDecay, beta1, beta2, eps, steps, batch, seed, schedule, clipGradNorm, emaDecay,
-                checkpointEvery, checkpointPath, logEvery);
+        return with(c -> c.lr = lr);
     }
 
     /** Adam's moment decay rates, each in [0, 1). */
@@ -97,42 +103,39 @@ public final class TrainConfig {
         if (!(b2 >= 0 && b2 < 1)) {
             throw new IllegalArgumentException("beta2: expected a value in [0, 1), got " + b2);
         }
-        return copy(optimizer, lr, weightDecay, b1, b2, eps, steps, batch, seed, schedule, clipGradNorm, emaDecay,
-                checkpointEvery, checkpointPath, logEvery);
+        return with(c -> {
+            c.beta1 = b1;
+            c.beta2 = b2;
+        });
     }
 
     /** Adam's denominator epsilon ({@code > 0}). */
     public TrainConfig eps(double e) {
         Shapes.checkPositive("eps", e);
-        return copy(optimizer, lr, weightDecay, beta1, beta2, e, steps, batch, seed, schedule, clipGradNorm, emaDecay,
-                checkpointEvery, checkpointPath, logEvery);
+        return with(c -> c.eps = e);
     }
 
     /** Total number of optimizer steps ({@code > 0}). */
     public TrainConfig steps(long n) {
         Shapes.checkPositive("steps", n);
-        return copy(optimizer, lr, weightDecay, beta1, beta2, eps, n, batch, seed, schedule, clipGradNorm, emaDecay,
-                checkpointEvery, checkpointPath, logEvery);
+        return with(c -> c.steps = n);
     }
 
     /** Mini-batch size ({@code > 0}); used by sources built from the config. */
     public TrainConfig batch(int n) {
         Shapes.checkPositive("batch", n);
-        return copy(optimizer, lr, weightDecay, beta1, beta2, eps, steps, n, seed, schedule, clipGradNorm, emaDecay,
-                checkpointEvery, checkpointPath, logEvery);
+        return with(c -> c.batch = n);
     }
 
     /** The run's seed: shuffling, noise and every other draw of the batch source. */
     public TrainConfig seed(long s) {
-        return copy(optimizer, lr, weightDecay, beta1, beta2, eps, steps, batch, s, schedule, clipGradNorm, emaDecay,
-                checkpointEvery, checkpointPath, logEvery);
+        return with(c -> c.seed = s);
     }
 
     /** The learning-rate schedule. */
     public TrainConfig schedule(LrSchedule s) {
         Shapes.checkNotNull("schedule", s, "an LrSchedule");
-        return copy(optimizer, lr, weightDecay, beta1, beta2, eps, steps, batch, seed, s, clipGradNorm, emaDecay,
-                checkpointEvery, checkpointPath, logEvery);
+        return with(c -> c.schedule = s);
     }
 
     /** Clip gradients to global L2 norm {@code c > 0} (Pascanu et al. 2013); 0 turns clipping off. */
@@ -140,8 +143,7 @@ public final class TrainConfig {
         if (!(c >= 0) || !Double.isFinite(c)) {
             throw new IllegalArgumentException("clipGradNorm: expected a finite value >= 0 (0 = off), got " + c);
         }
-        return copy(optimizer, lr, weightDecay, beta1, beta2, eps, steps, batch, seed, schedule, c, emaDecay,
-                checkpointEvery, checkpointPath, logEvery);
+        return with(t -> t.clipGradNorm = c);
     }
 
     /** Keep an exponential moving average of the weights with {@code decay in (0, 1)}; 0 turns it off. */
@@ -149,87 +151,87 @@ public final class TrainConfig {
         if (!(decay == 0 || (decay > 0 && decay < 1))) {
             throw new IllegalArgumentException("ema: expected a decay in (0, 1), or 0 for no EMA, got " + decay);
         }
-        return copy(optimizer, lr, weightDecay, beta1, beta2, eps, steps, batch, seed, schedule, clipGradNorm, decay,
-                checkpointEvery, checkpointPath, logEvery);
+        return with(c -> c.emaDecay = decay);
     }
 
     /** Write a checkpoint to {@code path} every {@code n} steps and at the end ({@code n > 0}). */
     public TrainConfig checkpointEvery(long n, Path path) {
         Shapes.checkPositive("n", n);
         Shapes.checkNotNull("path", path, "a checkpoint file path");
-        return copy(optimizer, lr, weightDecay, beta1, beta2, eps, steps, batch, seed, schedule, clipGradNorm, emaDecay,
-                n, path, logEvery);
+        return with(c -> {
+            c.checkpointEvery = n;
+            c.checkpointPath = path;
+        });
     }
 
     /** Report progress every {@code n > 0} steps. */
     public TrainConfig logEvery(long n) {
         Shapes.checkPositive("logEvery", n);
-        return copy(optimizer, lr, weightDecay, beta1, beta2, eps, steps, batch, seed, schedule, clipGradNorm, emaDecay,
-                checkpointEvery, checkpointPath, n);
+        return with(c -> c.logEvery = n);
     }
 
     public Algorithm optimizer() {
-        return optimizer;
+        return v.optimizer;
     }
 
     public double lr() {
-        return lr;
+        return v.lr;
     }
 
     public double weightDecay() {
-        return weightDecay;
+        return v.weightDecay;
     }
 
     public double beta1() {
-        return beta1;
+        return v.beta1;
     }
 
     public double beta2() {
-        return beta2;
+        return v.beta2;
     }
 
     public double eps() {
-        return eps;
+        return v.eps;
     }
 
     public long steps() {
-        return steps;
+        return v.steps;
     }
 
     public int batch() {
-        return batch;
+        return v.batch;
     }
 
     public long seed() {
-        return seed;
+        return v.seed;
     }
 
     public LrSchedule schedule() {
-        return schedule;
+        return v.schedule;
     }
 
     /** The clipping norm, 0 when off. */
     public double clipGradNorm() {
-        return clipGradNorm;
+        return v.clipGradNorm;
     }
 
     /** The EMA decay, 0 when off. */
     public double emaDecay() {
-        return emaDecay;
+        return v.emaDecay;
     }
 
     /** Steps between checkpoints, 0 when off. */
     public long checkpointEvery() {
-        return checkpointEvery;
+        return v.checkpointEvery;
     }
 
     /** The checkpoint file, or null. */
     public Path checkpointPath() {
-        return checkpointPath;
+        return v.checkpointPath;
     }
 
     public long logEvery() {
-        return logEvery;
+        return v.logEvery;
     }
 
     /**
@@ -238,39 +240,38 @@ public final class TrainConfig {
      * otherwise, and when off, progress is an SLF4J info line every {@link #logEvery()} steps. Default on.
      */
     public boolean progressBar() {
-        return progressBar;
+        return v.progressBar;
     }
 
     /** Allows ({@code true}, the default) or forbids the progress bar; see {@link #progressBar()}. */
     public TrainConfig progressBar(boolean on) {
-        return new TrainConfig(optimizer, lr, weightDecay, beta1, beta2, eps, steps, batch, seed, schedule, clipGradNorm,
-                emaDecay, checkpointEvery, checkpointPath, logEvery, on);
+        return with(c -> c.progressBar = on);
     }
 
     /** The learning rate of step {@code step}: {@code lr * schedule.factor(step)}. */
     public double lrAt(long step) {
-        return lr * schedule.factor(step);
+        return v.lr * v.schedule.factor(step);
     }
 
     /** A string map of every setting (stored in checkpoints); {@link #fromMap} reads it back. */
     public Map<String, String> toMap() {
         Map<String, String> m = new LinkedHashMap<>();
-        m.put("optimizer", optimizer.name());
-        m.put("lr", Double.toString(lr));
-        m.put("weightDecay", Double.toString(weightDecay));
-        m.put("beta1", Double.toString(beta1));
-        m.put("beta2", Double.toString(beta2));
-        m.put("eps", Double.toString(eps));
-        m.put("steps", Long.toString(steps));
-        m.put("batch", Integer.toString(batch));
-        m.put("seed", Long.toString(seed));
-        m.put("schedule", schedule.toString());
-        m.put("clipGradNorm", Double.toString(clipGradNorm));
-        m.put("emaDecay", Double.toString(emaDecay));
-        m.put("checkpointEvery", Long.toString(checkpointEvery));
-        m.put("checkpointPath", checkpointPath == null ? "" : checkpointPath.toString());
-        m.put("logEvery", Long.toString(logEvery));
-        m.put("progressBar", Boolean.toString(progressBar));
+        m.put("optimizer", v.optimizer.name());
+        m.put("lr", Double.toString(v.lr));
+        m.put("weightDecay", Double.toString(v.weightDecay));
+        m.put("beta1", Double.toString(v.beta1));
+        m.put("beta2", Double.toString(v.beta2));
+        m.put("eps", Double.toString(v.eps));
+        m.put("steps", Long.toString(v.steps));
+        m.put("batch", Integer.toString(v.batch));
+        m.put("seed", Long.toString(v.seed));
+        m.put("schedule", v.schedule.toString());
+        m.put("clipGradNorm", Double.toString(v.clipGradNorm));
+        m.put("emaDecay", Double.toString(v.emaDecay));
+        m.put("checkpointEvery", Long.toString(v.checkpointEvery));
+        m.put("checkpointPath", v.checkpointPath == null ? "" : v.checkpointPath.toString());
+        m.put("logEvery", Long.toString(v.logEvery));
+        m.put("progressBar", Boolean.toString(v.progressBar));
         return m;
     }
 

@@ -4,8 +4,6 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.geom.Ellipse2D;
-import java.awt.geom.Path2D;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -30,22 +28,16 @@ import java.util.List;
  * log axis (checked when the series or the axis is set). Immutable: every method returns a new plot.
  */
 public final class LinePlot extends XyPlot<LinePlot> {
-    record Series(String name, double[] xs, double[] ys, Color color) {
-    }
-
-    private final List<Series> series;
+    private final List<PointSeries> series;
     private final double lineWidth;
     private final boolean markers;
 
-    private LinePlot(Chart chart, List<Series> series, double lineWidth, boolean markers) {
+    private LinePlot(Chart chart, List<PointSeries> series, double lineWidth, boolean markers) {
         super(chart);
         this.series = List.copyOf(series);
         this.lineWidth = lineWidth;
         this.markers = markers;
-        for (Series s : this.series) {
-            Data.requirePositiveOnLog("series '" + s.name + "'", "x", chart.x(), s.xs);
-            Data.requirePositiveOnLog("series '" + s.name + "'", "y", chart.y(), s.ys);
-        }
+        this.series.forEach(s -> s.requirePositiveOnLog("series", chart));
     }
 
     /** An empty line plot, 640 x 420 logical pixels. */
@@ -84,9 +76,8 @@ public final class LinePlot extends XyPlot<LinePlot> {
             throw new IllegalArgumentException(what + ": expected at least one point, got none");
         }
         Data.requireFinite(what, x, y);
-        List<Series> l = new ArrayList<>(series);
-        l.add(new Series(name, x.clone(), y.clone(), Data.requireColor("color", color)));
-        return new LinePlot(chart, l, lineWidth, markers);
+        PointSeries s = new PointSeries(name, x.clone(), y.clone(), Data.requireColor("color", color));
+        return new LinePlot(chart, PointSeries.plus(series, s), lineWidth, markers);
     }
 
     /** Line width in logical pixels, in (0, 12]; default 2. */
@@ -112,35 +103,25 @@ public final class LinePlot extends XyPlot<LinePlot> {
         if (series.isEmpty()) {
             throw new IllegalStateException("nothing to draw: add a series with series(name, x, y) first");
         }
-        double[] b = Data.emptyBounds();
-        for (Series s : series) {
-            Data.bounds(b, s.xs, s.ys);
-        }
-        return b;
+        return PointSeries.bounds(Data.emptyBounds(), series);
     }
 
     @Override
     void drawData(Graphics2D g, Mapping m) {
         g.setStroke(new BasicStroke((float) lineWidth, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
         double r = Math.max(2.5, lineWidth * 1.5);
-        for (Series s : series) {
-            g.setColor(s.color);
-            Path2D.Double path = new Path2D.Double();
-            path.moveTo(m.px(s.xs[0]), m.py(s.ys[0]));
-            for (int i = 1; i < s.xs.length; i++) {
-                path.lineTo(m.px(s.xs[i]), m.py(s.ys[i]));
-            }
-            g.draw(path);
-            if (markers || s.xs.length == 1) {
-                for (int i = 0; i < s.xs.length; i++) {
-                    g.fill(new Ellipse2D.Double(m.px(s.xs[i]) - r, m.py(s.ys[i]) - r, 2 * r, 2 * r));
-                }
+        Ellipse2D.Double disc = new Ellipse2D.Double();
+        for (PointSeries s : series) {
+            g.setColor(s.color());
+            g.draw(m.polyline(s.xs(), s.ys()));
+            if (markers || s.xs().length == 1) {
+                s.fillDiscs(g, m, disc, r);
             }
         }
     }
 
     @Override
     List<LegendEntry> legendEntries() {
-        return series.stream().map(s -> new LegendEntry(s.name, s.color, true)).toList();
+        return PointSeries.legend(series, true);
     }
 }

@@ -2,12 +2,10 @@ package org.genblocks.viz;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.awt.AlphaComposite;
 import java.awt.Color;
 import java.awt.Composite;
 import java.awt.Graphics2D;
 import java.awt.geom.Ellipse2D;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -30,22 +28,16 @@ import java.util.List;
  * on top). Coordinates must be finite. Immutable: every method returns a new plot.
  */
 public final class ScatterPlot extends XyPlot<ScatterPlot> {
-    record Series(String name, double[] xs, double[] ys, Color color) {
-    }
-
-    private final List<Series> series;
+    private final List<PointSeries> series;
     private final double radius;
     private final double alpha;
 
-    private ScatterPlot(Chart chart, List<Series> series, double radius, double alpha) {
+    private ScatterPlot(Chart chart, List<PointSeries> series, double radius, double alpha) {
         super(chart);
         this.series = List.copyOf(series);
         this.radius = radius;
         this.alpha = alpha;
-        for (Series s : this.series) {
-            Data.requirePositiveOnLog("points '" + s.name + "'", "x", chart.x(), s.xs);
-            Data.requirePositiveOnLog("points '" + s.name + "'", "y", chart.y(), s.ys);
-        }
+        this.series.forEach(s -> s.requirePositiveOnLog("points", chart));
     }
 
     /** An empty scatter plot, 560 x 560 logical pixels. */
@@ -66,7 +58,7 @@ public final class ScatterPlot extends XyPlot<ScatterPlot> {
     /** Adds a point set {@code [N, 2]} in {@code color}. */
     public ScatterPlot points(String name, INDArray xy, Color color) {
         double[][] p = Data.points("xy (points '" + name + "')", xy);
-        return add(new Series(name, p[0], p[1], Data.requireColor("color", color)));
+        return add(new PointSeries(name, p[0], p[1], Data.requireColor("color", color)));
     }
 
     /** Adds a point set given as {@code {x, y}} pairs in the next palette colour. */
@@ -77,7 +69,7 @@ public final class ScatterPlot extends XyPlot<ScatterPlot> {
     /** Adds a point set given as {@code {x, y}} pairs in {@code color}. */
     public ScatterPlot points(String name, double[][] xy, Color color) {
         double[][] p = Data.points("xy (points '" + name + "')", xy);
-        return add(new Series(name, p[0], p[1], Data.requireColor("color", color)));
+        return add(new PointSeries(name, p[0], p[1], Data.requireColor("color", color)));
     }
 
     /** Marker radius in logical pixels, in (0, 20]; default 2. */
@@ -96,10 +88,8 @@ public final class ScatterPlot extends XyPlot<ScatterPlot> {
         return new ScatterPlot(chart, series, radius, a);
     }
 
-    private ScatterPlot add(Series s) {
-        List<Series> l = new ArrayList<>(series);
-        l.add(s);
-        return new ScatterPlot(chart, l, radius, alpha);
+    private ScatterPlot add(PointSeries s) {
+        return new ScatterPlot(chart, PointSeries.plus(series, s), radius, alpha);
     }
 
     @Override
@@ -112,32 +102,21 @@ public final class ScatterPlot extends XyPlot<ScatterPlot> {
         if (series.isEmpty()) {
             throw new IllegalStateException("nothing to draw: add a point set with points(name, xy) first");
         }
-        double[] b = Data.emptyBounds();
-        for (Series s : series) {
-            Data.bounds(b, s.xs, s.ys);
-        }
-        return b;
+        return PointSeries.bounds(Data.emptyBounds(), series);
     }
 
     @Override
     void drawData(Graphics2D g, Mapping m) {
-        Composite old = g.getComposite();
-        if (alpha < 1) {
-            g.setComposite(AlphaComposite.getInstance(AlphaComposite.SRC_OVER, (float) alpha));
-        }
+        Composite old = withAlpha(g, alpha);
         Ellipse2D.Double disc = new Ellipse2D.Double();
-        for (Series s : series) {
-            g.setColor(s.color);
-            for (int i = 0; i < s.xs.length; i++) {
-                disc.setFrame(m.px(s.xs[i]) - radius, m.py(s.ys[i]) - radius, 2 * radius, 2 * radius);
-                g.fill(disc);
-            }
+        for (PointSeries s : series) {
+            s.fillDiscs(g, m, disc, radius);
         }
         g.setComposite(old);
     }
 
     @Override
     List<LegendEntry> legendEntries() {
-        return series.stream().map(s -> new LegendEntry(s.name, s.color, false)).toList();
+        return PointSeries.legend(series, false);
     }
 }

@@ -3,13 +3,11 @@ package org.genblocks.viz;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.awt.AlphaComposite;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Composite;
 import java.awt.Graphics2D;
 import java.awt.geom.Ellipse2D;
-import java.awt.geom.Path2D;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -40,13 +38,13 @@ public final class TrajectoryPlot extends XyPlot<TrajectoryPlot> {
     }
 
     private final List<Path> paths;
-    private final List<ScatterPlot.Series> background;
+    private final List<PointSeries> background;
     private final Color color;
     private final double lineWidth;
     private final double alpha;
     private final boolean endpoints;
 
-    private TrajectoryPlot(Chart chart, List<Path> paths, List<ScatterPlot.Series> background, Color color,
+    private TrajectoryPlot(Chart chart, List<Path> paths, List<PointSeries> background, Color color,
                            double lineWidth, double alpha, boolean endpoints) {
         super(chart);
         this.paths = List.copyOf(paths);
@@ -59,10 +57,7 @@ public final class TrajectoryPlot extends XyPlot<TrajectoryPlot> {
             Data.requirePositiveOnLog("trajectory " + i, "x", chart.x(), this.paths.get(i).xs);
             Data.requirePositiveOnLog("trajectory " + i, "y", chart.y(), this.paths.get(i).ys);
         }
-        for (ScatterPlot.Series s : this.background) {
-            Data.requirePositiveOnLog("points '" + s.name() + "'", "x", chart.x(), s.xs());
-            Data.requirePositiveOnLog("points '" + s.name() + "'", "y", chart.y(), s.ys());
-        }
+        this.background.forEach(s -> s.requirePositiveOnLog("points", chart));
     }
 
     /** Trajectories from {@code [steps, N, 2]}: trajectory {@code n} is {@code paths[:, n, :]}. */
@@ -104,9 +99,8 @@ public final class TrajectoryPlot extends XyPlot<TrajectoryPlot> {
     /** Adds a reference point set {@code [N, 2]} drawn underneath the trajectories. */
     public TrajectoryPlot points(String name, INDArray xy, Color c) {
         double[][] p = Data.points("xy (points '" + name + "')", xy);
-        List<ScatterPlot.Series> l = new ArrayList<>(background);
-        l.add(new ScatterPlot.Series(name, p[0], p[1], Data.requireColor("color", c)));
-        return new TrajectoryPlot(chart, paths, l, color, lineWidth, alpha, endpoints);
+        PointSeries s = new PointSeries(name, p[0], p[1], Data.requireColor("color", c));
+        return new TrajectoryPlot(chart, paths, PointSeries.plus(background, s), color, lineWidth, alpha, endpoints);
     }
 
     /** Line colour; default blue. */
@@ -151,36 +145,20 @@ public final class TrajectoryPlot extends XyPlot<TrajectoryPlot> {
         for (Path p : paths) {
             Data.bounds(b, p.xs, p.ys);
         }
-        for (ScatterPlot.Series s : background) {
-            Data.bounds(b, s.xs(), s.ys());
-        }
-        return b;
+        return PointSeries.bounds(b, background);
     }
 
     @Override
     void drawData(Graphics2D g, Mapping m) {
         Ellipse2D.Double disc = new Ellipse2D.Double();
-        double r = 2.0;
-        for (ScatterPlot.Series s : background) {
-            g.setColor(s.color());
-            for (int i = 0; i < s.xs().length; i++) {
-                disc.setFrame(m.px(s.xs()[i]) - r, m.py(s.ys()[i]) - r, 2 * r, 2 * r);
-                g.fill(disc);
-            }
+        for (PointSeries s : background) {
+            s.fillDiscs(g, m, disc, 2.0);
         }
-        Composite old = g.getComposite();
-        if (alpha < 1) {
-            g.setComposite(AlphaComposite.getInstance(AlphaComposite.SRC_OVER, (float) alpha));
-        }
+        Composite old = withAlpha(g, alpha);
         g.setColor(color);
         g.setStroke(new BasicStroke((float) lineWidth, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
         for (Path p : paths) {
-            Path2D.Double line = new Path2D.Double();
-            line.moveTo(m.px(p.xs[0]), m.py(p.ys[0]));
-            for (int t = 1; t < p.xs.length; t++) {
-                line.lineTo(m.px(p.xs[t]), m.py(p.ys[t]));
-            }
-            g.draw(line);
+            g.draw(m.polyline(p.xs, p.ys));
         }
         g.setComposite(old);
         if (endpoints) {
@@ -198,10 +176,7 @@ public final class TrajectoryPlot extends XyPlot<TrajectoryPlot> {
 
     @Override
     List<LegendEntry> legendEntries() {
-        List<LegendEntry> l = new ArrayList<>();
-        for (ScatterPlot.Series s : background) {
-            l.add(new LegendEntry(s.name(), s.color(), false));
-        }
+        List<LegendEntry> l = new ArrayList<>(PointSeries.legend(background, false));
         if (endpoints) {
             l.add(new LegendEntry("start", START, false));
             l.add(new LegendEntry("end", Palette.ORANGE, false));

@@ -1,7 +1,9 @@
 package org.genblocks.viz;
 
+import java.awt.AlphaComposite;
 import java.awt.BasicStroke;
 import java.awt.Color;
+import java.awt.Composite;
 import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
@@ -10,6 +12,7 @@ import java.awt.Shape;
 import java.awt.geom.AffineTransform;
 import java.awt.geom.Ellipse2D;
 import java.awt.geom.Line2D;
+import java.awt.geom.Path2D;
 import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
@@ -67,6 +70,15 @@ public abstract class XyPlot<P extends XyPlot<P>> {
 
     /** The legend, in drawing order. */
     abstract List<LegendEntry> legendEntries();
+
+    /** Sets {@code g} to draw with opacity {@code alpha} (unchanged when 1) and returns the composite to restore. */
+    static Composite withAlpha(Graphics2D g, double alpha) {
+        Composite old = g.getComposite();
+        if (alpha < 1) {
+            g.setComposite(AlphaComposite.getInstance(AlphaComposite.SRC_OVER, (float) alpha));
+        }
+        return old;
+    }
 
     // ---------------------------------------------------------------- shared setters
 
@@ -164,6 +176,16 @@ public abstract class XyPlot<P extends XyPlot<P>> {
         double py(double y) {
             double t = yLog ? Math.log10(y) : y;
             return top + (y1 - t) / (y1 - y0) * height;
+        }
+
+        /** The polyline through the points {@code (xs[i], ys[i])} in order, in logical pixels. */
+        Path2D.Double polyline(double[] xs, double[] ys) {
+            Path2D.Double line = new Path2D.Double();
+            line.moveTo(px(xs[0]), py(ys[0]));
+            for (int i = 1; i < xs.length; i++) {
+                line.lineTo(px(xs[i]), py(ys[i]));
+            }
+            return line;
         }
     }
 
