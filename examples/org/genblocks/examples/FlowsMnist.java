@@ -18,12 +18,12 @@ import org.genblocks.flow.SequentialFlow;
 import org.genblocks.flow.VectorFlow;
 import org.genblocks.nn.BlockFunction;
 import org.genblocks.nn.Params;
+import org.genblocks.tensor.Rng;
 import org.genblocks.train.LrSchedule;
 import org.genblocks.train.TrainConfig;
 import org.genblocks.train.TrainResult;
 import org.genblocks.train.Trainer;
 import org.genblocks.viz.ImageGrid;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -68,11 +68,13 @@ public final class FlowsMnist {
                          double confidentReal, double confidentShapeless, double confidentT1, double confidentT07) {
     }
 
-    /** The steps of each model's run of record. */
+    /** The steps of each model's run of record in docs/flows.md (3,000 for the models without one). */
     public static int defaultSteps(String model) {
         return switch (model) {
             case "spline" -> 4000;
-            case "glow" -> 2000;
+            case "nice" -> 8000;
+            case "realnvp" -> 2000;
+            case "glow" -> 1000;
             default -> 3000;
         };
     }
@@ -172,7 +174,7 @@ public final class FlowsMnist {
         INDArray flatTrain = train.images().reshape(trainSize, 784);
         int shapeless = trainSize / 4;
         INDArray judgeX = Nd4j.concat(0, flatTrain, independentPixels(flatTrain, shapeless, 11),
-                Nd4j.rand(DataType.FLOAT, shapeless / 2, 784).castTo(flatTrain.dataType()));
+                Rng.seed(13).uniform(0, 1, flatTrain.dataType(), shapeless / 2, 784));
         int[] judgeY = new int[(int) judgeX.size(0)];
         int[] digitLabels = train.labels();
         for (int i = 0; i < judgeY.length; i++) {

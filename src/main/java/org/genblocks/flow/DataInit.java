@@ -42,7 +42,7 @@ public final class DataInit {
     }
 
     /**
-     * Data-dependent init of every {@link ActNorm} reached by {@code pass} from the root module
+     * Data-dependent init of every data-initialised layer ({@link ActNorm}, {@link DiagonalScaling}, {@link HistogramMarginal}) reached by {@code pass} from the root module
      * {@code root} (e.g. a {@code FlowDensity}), in place in {@code params}.
      */
     public static java.util.List<String> run(org.genblocks.nn.Block root, Params params, long[] inputShape, INDArray batch,

@@ -36,7 +36,8 @@ public final class Dequantization {
     /**
      * {@code (k + u)/nBins} with u ~ U[0,1) from {@code rng}, kept below 1: in float32, {@code k + u} for the top bin
      * rounds to {@code nBins} when u is within 2^-17 of 1 (for 256 bins), which would put the point on the boundary
-     * where a logit pre-transform is infinite; such values are set to the largest value below 1 of the data type.
+     * where a logit pre-transform is infinite; such values are set to the largest float64 (for DOUBLE) or float32 (every other
+     * type) value below 1. (Half-precision types round that to 1: dequantize in float32 or float64.)
      */
     public static INDArray uniform(INDArray bins, int nBins, Rng rng) {
         Shapes.checkPositive("nBins", nBins);

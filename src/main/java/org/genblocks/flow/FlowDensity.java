@@ -111,18 +111,28 @@ public final class FlowDensity extends Block {
         return s;
     }
 
-    /** The plain 1x1 convolution has no gradient in ND4J (determinant op): says so before a trainer fails obscurely. */
+    /**
+     * Says so before a trainer fails obscurely: the plain 1x1 convolution has no gradient in ND4J (determinant op),
+     * nor does the inverse of an LU layer wider than {@link InvConv1x1#SOLVE_ABOVE} (triangular solves), which an
+     * {@link InverseBijection} would train through.
+     */
     void rejectUntrainable() {
-        rejectPlainConvolutions(this, "");
+        rejectUntrainable(this, "", false);
     }
 
-    private static void rejectPlainConvolutions(Block m, String path) {
+    private static void rejectUntrainable(Block m, String path, boolean inverted) {
         if (m instanceof InvConv1x1 c && !c.isLu()) {
             throw new IllegalArgumentException("flow: the plain InvConv1x1 at '" + path + "' cannot be trained (ND4J 1.0.0-M2.1 "
                     + "has no gradient for the determinant); use InvConv1x1.lu(...) (Glow.builder().luDecomposed(true))");
         }
+        if (m instanceof InvConv1x1 c && inverted && c.solvesInverse()) {
+            throw new IllegalArgumentException("flow: the inverted LU layer at '" + path + "' is wider than "
+                    + InvConv1x1.SOLVE_ABOVE + " channels, and its inverse (triangular solves) has no gradient in ND4J 1.0.0-M2.1;"
+                    + " train it forward, or use a Permutation for the mixing");
+        }
+        boolean inv = inverted ^ m instanceof InverseBijection;
         for (var e : m.children().entrySet()) {
-            rejectPlainConvolutions(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey());
+            rejectUntrainable(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey(), inv);
         }
     }
 }

@@ -30,9 +30,10 @@ import java.util.Map;
  * {@code NormalizingFlow.initialize}) sets {@code θ_{j,k} = log(n_{j,k} + a)} from the counts
  * {@code n_{j,k}} of the initial batch, with {@code a} = {@link #INIT_PSEUDO_COUNT}; use a large batch
  * (thousands of examples), since rare bins are then seen. Inputs must lie in [0, 1) (what
- * {@link Dequantization} produces); the graph cannot check values, so elements outside are clipped to
- * the first or last bin. The output is kept below 1 (float32 rounding of the CDF could reach 1 in the top bins, where a
- * following logit is infinite).
+ * {@link Dequantization} produces); the graph cannot check values. Outside [0, 1) only the bin index is clipped (to
+ * the first or last bin), the in-bin fraction extrapolates, u is clipped to [0, 1) and the log-det is still
+ * {@code log(K m_k)}: not a density there. The output is kept below 1 (float32 rounding of the CDF could reach 1 in the
+ * top bins, where a following logit is infinite).
  */
 public final class HistogramMarginal extends Bijection {
     /** The pseudo-count added to every bin in the data-dependent init. */

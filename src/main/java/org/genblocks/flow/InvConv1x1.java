@@ -31,6 +31,9 @@ import java.util.Arrays;
  * the layer with the same seed (or matrix) to reload saved parameters.
  */
 public final class InvConv1x1 extends Bijection {
+    /** The width above which the LU form's inverse uses triangular solves instead of the inverse matrix. */
+    public static final int SOLVE_ABOVE = 64;
+
     private final boolean luForm;
     private final long channels;
     private final long pixels;
@@ -95,6 +98,11 @@ public final class InvConv1x1 extends Bijection {
     }
 
     /** Whether this is the LU form. */
+    /** Whether {@link #inverse} uses the triangular solves (LU form wider than {@link #SOLVE_ABOVE}), which have no gradient. */
+    boolean solvesInverse() {
+        return luForm && channels > SOLVE_ABOVE;
+    }
+
     public boolean isLu() {
         return luForm;
     }
@@ -202,14 +210,16 @@ public final class InvConv1x1 extends Bijection {
     }
 
     /**
-     * The inverse. The LU form solves {@code L a = Pᵀ y} and {@code U x = a} (two triangular solves, O(C²) per
-     * pixel, in float64); the plain form inverts W (O(C³) once per call, ND4J's unblocked kernel: fine for image
-     * channels, slow for wide vectors, where the LU form is the one to use).
+     * The inverse. Up to {@link #SOLVE_ABOVE} channels it multiplies by W⁻¹ (ND4J's {@code matrixInverse}, O(C³)
+     * per call, differentiable). Wider LU layers solve {@code L a = Pᵀ y} and {@code U x = a} instead (two
+     * triangular solves in float64, O(C²) per pixel): at width 784 {@code matrixInverse} took about 50 s per call.
+     * ND4J 1.0.0-M2.1's triangular solve has no gradient, so a wide LU layer's inverse cannot be trained through;
+     * {@code FlowDensity} rejects such a layer inside an {@link InverseBijection} before training starts.
      */
     @Override
     public FlowVar inverse(Scope scope, SDVariable y, SDVariable context) {
         SameDiff sd = scope.sd();
-        if (!luForm) {
+        if (!solvesInverse()) {
             SDVariable w = weightVar(scope);
             SDVariable ld = FlowOps.zeroLogDet(sd, y, outputShape()).sub(logAbsDet(scope, w).mul((double) pixels));
             SDVariable wInv = sd.math().matrixInverse(w.castTo(DataType.DOUBLE)).castTo(scope.dataType());

@@ -7,6 +7,9 @@ import javax.imageio.ImageIO;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.genblocks.NormalizingFlow;
+import org.genblocks.data.Mnist;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Smoke test: tiny runs of every model train, report finite bits/dim, write a sample grid and are judged. */
@@ -17,8 +20,13 @@ class FlowsMnistTest {
             FlowsMnist.Result r = FlowsMnist.run(m, 3, 200, true, dir);
             assertTrue(Double.isFinite(r.heldOutBitsPerDim()) && r.heldOutBitsPerDim() > 0, m + ": " + r);
             assertTrue(Files.size(r.samplePng()) > 0, m);
-            assertTrue(r.confidentT1() >= 0 && r.confidentT1() <= 1 && r.confidentT07() >= 0 && r.confidentT07() <= 1, m + ": " + r);
-            assertTrue(r.classifierAccuracy() > 0.1, m + ": the judge learned something in 20 steps: " + r);
+            assertTrue(Files.size(r.weights()) > 4L * r.parameters(), m + ": the weights are saved");
+            if (m.equals("spline") || m.equals("realnvp")) {   // the saved weights give the reported held-out figure again
+                NormalizingFlow again = NormalizingFlow.builder(m.equals("spline") ? FlowsMnist.splineFlow(true)
+                        : FlowsMnist.realNvpFlow(true)).dequantize(256).build();
+                again.load(r.weights());
+                assertEquals(r.heldOutBitsPerDim(), again.bitsPerDim(Mnist.bundled().subset(8000, 8100).images()), 1e-9, m);
+            }
             ExamplePictures.assertPicture(r.samplePng(), 200, 200);
         }
     }

@@ -19,7 +19,7 @@ class DequantizationTest {
         INDArray top = Nd4j.valueArrayOf(new long[]{1_000_000}, 255.0, DataType.FLOAT);
         INDArray x = Dequantization.uniform(top, 256, Rng.seed(7));
         assertTrue(x.maxNumber().doubleValue() < 1.0, "max " + x.maxNumber());
-        assertEquals(Math.nextDown(1.0f), x.maxNumber().floatValue(), 0.0, "the clamp value is the float below 1");
+        assertEquals(Math.nextDown(1.0f), x.maxNumber().floatValue(), 0.0, "the top of the float32 range below 1 is reached");
         assertTrue(x.minNumber().doubleValue() >= 255.0 / 256, "min " + x.minNumber());
     }
 

@@ -68,6 +68,18 @@ class FlowDensityTest {
         assertTrue(e.getMessage().contains("plain InvConv1x1") && e.getMessage().contains("'flow.layers.2'"), e.getMessage());
     }
 
+    /** A wide LU layer inverts by triangular solves, which have no gradient: training through its inverse is refused. */
+    @Test
+    void trainingThroughAWideLuInverseIsAClearError() {
+        FlowDensity wide = new FlowDensity(new LuLinear(InvConv1x1.SOLVE_ABOVE + 1, 3).inverted(),
+                new GaussianPrior(InvConv1x1.SOLVE_ABOVE + 1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new FlowObjective(wide));
+        assertTrue(e.getMessage().contains("inverted LU layer") && e.getMessage().contains("'flow.inner.weight'"), e.getMessage());
+        // narrow LU layers keep the differentiable inverse matrix, forward use of a wide one is fine
+        new FlowObjective(new FlowDensity(new LuLinear(InvConv1x1.SOLVE_ABOVE, 3).inverted(), new GaussianPrior(InvConv1x1.SOLVE_ABOVE)));
+        new FlowObjective(new FlowDensity(new LuLinear(InvConv1x1.SOLVE_ABOVE + 1, 3), new GaussianPrior(InvConv1x1.SOLVE_ABOVE + 1)));
+    }
+
     @Test
     void glowTooManyLevelsIsAClearError() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
