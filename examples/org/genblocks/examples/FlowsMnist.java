@@ -186,12 +186,7 @@ public final class FlowsMnist {
                 TrainConfig.adam(1e-3).steps(classifierSteps).batch(128).seed(100)
                         .schedule(LrSchedule.warmupCosine(Math.min(100, classifierSteps), classifierSteps, 0.05)), 101);
         BlockFunction judge = classifier.function(cparams);
-        int[] heldLabels = heldOut.labels();
-        INDArray heldLogits = judge.applyAll(heldOut.images().reshape(heldOut.size(), 784))[0];
-        int correct = 0;
-        for (int i = 0; i < heldLabels.length; i++) {
-            correct += heldLogits.getRow(i).argMax().getInt(0) == heldLabels[i] ? 1 : 0;
-        }
+        double accuracy = DitMnist.accuracy(judge.applyAll(heldOut.images().reshape(heldOut.size(), 784))[0], heldOut.labels());
         double real = confident(judge, heldOut.subset(0, 100).images());
         double control = confident(judge, independentPixels(flatTrain, 100, 12));
         double t1 = confident(judge, clip(nf.sample(100, 1.0, 6)));
@@ -199,7 +194,7 @@ public final class FlowsMnist {
         Path weights = out.resolve(model + ".safetensors");   // to sample again: NormalizingFlow.builder(flow).build().load(weights)
         nf.save(weights);
         return new Result(model, flow.parameterCount(), steps, tr.meanLoss(Math.min(50, steps)), bpd, png, weights,
-                trainSeconds, (System.nanoTime() - t0) / 1e9, correct / (double) heldLabels.length, real, control, t1, t07);
+                trainSeconds, (System.nanoTime() - t0) / 1e9, accuracy, real, control, t1, t07);
     }
 
     private static INDArray clip(INDArray samples) {

@@ -3,7 +3,6 @@ package org.genblocks.flow;
 import org.genblocks.tensor.Rng;
 import org.genblocks.tensor.Shapes;
 import org.genblocks.train.BatchSource;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -42,8 +41,7 @@ public final class Dequantization {
     public static INDArray uniform(INDArray bins, int nBins, Rng rng) {
         Shapes.checkPositive("nBins", nBins);
         INDArray u = rng.uniform(0.0, 1.0, bins.dataType(), bins.shape());
-        double below1 = bins.dataType() == DataType.DOUBLE ? Math.nextDown(1.0) : Math.nextDown(1.0f);
-        return Transforms.min(u.addi(bins).divi(nBins), below1, false);
+        return Transforms.min(u.addi(bins).divi(nBins), FlowOps.belowOne(bins.dataType()), false);
     }
 
     /**

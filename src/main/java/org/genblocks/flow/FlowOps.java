@@ -41,6 +41,14 @@ final class FlowOps {
     }
 
 
+    /**
+     * The largest value below 1 of float64 for DOUBLE, of float32 otherwise: where dequantized data and CDF values are
+     * clamped so that a following logit stays finite.
+     */
+    static double belowOne(org.nd4j.linalg.api.buffer.DataType dtype) {
+        return dtype == org.nd4j.linalg.api.buffer.DataType.DOUBLE ? Math.nextDown(1.0) : Math.nextDown(1.0f);
+    }
+
     static long numel(long[] shape) {
         long n = 1;
         for (long d : shape) {

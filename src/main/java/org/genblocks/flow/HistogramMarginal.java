@@ -6,6 +6,7 @@ import org.genblocks.tensor.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Map;
 
@@ -97,7 +98,7 @@ public final class HistogramMarginal extends Bijection {
         SDVariable logits = scope.param("logits");
         Map<String, SDVariable> init = DataInit.collector(sd);
         if (init != null) {   // counts of the initial batch per element and bin (no gradient needed)
-            SDVariable flatIdx = k.add(sd.constant(org.nd4j.linalg.factory.Nd4j.arange(0, dims).muli(bins).castTo(dt)).reshape(1, dims));
+            SDVariable flatIdx = k.add(sd.constant(Nd4j.arange(0, dims).muli(bins).castTo(dt)).reshape(1, dims));
             SDVariable counts = sd.unsortedSegmentSum(sd.onesLike(flatIdx).reshape(-1), flatIdx.castTo(DataType.INT32).reshape(-1),
                     (int) (dims * bins));
             logits = sd.math().log(counts.add(INIT_PSEUDO_COUNT)).reshape(dims, bins);
@@ -107,8 +108,7 @@ public final class HistogramMarginal extends Bijection {
         SDVariable mk = at(sd, dt, k, mc[0]);
         SDVariable ck = at(sd, dt, k, mc[1]);
         // rounding can put C_k + m_k·frac of the top bins at 1 in float32; keep u in [0, 1) for a logit after it
-        double below1 = dt == DataType.DOUBLE ? Math.nextDown(1.0) : Math.nextDown(1.0f);
-        SDVariable u = sd.math().clipByValue(ck.add(mk.mul(scaled.sub(k))), 0.0, below1);
+        SDVariable u = sd.math().clipByValue(ck.add(mk.mul(scaled.sub(k))), 0.0, FlowOps.belowOne(dt));
         SDVariable ld = sd.math().log(mk.mul((double) bins)).sum(1);
         return new FlowVar(u.reshape(Shapes.withBatch(-1, inputShape())), ld);
     }

@@ -97,12 +97,12 @@ public final class InvConv1x1 extends Bijection {
         return new InvConv1x1(shape, w, false);
     }
 
-    /** Whether this is the LU form. */
     /** Whether {@link #inverse} uses the triangular solves (LU form wider than {@link #SOLVE_ABOVE}), which have no gradient. */
     boolean solvesInverse() {
         return luForm && channels > SOLVE_ABOVE;
     }
 
+    /** Whether this is the LU form. */
     public boolean isLu() {
         return luForm;
     }
@@ -183,12 +183,20 @@ public final class InvConv1x1 extends Bijection {
     }
 
     private SDVariable apply(SDVariable x, SDVariable m) {
+        return onRows(x, rows -> rows.mmul(m.permute(1, 0)));
+    }
+
+    /**
+     * Applies {@code f} to the per-pixel channel vectors as rows {@code [M, C]} (M = N for vectors, N·H·W for images)
+     * and puts the result back in the input's layout.
+     */
+    private SDVariable onRows(SDVariable x, java.util.function.UnaryOperator<SDVariable> f) {
         long[] s = inputShape();
         if (s.length == 1) {
-            return x.mmul(m.permute(1, 0));
+            return f.apply(x);
         }
-        SDVariable flat = x.permute(0, 2, 3, 1).reshape(-1, channels);
-        return flat.mmul(m.permute(1, 0)).reshape(-1, s[1], s[2], channels).permute(0, 3, 1, 2);
+        SDVariable rows = x.permute(0, 2, 3, 1).reshape(-1, channels);
+        return f.apply(rows).reshape(-1, s[1], s[2], channels).permute(0, 3, 1, 2);
     }
 
     /**
@@ -227,15 +235,12 @@ public final class InvConv1x1 extends Bijection {
         }
         SDVariable ld = FlowOps.zeroLogDet(sd, y, outputShape()).sub(logAbsDet(scope, null).mul((double) pixels));
         SDVariable[] f = factors(scope);
-        long[] s = inputShape();
-        SDVariable rows = s.length == 1 ? y : y.permute(0, 2, 3, 1).reshape(-1, channels);          // [M, C]
-        SDVariable rhs = f[0].permute(1, 0).mmul(rows.permute(1, 0)).castTo(DataType.DOUBLE);          // Pᵀ yᵀ, [C, M]
-        SDVariable a = sd.linalg().triangularSolve(f[1].castTo(DataType.DOUBLE), rhs, true, false);
-        SDVariable xt = sd.linalg().triangularSolve(f[2].castTo(DataType.DOUBLE), a, false, false);
-        SDVariable x = xt.permute(1, 0).castTo(scope.dataType());
-        if (s.length != 1) {
-            x = x.reshape(-1, s[1], s[2], channels).permute(0, 3, 1, 2);
-        }
+        SDVariable x = onRows(y, rows -> {
+            SDVariable rhs = f[0].permute(1, 0).mmul(rows.permute(1, 0)).castTo(DataType.DOUBLE);      // Pᵀ yᵀ, [C, M]
+            SDVariable a = sd.linalg().triangularSolve(f[1].castTo(DataType.DOUBLE), rhs, true, false);
+            SDVariable xt = sd.linalg().triangularSolve(f[2].castTo(DataType.DOUBLE), a, false, false);
+            return xt.permute(1, 0).castTo(scope.dataType());
+        });
         return new FlowVar(x, ld);
     }
 
