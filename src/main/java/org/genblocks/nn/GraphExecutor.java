@@ -1,5 +1,6 @@
 package org.genblocks.nn;
 
+import org.genblocks.tensor.OpThreads;
 import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -38,6 +39,8 @@ final class GraphExecutor {
         final String[] outputs;
         /** Runs as {@link #multiplyBackward} instead of ND4J's {@code multiply_bp}. */
         final boolean multiplyBp;
+        /** A matrix product or its backward pass (OpenBLAS). */
+        final boolean matmul;
 
         Step(DifferentialFunction op, String[] inputs, String[] outputs) {
             this.op = op;
@@ -45,6 +48,9 @@ final class GraphExecutor {
             this.outputs = outputs;
             this.multiplyBp = op instanceof DynamicCustomOp && "multiply_bp".equals(op.opName())
                     && inputs.length == 3 && outputs.length == 2;
+            this.matmul = op instanceof DynamicCustomOp && inputs.length >= 2
+                    && (op.opName().equals("matmul") || op.opName().equals("mmul") || op.opName().startsWith("matmul_bp")
+                    || op.opName().startsWith("mmul_bp"));
         }
     }
 
@@ -126,6 +132,27 @@ final class GraphExecutor {
         done.addAll(op.getOutputsOfOp());
     }
 
+    /** The most elements among an op's inputs and outputs: its size for {@link OpThreads}. */
+    private static long largest(INDArray[] in, String[] outputs, Map<String, INDArray> vals) {
+        long n = 0;
+        for (INDArray a : in) {
+            n = Math.max(n, a.length());
+        }
+        for (String o : outputs) {
+            n = Math.max(n, vals.get(o).length());
+        }
+        return n;
+    }
+
+    /**
+     * m·n·k of a product A[.., m, k] B[.., k, n] = C[.., m, n] or its backward pass (inputs A, B, dC):
+     * the square root of |A|·|B|·|C| (exact for one product; a batched one counts its batch as √b more).
+     */
+    private static long multiplyAdds(INDArray[] in, INDArray out0) {
+        double c = in.length >= 3 ? in[2].length() : out0.length();
+        return (long) Math.sqrt((double) in[0].length() * in[1].length() * c);
+    }
+
     /** The outputs for {@code feed}; the arrays are the executor's buffers (valid until the next call). */
     INDArray[] run(Map<String, INDArray> feed) {
         String sig = signature(feed);
@@ -138,52 +165,59 @@ final class GraphExecutor {
         Map<String, INDArray> vals = new HashMap<>(fixed);
         vals.putAll(feed);
         vals.putAll(buffers);
-        for (Step s : plan) {
-            INDArray[] in = new INDArray[s.inputs.length];
-            for (int i = 0; i < in.length; i++) {
-                in[i] = vals.get(s.inputs[i]);
-                if (in[i] == null) {
-                    throw new UnsupportedOperationException("missing input " + s.inputs[i]);
-                }
-            }
-            if (s.op instanceof DynamicCustomOp d) {
-                d.clearArrays();
-                d.addInputArgument(in);
-                if (allocate) {
-                    List<LongShapeDescriptor> shapes = d.calculateOutputShape();
-                    if (shapes == null || shapes.size() != s.outputs.length) {
-                        throw new UnsupportedOperationException("cannot infer the outputs of " + d.opName());
-                    }
-                    for (int i = 0; i < s.outputs.length; i++) {
-                        INDArray z = Nd4j.create(shapes.get(i));
-                        buffers.put(s.outputs[i], z);
-                        vals.put(s.outputs[i], z);
+        try (OpThreads.Team team = OpThreads.open()) {
+            for (Step s : plan) {
+                INDArray[] in = new INDArray[s.inputs.length];
+                for (int i = 0; i < in.length; i++) {
+                    in[i] = vals.get(s.inputs[i]);
+                    if (in[i] == null) {
+                        throw new UnsupportedOperationException("missing input " + s.inputs[i]);
                     }
                 }
-                for (String o : s.outputs) {
-                    d.addOutputArgument(vals.get(o));
-                }
-                if (s.multiplyBp) {
-                    multiplyBackward(s, in[0], in[1], in[2], vals.get(s.outputs[0]), vals.get(s.outputs[1]));
+                if (s.op instanceof DynamicCustomOp d) {
                     d.clearArrays();
-                } else {
-                    Nd4j.exec(d);
-                }
-            } else {
-                Op o = (Op) s.op;
-                o.setX(in[0]);
-                o.setY(in.length > 1 ? in[1] : null);
-                if (allocate) {
-                    List<LongShapeDescriptor> shapes = ((DifferentialFunction) o).calculateOutputShape();
-                    if (shapes == null || shapes.size() != 1) {
-                        throw new UnsupportedOperationException("cannot infer the output of " + o.opName());
+                    d.addInputArgument(in);
+                    if (allocate) {
+                        List<LongShapeDescriptor> shapes = d.calculateOutputShape();
+                        if (shapes == null || shapes.size() != s.outputs.length) {
+                            throw new UnsupportedOperationException("cannot infer the outputs of " + d.opName());
+                        }
+                        for (int i = 0; i < s.outputs.length; i++) {
+                            INDArray z = Nd4j.create(shapes.get(i));
+                            buffers.put(s.outputs[i], z);
+                            vals.put(s.outputs[i], z);
+                        }
                     }
-                    INDArray z = Nd4j.create(shapes.get(0));
-                    buffers.put(s.outputs[0], z);
-                    vals.put(s.outputs[0], z);
+                    for (String o : s.outputs) {
+                        d.addOutputArgument(vals.get(o));
+                    }
+                    team.size(largest(in, s.outputs, vals));
+                    if (s.matmul) {
+                        team.matmul(multiplyAdds(in, vals.get(s.outputs[0])));
+                    }
+                    if (s.multiplyBp) {
+                        multiplyBackward(s, in[0], in[1], in[2], vals.get(s.outputs[0]), vals.get(s.outputs[1]));
+                        d.clearArrays();
+                    } else {
+                        Nd4j.exec(d);
+                    }
+                } else {
+                    Op o = (Op) s.op;
+                    o.setX(in[0]);
+                    o.setY(in.length > 1 ? in[1] : null);
+                    if (allocate) {
+                        List<LongShapeDescriptor> shapes = ((DifferentialFunction) o).calculateOutputShape();
+                        if (shapes == null || shapes.size() != 1) {
+                            throw new UnsupportedOperationException("cannot infer the output of " + o.opName());
+                        }
+                        INDArray z = Nd4j.create(shapes.get(0));
+                        buffers.put(s.outputs[0], z);
+                        vals.put(s.outputs[0], z);
+                    }
+                    o.setZ(vals.get(s.outputs[0]));
+                    team.size(largest(in, s.outputs, vals));
+                    Nd4j.exec(o);
                 }
-                o.setZ(vals.get(s.outputs[0]));
-                Nd4j.exec(o);
             }
         }
         if (allocate) {

@@ -2,6 +2,7 @@ package org.genblocks.train;
 
 import org.genblocks.nn.Params;
 import org.genblocks.tensor.Shapes;
+import org.genblocks.tensor.OpThreads;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.api.ops.impl.transforms.floating.Sqrt;
@@ -78,26 +79,33 @@ public class Adam implements Optimizer {
         t++;
         double bc1 = 1 - Math.pow(beta1, t);
         double sqrtBc2 = Math.sqrt(1 - Math.pow(beta2, t));
-        for (String n : params.names()) {
-            INDArray p = params.get(n);
-            INDArray g = grads.get(n);
-            INDArray mi = m.computeIfAbsent(n, k -> Nd4j.zeros(p.dataType(), p.shape()));
-            INDArray vi = v.computeIfAbsent(n, k -> Nd4j.zeros(p.dataType(), p.shape()));
-            INDArray s = scratch.computeIfAbsent(n, k -> Nd4j.create(p.dataType(), p.shape()));
-            beforeUpdate(p, lr);
-            // m = b1 m + (1 - b1) g
-            mi.muli(beta1);
-            Nd4j.exec(new Axpy(g, mi, mi, 1 - beta1));
-            // v = b2 v + (1 - b2) g^2
-            vi.muli(beta2);
-            Nd4j.exec(new MulOp(g, g, s));
-            Nd4j.exec(new Axpy(s, vi, vi, 1 - beta2));
-            // s = sqrt(v) / sqrt(bc2) + eps ; s = m / s ; p -= lr / bc1 * s
-            Nd4j.exec(new Sqrt(vi, s));
-            s.divi(sqrtBc2).addi(eps);
-            Nd4j.exec(new DivOp(mi, s, s));
-            Nd4j.exec(new Axpy(s, p, p, -lr / bc1));
+        try (OpThreads.Team team = OpThreads.open()) {
+            for (String n : params.names()) {
+                INDArray p = params.get(n);
+                team.size(p.length());
+                update(p, grads.get(n), n, lr, bc1, sqrtBc2);
+            }
         }
+    }
+
+    /** One parameter's Adam update, in place. */
+    private void update(INDArray p, INDArray g, String n, double lr, double bc1, double sqrtBc2) {
+        INDArray mi = m.computeIfAbsent(n, k -> Nd4j.zeros(p.dataType(), p.shape()));
+        INDArray vi = v.computeIfAbsent(n, k -> Nd4j.zeros(p.dataType(), p.shape()));
+        INDArray s = scratch.computeIfAbsent(n, k -> Nd4j.create(p.dataType(), p.shape()));
+        beforeUpdate(p, lr);
+        // m = b1 m + (1 - b1) g
+        mi.muli(beta1);
+        Nd4j.exec(new Axpy(g, mi, mi, 1 - beta1));
+        // v = b2 v + (1 - b2) g^2
+        vi.muli(beta2);
+        Nd4j.exec(new MulOp(g, g, s));
+        Nd4j.exec(new Axpy(s, vi, vi, 1 - beta2));
+        // s = sqrt(v) / sqrt(bc2) + eps ; s = m / s ; p -= lr / bc1 * s
+        Nd4j.exec(new Sqrt(vi, s));
+        s.divi(sqrtBc2).addi(eps);
+        Nd4j.exec(new DivOp(mi, s, s));
+        Nd4j.exec(new Axpy(s, p, p, -lr / bc1));
     }
 
     @Override

@@ -6,6 +6,7 @@ import org.genblocks.nn.InputSpec;
 import org.genblocks.nn.Block;
 import org.genblocks.nn.Params;
 import org.genblocks.nn.Scope;
+import org.genblocks.tensor.OpThreads;
 import org.genblocks.tensor.Rng;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -225,10 +226,16 @@ public final class Trainer {
         source.start(config.seed());
         double[] losses = new double[(int) (total - start)];
         Progress progress = new Progress(start, total, config.logEvery(), config.progressBar());
-        try {
+        long largestParam = 0;
+        for (String n : params.names()) {
+            largestParam = Math.max(largestParam, params.get(n).length());
+        }
+        try (OpThreads.Team team = OpThreads.openLoop()) {
             for (long step = start; step < total; step++) {
+                team.whole();
                 Map<String, INDArray> batch = source.next(step, rng);
                 BatchGradients.LossAndGradients r = gradients.compute(step, batch);
+                team.size(largestParam);   // the eager work below touches one parameter-sized array at a time
                 double loss = r.loss();
                 if (!Double.isFinite(loss)) {
                     throw new NonFiniteLossException(step, "loss", loss);

@@ -220,4 +220,29 @@ class TrainerTest {
                 BatchSource.fixed(Map.of("x", Nd4j.zeros(4, 1), "y", Nd4j.zeros(4, 1))), cfg));
         assertTrue(e.getMessage().contains("params"), e.getMessage());
     }
+
+    @Test
+    void aRunLeavesTheOpenMpTeamAndTheOpenBlasPoolAsItFoundThem() {
+        Nd4j.scalar(0f);
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.genblocks.tensor.OpThreads.enabled()
+                && Runtime.getRuntime().availableProcessors() > 1, "nothing to shrink on one core");
+        int team = org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+        int before = Nd4j.factory().blas().getMaxThreads();
+        Nd4j.factory().blas().setMaxThreads(2);   // a known pool, whatever earlier tests left
+        try {
+            Mlp net = Mlp.builder().in(1).hidden(16).out(1).build();   // small: its products run on one thread
+            Params p = net.init(1);
+            TrainConfig cfg = TrainConfig.adam(1e-2).steps(5).batch(32).seed(3);
+            List<Integer> poolDuringSteps = new ArrayList<>();
+            TrainResult r = new Trainer().addListener((st, l, lr) -> poolDuringSteps.add(Nd4j.factory().blas().getMaxThreads()))
+                    .fit(net, p, Objective.mse(net, 1, 1), BatchSource.shuffled(sinData(256, 7), 32), cfg);
+            assertEquals(5, r.losses().length);
+            assertEquals(List.of(1, 1, 1, 1, 1), poolDuringSteps, "a small model's products run on one OpenBLAS thread");
+            assertEquals(team, org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads(),
+                    "the calling thread's OpenMP team");
+            assertEquals(2, Nd4j.factory().blas().getMaxThreads(), "OpenBLAS's pool is given back");
+        } finally {
+            Nd4j.factory().blas().setMaxThreads(before);
+        }
+    }
 }

@@ -1,0 +1,112 @@
+package org.genblocks.tensor;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+class OpThreadsTest {
+    private static int omp() {
+        return NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+    }
+
+    private static int blas() {
+        return Nd4j.factory().blas().getMaxThreads();
+    }
+
+    /** The checks need a team to shrink: a machine with one core has nothing to show. */
+    private static int fullTeam() {
+        Nd4j.scalar(0f);
+        assumeTrue(OpThreads.enabled(), "OpThreads is off (not the CPU backend, or native defaults switched off)");
+        int full = omp();
+        assumeTrue(full > 1, "one OpenMP thread on this machine");
+        return full;
+    }
+
+    @Test
+    void theRuleSplitsAtTheThreshold() {
+        assertEquals(1, OpThreads.teamFor(OpThreads.PARALLEL_FROM - 1, 8));
+        assertEquals(8, OpThreads.teamFor(OpThreads.PARALLEL_FROM, 8));
+        assertEquals(1, OpThreads.teamFor(0, 8));
+        assertEquals(3, OpThreads.teamFor(Long.MAX_VALUE, 3));
+    }
+
+    @Test
+    void smallOpsShrinkOnlyTheCallingThreadsTeamAndCloseRestoresIt() throws Exception {
+        int full = fullTeam();
+        AtomicInteger other = new AtomicInteger(-1);
+        try (OpThreads.Team team = OpThreads.open()) {
+            team.size(100);
+            assertEquals(1, omp());
+            assertEquals(1, team.threads());
+            Thread t = new Thread(() -> other.set(omp()));
+            t.start();
+            t.join();
+            team.size(OpThreads.PARALLEL_FROM);
+            assertEquals(full, omp());
+            team.size(10);
+        }
+        assertEquals(full, other.get(), "another thread's team must not change");
+        assertEquals(full, omp(), "closing the scope restores the team");
+    }
+
+    @Test
+    void aNestedScopeGivesLargeOpsTheWholeTeamAndRestoresItsOuter() {
+        int full = fullTeam();
+        try (OpThreads.Team outer = OpThreads.open()) {
+            outer.size(1);
+            assertEquals(1, omp());
+            try (OpThreads.Team inner = OpThreads.open()) {
+                inner.size(Long.MAX_VALUE);
+                assertEquals(full, omp(), "the full team is the outermost scope's, not the outer's current one");
+            }
+            assertEquals(1, omp(), "the inner scope restores what it found");
+            outer.whole();
+            assertEquals(full, omp());
+        }
+        assertEquals(full, omp());
+    }
+
+    @Test
+    void onlyALoopResizesOpenBlasAndItGivesThePoolBack() {
+        fullTeam();
+        int before = blas();
+        int pool = 2;
+        Nd4j.factory().blas().setMaxThreads(pool);   // a known pool, whatever earlier tests left
+        try {
+            loops(pool);
+        } finally {
+            Nd4j.factory().blas().setMaxThreads(before);
+        }
+    }
+
+    private static void loops(int pool) {
+        try (OpThreads.Team team = OpThreads.open()) {
+            team.matmul(10);
+            assertEquals(pool, blas(), "a plain scope leaves OpenBLAS alone");
+        }
+        try (OpThreads.Team loop = OpThreads.openLoop()) {
+            loop.matmul(OpThreads.BLAS_PARALLEL_FROM - 1);
+            assertEquals(1, blas());
+            try (OpThreads.Team step = OpThreads.open()) {
+                step.matmul(10);
+                assertEquals(1, blas(), "products inside the loop keep the hold");
+            }
+            assertEquals(1, blas(), "a nested scope does not give the loop's hold back");
+            loop.matmul(OpThreads.BLAS_PARALLEL_FROM);
+            assertEquals(pool, blas(), "a large product gives the pool back");
+            loop.matmul(10);
+            assertEquals(pool, blas(), "and the loop stops resizing: the model has large products");
+        }
+        assertEquals(pool, blas());
+        try (OpThreads.Team loop = OpThreads.openLoop()) {
+            loop.matmul(10);
+            assertEquals(1, blas());
+        }
+        assertEquals(pool, blas(), "closing the loop gives the pool back");
+    }
+}
