@@ -26,12 +26,15 @@ import java.util.Map;
  *       environment (as the pom's exec plugin sets them), the Vector API flag, one ND4J and one BLAS thread
  *       ({@link Demo#demoThreads()});</li>
  *   <li>{@code consumer, defaults off}: the consumer with {@code -Dgenblocks.nativeDefaults=false}, i.e. what a
- *       consumer got before genblocks set its defaults.</li>
+ *       consumer got before genblocks set its defaults;</li>
+ *   <li>{@code consumer, no BLAS hold}: the consumer with {@code OPENBLAS_NUM_THREADS} set to the machine's cores
+ *       (OpenBLAS's own default), which turns off {@code OpThreads}' hold of OpenBLAS's pool and keeps its
+ *       per-thread OpenMP rule.</li>
  * </ul>
  * Rounds interleave the three so that a change of machine load hits all of them. Run it with
  * {@code mvn -B -q -P bench test-compile exec:exec@consumer} (arguments: {@code -Dconsumer.args="300 3"}, steps
- * per run and rounds; a third argument {@code off} adds the third variant, which under load runs 10x slower
- * than the others, so give it few steps). Each child trains 20 warm-up steps, then times {@code steps} steps.
+ * per run and rounds; a third argument {@code off} adds the last two variants; under load the first of them runs
+ * 10x slower than the others, so give it few steps). Each child trains 20 warm-up steps, then times {@code steps} steps.
  */
 public final class ConsumerJvm {
     private ConsumerJvm() {
@@ -50,6 +53,10 @@ public final class ConsumerJvm {
         if (args.length > 2 && args[2].equals("off")) {
             flags.put("consumer, defaults off", List.of("-Dgenblocks.nativeDefaults=false"));
             envs.put("consumer, defaults off", Map.of());
+            // a fixed OpenBLAS thread count (the machine's cores, OpenBLAS's own default) turns OpThreads' pool hold off
+            flags.put("consumer, no BLAS hold", List.of());
+            envs.put("consumer, no BLAS hold",
+                    Map.of("OPENBLAS_NUM_THREADS", Integer.toString(Runtime.getRuntime().availableProcessors())));
         }
         Map<String, List<Double>> rates = new LinkedHashMap<>();
         flags.keySet().forEach(k -> rates.put(k, new ArrayList<>()));

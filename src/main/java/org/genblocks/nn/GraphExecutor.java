@@ -39,8 +39,10 @@ final class GraphExecutor {
         final String[] outputs;
         /** Runs as {@link #multiplyBackward} instead of ND4J's {@code multiply_bp}. */
         final boolean multiplyBp;
-        /** A matrix product or its backward pass (OpenBLAS). */
+        /** A matrix product or its backward pass (OpenBLAS, sized by {@link #multiplyAdds}). */
         final boolean matmul;
+        /** Other work that reaches OpenBLAS with sizes the plan does not work out (convolutions, fused layers). */
+        final boolean unsizedBlas;
 
         Step(DifferentialFunction op, String[] inputs, String[] outputs) {
             this.op = op;
@@ -48,10 +50,18 @@ final class GraphExecutor {
             this.outputs = outputs;
             this.multiplyBp = op instanceof DynamicCustomOp && "multiply_bp".equals(op.opName())
                     && inputs.length == 3 && outputs.length == 2;
-            this.matmul = op instanceof DynamicCustomOp && inputs.length >= 2
-                    && (op.opName().equals("matmul") || op.opName().equals("mmul") || op.opName().startsWith("matmul_bp")
-                    || op.opName().startsWith("mmul_bp"));
+            String name = op.opName();
+            this.matmul = op instanceof DynamicCustomOp
+                    && (name.equals("matmul") && inputs.length == 2 || name.equals("matmul_bp") && inputs.length == 3);
+            this.unsizedBlas = !matmul && usesBlas(name);
         }
+    }
+
+    /** ND4J ops whose CPU kernels call BLAS: products, convolutions (im2col + gemm), fused dense layers, RNN cells. */
+    static boolean usesBlas(String opName) {
+        return opName.contains("matmul") || opName.contains("mmul") || opName.contains("gemm") || opName.contains("conv")
+                || opName.startsWith("xw_plus_b") || opName.startsWith("relu_layer") || opName.startsWith("lstm")
+                || opName.startsWith("gru") || opName.startsWith("sru") || opName.contains("attention");
     }
 
     private final SameDiff sd;
@@ -145,12 +155,28 @@ final class GraphExecutor {
     }
 
     /**
-     * m·n·k of a product A[.., m, k] B[.., k, n] = C[.., m, n] or its backward pass (inputs A, B, dC):
-     * the square root of |A|·|B|·|C| (exact for one product; a batched one counts its batch as √b more).
+     * m·n·k of one product of {@code matmul} (A[.., m, k] B[.., k, n] = C[.., m, n], any transposes) or of
+     * {@code matmul_bp} (inputs A, B, dC), per product of a batch, which is how OpenBLAS sees it: with
+     * P(X) the product of X's last two dimensions (m·k, k·n, m·n in some order), m·n·k = √(P(A)·P(B)·P(C)).
      */
-    private static long multiplyAdds(INDArray[] in, INDArray out0) {
-        double c = in.length >= 3 ? in[2].length() : out0.length();
-        return (long) Math.sqrt((double) in[0].length() * in[1].length() * c);
+    static long multiplyAdds(long[] a, long[] b, long[] c) {
+        return Math.round(Math.sqrt((double) lastTwo(a) * lastTwo(b) * lastTwo(c)));
+    }
+
+    private static long elements(long[] shape) {
+        long p = 1;
+        for (long d : shape) {
+            p *= d;
+        }
+        return p;
+    }
+
+    private static long lastTwo(long[] shape) {
+        long p = 1;
+        for (int i = Math.max(0, shape.length - 2); i < shape.length; i++) {
+            p *= shape[i];
+        }
+        return p;
     }
 
     /** The outputs for {@code feed}; the arrays are the executor's buffers (valid until the next call). */
@@ -191,9 +217,17 @@ final class GraphExecutor {
                     for (String o : s.outputs) {
                         d.addOutputArgument(vals.get(o));
                     }
-                    team.size(largest(in, s.outputs, vals));
                     if (s.matmul) {
-                        team.matmul(multiplyAdds(in, vals.get(s.outputs[0])));
+                        long[] c = (in.length == 3 ? in[2] : vals.get(s.outputs[0])).shape();
+                        long mnk = multiplyAdds(in[0].shape(), in[1].shape(), c);
+                        long products = Math.max(1, elements(c) / Math.max(1, lastTwo(c)));
+                        team.size(Math.max(mnk * products, largest(in, s.outputs, vals)));   // batched: ND4J splits the batch
+                        team.matmul(mnk);   // OpenBLAS sees one product at a time
+                    } else {
+                        team.size(largest(in, s.outputs, vals));
+                        if (s.unsizedBlas) {
+                            team.matmul(Long.MAX_VALUE);
+                        }
                     }
                     if (s.multiplyBp) {
                         multiplyBackward(s, in[0], in[1], in[2], vals.get(s.outputs[0]), vals.get(s.outputs[1]));

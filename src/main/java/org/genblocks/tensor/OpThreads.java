@@ -7,25 +7,43 @@ import org.nd4j.nativeblas.NativeOpsHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.reflect.Method;
+
 /**
- * Small ND4J ops run on the calling thread alone; large ones keep the whole OpenMP team.
+ * Small ND4J ops run on the calling thread alone; large ones keep the whole OpenMP team and BLAS pool.
  *
- * <p>ND4J's CPU backend splits every op above 1,024 elements across its OpenMP team. Under
- * {@code OMP_WAIT_POLICY=passive} ({@link NativeDefaults}), each parallel region first wakes the sleeping
- * team, about 45 µs on the 2-core build VM, while a 4,096-element {@code tanh} takes 22 µs on one thread
- * (68 µs on two); from about 65,536 elements the team pays for itself (240 µs against 342 µs). A training
- * step of a small model runs hundreds of such ops, so the wake-ups alone made a plain consumer JVM 1.4x
- * slower than the same model single-threaded (docs/performance.md, "Consumer JVM"). PyTorch makes the same
- * choice per op with its grain size.
+ * <p>ND4J's CPU backend gives an op one OpenMP thread per 1,024 elements, up to its team, and OpenBLAS
+ * runs every product above 2^18 multiply-adds on its whole pool. Under {@code OMP_WAIT_POLICY=passive}
+ * ({@link NativeDefaults}) the sleeping threads must be woken for each op, and on the 2-core build VM that
+ * costs more than a small op: a 4,096-element {@code tanh} takes 22 µs on one thread and 68 µs on two, a
+ * [256,128]·[128,128] product 80–190 µs on one OpenBLAS thread and 130–320 µs on two; from about 65,536
+ * elements ({@code tanh}: 240 against 342 µs) and 2^23 multiply-adds the team pays for itself. A small
+ * model's training step runs hundreds of such ops (docs/performance.md, "One thread for small ops").
+ * PyTorch makes the same choice per op with its grain size.
  *
- * <p>The rule: an op whose largest input or output has fewer than {@link #PARALLEL_FROM} elements runs with
- * one OpenMP thread. The setting is OpenMP's per-thread {@code nthreads} ICV ({@code omp_set_num_threads}
- * through ND4J's {@code NativeOps.setOmpNumThreads}), so it changes nothing for other threads of the
- * process, and closing an {@link #open()} scope puts the calling thread's previous team size back. OpenBLAS's matrix
- * products keep their own thread pool and its own size rule. Callers are the hot loops that know their op
- * sizes: the planned graph executor (training steps and sampling) and the Adam update. Where ND4J is not the
- * CPU backend, or the user turned genblocks' native defaults off ({@code -Dgenblocks.nativeDefaults=false}),
- * nothing changes.
+ * <p>Two rules, applied by the loops that know their op sizes (the planned graph executor of training
+ * steps and sampling, the Adam update, the training loop):
+ * <ul>
+ *   <li>an op whose largest input or output has fewer than {@link #PARALLEL_FROM} elements (a product:
+ *       fewer multiply-adds) runs with one OpenMP thread. This is OpenMP's per-thread {@code nthreads}
+ *       setting ({@code omp_set_num_threads} through ND4J's {@code NativeOps.setOmpNumThreads}): other
+ *       threads of the process are untouched, and closing the scope puts the thread's previous size back;</li>
+ *   <li>inside a training run ({@link #openLoop()}), while every matrix product has fewer than
+ *       {@link #BLAS_PARALLEL_FROM} multiply-adds, OpenBLAS's pool is one thread. OpenBLAS 0.3.19 (ND4J's)
+ *       has one pool size per process and no per-thread one, and resizing it costs about 0.2 ms, so the
+ *       run holds it from its first small product to its end; the first product it cannot size or that is
+ *       large gives the pool back for the rest of the run. <b>This is the one process-wide effect:</b>
+ *       while a small model trains, products of other threads also run on one OpenBLAS thread (their
+ *       results are the same; their speed is not). The pool comes back when the run ends, normally or by
+ *       an exception, unless someone resized it in between (then their size stays).</li>
+ * </ul>
+ * Neither rule changes a result: the planned executor is checked against SameDiff's session either way,
+ * and both libraries split work without changing the arithmetic of an element.
+ *
+ * <p>Off, so that nothing changes: when ND4J is not the CPU backend, with
+ * {@code -Dgenblocks.nativeDefaults=false}, and on a virtual thread (OpenMP's setting belongs to the
+ * carrier thread). The OpenBLAS rule is also off when the user fixed the thread counts
+ * ({@code OMP_NUM_THREADS} or {@code OPENBLAS_NUM_THREADS} in the environment or as a system property).
  */
 public final class OpThreads {
     private static final Logger LOG = LoggerFactory.getLogger(OpThreads.class);
@@ -33,161 +51,221 @@ public final class OpThreads {
     /** Ops with at least this many elements in an input or output keep the whole OpenMP team. */
     public static final long PARALLEL_FROM = 1L << 16;
 
-    /** Matrix products of at least this many multiply-adds (m·n·k) keep OpenBLAS's whole thread pool. */
+    /** Matrix products of at least this many multiply-adds (m·n·k per product) keep OpenBLAS's pool. */
     public static final long BLAS_PARALLEL_FROM = 1L << 23;
 
+    private static final NativeOps OPS = cpuOps();
+    private static final Blas BLAS = OPS == null || userFixedThreadCounts() ? null : Nd4j.factory().blas();
+    private static final Method IS_VIRTUAL = isVirtualMethod();
+
     private static final Object BLAS_LOCK = new Object();
-    /** Scopes now running small products single-threaded, and the pool size to give back after the last. */
+    /** Loops now holding OpenBLAS's pool at one thread. */
     private static int blasHolders;
+    /** The pool size to give back when the last holder lets go. */
     private static int blasFull;
 
-    private static final NativeOps OPS = cpuOps();
-    private static final Blas BLAS = OPS == null ? null : Nd4j.factory().blas();
+    private static final ThreadLocal<Team> CURRENT = new ThreadLocal<>();
 
     private OpThreads() {
     }
 
-    /** Whether this process changes team sizes at all (CPU backend, native defaults on). */
+    /** Whether this process changes OpenMP team sizes at all (CPU backend, native defaults on). */
     public static boolean enabled() {
         return OPS != null;
     }
 
+    /** Whether training runs may hold OpenBLAS's pool at one thread (enabled, and no thread count fixed by the user). */
+    public static boolean blasEnabled() {
+        return BLAS != null;
+    }
+
     /**
-     * Opens a scope on the calling thread; close it in a {@code finally} (try-with-resources). Inside it,
-     * {@link Team#size} sets the OpenMP team for the next ops. The full team is the thread's size when its
-     * outermost scope opened, so a nested scope (the graph executor inside a training step) still gives its
-     * large ops the whole team. Matrix products ({@link Team#matmul}) change OpenBLAS's pool only inside a
-     * {@link #openLoop()} scope.
+     * Opens a scope on the calling thread; close it on the same thread, in reverse order of opening
+     * (try-with-resources). Inside it, {@link Team#size} sets the OpenMP team for the next ops. The full team
+     * is the thread's size when its outermost scope opened, so a nested scope (the graph executor inside a
+     * training step) still gives its large ops the whole team. Products ({@link Team#matmul}) change
+     * OpenBLAS's pool only inside an {@link #openLoop()} scope.
      */
     public static Team open() {
         return push(false);
     }
 
     /**
-     * Opens a scope for a loop of many small steps (a training run): as {@link #open()}, and small matrix
-     * products anywhere inside it run on one OpenBLAS thread until it closes. Resizing OpenBLAS's pool costs
-     * about 0.2 ms (2-core VM), more than a small product gains, so a loop resizes it once, not per product.
+     * Opens a scope for a training run: as {@link #open()}, and while the run's products are all small,
+     * OpenBLAS's pool is one thread until it closes (see the class comment). Nested inside another scope it is
+     * a plain scope of that one.
      */
     public static Team openLoop() {
         return push(true);
     }
 
     private static Team push(boolean loop) {
-        Team outer = CURRENT.get();
-        Team s = outer != null ? new Team(outer, outer.full, outer.root)
-                : new Team(null, OPS == null ? 1 : OPS.ompGetMaxThreads(), null);
-        if (outer == null) {
-            s.blasControl = loop;
+        Team outer = currentOpen();
+        if (outer != null) {
+            Team t = new Team(outer, outer.full, outer.root, outer.active);
+            CURRENT.set(t);
+            return t;
         }
-        CURRENT.set(s);
-        return s;
+        boolean active = OPS != null && !isVirtual(Thread.currentThread());
+        Team t = new Team(null, active ? OPS.ompGetMaxThreads() : 1, null, active);
+        t.blasControl = active && loop && BLAS != null;
+        CURRENT.set(t);
+        return t;
     }
 
-    /** The team size an op of {@code elements} elements gets from a thread whose full team is {@code full}. */
+    /** The OpenMP team an op of {@code elements} elements gets on a thread whose full team is {@code full}. */
     public static int teamFor(long elements, int full) {
         return elements < PARALLEL_FROM ? 1 : full;
     }
 
-    private static final ThreadLocal<Team> CURRENT = new ThreadLocal<>();
-
-    /** A region of the calling thread's ops; see {@link #open()}. Not shared between threads. */
+    /** A region of the calling thread's ops; see {@link #open()}. Belongs to the thread that opened it. */
     public static final class Team implements AutoCloseable {
         private final Team outer;
         /** The outermost scope of the thread: it holds the OpenBLAS state. */
         private final Team root;
+        private final Thread owner = Thread.currentThread();
+        private final boolean active;
         private final int full;
         private final int atOpen;
         private int now;
-        /** Root only: whether products resize OpenBLAS's pool, and whether this loop holds it at one thread. */
+        private boolean closed;
+        /** Root only: whether products may still resize OpenBLAS's pool, and whether this loop holds it. */
         private boolean blasControl;
         private boolean holdsBlas;
 
-        private Team(Team outer, int full, Team root) {
+        private Team(Team outer, int full, Team root, boolean active) {
             this.outer = outer;
             this.full = full;
             this.root = root == null ? this : root;
+            this.active = active;
             this.atOpen = outer != null ? outer.now : full;
             this.now = atOpen;
         }
 
-        /** Sets the team for the next ops, which touch at most {@code elements} elements each. */
+        /** Sets the OpenMP team for the next ops, which touch at most {@code elements} elements each. */
         public void size(long elements) {
             int want = teamFor(elements, full);
-            if (OPS != null && want != now) {
+            if (active && want != now) {
                 OPS.setOmpNumThreads(want);
                 now = want;
             }
         }
 
+        /** Gives the next ops the whole OpenMP team, whatever their size. */
+        public void whole() {
+            size(Long.MAX_VALUE);
+        }
+
         /**
-         * Prepares OpenBLAS for the next matrix product of {@code multiplyAdds} = m·n·k. Inside an
-         * {@link #openLoop()} scope a product below {@link #BLAS_PARALLEL_FROM} sets the pool to one thread
-         * until the loop closes; the loop's first larger product gives the pool back for the rest of the loop
-         * (a model with large products gains little from the small ones' single thread and would pay a resize
-         * per product); elsewhere nothing changes.
-         * OpenBLAS 0.3.19 has one pool size per process, so while a loop holds it, other threads' products run
-         * on one thread too (same results, their speed only); the size found before the first holder comes
-         * back when the last one lets go.
+         * Prepares OpenBLAS for a matrix product of {@code multiplyAdds} = m·n·k (per product of a batch;
+         * {@link Long#MAX_VALUE} for BLAS work that cannot be sized, e.g. a convolution). Inside an
+         * {@link #openLoop()} scope, a small product makes the pool one thread until the loop closes, and a
+         * large one gives it back and ends the loop's control for good; elsewhere nothing changes.
          */
         public void matmul(long multiplyAdds) {
             Team r = root;
-            boolean small = multiplyAdds < BLAS_PARALLEL_FROM;
-            if (BLAS == null || !r.blasControl || small == r.holdsBlas) {
+            if (!r.blasControl) {
                 return;
             }
-            synchronized (BLAS_LOCK) {
-                if (small) {
+            boolean small = multiplyAdds < BLAS_PARALLEL_FROM;
+            if (small && !r.holdsBlas) {
+                synchronized (BLAS_LOCK) {
                     if (blasHolders++ == 0) {
                         blasFull = BLAS.getMaxThreads();
                         if (blasFull > 1) {
                             BLAS.setMaxThreads(1);
                         }
                     }
-                } else {
-                    releaseBlas();
+                }
+                r.holdsBlas = true;
+            } else if (!small) {
+                r.releaseBlas();
+                r.blasControl = false;   // a model with large products gains little and would pay a resize per product
+            }
+        }
+
+        private void releaseBlas() {
+            if (!holdsBlas) {
+                return;
+            }
+            holdsBlas = false;
+            synchronized (BLAS_LOCK) {
+                // give the pool back only while it is still the one thread we set: a size someone chose since stays
+                if (--blasHolders == 0 && blasFull > 1 && BLAS.getMaxThreads() == 1) {
+                    BLAS.setMaxThreads(blasFull);
                 }
             }
-            r.holdsBlas = small;
-            if (!small) {
-                r.blasControl = false;   // a loop with large products keeps the pool: resizing back and forth costs more
-            }
         }
 
-        private static void releaseBlas() {
-            if (--blasHolders == 0 && blasFull > 1) {
-                BLAS.setMaxThreads(blasFull);
-            }
-        }
-
-        /** Gives the next ops the whole team, whatever their size. */
-        public void whole() {
-            size(Long.MAX_VALUE);
-        }
-
-        /** The OpenMP team size in effect now. */
+        /** The OpenMP team size in effect for the next ops (the thread's own when the rules are off). */
         public int threads() {
-            return now;
+            return active ? now : OPS == null ? 1 : OPS.ompGetMaxThreads();
         }
 
-        /** Restores the team size the scope found when it opened; a loop gives OpenBLAS's pool back. */
+        /**
+         * Restores the team size the scope found when it opened; a loop gives OpenBLAS's pool back. Closing
+         * twice does nothing.
+         *
+         * @throws IllegalStateException when closed on another thread than the one that opened it, or before a
+         *                               scope opened inside it (after restoring what it can)
+         */
         @Override
         public void close() {
-            if (OPS != null && now != atOpen) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (Thread.currentThread() != owner) {
+                if (outer == null) {
+                    releaseBlas();   // the pool is the process's: give it back from any thread
+                }
+                throw new IllegalStateException("OpThreads.Team: opened on " + owner.getName() + ", closed on "
+                        + Thread.currentThread().getName() + "; close a scope on its own thread");
+            }
+            if (active && now != atOpen) {
                 OPS.setOmpNumThreads(atOpen);
             }
             now = atOpen;
             if (outer == null) {
-                if (holdsBlas) {
-                    synchronized (BLAS_LOCK) {
-                        releaseBlas();
-                    }
-                    holdsBlas = false;
+                releaseBlas();
+            }
+            Team cur = CURRENT.get();
+            boolean openInside = cur != this && encloses(cur);
+            if (cur == this || openInside) {
+                Team up = openAncestor(outer);
+                if (up == null) {
+                    CURRENT.remove();
+                } else {
+                    CURRENT.set(up);
                 }
-                CURRENT.remove();
-            } else {
-                CURRENT.set(outer);
+            }
+            if (openInside) {
+                throw new IllegalStateException("OpThreads.Team: closed before a scope opened inside it");
             }
         }
+
+        /** Whether {@code t} is this scope or was opened inside it. */
+        private boolean encloses(Team t) {
+            for (Team x = t; x != null; x = x.outer) {
+                if (x == this) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /** {@code t} or its nearest enclosing scope that is still open; null if none. */
+    private static Team openAncestor(Team t) {
+        Team x = t;
+        while (x != null && x.closed) {
+            x = x.outer;
+        }
+        return x;
+    }
+
+    private static Team currentOpen() {
+        return openAncestor(CURRENT.get());
     }
 
     private static NativeOps cpuOps() {
@@ -205,6 +283,33 @@ public final class OpThreads {
         } catch (RuntimeException | LinkageError e) {
             LOG.debug("OpenMP team sizes stay as ND4J sets them: {}", e.toString());
             return null;
+        }
+    }
+
+    /** The user chose thread counts ({@code OMP_NUM_THREADS}/{@code OPENBLAS_NUM_THREADS}, environment or property). */
+    private static boolean userFixedThreadCounts() {
+        for (String v : new String[]{"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"}) {
+            if (System.getenv(v) != null || System.getProperty(v) != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code Thread.isVirtual()} on Java 21+, absent on 17. */
+    private static Method isVirtualMethod() {
+        try {
+            return Thread.class.getMethod("isVirtual");
+        } catch (NoSuchMethodException e) {
+            return null;
+        }
+    }
+
+    private static boolean isVirtual(Thread t) {
+        try {
+            return IS_VIRTUAL != null && (Boolean) IS_VIRTUAL.invoke(t);
+        } catch (ReflectiveOperationException e) {
+            return false;
         }
     }
 }

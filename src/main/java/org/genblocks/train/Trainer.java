@@ -253,6 +253,7 @@ public final class Trainer {
                 if (ema != null) {
                     ema.update(params);
                 }
+                team.whole();   // listeners and checkpoints run with the thread's whole team
                 losses[(int) (step - start)] = loss;
                 for (TrainListener l : listeners) {
                     l.onStep(step, loss, lr);

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The planned executor of BlockFunction gives SameDiff's own results for every layer. */
@@ -74,5 +75,20 @@ class PlannedExecutorTest {
         p.get("layers.1.bias").addi(0.5);
         assertEquals(0.0, f.apply(a).sub(ya).sub(0.5).amaxNumber().doubleValue(), 1e-12);
         assertTrue(f.usesPlannedExecutor());
+    }
+
+    @Test
+    void aProductIsSizedPerProductAsOpenBlasSeesIt() {
+        // one product, and the same with A or B transposed: m·n·k = 256·128·64
+        assertEquals(256L * 128 * 64, GraphExecutor.multiplyAdds(new long[]{256, 64}, new long[]{64, 128}, new long[]{256, 128}));
+        assertEquals(256L * 128 * 64, GraphExecutor.multiplyAdds(new long[]{64, 256}, new long[]{128, 64}, new long[]{256, 128}));
+        // a batch of attention products [32,4,49,16]·[32,4,16,49]: 49·49·16 each, not the batch's total
+        assertEquals(49L * 49 * 16, GraphExecutor.multiplyAdds(new long[]{32, 4, 49, 16}, new long[]{32, 4, 16, 49},
+                new long[]{32, 4, 49, 49}));
+        // A broadcast against a batched B
+        assertEquals(10L * 7 * 3, GraphExecutor.multiplyAdds(new long[]{10, 3}, new long[]{5, 3, 7}, new long[]{5, 10, 7}));
+        assertTrue(GraphExecutor.usesBlas("conv2d") && GraphExecutor.usesBlas("conv2d_bp") && GraphExecutor.usesBlas("matmul_bp")
+                && GraphExecutor.usesBlas("xw_plus_b") && GraphExecutor.usesBlas("batched_gemm"));
+        assertFalse(GraphExecutor.usesBlas("add") || GraphExecutor.usesBlas("reduce_sum") || GraphExecutor.usesBlas("multiply_bp"));
     }
 }

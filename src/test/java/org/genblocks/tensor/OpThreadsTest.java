@@ -7,6 +7,7 @@ import org.nd4j.nativeblas.NativeOpsHolder;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class OpThreadsTest {
@@ -108,5 +109,60 @@ class OpThreadsTest {
             assertEquals(1, blas());
         }
         assertEquals(pool, blas(), "closing the loop gives the pool back");
+    }
+
+    @Test
+    void aLargeProductFirstEndsTheLoopsControlAndAUsersResizeStays() {
+        fullTeam();
+        int before = blas();
+        Nd4j.factory().blas().setMaxThreads(2);
+        try {
+            assumeTrue(OpThreads.blasEnabled(), "the user fixed the thread counts");
+            try (OpThreads.Team loop = OpThreads.openLoop()) {
+                loop.matmul(OpThreads.BLAS_PARALLEL_FROM);
+                loop.matmul(10);
+                assertEquals(2, blas(), "a loop whose first product is large never takes the pool");
+            }
+            try (OpThreads.Team loop = OpThreads.openLoop()) {
+                loop.matmul(10);
+                assertEquals(1, blas());
+                Nd4j.factory().blas().setMaxThreads(3);   // the user resizes the pool during the hold
+            }
+            assertEquals(3, blas(), "a size the user chose during the hold stays");
+        } finally {
+            Nd4j.factory().blas().setMaxThreads(before);
+        }
+    }
+
+    @Test
+    void aScopeBelongsToItsThreadAndClosesInOrder() throws Exception {
+        int full = fullTeam();
+        OpThreads.Team team = OpThreads.open();
+        team.size(1);
+        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                team.close();
+            } catch (Throwable e) {
+                thrown.set(e);
+            }
+        });
+        t.start();
+        t.join();
+        assertTrue(thrown.get() instanceof IllegalStateException, "closed on another thread: " + thrown.get());
+        OpThreads.Team outer = OpThreads.open();
+        OpThreads.Team inner = OpThreads.open();
+        inner.size(1);
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, outer::close);
+        assertTrue(e.getMessage().contains("before a scope opened inside it"), e.getMessage());
+        inner.close();
+        inner.close();   // twice: nothing
+        // the thread's state is usable again: a fresh scope restores the full team
+        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(full);
+        try (OpThreads.Team again = OpThreads.open()) {
+            again.size(1);
+            assertEquals(1, omp());
+        }
+        assertEquals(full, omp());
     }
 }

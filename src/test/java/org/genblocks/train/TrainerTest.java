@@ -25,6 +25,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -241,6 +242,17 @@ class TrainerTest {
             assertEquals(team, org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads(),
                     "the calling thread's OpenMP team");
             assertEquals(2, Nd4j.factory().blas().getMaxThreads(), "OpenBLAS's pool is given back");
+            // and when the run ends by an exception
+            RuntimeException stop = new RuntimeException("stop at step 2");
+            RuntimeException seen = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> new Trainer()
+                    .addListener((st, l, lr) -> {
+                        if (st == 2) {
+                            throw stop;
+                        }
+                    }).fit(net, p, Objective.mse(net, 1, 1), BatchSource.shuffled(sinData(256, 7), 32), cfg));
+            assertSame(stop, seen);
+            assertEquals(team, org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads());
+            assertEquals(2, Nd4j.factory().blas().getMaxThreads(), "given back after an exception too");
         } finally {
             Nd4j.factory().blas().setMaxThreads(before);
         }
