@@ -16,18 +16,23 @@ import org.nd4j.linalg.api.buffer.DataType;
 abstract class ModelBuilder<B extends ModelBuilder<B>> {
     long initSeed;
     DataType dataType = DataType.FLOAT;
+    /** Whether {@link #initSeed} / {@link #dataType} were called (a builder given ready parameters refuses them). */
+    boolean initSeedGiven;
+    boolean dataTypeGiven;
 
     abstract B self();
 
     /** The parameter initialisation seed (default 0). */
     public B initSeed(long seed) {
         this.initSeed = seed;
+        this.initSeedGiven = true;
         return self();
     }
 
     /** The parameter data type (default FLOAT). */
     public B dataType(DataType dataType) {
         this.dataType = dataType;
+        this.dataTypeGiven = true;
         return self();
     }
 
@@ -63,6 +68,21 @@ abstract class ModelBuilder<B extends ModelBuilder<B>> {
         if (given != null) {
             throw new IllegalStateException(call + ": this model wraps " + wrapped + ", which has no parameters to "
                     + verbs);
+        }
+    }
+
+    /**
+     * Refuses the settings that ready parameters make meaningless: an init seed, and a data type other than the
+     * parameters' own ({@code given} names where the parameters come from).
+     */
+    void checkGivenParams(DataType paramsType, String given) {
+        if (initSeedGiven) {
+            throw new IllegalArgumentException("initSeed: the parameters come from " + given
+                    + " and are not initialised; drop initSeed(" + initSeed + ")");
+        }
+        if (dataTypeGiven && dataType != paramsType) {
+            throw new IllegalArgumentException("dataType: the parameters from " + given + " are " + paramsType
+                    + ", got dataType(" + dataType + "); convert them or drop dataType");
         }
     }
 

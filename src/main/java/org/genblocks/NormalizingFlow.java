@@ -361,7 +361,8 @@ public final class NormalizingFlow implements LikelihoodModel {
 
         /**
          * Start from these parameters (e.g. a trainer's or a file's) instead of a fresh init; the model works on them
-         * in place. Checked against the architecture at {@link #build()}; data-dependent init is then off.
+         * in place. Checked against the architecture at {@link #build()}; data-dependent init is then off, and
+         * {@code initSeed} or a {@code dataType} other than theirs is refused.
          */
         public Builder params(Params params) {
             this.params = params;
@@ -400,6 +401,7 @@ public final class NormalizingFlow implements LikelihoodModel {
             if (params != null) {
                 Scope.checkParams(density, params);
                 Shapes.checkFloatingPointType("params", params.dataType());
+                checkGivenParams(params.dataType(), "params(...)");
                 return new NormalizingFlow(density, params, temperature, nBins, dataInit, true);
             }
             return new NormalizingFlow(density, density.init(initSeed, dataType), temperature, nBins, dataInit, false);

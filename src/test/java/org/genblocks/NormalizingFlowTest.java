@@ -39,6 +39,11 @@ class NormalizingFlowTest {
         NormalizingFlow f = GenBlocks.normalizingFlow(TOY).temperature(0.7).dequantize(256).dataInit(false).build();
         assertEquals(0.7, f.temperature());
         assertEquals(256, f.bins());
+        // ready parameters: a seed or another data type would be ignored, so they are refused
+        rejects(() -> GenBlocks.normalizingFlow(TOY).params(f.params()).initSeed(3), "initSeed", "initSeed(3)");
+        rejects(() -> GenBlocks.normalizingFlow(TOY).params(f.params()).dataType(DataType.DOUBLE), "dataType", "FLOAT");
+        assertEquals(DataType.FLOAT, GenBlocks.normalizingFlow(TOY).params(f.params()).dataType(DataType.FLOAT).build()
+                .params().dataType());
     }
 
     /** log N(f(x); 0, I) + log|det ∂f/∂x| from the eager bijection, independently of the model's graph. */

@@ -137,6 +137,8 @@ public final class FlowMatchingBatches implements BatchSource {
         private int classes;
         private double labelDropout;
         private GaussianPath path = GaussianPath.flow();
+        /** The path given by {@link #path}, null if none: an interpolant brings its own. */
+        private GaussianPath givenPath;
         private TimeSampler times = TimeSampler.uniform();
         private boolean ot;
         private StochasticInterpolant interpolant;
@@ -154,9 +156,10 @@ public final class FlowMatchingBatches implements BatchSource {
             this.batch = (int) Shapes.checkPositive("batch", batch);
         }
 
-        /** The probability path (default {@link GaussianPath#flow()}). */
+        /** The probability path (default {@link GaussianPath#flow()}; with an {@link #interpolant}, its path). */
         public Builder path(GaussianPath path) {
             this.path = Shapes.checkNotNull("path", path, "a GaussianPath");
+            this.givenPath = path;
             return this;
         }
 
@@ -196,7 +199,8 @@ public final class FlowMatchingBatches implements BatchSource {
 
         /**
          * Train on a {@link StochasticInterpolant} (its path, noise term γ(t) and coupling) instead of
-         * {@link #path}: per step, after the rows, noise and times, the coupling's draws and {@code z}.
+         * {@link #path}: per step, after the rows, noise and times, the coupling's draws and {@code z}. A
+         * {@link #path} given besides must be the interpolant's own.
          */
         public Builder interpolant(StochasticInterpolant interpolant) {
             this.interpolant = Shapes.checkNotNull("interpolant", interpolant, "a StochasticInterpolant");
@@ -219,6 +223,13 @@ public final class FlowMatchingBatches implements BatchSource {
 
         /** The source. */
         public FlowMatchingBatches build() {
+            if (interpolant != null && givenPath != null && !givenPath.equals(interpolant.path())) {
+                throw new IllegalArgumentException("path: the interpolant trains on its own path " + interpolant.path()
+                        + ", got also path " + givenPath + "; give one of them");
+            }
+            if (interpolant != null) {
+                path = interpolant.path();
+            }
             if (interpolant != null && (ot || noise != null || (labels != null && interpolant.coupling().resamples()))) {
                 throw new IllegalArgumentException("interpolant: its coupling pairs the rows; expected no minibatchOt,"
                         + " pairedNoise or labels with a resampling coupling, got " + interpolant);

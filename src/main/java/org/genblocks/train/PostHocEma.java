@@ -199,7 +199,10 @@ public final class PostHocEma implements TrainListener {
 
     // ------------------------------------------------------------------ snapshot files
 
-    /** Writes {@code s} as {@code phema-<step>-<sigmaRel>.safetensors} in {@code dir}, atomically. */
+    /**
+     * Writes {@code s} as {@code phema-<step>-<sigmaRel>.safetensors} in {@code dir}, atomically; σ_rel is written
+     * exactly ({@link Double#toString}), so two snapshots of one step with different σ_rel never share a file.
+     */
     public static Path write(Path dir, Snapshot s) {
         if (dir == null || s == null) {
             throw new IllegalArgumentException("dir, s: expected a folder and a snapshot, got " + dir + ", " + s);
@@ -209,7 +212,7 @@ public final class PostHocEma implements TrainListener {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
         }
-        Path p = dir.resolve(String.format(Locale.ROOT, "phema-%010d-%.6f.safetensors", s.step(), s.sigmaRel()));
+        Path p = dir.resolve(String.format(Locale.ROOT, "phema-%010d-%s.safetensors", s.step(), Double.toString(s.sigmaRel())));
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("genblocks.phema.step", Long.toString(s.step()));
         meta.put("genblocks.phema.sigma_rel", Double.toString(s.sigmaRel()));

@@ -3,7 +3,6 @@ package org.genblocks.examples;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -23,6 +22,6 @@ class PostHocEmaMoonsTest {
         }
         assertTrue(PostHocEmaMoons.table(rows).contains("raw"));
         Path png = PostHocEmaMoons.writePng(rows, dir.resolve("phema.png"));
-        assertTrue(Files.size(png) > 1000);
+        ExamplePictures.assertPicture(png, 300, 200);
     }
 }

@@ -232,5 +232,13 @@ class StochasticInterpolantTest {
         Map<String, INDArray> b = FlowMatchingBatches.builder(data, 16).interpolant(StochasticInterpolant.variancePreserving(0.1))
                 .build().next(0, Rng.seed(1));
         assertEquals(java.util.List.of("xt", "t", "target"), java.util.List.copyOf(b.keySet()));
+        // a path given besides an interpolant is not silently dropped, in either order
+        StochasticInterpolant si = StochasticInterpolant.variancePreserving(0.1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FlowMatchingBatches.builder(data, 16)
+                .interpolant(si).path(GaussianPath.ve()).build());
+        assertTrue(e.getMessage().startsWith("path: the interpolant trains on its own path"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> FlowMatchingBatches.builder(data, 16)
+                .path(GaussianPath.ve()).interpolant(si).build());
+        FlowMatchingBatches.builder(data, 16).path(si.path()).interpolant(si).build();   // its own path: fine
     }
 }

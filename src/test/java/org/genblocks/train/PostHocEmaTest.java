@@ -146,6 +146,20 @@ class PostHocEmaTest {
     }
 
     @Test
+    void snapshotsWhoseSigmaRelAgreeToSixDecimalsKeepTheirOwnFiles(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        Params a = Params.of(Map.of("w", Nd4j.ones(DataType.FLOAT, 3)));
+        Params b = Params.of(Map.of("w", Nd4j.zeros(DataType.FLOAT, 3)));
+        PostHocEma.write(dir, new PostHocEma.Snapshot(7, 1e-7, a));
+        PostHocEma.write(dir, new PostHocEma.Snapshot(7, 2e-7, b));
+        List<PostHocEma.Snapshot> back = PostHocEma.read(dir);
+        assertEquals(2, back.size(), "a file name that rounds sigma_rel to 6 decimals would let the second overwrite the first");
+        assertEquals(1e-7, back.get(0).sigmaRel());
+        assertTrue(back.get(0).params().valuesEqual(a));
+        assertEquals(2e-7, back.get(1).sigmaRel());
+        assertTrue(back.get(1).params().valuesEqual(b));
+    }
+
+    @Test
     void badInputIsRejected() {
         Params p = Params.of(Map.of("w", Nd4j.zeros(DataType.FLOAT, 3)));
         PostHocEma ema = PostHocEma.builder(p).build();

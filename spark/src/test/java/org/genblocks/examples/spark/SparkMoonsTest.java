@@ -20,7 +20,21 @@ class SparkMoonsTest {
         assertEquals(3, r.sweep().size());
         assertTrue(Double.isFinite(r.energyDistance()) && r.energyDistance() > 0);
         assertTrue(r.samplesPerSecond() > 0);
-        assertTrue(Files.size(r.png()) > 1000);
+        // the figure: a readable PNG with content (a scatter of two point sets, not one flat colour) and a title
+        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(r.png().toFile());
+        assertTrue(img != null && img.getWidth() >= 300 && img.getHeight() >= 200, "a readable plot, got " + img);
+        java.util.Set<Integer> colours = new java.util.HashSet<>();
+        int titleInk = 0;
+        for (int y = 0; y < img.getHeight(); y++) {
+            for (int x = 0; x < img.getWidth(); x++) {
+                int c = img.getRGB(x, y) & 0xFFFFFF;
+                colours.add(c);
+                int lum = ((c >> 16 & 0xFF) * 299 + (c >> 8 & 0xFF) * 587 + (c & 0xFF) * 114) / 1000;
+                titleInk += y < 28 && lum < 110 ? 1 : 0;
+            }
+        }
+        assertTrue(colours.size() >= 8, "the plot looks blank: " + colours.size() + " colours");
+        assertTrue(titleInk > 40, "the plot has no title above it: " + titleInk + " dark pixels in the top band");
         assertTrue(Files.isDirectory(r.samplesParquet()));
     }
 }
