@@ -136,6 +136,9 @@ public final class BenchSuite {
                 p -> AttentionBench.FLOPS, p -> List.of(Cmp.of(gemm1024))));
         s.add(spec("PeerBench.mlpTrainStep", Unit.MS, p -> "peer libtorch: MLP 2-256-256-2 Adam step, b=512",
                 p -> 0, p -> List.of()));
+        s.add(spec("PeerBench.blockTrainStep", Unit.MS,
+                p -> "peer libtorch: transformer block step [32,49,64], 4 heads, MLP x4, Adam",
+                p -> 0, p -> List.of()));
         // ND4J baselines (what genblocks code is built from).
         s.add(spec("AttentionBench.eagerNd4j", Unit.GFLOPS, p -> "attention fwd, eager ND4J preallocated",
                 p -> AttentionBench.FLOPS,
@@ -160,6 +163,9 @@ public final class BenchSuite {
                 p -> List.of(Cmp.of(gemm1024))));
         s.add(spec("TrainerBench.mlpFit", Unit.MS, p -> "genblocks Trainer.fit Mlp 2-256-256-2 Adam, b=512, per step",
                 p -> TrainerBench.STEPS, p -> List.of(new Cmp("PeerBench.mlpTrainStep", 1.0))));
+        s.add(spec("BlockStepBench.trainStep", Unit.MS,
+                p -> "genblocks Trainer.fit transformer block [32,49,64], 4 heads, MLP x4, Adam, per step",
+                p -> BlockStepBench.STEPS, p -> List.of(new Cmp("PeerBench.blockTrainStep", 1.0))));
         s.add(spec("MlpBench.eagerNd4jStep", Unit.MS, p -> "MLP Adam step, eager ND4J hand-written",
                 p -> 0, p -> List.of(new Cmp("PeerBench.mlpTrainStep", 1.0))));
         s.add(spec("MlpBench.sameDiffStep", Unit.MS, p -> "MLP Adam step, plain SameDiff fit",
