@@ -30,7 +30,9 @@ import java.util.function.Function;
  *
  * <p>The variables and genblocks' defaults, see {@link #DEFAULTS}: {@code OMP_WAIT_POLICY=passive} and
  * {@code OPENBLAS_THREAD_TIMEOUT=4}. {@code OMP_NUM_THREADS} and {@code OPENBLAS_NUM_THREADS} have no
- * genblocks default (the libraries use every core) but may be given the same way. For each variable:
+ * genblocks default (the libraries use every core) but may be given the same way. {@code OPENBLAS_CORETYPE}
+ * has a default only on a CPU that ND4J's OpenBLAS 0.3.19 does not know and would run with generic kernels
+ * (AMD from Zen 5 on, {@link #coreTypeFor}); a value the user set is logged at INFO. For each variable:
  * <ol>
  *   <li>a value in the environment of the JVM wins and is never touched;</li>
  *   <li>else a system property of the same name ({@code -DOMP_WAIT_POLICY=active}) is applied;</li>
@@ -48,9 +50,15 @@ public final class NativeDefaults {
             "OMP_WAIT_POLICY", "passive",
             "OPENBLAS_THREAD_TIMEOUT", "4");
 
-    /** Every variable genblocks manages: the defaults and the thread counts a user may give as properties. */
+    /**
+     * Every variable genblocks manages: the defaults, the thread counts a user may give as properties, and
+     * OpenBLAS's kernel choice ({@link #coreTypeFor}).
+     */
     public static final List<String> VARIABLES = List.of(
-            "OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS");
+            "OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE");
+
+    /** The first CPU family OpenBLAS 0.3.19 (ND4J's) does not know on AMD: Zen 5 (0x1A). */
+    static final int FIRST_UNKNOWN_AMD_FAMILY = 0x1A;
 
     /** The system property that switches genblocks' own defaults off ({@code false}). */
     public static final String SWITCH = "genblocks.nativeDefaults";
@@ -87,7 +95,21 @@ public final class NativeDefaults {
      */
     public static synchronized ThreadSettings apply() {
         if (settings == null) {
-            settings = compute(System::getenv, System::getProperty, nativeRuntimeLoaded(), NativeDefaults::setenv);
+            Map<String, String> defaults = new LinkedHashMap<>(DEFAULTS);
+            Optional<String> coreType = coreTypeFor(cpuinfo());
+            coreType.ifPresent(t -> defaults.put("OPENBLAS_CORETYPE", t));
+            settings = compute(System::getenv, System::getProperty, nativeRuntimeLoaded(), NativeDefaults::setenv, defaults);
+            String userCore = settings.fromUser().get("OPENBLAS_CORETYPE");
+            if (userCore != null) {
+                LOG.info("OPENBLAS_CORETYPE={} from the environment: OpenBLAS runs those kernels instead of detecting the"
+                        + " CPU; a kernel below the CPU's own costs up to 4x in matrix products (compare the sgemm roof of"
+                        + " `mvn -P bench test-compile exec:exec@bench` with it unset)", userCore);
+            }
+            if (settings.applied().containsKey("OPENBLAS_CORETYPE")) {
+                LOG.info("genblocks set OPENBLAS_CORETYPE={}: ND4J's OpenBLAS 0.3.19 does not know this CPU ({}) and would"
+                        + " fall back to generic kernels, about 4x slower in matrix products (measured on a Zen 5)",
+                        settings.applied().get("OPENBLAS_CORETYPE"), describeCpu(cpuinfo()));
+            }
             if (!settings.failed().isEmpty()) {
                 LOG.warn("genblocks could not set {} inside this JVM ({}). Set {} in the environment before the JVM"
                                 + " starts for full speed (docs/performance.md, \"Consumer JVM\"); -D{}=false silences this"
@@ -106,9 +128,18 @@ public final class NativeDefaults {
         int set(String name, String value);
     }
 
-    /** The decision, apart from the process it runs in (tests pass their own environment and setter). */
+    /** {@link #compute(Function, Function, Optional, EnvSetter, Map)} with genblocks' fixed {@link #DEFAULTS}. */
     static ThreadSettings compute(Function<String, String> environment, Function<String, String> properties,
                            Optional<String> loaded, EnvSetter setter) {
+        return compute(environment, properties, loaded, setter, DEFAULTS);
+    }
+
+    /**
+     * The decision, apart from the process it runs in (tests pass their own environment, setter and defaults:
+     * {@link #DEFAULTS} plus the CPU's {@link #coreTypeFor kernel choice}).
+     */
+    static ThreadSettings compute(Function<String, String> environment, Function<String, String> properties,
+                           Optional<String> loaded, EnvSetter setter, Map<String, String> defaults) {
         String sw = properties.apply(SWITCH);
         boolean defaultsOn = sw == null || !sw.equalsIgnoreCase("false");
         Map<String, String> wanted = new LinkedHashMap<>();
@@ -120,8 +151,8 @@ public final class NativeDefaults {
                 fromUser.put(v, env);
             } else if (prop != null) {
                 wanted.put(v, prop);
-            } else if (defaultsOn && DEFAULTS.containsKey(v)) {
-                wanted.put(v, DEFAULTS.get(v));
+            } else if (defaultsOn && defaults.containsKey(v)) {
+                wanted.put(v, defaults.get(v));
             }
         }
         if (wanted.isEmpty()) {
@@ -182,6 +213,76 @@ public final class NativeDefaults {
             return Optional.empty();
         }
         return Optional.empty();
+    }
+
+    /**
+     * The OpenBLAS kernel genblocks asks for on a CPU that ND4J's OpenBLAS 0.3.19 does not know, from the text of
+     * {@code /proc/cpuinfo} (its first processor): on AMD from family {@link #FIRST_UNKNOWN_AMD_FAMILY} (Zen 5)
+     * on, 0.3.19's detection finds no kernel and falls back to generic ones (sgemm 80–88 GFLOP/s on a 2-vCPU
+     * Zen 5 against 340–362 with {@code SkylakeX}); there {@code SkylakeX} when the CPU has AVX-512 F, BW, DQ and
+     * VL (what those kernels use), else {@code Haswell} with AVX2 and FMA. Empty for every CPU 0.3.19 detects
+     * itself (Intel, AMD up to Zen 4) and where the text says nothing.
+     */
+    static Optional<String> coreTypeFor(String cpuinfo) {
+        if (cpuinfo == null || cpuinfo.isEmpty()) {
+            return Optional.empty();
+        }
+        String vendor = null;
+        Integer family = null;
+        java.util.Set<String> flags = new java.util.HashSet<>();
+        for (String line : cpuinfo.split("\n")) {
+            if (line.isBlank() && vendor != null) {
+                break;   // the first processor is enough
+            }
+            int colon = line.indexOf(':');
+            if (colon < 0) {
+                continue;
+            }
+            String key = line.substring(0, colon).trim();
+            String value = line.substring(colon + 1).trim();
+            switch (key) {
+                case "vendor_id" -> vendor = value;
+                case "cpu family" -> {
+                    try {
+                        family = Integer.parseInt(value);
+                    } catch (NumberFormatException e) {
+                        family = null;
+                    }
+                }
+                case "flags" -> flags = new java.util.HashSet<>(List.of(value.split("\\s+")));
+                default -> {
+                }
+            }
+        }
+        if (!"AuthenticAMD".equals(vendor) || family == null || family < FIRST_UNKNOWN_AMD_FAMILY) {
+            return Optional.empty();
+        }
+        if (flags.containsAll(List.of("avx512f", "avx512bw", "avx512dq", "avx512vl"))) {
+            return Optional.of("SkylakeX");
+        }
+        if (flags.containsAll(List.of("avx2", "fma"))) {
+            return Optional.of("Haswell");
+        }
+        return Optional.empty();
+    }
+
+    /** {@code /proc/cpuinfo}, or empty where it cannot be read (not Linux). */
+    static String cpuinfo() {
+        Path p = Path.of("/proc/cpuinfo");
+        try {
+            return Files.isReadable(p) ? Files.readString(p) : "";
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    private static String describeCpu(String cpuinfo) {
+        for (String line : cpuinfo.split("\n")) {
+            if (line.startsWith("model name")) {
+                return line.substring(line.indexOf(':') + 1).trim();
+            }
+        }
+        return "unknown model";
     }
 
     /** {@code OMP_WAIT_POLICY=passive OPENBLAS_THREAD_TIMEOUT=4}: the exact fix for a shell. */

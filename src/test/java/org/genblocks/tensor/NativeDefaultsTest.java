@@ -89,4 +89,37 @@ class NativeDefaultsTest {
         assertEquals("30000000000", childSpinCount(Map.of("OMP_WAIT_POLICY", "active"), List.of()));
         assertEquals("30000000000", childSpinCount(Map.of(), List.of("-DOMP_WAIT_POLICY=active")));
     }
+
+    private static String cpu(String vendor, int family, String flags) {
+        return "processor\t: 0\nvendor_id\t: " + vendor + "\ncpu family\t: " + family + "\nmodel name\t: test\nflags\t\t: "
+                + flags + "\n\nprocessor\t: 1\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nflags\t\t: avx512f\n";
+    }
+
+    @Test
+    void openBlasGetsAKernelOnlyOnCpusItsDetectionDoesNotKnow() {
+        String avx512 = "fpu sse2 avx avx2 fma avx512f avx512dq avx512bw avx512vl";
+        assertEquals(Optional.empty(), NativeDefaults.coreTypeFor(cpu("GenuineIntel", 6, avx512)), "Intel: detected");
+        assertEquals(Optional.empty(), NativeDefaults.coreTypeFor(cpu("AuthenticAMD", 0x19, avx512)), "Zen 4: detected");
+        assertEquals(Optional.of("SkylakeX"), NativeDefaults.coreTypeFor(cpu("AuthenticAMD", 0x1A, avx512)), "Zen 5");
+        assertEquals(Optional.of("Haswell"), NativeDefaults.coreTypeFor(cpu("AuthenticAMD", 0x1A, "sse2 avx avx2 fma")));
+        assertEquals(Optional.empty(), NativeDefaults.coreTypeFor(cpu("AuthenticAMD", 0x1A, "sse2 avx")), "no AVX2: leave it");
+        assertEquals(Optional.empty(), NativeDefaults.coreTypeFor(cpu("AuthenticAMD", 0x1A, "avx512f avx2")),
+                "AVX-512 without BW/DQ/VL and no FMA: leave it");
+        assertEquals(Optional.empty(), NativeDefaults.coreTypeFor(""));
+        assertEquals(Optional.empty(), NativeDefaults.coreTypeFor("garbage without colons"));
+        // the kernel is a default like the others: the environment wins, and it is set where nothing is given
+        Map<String, String> set = new HashMap<>();
+        Map<String, String> defaults = new HashMap<>(NativeDefaults.DEFAULTS);
+        defaults.put("OPENBLAS_CORETYPE", "SkylakeX");
+        NativeDefaults.ThreadSettings o = NativeDefaults.compute(k -> null, k -> null, Optional.empty(), (k, v) -> {
+            set.put(k, v);
+            return 0;
+        }, defaults);
+        assertEquals("SkylakeX", set.get("OPENBLAS_CORETYPE"));
+        assertEquals("SkylakeX", o.applied().get("OPENBLAS_CORETYPE"));
+        Map<String, String> env = Map.of("OPENBLAS_CORETYPE", "Haswell");
+        NativeDefaults.ThreadSettings user = NativeDefaults.compute(env::get, k -> null, Optional.empty(), (k, v) -> 0, defaults);
+        assertEquals("Haswell", user.fromUser().get("OPENBLAS_CORETYPE"));
+        assertTrue(!user.applied().containsKey("OPENBLAS_CORETYPE"));
+    }
 }
