@@ -439,7 +439,10 @@ public final class BenchSuite {
     static String openBlas() {
         String v = openblas_nolapack.class.getPackage().getImplementationVersion();
         String core = System.getenv("OPENBLAS_CORETYPE");
+        java.util.Optional<String> chosen = org.genblocks.tensor.NativeDefaults.chosenCoreType();
         return "OpenBLAS (org.bytedeco:openblas " + (v == null ? "?" : v) + "), kernel: "
-                + (core == null ? "auto-detected (OPENBLAS_CORETYPE unset)" : "OPENBLAS_CORETYPE=" + core);
+                + (core != null ? "OPENBLAS_CORETYPE=" + core + " (set by the user)"
+                : chosen.map(c -> "OPENBLAS_CORETYPE=" + c + " (set by genblocks: a CPU OpenBLAS 0.3.19 does not know)")
+                .orElse("auto-detected (OPENBLAS_CORETYPE unset)"));
     }
 }

@@ -266,6 +266,14 @@ public final class NativeDefaults {
         return Optional.empty();
     }
 
+    /**
+     * The OpenBLAS kernel genblocks chooses on this machine when the user sets none ({@link #coreTypeFor} of
+     * its {@code /proc/cpuinfo}); empty where OpenBLAS detects the CPU itself.
+     */
+    public static Optional<String> chosenCoreType() {
+        return coreTypeFor(cpuinfo());
+    }
+
     /** {@code /proc/cpuinfo}, or empty where it cannot be read (not Linux). */
     static String cpuinfo() {
         Path p = Path.of("/proc/cpuinfo");
