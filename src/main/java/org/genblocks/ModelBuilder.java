@@ -86,6 +86,28 @@ abstract class ModelBuilder<B extends ModelBuilder<B>> {
         }
     }
 
+    /**
+     * Refuses an init seed for a model that wraps a given function ({@code given} names it): it has no parameters
+     * to initialise.
+     */
+    void checkNoInitSeed(String given) {
+        if (initSeedGiven) {
+            throw new IllegalArgumentException("initSeed: " + given + " has no parameters to initialise; drop initSeed("
+                    + initSeed + ")");
+        }
+    }
+
+    /**
+     * Refuses the default network's settings ({@code settings}: the names of those that were called) next to a
+     * given network or function ({@code given} names it).
+     */
+    static void checkNoDefaultNetworkSettings(java.util.List<String> settings, String given) {
+        if (!settings.isEmpty()) {
+            throw new IllegalArgumentException(settings.get(0) + ": " + settings
+                    + " shape the default MLP, which " + given + " replaces; drop them");
+        }
+    }
+
     /** Checks the shared settings at build time. */
     void checkShared() {
         Shapes.checkFloatingPointType("dataType", dataType);

@@ -348,6 +348,7 @@ public final class NormalizingFlow implements LikelihoodModel {
         private double temperature = 1.0;
         private int nBins;
         private boolean dataInit = true;
+        private boolean dataInitGiven;
         private Params params;
 
         private Builder(FlowDensity density) {
@@ -384,6 +385,7 @@ public final class NormalizingFlow implements LikelihoodModel {
         /** Data-dependent ActNorm initialisation before the first {@code fit} (default on). */
         public Builder dataInit(boolean on) {
             this.dataInit = on;
+            this.dataInitGiven = on;
             return this;
         }
 
@@ -402,6 +404,10 @@ public final class NormalizingFlow implements LikelihoodModel {
                 Scope.checkParams(density, params);
                 Shapes.checkFloatingPointType("params", params.dataType());
                 checkGivenParams(params.dataType(), "params(...)");
+                if (dataInitGiven) {
+                    throw new IllegalArgumentException("dataInit: the parameters from params(...) are not initialised from"
+                            + " data; drop dataInit(true)");
+                }
                 return new NormalizingFlow(density, params, temperature, nBins, dataInit, true);
             }
             return new NormalizingFlow(density, density.init(initSeed, dataType), temperature, nBins, dataInit, false);

@@ -62,6 +62,14 @@ class GivenFieldModelTest {
         IllegalArgumentException both = assertThrows(IllegalArgumentException.class, () -> GenBlocks.rectifiedFlowModel()
                 .dim(2).field(exact).velocity(Mlp.builder().in(2).hidden(4).out(2).timeEmbedding(4).build()).build());
         assertTrue(both.getMessage().startsWith("field"), both.getMessage());
+        // settings that would be ignored are refused
+        IllegalArgumentException seed = assertThrows(IllegalArgumentException.class,
+                () -> GenBlocks.rectifiedFlowModel().dim(2).field(exact).initSeed(5).build());
+        assertTrue(seed.getMessage().startsWith("initSeed: a given field has no parameters"), seed.getMessage());
+        IllegalArgumentException hidden = assertThrows(IllegalArgumentException.class,
+                () -> GenBlocks.rectifiedFlowModel().dim(2).field(exact).hidden(32).build());
+        assertTrue(hidden.getMessage().startsWith("hidden: [hidden] shape the default MLP, which the given field"),
+                hidden.getMessage());
     }
 
     @Test
@@ -95,5 +103,12 @@ class GivenFieldModelTest {
         IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
                 () -> GenBlocks.diffusionModel().dim(2).denoiser(gm).classes(3).build());
         assertTrue(both.getMessage().startsWith("denoiser"), both.getMessage());
+        IllegalArgumentException seed = assertThrows(IllegalArgumentException.class,
+                () -> GenBlocks.diffusionModel().dim(2).denoiser(gm).initSeed(5).build());
+        assertTrue(seed.getMessage().startsWith("initSeed: a given denoiser has no parameters"), seed.getMessage());
+        IllegalArgumentException embedding = assertThrows(IllegalArgumentException.class,
+                () -> GenBlocks.diffusionModel().dim(2).denoiser(gm).noiseEmbedding(16).build());
+        assertTrue(embedding.getMessage().startsWith("noiseEmbedding: [noiseEmbedding] shape the default MLP"),
+                embedding.getMessage());
     }
 }

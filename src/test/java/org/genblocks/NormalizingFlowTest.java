@@ -42,6 +42,7 @@ class NormalizingFlowTest {
         // ready parameters: a seed or another data type would be ignored, so they are refused
         rejects(() -> GenBlocks.normalizingFlow(TOY).params(f.params()).initSeed(3), "initSeed", "initSeed(3)");
         rejects(() -> GenBlocks.normalizingFlow(TOY).params(f.params()).dataType(DataType.DOUBLE), "dataType", "FLOAT");
+        rejects(() -> GenBlocks.normalizingFlow(TOY).params(f.params()).dataInit(true), "dataInit", "not initialised");
         assertEquals(DataType.FLOAT, GenBlocks.normalizingFlow(TOY).params(f.params()).dataType(DataType.FLOAT).build()
                 .params().dataType());
     }

@@ -46,9 +46,11 @@ class RectifiedFlowModelTest {
         rejects(() -> GenBlocks.rectifiedFlowModel().dim(2).sampler(null, 10), "sampler", "OdeSolver", "null");
         rejects(() -> GenBlocks.rectifiedFlowModel().dim(2).sampler(OdeSolver.euler(), 0), "sampler", "steps", "0");
         rejects(() -> GenBlocks.rectifiedFlowModel().dim(2).likelihoodSteps(-3), "likelihoodSteps", "-3");
-        // a custom velocity network makes the MLP settings irrelevant
+        // a custom velocity network replaces the default MLP: its settings next to one are refused, not ignored
         Mlp net = Mlp.builder().in(2).hidden(8).out(2).activation(Activation.SILU).timeEmbedding(4).build();
-        RectifiedFlowModel m = GenBlocks.rectifiedFlowModel().dim(2).velocity(net).hidden().build();
+        rejects(() -> GenBlocks.rectifiedFlowModel().dim(2).velocity(net).hidden(16), "hidden", "given velocity network");
+        rejects(() -> GenBlocks.rectifiedFlowModel().dim(2).velocity(net).activation(Activation.GELU), "activation");
+        RectifiedFlowModel m = GenBlocks.rectifiedFlowModel().dim(2).velocity(net).build();
         assertEquals(2, m.dim());
         assertEquals(50, m.steps());
     }

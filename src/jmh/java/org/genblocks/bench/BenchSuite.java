@@ -373,6 +373,16 @@ public final class BenchSuite {
         return b.toString();
     }
 
+    /** {@code /proc/loadavg}'s first three figures, or "unknown". */
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
     /** The project's sgemm roof next to the best one measured, which the ratios use. */
     static String roofLine(Map<String, Measured> results) {
         Measured own = results.get(key("RoofBench.sgemm", "n", 1024));
@@ -407,6 +417,7 @@ public final class BenchSuite {
         b.append("- date: ").append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append('\n');
         b.append("- cpu: ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())
                 .append(" cores visible to the JVM\n");
+        b.append("- load average (1, 5, 15 min) at the start: ").append(loadAverage()).append('\n');
         b.append("- java: ").append(System.getProperty("java.vm.name")).append(' ')
                 .append(System.getProperty("java.version")).append('\n');
         b.append("- genblocks SIMD kernels (Vector API): ").append(org.genblocks.tensor.Simd.status()).append('\n');

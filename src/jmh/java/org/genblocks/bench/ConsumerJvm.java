@@ -31,7 +31,7 @@ import java.util.Map;
  *       (OpenBLAS's own default), which turns off {@code OpThreads}' hold of OpenBLAS's pool and keeps its
  *       per-thread OpenMP rule.</li>
  * </ul>
- * Rounds interleave the three so that a change of machine load hits all of them. Run it with
+ * Rounds interleave the variants so that a change of machine load hits all of them. Run it with
  * {@code mvn -B -q -P bench test-compile exec:exec@consumer} (arguments: {@code -Dconsumer.args="300 3"}, steps
  * per run and rounds; a third argument {@code off} adds the last two variants; under load the first of them runs
  * 10x slower than the others, so give it few steps). Each child trains 20 warm-up steps, then times {@code steps} steps.

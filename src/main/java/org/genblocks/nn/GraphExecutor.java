@@ -61,7 +61,8 @@ final class GraphExecutor {
     static boolean usesBlas(String opName) {
         return opName.contains("matmul") || opName.contains("mmul") || opName.contains("gemm") || opName.contains("conv")
                 || opName.startsWith("xw_plus_b") || opName.startsWith("relu_layer") || opName.startsWith("lstm")
-                || opName.startsWith("gru") || opName.startsWith("sru") || opName.contains("attention");
+                || opName.startsWith("gru") || opName.startsWith("sru") || opName.contains("attention")
+                || opName.startsWith("tensordot");
     }
 
     private final SameDiff sd;

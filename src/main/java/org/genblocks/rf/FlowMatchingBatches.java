@@ -199,8 +199,8 @@ public final class FlowMatchingBatches implements BatchSource {
 
         /**
          * Train on a {@link StochasticInterpolant} (its path, noise term γ(t) and coupling) instead of
-         * {@link #path}: per step, after the rows, noise and times, the coupling's draws and {@code z}. A
-         * {@link #path} given besides must be the interpolant's own.
+         * {@link #path}: per step, after the rows, noise and times, the coupling's draws and {@code z}. It
+         * brings its path: {@link #path} given besides is refused at {@link #build()}.
          */
         public Builder interpolant(StochasticInterpolant interpolant) {
             this.interpolant = Shapes.checkNotNull("interpolant", interpolant, "a StochasticInterpolant");
@@ -223,9 +223,9 @@ public final class FlowMatchingBatches implements BatchSource {
 
         /** The source. */
         public FlowMatchingBatches build() {
-            if (interpolant != null && givenPath != null && !givenPath.equals(interpolant.path())) {
+            if (interpolant != null && givenPath != null) {
                 throw new IllegalArgumentException("path: the interpolant trains on its own path " + interpolant.path()
-                        + ", got also path " + givenPath + "; give one of them");
+                        + ", got also path(" + givenPath + "); give one of them");
             }
             if (interpolant != null) {
                 path = interpolant.path();

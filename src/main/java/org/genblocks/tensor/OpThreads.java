@@ -32,7 +32,7 @@ import java.lang.reflect.Method;
  *       {@link #BLAS_PARALLEL_FROM} multiply-adds, OpenBLAS's pool is one thread. OpenBLAS 0.3.19 (ND4J's)
  *       has one pool size per process and no per-thread one, and resizing it costs about 0.2 ms, so the
  *       run holds it from its first small product to its end; the first product it cannot size or that is
- *       large gives the pool back for the rest of the run. <b>This is the one process-wide effect:</b>
+ *       large gives the pool back for the rest of the run. <b>This is the one process-wide effect besides the variables {@link NativeDefaults} sets before ND4J loads:</b>
  *       while a small model trains, products of other threads also run on one OpenBLAS thread (their
  *       results are the same; their speed is not). The pool comes back when the run ends, normally or by
  *       an exception, unless someone resized it in between (then their size stays).</li>
@@ -144,6 +144,9 @@ public final class OpThreads {
 
         /** Sets the OpenMP team for the next ops, which touch at most {@code elements} elements each. */
         public void size(long elements) {
+            if (closed) {
+                return;
+            }
             int want = teamFor(elements, full);
             if (active && want != now) {
                 OPS.setOmpNumThreads(want);
@@ -164,7 +167,7 @@ public final class OpThreads {
          */
         public void matmul(long multiplyAdds) {
             Team r = root;
-            if (!r.blasControl) {
+            if (closed || r.closed || !r.blasControl) {
                 return;
             }
             boolean small = multiplyAdds < BLAS_PARALLEL_FROM;
@@ -197,40 +200,49 @@ public final class OpThreads {
             }
         }
 
-        /** The OpenMP team size in effect for the next ops (the thread's own when the rules are off). */
+        /**
+         * The OpenMP team size this scope has set for the next ops; where the rules are off, the calling thread's
+         * own team (1 where genblocks cannot read it: another backend, or native defaults switched off).
+         */
         public int threads() {
             return active ? now : OPS == null ? 1 : OPS.ompGetMaxThreads();
         }
 
         /**
-         * Restores the team size the scope found when it opened; a loop gives OpenBLAS's pool back. Closing
-         * twice does nothing.
+         * Restores the team size the scope found when it opened; a loop gives OpenBLAS's pool back and takes it
+         * no more. Closing twice does nothing. Closing before a scope opened inside it closes that one too.
          *
-         * @throws IllegalStateException when closed on another thread than the one that opened it, or before a
-         *                               scope opened inside it (after restoring what it can)
+         * @throws IllegalStateException when closed on another thread than the one that opened it (the pool is
+         *                               given back, the scope stays open for its own thread to close), or before
+         *                               a scope opened inside it (after restoring the team and closing both)
          */
         @Override
         public void close() {
             if (closed) {
                 return;
             }
-            closed = true;
             if (Thread.currentThread() != owner) {
                 if (outer == null) {
-                    releaseBlas();   // the pool is the process's: give it back from any thread
+                    endBlasControl();   // the pool is the process's: give it back from any thread
                 }
                 throw new IllegalStateException("OpThreads.Team: opened on " + owner.getName() + ", closed on "
                         + Thread.currentThread().getName() + "; close a scope on its own thread");
             }
-            if (active && now != atOpen) {
-                OPS.setOmpNumThreads(atOpen);
+            Team cur = CURRENT.get();
+            boolean openInside = cur != this && encloses(cur);
+            if (openInside) {
+                for (Team x = cur; x != this; x = x.outer) {
+                    x.closed = true;
+                }
+            }
+            closed = true;
+            if (active && (now != atOpen || openInside)) {
+                OPS.setOmpNumThreads(atOpen);   // an inner scope may have left another size
             }
             now = atOpen;
             if (outer == null) {
-                releaseBlas();
+                endBlasControl();
             }
-            Team cur = CURRENT.get();
-            boolean openInside = cur != this && encloses(cur);
             if (cur == this || openInside) {
                 Team up = openAncestor(outer);
                 if (up == null) {
@@ -242,6 +254,12 @@ public final class OpThreads {
             if (openInside) {
                 throw new IllegalStateException("OpThreads.Team: closed before a scope opened inside it");
             }
+        }
+
+        /** Root only: gives the pool back and stops taking it. */
+        private void endBlasControl() {
+            blasControl = false;
+            releaseBlas();
         }
 
         /** Whether {@code t} is this scope or was opened inside it. */

@@ -221,7 +221,10 @@ public final class PostHocEma implements TrainListener {
         return p;
     }
 
-    /** Every snapshot file ({@code phema-*.safetensors}) in {@code dir}, ordered by step then σ_rel. */
+    /**
+     * Every snapshot file ({@code phema-*.safetensors}) in {@code dir}, ordered by step then σ_rel; two files of
+     * one (step, σ_rel) are refused.
+     */
     public static List<Snapshot> read(Path dir) {
         if (dir == null || !Files.isDirectory(dir)) {
             throw new IllegalArgumentException("dir: expected a folder of post-hoc EMA snapshots, got " + dir);
@@ -245,6 +248,14 @@ public final class PostHocEma implements TrainListener {
             throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
         }
         out.sort(Comparator.comparingLong(Snapshot::step).thenComparingDouble(Snapshot::sigmaRel));
+        for (int i = 1; i < out.size(); i++) {
+            Snapshot a = out.get(i - 1);
+            Snapshot b = out.get(i);
+            if (a.step() == b.step() && Double.compare(a.sigmaRel(), b.sigmaRel()) == 0) {
+                throw new IllegalArgumentException("dir: two files hold the snapshot of step " + a.step() + ", sigma_rel "
+                        + a.sigmaRel() + " in " + dir + " (e.g. one named by an older genblocks); keep one");
+            }
+        }
         return out;
     }
 

@@ -26,6 +26,8 @@ class FlowsMnistTest {
                         : FlowsMnist.realNvpFlow(true)).dequantize(256).build();
                 again.load(r.weights());
                 assertEquals(r.heldOutBitsPerDim(), again.bitsPerDim(Mnist.bundled().subset(8000, 8100).images()), 1e-9, m);
+                assertEquals(r.trainBitsPerDim(), again.bitsPerDim(Mnist.bundled().subset(0, 100).images()), 1e-9,
+                        m + ": the training-digit figure is the same evaluation on the first training digits");
             }
             ExamplePictures.assertPicture(r.samplePng(), 200, 200);
         }

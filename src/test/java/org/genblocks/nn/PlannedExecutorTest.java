@@ -88,7 +88,8 @@ class PlannedExecutorTest {
         // A broadcast against a batched B
         assertEquals(10L * 7 * 3, GraphExecutor.multiplyAdds(new long[]{10, 3}, new long[]{5, 3, 7}, new long[]{5, 10, 7}));
         assertTrue(GraphExecutor.usesBlas("conv2d") && GraphExecutor.usesBlas("conv2d_bp") && GraphExecutor.usesBlas("matmul_bp")
-                && GraphExecutor.usesBlas("xw_plus_b") && GraphExecutor.usesBlas("batched_gemm"));
+                && GraphExecutor.usesBlas("xw_plus_b") && GraphExecutor.usesBlas("batched_gemm")
+                && GraphExecutor.usesBlas("tensordot") && GraphExecutor.usesBlas("multi_head_dot_product_attention"));
         assertFalse(GraphExecutor.usesBlas("add") || GraphExecutor.usesBlas("reduce_sum") || GraphExecutor.usesBlas("multiply_bp"));
     }
 }

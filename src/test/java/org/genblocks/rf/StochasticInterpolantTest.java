@@ -239,6 +239,7 @@ class StochasticInterpolantTest {
         assertTrue(e.getMessage().startsWith("path: the interpolant trains on its own path"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> FlowMatchingBatches.builder(data, 16)
                 .path(GaussianPath.ve()).interpolant(si).build());
-        FlowMatchingBatches.builder(data, 16).path(si.path()).interpolant(si).build();   // its own path: fine
+        assertThrows(IllegalArgumentException.class, () -> FlowMatchingBatches.builder(data, 16)
+                .path(si.path()).interpolant(si).build(), "even its own path: give one of them");
     }
 }

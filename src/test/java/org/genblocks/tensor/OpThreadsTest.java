@@ -19,13 +19,20 @@ class OpThreadsTest {
         return Nd4j.factory().blas().getMaxThreads();
     }
 
+    /** This thread's team before any test of this class ran: a test that leaks a shrunk team fails the next. */
+    private static final int FULL = initialTeam();
+
+    private static int initialTeam() {
+        Nd4j.scalar(0f);
+        return OpThreads.enabled() ? omp() : 1;
+    }
+
     /** The checks need a team to shrink: a machine with one core has nothing to show. */
     private static int fullTeam() {
-        Nd4j.scalar(0f);
         assumeTrue(OpThreads.enabled(), "OpThreads is off (not the CPU backend, or native defaults switched off)");
-        int full = omp();
-        assumeTrue(full > 1, "one OpenMP thread on this machine");
-        return full;
+        assumeTrue(FULL > 1, "one OpenMP thread on this machine");
+        assertEquals(FULL, omp(), "the thread's team as the class found it");
+        return FULL;
     }
 
     @Test
@@ -75,6 +82,7 @@ class OpThreadsTest {
     @Test
     void onlyALoopResizesOpenBlasAndItGivesThePoolBack() {
         fullTeam();
+        assumeTrue(OpThreads.blasEnabled(), "the user fixed the thread counts");
         int before = blas();
         int pool = 2;
         Nd4j.factory().blas().setMaxThreads(pool);   // a known pool, whatever earlier tests left
@@ -150,19 +158,69 @@ class OpThreadsTest {
         t.start();
         t.join();
         assertTrue(thrown.get() instanceof IllegalStateException, "closed on another thread: " + thrown.get());
+        assertEquals(1, omp(), "the owner's scope is still open");
+        team.close();   // its own thread closes it and restores the team
+        assertEquals(full, omp());
+
         OpThreads.Team outer = OpThreads.open();
         OpThreads.Team inner = OpThreads.open();
         inner.size(1);
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, outer::close);
         assertTrue(e.getMessage().contains("before a scope opened inside it"), e.getMessage());
+        assertEquals(full, omp(), "closing out of order restores the team the outer scope found");
+        inner.size(1);   // closed with its outer: no effect
+        assertEquals(full, omp());
         inner.close();
         inner.close();   // twice: nothing
-        // the thread's state is usable again: a fresh scope restores the full team
-        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(full);
+        assertEquals(full, omp());
         try (OpThreads.Team again = OpThreads.open()) {
             again.size(1);
             assertEquals(1, omp());
         }
         assertEquals(full, omp());
+    }
+
+    @Test
+    void aClosedLoopNeverTakesThePoolAgain() throws Exception {
+        fullTeam();
+        assumeTrue(OpThreads.blasEnabled(), "the user fixed the thread counts");
+        int before = blas();
+        Nd4j.factory().blas().setMaxThreads(2);
+        try {
+            OpThreads.Team outer = OpThreads.openLoop();
+            OpThreads.Team inner = OpThreads.open();
+            outer.matmul(10);
+            assertEquals(1, blas());
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, outer::close);
+            assertEquals(2, blas(), "the out-of-order close gave the pool back");
+            inner.matmul(10);   // closed with its outer: nothing
+            assertEquals(2, blas());
+            inner.close();
+            OpThreads.Team loop = OpThreads.openLoop();
+            loop.matmul(10);
+            loop.close();
+            loop.matmul(10);   // after close: nothing
+            assertEquals(2, blas());
+            // closed from another thread: the pool comes back, and the owner's later products do not take it again
+            OpThreads.Team owned = OpThreads.openLoop();
+            owned.matmul(10);
+            assertEquals(1, blas());
+            Thread t = new Thread(() -> {
+                try {
+                    owned.close();
+                } catch (IllegalStateException e) {
+                    // expected: not its thread
+                }
+            });
+            t.start();
+            t.join();
+            assertEquals(2, blas(), "given back from the other thread");
+            owned.matmul(10);
+            assertEquals(2, blas(), "and not taken again");
+            owned.close();
+            assertEquals(2, blas());
+        } finally {
+            Nd4j.factory().blas().setMaxThreads(before);
+        }
     }
 }

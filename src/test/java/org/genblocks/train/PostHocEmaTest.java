@@ -157,6 +157,11 @@ class PostHocEmaTest {
         assertTrue(back.get(0).params().valuesEqual(a));
         assertEquals(2e-7, back.get(1).sigmaRel());
         assertTrue(back.get(1).params().valuesEqual(b));
+        // the same snapshot under an older name as well: refused, not read twice
+        org.genblocks.io.SafeTensors.write(dir.resolve("phema-0000000007-0.000000.safetensors"), a.asMap(),
+                Map.of("genblocks.phema.step", "7", "genblocks.phema.sigma_rel", Double.toString(1e-7)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PostHocEma.read(dir));
+        assertTrue(e.getMessage().contains("two files hold the snapshot of step 7"), e.getMessage());
     }
 
     @Test

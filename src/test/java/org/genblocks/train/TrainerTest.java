@@ -225,8 +225,8 @@ class TrainerTest {
     @Test
     void aRunLeavesTheOpenMpTeamAndTheOpenBlasPoolAsItFoundThem() {
         Nd4j.scalar(0f);
-        org.junit.jupiter.api.Assumptions.assumeTrue(org.genblocks.tensor.OpThreads.enabled()
-                && Runtime.getRuntime().availableProcessors() > 1, "nothing to shrink on one core");
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.genblocks.tensor.OpThreads.blasEnabled()
+                && Runtime.getRuntime().availableProcessors() > 1, "nothing to shrink on one core, or thread counts fixed");
         int team = org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
         int before = Nd4j.factory().blas().getMaxThreads();
         Nd4j.factory().blas().setMaxThreads(2);   // a known pool, whatever earlier tests left
