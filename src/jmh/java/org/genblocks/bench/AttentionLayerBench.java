@@ -3,9 +3,7 @@ package org.genblocks.bench;
 import org.genblocks.attention.Attention;
 import org.genblocks.attention.AttentionFunction;
 import org.genblocks.attention.ScaledDotProduct;
-import org.genblocks.nn.InputSpec;
 import org.genblocks.nn.Params;
-import org.genblocks.nn.Scope;
 import org.genblocks.train.BatchSource;
 import org.genblocks.train.Objective;
 import org.genblocks.train.TrainConfig;
@@ -22,7 +20,6 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
-import java.util.List;
 import java.util.Map;
 
 import static org.genblocks.bench.AttentionBench.BATCH;
@@ -91,19 +88,7 @@ public class AttentionLayerBench {
             Nd4j.getRandom().setSeed(4);
             x = Nd4j.randn(DataType.FLOAT, BATCH, SEQ, DIM);
             y = Nd4j.randn(DataType.FLOAT, BATCH, SEQ, DIM);
-            List<InputSpec> inputs = List.of(InputSpec.of("x", -1, SEQ, DIM), InputSpec.of("y", -1, SEQ, DIM));
-            objective = new Objective() {
-                @Override
-                public List<InputSpec> inputs() {
-                    return inputs;
-                }
-
-                @Override
-                public SDVariable loss(Scope root, Map<String, SDVariable> in) {
-                    SDVariable d = root.forward(in.get("x")).sub(in.get("y"));
-                    return d.mul(d).mean(root.name("mse"));
-                }
-            };
+            objective = Objective.mse(attention, new long[]{SEQ, DIM}, new long[]{SEQ, DIM});
             source = BatchSource.fixed(Map.of("x", x, "y", y));
             config = TrainConfig.adam(1e-4).steps(TRAIN_STEPS).batch(BATCH).seed(1);
             trainer.fit(attention, params, objective, source, config); // compiles the graph once

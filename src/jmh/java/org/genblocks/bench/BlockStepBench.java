@@ -3,7 +3,6 @@ package org.genblocks.bench;
 import org.genblocks.attention.Attention;
 import org.genblocks.nn.Activation;
 import org.genblocks.nn.Block;
-import org.genblocks.nn.InputSpec;
 import org.genblocks.nn.LayerNorm;
 import org.genblocks.nn.Mlp;
 import org.genblocks.nn.Params;
@@ -21,7 +20,6 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -83,19 +81,7 @@ public class BlockStepBench {
         public void setUp() {
             block = new PreNormBlock();
             params = block.init(1);
-            List<InputSpec> in = List.of(InputSpec.of("x", -1, TOKENS, DIM), InputSpec.of("y", -1, TOKENS, DIM));
-            objective = new Objective() {
-                @Override
-                public List<InputSpec> inputs() {
-                    return in;
-                }
-
-                @Override
-                public SDVariable loss(Scope root, Map<String, SDVariable> v) {
-                    SDVariable diff = root.forward(v.get("x")).sub(v.get("y"));
-                    return diff.mul(diff).mean(root.name("mse"));
-                }
-            };
+            objective = Objective.mse(block, new long[]{TOKENS, DIM}, new long[]{TOKENS, DIM});
             Rng rng = Rng.seed(3);
             source = BatchSource.fixed(Map.of("x", rng.normal(DataType.FLOAT, BATCH, TOKENS, DIM),
                     "y", rng.normal(DataType.FLOAT, BATCH, TOKENS, DIM)));

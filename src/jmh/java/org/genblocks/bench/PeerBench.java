@@ -105,35 +105,33 @@ public class PeerBench {
         }
     }
 
-    @State(Scope.Thread)
-    public static class Mlp {
+    /**
+     * A DJL model trained with an L2 loss and Adam at a fixed learning rate on one fixed batch {@code (x, y)}: what
+     * the training-step peers share.
+     */
+    abstract static class Training {
         NDManager manager;
         Model model;
         Trainer trainer;
         NDArray x, y;
 
-        @Setup(Level.Trial)
-        public void setUp() {
+        /** Builds the model around {@code block}, its trainer for inputs of {@code inputShape}, and {@code (x, y)}. */
+        void start(String name, ai.djl.nn.Block block, double lr, long seed, Shape inputShape) {
             manager = manager();
-            manager.getEngine().setRandomSeed(5);
-            SequentialBlock net = new SequentialBlock()
-                    .add(Linear.builder().setUnits(MlpBench.HIDDEN).build())
-                    .add(Activation.reluBlock())
-                    .add(Linear.builder().setUnits(MlpBench.HIDDEN).build())
-                    .add(Activation.reluBlock())
-                    .add(Linear.builder().setUnits(MlpBench.OUT).build());
-            model = Model.newInstance("mlp", "PyTorch");
-            model.setBlock(net);
+            manager.getEngine().setRandomSeed((int) seed);
+            model = Model.newInstance(name, "PyTorch");
+            model.setBlock(block);
             DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.l2Loss())
-                    .optOptimizer(Optimizer.adam()
-                            .optLearningRateTracker(Tracker.fixed((float) MlpBench.LR)).build());
+                    .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed((float) lr)).build());
             trainer = model.newTrainer(config);
-            trainer.initialize(new Shape(MlpBench.BATCH, MlpBench.IN));
-            x = manager.randomNormal(new Shape(MlpBench.BATCH, MlpBench.IN));
-            NDArray x0 = x.get(":, 0"), x1 = x.get(":, 1");
-            y = NDArrays.stack(new NDList(x1.sub(x0), x0.mul(x1)), 1);
+            trainer.initialize(inputShape);
+            x = manager.randomNormal(inputShape);
+            y = target(x);
             step(this); // optimizer state is created by the first step, outside any scope
         }
+
+        /** The regression target for the input batch. */
+        abstract NDArray target(NDArray x);
 
         @TearDown(Level.Trial)
         public void tearDown() {
@@ -143,7 +141,28 @@ public class PeerBench {
         }
     }
 
-    static void step(Mlp s) {
+    @State(Scope.Thread)
+    public static class Mlp extends Training {
+        @Setup(Level.Trial)
+        public void setUp() {
+            SequentialBlock net = new SequentialBlock()
+                    .add(Linear.builder().setUnits(MlpBench.HIDDEN).build())
+                    .add(Activation.reluBlock())
+                    .add(Linear.builder().setUnits(MlpBench.HIDDEN).build())
+                    .add(Activation.reluBlock())
+                    .add(Linear.builder().setUnits(MlpBench.OUT).build());
+            start("mlp", net, MlpBench.LR, 5, new Shape(MlpBench.BATCH, MlpBench.IN));
+        }
+
+        @Override
+        NDArray target(NDArray x) {
+            NDArray x0 = x.get(":, 0"), x1 = x.get(":, 1");
+            return NDArrays.stack(new NDList(x1.sub(x0), x0.mul(x1)), 1);
+        }
+    }
+
+    /** One training step: forward, loss, backward, optimizer update. */
+    static void step(Training s) {
         try (GradientCollector gc = s.trainer.newGradientCollector()) {
             NDList pred = s.trainer.forward(new NDList(s.x));
             NDArray loss = s.trainer.getLoss().evaluate(new NDList(s.y), pred);
@@ -162,45 +181,18 @@ public class PeerBench {
     }
 
     @State(Scope.Thread)
-    public static class TransformerBlock {
-        NDManager manager;
-        Model model;
-        Trainer trainer;
-        NDArray x, y;
-
+    public static class TransformerBlock extends Training {
         @Setup(Level.Trial)
         public void setUp() {
-            manager = manager();
-            manager.getEngine().setRandomSeed(3);
-            TransformerEncoderBlock block = new TransformerEncoderBlock(BlockStepBench.DIM, BlockStepBench.HEADS,
-                    BlockStepBench.MLP_RATIO * BlockStepBench.DIM, 0f, Activation::gelu);
-            model = Model.newInstance("block", "PyTorch");
-            model.setBlock(block);
-            DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.l2Loss())
-                    .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed((float) BlockStepBench.LR)).build());
-            trainer = model.newTrainer(config);
-            Shape shape = new Shape(BlockStepBench.BATCH, BlockStepBench.TOKENS, BlockStepBench.DIM);
-            trainer.initialize(shape);
-            x = manager.randomNormal(shape);
-            y = manager.randomNormal(shape);
-            blockStep(this); // optimizer state is created by the first step, outside any scope
+            start("block", new TransformerEncoderBlock(BlockStepBench.DIM, BlockStepBench.HEADS,
+                            BlockStepBench.MLP_RATIO * BlockStepBench.DIM, 0f, Activation::gelu), BlockStepBench.LR, 3,
+                    new Shape(BlockStepBench.BATCH, BlockStepBench.TOKENS, BlockStepBench.DIM));
         }
 
-        @TearDown(Level.Trial)
-        public void tearDown() {
-            trainer.close();
-            model.close();
-            manager.close();
+        @Override
+        NDArray target(NDArray x) {
+            return manager.randomNormal(x.getShape());
         }
-    }
-
-    static void blockStep(TransformerBlock s) {
-        try (GradientCollector gc = s.trainer.newGradientCollector()) {
-            NDList pred = s.trainer.forward(new NDList(s.x));
-            NDArray loss = s.trainer.getLoss().evaluate(new NDList(s.y), pred);
-            gc.backward(loss);
-        }
-        s.trainer.step();
     }
 
     /**
@@ -211,7 +203,7 @@ public class PeerBench {
     @Benchmark
     public int blockTrainStep(TransformerBlock s) {
         try (NDScope scope = new NDScope()) {
-            blockStep(s);
+            step(s);
         }
         return 0;
     }

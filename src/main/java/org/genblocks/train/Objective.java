@@ -31,8 +31,18 @@ public interface Objective {
      * {@code "x" [N, inDim]} to target {@code "y" [N, outDim]}.
      */
     static Objective mse(Block module, long inDim, long outDim) {
+        return mse(module, new long[]{inDim}, new long[]{outDim});
+    }
+
+    /**
+     * Mean squared error {@code mean((f(x) - y)^2)} over every element, for samples of any shape: input
+     * {@code "x" [N, inShape...]}, target {@code "y" [N, outShape...]} (e.g. token sequences {@code [N, L, D]}).
+     */
+    static Objective mse(Block module, long[] inShape, long[] outShape) {
         Shapes.checkNotNull("module", module, "a module");
-        List<InputSpec> in = List.of(InputSpec.of("x", -1, inDim), InputSpec.of("y", -1, outDim));
+        Shapes.checkNotNull("inShape", inShape, "the shape of one input sample");
+        Shapes.checkNotNull("outShape", outShape, "the shape of one target sample");
+        List<InputSpec> in = List.of(InputSpec.of("x", batched(inShape)), InputSpec.of("y", batched(outShape)));
         return new Objective() {
             @Override
             public List<InputSpec> inputs() {
@@ -45,5 +55,13 @@ public interface Objective {
                 return diff.mul(diff).mean(root.name("mse"));
             }
         };
+    }
+
+    /** {@code [-1, shape...]}: a batch of samples of {@code shape}. */
+    private static long[] batched(long[] shape) {
+        long[] b = new long[shape.length + 1];
+        b[0] = -1;
+        System.arraycopy(shape, 0, b, 1, shape.length);
+        return b;
     }
 }
