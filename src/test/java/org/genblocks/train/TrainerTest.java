@@ -257,4 +257,21 @@ class TrainerTest {
             Nd4j.factory().blas().setMaxThreads(before);
         }
     }
+
+    @Test
+    void mseTakesSamplesOfAnyShape() {
+        org.genblocks.nn.Linear lin = new org.genblocks.nn.Linear(2, 3);
+        Params p = lin.init(4, DataType.DOUBLE);
+        INDArray x = Rng.seed(5).normal(DataType.DOUBLE, 4, 5, 2);   // 4 sequences of 5 tokens
+        INDArray y = Rng.seed(6).normal(DataType.DOUBLE, 4, 5, 3);
+        Objective o = Objective.mse(lin, new long[]{5, 2}, new long[]{5, 3});
+        double loss = new Trainer().gradients(lin, p, o).compute(0, Map.of("x", x, "y", y)).loss();
+        // by hand: x W + b per token, then the mean of the squared error over all 4·5·3 elements
+        INDArray pred = x.reshape(20, 2).mmul(p.get("weight")).addRowVector(p.get("bias")).reshape(4, 5, 3);
+        INDArray d = pred.sub(y);
+        assertEquals(d.mul(d).meanNumber().doubleValue(), loss, 1e-12);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Trainer().gradients(lin, p, o).compute(0, Map.of("x", x.reshape(20, 2), "y", y)));
+        assertTrue(e.getMessage().contains("x"), e.getMessage());
+    }
 }
