@@ -32,13 +32,15 @@ import java.lang.reflect.Method;
  *       {@link #BLAS_PARALLEL_FROM} multiply-adds, OpenBLAS's pool is one thread. OpenBLAS 0.3.19 (ND4J's)
  *       has one pool size per process and no per-thread one, and resizing it costs about 0.2 ms, so the
  *       run holds it from its first small product to its end; the first product it cannot size or that is
- *       large gives the pool back for the rest of the run. <b>This is the one process-wide effect besides the variables {@link NativeDefaults} sets before ND4J loads:</b>
- *       while a small model trains, products of other threads also run on one OpenBLAS thread (their
+ *       large gives the pool back for the rest of the run. <b>This is the one process-wide effect besides
+ *       the variables {@link NativeDefaults} sets before ND4J loads:</b> while a small model trains, products of other threads also run on one OpenBLAS thread (their
  *       results are the same; their speed is not). The pool comes back when the run ends, normally or by
  *       an exception, unless someone resized it in between (then their size stays).</li>
  * </ul>
- * Neither rule changes a result: the planned executor is checked against SameDiff's session either way,
- * and both libraries split work without changing the arithmetic of an element.
+ * Neither rule changes what is computed: the planned executor is checked against SameDiff's session either
+ * way, and products and elementwise ops give the same bits on any number of threads; a full reduction split
+ * over another number of threads may differ in its last bits (the README's model and the NICE run of
+ * {@code FlowsMnist} print the same losses with and without the rules).
  *
  * <p>Off, so that nothing changes: when ND4J is not the CPU backend, with
  * {@code -Dgenblocks.nativeDefaults=false}, and on a virtual thread (OpenMP's setting belongs to the
