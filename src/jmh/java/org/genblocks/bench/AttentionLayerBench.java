@@ -8,7 +8,6 @@ import org.genblocks.train.BatchSource;
 import org.genblocks.train.Objective;
 import org.genblocks.train.TrainConfig;
 import org.genblocks.train.TrainResult;
-import org.genblocks.train.Trainer;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -75,10 +74,7 @@ public class AttentionLayerBench {
         Params params;
         AttentionFunction function;
         INDArray x, y;
-        final Trainer trainer = new Trainer();
-        Objective objective;
-        BatchSource source;
-        TrainConfig config;
+        FitRun run;
 
         @Setup(Level.Trial)
         public void setUp() {
@@ -88,10 +84,8 @@ public class AttentionLayerBench {
             Nd4j.getRandom().setSeed(4);
             x = Nd4j.randn(DataType.FLOAT, BATCH, SEQ, DIM);
             y = Nd4j.randn(DataType.FLOAT, BATCH, SEQ, DIM);
-            objective = Objective.mse(attention, new long[]{SEQ, DIM}, new long[]{SEQ, DIM});
-            source = BatchSource.fixed(Map.of("x", x, "y", y));
-            config = TrainConfig.adam(1e-4).steps(TRAIN_STEPS).batch(BATCH).seed(1);
-            trainer.fit(attention, params, objective, source, config); // compiles the graph once
+            run = new FitRun(attention, params, Objective.mse(attention, new long[]{SEQ, DIM}, new long[]{SEQ, DIM}),
+                    BatchSource.fixed(Map.of("x", x, "y", y)), TrainConfig.adam(1e-4).steps(TRAIN_STEPS).batch(BATCH).seed(1));
         }
     }
 
@@ -102,6 +96,6 @@ public class AttentionLayerBench {
 
     @Benchmark
     public TrainResult layerTrainStep(Layer s) {
-        return s.trainer.fit(s.attention, s.params, s.objective, s.source, s.config);
+        return s.run.fit();
     }
 }

@@ -5,14 +5,12 @@ import org.genblocks.nn.Activation;
 import org.genblocks.nn.Block;
 import org.genblocks.nn.LayerNorm;
 import org.genblocks.nn.Mlp;
-import org.genblocks.nn.Params;
 import org.genblocks.nn.Scope;
 import org.genblocks.tensor.Rng;
 import org.genblocks.train.BatchSource;
 import org.genblocks.train.Objective;
 import org.genblocks.train.TrainConfig;
 import org.genblocks.train.TrainResult;
-import org.genblocks.train.Trainer;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -70,29 +68,22 @@ public class BlockStepBench {
 
     @State(org.openjdk.jmh.annotations.Scope.Thread)
     public static class Step {
-        final Trainer trainer = new Trainer();
-        PreNormBlock block;
-        Params params;
-        Objective objective;
-        BatchSource source;
-        TrainConfig config;
+        FitRun run;
 
         @Setup(Level.Trial)
         public void setUp() {
-            block = new PreNormBlock();
-            params = block.init(1);
-            objective = Objective.mse(block, new long[]{TOKENS, DIM}, new long[]{TOKENS, DIM});
+            PreNormBlock block = new PreNormBlock();
             Rng rng = Rng.seed(3);
-            source = BatchSource.fixed(Map.of("x", rng.normal(DataType.FLOAT, BATCH, TOKENS, DIM),
-                    "y", rng.normal(DataType.FLOAT, BATCH, TOKENS, DIM)));
-            config = TrainConfig.adam(LR).steps(STEPS).batch(BATCH).seed(1);
-            trainer.fit(block, params, objective, source, config); // compiles the graph and its gradient once
+            run = new FitRun(block, block.init(1), Objective.mse(block, new long[]{TOKENS, DIM}, new long[]{TOKENS, DIM}),
+                    BatchSource.fixed(Map.of("x", rng.normal(DataType.FLOAT, BATCH, TOKENS, DIM),
+                            "y", rng.normal(DataType.FLOAT, BATCH, TOKENS, DIM))),
+                    TrainConfig.adam(LR).steps(STEPS).batch(BATCH).seed(1));
         }
     }
 
     /** {@link #STEPS} training steps of the block. */
     @Benchmark
     public TrainResult trainStep(Step s) {
-        return s.trainer.fit(s.block, s.params, s.objective, s.source, s.config);
+        return s.run.fit();
     }
 }

@@ -4,7 +4,6 @@ import org.genblocks.data.Mnist;
 import org.genblocks.data.PixelScaling;
 import org.genblocks.dit.Dit;
 import org.genblocks.dit.DitConfig;
-import org.genblocks.nn.Params;
 import org.genblocks.rf.FlowMatchingBatches;
 import org.genblocks.rf.FlowMatchingLoss;
 import org.genblocks.rf.TimeSampler;
@@ -12,7 +11,6 @@ import org.genblocks.tensor.Rng;
 import org.genblocks.train.BatchSource;
 import org.genblocks.train.TrainConfig;
 import org.genblocks.train.TrainResult;
-import org.genblocks.train.Trainer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -116,26 +114,19 @@ public class DitBench {
 
     @State(Scope.Thread)
     public static class Step {
-        final Trainer trainer = new Trainer();
-        Dit dit;
-        Params params;
-        FlowMatchingLoss objective;
-        BatchSource source;
-        TrainConfig config;
+        FitRun run;
 
         @Setup(Level.Trial)
         public void setUp() {
             DitConfig c = config();
-            dit = new Dit(c);
-            params = dit.init(1);
-            objective = FlowMatchingLoss.of(FlowMatchingLoss.Reduction.MEAN, true, c.channels(), c.height(), c.width());
+            Dit dit = new Dit(c);
             Mnist digits = Mnist.bundled().subset(0, 256);
             FlowMatchingBatches flow = FlowMatchingBatches.builder(PixelScaling.toSymmetric(digits.images()), BATCH)
                     .times(TimeSampler.logitNormal(0, 1)).labels(digits.labels(), c.classes(), 0.1).epochs().build();
             flow.start(1);
-            source = BatchSource.fixed(flow.next(0, Rng.seed(1)));
-            config = TrainConfig.adam(1e-4).steps(STEPS).batch(BATCH).seed(1);
-            trainer.fit(dit, params, objective, source, config); // compiles the graph and its gradient once
+            run = new FitRun(dit, dit.init(1),
+                    FlowMatchingLoss.of(FlowMatchingLoss.Reduction.MEAN, true, c.channels(), c.height(), c.width()),
+                    BatchSource.fixed(flow.next(0, Rng.seed(1))), TrainConfig.adam(1e-4).steps(STEPS).batch(BATCH).seed(1));
         }
     }
 
@@ -161,7 +152,7 @@ public class DitBench {
 
     @Benchmark
     public TrainResult trainStep(Step s) {
-        return s.trainer.fit(s.dit, s.params, s.objective, s.source, s.config);
+        return s.run.fit();
     }
 
     @Benchmark

@@ -2,12 +2,10 @@ package org.genblocks.bench;
 
 import org.genblocks.nn.Activation;
 import org.genblocks.nn.Mlp;
-import org.genblocks.nn.Params;
 import org.genblocks.train.BatchSource;
 import org.genblocks.train.Objective;
 import org.genblocks.train.TrainConfig;
 import org.genblocks.train.TrainResult;
-import org.genblocks.train.Trainer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
@@ -28,28 +26,21 @@ public class TrainerBench {
 
     @State(Scope.Thread)
     public static class Fit {
-        final Trainer trainer = new Trainer();
-        Mlp mlp;
-        Params params;
-        Objective objective;
-        BatchSource source;
-        TrainConfig config;
+        FitRun run;
 
         @Setup(Level.Trial)
         public void setUp() {
-            mlp = Mlp.builder().in(MlpBench.IN).hidden(MlpBench.HIDDEN, MlpBench.HIDDEN).out(MlpBench.OUT)
+            Mlp mlp = Mlp.builder().in(MlpBench.IN).hidden(MlpBench.HIDDEN, MlpBench.HIDDEN).out(MlpBench.OUT)
                     .activation(Activation.RELU).build();
-            params = mlp.init(5);
-            objective = Objective.mse(mlp, MlpBench.IN, MlpBench.OUT);
             INDArray[] xy = MlpBench.batch();
-            source = BatchSource.fixed(Map.of("x", xy[0], "y", xy[1]));
-            config = TrainConfig.adam(MlpBench.LR).steps(STEPS).batch(MlpBench.BATCH).seed(1);
-            trainer.fit(mlp, params, objective, source, config); // compiles the graph once
+            run = new FitRun(mlp, mlp.init(5), Objective.mse(mlp, MlpBench.IN, MlpBench.OUT),
+                    BatchSource.fixed(Map.of("x", xy[0], "y", xy[1])),
+                    TrainConfig.adam(MlpBench.LR).steps(STEPS).batch(MlpBench.BATCH).seed(1));
         }
     }
 
     @Benchmark
     public TrainResult mlpFit(Fit s) {
-        return s.trainer.fit(s.mlp, s.params, s.objective, s.source, s.config);
+        return s.run.fit();
     }
 }
