@@ -72,6 +72,10 @@ final class GraphExecutor {
     private String signature;
     private int runsOnSignature;
     private final Map<String, INDArray> buffers = new HashMap<>();
+    /** Per step, for the current signature: its size for {@link OpThreads.Team#size}. */
+    private long[] teamSizes;
+    /** Per step, for the current signature: m·n·k for {@link OpThreads.Team#matmul}, or -1 where it calls no BLAS. */
+    private long[] blasWork;
     /** Scratch arrays of the rewritten steps, per signature. */
     private final Map<String, INDArray> scratch = new HashMap<>();
     private final boolean rewritten;
@@ -143,7 +147,27 @@ final class GraphExecutor {
         done.addAll(op.getOutputsOfOp());
     }
 
-    /** The most elements among an op's inputs and outputs: its size for {@link OpThreads}. */
+    /**
+     * Works out step {@code si}'s sizes for {@link OpThreads} once per signature: the most elements among its
+     * inputs and outputs (a product: its multiply-adds if more, as ND4J splits a batch of them), and for BLAS
+     * work m·n·k per product (OpenBLAS sees one at a time), {@link Long#MAX_VALUE} where it cannot be sized.
+     */
+    private void size(int si, Step s, INDArray[] in, Map<String, INDArray> vals) {
+        long largest = largest(in, s.outputs, vals);
+        blasWork[si] = -1;
+        if (s.matmul) {
+            INDArray c = in.length == 3 ? in[2] : vals.get(s.outputs[0]);
+            long mnk = multiplyAdds(in[0].shape(), in[1].shape(), c.shape());
+            long products = Math.max(1, c.length() / Math.max(1, lastTwo(c.shape())));
+            largest = Math.max(mnk * products, largest);
+            blasWork[si] = mnk;
+        } else if (s.unsizedBlas) {
+            blasWork[si] = Long.MAX_VALUE;
+        }
+        teamSizes[si] = largest;
+    }
+
+    /** The most elements among an op's inputs and outputs. */
     private static long largest(INDArray[] in, String[] outputs, Map<String, INDArray> vals) {
         long n = 0;
         for (INDArray a : in) {
@@ -162,14 +186,6 @@ final class GraphExecutor {
      */
     static long multiplyAdds(long[] a, long[] b, long[] c) {
         return Math.round(Math.sqrt((double) lastTwo(a) * lastTwo(b) * lastTwo(c)));
-    }
-
-    private static long elements(long[] shape) {
-        long p = 1;
-        for (long d : shape) {
-            p *= d;
-        }
-        return p;
     }
 
     private static long lastTwo(long[] shape) {
@@ -193,7 +209,12 @@ final class GraphExecutor {
         vals.putAll(feed);
         vals.putAll(buffers);
         try (OpThreads.Team team = OpThreads.open()) {
-            for (Step s : plan) {
+            if (allocate) {
+                teamSizes = new long[plan.size()];
+                blasWork = new long[plan.size()];
+            }
+            for (int si = 0; si < plan.size(); si++) {
+                Step s = plan.get(si);
                 INDArray[] in = new INDArray[s.inputs.length];
                 for (int i = 0; i < in.length; i++) {
                     in[i] = vals.get(s.inputs[i]);
@@ -218,17 +239,12 @@ final class GraphExecutor {
                     for (String o : s.outputs) {
                         d.addOutputArgument(vals.get(o));
                     }
-                    if (s.matmul) {
-                        long[] c = (in.length == 3 ? in[2] : vals.get(s.outputs[0])).shape();
-                        long mnk = multiplyAdds(in[0].shape(), in[1].shape(), c);
-                        long products = Math.max(1, elements(c) / Math.max(1, lastTwo(c)));
-                        team.size(Math.max(mnk * products, largest(in, s.outputs, vals)));   // batched: ND4J splits the batch
-                        team.matmul(mnk);   // OpenBLAS sees one product at a time
-                    } else {
-                        team.size(largest(in, s.outputs, vals));
-                        if (s.unsizedBlas) {
-                            team.matmul(Long.MAX_VALUE);
-                        }
+                    if (allocate) {
+                        size(si, s, in, vals);
+                    }
+                    team.size(teamSizes[si]);
+                    if (blasWork[si] >= 0) {
+                        team.matmul(blasWork[si]);
                     }
                     if (s.multiplyBp) {
                         multiplyBackward(s, in[0], in[1], in[2], vals.get(s.outputs[0]), vals.get(s.outputs[1]));
@@ -250,7 +266,10 @@ final class GraphExecutor {
                         vals.put(s.outputs[0], z);
                     }
                     o.setZ(vals.get(s.outputs[0]));
-                    team.size(largest(in, s.outputs, vals));
+                    if (allocate) {
+                        size(si, s, in, vals);
+                    }
+                    team.size(teamSizes[si]);
                     Nd4j.exec(o);
                 }
             }
