@@ -96,7 +96,8 @@ public final class NativeDefaults {
     public static synchronized ThreadSettings apply() {
         if (settings == null) {
             Map<String, String> defaults = new LinkedHashMap<>(DEFAULTS);
-            Optional<String> coreType = coreTypeFor(cpuinfo());
+            String cpu = cpuinfo();
+            Optional<String> coreType = coreTypeFor(cpu);
             coreType.ifPresent(t -> defaults.put("OPENBLAS_CORETYPE", t));
             settings = compute(System::getenv, System::getProperty, nativeRuntimeLoaded(), NativeDefaults::setenv, defaults);
             String userCore = settings.fromUser().get("OPENBLAS_CORETYPE");
@@ -108,7 +109,7 @@ public final class NativeDefaults {
             if (settings.applied().containsKey("OPENBLAS_CORETYPE")) {
                 LOG.info("genblocks set OPENBLAS_CORETYPE={}: ND4J's OpenBLAS 0.3.19 does not know this CPU ({}) and would"
                         + " fall back to generic kernels, about 4x slower in matrix products (measured on a Zen 5)",
-                        settings.applied().get("OPENBLAS_CORETYPE"), describeCpu(cpuinfo()));
+                        settings.applied().get("OPENBLAS_CORETYPE"), describeCpu(cpu));
             }
             if (!settings.failed().isEmpty()) {
                 LOG.warn("genblocks could not set {} inside this JVM ({}). Set {} in the environment before the JVM"
