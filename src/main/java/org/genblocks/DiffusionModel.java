@@ -309,8 +309,6 @@ public final class DiffusionModel implements LikelihoodModel {
      * is checked at {@link #build()}.
      */
     public static final class Builder extends ModelBuilder.Labelled<Builder> {
-        /** The default MLP's settings that were called, refused next to a given network or function. */
-        private final java.util.Set<String> defaultNetworkSettings = new java.util.LinkedHashSet<>();
         private long[] shape;
         private Block network;
         private Denoiser denoiser;
@@ -382,14 +380,14 @@ public final class DiffusionModel implements LikelihoodModel {
         /** Hidden widths of the default MLP (default 128, 128, 128). */
         public Builder hidden(long... widths) {
             this.hidden = widths == null ? null : widths.clone();
-            defaultNetworkSettings.add("hidden");
+            defaultNetworkSetting("hidden");
             return this;
         }
 
         /** Width of the default MLP's noise-label embedding (default 32). */
         public Builder noiseEmbedding(int width) {
             this.embedding = width;
-            defaultNetworkSettings.add("noiseEmbedding");
+            defaultNetworkSetting("noiseEmbedding");
             return this;
         }
 
@@ -455,15 +453,14 @@ public final class DiffusionModel implements LikelihoodModel {
             }
             Sampler s = sampler != null ? sampler : formulation.sampler();
             if (denoiser != null || network != null) {
-                checkNoDefaultNetworkSettings(java.util.List.copyOf(defaultNetworkSettings),
-                        denoiser != null ? "the given denoiser" : "the given network");
+                checkNoDefaultNetworkSettings(denoiser != null ? "the given denoiser" : "the given network");
             }
             if (denoiser != null) {
                 if (network != null || classes > 0) {
                     throw new IllegalArgumentException("denoiser: a given denoiser excludes network(module) and classes(K), got "
                             + (network != null ? "a network" : classes + " classes"));
                 }
-                checkNoInitSeed("a given denoiser");
+                checkNoInitSeed("a given denoiser has no parameters to initialise");
                 return new DiffusionModel(null, Params.of(java.util.Map.of(), dataType), formulation, s, ladder, shape,
                         likelihoodSteps, sigmaMin, 0, labelDropout, denoiser);
             }

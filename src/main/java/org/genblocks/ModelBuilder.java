@@ -19,6 +19,8 @@ abstract class ModelBuilder<B extends ModelBuilder<B>> {
     /** Whether {@link #initSeed} / {@link #dataType} were called (a builder given ready parameters refuses them). */
     boolean initSeedGiven;
     boolean dataTypeGiven;
+    /** The default MLP's settings that were called, refused next to a given network or function. */
+    private final java.util.Set<String> defaultNetworkSettings = new java.util.LinkedHashSet<>();
 
     abstract B self();
 
@@ -76,34 +78,32 @@ abstract class ModelBuilder<B extends ModelBuilder<B>> {
      * parameters' own ({@code given} names where the parameters come from).
      */
     void checkGivenParams(DataType paramsType, String given) {
-        if (initSeedGiven) {
-            throw new IllegalArgumentException("initSeed: the parameters come from " + given
-                    + " and are not initialised; drop initSeed(" + initSeed + ")");
-        }
+        checkNoInitSeed("the parameters come from " + given + " and are not initialised");
         if (dataTypeGiven && dataType != paramsType) {
             throw new IllegalArgumentException("dataType: the parameters from " + given + " are " + paramsType
                     + ", got dataType(" + dataType + "); convert them or drop dataType");
         }
     }
 
-    /**
-     * Refuses an init seed for a model that wraps a given function ({@code given} names it): it has no parameters
-     * to initialise.
-     */
-    void checkNoInitSeed(String given) {
+    /** Refuses an init seed where nothing is initialised ({@code why} says why). */
+    void checkNoInitSeed(String why) {
         if (initSeedGiven) {
-            throw new IllegalArgumentException("initSeed: " + given + " has no parameters to initialise; drop initSeed("
-                    + initSeed + ")");
+            throw new IllegalArgumentException("initSeed: " + why + "; drop initSeed(" + initSeed + ")");
         }
     }
 
+    /** Records that a setting of the default MLP ({@code name}) was called. */
+    void defaultNetworkSetting(String name) {
+        defaultNetworkSettings.add(name);
+    }
+
     /**
-     * Refuses the default network's settings ({@code settings}: the names of those that were called) next to a
-     * given network or function ({@code given} names it).
+     * Refuses the default MLP's settings that were called ({@link #defaultNetworkSetting}) next to a given network
+     * or function ({@code given} names it).
      */
-    static void checkNoDefaultNetworkSettings(java.util.List<String> settings, String given) {
-        if (!settings.isEmpty()) {
-            throw new IllegalArgumentException(settings.get(0) + ": " + settings
+    void checkNoDefaultNetworkSettings(String given) {
+        if (!defaultNetworkSettings.isEmpty()) {
+            throw new IllegalArgumentException(defaultNetworkSettings.iterator().next() + ": " + defaultNetworkSettings
                     + " shape the default MLP, which " + given + " replaces; drop them");
         }
     }

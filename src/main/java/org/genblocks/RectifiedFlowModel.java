@@ -460,8 +460,6 @@ public final class RectifiedFlowModel implements LikelihoodModel {
      * argument is checked at {@link #build()}.
      */
     public static final class Builder extends ModelBuilder.Labelled<Builder> {
-        /** The default MLP's settings that were called, refused next to a given network or function. */
-        private final java.util.Set<String> defaultNetworkSettings = new java.util.LinkedHashSet<>();
         private long dim = -1;
         private Block velocity;
         private long[] hidden = {128, 128, 128};
@@ -510,21 +508,21 @@ public final class RectifiedFlowModel implements LikelihoodModel {
         /** Hidden widths of the default MLP (default 128, 128, 128). */
         public Builder hidden(long... widths) {
             this.hidden = widths == null ? null : widths.clone();
-            defaultNetworkSettings.add("hidden");
+            defaultNetworkSetting("hidden");
             return this;
         }
 
         /** Activation of the default MLP (default SiLU). */
         public Builder activation(Activation activation) {
             this.activation = activation;
-            defaultNetworkSettings.add("activation");
+            defaultNetworkSetting("activation");
             return this;
         }
 
         /** Width of the default MLP's sinusoidal time embedding (default 16). */
         public Builder timeEmbedding(int dim) {
             this.timeEmbedding = dim;
-            defaultNetworkSettings.add("timeEmbedding");
+            defaultNetworkSetting("timeEmbedding");
             return this;
         }
 
@@ -582,15 +580,14 @@ public final class RectifiedFlowModel implements LikelihoodModel {
                 throw new IllegalArgumentException("likelihoodSteps: expected > 0, got " + likelihoodSteps);
             }
             if (field != null || velocity != null) {
-                checkNoDefaultNetworkSettings(java.util.List.copyOf(defaultNetworkSettings),
-                        field != null ? "the given field" : "the given velocity network");
+                checkNoDefaultNetworkSettings(field != null ? "the given field" : "the given velocity network");
             }
             if (field != null) {
                 if (velocity != null || classes > 0) {
                     throw new IllegalArgumentException("field: a given field excludes velocity(network) and classes(K), got "
                             + (velocity != null ? "a velocity network" : classes + " classes"));
                 }
-                checkNoInitSeed("a given field");
+                checkNoInitSeed("a given field has no parameters to initialise");
                 return new RectifiedFlowModel(null, dim, path, timeSampler, minibatchOt,
                         Params.of(java.util.Map.of(), dataType), 0, labelDropout, solver, steps, likelihoodSteps, field);
             }
