@@ -44,7 +44,7 @@ public final class FlowMatchingBatches implements BatchSource {
         this.classes = b.classes;
         this.labelDropout = b.labelDropout;
         this.batch = b.batch;
-        this.path = b.path;
+        this.path = b.interpolant != null ? b.interpolant.path() : b.path != null ? b.path : GaussianPath.flow();
         this.times = b.times;
         this.ot = b.ot;
         this.interpolant = b.interpolant;
@@ -136,9 +136,8 @@ public final class FlowMatchingBatches implements BatchSource {
         private int[] labels;
         private int classes;
         private double labelDropout;
-        private GaussianPath path = GaussianPath.flow();
-        /** The path given by {@link #path}, null if none: an interpolant brings its own. */
-        private GaussianPath givenPath;
+        /** The path given by {@link #path}, null if none (then the interpolant's, or {@link GaussianPath#flow()}). */
+        private GaussianPath path;
         private TimeSampler times = TimeSampler.uniform();
         private boolean ot;
         private StochasticInterpolant interpolant;
@@ -159,7 +158,6 @@ public final class FlowMatchingBatches implements BatchSource {
         /** The probability path (default {@link GaussianPath#flow()}; with an {@link #interpolant}, its path). */
         public Builder path(GaussianPath path) {
             this.path = Shapes.checkNotNull("path", path, "a GaussianPath");
-            this.givenPath = path;
             return this;
         }
 
@@ -204,7 +202,6 @@ public final class FlowMatchingBatches implements BatchSource {
          */
         public Builder interpolant(StochasticInterpolant interpolant) {
             this.interpolant = Shapes.checkNotNull("interpolant", interpolant, "a StochasticInterpolant");
-            this.path = interpolant.path();
             return this;
         }
 
@@ -223,12 +220,9 @@ public final class FlowMatchingBatches implements BatchSource {
 
         /** The source. */
         public FlowMatchingBatches build() {
-            if (interpolant != null && givenPath != null) {
+            if (interpolant != null && path != null) {
                 throw new IllegalArgumentException("path: the interpolant trains on its own path " + interpolant.path()
-                        + ", got also path(" + givenPath + "); give one of them");
-            }
-            if (interpolant != null) {
-                path = interpolant.path();
+                        + ", got also path(" + path + "); give one of them");
             }
             if (interpolant != null && (ot || noise != null || (labels != null && interpolant.coupling().resamples()))) {
                 throw new IllegalArgumentException("interpolant: its coupling pairs the rows; expected no minibatchOt,"
