@@ -1,5 +1,6 @@
 package org.genblocks.diffusion;
 
+import org.genblocks.tensor.Matrices;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -144,42 +145,6 @@ public final class UniPc extends DpmPpBase {
                 a[j - 1][c] = Math.pow(r[c], j - 1);
             }
         }
-        return solve(a, b);
-    }
-
-    /** Gaussian elimination with partial pivoting for the small (≤ 3 × 3) systems of the coefficients. */
-    static double[] solve(double[][] a, double[] b) {
-        int n = b.length;
-        double[][] m = new double[n][];
-        for (int i = 0; i < n; i++) {
-            m[i] = java.util.Arrays.copyOf(a[i], n + 1);
-            m[i][n] = b[i];
-        }
-        for (int c = 0; c < n; c++) {
-            int piv = c;
-            for (int i = c + 1; i < n; i++) {
-                if (Math.abs(m[i][c]) > Math.abs(m[piv][c])) {
-                    piv = i;
-                }
-            }
-            double[] t = m[c];
-            m[c] = m[piv];
-            m[piv] = t;
-            for (int i = c + 1; i < n; i++) {
-                double f = m[i][c] / m[c][c];
-                for (int j = c; j <= n; j++) {
-                    m[i][j] -= f * m[c][j];
-                }
-            }
-        }
-        double[] x = new double[n];
-        for (int i = n - 1; i >= 0; i--) {
-            double s = m[i][n];
-            for (int j = i + 1; j < n; j++) {
-                s -= m[i][j] * x[j];
-            }
-            x[i] = s / m[i][i];
-        }
-        return x;
+        return Matrices.solve(a, b, "UniPC coefficients");
     }
 }

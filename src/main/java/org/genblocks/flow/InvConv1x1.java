@@ -1,5 +1,6 @@
 package org.genblocks.flow;
 
+import org.genblocks.tensor.Matrices;
 import org.genblocks.nn.Init;
 import org.genblocks.nn.Scope;
 import org.genblocks.tensor.Rng;
@@ -128,17 +129,7 @@ public final class InvConv1x1 extends Bijection {
                 lu[i][j] = acc;
             }
         }
-        double[][] w = new double[c][c];
-        for (int i = 0; i < c; i++) {
-            for (int j = 0; j < c; j++) {
-                double acc = 0;
-                for (int k = 0; k < c; k++) {
-                    acc += permutation[i][k] * lu[k][j];
-                }
-                w[i][j] = acc;
-            }
-        }
-        return w;
+        return Matrices.multiply(permutation, lu);
     }
 
     private SDVariable weightVar(Scope scope) {

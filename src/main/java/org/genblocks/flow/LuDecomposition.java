@@ -1,5 +1,6 @@
 package org.genblocks.flow;
 
+import org.genblocks.tensor.Matrices;
 import java.util.Arrays;
 
 /**
@@ -127,12 +128,12 @@ public final class LuDecomposition {
 
     /** Unit lower-triangular {@code L}. */
     public double[][] lower() {
-        return copy(lower);
+        return Matrices.copy(lower);
     }
 
     /** Strictly upper-triangular {@code U} (zero diagonal). */
     public double[][] upperStrict() {
-        return copy(upper);
+        return Matrices.copy(upper);
     }
 
     /** The diagonal {@code s} of the upper factor. */
@@ -181,14 +182,6 @@ public final class LuDecomposition {
             w[perm[i]] = lu[i];
         }
         return w;
-    }
-
-    private static double[][] copy(double[][] a) {
-        double[][] c = new double[a.length][];
-        for (int i = 0; i < a.length; i++) {
-            c[i] = a[i].clone();
-        }
-        return c;
     }
 
     @Override

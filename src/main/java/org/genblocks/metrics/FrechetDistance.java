@@ -1,5 +1,6 @@
 package org.genblocks.metrics;
 
+import org.genblocks.tensor.Matrices;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -47,7 +48,7 @@ public final class FrechetDistance {
             d += diff * diff;
         }
         double[][] s1 = SymmetricEigen.sqrtPsd(cov1);
-        double[][] m = multiply(multiply(s1, cov2), s1);
+        double[][] m = Matrices.multiply(Matrices.multiply(s1, cov2), s1);
         symmetrize(m);
         double[] l = SymmetricEigen.of(m).values();
         double trSqrt = 0;
@@ -102,25 +103,6 @@ public final class FrechetDistance {
             for (int j = i; j < d; j++) {
                 c[i][j] /= (x.length - 1);
                 c[j][i] = c[i][j];
-            }
-        }
-        return c;
-    }
-
-    private static double[][] multiply(double[][] a, double[][] b) {
-        int n = a.length;
-        int k = b.length;
-        int m = b[0].length;
-        double[][] c = new double[n][m];
-        for (int i = 0; i < n; i++) {
-            for (int l = 0; l < k; l++) {
-                double v = a[i][l];
-                if (v == 0) {
-                    continue;
-                }
-                for (int j = 0; j < m; j++) {
-                    c[i][j] += v * b[l][j];
-                }
             }
         }
         return c;

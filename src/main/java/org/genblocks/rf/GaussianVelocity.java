@@ -1,5 +1,6 @@
 package org.genblocks.rf;
 
+import org.genblocks.tensor.Matrices;
 import org.genblocks.ode.DifferentiableField;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -70,7 +71,7 @@ public final class GaussianVelocity implements DifferentiableField {
                 }
             }
         }
-        cholesky(copy(s)); // throws when not SPD
+        Matrices.cholesky(s, "covariance"); // throws when not SPD
         return new GaussianVelocity(mean.clone(), s);
     }
 
@@ -90,18 +91,7 @@ public final class GaussianVelocity implements DifferentiableField {
                 m[i][j] = t * eye - (1 - t) * sigma[i][j];
             }
         }
-        double[][] ci = inverse(c);
-        double[][] j = new double[d][d];
-        for (int a = 0; a < d; a++) {
-            for (int b = 0; b < d; b++) {
-                double s = 0;
-                for (int k = 0; k < d; k++) {
-                    s += m[a][k] * ci[k][b];
-                }
-                j[a][b] = s;
-            }
-        }
-        return j;
+        return Matrices.multiply(m, Matrices.inverse(c, "C_t"));
     }
 
     @Override
@@ -123,7 +113,7 @@ public final class GaussianVelocity implements DifferentiableField {
             }
             b[a] = s;
         }
-        INDArray jt = Nd4j.create(transpose(j)).castTo(x.dataType());
+        INDArray jt = Nd4j.create(Matrices.transpose(j)).castTo(x.dataType());
         Nd4j.gemm(x, jt, out, false, false, 1.0, 0.0);
         out.addiRowVector(Nd4j.createFromArray(b).castTo(x.dataType()));
     }
@@ -160,8 +150,7 @@ public final class GaussianVelocity implements DifferentiableField {
 
     /** {@code log N(x; μ, Σ)} per row of {@code x [N, D]} in float64. */
     public double[] logDensity(double[][] x) {
-        double[][] l = copy(sigma);
-        cholesky(l);
+        double[][] l = Matrices.cholesky(sigma, "covariance");
         double logDet = 0;
         for (int i = 0; i < d; i++) {
             logDet += 2 * Math.log(l[i][i]);
@@ -183,87 +172,5 @@ public final class GaussianVelocity implements DifferentiableField {
             out[r] = -0.5 * q - 0.5 * d * Math.log(2 * Math.PI) - 0.5 * logDet;
         }
         return out;
-    }
-
-    private static double[][] copy(double[][] a) {
-        double[][] c = new double[a.length][];
-        for (int i = 0; i < a.length; i++) {
-            c[i] = a[i].clone();
-        }
-        return c;
-    }
-
-    private static double[][] transpose(double[][] a) {
-        double[][] t = new double[a.length][a.length];
-        for (int i = 0; i < a.length; i++) {
-            for (int j = 0; j < a.length; j++) {
-                t[j][i] = a[i][j];
-            }
-        }
-        return t;
-    }
-
-    /** In-place lower Cholesky factor (upper part zeroed); throws when not positive definite. */
-    private static void cholesky(double[][] a) {
-        int n = a.length;
-        for (int j = 0; j < n; j++) {
-            double s = a[j][j];
-            for (int k = 0; k < j; k++) {
-                s -= a[j][k] * a[j][k];
-            }
-            if (!(s > 0)) {
-                throw new IllegalArgumentException("covariance: expected a positive definite matrix (Cholesky pivot "
-                        + j + " = " + s + ")");
-            }
-            a[j][j] = Math.sqrt(s);
-            for (int i = j + 1; i < n; i++) {
-                double v = a[i][j];
-                for (int k = 0; k < j; k++) {
-                    v -= a[i][k] * a[j][k];
-                }
-                a[i][j] = v / a[j][j];
-            }
-            for (int i = 0; i < j; i++) {
-                a[i][j] = 0;
-            }
-        }
-    }
-
-    /** Gauss–Jordan inverse with partial pivoting (small D). */
-    private static double[][] inverse(double[][] m) {
-        int n = m.length;
-        double[][] a = new double[n][2 * n];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(m[i], 0, a[i], 0, n);
-            a[i][n + i] = 1;
-        }
-        for (int c = 0; c < n; c++) {
-            int p = c;
-            for (int r = c + 1; r < n; r++) {
-                if (Math.abs(a[r][c]) > Math.abs(a[p][c])) {
-                    p = r;
-                }
-            }
-            double[] tmp = a[c];
-            a[c] = a[p];
-            a[p] = tmp;
-            double piv = a[c][c];
-            for (int k = 0; k < 2 * n; k++) {
-                a[c][k] /= piv;
-            }
-            for (int r = 0; r < n; r++) {
-                if (r != c) {
-                    double f = a[r][c];
-                    for (int k = 0; k < 2 * n; k++) {
-                        a[r][k] -= f * a[c][k];
-                    }
-                }
-            }
-        }
-        double[][] inv = new double[n][n];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(a[i], n, inv[i], 0, n);
-        }
-        return inv;
     }
 }

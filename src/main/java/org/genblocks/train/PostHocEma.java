@@ -1,5 +1,6 @@
 package org.genblocks.train;
 
+import org.genblocks.tensor.Matrices;
 import org.genblocks.io.SafeTensors;
 import org.genblocks.nn.Params;
 import org.genblocks.tensor.Shapes;
@@ -322,12 +323,13 @@ public final class PostHocEma implements TrainListener {
         allSteps[n] = step;
         allGammas[n] = gamma;
         double[][] gram = innerProducts(allSteps, allGammas);
-        double[][] a = new double[n][n + 1];
+        double[][] a = new double[n][];
+        double[] b = new double[n];
         for (int i = 0; i < n; i++) {
-            System.arraycopy(gram[i], 0, a[i], 0, n);
-            a[i][n] = gram[i][n];
+            a[i] = Arrays.copyOf(gram[i], n);
+            b[i] = gram[i][n];
         }
-        double[] x = solve(a);
+        double[] x = Matrices.solve(a, b, "snapshots' least-squares system (is a snapshot given twice?)");
         double sum = 0;
         for (double v : x) {
             sum += v;
@@ -429,49 +431,6 @@ public final class PostHocEma implements TrainListener {
             }
         }
         return out;
-    }
-
-    /** Solves the augmented system {@code a = [A | b]} in place (partial pivoting). */
-    private static double[] solve(double[][] a) {
-        int n = a.length;
-        double scale = 0;
-        for (double[] row : a) {
-            for (int j = 0; j < n; j++) {
-                scale = Math.max(scale, Math.abs(row[j]));
-            }
-        }
-        for (int c = 0; c < n; c++) {
-            int p = c;
-            for (int r = c + 1; r < n; r++) {
-                if (Math.abs(a[r][c]) > Math.abs(a[p][c])) {
-                    p = r;
-                }
-            }
-            if (!(Math.abs(a[p][c]) > 1e-300 + 1e-15 * scale)) {
-                throw new IllegalArgumentException("snapshots: the least-squares system is singular (pivot " + a[p][c]
-                        + " in column " + c + "); is a snapshot given twice?");
-            }
-            double[] tmp = a[c];
-            a[c] = a[p];
-            a[p] = tmp;
-            for (int r = c + 1; r < n; r++) {
-                double f = a[r][c] / a[c][c];
-                if (f != 0) {
-                    for (int k = c; k <= n; k++) {
-                        a[r][k] -= f * a[c][k];
-                    }
-                }
-            }
-        }
-        double[] x = new double[n];
-        for (int r = n - 1; r >= 0; r--) {
-            double s = a[r][n];
-            for (int k = r + 1; k < n; k++) {
-                s -= a[r][k] * x[k];
-            }
-            x[r] = s / a[r][r];
-        }
-        return x;
     }
 
     /** Builder for {@link PostHocEma}; fails early. */
