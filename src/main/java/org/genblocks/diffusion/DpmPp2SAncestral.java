@@ -1,6 +1,5 @@
 package org.genblocks.diffusion;
 
-import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -16,15 +15,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * </pre>
  * Two evaluations per step, one on a step whose σ_down is 0.
  */
-public final class DpmPp2SAncestral extends BaseSampler {
-    private final double eta;
-    private final double sNoise;
-
+public final class DpmPp2SAncestral extends AncestralSampler {
     DpmPp2SAncestral(double eta, double sNoise) {
-        super("dpmpp_2s_ancestral(eta=" + eta + ")", eta > 0);
-        this.eta = AncestralStep.checkEta(eta);
-        Shapes.checkPositive("sNoise", sNoise);
-        this.sNoise = sNoise;
+        super("dpmpp_2s_ancestral", eta, sNoise);
     }
 
     @Override
@@ -32,7 +25,7 @@ public final class DpmPp2SAncestral extends BaseSampler {
         Sigmas.check("sigmas", sigmas);
         int n = 0;
         for (int i = 0; i + 1 < sigmas.length; i++) {
-            n += AncestralStep.of(sigmas[i], sigmas[i + 1], eta).sigmaDown() == 0 ? 1 : 2;
+            n += step(sigmas, i).sigmaDown() == 0 ? 1 : 2;
         }
         return n;
     }
@@ -42,7 +35,7 @@ public final class DpmPp2SAncestral extends BaseSampler {
         INDArray xs = x.ulike();
         for (int i = 0; i + 1 < sigmas.length; i++) {
             double sigma = sigmas[i];
-            AncestralStep a = AncestralStep.of(sigma, sigmas[i + 1], eta);
+            AncestralStep a = step(sigmas, i);
             INDArray denoised = d.denoise(x, sigma);
             if (a.sigmaDown() == 0) {
                 x.assign(denoised);
@@ -52,9 +45,7 @@ public final class DpmPp2SAncestral extends BaseSampler {
                 Lin.axpby(sigmaS / sigma, x, -Math.expm1(-0.5 * h), denoised, xs);
                 Lin.axpby(a.sigmaDown() / sigma, x, -Math.expm1(-h), d.denoise(xs, sigmaS), x);
             }
-            if (a.sigmaUp() > 0) {
-                Lin.addScaled(x, sNoise * a.sigmaUp(), noise.noise(i, x));
-            }
+            addNoise(x, a, noise, i);
         }
         return x;
     }

@@ -1,6 +1,5 @@
 package org.genblocks.diffusion;
 
-import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -13,26 +12,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * </pre>
  * One evaluation per step; η = 0 is {@link Euler}.
  */
-public final class EulerAncestral extends BaseSampler {
-    private final double eta;
-    private final double sNoise;
-
+public final class EulerAncestral extends AncestralSampler {
     EulerAncestral(double eta, double sNoise) {
-        super("euler_ancestral(eta=" + eta + ")", eta > 0);
-        this.eta = AncestralStep.checkEta(eta);
-        Shapes.checkPositive("sNoise", sNoise);
-        this.sNoise = sNoise;
+        super("euler_ancestral", eta, sNoise);
     }
 
     @Override
     INDArray run(Evaluations d, INDArray x, double[] sigmas, NoiseSource noise) {
         for (int i = 0; i + 1 < sigmas.length; i++) {
-            AncestralStep a = AncestralStep.of(sigmas[i], sigmas[i + 1], eta);
+            AncestralStep a = step(sigmas, i);
             double ratio = a.sigmaDown() / sigmas[i];
             Lin.axpby(ratio, x, 1.0 - ratio, d.denoiseTransient(x, sigmas[i]), x);
-            if (a.sigmaUp() > 0) {
-                Lin.addScaled(x, sNoise * a.sigmaUp(), noise.noise(i, x));
-            }
+            addNoise(x, a, noise, i);
         }
         return x;
     }
