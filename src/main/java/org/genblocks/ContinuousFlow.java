@@ -205,9 +205,8 @@ public final class ContinuousFlow implements LikelihoodModel {
     }
 
     /** Builder for {@link ContinuousFlow}; every argument is checked when it is set. */
-    public static final class Builder extends ModelBuilder<Builder> {
+    public static final class Builder extends ModelBuilder.WithNetwork<Builder> {
         private long dim = -1;
-        private long[] hidden = {64, 64, 64};
         private CnfNetwork.Nonlinearity nonlinearity = CnfNetwork.Nonlinearity.TANH;
         private OdeSolver trainingSolver = OdeSolver.rk4();
         private int trainingSteps = 4;
@@ -216,6 +215,7 @@ public final class ContinuousFlow implements LikelihoodModel {
         private int evaluationSteps = 64;
 
         private Builder() {
+            super(64, 64, 64); // FFJORD's toy setting
         }
 
         @Override
@@ -226,18 +226,6 @@ public final class ContinuousFlow implements LikelihoodModel {
         /** The data dimension D (required). */
         public Builder dim(long dim) {
             this.dim = Shapes.checkPositive("dim", dim);
-            return this;
-        }
-
-        /** The hidden widths of the field network (default 64, 64, 64, FFJORD's toy setting). */
-        public Builder hidden(long... widths) {
-            if (widths == null || widths.length == 0) {
-                throw new IllegalArgumentException("hidden: expected at least one width, got none");
-            }
-            for (long w : widths) {
-                Shapes.checkPositive("hidden", w);
-            }
-            this.hidden = widths.clone();
             return this;
         }
 

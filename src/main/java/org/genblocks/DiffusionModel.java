@@ -308,31 +308,24 @@ public final class DiffusionModel implements LikelihoodModel {
      * {@link #hidden} widths with SiLU and a sinusoidal embedding of {@code c_noise}. Every argument
      * is checked at {@link #build()}.
      */
-    public static final class Builder extends ModelBuilder.Labelled<Builder> {
+    public static final class Builder extends ModelBuilder.OnPath<Builder> {
         private long[] shape;
         private Block network;
         private Denoiser denoiser;
-        private long[] hidden = {128, 128, 128};
         private int embedding = 32;
         private Formulation formulation = Formulation.edm();
         private Sampler sampler;
         private boolean samplerGiven;
         private int steps = 18;
         private double[] sigmas;
-        private int likelihoodSteps = 64;
         private double likelihoodSigmaMin = Double.NaN;
 
         private Builder() {
+            super(128, 128, 128);
         }
 
         @Override
         Builder self() {
-            return this;
-        }
-
-        /** RK4 steps of {@link DiffusionModel#logProb} on a Karras ladder (default 64). */
-        public Builder likelihoodSteps(int steps) {
-            this.likelihoodSteps = steps;
             return this;
         }
 
@@ -341,9 +334,8 @@ public final class DiffusionModel implements LikelihoodModel {
          * (default 64 and the smallest positive σ of the sampling ladder).
          */
         public Builder likelihood(int steps, double sigmaMin) {
-            this.likelihoodSteps = steps;
             this.likelihoodSigmaMin = sigmaMin;
-            return this;
+            return likelihoodSteps(steps);
         }
 
         /** Vectors of dimension D. */
@@ -374,13 +366,6 @@ public final class DiffusionModel implements LikelihoodModel {
          */
         public Builder denoiser(Denoiser denoiser) {
             this.denoiser = Shapes.checkNotNull("denoiser", denoiser, "a Denoiser");
-            return this;
-        }
-
-        /** Hidden widths of the default MLP (default 128, 128, 128). */
-        public Builder hidden(long... widths) {
-            this.hidden = widths == null ? null : widths.clone();
-            defaultNetworkSetting("hidden");
             return this;
         }
 
@@ -428,7 +413,6 @@ public final class DiffusionModel implements LikelihoodModel {
                     throw new IllegalArgumentException("network: the default MLP takes vectors; for shape "
                             + Arrays.toString(shape) + " give network(module)");
                 }
-                Shapes.checkWidths("hidden", hidden);
                 if (embedding <= 0 || embedding % 2 != 0) {
                     throw new IllegalArgumentException("noiseEmbedding: expected an even width > 0, got " + embedding);
                 }
@@ -439,9 +423,6 @@ public final class DiffusionModel implements LikelihoodModel {
             }
             if (steps <= 0) {
                 throw new IllegalArgumentException("sampler: expected steps > 0, got " + steps);
-            }
-            if (likelihoodSteps <= 0) {
-                throw new IllegalArgumentException("likelihoodSteps: expected > 0, got " + likelihoodSteps);
             }
             double[] ladder = sigmas != null ? Sigmas.checkEndsAtZero("sigmas", sigmas) : formulation.sigmas(steps);
             double sigmaMin = likelihoodSigmaMin;

@@ -6,10 +6,11 @@ import org.genblocks.train.TrainConfig;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * The settings every model builder shares, written once: the parameter seed and data type, and (in
- * {@link Labelled}) for the families that take class labels the conditioning convention of {@link Labels}
- * (classes and label dropout).
- * Each model's {@code Builder} extends it and adds its own settings; checks run at {@code build()}.
+ * The settings every model builder shares, written once: the parameter seed and data type; in {@link WithNetwork}
+ * the default network's widths; in {@link OnPath}, for the families on a Gaussian probability path, the
+ * conditioning convention of {@link Labels} (classes and label dropout) and the likelihood's steps.
+ * Each model's {@code Builder} extends it and adds its own settings. A setting is checked when it is given
+ * where it can be on its own, the rest (and every combination) at {@code build()}.
  *
  * @param <B> the concrete builder, returned by every setter
  */
@@ -113,10 +114,42 @@ abstract class ModelBuilder<B extends ModelBuilder<B>> {
         Shapes.checkFloatingPointType("dataType", dataType);
     }
 
-    /** A builder of a family that takes class labels: the conditioning convention of {@link Labels}, once. */
-    abstract static class Labelled<B extends Labelled<B>> extends ModelBuilder<B> {
+    /**
+     * A builder of a family with a default network ({@link ContinuousFlow}, and through {@link OnPath} the
+     * rectified-flow and diffusion models): its hidden widths, checked when set.
+     */
+    abstract static class WithNetwork<B extends WithNetwork<B>> extends ModelBuilder<B> {
+        long[] hidden;
+
+        /** {@code defaultHidden}: the family's default widths. */
+        WithNetwork(long... defaultHidden) {
+            this.hidden = defaultHidden;
+        }
+
+        /**
+         * Hidden widths of the default network (each family states its default): at least one, each &gt; 0.
+         * Refused at {@code build()} next to a given network or function, which it would not shape.
+         */
+        public B hidden(long... widths) {
+            this.hidden = Shapes.checkWidths("hidden", widths).clone();
+            defaultNetworkSetting("hidden");
+            return self();
+        }
+    }
+
+    /**
+     * A builder of a family trained by regression on a Gaussian probability path (rectified flow and EDM diffusion,
+     * the one frame of docs/design.md): the conditioning convention of {@link Labels} (classes and label dropout)
+     * and the RK4 steps of the exact likelihood, written once.
+     */
+    abstract static class OnPath<B extends OnPath<B>> extends WithNetwork<B> {
         int classes;
         double labelDropout = 0.1;
+        int likelihoodSteps = 64;
+
+        OnPath(long... defaultHidden) {
+            super(defaultHidden);
+        }
 
         /**
          * Makes the model class-conditional with {@code k} classes ({@link Labels}: labels {@code 0..k−1}, the null
@@ -134,6 +167,12 @@ abstract class ModelBuilder<B extends ModelBuilder<B>> {
          */
         public B labelDropout(double p) {
             this.labelDropout = p;
+            return self();
+        }
+
+        /** RK4 steps of the model's exact {@code logProb} through the probability-flow ODE (default 64), &gt; 0. */
+        public B likelihoodSteps(int steps) {
+            this.likelihoodSteps = Shapes.checkPositive("likelihoodSteps", steps);
             return self();
         }
 

@@ -459,10 +459,9 @@ public final class RectifiedFlowModel implements LikelihoodModel {
      * and a sinusoidal time embedding (behind {@link LabelConcat} for a class-conditional flow). Every
      * argument is checked at {@link #build()}.
      */
-    public static final class Builder extends ModelBuilder.Labelled<Builder> {
+    public static final class Builder extends ModelBuilder.OnPath<Builder> {
         private long dim = -1;
         private Block velocity;
-        private long[] hidden = {128, 128, 128};
         private Activation activation = Activation.SILU;
         private int timeEmbedding = 16;
         private GaussianPath path = GaussianPath.flow();
@@ -470,10 +469,10 @@ public final class RectifiedFlowModel implements LikelihoodModel {
         private boolean minibatchOt;
         private OdeSolver solver = OdeSolver.midpoint();
         private int steps = 50;
-        private int likelihoodSteps = 64;
         private VectorField field;
 
         private Builder() {
+            super(128, 128, 128);
         }
 
         @Override
@@ -502,13 +501,6 @@ public final class RectifiedFlowModel implements LikelihoodModel {
         /** A velocity network {@code forward(scope, x [N, D], t [N, 1]) -> [N, D]} instead of the default MLP. */
         public Builder velocity(Block velocity) {
             this.velocity = velocity;
-            return this;
-        }
-
-        /** Hidden widths of the default MLP (default 128, 128, 128). */
-        public Builder hidden(long... widths) {
-            this.hidden = widths == null ? null : widths.clone();
-            defaultNetworkSetting("hidden");
             return this;
         }
 
@@ -551,12 +543,6 @@ public final class RectifiedFlowModel implements LikelihoodModel {
             return this;
         }
 
-        /** RK4 steps of {@link RectifiedFlowModel#logProb} (default 64). */
-        public Builder likelihoodSteps(int steps) {
-            this.likelihoodSteps = steps;
-            return this;
-        }
-
         /** The model, with freshly initialised parameters. */
         public RectifiedFlowModel build() {
             checkShared();
@@ -564,7 +550,6 @@ public final class RectifiedFlowModel implements LikelihoodModel {
                 throw new IllegalArgumentException("dim: expected the data dimension D > 0 (call dim(D)), got " + dim);
             }
             if (velocity == null) {
-                Shapes.checkWidths("hidden", hidden);
                 Shapes.checkNotNull("activation", activation, "an Activation");
                 if (timeEmbedding <= 0 || timeEmbedding % 2 != 0) {
                     throw new IllegalArgumentException("timeEmbedding: expected an even width > 0, got " + timeEmbedding);
@@ -575,9 +560,6 @@ public final class RectifiedFlowModel implements LikelihoodModel {
             Shapes.checkNotNull("sampler", solver, "an OdeSolver (e.g. GenBlocks.midpointSolver())");
             if (steps <= 0) {
                 throw new IllegalArgumentException("sampler: expected steps > 0, got " + steps);
-            }
-            if (likelihoodSteps <= 0) {
-                throw new IllegalArgumentException("likelihoodSteps: expected > 0, got " + likelihoodSteps);
             }
             if (field != null || velocity != null) {
                 checkNoDefaultNetworkSettings(field != null ? "the given field" : "the given velocity network");
