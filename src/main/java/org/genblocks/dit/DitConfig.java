@@ -10,87 +10,64 @@ import org.genblocks.tensor.Shapes;
  * <p>Tokens: {@code T = (height / patch) · (width / patch)}; a patch has {@code patch² · channels}
  * values. For MNIST, patch 4 gives 49 tokens of 16 values, patch 2 gives 196 tokens of 4.
  */
-public final class DitConfig {
-    private final int channels;
-    private final int height;
-    private final int width;
-    private final int patch;
-    private final int dim;
-    private final int depth;
-    private final int heads;
-    private final int mlpRatio;
-    private final int classes;
-    private final PositionEncoding position;
-    private final double ropeTheta;
-    private final double timeScale;
-    private final boolean qkNorm;
-    private final Activation mlpActivation;
-
-    private DitConfig(Builder b) {
-        this.channels = b.channels;
-        this.height = b.height;
-        this.width = b.width;
-        this.patch = b.patch;
-        this.dim = b.dim;
-        this.depth = b.depth;
-        this.heads = b.heads;
-        this.mlpRatio = b.mlpRatio;
-        this.classes = b.classes;
-        this.position = b.position;
-        this.ropeTheta = b.ropeTheta;
-        this.timeScale = b.timeScale;
-        this.qkNorm = b.qkNorm;
-        this.mlpActivation = b.mlpActivation;
-    }
-
-    /** Whether attention normalises queries and keys (RMS QK-norm, default true; the reference DiT has none). */
-    public boolean qkNorm() {
-        return qkNorm;
-    }
-
-    /** The MLP's activation (default exact GELU; the reference DiT uses {@link Activation#GELU_TANH}). */
-    public Activation mlpActivation() {
-        return mlpActivation;
+public record DitConfig(int channels, int height, int width, int patch, int dim, int depth, int heads, int mlpRatio,
+                        int classes, PositionEncoding position, double ropeTheta, double timeScale, boolean qkNorm,
+                        Activation mlpActivation) {
+    /**
+     * A config, checked as a whole: sizes &gt; 0, a patch that divides the image, heads that divide {@code dim}, the
+     * widths the position encoding needs; {@link #builder()} gives the MNIST defaults.
+     *
+     * @param channels      image channels
+     * @param height        image height
+     * @param width         image width
+     * @param patch         patch side (divides height and width)
+     * @param dim           token width
+     * @param depth         number of transformer blocks
+     * @param heads         attention heads (divide dim)
+     * @param mlpRatio      hidden width of the MLP blocks as a multiple of {@code dim}
+     * @param classes       number of classes; label {@code classes} is the "no class" label of classifier-free guidance
+     * @param position      the position encoding
+     * @param ropeTheta     frequency base of the axial RoPE, finite and &gt; 1
+     * @param timeScale     the factor the time input is multiplied by before its sinusoidal embedding (DiT: 1000 for
+     *                      t in [0, 1])
+     * @param qkNorm        whether attention normalises queries and keys (RMS QK-norm, default true; the reference DiT
+     *                      has none)
+     * @param mlpActivation the MLP's activation (default exact GELU; the reference DiT uses {@link Activation#GELU_TANH})
+     */
+    public DitConfig {
+        int[] sizes = {channels, height, width, patch, dim, depth, heads, mlpRatio, classes};
+        String[] names = {"channels", "height", "width", "patch", "dim", "depth", "heads", "mlpRatio", "classes"};
+        for (int i = 0; i < sizes.length; i++) {
+            Shapes.checkPositive(names[i], sizes[i]);
+        }
+        Shapes.checkNotNull("position", position, "SINCOS_2D or AXIAL_ROPE");
+        Shapes.checkNotNull("mlpActivation", mlpActivation, "an Activation");
+        if (!(ropeTheta > 1) || !Double.isFinite(ropeTheta)) {
+            throw new IllegalArgumentException("ropeTheta: expected a finite value > 1, got " + ropeTheta);
+        }
+        Shapes.checkPositive("timeScale", timeScale);
+        if (height % patch != 0 || width % patch != 0) {
+            throw new IllegalArgumentException("patch: expected a divisor of height " + height + " and width " + width
+                    + ", got " + patch);
+        }
+        if (dim % heads != 0) {
+            throw new IllegalArgumentException("heads: expected a divisor of dim " + dim + ", got " + heads);
+        }
+        if (position == PositionEncoding.AXIAL_ROPE && (dim / heads) % 4 != 0) {
+            throw new IllegalArgumentException("heads: a 2-D axial RoPE needs a head width divisible by 4 (an even "
+                    + "number of features per axis), got dim " + dim + " / heads " + heads + " = " + dim / heads);
+        }
+        if (position == PositionEncoding.SINCOS_2D && dim % 4 != 0) {
+            throw new IllegalArgumentException("dim: 2-D sin-cos embeddings need a multiple of 4, got " + dim);
+        }
+        if (dim % 2 != 0) {
+            throw new IllegalArgumentException("dim: expected an even width (sinusoidal time embedding), got " + dim);
+        }
     }
 
     /** A builder with MNIST defaults: 1×28×28, patch 4, width 64, depth 4, 4 heads, MLP ratio 4, 10 classes, axial RoPE. */
     public static Builder builder() {
         return new Builder();
-    }
-
-    /** Image channels. */
-    public int channels() {
-        return channels;
-    }
-
-    /** Image height. */
-    public int height() {
-        return height;
-    }
-
-    /** Image width. */
-    public int width() {
-        return width;
-    }
-
-    /** Patch side. */
-    public int patch() {
-        return patch;
-    }
-
-    /** Token width. */
-    public int dim() {
-        return dim;
-    }
-
-    /** Number of transformer blocks. */
-    public int depth() {
-        return depth;
-    }
-
-    /** Attention heads. */
-    public int heads() {
-        return heads;
     }
 
     /** Per-head width {@code dim / heads}. */
@@ -258,25 +235,10 @@ public final class DitConfig {
             return this;
         }
 
+        /** The config, checked as a whole ({@link DitConfig#DitConfig the constructor}). */
         public DitConfig build() {
-            if (height % patch != 0 || width % patch != 0) {
-                throw new IllegalArgumentException("patch: expected a divisor of height " + height + " and width " + width
-                        + ", got " + patch);
-            }
-            if (dim % heads != 0) {
-                throw new IllegalArgumentException("heads: expected a divisor of dim " + dim + ", got " + heads);
-            }
-            if (position == PositionEncoding.AXIAL_ROPE && (dim / heads) % 4 != 0) {
-                throw new IllegalArgumentException("heads: a 2-D axial RoPE needs a head width divisible by 4 (an even "
-                        + "number of features per axis), got dim " + dim + " / heads " + heads + " = " + dim / heads);
-            }
-            if (position == PositionEncoding.SINCOS_2D && dim % 4 != 0) {
-                throw new IllegalArgumentException("dim: 2-D sin-cos embeddings need a multiple of 4, got " + dim);
-            }
-            if (dim % 2 != 0) {
-                throw new IllegalArgumentException("dim: expected an even width (sinusoidal time embedding), got " + dim);
-            }
-            return new DitConfig(this);
+            return new DitConfig(channels, height, width, patch, dim, depth, heads, mlpRatio, classes, position, ropeTheta,
+                    timeScale, qkNorm, mlpActivation);
         }
     }
 }
