@@ -77,6 +77,43 @@ class OptimTest {
         assertArrayEquals(new double[]{-0.1, 0.1}, q.get("w").toDoubleVector(), 1e-5);
     }
 
+    /**
+     * The extremes of the fused kernel: gradients at the size of ε (where PyTorch's placement of ε matters, and the
+     * kernel's ε' = ε·√bc2 must reproduce it), a long run (bias corrections near 1), and lr = 0 (the kernel would
+     * take ε' as its step size; the moments move, the parameters must not).
+     */
+    @Test
+    void adamAtEpsilonSizedGradientsLongRunsAndZeroLearningRate() {
+        double[] p0 = {0.5, -1.0, 2.0};
+        int steps = 3000;
+        double[][] g = new double[steps][];
+        java.util.Random r = new java.util.Random(7);
+        for (int t = 0; t < steps; t++) {
+            double s = t % 3 == 0 ? 1e-9 : t % 3 == 1 ? 1e-7 : 1.0;
+            g[t] = new double[]{s * r.nextGaussian(), 1e-8 * r.nextGaussian(), s * r.nextGaussian()};
+        }
+        Params p = one(p0);
+        Adam adam = new Adam(0.9, 0.999, 1e-8);
+        for (double[] gi : g) {
+            adam.step(p, Map.of("w", Nd4j.createFromArray(gi)), 1e-3);
+        }
+        assertArrayEquals(handAdam(p0, g, 1e-3, 0.9, 0.999, 1e-8, 0), p.get("w").toDoubleVector(), 1e-12);
+        Params z = one(p0);
+        Adam still = new Adam(0.9, 0.999, 1e-8);
+        still.step(z, Map.of("w", Nd4j.createFromArray(1.0, -2.0, 3.0)), 0.0);
+        assertArrayEquals(p0, z.get("w").toDoubleVector(), 0.0, "lr = 0 leaves the parameters");
+        assertArrayEquals(new double[]{0.1, -0.2, 0.3}, still.state().get("m/w").toDoubleVector(), 1e-15,
+                "lr = 0 still updates the first moment");
+        // after the lr = 0 step the next step continues from the moved moments, as PyTorch does
+        still.step(z, Map.of("w", Nd4j.createFromArray(0.5, 0.5, 0.5)), 0.01);
+        double[] hand = handAdam(p0, new double[][]{{1.0, -2.0, 3.0}, {0.5, 0.5, 0.5}}, 0.01, 0.9, 0.999, 1e-8, 0);
+        double[] handFirst = handAdam(p0, new double[][]{{1.0, -2.0, 3.0}}, 0.01, 0.9, 0.999, 1e-8, 0);
+        for (int i = 0; i < 3; i++) {
+            // the hand recursion at lr = 0.01 for both steps, minus its first step (which had lr = 0 here)
+            assertEquals(hand[i] - (handFirst[i] - p0[i]), z.get("w").getDouble(i), 1e-12);
+        }
+    }
+
     @Test
     void adamWDecouplesWeightDecay() {
         double[] p0 = {0.5, -1.0, 2.0};
