@@ -5,6 +5,7 @@ import org.genblocks.tensor.Shapes;
 import org.genblocks.tensor.OpThreads;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
 import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
 
 import java.util.Arrays;
@@ -22,7 +23,7 @@ import java.util.Map;
  * </pre>
  * The moments are allocated once per parameter and updated in place, with one scratch buffer per
  * parameter: no allocation per step after the first, and two native ops per parameter array (ND4J's
- * fused Adam kernel and the subtraction; ten separate elementwise ops took twice as long on small
+ * fused Adam kernel and the scaled subtraction; ten separate elementwise ops took twice as long on small
  * models, where each op's fixed cost dominates). Not thread safe.
  */
 public class Adam implements Optimizer {
@@ -86,10 +87,12 @@ public class Adam implements Optimizer {
     }
 
     /**
-     * One parameter's Adam update, in place, in two native ops: ND4J's fused {@code adam_updater} kernel updates
-     * m and v and computes {@code u = lr·√bc2/bc1 · m / (√v + ε')}, which with {@code ε' = ε·√bc2} is PyTorch's
-     * {@code lr/bc1 · m / (√v/√bc2 + ε)}; then {@code p -= u}. (The kernel replaces a step size of 0 by ε', so at
-     * {@code lr = 0} the moments move and p does not.)
+     * One parameter's Adam update, in place, in two native ops: ND4J's fused {@code adam_updater} kernel, given
+     * a step size of 1, updates m and v and computes {@code u = √bc2/bc1 · m / (√v + ε')}; then
+     * {@code p -= lr·u}. With {@code ε' = ε·√bc2} this is PyTorch's {@code lr/bc1 · m / (√v/√bc2 + ε)}.
+     * The learning rate stays out of the kernel because the kernel replaces a step size that is 0 or overflows
+     * its type by ε'; outside it, {@code lr = 0} leaves p alone and an overflowing lr makes p non-finite, which
+     * the training loop reports.
      */
     private void update(INDArray p, INDArray gradient, String n, double lr, double sqrtBc2) {
         INDArray g = gradient.dataType() == p.dataType() ? gradient : gradient.castTo(p.dataType());
@@ -98,10 +101,8 @@ public class Adam implements Optimizer {
         INDArray u = scratch.computeIfAbsent(n, k -> Nd4j.create(p.dataType(), p.shape()));
         beforeUpdate(p, lr);
         int iteration = (int) Math.min(t - 1, Integer.MAX_VALUE); // the kernel's t is 0-based
-        Nd4j.exec(new AdamUpdater(g, vi, mi, u, vi, mi, lr, beta1, beta2, eps * sqrtBc2, iteration));
-        if (lr > 0) {
-            p.subi(u);
-        }
+        Nd4j.exec(new AdamUpdater(g, vi, mi, u, vi, mi, 1.0, beta1, beta2, eps * sqrtBc2, iteration));
+        Nd4j.exec(new Axpy(u, p, p, -lr));
     }
 
     @Override
