@@ -150,7 +150,7 @@ public final class Attention extends Block {
         }
         SameDiff sd = scope.sd();
         DataType dt = scope.dataType();
-        checkTokens("x", in.x(), dim);
+        checkTokens(scope, "x", in.x(), dim);
         if (cross && in.context() == null) {
             throw new IllegalArgumentException("context: this cross-attention layer needs context tokens [N, Lk, "
                     + contextDim + "], got none");
@@ -161,7 +161,7 @@ public final class Attention extends Block {
         }
         SDVariable src = cross ? in.context() : in.x();
         if (cross) {
-            checkTokens("context", src, contextDim);
+            checkTokens(scope, "context", src, contextDim);
         }
         if (axialRope != null && in.positions() == null) {
             throw new IllegalArgumentException("positions: this layer uses an axial rope and needs positions [L, "
@@ -219,8 +219,8 @@ public final class Attention extends Block {
         return new AttentionOutputs(y, kh, vh);
     }
 
-    private static void checkTokens(String name, SDVariable t, int width) {
-        long[] s = t.getShape();
+    private static void checkTokens(Scope scope, String name, SDVariable t, int width) {
+        long[] s = scope.shape(t);
         if (s != null && (s.length != 3 || (s[2] >= 0 && s[2] != width))) {
             throw new IllegalArgumentException(name + ": expected [N, L, " + width + "], got " + Shapes.format(s));
         }

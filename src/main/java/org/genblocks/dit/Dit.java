@@ -79,7 +79,7 @@ public final class Dit extends Block {
         DataType dt = scope.dataType();
         int d = config.dim();
         int tokens = config.tokens();
-        checkImage(inputs[0].getShape());
+        checkImage(scope.shape(inputs[0]));
 
         SDVariable patches = Patches.patchify(sd, inputs[0], config);
         SDVariable h = sd.reshape(scope.call(patchEmbed, patches), -1, tokens, d);

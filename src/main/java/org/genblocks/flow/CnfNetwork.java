@@ -103,7 +103,7 @@ public final class CnfNetwork extends Block {
     }
 
     private SDVariable[] run(Scope scope, SDVariable x, SDVariable t, SDVariable v) {
-        long[] s = x.getShape();
+        long[] s = scope.shape(x);
         if (s != null && (s.length != 2 || (s[1] >= 0 && s[1] != dim))) {
             throw new IllegalArgumentException("x: CnfNetwork expects shape [N, " + dim + "], got " + Shapes.format(s));
         }
@@ -135,12 +135,12 @@ public final class CnfNetwork extends Block {
             }
         }
         SDVariable f = scope.sd().identity(scope.name("velocity"), h);
-        Scope.withShape(f, s == null ? null : new long[]{s[0], dim});
+        scope.withShape(f, s == null ? null : new long[]{s[0], dim});
         if (hd == null) {
             return new SDVariable[]{f};
         }
         SDVariable jv = scope.sd().identity(scope.name("tangent"), hd);
-        Scope.withShape(jv, s == null ? null : new long[]{s[0], dim});
+        scope.withShape(jv, s == null ? null : new long[]{s[0], dim});
         return new SDVariable[]{f, jv};
     }
 

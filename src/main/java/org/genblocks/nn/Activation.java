@@ -59,7 +59,7 @@ public enum Activation {
 
     /** The activation applied to {@code x} on the graph of {@code scope} (same shape as {@code x}). */
     public SDVariable apply(Scope scope, SDVariable x) {
-        return Scope.withShape(graph(scope, x), x.getShape());
+        return scope.withShape(graph(scope, x), scope.shape(x));
     }
 
     /** The graph ops of the activation. */

@@ -58,7 +58,7 @@ public final class AdaLnZero extends Block {
 
     /** The shift/scale/gate chunks for conditioning {@code c [N, condDim]}. */
     public Modulation modulation(Scope scope, SDVariable c) {
-        long[] s = c.getShape();
+        long[] s = scope.shape(c);
         if (s != null && (s.length != 2 || (s[1] >= 0 && s[1] != condDim))) {
             throw new IllegalArgumentException("c: AdaLnZero expects conditioning [N, " + condDim + "], got "
                     + Shapes.format(s));
@@ -94,7 +94,7 @@ public final class AdaLnZero extends Block {
             if (like == null) {
                 return c;
             }
-            long[] s = like.getShape();
+            long[] s = scope.shape(like);
             if (s != null && s.length == 2) {
                 return c;
             }
@@ -129,19 +129,19 @@ public final class AdaLnZero extends Block {
 
         /** {@code LN(x) * (1 + scale) + shift}. */
         public SDVariable modulate(int branch, SDVariable x) {
-            long[] s = x.getShape();
+            long[] s = scope.shape(x);
             if (s != null && (s.length < 2 || s.length > 3)) {
                 throw new IllegalArgumentException("x: AdaLnZero expects [N, " + dim + "] or [N, T, " + dim + "], got "
                         + Shapes.format(s));
             }
             SDVariable n = LayerNorm.normalize(scope, x, dim, NORM_EPS, "AdaLnZero");
-            return Scope.withShape(n.mul(scale(branch, x).add(1.0)).add(shift(branch, x)), x.getShape());
+            return scope.withShape(n.mul(scale(branch, x).add(1.0)).add(shift(branch, x)), scope.shape(x));
         }
 
         /** {@code x + gate * block(modulate(x))}. */
         public SDVariable residual(int branch, SDVariable x, UnaryOperator<SDVariable> block) {
             SDVariable h = block.apply(modulate(branch, x));
-            return Scope.withShape(x.add(scope.name("residual"), h.mul(gate(branch, x))), x.getShape());
+            return scope.withShape(x.add(scope.name("residual"), h.mul(gate(branch, x))), scope.shape(x));
         }
     }
 

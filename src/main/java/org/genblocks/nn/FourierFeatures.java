@@ -69,7 +69,7 @@ public final class FourierFeatures extends Block {
     public SDVariable forward(Scope scope, SDVariable... inputs) {
         Scope.requireInputs(this, inputs, 1, "x [N, " + in + "]");
         SDVariable x = inputs[0];
-        long[] s = x.getShape();
+        long[] s = scope.shape(x);
         if (s != null && s.length == 1 && in == 1) {
             x = x.reshape(-1, 1);
         } else if (s != null && (s.length != 2 || (s[1] >= 0 && s[1] != in))) {
@@ -78,8 +78,8 @@ public final class FourierFeatures extends Block {
         }
         INDArray twoPiB = Nd4j.createFromArray(b).muli(2 * Math.PI);
         SDVariable proj = x.mmul(scope.name("proj"), scope.constant("twoPiB", twoPiB));
-        long[] xs = inputs[0].getShape();
-        return Scope.withShape(scope.sd().concat(scope.name("features"), 1, scope.sd().math().sin(proj), scope.sd().math().cos(proj)),
+        long[] xs = scope.shape(inputs[0]);
+        return scope.withShape(scope.sd().concat(scope.name("features"), 1, scope.sd().math().sin(proj), scope.sd().math().cos(proj)),
                 xs != null && xs.length >= 1 ? xs[0] : -1, 2L * features);
     }
 

@@ -46,7 +46,7 @@ public final class LayerNorm extends Block {
         if (affine) {
             y = y.mul(scope.param("weight")).add(scope.name("out"), scope.param("bias"));
         }
-        return Scope.withShape(y, inputs[0].getShape());
+        return scope.withShape(y, scope.shape(inputs[0]));
     }
 
     /**
@@ -73,8 +73,8 @@ public final class LayerNorm extends Block {
      * The last axis of {@code x}, or {@code -1} when its rank is unknown at graph-build time
      * (SameDiff does not infer every op output's shape); checks its size is {@code dim} when known.
      */
-    static int lastAxis(SDVariable x, long dim, String who) {
-        long[] s = x.getShape();
+    static int lastAxis(Scope scope, SDVariable x, long dim, String who) {
+        long[] s = scope.shape(x);
         if (s == null) {
             return -1;
         }
@@ -92,9 +92,9 @@ public final class LayerNorm extends Block {
      */
     static SDVariable overLastAxis(Scope scope, SDVariable x, long dim, String who,
                                    java.util.function.BiFunction<SDVariable, Integer, SDVariable> f) {
-        int axis = lastAxis(x, dim, who);
+        int axis = lastAxis(scope, x, dim, who);
         if (axis >= 0) {
-            return Scope.withShape(f.apply(x, axis), x.getShape());
+            return scope.withShape(f.apply(x, axis), scope.shape(x));
         }
         SDVariable flat = scope.sd().reshape(x, scope.sd().constant(org.nd4j.linalg.factory.Nd4j.createFromArray(-1L, dim)));
         return scope.sd().reshape(f.apply(flat, 1), scope.sd().shape(x));

@@ -62,7 +62,7 @@ public final class Linear extends Block {
     public SDVariable forward(Scope scope, SDVariable... inputs) {
         Scope.requireInputs(this, inputs, 1, "x [..., " + in + "]");
         SDVariable x = inputs[0];
-        long[] s = x.getShape();
+        long[] s = scope.shape(x);
         if (s != null) {
             if (s.length < 2) {
                 throw new IllegalArgumentException("x: Linear expects rank >= 2 [..., " + in + "], got shape "
@@ -86,9 +86,9 @@ public final class Linear extends Block {
             SDVariable shape = sd.concat(0, lead, sd.constant(Nd4j.createFromArray(out)).castTo(lead.dataType()));
             y = sd.reshape(scope.name("matmul"), y2, shape);
         }
-        Scope.withShape(y, Scope.withLast(s, out));
+        scope.withShape(y, Scope.withLast(s, out));
         if (bias) {
-            y = Scope.withShape(y.add(scope.name("out"), scope.param("bias")), Scope.withLast(s, out));
+            y = scope.withShape(y.add(scope.name("out"), scope.param("bias")), Scope.withLast(s, out));
         }
         return y;
     }

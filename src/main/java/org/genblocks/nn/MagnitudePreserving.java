@@ -39,9 +39,9 @@ public final class MagnitudePreserving {
     /** {@code ((1 − t)·a + t·b)/√((1 − t)² + t²)}, {@code 0 ≤ t ≤ 1}; a and b of the same shape. */
     public static SDVariable sum(Scope scope, SDVariable a, SDVariable b, double t) {
         Shapes.checkInRange("t", t, 0.0, 1.0);
-        requireSameKnownShape(a, b);
+        requireSameKnownShape(scope, a, b);
         double norm = Math.sqrt((1 - t) * (1 - t) + t * t);
-        return Scope.withShape(a.mul((1 - t) / norm).add(scope.name("mp_sum"), b.mul(t / norm)), a.getShape());
+        return scope.withShape(a.mul((1 - t) / norm).add(scope.name("mp_sum"), b.mul(t / norm)), scope.shape(a));
     }
 
     /**
@@ -56,8 +56,8 @@ public final class MagnitudePreserving {
         if (axis < 0) {
             throw new IllegalArgumentException("axis: expected an axis >= 0, got " + axis);
         }
-        checkSize("a", a, axis, sizeA);
-        checkSize("b", b, axis, sizeB);
+        checkSize(scope, "a", a, axis, sizeA);
+        checkSize(scope, "b", b, axis, sizeB);
         double na = sizeA;
         double nb = sizeB;
         double c = Math.sqrt((na + nb) / ((1 - t) * (1 - t) + t * t));
@@ -65,8 +65,8 @@ public final class MagnitudePreserving {
                 b.mul(c / Math.sqrt(nb) * t));
     }
 
-    private static void checkSize(String name, SDVariable v, int axis, long size) {
-        long[] s = v.getShape();
+    private static void checkSize(Scope scope, String name, SDVariable v, int axis, long size) {
+        long[] s = scope.shape(v);
         if (s != null && (axis >= s.length || (s[axis] >= 0 && s[axis] != size))) {
             throw new IllegalArgumentException(name + ": expected size " + size + " along axis " + axis + ", got shape "
                     + java.util.Arrays.toString(s));
@@ -83,7 +83,7 @@ public final class MagnitudePreserving {
         if (axis < 0) {
             throw new IllegalArgumentException("axis: expected an axis >= 0, got " + axis);
         }
-        checkSize("x", x, axis, channels);
+        checkSize(scope, "x", x, axis, channels);
         SDVariable norm = x.norm2(true, axis).mul(1.0 / Math.sqrt(channels)).add(EPS);
         return x.div(scope.name("pixel_norm"), norm);
     }
@@ -138,9 +138,9 @@ public final class MagnitudePreserving {
         return w.mul(scope.name("weight_mp"), scale);
     }
 
-    private static void requireSameKnownShape(SDVariable a, SDVariable b) {
-        long[] sa = a.getShape();
-        long[] sb = b.getShape();
+    private static void requireSameKnownShape(Scope scope, SDVariable a, SDVariable b) {
+        long[] sa = scope.shape(a);
+        long[] sb = scope.shape(b);
         if (sa != null && sb != null && !java.util.Arrays.equals(sa, sb)) {
             throw new IllegalArgumentException("a, b: MP sum expects equal shapes, got " + Shapes.format(sa) + " and "
                     + Shapes.format(sb));

@@ -82,14 +82,14 @@ public final class Mlp extends Block {
         if (time != null) {
             Scope.requireInputs(this, inputs, 2, "x [N, " + in + "], t [N] or [N, 1]");
             SDVariable emb = scope.call(time, inputs[1]);
-            long[] xs = inputs[0].getShape();
-            h = Scope.withShape(scope.sd().concat(scope.name("input"), 1, inputs[0], emb),
+            long[] xs = scope.shape(inputs[0]);
+            h = scope.withShape(scope.sd().concat(scope.name("input"), 1, inputs[0], emb),
                     xs != null && xs.length == 2 ? xs[0] : -1, in + timeDim);
         } else {
             Scope.requireInputs(this, inputs, 1, "x [N, " + in + "]");
             h = inputs[0];
         }
-        long[] s = inputs[0].getShape();
+        long[] s = scope.shape(inputs[0]);
         if (s != null && (s.length != 2 || (s[1] >= 0 && s[1] != in))) {
             throw new IllegalArgumentException("x: Mlp expects shape [N, " + in + "], got " + Shapes.format(s));
         }

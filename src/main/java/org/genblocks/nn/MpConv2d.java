@@ -42,7 +42,7 @@ public final class MpConv2d extends Block {
     public SDVariable forward(Scope scope, SDVariable... inputs) {
         Scope.requireInputs(this, inputs, 1, "x [N, " + in + ", H, W]");
         SDVariable x = inputs[0];
-        long[] s = x.getShape();
+        long[] s = scope.shape(x);
         if (s != null && (s.length != 4 || (s[1] >= 0 && s[1] != in))) {
             throw new IllegalArgumentException("x: MpConv2d expects shape [N, " + in + ", H, W], got " + Shapes.format(s));
         }
@@ -52,7 +52,7 @@ public final class MpConv2d extends Block {
         Conv2DConfig cfg = Conv2DConfig.builder().kH(kernel).kW(kernel).sH(1).sW(1).dH(1).dW(1)
                 .paddingMode(PaddingMode.SAME).dataFormat("NCHW").weightsFormat(WeightsFormat.YXIO).build();
         SDVariable y = scope.sd().cnn().conv2d(scope.name("conv"), x, w, cfg);
-        return Scope.withShape(y, s == null ? null : new long[]{s[0], out, s[2], s[3]});
+        return scope.withShape(y, s == null ? null : new long[]{s[0], out, s[2], s[3]});
     }
 
     @Override

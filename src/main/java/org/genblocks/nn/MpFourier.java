@@ -69,7 +69,7 @@ public final class MpFourier extends Block {
     public SDVariable forward(Scope scope, SDVariable... inputs) {
         Scope.requireInputs(this, inputs, 1, "x [N] or [N, 1]");
         SDVariable x = inputs[0];
-        long[] s = x.getShape();
+        long[] s = scope.shape(x);
         if (s != null && !(s.length == 1 || (s.length == 2 && (s[1] == 1 || s[1] < 0)))) {
             throw new IllegalArgumentException("x: MpFourier expects shape [N] or [N, 1], got " + Shapes.format(s));
         }
@@ -85,7 +85,7 @@ public final class MpFourier extends Block {
         }
         SDVariable arg = x.mmul(scope.constant("freqs", Nd4j.createFromArray(f).reshape(1, c)))
                 .add(scope.constant("phases", Nd4j.createFromArray(p)));
-        return Scope.withShape(scope.sd().math().cos(arg).mul(scope.name("mp_fourier"), Math.sqrt(2.0)),
+        return scope.withShape(scope.sd().math().cos(arg).mul(scope.name("mp_fourier"), Math.sqrt(2.0)),
                 s == null ? -1 : s[0], c);
     }
 

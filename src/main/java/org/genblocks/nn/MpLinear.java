@@ -68,13 +68,13 @@ public final class MpLinear extends Block {
     public SDVariable forward(Scope scope, SDVariable... inputs) {
         Scope.requireInputs(this, inputs, 1, "x [N, " + in + "]");
         SDVariable x = inputs[0];
-        long[] s = x.getShape();
+        long[] s = scope.shape(x);
         if (s != null && (s.length != 2 || (s[1] >= 0 && s[1] != in))) {
             throw new IllegalArgumentException("x: MpLinear expects shape [N, " + in + "], got " + Shapes.format(s));
         }
         SDVariable g = learnedGain ? scope.param("gain") : gain == 1.0 ? null : scope.scalar("gain", gain);
         SDVariable w = MagnitudePreserving.normalizedWeight(scope, scope.param("weight"), new long[]{in, out}, g);
-        return Scope.withShape(x.mmul(scope.name("matmul"), w), s == null ? null : new long[]{s[0], out});
+        return scope.withShape(x.mmul(scope.name("matmul"), w), s == null ? null : new long[]{s[0], out});
     }
 
     @Override

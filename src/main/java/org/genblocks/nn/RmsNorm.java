@@ -39,7 +39,7 @@ public final class RmsNorm extends Block {
         SDVariable x = inputs[0];
         SDVariable y = LayerNorm.overLastAxis(scope, x, dim, "RmsNorm",
                 (v, axis) -> v.mul(scope.sd().math().rsqrt(v.mul(v).mean(true, axis).add(eps))));
-        return Scope.withShape(y.mul(scope.name("out"), scope.param("weight")), x.getShape());
+        return scope.withShape(y.mul(scope.name("out"), scope.param("weight")), scope.shape(x));
     }
 
     @Override

@@ -33,6 +33,8 @@ public final class Scope {
         final Params params;
         final Map<String, SDVariable> vars = new HashMap<>();
         final Set<String> usedNames = new HashSet<>();
+        /** Shapes the layers recorded for op outputs ({@link #withShape}), by variable name. */
+        final Map<String, long[]> shapes = new HashMap<>();
 
         Graph(SameDiff sd, Params params) {
             this.sd = sd;
@@ -187,15 +189,32 @@ public final class Scope {
     }
 
     /**
-     * Records {@code shape} ({@code -1} = unknown size) on {@code v} when SameDiff did not infer
-     * it, so later layers know the rank at graph-build time and take their direct path. Returns
-     * {@code v}. A null shape leaves {@code v} as it is.
+     * Records {@code shape} ({@code -1} = unknown size) as {@code v}'s shape in this graph when SameDiff does not
+     * know it, so later layers ({@link #shape}) know the rank at graph-build time and take their direct path.
+     * Returns {@code v}. A null shape leaves {@code v} as it is.
+     *
+     * <p>SameDiff 1.0.0-M2.1 infers no shape for the output of an op ({@code getShape()} is null for every
+     * {@code ARRAY} variable, and {@code setShape} on one is not read back), so the graph keeps its own record.
      */
-    public static SDVariable withShape(SDVariable v, long... shape) {
+    public SDVariable withShape(SDVariable v, long... shape) {
         if (shape != null && v.getShape() == null) {
-            v.setShape(shape.clone());
+            graph.shapes.put(v.name(), shape.clone());
         }
         return v;
+    }
+
+    /**
+     * The shape of {@code v} as far as it is known when the graph is built ({@code -1} = unknown size): SameDiff's
+     * for placeholders, variables and constants, else what a layer recorded with {@link #withShape}; null when
+     * nothing is known.
+     */
+    public long[] shape(SDVariable v) {
+        long[] s = v.getShape();
+        if (s != null) {
+            return s;
+        }
+        long[] known = graph.shapes.get(v.name());
+        return known == null ? null : known.clone();
     }
 
     /** {@code shape} with its last dimension replaced by {@code last}, or null when {@code shape} is null. */

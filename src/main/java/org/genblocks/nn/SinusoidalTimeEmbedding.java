@@ -68,14 +68,14 @@ public final class SinusoidalTimeEmbedding extends Block {
         INDArray f = Nd4j.createFromArray(frequencies()).reshape(1, dim / 2);
         SDVariable freqs = scope.constant("freqs", f);
         SDVariable args = t.mul(scope.name("args"), freqs);
-        long[] ts = inputs[0].getShape();
-        return Scope.withShape(scope.sd().concat(scope.name("emb"), 1, scope.sd().math().sin(args), scope.sd().math().cos(args)),
+        long[] ts = scope.shape(inputs[0]);
+        return scope.withShape(scope.sd().concat(scope.name("emb"), 1, scope.sd().math().sin(args), scope.sd().math().cos(args)),
                 ts != null && ts.length >= 1 ? ts[0] : -1, dim);
     }
 
     /** {@code t} as a column {@code [N, 1]}: rank 1 is reshaped, rank 2 must have one column. */
     static SDVariable asColumn(Scope scope, SDVariable t, String name) {
-        long[] s = t.getShape();
+        long[] s = scope.shape(t);
         if (s == null || s.length == 1) {
             return t.reshape(-1, 1);
         }

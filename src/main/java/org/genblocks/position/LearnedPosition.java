@@ -44,7 +44,7 @@ public final class LearnedPosition extends Block {
         }
         SameDiff sd = scope.sd();
         SDVariable x = inputs[0];
-        long[] s = x.getShape();
+        long[] s = scope.shape(x);
         if (s != null && (s.length != 3 || (s[2] >= 0 && s[2] != dim) || (s[1] > maxLength))) {
             throw new IllegalArgumentException("x: expected [N, L <= " + maxLength + ", " + dim + "], got "
                     + Shapes.format(s));

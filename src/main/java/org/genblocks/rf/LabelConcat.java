@@ -37,12 +37,12 @@ public final class LabelConcat extends Block {
     @Override
     public SDVariable forward(Scope scope, SDVariable... inputs) {
         Scope.requireInputs(this, inputs, 3, "x [N, D], t [N, 1], label [N] (INT32)");
-        long[] xs = inputs[0].getShape();
+        long[] xs = scope.shape(inputs[0]);
         SDVariable label = scope.sd().reshape(inputs[2], -1);
         SDVariable y = scope.sd().oneHot(label, classes + 1, -1, 1.0, 0.0, scope.dataType());
         SDVariable h = scope.sd().concat(scope.name("x_and_label"), 1, inputs[0], y);
         if (xs != null && xs.length == 2 && xs[1] >= 0) {
-            h = Scope.withShape(h, xs[0], xs[1] + classes + 1);
+            h = scope.withShape(h, xs[0], xs[1] + classes + 1);
         }
         return scope.call(inner, h, inputs[1]);
     }

@@ -223,6 +223,31 @@ class LayersTest {
         assertEquals(0.0, y.sub(h).amaxNumber().doubleValue(), 1e-12);
     }
 
+    /**
+     * SameDiff 1.0.0-M2.1 knows no shape of an op's output; the graph's own record ({@link Scope#withShape}) must
+     * carry it from layer to layer, so that a stack of Linear layers on [N, D] rows is a chain of plain products
+     * (before the record, every Linear after the first flattened, multiplied and restored its input: six extra
+     * ops forward and more backward), and a wrong width is refused while the graph is built.
+     */
+    @Test
+    void shapesRecordedByOneLayerReachTheNext() {
+        Mlp mlp = Mlp.builder().in(2).hidden(16, 16).out(3).activation(Activation.RELU).build();
+        org.nd4j.autodiff.samediff.SameDiff sd = org.nd4j.autodiff.samediff.SameDiff.create();
+        org.nd4j.autodiff.samediff.SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 2);
+        Scope scope = Scope.root(sd, mlp, mlp.init(1));
+        org.nd4j.autodiff.samediff.SDVariable y = scope.forward(x);
+        assertEquals(null, y.getShape(), "SameDiff itself knows no shape of an op output");
+        assertArrayEquals(new long[]{-1, 3}, scope.shape(y));
+        java.util.List<String> ops = new java.util.ArrayList<>();
+        sd.getOps().values().forEach(op -> ops.add(op.getOp().opName()));
+        assertEquals(3, java.util.Collections.frequency(ops, "matmul"), ops.toString());
+        assertTrue(ops.stream().noneMatch(o -> o.equals("reshape") || o.equals("shape_of")), ops.toString());
+        // a width mismatch between layers is an error at graph-build time, naming the layer
+        Linear wrong = new Linear(4, 2);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> wrong.forward(scope, y));
+        assertTrue(e.getMessage().contains("last dimension 4") && e.getMessage().contains("[?, 3]"), e.getMessage());
+    }
+
     /** Wraps one output for a Definition. */
     private record SDVariableArray(org.nd4j.autodiff.samediff.SDVariable v) {
         org.nd4j.autodiff.samediff.SDVariable[] get() {
