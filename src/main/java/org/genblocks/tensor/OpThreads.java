@@ -25,7 +25,8 @@ import java.lang.reflect.Method;
  * steps and sampling, the Adam update, the training loop):
  * <ul>
  *   <li>an op whose largest input or output has fewer than {@link #PARALLEL_FROM} elements (a product:
- *       fewer multiply-adds) runs with one OpenMP thread. This is OpenMP's per-thread {@code nthreads}
+ *       fewer multiply-adds; a memory-bound op, {@link #memoryBound}: {@link #MEMORY_BOUND_PARALLEL_FROM})
+ *       runs with one OpenMP thread. This is OpenMP's per-thread {@code nthreads}
  *       setting ({@code omp_set_num_threads} through ND4J's {@code NativeOps.setOmpNumThreads}): other
  *       threads of the process are untouched, and closing the scope puts the thread's previous size back;</li>
  *   <li>inside a training run ({@link #openLoop()}), while every matrix product has fewer than
@@ -52,6 +53,23 @@ public final class OpThreads {
 
     /** Ops with at least this many elements in an input or output keep the whole OpenMP team. */
     public static final long PARALLEL_FROM = 1L << 16;
+
+    /**
+     * Memory-bound ops ({@link #memoryBound}: copies, sums, products and comparisons of elements, a few
+     * instructions per element) keep the whole OpenMP team from this many elements. Measured on the 2-core
+     * build VM under the passive wait policy: {@code relu} on 131,072 floats takes 26 µs on one thread and 88 on
+     * two, an {@code add} 38 against 69; at 262,144 the two are even, while {@code exp}, {@code tanh} or a
+     * softmax gain from the second thread already at 65,536.
+     */
+    public static final long MEMORY_BOUND_PARALLEL_FROM = 1L << 18;
+
+    /** The ND4J ops that {@link #memoryBound} counts as memory-bound. */
+    private static final java.util.Set<String> MEMORY_BOUND = java.util.Set.of(
+            "add", "subtract", "multiply", "divide", "realdiv", "reversesubtract", "reversedivide", "squaredsubtract",
+            "maximum", "minimum", "neg", "abs", "relu", "thresholdedrelu", "step", "assign", "identity", "cast",
+            "reshape", "permute", "transpose", "expand_dims", "squeeze", "concat", "stack", "unstack", "strided_slice",
+            "slice", "tile", "reduce_sum", "reduce_mean", "reduce_sum_bp", "reduce_mean_bp", "add_bp",
+            "subtract_bp", "multiply_bp", "thresholdedrelu_bp");
 
     /** Matrix products of at least this many multiply-adds (m·n·k per product) keep OpenBLAS's pool. */
     public static final long BLAS_PARALLEL_FROM = 1L << 23;
@@ -120,6 +138,21 @@ public final class OpThreads {
         return elements < PARALLEL_FROM ? 1 : full;
     }
 
+    /** The OpenMP team a memory-bound op ({@link #memoryBound}) of {@code elements} elements gets. */
+    public static int teamForMemoryBound(long elements, int full) {
+        return elements < MEMORY_BOUND_PARALLEL_FROM ? 1 : full;
+    }
+
+    /**
+     * Whether ND4J's op {@code opName} is memory-bound: a few instructions per element (elementwise sums,
+     * products and comparisons, copies and reshapes, sums over axes, and the backward passes of these), so a
+     * second thread pays only from {@link #MEMORY_BOUND_PARALLEL_FROM} elements. Transcendental functions
+     * ({@code exp}, {@code tanh}, GELU, softmax) are not.
+     */
+    public static boolean memoryBound(String opName) {
+        return MEMORY_BOUND.contains(opName);
+    }
+
     /** A region of the calling thread's ops; see {@link #open()}. Belongs to the thread that opened it. */
     public static final class Team implements AutoCloseable {
         private final Team outer;
@@ -149,11 +182,22 @@ public final class OpThreads {
             if (closed) {
                 return;
             }
-            int want = teamFor(elements, full);
+            resize(teamFor(elements, full));
+        }
+
+        private void resize(int want) {
+            if (closed) {
+                return;
+            }
             if (active && want != now) {
                 OPS.setOmpNumThreads(want);
                 now = want;
             }
+        }
+
+        /** Sets the OpenMP team for the next memory-bound ops ({@link #memoryBound}) of at most {@code elements}. */
+        public void sizeMemoryBound(long elements) {
+            resize(teamForMemoryBound(elements, full));
         }
 
         /** Gives the next ops the whole OpenMP team, whatever their size. */

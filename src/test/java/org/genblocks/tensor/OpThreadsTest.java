@@ -41,6 +41,12 @@ class OpThreadsTest {
         assertEquals(8, OpThreads.teamFor(OpThreads.PARALLEL_FROM, 8));
         assertEquals(1, OpThreads.teamFor(0, 8));
         assertEquals(3, OpThreads.teamFor(Long.MAX_VALUE, 3));
+        // memory-bound ops keep one thread four times as far
+        assertEquals(1, OpThreads.teamForMemoryBound(OpThreads.MEMORY_BOUND_PARALLEL_FROM - 1, 8));
+        assertEquals(8, OpThreads.teamForMemoryBound(OpThreads.MEMORY_BOUND_PARALLEL_FROM, 8));
+        assertTrue(OpThreads.MEMORY_BOUND_PARALLEL_FROM > OpThreads.PARALLEL_FROM);
+        assertTrue(OpThreads.memoryBound("add") && OpThreads.memoryBound("thresholdedrelu_bp"));
+        assertTrue(!OpThreads.memoryBound("tanh") && !OpThreads.memoryBound("softmax") && !OpThreads.memoryBound("matmul"));
     }
 
     @Test
