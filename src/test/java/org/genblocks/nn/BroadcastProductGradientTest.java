@@ -16,8 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The planned executor runs {@code multiply_bp} as plain broadcast products and sums: its gradients equal
- * SameDiff's for every broadcasting direction (trailing, leading, missing and size-1 axes on either side),
+ * The planned executor runs {@code multiply_bp}, {@code add_bp} and {@code thresholdedrelu_bp} as plain ops
+ * (broadcast products, sums or a product with ones, a step): its gradients equal SameDiff's for every broadcasting
+ * direction (trailing, leading, missing and size-1 axes on either side) and through a ReLU,
  * match central differences in float64, and a constant factor's unused gradient changes nothing.
  */
 class BroadcastProductGradientTest {
@@ -40,6 +41,10 @@ class BroadcastProductGradientTest {
         h = sd.getVariable("e").mul(h);                                   // [3,5] ⊙ [4,3,5]: left broadcast
         INDArray table = Nd4j.linspace(0.5, 1.5, 15, p.dataType()).reshape(3, 5);
         h = h.mul(sd.constant("table", table));                           // a constant: its gradient unused
+        // broadcast sums (a bias over leading axes, a size-1 middle axis) and a ReLU, whose backward passes the
+        // executor also runs as plain ops (a product with ones, a sum, a step and a product)
+        SDVariable biased = h.add(sd.getVariable("b")).add(sd.getVariable("c"));
+        h = sd.nn().relu(biased, 0.0).add(h.mul(0.5));
         return h.mul(h).sum().add(h.sum()).rename("loss");
     }
 
