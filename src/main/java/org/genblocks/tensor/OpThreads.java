@@ -69,7 +69,8 @@ public final class OpThreads {
             "maximum", "minimum", "neg", "abs", "relu", "thresholdedrelu", "step", "assign", "identity", "cast",
             "reshape", "permute", "transpose", "expand_dims", "squeeze", "concat", "stack", "unstack", "strided_slice",
             "slice", "tile", "reduce_sum", "reduce_mean", "reduce_sum_bp", "reduce_mean_bp", "add_bp",
-            "subtract_bp", "multiply_bp", "thresholdedrelu_bp");
+            "subtract_bp", "multiply_bp", "thresholdedrelu_bp", "softmax_bp", "add_scalar", "sub_scalar", "mul_scalar",
+            "div_scalar", "rsub_scalar", "rdiv_scalar", "zeroslike", "ones_as", "strided_slice_bp");
 
     /** Matrix products of at least this many multiply-adds (m·n·k per product) keep OpenBLAS's pool. */
     public static final long BLAS_PARALLEL_FROM = 1L << 23;

@@ -66,4 +66,54 @@ class GradientPlanTest {
             }
         }
     }
+
+    /** Tokens [N, T, 4] through a Linear of unknown rank path, a softmax over the last axis and a ReLU. */
+    static final class Tokens extends Block {
+        private final Linear lin = child("lin", new Linear(4, 6));
+
+        @Override
+        public SDVariable forward(Scope s, SDVariable... in) {
+            SDVariable h = s.call(lin, in[0]);
+            SDVariable p = s.sd().nn().softmax(h, 2);
+            return s.sd().nn().relu(h, 0.0).mul(p);
+        }
+    }
+
+    /**
+     * The executor checks its first two calls of every input signature against SameDiff and then runs alone; the
+     * steps it skips or rewrites after that check (shape arithmetic computed once per signature, reshapes as views
+     * of their input, softmax's backward from the forward output) must stay right on later calls with new values,
+     * on a new signature, and back on the first one.
+     */
+    @Test
+    void foldedShapesViewsAndSoftmaxBackwardStayRightAfterTheCheckedCalls() {
+        Tokens net = new Tokens();
+        Params p = net.init(2, DataType.DOUBLE);
+        LayersTest.randomize(p, 3);
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.DOUBLE, -1, -1, 4);
+        SDVariable r = sd.placeHolder("r", DataType.DOUBLE, -1, -1, 6);
+        SDVariable loss = Scope.root(sd, net, p).forward(x).mul(r).sum("loss");
+        GradientPlan plan = new GradientPlan(sd, loss.name(), p, Set.of("x", "r"));
+        java.util.List<String> ops = new java.util.ArrayList<>();
+        sd.getFunction("grad").getOps().values().forEach(o -> ops.add(o.getOp().opName()));
+        assertTrue(ops.contains("shape_of") && ops.contains("reshape") && ops.contains("softmax_bp"),
+                "the graph has the steps under test: " + ops);
+        Rng rng = Rng.seed(11);
+        int[][] signatures = {{3, 5}, {3, 5}, {3, 5}, {3, 5}, {2, 7}, {2, 7}, {2, 7}, {3, 5}, {3, 5}};
+        for (int[] nt : signatures) {
+            Map<String, INDArray> feed = new HashMap<>();
+            feed.put("x", rng.normal(DataType.DOUBLE, nt[0], nt[1], 4));
+            feed.put("r", rng.normal(DataType.DOUBLE, nt[0], nt[1], 6));
+            GradientPlan.Result res = plan.run(feed);
+            assertTrue(plan.usesPlannedExecutor(), "planned at " + java.util.Arrays.toString(nt));
+            Map<String, INDArray> ref = sd.calculateGradients(feed, p.names());
+            assertEquals(sd.output(feed, "loss").get("loss").getDouble(0), res.loss(), 1e-12);
+            for (String n : p.names()) {
+                double scale = ref.get(n).amaxNumber().doubleValue();
+                assertEquals(0.0, ref.get(n).sub(res.gradients().get(n)).amaxNumber().doubleValue(), 1e-12 * scale,
+                        n + " at " + java.util.Arrays.toString(nt));
+            }
+        }
+    }
 }
