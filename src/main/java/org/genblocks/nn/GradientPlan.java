@@ -98,15 +98,17 @@ public final class GradientPlan {
                 Result fast = result(out);
                 if (verify) {
                     Result ref = session(feed);
-                    if (!same(executor, fast, ref)) {
-                        LOG.debug("planned gradients differ from SameDiff's; using SameDiff");
+                    String differs = difference(executor, fast, ref);
+                    if (differs != null) {
+                        LOG.info("planned gradients differ from SameDiff's ({}); this graph runs on SameDiff's session"
+                                + " from now on, several times slower", differs);
                         executor = null;
                         return ref;
                     }
                 }
                 return fast;
             } catch (RuntimeException e) {
-                LOG.debug("planned gradients failed ({}); using SameDiff", e.toString());
+                LOG.info("planned gradients failed ({}); this graph runs on SameDiff's session from now on", e.toString());
                 executor = null;
             }
         }
@@ -142,16 +144,27 @@ public final class GradientPlan {
         return a.getDouble(0);
     }
 
-    private static boolean same(GraphExecutor ex, Result a, Result b) {
+    /** Where the planned result {@code a} differs from SameDiff's {@code b}, or null where it agrees. */
+    private static String difference(GraphExecutor ex, Result a, Result b) {
         if (Double.doubleToLongBits(a.loss) != Double.doubleToLongBits(b.loss)) {
-            return false;
+            return "loss " + a.loss + " against " + b.loss;
+        }
+        double floor = 0;
+        for (INDArray g : b.gradients.values()) {
+            double m = g == null || g.length() == 0 ? 0 : g.amaxNumber().doubleValue();
+            if (Double.isFinite(m)) {
+                floor = Math.max(floor, m);
+            }
         }
         for (Map.Entry<String, INDArray> e : a.gradients.entrySet()) {
             INDArray o = b.gradients.get(e.getKey());
-            if (!ex.agrees(o, e.getValue())) {
-                return false;
+            if (!ex.agrees(o, e.getValue(), floor)) {
+                String by = o != null && o.dataType().isFPType() && java.util.Arrays.equals(o.shape(), e.getValue().shape())
+                        ? " by up to " + o.sub(e.getValue().castTo(o.dataType())).amaxNumber() + " (largest |gradient| "
+                        + o.amaxNumber() + ")" : "";
+                return "the gradient of '" + e.getKey() + "'" + by;
             }
         }
-        return true;
+        return null;
     }
 }
