@@ -421,7 +421,7 @@ public final class BenchSuite {
         b.append("- java: ").append(System.getProperty("java.vm.name")).append(' ')
                 .append(System.getProperty("java.version")).append('\n');
         b.append("- genblocks SIMD kernels (Vector API): ").append(org.genblocks.tensor.Simd.status()).append('\n');
-        b.append("- ND4J 1.0.0-M2.1 nd4j-native; BLAS: ").append(openBlas()).append('\n');
+        b.append("- ND4J 1.0.0-M2.1 nd4j-native").append(nativeBuild()).append("; BLAS: ").append(openBlas()).append('\n');
         b.append("- peer: libtorch 2.7.1 CPU through DJL 0.36.0 (pytorch-native-cpu linux-x86_64, offline)\n");
         for (String v : List.of("OPENBLAS_CORETYPE", "OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT",
                 "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")) {
@@ -447,6 +447,17 @@ public final class BenchSuite {
      * The OpenBLAS that ND4J loads (the bytedeco build on the class path). Which kernel it runs is
      * decided at load time from OPENBLAS_CORETYPE if set, else by OpenBLAS's CPU detection.
      */
+    /** Which native build of ND4J is on the classpath: the oneDNN one (pom profile onednn-linux-x86_64) or the plain one. */
+    private static String nativeBuild() {
+        ClassLoader cl = BenchSuite.class.getClassLoader();
+        for (String p : new String[]{"linux-x86_64-onednn", "linux-x86_64"}) {
+            if (cl.getResource("org/nd4j/linalg/cpu/nativecpu/bindings/" + p + "/libjnind4jcpu.so") != null) {
+                return " (" + p + (p.endsWith("onednn") ? ": oneDNN kernels" : "") + ")";
+            }
+        }
+        return "";
+    }
+
     static String openBlas() {
         String v = openblas_nolapack.class.getPackage().getImplementationVersion();
         String core = System.getenv("OPENBLAS_CORETYPE");
