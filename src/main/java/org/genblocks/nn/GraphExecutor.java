@@ -45,7 +45,7 @@ final class GraphExecutor {
         final boolean addBp;
         /** Runs as {@link #softmaxBackward} instead of ND4J's {@code softmax_bp}. */
         final boolean softmaxBp;
-        /** The forward softmax output the backward step reuses (same input), or null: it recomputes it. */
+        /** The forward softmax output the backward step reuses (same input and axis), or null: it recomputes it. */
         String softmaxOutput;
         /** Depends only on input shapes (and constants), so runs once per signature ({@link #foldPerSignature}). */
         boolean perSignature;
@@ -145,7 +145,9 @@ final class GraphExecutor {
             }
             if (st.softmaxBp) {
                 Step fwd = softmaxByInput.get(st.inputs[0]);
-                st.softmaxOutput = fwd == null ? null : fwd.outputs[0];
+                boolean sameAxis = fwd != null && ((DynamicCustomOp) fwd.op).numIArguments() == 1
+                        && ((DynamicCustomOp) fwd.op).getIArgument(0) == ((DynamicCustomOp) st.op).getIArgument(0);
+                st.softmaxOutput = sameAxis ? fwd.outputs[0] : null;
             }
         }
     }
