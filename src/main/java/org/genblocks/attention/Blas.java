@@ -1,7 +1,5 @@
 package org.genblocks.attention;
 
-import org.bytedeco.javacpp.DoublePointer;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
@@ -9,11 +7,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Direct CBLAS GEMM calls on sub-matrices of INDArray buffers (row-major, explicit leading
- * dimensions and element offsets), through the same OpenBLAS binding that ND4J's own
- * {@code CpuLevel3} calls. ND4J's {@code Nd4j.gemm} takes whole arrays; views per head would
- * cost an INDArray each. Callers must pass contiguous, non-view arrays and offsets that keep every
- * access inside the buffer (checked).
+ * OpenBLAS for the attention core: its per-head GEMMs on sub-matrices of packed arrays
+ * ({@link org.genblocks.tensor.Gemm}; ND4J's {@code Nd4j.gemm} takes whole arrays, and views per head would
+ * cost an INDArray each) and its thread count.
  */
 final class Blas {
     private static final Object LOCK = new Object();
@@ -51,36 +47,15 @@ final class Blas {
         }
     }
 
-    /** {@code C = alpha·op(A)·op(B) + beta·C} on the {@code m × n} block of {@code c} at {@code cOff}. */
+    /**
+     * {@code C = alpha·op(A)·op(B) + beta·C} on the {@code m × n} block of {@code c} at {@code cOff}
+     * ({@link org.genblocks.tensor.Gemm#gemm}; the arrays here are packed).
+     */
     static void gemm(DataType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
                      INDArray a, long aOff, int lda, INDArray b, long bOff, int ldb, double beta,
                      INDArray c, long cOff, int ldc) {
-        check("a", a, aOff, transA ? k : m, transA ? m : k, lda);
-        check("b", b, bOff, transB ? n : k, transB ? k : n, ldb);
-        check("c", c, cOff, m, n, ldc);
-        int ta = transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
-        int tb = transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
-        if (dtype == DataType.FLOAT) {
-            openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, ta, tb, m, n, k, (float) alpha,
-                    new FloatPointer(a.data().addressPointer()).position(aOff), lda,
-                    new FloatPointer(b.data().addressPointer()).position(bOff), ldb, (float) beta,
-                    new FloatPointer(c.data().addressPointer()).position(cOff), ldc);
-        } else {
-            openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasRowMajor, ta, tb, m, n, k, alpha,
-                    new DoublePointer(a.data().addressPointer()).position(aOff), lda,
-                    new DoublePointer(b.data().addressPointer()).position(bOff), ldb, beta,
-                    new DoublePointer(c.data().addressPointer()).position(cOff), ldc);
-        }
-    }
-
-    private static void check(String name, INDArray x, long off, int rows, int cols, int ld) {
-        if (!org.genblocks.tensor.Shapes.isPacked(x)) {
-            throw new IllegalStateException(name + ": expected an array packed in c order (default strides, offset 0)");
-        }
-        if (cols > ld || off < 0 || off + (long) (rows - 1) * ld + cols > x.data().length()) {
-            throw new IllegalStateException(name + ": block of " + rows + " x " + cols + " (leading dimension " + ld
-                    + ") at offset " + off + " exceeds the buffer of " + x.data().length());
-        }
+        org.genblocks.tensor.Gemm.gemm(dtype, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff,
+                ldc);
     }
 
     /**

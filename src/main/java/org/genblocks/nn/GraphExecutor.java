@@ -1,5 +1,6 @@
 package org.genblocks.nn;
 
+import org.genblocks.tensor.Gemm;
 import org.genblocks.tensor.OpThreads;
 import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -53,6 +54,8 @@ final class GraphExecutor {
         boolean viewReshape;
         /** A matrix product or its backward pass (OpenBLAS, sized by {@link #multiplyAdds}). */
         final boolean matmul;
+        /** A product without transposes, run as direct GEMM calls ({@link #directProduct}) where its operands allow. */
+        final boolean plainProduct;
         /** Other work that reaches OpenBLAS with sizes the plan does not work out (convolutions, fused layers). */
         final boolean unsizedBlas;
         /** A memory-bound op ({@link OpThreads#memoryBound}), which keeps one thread up to a larger size. */
@@ -74,6 +77,16 @@ final class GraphExecutor {
             this.matmul = op instanceof DynamicCustomOp
                     && (name.equals("matmul") && inputs.length == 2 || name.equals("matmul_bp") && inputs.length == 3);
             this.unsizedBlas = !matmul && usesBlas(name);
+            boolean noTranspose = true;
+            if (matmul) {
+                for (int i = 0; i < ((DynamicCustomOp) op).numIArguments(); i++) {
+                    noTranspose &= ((DynamicCustomOp) op).getIArgument(i) == 0;
+                }
+                int t = ((DynamicCustomOp) op).numTArguments();   // alpha, beta when given
+                noTranspose &= t <= 2 && (t < 1 || ((DynamicCustomOp) op).getTArgument(0) == 1.0)
+                        && (t < 2 || ((DynamicCustomOp) op).getTArgument(1) == 0.0);
+            }
+            this.plainProduct = matmul && noTranspose;
             this.memoryBound = OpThreads.memoryBound(name);
         }
     }
@@ -129,7 +142,7 @@ final class GraphExecutor {
         }
         boolean any = false;
         for (Step st : plan) {
-            any |= st.multiplyBp || st.reluBp || st.addBp || st.softmaxBp;
+            any |= st.multiplyBp || st.reluBp || st.addBp || st.softmaxBp || st.plainProduct;
             consumed.addAll(Arrays.asList(st.inputs));
         }
         consumed.addAll(Arrays.asList(outputNames));
@@ -337,6 +350,8 @@ final class GraphExecutor {
                     }
                     if (s.viewReshape && reshapeView(s, in[0], vals)) {
                         d.clearArrays();
+                    } else if (s.plainProduct && directProduct(s, in, vals)) {
+                        d.clearArrays();
                     } else if (s.multiplyBp) {
                         multiplyBackward(s, in[0], in[1], in[2], vals.get(s.outputs[0]), vals.get(s.outputs[1]));
                         d.clearArrays();
@@ -401,6 +416,49 @@ final class GraphExecutor {
         if (consumed.contains(s.outputs[1])) {
             partialProduct(s.outputs[1], g, x, dy);
         }
+    }
+
+    /**
+     * A rank-2 float product {@code C = A B} ({@code matmul}) or its backward pass ({@code matmul_bp}:
+     * {@code dA = dC Bᵀ}, {@code dB = Aᵀ dC}, each only where it is read) as direct CBLAS calls
+     * ({@link Gemm}), the calls ND4J's op makes without the op around them: its fixed cost, 10–40 µs a call and
+     * more in ND4J's oneDNN build (which checks its helpers first), was most of a small product's time. False
+     * (then ND4J's op runs) where an operand is not a dense C-order float32/float64 matrix.
+     */
+    private boolean directProduct(Step s, INDArray[] in, Map<String, INDArray> vals) {
+        INDArray a = in[0];
+        INDArray b = in[1];
+        DataType dt = a.dataType();
+        if ((dt != DataType.FLOAT && dt != DataType.DOUBLE) || b.dataType() != dt || a.rank() != 2 || b.rank() != 2
+                || !Gemm.dense(a) || !Gemm.dense(b) || a.size(1) != b.size(0)) {
+            return false;
+        }
+        int m = (int) a.size(0);
+        int k = (int) a.size(1);
+        int n = (int) b.size(1);
+        if (in.length == 2) {
+            INDArray c = vals.get(s.outputs[0]);
+            if (c.dataType() != dt || !Gemm.dense(c) || c.rank() != 2 || c.size(0) != m || c.size(1) != n) {
+                return false;
+            }
+            Gemm.gemm(dt, false, false, m, n, k, 1.0, a, 0, k, b, 0, n, 0.0, c, 0, n);
+            return true;
+        }
+        INDArray dc = in[2];
+        INDArray da = vals.get(s.outputs[0]);
+        INDArray db = vals.get(s.outputs[1]);
+        if (dc.dataType() != dt || !Gemm.dense(dc) || dc.rank() != 2 || dc.size(0) != m || dc.size(1) != n
+                || !Gemm.dense(da) || !Gemm.dense(db) || da.dataType() != dt || db.dataType() != dt
+                || !Arrays.equals(da.shape(), a.shape()) || !Arrays.equals(db.shape(), b.shape())) {
+            return false;
+        }
+        if (consumed.contains(s.outputs[0])) {
+            Gemm.gemm(dt, false, true, m, k, n, 1.0, dc, 0, n, b, 0, n, 0.0, da, 0, k);
+        }
+        if (consumed.contains(s.outputs[1])) {
+            Gemm.gemm(dt, true, false, k, n, m, 1.0, a, 0, k, dc, 0, n, 0.0, db, 0, n);
+        }
+        return true;
     }
 
     /**
