@@ -2,6 +2,7 @@ package org.genblocks.nn;
 
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -146,7 +147,8 @@ public final class GradientPlan {
 
     /** Where the planned result {@code a} differs from SameDiff's {@code b}, or null where it agrees. */
     private static String difference(GraphExecutor ex, Result a, Result b) {
-        if (Double.doubleToLongBits(a.loss) != Double.doubleToLongBits(b.loss)) {
+        DataType type = b.gradients.isEmpty() ? DataType.FLOAT : b.gradients.values().iterator().next().dataType();
+        if (!ex.agreesScalar(b.loss, a.loss, type)) {
             return "loss " + a.loss + " against " + b.loss;
         }
         double floor = 0;

@@ -625,6 +625,21 @@ final class GraphExecutor {
     }
 
     /**
+     * Whether a planned scalar (a loss) agrees with SameDiff's: bit for bit, or, when the plan computes in its
+     * own order (direct products, rewritten backward steps), to {@code 1e-5} (float32 and below) or
+     * {@code 1e-12} (float64) of its magnitude: a loss summed over a batch carries the rounding of every product
+     * before it, and a direct GEMM rounds like ND4J's own kernels only where ND4J calls the same BLAS routine
+     * (not for a product over two features, which ND4J computes with its own loop).
+     */
+    boolean agreesScalar(double reference, double planned, DataType type) {
+        if (!rewritten || !Double.isFinite(reference)) {
+            return Double.doubleToLongBits(reference) == Double.doubleToLongBits(planned);
+        }
+        double rel = type == DataType.DOUBLE ? 1e-12 : 1e-5;
+        return Math.abs(reference - planned) <= rel * Math.max(Math.abs(reference), Double.MIN_NORMAL);
+    }
+
+    /**
      * Whether a planned result agrees with SameDiff's: bit for bit, or, when the plan sums in its own
      * order (its rewritten backward steps), to {@code 1e-4} (float32 and below) or {@code 1e-10} (float64)
      * of the larger of the reference's largest magnitude and {@code 1/100} of {@code scaleFloor}. The floor
