@@ -186,14 +186,7 @@ public final class BlockFunction {
             INDArray[] fast = executor.run(feed);
             if (verify) {
                 Map<String, INDArray> ref = sd.output(feed, outputNames);
-                double floor = 0;
-                for (String n : outputNames) {
-                    INDArray o = ref.get(n);
-                    double m = o == null || o.length() == 0 || !o.dataType().isFPType() ? 0 : o.amaxNumber().doubleValue();
-                    if (Double.isFinite(m)) {
-                        floor = Math.max(floor, m);
-                    }
-                }
+                double floor = GraphExecutor.largestMagnitude(ref.values());
                 for (int i = 0; i < fast.length; i++) {
                     if (!executor.agrees(ref.get(outputNames[i]), fast[i], floor)) {
                         LOG.info("planned executor of {} differs from SameDiff on output {}; it runs on SameDiff's"

@@ -151,13 +151,7 @@ public final class GradientPlan {
         if (!ex.agreesScalar(b.loss, a.loss, type)) {
             return "loss " + a.loss + " against " + b.loss;
         }
-        double floor = 0;
-        for (INDArray g : b.gradients.values()) {
-            double m = g == null || g.length() == 0 ? 0 : g.amaxNumber().doubleValue();
-            if (Double.isFinite(m)) {
-                floor = Math.max(floor, m);
-            }
-        }
+        double floor = GraphExecutor.largestMagnitude(b.gradients.values());
         for (Map.Entry<String, INDArray> e : a.gradients.entrySet()) {
             INDArray o = b.gradients.get(e.getKey());
             if (!ex.agrees(o, e.getValue(), floor)) {

@@ -491,18 +491,13 @@ final class GraphExecutor {
         int axis = (int) (axisArg < 0 ? axisArg + x.rank() : axisArg);
         INDArray y = s.softmaxOutput == null ? null : vals.get(s.softmaxOutput);
         if (y == null || !Arrays.equals(y.shape(), x.shape())) {
-            y = scratchLike(s.outputs[0] + "/softmax", x);
+            y = scratch(s.outputs[0] + "/softmax", x.dataType(), x.shape());
             Nd4j.exec(DynamicCustomOp.builder("softmax").addInputs(x).addOutputs(y).addIntegerArguments(axis).build());
         }
-        INDArray gy = scratchLike(s.outputs[0] + "/gy", g);
+        INDArray gy = scratch(s.outputs[0] + "/gy", g.dataType(), g.shape());
         long[] reduced = x.shape().clone();
         reduced[axis] = 1;
-        String key = s.outputs[0] + "/sum";
-        INDArray sum = scratch.get(key);
-        if (sum == null) {
-            sum = Nd4j.create(g.dataType(), reduced);
-            scratch.put(key, sum);
-        }
+        INDArray sum = scratch(s.outputs[0] + "/sum", g.dataType(), reduced);
         Nd4j.exec(DynamicCustomOp.builder("multiply").addInputs(g, y).addOutputs(gy).build());
         Nd4j.exec(DynamicCustomOp.builder("reduce_sum").addInputs(gy).addOutputs(sum).addIntegerArguments(axis)
                 .addBooleanArguments(true).build());
@@ -510,14 +505,9 @@ final class GraphExecutor {
         Nd4j.exec(DynamicCustomOp.builder("multiply").addInputs(gy, y).addOutputs(dx).build());
     }
 
-    /** The scratch array {@code key} of {@code like}'s shape and type, made once per signature. */
-    private INDArray scratchLike(String key, INDArray like) {
-        INDArray a = scratch.get(key);
-        if (a == null) {
-            a = Nd4j.create(like.dataType(), like.shape());
-            scratch.put(key, a);
-        }
-        return a;
+    /** The scratch array {@code key} of this type and shape, made once per signature (uninitialised). */
+    private INDArray scratch(String key, DataType type, long... shape) {
+        return scratch.computeIfAbsent(key, k -> Nd4j.create(type, shape));
     }
 
     /**
@@ -553,11 +543,7 @@ final class GraphExecutor {
             Nd4j.exec(DynamicCustomOp.builder("multiply").addInputs(g, other).addOutputs(out).build());
             return;
         }
-        INDArray tmp = scratch.get(name);
-        if (tmp == null) {
-            tmp = g.ulike();
-            scratch.put(name, tmp);
-        }
+        INDArray tmp = scratch(name, g.dataType(), g.shape());
         Nd4j.exec(DynamicCustomOp.builder("multiply").addInputs(g, other).addOutputs(tmp).build());
         sumTo(name, tmp, out);
     }
@@ -602,12 +588,7 @@ final class GraphExecutor {
         if (leading && plain && !src.isView() && src.ordering() == 'c' && src.dataType().isFPType()) {
             long k = out.length();
             long m = src.length() / k;
-            String key = name + "/ones";
-            INDArray ones = scratch.get(key);
-            if (ones == null) {
-                ones = Nd4j.ones(src.dataType(), 1, m);
-                scratch.put(key, ones);
-            }
+            INDArray ones = scratch.computeIfAbsent(name + "/ones", key -> Nd4j.ones(src.dataType(), 1, m));
             Nd4j.gemm(ones, src.reshape(m, k), out.reshape(1, k), false, false, 1.0, 0.0);
             return;
         }
@@ -622,6 +603,21 @@ final class GraphExecutor {
         } else {
             out.assign(src.sum(true, axes.stream().mapToInt(Integer::intValue).toArray()).reshape(os));
         }
+    }
+
+    /**
+     * The largest finite magnitude among floating-point {@code arrays} (0 when there is none): the scale
+     * floor of {@link #agrees} for the arrays of one call.
+     */
+    static double largestMagnitude(Iterable<INDArray> arrays) {
+        double floor = 0;
+        for (INDArray a : arrays) {
+            double m = a == null || a.length() == 0 || !a.dataType().isFPType() ? 0 : a.amaxNumber().doubleValue();
+            if (Double.isFinite(m)) {
+                floor = Math.max(floor, m);
+            }
+        }
+        return floor;
     }
 
     /**

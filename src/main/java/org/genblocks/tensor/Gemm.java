@@ -29,16 +29,7 @@ public final class Gemm {
         if (a.offset() != 0 && a.data().length() != a.length()) {
             return false;   // a window into a larger shared buffer: where it starts is not where data() starts
         }
-        long[] shape = a.shape();
-        long[] stride = a.stride();
-        long expect = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            if (shape[i] != 1 && stride[i] != expect) {
-                return false;
-            }
-            expect *= shape[i];
-        }
-        return true;
+        return Shapes.hasCOrderStrides(a);
     }
 
     /**

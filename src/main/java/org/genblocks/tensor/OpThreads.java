@@ -180,9 +180,6 @@ public final class OpThreads {
 
         /** Sets the OpenMP team for the next ops, which touch at most {@code elements} elements each. */
         public void size(long elements) {
-            if (closed) {
-                return;
-            }
             resize(teamFor(elements, full));
         }
 
