@@ -36,11 +36,16 @@ public final class Gemm {
      * {@code C = alpha·op(A)·op(B) + beta·C} on the {@code m × n} block of {@code c} starting {@code cOff}
      * elements into {@code c} (and likewise for a and b), float32 or float64.
      *
-     * @throws IllegalStateException for an array that is not a dense C-order block or a block outside its buffer
+     * @throws IllegalArgumentException for a negative size {@code m}, {@code n} or {@code k} (CBLAS would only print
+ *                                  an error and return)
+ * @throws IllegalStateException    for an array that is not a dense C-order block or a block outside its buffer
      */
     public static void gemm(DataType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
                             INDArray a, long aOff, int lda, INDArray b, long bOff, int ldb, double beta,
                             INDArray c, long cOff, int ldc) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("m, n, k: expected sizes >= 0, got " + m + ", " + n + ", " + k);
+        }
         long ab = check("a", a, aOff, transA ? k : m, transA ? m : k, lda);
         long bb = check("b", b, bOff, transB ? n : k, transB ? k : n, ldb);
         long cb = check("c", c, cOff, m, n, ldc);

@@ -58,5 +58,8 @@ class GemmTest {
         e = assertThrows(IllegalStateException.class,
                 () -> Gemm.gemm(DataType.FLOAT, false, false, 2, 2, 3, 1, a, 0, 3, strided, 0, 2, 0, c, 0, 2));
         assertTrue(e.getMessage().startsWith("b:") && e.getMessage().contains("dense"), e.getMessage());
+        IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.gemm(DataType.FLOAT, false, false, -1, 2, 3, 1, a, 0, 3, b, 0, 2, 0, c, 0, 2));
+        assertTrue(size.getMessage().startsWith("m, n, k:") && size.getMessage().contains("-1"), size.getMessage());
     }
 }
