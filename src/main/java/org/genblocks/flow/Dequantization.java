@@ -1,5 +1,6 @@
 package org.genblocks.flow;
 
+import org.genblocks.tensor.ImageShift;
 import org.genblocks.tensor.Rng;
 import org.genblocks.tensor.Shapes;
 import org.genblocks.train.BatchSource;
@@ -49,12 +50,29 @@ public final class Dequantization {
      * dequantized with fresh noise each step; the placeholder is {@code "x"}.
      */
     public static BatchSource source(INDArray grid01, int nBins, int batch) {
+        return source(grid01, nBins, batch, 0);
+    }
+
+    /**
+     * As {@link #source(INDArray, int, int)}, with every image of a batch moved by a random whole-pixel shift of up to
+     * {@code maxShift} rows and columns ({@link ImageShift#random}, zero padded) before its dequantization noise is
+     * drawn: images [N, H, W] or [N, C, H, W]. Shifts and noise come from the trainer's seeded stream.
+     */
+    public static BatchSource source(INDArray grid01, int nBins, int batch, int maxShift) {
+        if (maxShift < 0) {
+            throw new IllegalArgumentException("maxShift: expected >= 0 pixels, got " + maxShift);
+        }
+        if (maxShift > 0 && grid01 != null && grid01.rank() != 3 && grid01.rank() != 4) {
+            throw new IllegalArgumentException("grid01: random shifts need images [N, H, W] or [N, C, H, W], got "
+                    + Shapes.format(grid01.shape()));
+        }
         INDArray k = bins(grid01, nBins);
         Map<String, INDArray> data = new HashMap<>();
         data.put("x", k);
         return BatchSource.shuffled(data, batch).map((b, rng) -> {
             Map<String, INDArray> out = new HashMap<>(b);
-            out.put("x", uniform(b.get("x"), nBins, rng));
+            INDArray x = maxShift == 0 ? b.get("x") : ImageShift.random(b.get("x"), maxShift, rng);
+            out.put("x", uniform(x, nBins, rng));
             return out;
         });
     }

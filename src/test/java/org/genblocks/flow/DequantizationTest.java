@@ -1,12 +1,17 @@
 package org.genblocks.flow;
 
+import org.genblocks.tensor.ImageShift;
 import org.genblocks.tensor.Rng;
+import org.genblocks.train.BatchSource;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DequantizationTest {
@@ -31,5 +36,29 @@ class DequantizationTest {
             double v = x.getDouble(0, j) * 256 - k.getDouble(0, j);
             assertTrue(v >= 0 && v < 1, "u in [0, 1): " + v);
         }
+    }
+
+    /** A source with shifts draws the shifts, then the noise; with maxShift 0 it is the plain source, draw for draw. */
+    @Test
+    void shiftedSourceShiftsTheBinsThenDequantizes() {
+        INDArray images = Transforms.round(Nd4j.rand(DataType.DOUBLE, 40, 1, 6, 6).muli(255), false).divi(255);
+        BatchSource plain = Dequantization.source(images, 256, 8);
+        BatchSource none = Dequantization.source(images, 256, 8, 0);
+        BatchSource shifted = Dequantization.source(images, 256, 8, 2);
+        plain.start(5);
+        none.start(5);
+        shifted.start(5);
+        INDArray p = plain.next(0, Rng.seed(9)).get("x");
+        assertEquals(p, none.next(0, Rng.seed(9)).get("x"));
+        INDArray s = shifted.next(0, Rng.seed(9)).get("x");
+        INDArray k = Transforms.floor(p.mul(256), false);   // the bins of the same shuffled rows
+        Rng replay = Rng.seed(9);
+        INDArray expected = Dequantization.uniform(ImageShift.random(k, 2, replay), 256, replay);
+        assertEquals(expected, s);
+        assertNotEquals(k, Transforms.floor(s.mul(256), false), "the bins moved");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Dequantization.source(images.reshape(40, 36), 256, 8, 1))
+                .getMessage().contains("[N, H, W] or [N, C, H, W]"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Dequantization.source(images, 256, 8, -1))
+                .getMessage().contains("maxShift"));
     }
 }
