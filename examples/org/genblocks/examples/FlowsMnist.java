@@ -45,7 +45,8 @@ import java.util.Locale;
  * Arguments: model, steps (default: the model's run of record, {@link #defaultSteps}), output folder
  * (default {@code target/flows}); {@code --smoke} runs a few steps of a tiny model. Models: {@code spline}
  * (the run of record, {@link #splineFlow}), {@code nice}: 4 × (4 × 500), {@code nice-small}: 4 × (2 × 256),
- * {@code nice-paper}: 4 × (5 × 1000), {@code realnvp} ({@link #realNvpFlow}), {@code glow}.
+ * {@code nice-paper}: 4 × (5 × 1000), {@code realnvp} ({@link #realNvpFlow}), {@code glow} (L = 2, K = 4, width 48 on the raw pixels), {@code glow-hist}
+ * ({@link #histogramGlow}, the legibility run in docs/flows.md).
  */
 public final class FlowsMnist {
     /** The max-softmax probability above which the classifier's digit label counts as confident. */
@@ -69,13 +70,22 @@ public final class FlowsMnist {
                          double confidentReal, double confidentShapeless, double confidentT1, double confidentT07) {
     }
 
+    /**
+     * The random shift of the training digits, in pixels each way ({@link Dequantization#source(INDArray, int, int, int)}):
+     * 1 for the NICE models, whose fully connected couplings overfit 8,000 digits without it (docs/flows.md), else 0.
+     */
+    public static int maxShift(String model) {
+        return model.startsWith("nice") ? 1 : 0;
+    }
+
     /** The steps of each model's run of record in docs/flows.md (3,000 for the models without one). */
     public static int defaultSteps(String model) {
         return switch (model) {
             case "spline" -> 4000;
-            case "nice" -> 8000;
+            case "nice" -> 16000;
             case "realnvp" -> 2000;
             case "glow" -> 1000;
+            case "glow-hist" -> 2000;
             default -> 3000;
         };
     }
@@ -111,6 +121,21 @@ public final class FlowsMnist {
     }
 
     /**
+     * Glow's multi-scale convolutional architecture (Kingma and Dhariwal 2018; L = 2, K = 8, width 64, LU 1x1
+     * convolutions, soft-clamped affine couplings) on the skeleton of {@link #splineFlow}: a {@link HistogramMarginal}
+     * on the 256 dequantization bins of every pixel (the per-pixel categorical model at step 0), a logit, then Glow with
+     * its learned split priors. The histogram and logit make each pixel marginally logistic; Glow's convolutional
+     * couplings learn how a pixel depends on its neighbourhood, which is what makes the strokes coherent and the
+     * background clean.
+     */
+    public static FlowDensity histogramGlow(boolean tiny) {
+        FlowDensity glow = tiny ? Glow.builder().input(1, 28, 28).levels(2).steps(1).hidden(8).build()
+                : Glow.builder().input(1, 28, 28).levels(2).steps(8).hidden(64).build();
+        return new FlowDensity(SequentialFlow.of(new HistogramMarginal(256, 1, 28, 28), new LogitTransform(1e-6, 1, 28, 28),
+                glow.flow()), glow.prior());
+    }
+
+    /**
      * A fully connected RealNVP (Dinh et al. 2016) for comparison with {@link #splineFlow} at the same skeleton: the paper's
      * logit pre-transform (α = 0.05), affine couplings with soft-clamped log-scales (networks 784/2 → 512 → 512 → 784)
      * between random permutations, and a Gaussian prior. (The paper's MNIST figure comes from its multi-scale
@@ -125,7 +150,8 @@ public final class FlowsMnist {
 
     /**
      * Trains {@code model} for {@code steps} steps on the first {@code trainSize} bundled digits
-     * (the other 1,000 are held out), evaluates and writes {@code <model>-samples-T0.7.png} to {@code out}.
+     * (the other 1,000 are held out), evaluates and writes {@code <model>-samples-T0.7.png} and {@code <model>-samples-T1.png}
+     * to {@code out}.
      */
     public static Result run(String model, int steps, int trainSize, boolean tiny, Path out) {
         long t0 = System.nanoTime();
@@ -140,12 +166,13 @@ public final class FlowsMnist {
             case "nice-paper" -> Nice.mnist();
             case "glow" -> tiny ? Glow.builder().input(1, 28, 28).levels(2).steps(1).hidden(8).build()
                     : Glow.builder().input(1, 28, 28).levels(2).steps(4).hidden(48).build();
-            default -> throw new IllegalArgumentException("model: expected spline, realnvp, nice, nice-small, nice-paper or glow, got " + model);
+            case "glow-hist" -> histogramGlow(tiny);
+            default -> throw new IllegalArgumentException("model: expected spline, realnvp, nice, nice-small, nice-paper, glow or glow-hist, got " + model);
         };
         NormalizingFlow nf = NormalizingFlow.builder(flow).initSeed(1).dequantize(256).build();
         INDArray images = train.images();
-        {   // data-dependent init: Glow's ActNorms, NICE's diagonal scaling, the spline flow's histograms (all digits)
-            INDArray first = model.equals("spline") ? images : images.get(NDArrayIndex.interval(0, Math.min(256, trainSize)));
+        {   // data-dependent init: Glow's ActNorms, NICE's diagonal scaling, the histograms (all digits)
+            INDArray first = model.equals("spline") || model.equals("glow-hist") ? images : images.get(NDArrayIndex.interval(0, Math.min(256, trainSize)));
             nf.initialize(Dequantization.fixed(first, 256, 2), null);
         }
         int batch = tiny ? 16 : 64;
@@ -158,17 +185,13 @@ public final class FlowsMnist {
                         (loss + Math.log(256)) / Math.log(2), (System.nanoTime() - start) / 1e9);
             }
         });
-        TrainResult tr = nf.fit(Dequantization.source(images, 256, batch), cfg, trainer);
+        TrainResult tr = nf.fit(Dequantization.source(images, 256, batch, maxShift(model)), cfg, trainer);
         double trainSeconds = (System.nanoTime() - start) / 1e9;
         // held-out bits/dim on a fixed uniform dequantization of the test digits (NormalizingFlow.bitsPerDim)
         double bpd = nf.bitsPerDim(tiny ? heldOut.subset(0, 100).images() : heldOut.images());
         double trainBpd = nf.bitsPerDim(train.subset(0, tiny ? 100 : 1000).images());
-        INDArray samples = clip(nf.sample(64, 0.7, 5));
-        Path png = out.resolve(model + "-samples-T0.7.png");
-        ImageGrid.of(samples).columns(8).valueRange(0, 1)
-                .title(String.format(Locale.ROOT, "%s, %d steps: 64 samples at T = 0.7 (%.2f bits/dim held out)", model,
-                        steps, bpd))
-                .writePng(png);
+        Path png = writeSamples(nf, 0.7, model, steps, bpd, out);
+        writeSamples(nf, 1.0, model, steps, bpd, out);
         // an independent judge: an MLP classifier with an 11th class, "not a digit", trained on the same digits and on
         // images with no shape (every pixel drawn independently from its own histogram, and uniform noise), so that it
         // is not confident on noise; applied to 100 samples at T = 1 and 0.7 and, as controls, to 100 real held-out
@@ -197,6 +220,17 @@ public final class FlowsMnist {
         nf.save(weights);
         return new Result(model, flow.parameterCount(), steps, tr.meanLoss(Math.min(50, steps)), bpd, trainBpd, png, weights,
                 trainSeconds, (System.nanoTime() - t0) / 1e9, accuracy, real, control, t1, t07);
+    }
+
+    /** Writes 64 samples at temperature {@code t} (seed 5) as {@code <model>-samples-T<t>.png} in {@code out}. */
+    static Path writeSamples(NormalizingFlow nf, double t, String model, long steps, double bpd, Path out) {
+        String temperature = t == 1.0 ? "1" : Double.toString(t);
+        Path png = out.resolve(model + "-samples-T" + temperature + ".png");
+        ImageGrid.of(clip(nf.sample(64, t, 5))).columns(8).valueRange(0, 1)
+                .title(String.format(Locale.ROOT, "%s, %d steps: 64 samples at T = %s (%.2f bits/dim held out)", model,
+                        steps, temperature, bpd))
+                .writePng(png);
+        return png;
     }
 
     private static INDArray clip(INDArray samples) {
