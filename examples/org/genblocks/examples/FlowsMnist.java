@@ -129,10 +129,14 @@ public final class FlowsMnist {
      * background clean.
      */
     public static FlowDensity histogramGlow(boolean tiny) {
-        FlowDensity glow = tiny ? Glow.builder().input(1, 28, 28).levels(2).steps(1).hidden(8).build()
-                : Glow.builder().input(1, 28, 28).levels(2).steps(8).hidden(64).build();
+        FlowDensity glow = mnistGlow(tiny, 8, 64);
         return new FlowDensity(SequentialFlow.of(new HistogramMarginal(256, 1, 28, 28), new LogitTransform(1e-6, 1, 28, 28),
                 glow.flow()), glow.prior());
+    }
+
+    /** Glow on 1x28x28 with L = 2: {@code steps} steps a level of width {@code width}, or the smoke test's K = 1, width 8. */
+    private static FlowDensity mnistGlow(boolean tiny, int steps, long width) {
+        return Glow.builder().input(1, 28, 28).levels(2).steps(tiny ? 1 : steps).hidden(tiny ? 8 : width).build();
     }
 
     /**
@@ -164,8 +168,7 @@ public final class FlowsMnist {
             case "nice" -> tiny ? Nice.builder().hidden(1, 32).build() : Nice.builder().hidden(4, 500).build();
             case "nice-small" -> Nice.mnistSmall();
             case "nice-paper" -> Nice.mnist();
-            case "glow" -> tiny ? Glow.builder().input(1, 28, 28).levels(2).steps(1).hidden(8).build()
-                    : Glow.builder().input(1, 28, 28).levels(2).steps(4).hidden(48).build();
+            case "glow" -> mnistGlow(tiny, 4, 48);
             case "glow-hist" -> histogramGlow(tiny);
             default -> throw new IllegalArgumentException("model: expected spline, realnvp, nice, nice-small, nice-paper, glow or glow-hist, got " + model);
         };
