@@ -34,13 +34,23 @@ import java.util.Map;
  * {@link Dequantization} produces); the graph cannot check values. Outside [0, 1) only the bin index is clipped (to
  * the first or last bin), the in-bin fraction extrapolates, u is clipped to [0, 1) and the log-det is still
  * {@code log(K m_k)}: not a density there. The output is kept below 1 (float32 rounding of the CDF could reach 1 in the
- * top bins, where a following logit is infinite).
+ * top bins, where a following logit is infinite). The masses, the CDF and the lookups are computed in float64 whatever
+ * the model's type; only u and the log-det are cast back.
  */
 public final class HistogramMarginal extends Bijection {
     /** The pseudo-count added to every bin in the data-dependent init. */
     public static final double INIT_PSEUDO_COUNT = 0.1;
     /** The minimum bin mass {@code m_min}: keeps every log-density finite. */
     public static final double MIN_MASS = 1e-7;
+
+    /**
+     * The type the masses, the CDF and the lookups are computed in, whatever the model's: in float32 a softmax over
+     * 256 bins with one dominant bin (a background pixel) sums to 1 only within about 1.5e-5, and the gradient of the
+     * logits near the optimum (frequencies minus masses, a thousandth of its terms) came out percents off, differently
+     * in SameDiff's session and in the planned executor. The layer's arrays are [D, K] and [N, D]: small beside a
+     * convolutional flow after it.
+     */
+    private static final DataType WIDE = DataType.DOUBLE;
 
     private final int bins;
     private final long dims;
@@ -92,39 +102,47 @@ public final class HistogramMarginal extends Bijection {
     public FlowVar forward(Scope scope, SDVariable x, SDVariable context) {
         SameDiff sd = scope.sd();
         DataType dt = scope.dataType();
-        SDVariable flat = x.reshape(-1, dims);
+        SDVariable flat = wide(x.reshape(-1, dims));
         SDVariable scaled = flat.mul((double) bins);
         SDVariable k = sd.math().clipByValue(sd.math().floor(scaled), 0.0, bins - 1.0);
-        SDVariable logits = scope.param("logits");
+        SDVariable logits = wide(scope.param("logits"));
         Map<String, SDVariable> init = DataInit.collector(sd);
         if (init != null) {   // counts of the initial batch per element and bin (no gradient needed)
-            SDVariable flatIdx = k.add(sd.constant(Nd4j.arange(0, dims).muli(bins).castTo(dt)).reshape(1, dims));
+            SDVariable flatIdx = k.add(sd.constant(Nd4j.arange(0, dims).muli(bins).castTo(WIDE)).reshape(1, dims));
             SDVariable counts = sd.unsortedSegmentSum(sd.onesLike(flatIdx).reshape(-1), flatIdx.castTo(DataType.INT32).reshape(-1),
                     (int) (dims * bins));
             logits = sd.math().log(counts.add(INIT_PSEUDO_COUNT)).reshape(dims, bins);
-            init.put(scope.prefix() + "logits", logits);
+            init.put(scope.prefix() + "logits", narrow(logits, dt));
         }
         SDVariable[] mc = masses(sd, logits);
-        SDVariable mk = at(sd, dt, k, mc[0]);
-        SDVariable ck = at(sd, dt, k, mc[1]);
-        // rounding can put C_k + m_k·frac of the top bins at 1 in float32; keep u in [0, 1) for a logit after it
+        SDVariable mk = at(sd, WIDE, k, mc[0]);
+        SDVariable ck = at(sd, WIDE, k, mc[1]);
+        // keep u below 1 in the model's type (float32 rounds the top bins' CDF up to 1), for a logit after it
         SDVariable u = sd.math().clipByValue(ck.add(mk.mul(scaled.sub(k))), 0.0, FlowOps.belowOne(dt));
         SDVariable ld = sd.math().log(mk.mul((double) bins)).sum(1);
-        return new FlowVar(u.reshape(Shapes.withBatch(-1, inputShape())), ld);
+        return new FlowVar(narrow(u, dt).reshape(Shapes.withBatch(-1, inputShape())), narrow(ld, dt));
     }
 
     @Override
     public FlowVar inverse(Scope scope, SDVariable y, SDVariable context) {
         SameDiff sd = scope.sd();
         DataType dt = scope.dataType();
-        SDVariable flat = y.reshape(-1, dims);
-        SDVariable[] mc = masses(sd, scope.param("logits"));
-        SDVariable below = sd.gte(flat.reshape(-1, dims, 1), mc[1].reshape(1, dims, bins)).castTo(dt).sum(2);
+        SDVariable flat = wide(y.reshape(-1, dims));
+        SDVariable[] mc = masses(sd, wide(scope.param("logits")));
+        SDVariable below = sd.gte(flat.reshape(-1, dims, 1), mc[1].reshape(1, dims, bins)).castTo(WIDE).sum(2);
         SDVariable k = sd.math().clipByValue(below.sub(1.0), 0.0, bins - 1.0);
-        SDVariable mk = at(sd, dt, k, mc[0]);
-        SDVariable ck = at(sd, dt, k, mc[1]);
+        SDVariable mk = at(sd, WIDE, k, mc[0]);
+        SDVariable ck = at(sd, WIDE, k, mc[1]);
         SDVariable x = k.add(flat.sub(ck).div(mk)).div((double) bins);
         SDVariable ld = sd.math().log(mk.mul((double) bins)).sum(1).neg();
-        return new FlowVar(x.reshape(Shapes.withBatch(-1, inputShape())), ld);
+        return new FlowVar(narrow(x, dt).reshape(Shapes.withBatch(-1, inputShape())), narrow(ld, dt));
+    }
+
+    private static SDVariable wide(SDVariable v) {
+        return v.dataType() == WIDE ? v : v.castTo(WIDE);
+    }
+
+    private static SDVariable narrow(SDVariable v, DataType dt) {
+        return dt == WIDE ? v : v.castTo(dt);
     }
 }

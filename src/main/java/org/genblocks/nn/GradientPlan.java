@@ -157,7 +157,8 @@ public final class GradientPlan {
             if (!ex.agrees(o, e.getValue(), floor)) {
                 String by = o != null && o.dataType().isFPType() && java.util.Arrays.equals(o.shape(), e.getValue().shape())
                         ? " by up to " + o.sub(e.getValue().castTo(o.dataType())).amaxNumber() + " (largest |gradient| "
-                        + o.amaxNumber() + ")" : "";
+                        + o.amaxNumber() + "; " + o.sub(e.getValue().castTo(o.dataType())).norm2Number().doubleValue()
+                        / o.norm2Number().doubleValue() + " of its norm)" : "";
                 return "the gradient of '" + e.getKey() + "'" + by;
             }
         }
