@@ -85,7 +85,7 @@ public final class FlowsMnist {
             case "nice" -> 16000;
             case "realnvp" -> 2000;
             case "glow" -> 1000;
-            case "glow-hist" -> 2000;
+            case "glow-hist" -> 8000;
             default -> 3000;
         };
     }
