@@ -42,11 +42,16 @@ final class FlowOps {
 
 
     /**
-     * The largest value below 1 of float64 for DOUBLE, of float32 otherwise: where dequantized data and CDF values are
+     * The largest value below 1 of the type (float64, float16, bfloat16; float32 otherwise): where dequantized data and CDF values are
      * clamped so that a following logit stays finite.
      */
     static double belowOne(org.nd4j.linalg.api.buffer.DataType dtype) {
-        return dtype == org.nd4j.linalg.api.buffer.DataType.DOUBLE ? Math.nextDown(1.0) : Math.nextDown(1.0f);
+        return switch (dtype) {
+            case DOUBLE -> Math.nextDown(1.0);
+            case HALF -> 1 - Math.scalb(1.0, -11);
+            case BFLOAT16 -> 1 - Math.scalb(1.0, -8);
+            default -> Math.nextDown(1.0f);
+        };
     }
 
     static long numel(long[] shape) {

@@ -33,9 +33,9 @@ import java.util.Map;
  * (thousands of examples), since rare bins are then seen. Inputs must lie in [0, 1) (what
  * {@link Dequantization} produces); the graph cannot check values. Outside [0, 1) only the bin index is clipped (to
  * the first or last bin), the in-bin fraction extrapolates, u is clipped to [0, 1) and the log-det is still
- * {@code log(K m_k)}: not a density there. The output is kept below 1 (float32 rounding of the CDF could reach 1 in the
- * top bins, where a following logit is infinite). The masses, the CDF and the lookups are computed in float64 whatever
- * the model's type; only u and the log-det are cast back.
+ * {@code log(K m_k)}: not a density there. The masses, the CDF and the lookups are computed in float64 whatever the
+ * model's type; u, x, the log-det and the initial logits are cast back to it. The output is kept below 1 in the model's
+ * type (the cast of a u within 6e-8 of 1 would round it to 1 in float32, where a following logit is infinite).
  */
 public final class HistogramMarginal extends Bijection {
     /** The pseudo-count added to every bin in the data-dependent init. */
@@ -47,8 +47,8 @@ public final class HistogramMarginal extends Bijection {
      * The type the masses, the CDF and the lookups are computed in, whatever the model's: in float32 a softmax over
      * 256 bins with one dominant bin (a background pixel) sums to 1 only within about 1.5e-5, and the gradient of the
      * logits near the optimum (frequencies minus masses, a thousandth of its terms) came out percents off, differently
-     * in SameDiff's session and in the planned executor. The layer's arrays are [D, K] and [N, D]: small beside a
-     * convolutional flow after it.
+     * in SameDiff's session and in the planned executor. The layer's arrays are [D, K] and [N, D] (and the inverse's
+     * [N, D, K] comparison, counted in float32): small beside a convolutional flow after it.
      */
     private static final DataType WIDE = DataType.DOUBLE;
 
@@ -117,7 +117,7 @@ public final class HistogramMarginal extends Bijection {
         SDVariable[] mc = masses(sd, logits);
         SDVariable mk = at(sd, WIDE, k, mc[0]);
         SDVariable ck = at(sd, WIDE, k, mc[1]);
-        // keep u below 1 in the model's type (float32 rounds the top bins' CDF up to 1), for a logit after it
+        // keep u below 1 in the model's type (the cast would round a u within 6e-8 of 1 up to 1 in float32)
         SDVariable u = sd.math().clipByValue(ck.add(mk.mul(scaled.sub(k))), 0.0, FlowOps.belowOne(dt));
         SDVariable ld = sd.math().log(mk.mul((double) bins)).sum(1);
         return new FlowVar(narrow(u, dt).reshape(Shapes.withBatch(-1, inputShape())), narrow(ld, dt));
@@ -129,7 +129,8 @@ public final class HistogramMarginal extends Bijection {
         DataType dt = scope.dataType();
         SDVariable flat = wide(y.reshape(-1, dims));
         SDVariable[] mc = masses(sd, wide(scope.param("logits")));
-        SDVariable below = sd.gte(flat.reshape(-1, dims, 1), mc[1].reshape(1, dims, bins)).castTo(WIDE).sum(2);
+        // the count of edges at or below y, summed in float32 (exact up to 2^24) on the [N, D, K] comparison
+        SDVariable below = sd.gte(flat.reshape(-1, dims, 1), mc[1].reshape(1, dims, bins)).castTo(DataType.FLOAT).sum(2).castTo(WIDE);
         SDVariable k = sd.math().clipByValue(below.sub(1.0), 0.0, bins - 1.0);
         SDVariable mk = at(sd, WIDE, k, mc[0]);
         SDVariable ck = at(sd, WIDE, k, mc[1]);

@@ -21,10 +21,10 @@ import java.util.Set;
  * planned executor that also serves {@link BlockFunction}: ops in topological order, one reused
  * buffer per op and input-shape signature, so a step with a fixed batch allocates nothing. The
  * first two calls of every signature are checked against SameDiff's
- * {@code calculateGradientsAndOutputs} (the loss bit for bit; the gradients bit for bit, or to 1e-4 of
- * each array's largest magnitude in float32 where the executor runs ND4J's slow {@code multiply_bp}
- * as plain broadcast products and sums); any difference or unsupported op switches this plan to
- * SameDiff's session for good. The gradient graph must be backed by the {@link Params} arrays
+ * {@code calculateGradientsAndOutputs} (the loss bit for bit; the gradients bit for bit, or, where the
+ * executor rewrites steps such as ND4J's slow {@code multiply_bp}, to 1e-4 of each array's largest
+ * magnitude in float32, or within a hundred times that and 1e-3 in norm: {@code GraphExecutor.agrees});
+ * any difference or unsupported op switches this plan to SameDiff's session for good, with one INFO line. The gradient graph must be backed by the {@link Params} arrays
  * (checked by identity), so in-place updates are seen.
  *
  * <p>The returned gradient arrays are this plan's buffers: valid until the next call, and the
@@ -155,10 +155,12 @@ public final class GradientPlan {
         for (Map.Entry<String, INDArray> e : a.gradients.entrySet()) {
             INDArray o = b.gradients.get(e.getKey());
             if (!ex.agrees(o, e.getValue(), floor)) {
-                String by = o != null && o.dataType().isFPType() && java.util.Arrays.equals(o.shape(), e.getValue().shape())
-                        ? " by up to " + o.sub(e.getValue().castTo(o.dataType())).amaxNumber() + " (largest |gradient| "
-                        + o.amaxNumber() + "; " + o.sub(e.getValue().castTo(o.dataType())).norm2Number().doubleValue()
-                        / o.norm2Number().doubleValue() + " of its norm)" : "";
+                String by = "";
+                if (o != null && o.dataType().isFPType() && java.util.Arrays.equals(o.shape(), e.getValue().shape())) {
+                    INDArray d = o.sub(e.getValue().castTo(o.dataType()));
+                    by = " by up to " + d.amaxNumber() + " (largest |gradient| " + o.amaxNumber()
+                            + "; relative L2 difference " + d.norm2Number().doubleValue() / o.norm2Number().doubleValue() + ")";
+                }
                 return "the gradient of '" + e.getKey() + "'" + by;
             }
         }

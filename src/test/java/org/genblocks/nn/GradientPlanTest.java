@@ -170,13 +170,14 @@ class GradientPlanTest {
     /**
      * The masses of a categorical model near its optimum (a 256-bin histogram per row with one dominant bin,
      * initialised from its counts, as MNIST's per-pixel histogram): the logits' gradient, frequencies minus masses,
-     * is a thousandth of the terms the softmax's backward sums. ND4J's float32 softmax sums to 1 only within about
-     * 1e-5, and the plan's backward, which reused that output with a float32 sum, was off by percents; SameDiff's
-     * own is off by about 1 % in norm. The plan now sums in float64 and divides by Σ y: it stays planned, and its
-     * gradient is within 2e-4 (in norm) of the float64 value (2e-5 measured; 4e-3 with the float32 sum).
+     * is small beside the terms the softmax's backward sums. ND4J's float32 softmax sums to 1 only within about
+     * 1.5e-5, and the executor's backward, which reused that output with a float32 sum, was off by 4e-3 in norm; it
+     * now sums in float64 and divides by Σ y: within 2e-4 of the float64 gradient (2e-5 measured). SameDiff's own
+     * float32 gradient is about 1 % off here, so the float32 plan is checked against float64 directly; in float64
+     * the plan agrees with SameDiff's and stays planned.
      */
     @Test
-    void aCategoricalNearItsOptimumStaysPlannedWithAnAccurateGradient() {
+    void aCategoricalNearItsOptimumHasAnAccuratePlannedGradient() {
         int rows = 64;
         int bins = 256;
         int n = 2048;
@@ -202,12 +203,16 @@ class GradientPlanTest {
             SDVariable loss = sd.math().log(m).mul(cv).sum().div(-(double) rows * n).rename("loss");
             Params p = Params.of(Map.of("theta", w.getArr()));
             GradientPlan plan = new GradientPlan(sd, loss.name(), p, Set.of("c"));
-            GradientPlan.Result r = null;
-            for (int call = 0; call < 3; call++) {
-                r = plan.run(Map.of("c", c.castTo(dt)));
-                assertTrue(plan.usesPlannedExecutor(), dt + " call " + call + " runs planned");
+            Map<String, INDArray> feed = Map.of("c", c.castTo(dt));
+            GraphExecutor ex = new GraphExecutor(sd.getFunction("grad"), Set.of("c"),
+                    new String[]{loss.name(), sd.getGradForVariable("theta").name()});
+            grads.put(dt, ex.run(feed)[1].castTo(DataType.DOUBLE));
+            if (dt == DataType.DOUBLE) {
+                for (int call = 0; call < 3; call++) {
+                    plan.run(feed);
+                    assertTrue(plan.usesPlannedExecutor(), "float64 call " + call + " runs planned");
+                }
             }
-            grads.put(dt, r.gradients().get("theta").castTo(DataType.DOUBLE));
         }
         INDArray exact = grads.get(DataType.DOUBLE);
         double rel = grads.get(DataType.FLOAT).sub(exact).norm2Number().doubleValue() / exact.norm2Number().doubleValue();
@@ -233,8 +238,9 @@ class GradientPlanTest {
     }
 
     /**
-     * An array that fails the elementwise bound still agrees when it is within 1 % in norm below float64, 1e-8 in
-     * float64 (two correct sums of many terms); a larger difference or a NaN does not.
+     * An array that fails the elementwise bound still agrees when every element is within a hundred times that bound
+     * and the whole within 1e-3 in norm below float64, 1e-8 in float64 (two correct sums of many terms); a larger
+     * difference, one wrong element of a large array, or a NaN does not.
      */
     @Test
     void float32ArraysMayAgreeInNormButNotWithARealDifference() {
@@ -246,12 +252,16 @@ class GradientPlanTest {
         GraphExecutor ex = new GraphExecutor(sd.getFunction("grad"), Set.of("x"),
                 new String[]{"loss", sd.getGradForVariable("w").name()});
         INDArray ref = Rng.seed(3).normal(DataType.FLOAT, 1000);
-        INDArray noisy = ref.add(Rng.seed(4).normal(DataType.FLOAT, 1000).muli(0.005));
-        assertTrue(ex.agrees(ref, noisy, 0.0), "0.5 % noise in norm agrees in float32");
+        INDArray noisy = ref.add(Rng.seed(4).normal(DataType.FLOAT, 1000).muli(5e-4));
+        assertTrue(ex.agrees(ref, noisy, 0.0), "5e-4 noise in norm agrees in float32");
         assertTrue(!ex.agrees(ref.castTo(DataType.DOUBLE), noisy.castTo(DataType.DOUBLE), 0.0), "not in float64");
         INDArray ref64 = ref.castTo(DataType.DOUBLE);
         assertTrue(ex.agrees(ref64, ref64.add(Rng.seed(5).normal(DataType.DOUBLE, 1000).muli(1e-9)), 0.0), "1e-9 in norm does in float64");
         assertTrue(!ex.agrees(ref, ref.mul(0.97), 0.0), "a 3 % difference does not");
+        INDArray large = Rng.seed(6).normal(DataType.FLOAT, 100_000);
+        INDArray oneWrong = large.dup();
+        oneWrong.putScalar(123, large.getFloat(123) + 0.1f);
+        assertTrue(!ex.agrees(large, oneWrong, 0.0), "one wrong element of a large array does not, though 3e-4 in norm");
         INDArray nan = noisy.dup();
         nan.putScalar(7, Float.NaN);
         assertTrue(!ex.agrees(ref, nan, 0.0), "a NaN does not");
