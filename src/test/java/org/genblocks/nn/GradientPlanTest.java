@@ -118,6 +118,18 @@ class GradientPlanTest {
         }
     }
 
+    /** A planned executor of a small ReLU product's gradient, whose {@code agrees} the checks below call. */
+    private static GraphExecutor reluProductExecutor() {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 3);
+        SDVariable w = sd.var("w", Nd4j.createFromArray(new float[][]{{1, 2}, {3, 4}, {5, 6}}));
+        sd.nn().relu(x.mmul(w), 0.0).sum("loss");
+        Gradients.build(sd, "loss");
+        GraphExecutor ex = new GraphExecutor(sd.getFunction("grad"), Set.of("x"),
+                new String[]{"loss", sd.getGradForVariable("w").name()});
+        return ex;
+    }
+
     /**
      * A gradient whose true value is zero (attention's key bias: the softmax cancels it) holds only rounding
      * noise, and two correct computations give different noise. The comparison with SameDiff must judge it
@@ -126,13 +138,7 @@ class GradientPlanTest {
      */
     @Test
     void roundingNoiseOfAZeroGradientIsJudgedAgainstTheCallsLargestGradient() {
-        SameDiff sd = SameDiff.create();
-        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 3);
-        SDVariable w = sd.var("w", Nd4j.createFromArray(new float[][]{{1, 2}, {3, 4}, {5, 6}}));
-        sd.nn().relu(x.mmul(w), 0.0).sum("loss");
-        Gradients.build(sd, "loss");
-        GraphExecutor ex = new GraphExecutor(sd.getFunction("grad"), Set.of("x"),
-                new String[]{"loss", sd.getGradForVariable("w").name()});
+        GraphExecutor ex = reluProductExecutor();
         INDArray noiseA = Nd4j.createFromArray(1.6e-11f, -0.4e-11f);
         INDArray noiseB = Nd4j.createFromArray(-1.1e-11f, 0.9e-11f);
         assertTrue(!ex.agrees(noiseA, noiseB, 0.0), "judged against itself, noise never agrees");
@@ -244,13 +250,7 @@ class GradientPlanTest {
      */
     @Test
     void float32ArraysMayAgreeInNormButNotWithARealDifference() {
-        SameDiff sd = SameDiff.create();
-        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 3);
-        SDVariable w = sd.var("w", Nd4j.createFromArray(new float[][]{{1, 2}, {3, 4}, {5, 6}}));
-        sd.nn().relu(x.mmul(w), 0.0).sum("loss");
-        Gradients.build(sd, "loss");
-        GraphExecutor ex = new GraphExecutor(sd.getFunction("grad"), Set.of("x"),
-                new String[]{"loss", sd.getGradForVariable("w").name()});
+        GraphExecutor ex = reluProductExecutor();
         INDArray ref = Rng.seed(3).normal(DataType.FLOAT, 1000);
         INDArray noisy = ref.add(Rng.seed(4).normal(DataType.FLOAT, 1000).muli(5e-4));
         assertTrue(ex.agrees(ref, noisy, 0.0), "5e-4 noise in norm agrees in float32");
