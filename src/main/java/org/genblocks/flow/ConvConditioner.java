@@ -55,19 +55,28 @@ public final class ConvConditioner extends Block {
     @Override
     public SDVariable forward(Scope scope, SDVariable... inputs) {
         SameDiff sd = scope.sd();
-        SDVariable h = inputs[0];
-        if (contextDims > 0) {
-            if (inputs.length < 2 || inputs[1] == null) {
-                throw new IllegalArgumentException("context: this conditioner expects a context of " + contextDims
-                        + " features, got none");
-            }
-            SDVariable c = inputs[1].reshape(-1, contextDims, 1, 1);
-            SDVariable ones = sd.constant(Nd4j.ones(scope.dataType(), 1, 1, height, width));
-            h = sd.concat(1, h, c.mul(ones));
-        }
+        SDVariable h = withContext(scope, inputs[0], inputs.length < 2 ? null : inputs[1], contextDims, height, width);
         h = sd.nn().relu(scope.call(c1, h), 0.0);
         h = sd.nn().relu(scope.call(c2, h), 0.0);
         return scope.call(c3, h);
+    }
+
+    /**
+     * {@code h [N, C, H, W]} with a context {@code [N, contextDims]} appended as {@code contextDims} constant channels
+     * ({@code h} itself when {@code contextDims = 0}); a missing context is refused by name.
+     */
+    static SDVariable withContext(Scope scope, SDVariable h, SDVariable context, long contextDims, long height, long width) {
+        if (contextDims == 0) {
+            return h;
+        }
+        if (context == null) {
+            throw new IllegalArgumentException("context: this conditioner expects a context of " + contextDims
+                    + " features, got none");
+        }
+        SameDiff sd = scope.sd();
+        SDVariable c = context.reshape(-1, contextDims, 1, 1);
+        SDVariable ones = sd.constant(Nd4j.ones(scope.dataType(), 1, 1, height, width));
+        return sd.concat(1, h, c.mul(ones));
     }
 
     /** A "same"-padded stride-1 convolution, NCHW, weights [kH, kW, inC, outC]. */

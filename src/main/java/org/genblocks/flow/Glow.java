@@ -21,6 +21,7 @@ public final class Glow {
     private long hidden = 64;
     private boolean lu = true;
     private long seed = 0;
+    private long contextDims = 0;
     private ScaleActivation scale = ScaleActivation.softClamp(2.0);
     private AffineCoupling.Order order = AffineCoupling.Order.SCALE_THEN_SHIFT;
 
@@ -77,6 +78,21 @@ public final class Glow {
         return this;
     }
 
+    /**
+     * A conditional Glow {@code p(x | c)} with a context {@code c} of {@code dims} features (0, the default: unconditional),
+     * for example a one-hot class label: every coupling network and every split's learned prior sees the context as
+     * {@code dims} constant input channels, and a {@link ContextAffine} before the top prior gives every context its own
+     * latent mean and scale (the class-conditional prior of the paper's code). Train and evaluate with the context
+     * ({@code NormalizingFlow.fit(data, context, config)}).
+     */
+    public Glow context(long dims) {
+        if (dims < 0) {
+            throw new IllegalArgumentException("context: expected >= 0 features (0: unconditional), got " + dims);
+        }
+        this.contextDims = dims;
+        return this;
+    }
+
     /** The coupling scale activation (default soft clamp 2) and where the shift enters. */
     public Glow coupling(ScaleActivation activation, AffineCoupling.Order order) {
         if (activation == null || order == null) {
@@ -90,7 +106,10 @@ public final class Glow {
     /** Builds the model. */
     public FlowDensity build() {
         Bijection flow = level(0, dataShape);
-        return new FlowDensity(flow, new DiagonalGaussianPrior(flow.outputShape()));
+        if (contextDims > 0) {
+            flow = SequentialFlow.of(flow, new ContextAffine(contextDims, flow.outputShape()));
+        }
+        return new FlowDensity(flow, new DiagonalGaussianPrior(flow.outputShape()), contextDims);
     }
 
     private Bijection level(int l, long[] shape) {
@@ -106,13 +125,13 @@ public final class Glow {
             layers.add(new ActNorm(s));
             long convSeed = seed * 1_000_003L + l * 1009L + k;
             layers.add(lu ? InvConv1x1.lu(s, convSeed) : InvConv1x1.plain(s, convSeed));
-            layers.add(new AffineCoupling(s, CouplingMask.halves(false), ConditionerFactory.conv(hidden, 0, true), scale, order));
+            layers.add(new AffineCoupling(s, CouplingMask.halves(false), ConditionerFactory.conv(hidden, contextDims, true), scale, order));
         }
         if (l == levels - 1) {
             layers.add(new Flatten(s));
         } else {
             long[] kept = {s[0] / 2, s[1], s[2]};
-            layers.add(new Split(s, level(l + 1, kept), true));
+            layers.add(new Split(s, level(l + 1, kept), true, contextDims));
         }
         return new SequentialFlow(layers);
     }

@@ -14,8 +14,8 @@ import java.util.Arrays;
  * {@code C/2} channels {@code z2} leave the flow here.
  *
  * <p>With a learned prior (Glow), {@code z2} is Gaussianised under a conditional diagonal
- * Gaussian whose mean and log-scale come from a zero-initialised 3x3 convolution of {@code z1}
- * (child {@code prior}): {@code ε = (z2 − μ(z1)) ⊙ exp(−log σ(z1))}, {@code log|det| = −Σ log σ}.
+ * Gaussian whose mean and log-scale come from a zero-initialised 3x3 convolution of {@code z1} (and of
+ * the context, when conditional; child {@code prior}): {@code ε = (z2 − μ(z1)) ⊙ exp(−log σ(z1))}, {@code log|det| = −Σ log σ}.
  * With a standard prior (RealNVP) {@code ε = z2}. The output is the flat vector
  * {@code [flatten(rest(z1)), flatten(ε)]} of {@code C·H·W} features, to be scored by a standard
  * Gaussian prior; so {@code log N(ε; 0, I) − Σ log σ = log N(z2; μ, σ²)}. Sampling at temperature
@@ -26,6 +26,7 @@ public final class Split extends Bijection {
     private final ConvConditioner.Conv prior;
     private final long half;
     private final long restDims;
+    private final long contextDims;
 
     /**
      * @param shape        per-example shape {@code [C, H, W]}, C even
@@ -33,6 +34,17 @@ public final class Split extends Bijection {
      * @param learnedPrior whether {@code z2} gets Glow's learned conditional prior
      */
     public Split(long[] shape, Bijection rest, boolean learnedPrior) {
+        this(shape, rest, learnedPrior, 0);
+    }
+
+    /**
+     * As {@link #Split(long[], Bijection, boolean)}, with the learned prior conditioned on a context {@code [N, contextDims]}
+     * too (Glow's class-conditional prior): the context enters the prior's convolution as {@code contextDims} constant
+     * channels beside {@code z1}, and {@code rest} is given the context as well.
+     *
+     * @param contextDims context features of the learned prior (0: unconditional; requires {@code learnedPrior} when > 0)
+     */
+    public Split(long[] shape, Bijection rest, boolean learnedPrior, long contextDims) {
         super(FlowOps.chw("shape", shape), new long[]{FlowOps.numel(shape)});
         if (shape[0] % 2 != 0) {
             throw new IllegalArgumentException("shape: split needs an even channel count, got [C, H, W] = " + Arrays.toString(shape));
@@ -46,7 +58,12 @@ public final class Split extends Bijection {
         }
         this.rest = child("rest", rest);
         this.restDims = rest.dims();
-        this.prior = learnedPrior ? child("prior", new ConvConditioner.Conv(half, 2 * half, 3, true)) : null;
+        if (contextDims < 0 || (contextDims > 0 && !learnedPrior)) {
+            throw new IllegalArgumentException("contextDims: expected 0, or > 0 with a learned prior, got " + contextDims
+                    + (learnedPrior ? "" : " with the standard prior"));
+        }
+        this.contextDims = contextDims;
+        this.prior = learnedPrior ? child("prior", new ConvConditioner.Conv(half + contextDims, 2 * half, 3, true)) : null;
     }
 
     /** The flow of the kept half. */
@@ -54,8 +71,9 @@ public final class Split extends Bijection {
         return rest;
     }
 
-    private SDVariable[] meanLogScale(Scope scope, SDVariable z1) {
-        SDVariable h = scope.call(prior, z1);
+    private SDVariable[] meanLogScale(Scope scope, SDVariable z1, SDVariable context) {
+        long[] s = inputShape();
+        SDVariable h = scope.call(prior, ConvConditioner.withContext(scope, z1, context, contextDims, s[1], s[2]));
         SDVariable mean = h.get(SDIndex.all(), SDIndex.interval(0L, half), SDIndex.all(), SDIndex.all());
         SDVariable logS = h.get(SDIndex.all(), SDIndex.interval(half, 2 * half), SDIndex.all(), SDIndex.all());
         return new SDVariable[]{mean, logS};
@@ -69,7 +87,7 @@ public final class Split extends Bijection {
         SDVariable eps = z2;
         SDVariable ld = r.logDet();
         if (prior != null) {
-            SDVariable[] ms = meanLogScale(scope, z1);
+            SDVariable[] ms = meanLogScale(scope, z1, context);
             eps = z2.sub(ms[0]).mul(scope.sd().math().exp(ms[1].neg()));
             ld = ld.sub(FlowOps.sumPerExample(ms[1], new long[]{half, inputShape()[1], inputShape()[2]}));
         }
@@ -88,7 +106,7 @@ public final class Split extends Bijection {
         SDVariable z2 = eps;
         SDVariable ld = r.logDet();
         if (prior != null) {
-            SDVariable[] ms = meanLogScale(scope, z1);
+            SDVariable[] ms = meanLogScale(scope, z1, context);
             z2 = eps.mul(sd.math().exp(ms[1])).add(ms[0]);
             ld = ld.add(FlowOps.sumPerExample(ms[1], new long[]{half, inputShape()[1], inputShape()[2]}));
         }

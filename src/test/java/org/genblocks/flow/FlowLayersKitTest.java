@@ -97,6 +97,48 @@ class FlowLayersKitTest {
     }
 
     @Test
+    void conditionalSplitPriorAndGlowUseTheirContext() {
+        long[] kept = {2, 4, 4};
+        INDArray x = img(2, 21);
+        INDArray ctx = vec(2, 3, 22);
+        Split split = new Split(IMG, new ActNorm(kept), true, 3);
+        check(split, x, ctx, 0.3);
+        FlowFunction fs = fn(split, 11, 0.3, 3);
+        assertTrue(fs.forward(x, ctx).value().sub(fs.forward(x, ctx.mul(2)).value()).amaxNumber().doubleValue() > 1e-3,
+                "the context must change the split prior's output");
+        assertTrue(fs.forward(x, ctx).logDet().sub(fs.forward(x, ctx.mul(2)).logDet()).amaxNumber().doubleValue() > 1e-3,
+                "the context must change the split prior's scale");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Split(IMG, new ActNorm(kept), false, 3));
+        assertTrue(e.getMessage().contains("contextDims"), e.getMessage());
+
+        ContextAffine affine = new ContextAffine(3, IMG);
+        check(affine, x, ctx, 0.5);
+        FlowFunction fa = fn(affine, 11, 0.5, 3);
+        INDArray one = org.nd4j.linalg.factory.Nd4j.zeros(F64, 2, 3);
+        one.putScalar(0, 1, 1.0);
+        one.putScalar(1, 1, 1.0);
+        FlowResult v = fa.forward(x, one);
+        Params p = FlowTestKit.perturb(affine.init(11, F64), 12, 0.5);   // the parameters fn(affine, 11, 0.5, 3) uses
+        INDArray mu = p.get("shift").getRow(1);
+        INDArray logS = p.get("logScale").getRow(1);
+        INDArray expected = x.reshape(2, 64).subRowVector(mu).mulRowVector(org.nd4j.linalg.ops.transforms.Transforms.exp(logS.neg()));
+        assertEquals(0.0, v.value().reshape(2, 64).sub(expected).amaxNumber().doubleValue(), 1e-12, "a one-hot context picks its row");
+        assertEquals(-logS.sumNumber().doubleValue(), v.logDet().getDouble(0), 1e-12);
+        e = assertThrows(IllegalArgumentException.class, () -> fa.forward(x, null));
+        assertTrue(e.getMessage().contains("context"), e.getMessage());
+
+        FlowDensity glow = Glow.builder().input(4, 4, 4).levels(2).steps(2).hidden(8).context(3).build();
+        assertEquals(3, glow.contextDims());
+        check(glow.flow(), x, ctx, 0.1);
+        FlowFunction fg = fn(glow.flow(), 11, 0.1, 3);
+        assertTrue(fg.forward(x, ctx).value().sub(fg.forward(x, ctx.mul(2)).value()).amaxNumber().doubleValue() > 1e-3,
+                "the context must change a conditional Glow's output");
+        e = assertThrows(IllegalArgumentException.class, () -> Glow.builder().context(-1));
+        assertTrue(e.getMessage().contains("context"), e.getMessage());
+    }
+
+    @Test
     void additiveCouplingImages() {
         check(new AdditiveCoupling(IMG, CouplingMask.checkerboard(false), ConditionerFactory.conv(8, 0, true)),
                 img(2, 8), null, 0.1);
