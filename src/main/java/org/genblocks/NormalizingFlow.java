@@ -53,7 +53,7 @@ import java.util.Map;
 public final class NormalizingFlow implements LikelihoodModel {
     /** Examples per graph call in evaluation and sampling. */
     public static final int EVAL_BATCH = 500;
-    private static final long EVAL_DEQUANTIZATION_SEED = 4;
+    static final long EVAL_DEQUANTIZATION_SEED = 4;
     private static final int DATA_INIT_ROWS = 256;
 
     private final FlowDensity density;
@@ -163,14 +163,21 @@ public final class NormalizingFlow implements LikelihoodModel {
     public INDArray logProb(INDArray x) {
         checkBatch("x", x);
         requireUnconditional("logProb(x, context)");
-        INDArray data = nBins > 0 ? Dequantization.fixed(x.castTo(params.dataType()), nBins, EVAL_DEQUANTIZATION_SEED)
+        return evaluateLogProb(evaluationData(x), null);
+    }
+
+    /** {@code x} in the model's type, dequantized with the fixed evaluation seed when the flow models discrete data. */
+    private INDArray evaluationData(INDArray x) {
+        return nBins > 0 ? Dequantization.fixed(x.castTo(params.dataType()), nBins, EVAL_DEQUANTIZATION_SEED)
                 : x.castTo(params.dataType());
-        return evaluateLogProb(data, null);
     }
 
     @Override
     public double bitsPerDim(INDArray x) {
-        INDArray lp = logProb(x);
+        return bitsPerDimOf(logProb(x));
+    }
+
+    private double bitsPerDimOf(INDArray lp) {
         Shapes.requireFinite("log p(x)", lp);
         double nll = -lp.meanNumber().doubleValue();
         return nBins > 0 ? BitsPerDim.fromContinuousNll(nll, density.dims(), nBins, 1.0)
@@ -203,7 +210,9 @@ public final class NormalizingFlow implements LikelihoodModel {
 
     /**
      * Conditional maximum-likelihood training of {@code p(x | context)}: row {@code i} of {@code data}
-     * goes with row {@code i} of {@code context} ({@code [N, contextDims]}), shuffled together.
+     * goes with row {@code i} of {@code context} ({@code [N, contextDims]}), shuffled together. With
+     * {@link Builder#dequantize(int) dequantize(nBins)} each batch is dequantized with fresh noise, as in
+     * {@link #fit(INDArray, TrainConfig)}.
      */
     public synchronized TrainResult fit(INDArray data, INDArray context, TrainConfig config) {
         ModelBuilder.checkConfig(config);
@@ -213,23 +222,97 @@ public final class NormalizingFlow implements LikelihoodModel {
         Shapes.requireFinite("context", context);
         if (dataInit && !initialized) {
             long rows = Math.min(DATA_INIT_ROWS, data.size(0));
-            initialize(data.get(NDArrayIndex.interval(0, rows)), context.get(NDArrayIndex.interval(0, rows)));
+            INDArray first = data.get(NDArrayIndex.interval(0, rows));
+            initialize(nBins > 0 ? Dequantization.fixed(first, nBins, 2) : first, context.get(NDArrayIndex.interval(0, rows)));
+        }
+        if (nBins > 0) {
+            return fit(Dequantization.source(data.castTo(params.dataType()), context.castTo(params.dataType()), nBins,
+                    config.batch(), 0), config);
         }
         return fit(BatchSource.shuffled(Map.of("x", data.castTo(params.dataType()),
                 "context", context.castTo(params.dataType())), config.batch()), config);
     }
 
-    /** {@code log p(x | context)} in nats per example, float64 {@code [N]}. */
+    /**
+     * {@code log p(x | context)} in nats per example, float64 {@code [N]}: of {@code x} itself (continuous data) or, with
+     * dequantization, of its fixed-seed dequantization, as {@link #logProb(INDArray)}.
+     */
     public INDArray logProb(INDArray x, INDArray context) {
         checkBatch("x", x);
         requireConditional();
         Shapes.requireShape("context", context, x.size(0), density.contextDims());
         Shapes.requireFinite("context", context);
-        return evaluateLogProb(x.castTo(params.dataType()), context.castTo(params.dataType()));
+        return evaluateLogProb(evaluationData(x), context.castTo(params.dataType()));
+    }
+
+    /**
+     * The exact log-likelihood of the mixture over contexts, {@code log p(x) = log Σ_k w_k p(x | c_k)} in nats per example,
+     * float64 {@code [N]}: for a class-conditional flow with one-hot contexts {@code c_k} and class probabilities
+     * {@code w_k}, the likelihood of the unconditional model "draw a class, then an image of it". Computed as a
+     * log-sum-exp over the K conditional log-likelihoods (K evaluations of the flow).
+     *
+     * @param contexts {@code [K, contextDims]}, one context a row
+     * @param weights  K finite weights ≥ 0 that sum to 1 (within 1e-9)
+     */
+    public INDArray marginalLogProb(INDArray x, INDArray contexts, double[] weights) {
+        checkBatch("x", x);
+        requireConditional();
+        Shapes.requireShape("contexts", contexts, -1, density.contextDims());
+        Shapes.requireFinite("contexts", contexts);
+        int k = (int) contexts.size(0);
+        if (weights == null || weights.length != k) {
+            throw new IllegalArgumentException("weights: expected one weight a context (" + k + "), got "
+                    + (weights == null ? "null" : weights.length + ""));
+        }
+        double sum = 0;
+        for (double w : weights) {
+            if (!(w >= 0) || !Double.isFinite(w)) {
+                throw new IllegalArgumentException("weights: expected finite values >= 0, got " + Arrays.toString(weights));
+            }
+            sum += w;
+        }
+        if (Math.abs(sum - 1) > 1e-9) {
+            throw new IllegalArgumentException("weights: expected a sum of 1, got " + sum);
+        }
+        INDArray data = evaluationData(x);
+        long n = data.size(0);
+        double[][] terms = new double[k][];
+        for (int j = 0; j < k; j++) {
+            INDArray c = Nd4j.zeros(params.dataType(), n, density.contextDims()).addiRowVector(contexts.getRow(j).castTo(params.dataType()));
+            terms[j] = weights[j] == 0 ? null : evaluateLogProb(data, c).toDoubleVector();
+        }
+        double[] out = new double[(int) n];
+        for (int i = 0; i < n; i++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < k; j++) {
+                if (terms[j] != null) {
+                    max = Math.max(max, terms[j][i] + Math.log(weights[j]));
+                }
+            }
+            double s = 0;
+            for (int j = 0; j < k; j++) {
+                if (terms[j] != null) {
+                    s += Math.exp(terms[j][i] + Math.log(weights[j]) - max);
+                }
+            }
+            out[i] = max == Double.NEGATIVE_INFINITY ? max : max + Math.log(s);
+        }
+        return Nd4j.createFromArray(out);
+    }
+
+    /** {@link #bitsPerDim(INDArray)} of the mixture over contexts of {@link #marginalLogProb}. */
+    public double marginalBitsPerDim(INDArray x, INDArray contexts, double[] weights) {
+        return bitsPerDimOf(marginalLogProb(x, contexts, weights));
     }
 
     /** One sample per row of {@code context} ({@code [n, contextDims]}) at the builder's temperature. */
     public INDArray sample(INDArray context, long seed) {
+        return sample(context, temperature, seed);
+    }
+
+    /** One sample per row of {@code context} ({@code [n, contextDims]}) at {@code temperature}. */
+    public INDArray sample(INDArray context, double temperature, long seed) {
+        checkTemperature(temperature);
         requireConditional();
         Shapes.requireShape("context", context, -1, density.contextDims());
         Shapes.requireFinite("context", context);
@@ -396,9 +479,6 @@ public final class NormalizingFlow implements LikelihoodModel {
             checkTemperature(temperature);
             if (nBins == 1 || nBins < 0) {
                 throw new IllegalArgumentException("dequantize: expected nBins >= 2 (or 0 for continuous data), got " + nBins);
-            }
-            if (density.contextDims() > 0 && nBins > 0) {
-                throw new IllegalArgumentException("dequantize: conditional flows take continuous data here, got nBins = " + nBins);
             }
             if (params != null) {
                 Scope.checkParams(density, params);

@@ -59,6 +59,15 @@ public final class Dequantization {
      * drawn: images [N, H, W] or [N, C, H, W]. Shifts and noise come from the trainer's seeded stream.
      */
     public static BatchSource source(INDArray grid01, int nBins, int batch, int maxShift) {
+        return source(grid01, null, nBins, batch, maxShift);
+    }
+
+    /**
+     * As {@link #source(INDArray, int, int, int)} for a conditional flow: row {@code i} of {@code context}
+     * ({@code [N, contextDims]}, for example one-hot labels) goes with image {@code i}, shuffled together, as the
+     * placeholder {@code "context"} (not dequantized, not shifted); {@code null} for none.
+     */
+    public static BatchSource source(INDArray grid01, INDArray context, int nBins, int batch, int maxShift) {
         if (maxShift < 0) {
             throw new IllegalArgumentException("maxShift: expected >= 0 pixels, got " + maxShift);
         }
@@ -69,6 +78,14 @@ public final class Dequantization {
         INDArray k = bins(grid01, nBins);
         Map<String, INDArray> data = new HashMap<>();
         data.put("x", k);
+        if (context != null) {
+            if (context.rank() != 2 || context.size(0) != k.size(0)) {
+                throw new IllegalArgumentException("context: expected [" + k.size(0) + ", contextDims], one row an image, got "
+                        + Shapes.format(context.shape()));
+            }
+            Shapes.requireFinite("context", context);
+            data.put("context", context.castTo(k.dataType()));
+        }
         return BatchSource.shuffled(data, batch).map((b, rng) -> {
             Map<String, INDArray> out = new HashMap<>(b);
             INDArray x = maxShift == 0 ? b.get("x") : ImageShift.random(b.get("x"), maxShift, rng);
