@@ -3,6 +3,7 @@ package org.genblocks.flow;
 import org.genblocks.nn.Init;
 import org.genblocks.nn.Block;
 import org.genblocks.nn.Scope;
+import org.genblocks.tensor.Numerics;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
 
@@ -126,7 +127,7 @@ public final class CnfNetwork extends Block {
                     }
                 }
                 case SOFTPLUS -> {
-                    h = scope.sd().nn().softplus(a);
+                    h = Numerics.softplus(a);
                     if (ad != null) {
                         hd = ad.mul(scope.sd().nn().sigmoid(a));
                     }

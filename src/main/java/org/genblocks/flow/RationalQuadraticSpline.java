@@ -1,5 +1,7 @@
 package org.genblocks.flow;
 
+import org.genblocks.tensor.Numerics;
+
 import org.genblocks.nn.Scope;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -123,7 +125,7 @@ public final class RationalQuadraticSpline {
             place[j][j + 1] = 1.0;
         }
         ends[0] = ends[k] = 1.0;
-        SDVariable interior = sd.nn().softplus(thetaD.add(derivativeShift)).add(minDerivative);
+        SDVariable interior = Numerics.softplus(thetaD.add(derivativeShift)).add(minDerivative);
         SDVariable derivs = interior.reshape(-1, k - 1).mmul(constant(sd, place, dt))
                 .add(sd.constant(Nd4j.createFromArray(ends).castTo(dt)).reshape(1, k + 1))
                 .reshape(-1, d, k + 1);

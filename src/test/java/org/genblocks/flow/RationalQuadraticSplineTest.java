@@ -151,6 +151,34 @@ class RationalQuadraticSplineTest {
         }
     }
 
+    /**
+     * In float32 the graph's derivative softplus must not overflow: ND4J's own softplus is +∞ from θ ≈ 89 on, which made
+     * the value and log-det NaN (a flow far from its data, or a network with large outputs, reaches such θ).
+     */
+    @Test
+    void float32GraphStaysFiniteAndMatchesTheEagerPathForLargeDerivativeParameters() {
+        RationalQuadraticSpline spline = RationalQuadraticSpline.of(6, 2.0);
+        double[] theta = new double[spline.paramsPerElement()];
+        for (int j = 12; j < theta.length; j++) {
+            theta[j] = j % 2 == 0 ? 150 : -150;                          // interior derivatives about 150 and about d_min
+        }
+        RationalQuadraticCoupling c = new RationalQuadraticCoupling(new long[]{2}, CouplingMask.halves(false),
+                ConditionerFactory.dense(new long[0], DenseConditioner.Activation.TANH, 0, true), spline);
+        Params p = c.init(0, DataType.FLOAT);
+        p.get("net.layers.0.bias").assign(Nd4j.createFromArray(theta).castTo(DataType.FLOAT));
+        FlowFunction f = FlowFunction.of(c, p);
+        double[] v = {-1.9, -1.2, -0.3, 0.0, 0.4, 1.1, 1.9};
+        FlowResult gf = f.forward(pairs(v).castTo(DataType.FLOAT));
+        FlowResult ef = spline.forward(column(v), raws(theta, v.length));
+        FlowTestKit.assertFinite("float32 forward", gf.value());
+        FlowTestKit.assertFinite("float32 forward log-det", gf.logDet());
+        assertArrayEquals(ef.value().toDoubleVector(), gf.value().getColumn(1).castTo(F64).toDoubleVector(), 1e-4);
+        assertArrayEquals(ef.logDet().toDoubleVector(), gf.logDet().castTo(F64).toDoubleVector(), 2e-3);
+        FlowResult gi = f.inverse(gf.value());
+        FlowTestKit.assertFinite("float32 inverse", gi.value());
+        assertArrayEquals(v, gi.value().getColumn(1).castTo(F64).toDoubleVector(), 1e-3);
+    }
+
     @Test
     void couplingPassesTheKitIncludingTailsAndContext() {
         RationalQuadraticSpline spline = RationalQuadraticSpline.of(8, 3.0);
