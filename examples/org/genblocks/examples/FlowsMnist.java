@@ -46,9 +46,11 @@ import java.util.Locale;
  * (default {@code target/flows}); {@code --smoke} runs a few steps of a tiny model. Models: {@code spline}
  * (the run of record, {@link #splineFlow}), {@code nice}: 4 × (4 × 500), {@code nice-small}: 4 × (2 × 256),
  * {@code nice-paper}: 4 × (5 × 1000), {@code realnvp} ({@link #realNvpFlow}), {@code glow} (L = 2, K = 4, width 48 on the raw pixels), {@code glow-hist}
- * ({@link #histogramGlow}, the legibility run in docs/flows.md).
+ * ({@link #histogramGlow}), {@code glow-classes} ({@link #classGlow}, the legibility run in docs/flows.md).
  */
 public final class FlowsMnist {
+    /** Samples judged at each temperature. */
+    public static final int JUDGED = 100;
     /** The max-softmax probability above which the classifier's digit label counts as confident. */
     public static final double CONFIDENT = 0.9;
     /** The judge's eleventh class: images with no digit shape. */
@@ -64,10 +66,15 @@ public final class FlowsMnist {
      * of 100 images whose pixels are drawn independently from their own histograms (what a model with the right pixel
      * statistics and no shapes would score). {@code trainBitsPerDim} is the same evaluation as
      * {@code heldOutBitsPerDim} on the first 1,000 training digits (100 in the smoke run): the gap is the overfit.
+     * For a class-conditional flow, whose samples are asked for as digits 0, 1, …, 9 in turn, {@code ofClassT1} and
+     * {@code ofClassT07} are the fractions labelled confidently as the digit asked for (NaN for the other models), and
+     * {@code finalLoss} is its conditional loss {@code −log p(x | y)}, below the mixture's by at most
+     * {@code log 10 / 784} nats/dim (0.004 bits/dim).
      */
     public record Result(String model, long parameters, long steps, double finalLoss, double heldOutBitsPerDim,
                          double trainBitsPerDim, Path samplePng, Path weights, double trainSeconds, double seconds, double classifierAccuracy,
-                         double confidentReal, double confidentShapeless, double confidentT1, double confidentT07) {
+                         double confidentReal, double confidentShapeless, double confidentT1, double confidentT07,
+                         double ofClassT1, double ofClassT07) {
     }
 
     /**
@@ -85,7 +92,7 @@ public final class FlowsMnist {
             case "nice" -> 16000;
             case "realnvp" -> 2000;
             case "glow" -> 1000;
-            case "glow-hist" -> 8000;
+            case "glow-hist", "glow-classes" -> 8000;
             default -> 3000;
         };
     }
@@ -98,11 +105,12 @@ public final class FlowsMnist {
         Result r = run(model, steps, smoke ? 500 : 8000, smoke, out);
         System.out.printf(Locale.ROOT, "%s: %d parameters, %d steps, training %.0f s (all %.0f s), final loss %.4f nats/dim, "
                         + "held-out %.4f bits/dim (training digits %.4f); judge (held-out digit accuracy %.1f%%) confident on %.0f%% of real held-out digits, "
-                        + "%.0f%% of independent-pixel images, %.0f%% of samples at T = 1, %.0f%% at T = 0.7; samples at T = 0.7: %s; "
+                        + "%.0f%% of independent-pixel images, %.0f%% of samples at T = 1, %.0f%% at T = 0.7%s; samples at T = 0.7: %s; "
                         + "weights: %s%n",
                 r.model(), r.parameters(), r.steps(), r.trainSeconds(), r.seconds(), r.finalLoss(), r.heldOutBitsPerDim(),
                 r.trainBitsPerDim(), 100 * r.classifierAccuracy(), 100 * r.confidentReal(), 100 * r.confidentShapeless(), 100 * r.confidentT1(),
-                100 * r.confidentT07(),
+                100 * r.confidentT07(), Double.isNaN(r.ofClassT07()) ? "" : String.format(Locale.ROOT,
+                        " (as the digit asked for: %.0f%% and %.0f%%)", 100 * r.ofClassT1(), 100 * r.ofClassT07()),
                 r.samplePng(), r.weights());
     }
 
@@ -121,6 +129,17 @@ public final class FlowsMnist {
     }
 
     /**
+     * {@link #histogramGlow} made class-conditional ({@link Glow#context}): every coupling network and split prior of the
+     * Glow also sees the one-hot digit label as 10 constant channels, and a {@link org.genblocks.flow.ContextAffine} before
+     * the prior gives each digit its own latent mean and scale, so the model is {@code p(x | y)}. Used as the
+     * unconditional mixture {@code p(x) = Σ_y p(x | y) / 10}: its held-out bits/dim are those of the mixture
+     * ({@link NormalizingFlow#marginalBitsPerDim}), and its samples are asked for as the digits 0, 1, …, 9 in turn.
+     */
+    public static FlowDensity classGlow(boolean tiny) {
+        return onHistogram(mnistGlow(tiny, 8, 64, Mnist.CLASSES));
+    }
+
+    /**
      * Glow's multi-scale convolutional architecture (Kingma and Dhariwal 2018; L = 2, K = 8, width 64, LU 1x1
      * convolutions, soft-clamped affine couplings) on the skeleton of {@link #splineFlow}: a {@link HistogramMarginal}
      * on the 256 dequantization bins of every pixel (the per-pixel categorical model at step 0), a logit, then Glow with
@@ -129,14 +148,22 @@ public final class FlowsMnist {
      * background clean.
      */
     public static FlowDensity histogramGlow(boolean tiny) {
-        FlowDensity glow = mnistGlow(tiny, 8, 64);
-        return new FlowDensity(SequentialFlow.of(new HistogramMarginal(256, 1, 28, 28), new LogitTransform(1e-6, 1, 28, 28),
-                glow.flow()), glow.prior());
+        return onHistogram(mnistGlow(tiny, 8, 64, 0));
     }
 
-    /** Glow on 1x28x28 with L = 2: {@code steps} steps a level of width {@code width}, or the smoke test's K = 1, width 8. */
-    private static FlowDensity mnistGlow(boolean tiny, int steps, long width) {
-        return Glow.builder().input(1, 28, 28).levels(2).steps(tiny ? 1 : steps).hidden(tiny ? 8 : width).build();
+    /** {@code glow} after a per-pixel {@link HistogramMarginal} and a logit, with the same prior and context. */
+    private static FlowDensity onHistogram(FlowDensity glow) {
+        return new FlowDensity(SequentialFlow.of(new HistogramMarginal(256, 1, 28, 28), new LogitTransform(1e-6, 1, 28, 28),
+                glow.flow()), glow.prior(), glow.contextDims());
+    }
+
+    /**
+     * Glow on 1x28x28 with L = 2: {@code steps} steps a level of width {@code width}, or the smoke test's K = 1, width 8;
+     * conditional on a context of {@code contextDims} features when that is above 0.
+     */
+    private static FlowDensity mnistGlow(boolean tiny, int steps, long width, long contextDims) {
+        return Glow.builder().input(1, 28, 28).levels(2).steps(tiny ? 1 : steps).hidden(tiny ? 8 : width)
+                .context(contextDims).build();
     }
 
     /**
@@ -168,15 +195,18 @@ public final class FlowsMnist {
             case "nice" -> tiny ? Nice.builder().hidden(1, 32).build() : Nice.builder().hidden(4, 500).build();
             case "nice-small" -> Nice.mnistSmall();
             case "nice-paper" -> Nice.mnist();
-            case "glow" -> mnistGlow(tiny, 4, 48);
+            case "glow" -> mnistGlow(tiny, 4, 48, 0);
             case "glow-hist" -> histogramGlow(tiny);
-            default -> throw new IllegalArgumentException("model: expected spline, realnvp, nice, nice-small, nice-paper, glow or glow-hist, got " + model);
+            case "glow-classes" -> classGlow(tiny);
+            default -> throw new IllegalArgumentException("model: expected spline, realnvp, nice, nice-small, nice-paper, glow, glow-hist or glow-classes, got " + model);
         };
+        boolean classes = flow.contextDims() > 0;
+        INDArray trainLabels = classes ? oneHot(train.labels()) : null;
         NormalizingFlow nf = NormalizingFlow.builder(flow).initSeed(1).dequantize(256).build();
         INDArray images = train.images();
         {   // data-dependent init: Glow's ActNorms, NICE's diagonal scaling, the histograms (all digits)
-            INDArray first = model.equals("spline") || model.equals("glow-hist") ? images : images.get(NDArrayIndex.interval(0, Math.min(256, trainSize)));
-            nf.initialize(Dequantization.fixed(first, 256, 2), null);
+            INDArray first = model.equals("spline") || model.startsWith("glow-") ? images : images.get(NDArrayIndex.interval(0, Math.min(256, trainSize)));
+            nf.initialize(Dequantization.fixed(first, 256, NormalizingFlow.DATA_INIT_DEQUANTIZATION_SEED), classes ? trainLabels.get(NDArrayIndex.interval(0, first.size(0))) : null);
         }
         int batch = tiny ? 16 : 64;
         TrainConfig cfg = TrainConfig.adam(1e-3).steps(steps).batch(batch).seed(3).clipGradNorm(50.0)
@@ -188,11 +218,11 @@ public final class FlowsMnist {
                         (loss + Math.log(256)) / Math.log(2), (System.nanoTime() - start) / 1e9);
             }
         });
-        TrainResult tr = nf.fit(Dequantization.source(images, 256, batch, maxShift(model)), cfg, trainer);
+        TrainResult tr = nf.fit(Dequantization.source(images, trainLabels, 256, batch, maxShift(model)), cfg, trainer);
         double trainSeconds = (System.nanoTime() - start) / 1e9;
         // held-out bits/dim on a fixed uniform dequantization of the test digits (NormalizingFlow.bitsPerDim)
-        double bpd = nf.bitsPerDim(tiny ? heldOut.subset(0, 100).images() : heldOut.images());
-        double trainBpd = nf.bitsPerDim(train.subset(0, tiny ? 100 : 1000).images());
+        double bpd = bitsPerDim(nf, tiny ? heldOut.subset(0, 100).images() : heldOut.images());
+        double trainBpd = bitsPerDim(nf, train.subset(0, tiny ? 100 : 1000).images());
         Path png = writeSamples(nf, 0.7, model, steps, bpd, out);
         writeSamples(nf, 1.0, model, steps, bpd, out);
         // an independent judge: an MLP classifier with an 11th class, "not a digit", trained on the same digits and on
@@ -217,23 +247,69 @@ public final class FlowsMnist {
         double accuracy = DitMnist.accuracy(judge.applyAll(heldOut.images().reshape(heldOut.size(), 784))[0], heldOut.labels());
         double real = confident(judge, heldOut.subset(0, 100).images());
         double control = confident(judge, independentPixels(flatTrain, 100, 12));
-        double t1 = confident(judge, clip(nf.sample(100, 1.0, 6)));
-        double t07 = confident(judge, clip(nf.sample(100, 0.7, 7)));
+        int[] asked = balancedLabels(JUDGED);
+        INDArray samplesT1 = clip(sample(nf, asked, 1.0, 6));
+        INDArray samplesT07 = clip(sample(nf, asked, 0.7, 7));
+        double t1 = confident(judge, samplesT1);
+        double t07 = confident(judge, samplesT07);
+        double ofClassT1 = classes ? confidentAs(judge, samplesT1, asked) : Double.NaN;
+        double ofClassT07 = classes ? confidentAs(judge, samplesT07, asked) : Double.NaN;
         Path weights = out.resolve(model + ".safetensors");   // to sample again: NormalizingFlow.builder(flow).build().load(weights)
         nf.save(weights);
         return new Result(model, flow.parameterCount(), steps, tr.meanLoss(Math.min(50, steps)), bpd, trainBpd, png, weights,
-                trainSeconds, (System.nanoTime() - t0) / 1e9, accuracy, real, control, t1, t07);
+                trainSeconds, (System.nanoTime() - t0) / 1e9, accuracy, real, control, t1, t07, ofClassT1, ofClassT07);
     }
 
-    /** Writes 64 samples at temperature {@code t} (seed 5) as {@code <model>-samples-T<t>.png} in {@code out}. */
+    /**
+     * Writes 64 samples at temperature {@code t} (seed 5) as {@code <model>-samples-T<t>.png} in {@code out}, 8 a row; of a
+     * class-conditional flow 100 samples, 10 a row, column j asking for the digit j.
+     */
     static Path writeSamples(NormalizingFlow nf, double t, String model, long steps, double bpd, Path out) {
         String temperature = t == 1.0 ? "1" : Double.toString(t);
         Path png = out.resolve(model + "-samples-T" + temperature + ".png");
-        ImageGrid.of(clip(nf.sample(64, t, 5))).columns(8).valueRange(0, 1)
-                .title(String.format(Locale.ROOT, "%s, %d steps: 64 samples at T = %s (%.2f bits/dim held out)", model,
-                        steps, temperature, bpd))
+        boolean classes = nf.density().contextDims() > 0;
+        int n = classes ? 100 : 64;
+        ImageGrid.of(clip(sample(nf, balancedLabels(n), t, 5))).columns(classes ? 10 : 8).valueRange(0, 1)
+                .title(String.format(Locale.ROOT, "%s, %d steps: %d samples at T = %s (%.2f bits/dim held out)%s", model,
+                        steps, n, temperature, bpd, classes ? "; column j: digit j" : ""))
                 .writePng(png);
         return png;
+    }
+
+    /**
+     * {@code labels.length} samples at temperature {@code t}: of the digit {@code labels[i]} in row i for a class-conditional
+     * flow, else unconditional (the labels only give the count).
+     */
+    static INDArray sample(NormalizingFlow nf, int[] labels, double t, long seed) {
+        return nf.density().contextDims() > 0 ? nf.sample(oneHot(labels), t, seed) : nf.sample(labels.length, t, seed);
+    }
+
+    /** Held-out bits/dim: of the model, or for a class-conditional flow of its mixture over the ten equally likely digits. */
+    static double bitsPerDim(NormalizingFlow nf, INDArray images) {
+        if (nf.density().contextDims() == 0) {
+            return nf.bitsPerDim(images);
+        }
+        double[] uniform = new double[Mnist.CLASSES];
+        java.util.Arrays.fill(uniform, 1.0 / Mnist.CLASSES);
+        return nf.marginalBitsPerDim(images, Nd4j.eye(Mnist.CLASSES), uniform);
+    }
+
+    /** {@code n} digit labels, the ten digits in turn (0, 1, …, 9, 0, …). */
+    static int[] balancedLabels(int n) {
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = i % Mnist.CLASSES;
+        }
+        return y;
+    }
+
+    /** One-hot rows {@code [N, 10]} (float32) of digit labels. */
+    static INDArray oneHot(int[] labels) {
+        INDArray out = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, labels.length, Mnist.CLASSES);
+        for (int i = 0; i < labels.length; i++) {
+            out.putScalar(i, labels[i], 1.0);
+        }
+        return out;
     }
 
     private static INDArray clip(INDArray samples) {
@@ -245,13 +321,22 @@ public final class FlowsMnist {
      * {@link #CONFIDENT}.
      */
     static double confident(BlockFunction judge, INDArray images) {
+        return confidentAs(judge, images, null);
+    }
+
+    /**
+     * The fraction of {@code images} the judge labels confidently (as {@link #confident}) as the digit asked for:
+     * {@code labels[i]} for image i ({@code labels} null: as any digit).
+     */
+    static double confidentAs(BlockFunction judge, INDArray images, int[] labels) {
         INDArray p = Transforms.softmax(judge.applyAll(images.reshape(images.size(0), 784))[0], true);
         int n = (int) images.size(0);
         int sure = 0;
         for (int i = 0; i < n; i++) {
             INDArray row = p.getRow(i);
             int top = row.argMax().getInt(0);
-            sure += top != NOT_A_DIGIT && row.getDouble(top) >= CONFIDENT ? 1 : 0;
+            boolean asked = labels == null ? top != NOT_A_DIGIT : top == labels[i];
+            sure += asked && row.getDouble(top) >= CONFIDENT ? 1 : 0;
         }
         return sure / (double) n;
     }

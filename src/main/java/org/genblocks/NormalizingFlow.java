@@ -54,6 +54,8 @@ public final class NormalizingFlow implements LikelihoodModel {
     /** Examples per graph call in evaluation and sampling. */
     public static final int EVAL_BATCH = 500;
     static final long EVAL_DEQUANTIZATION_SEED = 4;
+    /** The seed of the dequantization noise on the rows that {@code fit(data, …)} initialises data-dependent layers from. */
+    public static final long DATA_INIT_DEQUANTIZATION_SEED = 2;
     private static final int DATA_INIT_ROWS = 256;
 
     private final FlowDensity density;
@@ -90,14 +92,31 @@ public final class NormalizingFlow implements LikelihoodModel {
         ModelBuilder.checkConfig(config);
         checkBatch("data", data);
         requireUnconditional("fit(data, context, config)");
+        return fitArrays(data, null, config);
+    }
+
+    /**
+     * Training on arrays, {@code context} null when unconditional: the data-dependent init on the first rows (dequantized
+     * with a fixed seed when the flow models discrete data), then shuffled batches, dequantized with fresh noise each step.
+     */
+    private TrainResult fitArrays(INDArray data, INDArray context, TrainConfig config) {
         if (dataInit && !initialized) {
-            INDArray first = data.get(NDArrayIndex.interval(0, Math.min(DATA_INIT_ROWS, data.size(0))));
-            initialize(nBins > 0 ? Dequantization.fixed(first, nBins, 2) : first, null);
+            long rows = Math.min(DATA_INIT_ROWS, data.size(0));
+            INDArray first = data.get(NDArrayIndex.interval(0, rows));
+            initialize(nBins > 0 ? Dequantization.fixed(first, nBins, DATA_INIT_DEQUANTIZATION_SEED) : first,
+                    context == null ? null : context.get(NDArrayIndex.interval(0, rows)));
         }
+        INDArray x = data.castTo(params.dataType());
+        INDArray c = context == null ? null : context.castTo(params.dataType());
         if (nBins > 0) {
-            return fit(Dequantization.source(data.castTo(params.dataType()), nBins, config.batch()), config);
+            return fit(Dequantization.source(x, c, nBins, config.batch(), 0), config);
         }
-        return fit(BatchSource.shuffled(Map.of("x", data.castTo(params.dataType())), config.batch()), config);
+        Map<String, INDArray> arrays = new LinkedHashMap<>();
+        arrays.put("x", x);
+        if (c != null) {
+            arrays.put("context", c);
+        }
+        return fit(BatchSource.shuffled(arrays, config.batch()), config);
     }
 
     /**
@@ -220,17 +239,7 @@ public final class NormalizingFlow implements LikelihoodModel {
         requireConditional();
         Shapes.requireShape("context", context, data.size(0), density.contextDims());
         Shapes.requireFinite("context", context);
-        if (dataInit && !initialized) {
-            long rows = Math.min(DATA_INIT_ROWS, data.size(0));
-            INDArray first = data.get(NDArrayIndex.interval(0, rows));
-            initialize(nBins > 0 ? Dequantization.fixed(first, nBins, 2) : first, context.get(NDArrayIndex.interval(0, rows)));
-        }
-        if (nBins > 0) {
-            return fit(Dequantization.source(data.castTo(params.dataType()), context.castTo(params.dataType()), nBins,
-                    config.batch(), 0), config);
-        }
-        return fit(BatchSource.shuffled(Map.of("x", data.castTo(params.dataType()),
-                "context", context.castTo(params.dataType())), config.batch()), config);
+        return fitArrays(data, context, config);
     }
 
     /**
@@ -249,10 +258,13 @@ public final class NormalizingFlow implements LikelihoodModel {
      * The exact log-likelihood of the mixture over contexts, {@code log p(x) = log Σ_k w_k p(x | c_k)} in nats per example,
      * float64 {@code [N]}: for a class-conditional flow with one-hot contexts {@code c_k} and class probabilities
      * {@code w_k}, the likelihood of the unconditional model "draw a class, then an image of it". Computed as a
-     * log-sum-exp over the K conditional log-likelihoods (K evaluations of the flow).
+     * log-sum-exp over the K conditional log-likelihoods (K evaluations of the flow), stable for any magnitude. With
+     * dequantization every context scores the same fixed-seed dequantization of {@code x} as {@link #logProb(INDArray,
+     * INDArray)}.
      *
      * @param contexts {@code [K, contextDims]}, one context a row
-     * @param weights  K finite weights ≥ 0 that sum to 1 (within 1e-9)
+     * @param weights  K finite weights ≥ 0 that sum to 1 within 1e-6 (then divided by their sum, so that class
+     *                 frequencies computed in float32 are accepted)
      */
     public INDArray marginalLogProb(INDArray x, INDArray contexts, double[] weights) {
         checkBatch("x", x);
@@ -271,8 +283,8 @@ public final class NormalizingFlow implements LikelihoodModel {
             }
             sum += w;
         }
-        if (Math.abs(sum - 1) > 1e-9) {
-            throw new IllegalArgumentException("weights: expected a sum of 1, got " + sum);
+        if (Math.abs(sum - 1) > 1e-6) {
+            throw new IllegalArgumentException("weights: expected a sum of 1 (within 1e-6), got " + sum);
         }
         INDArray data = evaluationData(x);
         long n = data.size(0);
@@ -286,16 +298,16 @@ public final class NormalizingFlow implements LikelihoodModel {
             double max = Double.NEGATIVE_INFINITY;
             for (int j = 0; j < k; j++) {
                 if (terms[j] != null) {
-                    max = Math.max(max, terms[j][i] + Math.log(weights[j]));
+                    max = Math.max(max, terms[j][i] + Math.log(weights[j] / sum));
                 }
             }
             double s = 0;
             for (int j = 0; j < k; j++) {
                 if (terms[j] != null) {
-                    s += Math.exp(terms[j][i] + Math.log(weights[j]) - max);
+                    s += Math.exp(terms[j][i] + Math.log(weights[j] / sum) - max);
                 }
             }
-            out[i] = max == Double.NEGATIVE_INFINITY ? max : max + Math.log(s);
+            out[i] = Double.isInfinite(max) ? max : max + Math.log(s);   // all terms −∞, or one +∞: the sum is that
         }
         return Nd4j.createFromArray(out);
     }
@@ -315,6 +327,7 @@ public final class NormalizingFlow implements LikelihoodModel {
         checkTemperature(temperature);
         requireConditional();
         Shapes.requireShape("context", context, -1, density.contextDims());
+        Shapes.checkPositive("context rows", context.size(0));
         Shapes.requireFinite("context", context);
         INDArray eps = density.prior().noise(Rng.seed(seed), context.size(0), temperature, params.dataType());
         return fromNoise(eps, context.castTo(params.dataType()));

@@ -11,8 +11,10 @@ import org.nd4j.autodiff.samediff.SDVariable;
  * {@code logScale}, {@code [K, D]} for examples of D elements, both initialised to 0: the identity);
  * {@code log|det J| = −Σ_i s_i(c)}. Placed last before a Gaussian prior with one-hot class labels as the context,
  * it gives every class its own diagonal Gaussian in the latent space, {@code N(μ_y, diag exp(2 s_y))} composed with
- * the prior: the class-conditional prior of Glow (Kingma and Dhariwal 2018, whose code learns the top prior's mean
- * and log-scale from the label), here for the whole latent.
+ * the prior: an extension of the class-conditional prior of Glow (Kingma and Dhariwal 2018, whose code learns the top
+ * prior's mean and log-scale from the label, per channel of the top latent) to every element of the whole latent. With one-hot
+ * contexts a row of {@code M} and {@code S} overlaps with a learned prior's own mean and scale; the likelihood does not
+ * mind (the two compose), and the row is what makes the classes differ.
  */
 public final class ContextAffine extends Bijection {
     private final long contextDims;
@@ -50,10 +52,7 @@ public final class ContextAffine extends Bijection {
     }
 
     private SDVariable[] shiftLogScale(Scope scope, SDVariable context) {
-        if (context == null) {
-            throw new IllegalArgumentException("context: ContextAffine expects a context of " + contextDims + " features, got none");
-        }
-        SDVariable c = context.reshape(-1, contextDims);
-        return new SDVariable[]{c.mmul(scope.param("shift")), c.mmul(scope.param("logScale"))};
+        ConvConditioner.checkContext(scope, context, contextDims, "ContextAffine");
+        return new SDVariable[]{context.mmul(scope.param("shift")), context.mmul(scope.param("logScale"))};
     }
 }

@@ -79,10 +79,7 @@ public final class Dequantization {
         Map<String, INDArray> data = new HashMap<>();
         data.put("x", k);
         if (context != null) {
-            if (context.rank() != 2 || context.size(0) != k.size(0)) {
-                throw new IllegalArgumentException("context: expected [" + k.size(0) + ", contextDims], one row an image, got "
-                        + Shapes.format(context.shape()));
-            }
+            Shapes.requireShape("context", context, k.size(0), -1);
             Shapes.requireFinite("context", context);
             data.put("context", context.castTo(k.dataType()));
         }

@@ -80,10 +80,11 @@ public final class Glow {
 
     /**
      * A conditional Glow {@code p(x | c)} with a context {@code c} of {@code dims} features (0, the default: unconditional),
-     * for example a one-hot class label: every coupling network and every split's learned prior sees the context as
-     * {@code dims} constant input channels, and a {@link ContextAffine} before the top prior gives every context its own
-     * latent mean and scale (the class-conditional prior of the paper's code). Train and evaluate with the context
-     * ({@code NormalizingFlow.fit(data, context, config)}).
+     * for example a one-hot class label: a {@link ContextAffine} before the top prior gives every context its own latent
+     * mean and scale, per element of the whole latent (the Glow code's {@code ycond} learns the top prior's mean and
+     * log-scale from the label, per channel of the top latent), and, beyond the paper, every coupling network and every
+     * split's learned prior also sees the context as {@code dims} constant input channels. Train and evaluate with the
+     * context ({@code NormalizingFlow.fit(data, context, config)}).
      */
     public Glow context(long dims) {
         if (dims < 0) {

@@ -39,7 +39,8 @@ public final class Split extends Bijection {
 
     /**
      * As {@link #Split(long[], Bijection, boolean)}, with the learned prior conditioned on a context {@code [N, contextDims]}
-     * too (Glow's class-conditional prior): the context enters the prior's convolution as {@code contextDims} constant
+     * too (an extension of genblocks: the Glow code conditions only its top prior on the label): the context enters the
+     * prior's convolution as {@code contextDims} constant
      * channels beside {@code z1}, and {@code rest} is given the context as well.
      *
      * @param contextDims context features of the learned prior (0: unconditional; requires {@code learnedPrior} when > 0)

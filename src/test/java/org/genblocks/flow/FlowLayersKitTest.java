@@ -114,18 +114,18 @@ class FlowLayersKitTest {
 
         ContextAffine affine = new ContextAffine(3, IMG);
         check(affine, x, ctx, 0.5);
-        FlowFunction fa = fn(affine, 11, 0.5, 3);
-        INDArray one = org.nd4j.linalg.factory.Nd4j.zeros(F64, 2, 3);
-        one.putScalar(0, 1, 1.0);
-        one.putScalar(1, 1, 1.0);
-        FlowResult v = fa.forward(x, one);
-        Params p = FlowTestKit.perturb(affine.init(11, F64), 12, 0.5);   // the parameters fn(affine, 11, 0.5, 3) uses
-        INDArray mu = p.get("shift").getRow(1);
-        INDArray logS = p.get("logScale").getRow(1);
-        INDArray expected = x.reshape(2, 64).subRowVector(mu).mulRowVector(org.nd4j.linalg.ops.transforms.Transforms.exp(logS.neg()));
-        assertEquals(0.0, v.value().reshape(2, 64).sub(expected).amaxNumber().doubleValue(), 1e-12, "a one-hot context picks its row");
-        assertEquals(-logS.sumNumber().doubleValue(), v.logDet().getDouble(0), 1e-12);
-        e = assertThrows(IllegalArgumentException.class, () -> fa.forward(x, null));
+        // against the formula for a random (not one-hot) context: y = (x − c·M) ⊙ exp(−c·S), log-det −Σ (c·S), every row
+        Params p = FlowTestKit.perturb(affine.init(11, F64), 12, 0.5);
+        FlowFunction fa = FlowFunction.of(affine, p, 3);
+        FlowResult v = fa.forward(x, ctx);
+        INDArray cs = ctx.mmul(p.get("logScale"));
+        INDArray expected = x.reshape(2, 64).sub(ctx.mmul(p.get("shift"))).mul(org.nd4j.linalg.ops.transforms.Transforms.exp(cs.neg()));
+        assertEquals(0.0, v.value().reshape(2, 64).sub(expected).amaxNumber().doubleValue(), 1e-12);
+        assertEquals(0.0, v.logDet().add(cs.sum(1)).amaxNumber().doubleValue(), 1e-12);
+        // a missing context is refused by the layer itself (FlowFunction declared without a context lets it through)
+        e = assertThrows(IllegalArgumentException.class, () -> FlowFunction.of(affine, p, 0).forward(x));
+        assertTrue(e.getMessage().contains("ContextAffine"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> FlowFunction.of(split, fn(split, 11, 0.3, 3).params(), 0).forward(x));
         assertTrue(e.getMessage().contains("context"), e.getMessage());
 
         FlowDensity glow = Glow.builder().input(4, 4, 4).levels(2).steps(2).hidden(8).context(3).build();
@@ -134,6 +134,21 @@ class FlowLayersKitTest {
         FlowFunction fg = fn(glow.flow(), 11, 0.1, 3);
         assertTrue(fg.forward(x, ctx).value().sub(fg.forward(x, ctx.mul(2)).value()).amaxNumber().doubleValue() > 1e-3,
                 "the context must change a conditional Glow's output");
+        // the couplings and split priors see the context too, not only the ContextAffine: with its rows at zero the
+        // output still depends on the context
+        Params gp = fg.params();
+        int zeroed = 0;
+        for (String name : gp.names()) {
+            if (name.endsWith(".shift") && gp.get(name).rank() == 2 && gp.get(name).size(0) == 3) {
+                gp.get(name).assign(0);
+                gp.get(name.substring(0, name.length() - "shift".length()) + "logScale").assign(0);
+                zeroed++;
+            }
+        }
+        assertEquals(1, zeroed, "one ContextAffine in " + gp.names());
+        FlowFunction withoutAffine = FlowFunction.of(glow.flow(), gp, 3);
+        assertTrue(withoutAffine.forward(x, ctx).value().sub(withoutAffine.forward(x, ctx.mul(2)).value()).amaxNumber().doubleValue() > 1e-3,
+                "the couplings and split priors of a conditional Glow must use the context");
         e = assertThrows(IllegalArgumentException.class, () -> Glow.builder().context(-1));
         assertTrue(e.getMessage().contains("context"), e.getMessage());
     }
