@@ -163,6 +163,24 @@ class BadArgumentSweepTest {
         c.add(new Case("flow.sample(n -1)", "n", () -> flow().sample(-1, 1.0, 1)));
         c.add(new Case("flow.fit(NaN data)", "data", () -> flow().fit(NAN2, GenBlocks.adam(1e-3).steps(1).batch(4))));
         c.add(new Case("flow.fit(null config)", "config", () -> flow().fit(X2, null)));
+        INDArray eye2 = Nd4j.eye(2).castTo(DataType.FLOAT);
+        c.add(new Case("conditional.marginalLogProb(weights sum 0.9)", "weights",
+                () -> conditionalFlow().marginalLogProb(X2, eye2, new double[]{0.5, 0.4})));
+        c.add(new Case("conditional.marginalLogProb(weight NaN)", "weights",
+                () -> conditionalFlow().marginalLogProb(X2, eye2, new double[]{Double.NaN, 1.0})));
+        c.add(new Case("conditional.marginalLogProb(3 weights, 2 contexts)", "weights",
+                () -> conditionalFlow().marginalLogProb(X2, eye2, new double[]{0.2, 0.3, 0.5})));
+        c.add(new Case("conditional.marginalLogProb(contexts [2, 3])", "contexts",
+                () -> conditionalFlow().marginalLogProb(X2, Nd4j.zeros(DataType.FLOAT, 2, 3), new double[]{0.5, 0.5})));
+        c.add(new Case("conditional.sample(context [0, 2])", "context",
+                () -> conditionalFlow().sample(Nd4j.zeros(DataType.FLOAT, 0, 2), 1)));
+        c.add(new Case("conditional.sample(temperature 0)", "temperature", () -> conditionalFlow().sample(eye2, 0.0, 1)));
+        c.add(new Case("flow.marginalLogProb(unconditional)", "context",
+                () -> flow().marginalLogProb(X2, eye2, new double[]{0.5, 0.5})));
+        c.add(new Case("Dequantization.source(context rows 3 for 16 images)", "context",
+                () -> org.genblocks.flow.Dequantization.source(X2.mul(0), Nd4j.zeros(DataType.FLOAT, 3, 2), 256, 4, 0)));
+        c.add(new Case("glow().context(-1)", "context", () -> GenBlocks.glow().context(-1)));
+        c.add(new Case("ContextAffine(contextDims 0)", "contextDims", () -> new org.genblocks.flow.ContextAffine(0, 4)));
         // ---------------------------------------------------------------- data
         c.add(new Case("toy2d(\"nope\")", "name", () -> GenBlocks.toy2d("nope")));
         c.add(new Case("toy2d(null)", "name", () -> GenBlocks.toy2d(null)));
@@ -233,6 +251,10 @@ class BadArgumentSweepTest {
 
     private static org.genblocks.NormalizingFlow flow() {
         return GenBlocks.normalizingFlow(GenBlocks.realNvp(2, 2, 8)).build();
+    }
+
+    private static org.genblocks.NormalizingFlow conditionalFlow() {
+        return GenBlocks.normalizingFlow(GenBlocks.neuralSplineFlow(2).layers(1).hidden(4).contextDims(2).build()).build();
     }
 
     private static org.genblocks.DiffusionModel diffusion() {
