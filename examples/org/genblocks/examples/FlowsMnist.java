@@ -225,25 +225,8 @@ public final class FlowsMnist {
         double trainBpd = bitsPerDim(nf, train.subset(0, tiny ? 100 : 1000).images());
         Path png = writeSamples(nf, 0.7, model, steps, bpd, out);
         writeSamples(nf, 1.0, model, steps, bpd, out);
-        // an independent judge: an MLP classifier with an 11th class, "not a digit", trained on the same digits and on
-        // images with no shape (every pixel drawn independently from its own histogram, and uniform noise), so that it
-        // is not confident on noise; applied to 100 samples at T = 1 and 0.7 and, as controls, to 100 real held-out
-        // digits and 100 fresh independent-pixel images
         INDArray flatTrain = train.images().reshape(trainSize, 784);
-        int shapeless = trainSize / 4;
-        INDArray judgeX = Nd4j.concat(0, flatTrain, independentPixels(flatTrain, shapeless, 11),
-                Rng.seed(13).uniform(0, 1, flatTrain.dataType(), shapeless / 2, 784));
-        int[] judgeY = new int[(int) judgeX.size(0)];
-        int[] digitLabels = train.labels();
-        for (int i = 0; i < judgeY.length; i++) {
-            judgeY[i] = i < trainSize ? digitLabels[i] : NOT_A_DIGIT;
-        }
-        DigitClassifier classifier = new DigitClassifier(784, 256, 128, NOT_A_DIGIT + 1);
-        int classifierSteps = tiny ? 20 : 3000;
-        Params cparams = classifier.fit(judgeX, Nd4j.createFromArray(judgeY),
-                TrainConfig.adam(1e-3).steps(classifierSteps).batch(128).seed(100)
-                        .schedule(LrSchedule.warmupCosine(Math.min(100, classifierSteps), classifierSteps, 0.05)), 101);
-        BlockFunction judge = classifier.function(cparams);
+        BlockFunction judge = judge(train, tiny);
         double accuracy = DitMnist.accuracy(judge.applyAll(heldOut.images().reshape(heldOut.size(), 784))[0], heldOut.labels());
         double real = confident(judge, heldOut.subset(0, 100).images());
         double control = confident(judge, independentPixels(flatTrain, 100, 12));
@@ -258,6 +241,31 @@ public final class FlowsMnist {
         nf.save(weights);
         return new Result(model, flow.parameterCount(), steps, tr.meanLoss(Math.min(50, steps)), bpd, trainBpd, png, weights,
                 trainSeconds, (System.nanoTime() - t0) / 1e9, accuracy, real, control, t1, t07, ofClassT1, ofClassT07);
+    }
+
+    /**
+     * The independent judge: an MLP classifier with an 11th class, "not a digit", trained on the digits of {@code train}
+     * and on images with no shape (a quarter as many whose every pixel is drawn independently from its own histogram,
+     * and an eighth as many of uniform noise), so that it is not confident on noise. {@link #run} applies it to 100
+     * samples at T = 1 and 0.7 and, as controls, to 100 real held-out digits and 100 fresh independent-pixel images.
+     */
+    static BlockFunction judge(Mnist train, boolean tiny) {
+        int trainSize = train.size();
+        INDArray flatTrain = train.images().reshape(trainSize, 784);
+        int shapeless = trainSize / 4;
+        INDArray judgeX = Nd4j.concat(0, flatTrain, independentPixels(flatTrain, shapeless, 11),
+                Rng.seed(13).uniform(0, 1, flatTrain.dataType(), shapeless / 2, 784));
+        int[] judgeY = new int[(int) judgeX.size(0)];
+        int[] digitLabels = train.labels();
+        for (int i = 0; i < judgeY.length; i++) {
+            judgeY[i] = i < trainSize ? digitLabels[i] : NOT_A_DIGIT;
+        }
+        DigitClassifier classifier = new DigitClassifier(784, 256, 128, NOT_A_DIGIT + 1);
+        int classifierSteps = tiny ? 20 : 3000;
+        Params cparams = classifier.fit(judgeX, Nd4j.createFromArray(judgeY),
+                TrainConfig.adam(1e-3).steps(classifierSteps).batch(128).seed(100)
+                        .schedule(LrSchedule.warmupCosine(Math.min(100, classifierSteps), classifierSteps, 0.05)), 101);
+        return classifier.function(cparams);
     }
 
     /**
