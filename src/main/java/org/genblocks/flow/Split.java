@@ -15,7 +15,8 @@ import java.util.Arrays;
  *
  * <p>With a learned prior (Glow), {@code z2} is Gaussianised under a conditional diagonal
  * Gaussian whose mean and log-scale come from a zero-initialised 3x3 convolution of {@code z1} (and of
- * the context, when conditional; child {@code prior}): {@code ε = (z2 − μ(z1)) ⊙ exp(−log σ(z1))}, {@code log|det| = −Σ log σ}.
+ * the context c, when conditional; child {@code prior}): {@code ε = (z2 − μ(z1, c)) ⊙ exp(−log σ(z1, c))},
+ * {@code log|det| = −Σ log σ}.
  * With a standard prior (RealNVP) {@code ε = z2}. The output is the flat vector
  * {@code [flatten(rest(z1)), flatten(ε)]} of {@code C·H·W} features, to be scored by a standard
  * Gaussian prior; so {@code log N(ε; 0, I) − Σ log σ = log N(z2; μ, σ²)}. Sampling at temperature
@@ -40,8 +41,8 @@ public final class Split extends Bijection {
     /**
      * As {@link #Split(long[], Bijection, boolean)}, with the learned prior conditioned on a context {@code [N, contextDims]}
      * too (an extension of genblocks: the Glow code conditions only its top prior on the label): the context enters the
-     * prior's convolution as {@code contextDims} constant
-     * channels beside {@code z1}, and {@code rest} is given the context as well.
+     * prior's convolution as {@code contextDims} constant channels beside {@code z1}, and {@code rest} is given the
+     * context as well.
      *
      * @param contextDims context features of the learned prior (0: unconditional; requires {@code learnedPrior} when > 0)
      */
