@@ -260,7 +260,8 @@ public final class NormalizingFlow implements LikelihoodModel {
      * {@code w_k}, the likelihood of the unconditional model "draw a class, then an image of it". Computed as a
      * log-sum-exp over the K conditional log-likelihoods (K evaluations of the flow), stable for any magnitude. With
      * dequantization every context scores the same fixed-seed dequantization of {@code x} as {@link #logProb(INDArray,
-     * INDArray)}.
+     * INDArray)}. A non-finite conditional term gives that row the mathematical limit (all −∞: −∞; a +∞: +∞; a NaN:
+     * NaN, as {@code logProb} returns it); {@link #marginalBitsPerDim} refuses non-finite rows.
      *
      * @param contexts {@code [K, contextDims]}, one context a row
      * @param weights  K finite weights ≥ 0 that sum to 1 within 1e-6 (then divided by their sum, so that class
@@ -288,23 +289,25 @@ public final class NormalizingFlow implements LikelihoodModel {
         }
         INDArray data = evaluationData(x);
         long n = data.size(0);
-        double[][] terms = new double[k][];
+        double[][] terms = new double[k][];   // log w_k + log p(x | c_k), null where w_k = 0
         for (int j = 0; j < k; j++) {
-            INDArray c = Nd4j.zeros(params.dataType(), n, density.contextDims()).addiRowVector(contexts.getRow(j).castTo(params.dataType()));
-            terms[j] = weights[j] == 0 ? null : evaluateLogProb(data, c).toDoubleVector();
+            if (weights[j] > 0) {
+                INDArray c = Nd4j.zeros(params.dataType(), n, density.contextDims()).addiRowVector(contexts.getRow(j).castTo(params.dataType()));
+                terms[j] = evaluateLogProb(data, c).addi(Math.log(weights[j] / sum)).toDoubleVector();
+            }
         }
         double[] out = new double[(int) n];
         for (int i = 0; i < n; i++) {
             double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < k; j++) {
-                if (terms[j] != null) {
-                    max = Math.max(max, terms[j][i] + Math.log(weights[j] / sum));
+            for (double[] t : terms) {
+                if (t != null) {
+                    max = Math.max(max, t[i]);
                 }
             }
             double s = 0;
-            for (int j = 0; j < k; j++) {
-                if (terms[j] != null) {
-                    s += Math.exp(terms[j][i] + Math.log(weights[j] / sum) - max);
+            for (double[] t : terms) {
+                if (t != null) {
+                    s += Math.exp(t[i] - max);
                 }
             }
             out[i] = Double.isInfinite(max) ? max : max + Math.log(s);   // all terms −∞, or one +∞: the sum is that

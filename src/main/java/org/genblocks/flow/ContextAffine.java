@@ -52,7 +52,7 @@ public final class ContextAffine extends Bijection {
     }
 
     private SDVariable[] shiftLogScale(Scope scope, SDVariable context) {
-        ConvConditioner.checkContext(scope, context, contextDims, "ContextAffine");
+        FlowOps.checkContext(scope, context, contextDims, "ContextAffine");
         return new SDVariable[]{context.mmul(scope.param("shift")), context.mmul(scope.param("logScale"))};
     }
 }

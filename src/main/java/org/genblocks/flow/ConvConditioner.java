@@ -69,26 +69,11 @@ public final class ConvConditioner extends Block {
         if (contextDims == 0) {
             return h;
         }
-        checkContext(scope, context, contextDims, "this conditioner");
+        FlowOps.checkContext(scope, context, contextDims, "this conditioner");
         SameDiff sd = scope.sd();
         SDVariable c = context.reshape(-1, contextDims, 1, 1);
         SDVariable ones = sd.constant(Nd4j.ones(scope.dataType(), 1, 1, height, width));
         return sd.concat(1, h, c.mul(ones));
-    }
-
-    /**
-     * Refuses a missing context, and one whose static shape is known and is not {@code [N, contextDims]} (a reshape would
-     * silently turn a {@code [1, 2K]} context into {@code [2, K]}).
-     */
-    static void checkContext(Scope scope, SDVariable context, long contextDims, String who) {
-        if (context == null) {
-            throw new IllegalArgumentException("context: " + who + " expects a context of " + contextDims + " features, got none");
-        }
-        long[] s = scope.shape(context);
-        if (s != null && (s.length != 2 || (s[1] >= 0 && s[1] != contextDims))) {
-            throw new IllegalArgumentException("context: " + who + " expects [N, " + contextDims + "], got "
-                    + org.genblocks.tensor.Shapes.format(s));
-        }
     }
 
     /** A "same"-padded stride-1 convolution, NCHW, weights [kH, kW, inC, outC]. */

@@ -1,5 +1,7 @@
 package org.genblocks.flow;
 
+import org.genblocks.nn.Scope;
+import org.genblocks.tensor.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -52,6 +54,21 @@ final class FlowOps {
             case BFLOAT16 -> 1 - Math.scalb(1.0, -8);
             default -> Math.nextDown(1.0f);
         };
+    }
+
+    /**
+     * Refuses a missing context, and one whose static shape is known and is not {@code [N, contextDims]} (a reshape would
+     * silently turn a {@code [1, 2K]} context into {@code [2, K]}).
+     */
+    static void checkContext(Scope scope, SDVariable context, long contextDims, String who) {
+        if (context == null) {
+            throw new IllegalArgumentException("context: " + who + " expects a context of " + contextDims + " features, got none");
+        }
+        long[] s = scope.shape(context);
+        if (s != null && (s.length != 2 || (s[1] >= 0 && s[1] != contextDims))) {
+            throw new IllegalArgumentException("context: " + who + " expects [N, " + contextDims + "], got "
+                    + Shapes.format(s));
+        }
     }
 
     static long numel(long[] shape) {

@@ -1,8 +1,7 @@
 package org.genblocks.flow;
 
-import org.genblocks.tensor.Numerics;
-
 import org.genblocks.nn.Scope;
+import org.genblocks.tensor.Numerics;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
