@@ -52,6 +52,9 @@ final class GraphExecutor {
         boolean perSignature;
         /** A reshape whose output is a view of its input where the input's layout allows (no copy). */
         boolean viewReshape;
+        /** The input of this reshape's last view, and the view: reused while the input is the same array. */
+        INDArray viewInput;
+        INDArray view;
         /** A matrix product or its backward pass (OpenBLAS, sized by {@link #multiplyAdds}). */
         final boolean matmul;
         /** A product without transposes, run as direct GEMM calls ({@link #directProduct}) where its operands allow. */
@@ -60,6 +63,8 @@ final class GraphExecutor {
         final boolean unsizedBlas;
         /** A memory-bound op ({@link OpThreads#memoryBound}), which keeps one thread up to a larger size. */
         final boolean memoryBound;
+        /** The op's row in {@link OpProfile}: its name, tagged where the executor runs it its own way. */
+        String profileName;
 
         Step(DifferentialFunction op, String[] inputs, String[] outputs) {
             this.op = op;
@@ -88,6 +93,8 @@ final class GraphExecutor {
             }
             this.plainProduct = matmul && noTranspose;
             this.memoryBound = OpThreads.memoryBound(name);
+            this.profileName = multiplyBp ? "multiply_bp [rewritten]" : reluBp ? "relu_bp [rewritten]" : addBp ? "add_bp [rewritten]"
+                    : softmaxBp ? "softmax_bp [rewritten]" : plainProduct ? name + " [gemm]" : name;
         }
     }
 
@@ -105,7 +112,8 @@ final class GraphExecutor {
     /** Deterministic ops through which an output computed once per signature stays fixed (shape arithmetic). */
     private static final Set<String> PURE = Set.of("strided_slice", "cast", "concat", "stack", "unstack", "add",
             "subtract", "multiply", "divide", "realdiv", "floordiv", "reshape", "squeeze", "expand_dims", "gather",
-            "slice", "identity", "tile", "permute", "transpose");
+            "slice", "identity", "tile", "permute", "transpose", "add_scalar", "sub_scalar", "mul_scalar", "div_scalar",
+            "rsub_scalar", "rdiv_scalar");
 
     private final SameDiff sd;
     private final List<Step> plan = new ArrayList<>();
@@ -125,6 +133,8 @@ final class GraphExecutor {
     private final boolean rewritten;
     /** Every variable some step reads or the caller asked for. */
     private final Set<String> consumed = new HashSet<>();
+    /** The variables the caller asked for (never views or aliases of other buffers: callers may modify them). */
+    private final Set<String> requested = new HashSet<>();
 
     GraphExecutor(SameDiff sd, Set<String> placeholders, String[] outputNames) {
         this.sd = sd;
@@ -146,6 +156,7 @@ final class GraphExecutor {
             consumed.addAll(Arrays.asList(st.inputs));
         }
         consumed.addAll(Arrays.asList(outputNames));
+        requested.addAll(Arrays.asList(outputNames));
         rewritten = any;
         foldPerSignature();
         Set<String> outputs = new HashSet<>(Arrays.asList(outputNames));
@@ -153,6 +164,9 @@ final class GraphExecutor {
         for (Step st : plan) {
             st.viewReshape = "reshape".equals(st.op.opName()) && st.op instanceof DynamicCustomOp && !st.perSignature
                     && !outputs.contains(st.outputs[0]);
+            if (st.viewReshape) {
+                st.profileName = "reshape [view]";
+            }
             if ("softmax".equals(st.op.opName()) && st.op instanceof DynamicCustomOp && st.inputs.length == 1) {
                 softmaxByInput.put(st.inputs[0], st);
             }
@@ -168,8 +182,9 @@ final class GraphExecutor {
     /**
      * Marks the steps whose outputs are the same on every call with one input signature: ops of the input's
      * shape ({@code shape_of}, {@code zeroslike}, ...) and the shape arithmetic on them (slices, casts,
-     * concatenations, with constants). They run on the first call of a signature only; in a DiT training step
-     * they are about 500 of 1,800 ops (the dynamic reshapes of the attention heads).
+     * concatenations, with constants), and the same pure ops on constants alone (the casts of a layer's shape
+     * constants). They run on the first call of a signature only; in a DiT training step they are about 500 of
+     * 1,800 ops (the dynamic reshapes of the attention heads).
      */
     private void foldPerSignature() {
         Set<String> fixedOutputs = new HashSet<>();
@@ -178,13 +193,11 @@ final class GraphExecutor {
             boolean fold = SHAPE_ONLY.contains(name) && st.inputs.length >= 1;
             if (!fold && PURE.contains(name) && st.inputs.length > 0) {
                 boolean allFixed = true;
-                boolean anyShape = false;
                 for (String in : st.inputs) {
                     boolean f = fixedOutputs.contains(in);
-                    anyShape |= f;
                     allFixed &= f || constants.contains(in);
                 }
-                fold = allFixed && anyShape;
+                fold = allFixed;
             }
             st.perSignature = fold;
             if (fold) {
@@ -303,6 +316,10 @@ final class GraphExecutor {
             buffers.clear();
             scratch.clear();
             signature = null;
+            for (Step st : plan) {
+                st.viewInput = null;
+                st.view = null;
+            }
         }
         Map<String, INDArray> vals = new HashMap<>(fixed);
         vals.putAll(feed);
@@ -317,6 +334,7 @@ final class GraphExecutor {
                 if (s.perSignature && !allocate) {
                     continue;   // its output, computed on the signature's first call, is still in its buffer
                 }
+                long started = OpProfile.running() ? System.nanoTime() : 0;
                 INDArray[] in = new INDArray[s.inputs.length];
                 for (int i = 0; i < in.length; i++) {
                     in[i] = vals.get(s.inputs[i]);
@@ -324,7 +342,9 @@ final class GraphExecutor {
                         throw new UnsupportedOperationException("missing input " + s.inputs[i]);
                     }
                 }
-                if (s.op instanceof DynamicCustomOp d) {
+                if (s.viewReshape && !allocate && s.viewInput == in[0]) {
+                    vals.put(s.outputs[0], s.view);   // the same input array as last call: the same view
+                } else if (s.op instanceof DynamicCustomOp d) {
                     d.clearArrays();
                     d.addInputArgument(in);
                     if (allocate) {
@@ -356,7 +376,7 @@ final class GraphExecutor {
                         multiplyBackward(s, in[0], in[1], in[2], vals.get(s.outputs[0]), vals.get(s.outputs[1]));
                         d.clearArrays();
                     } else if (s.addBp) {
-                        addBackward(s, in[2], vals.get(s.outputs[0]), vals.get(s.outputs[1]));
+                        addBackward(s, in[2], vals);
                         d.clearArrays();
                     } else if (s.softmaxBp) {
                         softmaxBackward(s, in[0], in[1], d.getIArgument(0), vals);
@@ -386,6 +406,9 @@ final class GraphExecutor {
                     }
                     size(team, s, si);
                     Nd4j.exec(o);
+                }
+                if (started != 0) {
+                    OpProfile.add(s.profileName, System.nanoTime() - started);
                 }
             }
         }
@@ -477,6 +500,8 @@ final class GraphExecutor {
             return false;
         }
         vals.put(s.outputs[0], view);
+        s.viewInput = x;
+        s.view = view;
         return true;
     }
 
@@ -489,7 +514,9 @@ final class GraphExecutor {
      * ND4J 1.0.0-M2.1's {@code softmax_bp} recomputes the softmax and took about 1.9 ms on attention's
      * [32, 4, 49, 49] scores, four memory-bound ops a fifth of that; the two casts and float64 sums add some of that
      * back: the DiT step ({@code DitBench.trainStep}, alternating runs before and after) was 159–180 ms before and
-     * 165–181 ms after, within the noise of those runs.
+     * 165–181 ms after, within the noise of those runs. Over the last axis of dense arrays the whole computation is
+     * now one pass in Java ({@link Kernels#softmaxBackwardLastAxis}: 0.6 ms against 1.6–2.3 ms for those ops on the
+     * attention scores); the ops remain for other axes and layouts.
      */
     private void softmaxBackward(Step s, INDArray x, INDArray g, long axisArg, Map<String, INDArray> vals) {
         INDArray dx = vals.get(s.outputs[0]);
@@ -498,6 +525,9 @@ final class GraphExecutor {
         if (y == null || !Arrays.equals(y.shape(), x.shape())) {
             y = scratch(s.outputs[0] + "/softmax", x.dataType(), x.shape());
             Nd4j.exec(DynamicCustomOp.builder("softmax").addInputs(x).addOutputs(y).addIntegerArguments(axis).build());
+        }
+        if (axis == x.rank() - 1 && Kernels.softmaxBackwardLastAxis(y, g, dx)) {
+            return;
         }
         INDArray gy = scratch(s.outputs[0] + "/gy", g.dataType(), g.shape());
         long[] reduced = x.shape().clone();
@@ -555,14 +585,21 @@ final class GraphExecutor {
     /**
      * {@code z = x + y} backward: {@code dx = Σ g}, {@code dy = Σ g}, each summed over the axes its operand was
      * broadcast along ({@link #sumTo}). ND4J's {@code add_bp} sums a bias gradient with {@code reduce_sum} over
-     * the batch axis, 120 µs on a [512, 256] float array, where a product with a row of ones takes a tenth.
+     * the batch axis, 120 µs on a [512, 256] float array, where a product with a row of ones takes a tenth. An
+     * operand of g's shape gets g itself, not a copy (a residual connection's two branches: 10 copies of
+     * [32, 49, 64] floats per transformer-block step), except a requested output.
      */
-    private void addBackward(Step s, INDArray g, INDArray dx, INDArray dy) {
-        if (consumed.contains(s.outputs[0])) {
-            sumTo(s.outputs[0], g, dx);
-        }
-        if (consumed.contains(s.outputs[1])) {
-            sumTo(s.outputs[1], g, dy);
+    private void addBackward(Step s, INDArray g, Map<String, INDArray> vals) {
+        for (String out : s.outputs) {
+            if (!consumed.contains(out)) {
+                continue;
+            }
+            INDArray target = vals.get(out);
+            if (Arrays.equals(g.shape(), target.shape()) && g.dataType() == target.dataType() && !requested.contains(out)) {
+                vals.put(out, g);   // the gradient itself, not a copy: no step writes g again in this call
+            } else {
+                sumTo(out, g, target);
+            }
         }
     }
 

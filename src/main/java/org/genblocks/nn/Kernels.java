@@ -1,0 +1,153 @@
+package org.genblocks.nn;
+
+import org.genblocks.tensor.Shapes;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+
+/**
+ * Fused kernels of the planned executor ({@link GraphExecutor}): one pass over memory in Java where ND4J
+ * 1.0.0-M2.1 makes several ops, each with its own pass and fixed cost. Each kernel works on dense C-order
+ * arrays of one floating-point type, read and written through their native buffers, and says whether it
+ * ran: where an array is not dense, or the types differ, it returns false and the caller takes its ND4J
+ * path. Scalar loops on one thread: the arrays of a training step are small (a few MB), and ND4J's ops on
+ * them are limited by their per-op cost and memory passes, not by arithmetic.
+ */
+final class Kernels {
+    private Kernels() {
+    }
+
+    /** {@code a}'s float32 buffer in native byte order ({@code DataBuffer.asNioFloat} is big-endian: a byte swap per access). */
+    static FloatBuffer floats(INDArray a) {
+        return a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    /** {@code a}'s float64 buffer in native byte order. */
+    static DoubleBuffer doubles(INDArray a) {
+        return a.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
+    }
+
+    /**
+     * Whether {@code a} is its elements in C order from its offset, of type float32 or float64, within the first
+     * 2^31 − 1 elements of its native buffer (which {@link #floats} and {@link #doubles} address from the start
+     * of the buffer a view looks into).
+     */
+    static boolean dense(INDArray a) {
+        DataType t = a.dataType();
+        if ((t != DataType.FLOAT && t != DataType.DOUBLE) || !Shapes.hasCOrderStrides(a)) {
+            return false;
+        }
+        long end = a.offset() + a.length();   // a view's offset counts from the start of the buffer it views
+        return end <= Integer.MAX_VALUE && end <= a.data().asNio().capacity() / (long) t.width();
+    }
+
+    /** Whether every array is {@link #dense} and of {@code arrays[0]}'s type and shape. */
+    static boolean denseAlike(INDArray... arrays) {
+        for (INDArray a : arrays) {
+            if (a.dataType() != arrays[0].dataType() || !java.util.Arrays.equals(a.shape(), arrays[0].shape())
+                    || !dense(a)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The backward pass of a softmax over the last axis, {@code dx = y ⊙ (g − Σ g⊙y / Σ y)} row by row, from the
+     * softmax's output {@code y} and the incoming gradient {@code g}: one pass, the two sums and the result in
+     * float64, rounded once into {@code dx}'s type. Dividing by {@code Σ y} (1 in exact arithmetic) removes the
+     * scale error of a float32 softmax whose rows sum to 1 only within about 1e-5.
+     *
+     * @return false (nothing written) where the arrays are not dense and alike
+     */
+    static boolean softmaxBackwardLastAxis(INDArray y, INDArray g, INDArray dx) {
+        if (y.rank() < 1 || y.length() == 0 || !denseAlike(y, g, dx)) {
+            return false;
+        }
+        int len = (int) y.size(y.rank() - 1);
+        int rows = (int) (y.length() / len);
+        int yo = (int) y.offset();
+        int go = (int) g.offset();
+        int dof = (int) dx.offset();
+        int block = Math.max(1, BLOCK / len);
+        int n = block * len;
+        double[] yr = new double[n];
+        double[] gr = new double[n];
+        boolean f32 = y.dataType() == DataType.FLOAT;
+        FloatBuffer yf = f32 ? floats(y) : null;
+        FloatBuffer gf = f32 ? floats(g) : null;
+        FloatBuffer df = f32 ? floats(dx) : null;
+        DoubleBuffer yd = f32 ? null : doubles(y);
+        DoubleBuffer gd = f32 ? null : doubles(g);
+        DoubleBuffer dd = f32 ? null : doubles(dx);
+        float[] a = f32 ? new float[n] : null;
+        float[] b = f32 ? new float[n] : null;
+        for (int r0 = 0; r0 < rows; r0 += block) {
+            int m = Math.min(block, rows - r0) * len;
+            int at = r0 * len;
+            if (f32) {
+                yf.get(yo + at, a, 0, m);
+                gf.get(go + at, b, 0, m);
+                widen(a, yr, m);
+                widen(b, gr, m);
+            } else {
+                yd.get(yo + at, yr, 0, m);
+                gd.get(go + at, gr, 0, m);
+            }
+            for (int off = 0; off < m; off += len) {
+                softmaxBackwardRow(yr, gr, off, len);
+            }
+            if (f32) {
+                narrow(gr, a, m);
+                df.put(dof + at, a, 0, m);
+            } else {
+                dd.put(dof + at, gr, 0, m);
+            }
+        }
+        return true;
+    }
+
+    /** Elements per block of a kernel's scratch arrays: a few rows at a time, in the L1 cache. */
+    private static final int BLOCK = 2048;
+
+    private static void widen(float[] from, double[] to, int n) {
+        for (int i = 0; i < n; i++) {
+            to[i] = from[i];
+        }
+    }
+
+    private static void narrow(double[] from, float[] to, int n) {
+        for (int i = 0; i < n; i++) {
+            to[i] = (float) from[i];
+        }
+    }
+
+    /** One row of {@link #softmaxBackwardLastAxis} at {@code off}, in float64, the result over {@code g}
+     * (four partial sums: no chain of dependent adds). */
+    private static void softmaxBackwardRow(double[] y, double[] g, int off, int len) {
+        double d0 = 0, d1 = 0, d2 = 0, d3 = 0, n0 = 0, n1 = 0, n2 = 0, n3 = 0;
+        int j = off;
+        int end = off + len;
+        for (; j + 3 < end; j += 4) {
+            d0 += g[j] * y[j];
+            d1 += g[j + 1] * y[j + 1];
+            d2 += g[j + 2] * y[j + 2];
+            d3 += g[j + 3] * y[j + 3];
+            n0 += y[j];
+            n1 += y[j + 1];
+            n2 += y[j + 2];
+            n3 += y[j + 3];
+        }
+        for (; j < end; j++) {
+            d0 += g[j] * y[j];
+            n0 += y[j];
+        }
+        double mean = ((d0 + d1) + (d2 + d3)) / ((n0 + n1) + (n2 + n3));
+        for (int i = off; i < end; i++) {
+            g[i] = y[i] * (g[i] - mean);
+        }
+    }
+}

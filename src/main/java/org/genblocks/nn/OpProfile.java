@@ -1,0 +1,89 @@
+package org.genblocks.nn;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Where the planned executor's time goes, op by op: a diagnostic for performance work, off unless started.
+ * Between {@link #start()} and {@link #stop()} every step the planned executor runs (training steps through
+ * {@code Trainer} and {@code GradientPlan}, sampling through {@code BlockFunction}) adds its wall time to its
+ * op's row; steps that run once per input signature are counted on that call only. An op the executor runs
+ * its own way carries a tag: {@code [gemm]} direct BLAS products, {@code [view]} reshapes as views,
+ * {@code [multiply_bp]}, {@code [add_bp]}, {@code [softmax_bp]}, {@code [relu_bp]} the rewritten backward
+ * passes. Timing costs about a microsecond per op; profile a separate run from the one you time.
+ *
+ * <pre>{@code
+ * OpProfile.start();
+ * trainer.fit(module, params, objective, source, config);
+ * OpProfile.stop();
+ * System.out.println(OpProfile.table());
+ * }</pre>
+ */
+public final class OpProfile {
+    private static volatile boolean on;
+    private static final Map<String, long[]> ROWS = new ConcurrentHashMap<>();
+
+    private OpProfile() {
+    }
+
+    /** One op's row: its calls and their total wall time. */
+    public record Entry(String op, long calls, long nanos) {
+        /** The mean time of one call in microseconds. */
+        public double microsPerCall() {
+            return calls == 0 ? 0 : nanos / 1e3 / calls;
+        }
+    }
+
+    /** Clears the rows and starts counting. */
+    public static void start() {
+        ROWS.clear();
+        on = true;
+    }
+
+    /** Stops counting; the rows stay until the next {@link #start()}. */
+    public static void stop() {
+        on = false;
+    }
+
+    /** Whether counting is on. */
+    public static boolean running() {
+        return on;
+    }
+
+    /** The rows, the most time first. */
+    public static List<Entry> entries() {
+        List<Entry> e = new ArrayList<>();
+        ROWS.forEach((op, v) -> {
+            synchronized (v) {
+                e.add(new Entry(op, v[1], v[0]));
+            }
+        });
+        e.sort(Comparator.comparingLong(Entry::nanos).reversed().thenComparing(Entry::op));
+        return e;
+    }
+
+    /** The rows as a text table (op, total ms, calls, µs per call, share of the total). */
+    public static String table() {
+        List<Entry> e = entries();
+        long total = e.stream().mapToLong(Entry::nanos).sum();
+        StringBuilder b = new StringBuilder(String.format("%-24s %10s %8s %10s %6s%n", "op", "total ms", "calls",
+                "us/call", "share"));
+        for (Entry x : e) {
+            b.append(String.format("%-24s %10.2f %8d %10.1f %5.1f%%%n", x.op(), x.nanos() / 1e6, x.calls(),
+                    x.microsPerCall(), total == 0 ? 0 : 100.0 * x.nanos() / total));
+        }
+        return b.append(String.format("%-24s %10.2f%n", "total", total / 1e6)).toString();
+    }
+
+    /** Adds one call of {@code op} that took {@code nanos}. */
+    static void add(String op, long nanos) {
+        long[] v = ROWS.computeIfAbsent(op, k -> new long[2]);
+        synchronized (v) {
+            v[0] += nanos;
+            v[1]++;
+        }
+    }
+}

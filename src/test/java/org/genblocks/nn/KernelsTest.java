@@ -1,0 +1,150 @@
+package org.genblocks.nn;
+
+import org.genblocks.tensor.Rng;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The executor's fused kernels against float64 sums written out element by element. */
+class KernelsTest {
+
+    /** Softmax rows of {@code logits} [rows, len] in float64, by hand. */
+    private static double[][] softmax(double[][] logits) {
+        double[][] y = new double[logits.length][];
+        for (int r = 0; r < logits.length; r++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (double v : logits[r]) {
+                max = Math.max(max, v);
+            }
+            double sum = 0;
+            y[r] = new double[logits[r].length];
+            for (int j = 0; j < y[r].length; j++) {
+                y[r][j] = Math.exp(logits[r][j] - max);
+                sum += y[r][j];
+            }
+            for (int j = 0; j < y[r].length; j++) {
+                y[r][j] /= sum;
+            }
+        }
+        return y;
+    }
+
+    /** dx = y (g − Σ g y) in float64, by hand (y sums to 1 here). */
+    private static double[][] softmaxBackward(double[][] y, double[][] g) {
+        double[][] dx = new double[y.length][];
+        for (int r = 0; r < y.length; r++) {
+            double dot = 0;
+            for (int j = 0; j < y[r].length; j++) {
+                dot += g[r][j] * y[r][j];
+            }
+            dx[r] = new double[y[r].length];
+            for (int j = 0; j < y[r].length; j++) {
+                dx[r][j] = y[r][j] * (g[r][j] - dot);
+            }
+        }
+        return dx;
+    }
+
+    private static double[][] matrix(Rng rng, int rows, int len, double scale) {
+        double[] v = rng.normal(DataType.DOUBLE, (long) rows * len).toDoubleVector();
+        double[][] m = new double[rows][len];
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < len; j++) {
+                m[r][j] = scale * v[r * len + j];
+            }
+        }
+        return m;
+    }
+
+    /**
+     * Rows of 1, 7, 49 (attention's tokens) and 3,000 (across blocks of the kernel's scratch), logits of scale 1
+     * and 60 (one entry dominates, the others underflow towards 1e-26), in float64 (to 1e-15 of the row's largest
+     * term or result) and float32 (to 1e-6 of it, the inputs rounded to float32 first), through rank-3 arrays.
+     */
+    @Test
+    void softmaxBackwardMatchesTheFloat64Formula() {
+        Rng rng = Rng.seed(5);
+        for (int len : new int[]{1, 7, 49, 3000}) {
+            for (double scale : new double[]{1, 60}) {
+                int rows = 6;
+                double[][] y = softmax(matrix(rng, rows, len, scale));
+                double[][] g = matrix(rng, rows, len, 1);
+                for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+                    INDArray ya = Nd4j.createFromArray(y).castTo(dt).reshape(2, 3, len);
+                    INDArray ga = Nd4j.createFromArray(g).castTo(dt).reshape(2, 3, len);
+                    double[][] yr = ya.reshape(rows, len).castTo(DataType.DOUBLE).toDoubleMatrix();
+                    double[][] gr = ga.reshape(rows, len).castTo(DataType.DOUBLE).toDoubleMatrix();
+                    double[][] want = softmaxBackward(yr, gr);
+                    INDArray dx = Nd4j.create(dt, 2, 3, len);
+                    assertTrue(Kernels.softmaxBackwardLastAxis(ya, ga, dx), "dense arrays run");
+                    double[][] got = dx.reshape(rows, len).castTo(DataType.DOUBLE).toDoubleMatrix();
+                    double tol = dt == DataType.DOUBLE ? 1e-15 : 1e-6;
+                    for (int r = 0; r < rows; r++) {
+                        double big = 0;
+                        for (int j = 0; j < len; j++) {
+                            big = Math.max(big, Math.max(Math.abs(yr[r][j] * gr[r][j]), Math.abs(want[r][j])));
+                        }
+                        for (int j = 0; j < len; j++) {
+                            assertEquals(want[r][j], got[r][j], tol * big + Double.MIN_NORMAL,
+                                    dt + " len " + len + " scale " + scale + " at " + r + "," + j);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A float32 softmax sums to 1 only within rounding; the kernel divides Σ g y by Σ y, so a row of y scaled by
+     * 1 + 1e-5 gives the gradient of the normalised row scaled the same way, not a shifted one.
+     */
+    @Test
+    void softmaxBackwardDividesByTheRowsSum() {
+        double[][] y = {{0.25, 0.25, 0.5}};
+        double[][] g = {{3, -1, 2}};
+        double s = 1 + 1e-5;
+        INDArray ya = Nd4j.createFromArray(y).mul(s);
+        INDArray dx = Nd4j.create(DataType.DOUBLE, 1, 3);
+        assertTrue(Kernels.softmaxBackwardLastAxis(ya, Nd4j.createFromArray(g), dx));
+        double[] want = softmaxBackward(y, g)[0];
+        for (int j = 0; j < 3; j++) {
+            assertEquals(want[j] * s, dx.getDouble(0, j), 1e-15);
+        }
+    }
+
+    /** A view at an offset runs on its own elements; a transposed view, mixed types or shapes are declined. */
+    @Test
+    void softmaxBackwardRunsOnOffsetViewsAndDeclinesOtherLayouts() {
+        Rng rng = Rng.seed(8);
+        INDArray big = rng.normal(DataType.DOUBLE, 4, 5);
+        INDArray y = big.get(NDArrayIndex.interval(2, 4), NDArrayIndex.all());
+        INDArray g = rng.normal(DataType.DOUBLE, 2, 5);
+        INDArray dx = Nd4j.create(DataType.DOUBLE, 2, 5);
+        assertTrue(y.offset() > 0 && Kernels.softmaxBackwardLastAxis(y, g, dx), "an offset row block runs");
+        double[][] want = new double[2][5];
+        for (int r = 0; r < 2; r++) {
+            double dot = 0;
+            double norm = 0;
+            for (int j = 0; j < 5; j++) {
+                dot += g.getDouble(r, j) * y.getDouble(r, j);
+                norm += y.getDouble(r, j);
+            }
+            for (int j = 0; j < 5; j++) {
+                want[r][j] = y.getDouble(r, j) * (g.getDouble(r, j) - dot / norm);
+                assertEquals(want[r][j], dx.getDouble(r, j), 1e-14, "at " + r + "," + j);
+            }
+        }
+        INDArray t = rng.normal(DataType.DOUBLE, 5, 2).transpose();
+        assertFalse(Kernels.softmaxBackwardLastAxis(t, g, dx), "a transposed view");
+        assertFalse(Kernels.softmaxBackwardLastAxis(g.castTo(DataType.FLOAT), g, dx), "mixed types");
+        assertFalse(Kernels.softmaxBackwardLastAxis(g, g, Nd4j.create(DataType.DOUBLE, 5, 2)), "another shape");
+        assertFalse(Kernels.softmaxBackwardLastAxis(g.castTo(DataType.HALF), g.castTo(DataType.HALF),
+                dx.castTo(DataType.HALF)), "float16");
+    }
+}
