@@ -260,11 +260,12 @@ public final class BenchSuite {
     }
 
     public static void main(String[] args) throws IOException {
-        boolean quick = false, opCounts = false;
+        boolean quick = false, opCounts = false, opProfile = false;
         Pattern only = null;
         for (String a : args) {
             if (a.equals("-quick")) quick = true;
             else if (a.equals("-opcounts")) opCounts = true;
+            else if (a.equals("-opprofile")) opProfile = true;
             else if (!a.isBlank()) only = Pattern.compile(a);
         }
         Path dir = Path.of("target", "bench");
@@ -278,6 +279,12 @@ public final class BenchSuite {
         if (opCounts) {
             String t = "# genblocks op counts\n\n" + environment + "\n\n" + OpCounts.run();
             Files.writeString(dir.resolve("opcounts.md"), t);
+            System.out.println(t);
+            return;
+        }
+        if (opProfile) {
+            String t = "# genblocks op profiles\n\n" + environment + "\n\n" + OpProfiles.run();
+            Files.writeString(dir.resolve("opprofile.md"), t);
             System.out.println(t);
             return;
         }

@@ -1,0 +1,51 @@
+package org.genblocks.bench;
+
+import org.genblocks.nn.OpProfile;
+
+import java.util.Locale;
+
+/**
+ * Where the training steps of the suite spend their time, op by op ({@link OpProfile}): the MLP step
+ * ({@link TrainerBench}), the transformer block ({@link BlockStepBench}) and the DiT ({@link DitBench}), each
+ * warmed up with three fits and then profiled over {@link #FITS} more. Run with {@code -Dbench.args=-opprofile}.
+ * The per-op timing adds about a microsecond per op, so the step times printed here run a little above the
+ * table's.
+ */
+final class OpProfiles {
+    static final int FITS = 10;
+
+    private OpProfiles() {
+    }
+
+    record Workload(String name, FitRun run, int stepsPerFit) {
+    }
+
+    static String run() {
+        StringBuilder b = new StringBuilder();
+        TrainerBench.Fit mlp = new TrainerBench.Fit();
+        mlp.setUp();
+        BlockStepBench.Step block = new BlockStepBench.Step();
+        block.setUp();
+        DitBench.Step dit = new DitBench.Step();
+        dit.setUp();
+        for (Workload w : new Workload[]{new Workload("MLP 2-256-256-2 `Trainer.fit` step", mlp.run, TrainerBench.STEPS),
+                new Workload("transformer block `Trainer.fit` step", block.run, BlockStepBench.STEPS),
+                new Workload("DiT `Trainer.fit` step", dit.run, DitBench.STEPS)}) {
+            for (int i = 0; i < 3; i++) {
+                w.run().fit();
+            }
+            OpProfile.start();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < FITS; i++) {
+                w.run().fit();
+            }
+            long nanos = System.nanoTime() - t0;
+            OpProfile.stop();
+            int steps = FITS * w.stepsPerFit();
+            b.append(String.format(Locale.ROOT, "## %s: %.2f ms per step (%d steps, profiled)%n%n```%n", w.name(),
+                    nanos / 1e6 / steps, steps));
+            b.append(OpProfile.table()).append("```\n\n");
+        }
+        return b.toString();
+    }
+}
