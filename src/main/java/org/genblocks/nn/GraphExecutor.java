@@ -65,6 +65,10 @@ final class GraphExecutor {
         final boolean memoryBound;
         /** The op's row in {@link OpProfile}: its name, tagged where the executor runs it its own way. */
         String profileName;
+        /** Part of a fused region whose last step computes its result ({@link #fuseGeluBackward}): never runs. */
+        boolean fusedAway;
+        /** The last step of a fused GELU backward pass: runs {@link Kernels#geluBackward} instead of its op. */
+        GeluBackward gelu;
 
         Step(DifferentialFunction op, String[] inputs, String[] outputs) {
             this.op = op;
@@ -157,7 +161,7 @@ final class GraphExecutor {
         }
         consumed.addAll(Arrays.asList(outputNames));
         requested.addAll(Arrays.asList(outputNames));
-        rewritten = any;
+        rewritten = fuseGeluBackward() | any;
         foldPerSignature();
         Set<String> outputs = new HashSet<>(Arrays.asList(outputNames));
         Map<String, Step> softmaxByInput = new HashMap<>();
@@ -177,6 +181,193 @@ final class GraphExecutor {
                 st.softmaxOutput = sameAxis ? fwd.outputs[0] : null;
             }
         }
+    }
+
+    /** The inputs of a fused GELU backward pass: x, the forward's t = a·x and c = Φ(x), the incoming gradient. */
+    record GeluBackward(String x, String t, String c, String g, double a) {
+    }
+
+    /**
+     * Fuses the backward pass of the exact GELU as {@link Activation#GELU} builds it, {@code out = x ⊙ c} with
+     * {@code c = (1 + erf(t)) / 2} and {@code t = a·x} ({@code a = 1/√2}): SameDiff differentiates that into about
+     * ten elementwise ops ({@code multiply_bp}, the erf derivative {@code 2/√π·exp(−t²)} through {@code ones_as},
+     * {@code multiply}, {@code exp} and scalar products, the sum of the two paths), each a pass over the hidden
+     * activations; {@link Kernels#geluBackward} makes one, {@code dx = g ⊙ (c + x·a·exp(−t²)/√π)}. The region is
+     * the steps on a path from the {@code multiply_bp} of {@code out} to the {@code add} of x's two partial
+     * gradients, and the steps whose outputs only it reads (exp(−t²) from the forward t); it is fused only when its forward ops are exactly those above, its ops are the ten expected, and
+     * no step outside it reads an intermediate. The plan is then checked against SameDiff's session like every
+     * rewritten plan.
+     *
+     * @return whether it fused any
+     */
+    private boolean fuseGeluBackward() {
+        boolean fused = false;
+        Map<String, Step> producerOf = new HashMap<>();
+        Map<String, List<Step>> readers = new HashMap<>();
+        for (Step st : plan) {
+            for (String o : st.outputs) {
+                producerOf.put(o, st);
+            }
+            for (String in : st.inputs) {
+                readers.computeIfAbsent(in, k -> new ArrayList<>()).add(st);
+            }
+        }
+        for (Step bp : plan) {
+            if (!bp.multiplyBp) {
+                continue;
+            }
+            GeluBackward found = null;
+            for (int xi = 0; xi < 2 && found == null; xi++) {
+                found = geluForward(bp.inputs[xi], bp.inputs[1 - xi], bp.inputs[2], producerOf);
+            }
+            if (found == null) {
+                continue;
+            }
+            Step sum = geluSum(bp, readers, found);
+            if (sum == null) {
+                continue;
+            }
+            java.util.IdentityHashMap<Step, Boolean> region = regionBetween(bp, sum, readers);
+            // and the steps that only feed it (the erf derivative's exp(−t²) from the forward t)
+            for (boolean grew = true; grew; ) {
+                grew = false;
+                for (Step st : plan) {
+                    if (region.containsKey(st) || kernelInput(st, found)) {
+                        continue;
+                    }
+                    boolean onlyFeeds = true;
+                    for (String o : st.outputs) {
+                        List<Step> r = readers.getOrDefault(o, List.of());
+                        onlyFeeds &= !r.isEmpty() && !requested.contains(o);
+                        for (Step reader : r) {
+                            onlyFeeds &= region.containsKey(reader);
+                        }
+                    }
+                    if (onlyFeeds) {
+                        region.put(st, true);
+                        grew = true;
+                    }
+                }
+            }
+            List<String> ops = new ArrayList<>();
+            boolean closed = true;
+            for (Step st : region.keySet()) {
+                ops.add(st.op.opName());
+                if (st == sum) {
+                    continue;
+                }
+                for (String o : st.outputs) {
+                    closed &= !requested.contains(o);
+                    for (Step r : readers.getOrDefault(o, List.of())) {
+                        closed &= region.containsKey(r);
+                    }
+                }
+            }
+            java.util.Collections.sort(ops);
+            List<String> expected = new ArrayList<>(List.of("add", "exp", "multiply", "multiply", "multiply",
+                    "multiply_bp", "mul_scalar", "mul_scalar", "mul_scalar", "mul_scalar", "ones_as"));
+            java.util.Collections.sort(expected);
+            if (!closed || !ops.equals(expected)) {
+                continue;
+            }
+            for (Step st : region.keySet()) {
+                st.fusedAway = st != sum;
+            }
+            sum.gelu = found;
+            sum.profileName = "gelu_bp [fused]";
+            fused = true;
+        }
+        return fused;
+    }
+
+    /** Whether {@code st} computes one of the fused kernel's inputs (which must keep running). */
+    private static boolean kernelInput(Step st, GeluBackward f) {
+        for (String o : st.outputs) {
+            if (o.equals(f.x()) || o.equals(f.t()) || o.equals(f.c()) || o.equals(f.g())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The GELU whose {@code multiply_bp} has operands {@code x} and {@code c} and incoming gradient {@code g}, or
+     * null where {@code c} is not {@code (1 + erf(a·x)) / 2} (a = 1/√2) by exactly the forward ops of
+     * {@link Activation#GELU}.
+     */
+    private static GeluBackward geluForward(String x, String c, String g, Map<String, Step> producerOf) {
+        Step half = producerOf.get(c);
+        Step plusOne = half == null ? null : producerOf.get(half.inputs[0]);
+        Step erf = plusOne == null ? null : producerOf.get(plusOne.inputs[0]);
+        Step scaled = erf == null ? null : producerOf.get(erf.inputs[0]);
+        if (scaled == null || !scalarOp(half, "mul_scalar", 0.5) || !scalarOp(plusOne, "add_scalar", 1.0)
+                || !"erf".equals(erf.op.opName()) || erf.inputs.length != 1
+                || !scalarOp(scaled, "mul_scalar", Math.sqrt(0.5)) || !scaled.inputs[0].equals(x)) {
+            return null;
+        }
+        return new GeluBackward(x, scaled.outputs[0], c, g, ((org.nd4j.linalg.api.ops.BaseScalarOp) scaled.op)
+                .scalar().getDouble(0));
+    }
+
+    /** Whether {@code st} is the legacy scalar op {@code name} of one input with scalar {@code value} (to 1e-6). */
+    private static boolean scalarOp(Step st, String name, double value) {
+        return st != null && name.equals(st.op.opName()) && st.inputs.length == 1
+                && st.op instanceof org.nd4j.linalg.api.ops.BaseScalarOp o && o.scalar() != null
+                && Math.abs(o.scalar().getDouble(0) - value) <= 1e-6 * Math.abs(value);
+    }
+
+    /**
+     * The {@code add} that sums x's two partial gradients of the GELU backward starting at {@code bp}: it reads
+     * {@code bp}'s output for x and a variable computed from its other output; null where there is none.
+     */
+    private static Step geluSum(Step bp, Map<String, List<Step>> readers, GeluBackward gelu) {
+        String dx = bp.inputs[0].equals(gelu.x()) ? bp.outputs[0] : bp.outputs[1];
+        List<Step> r = readers.getOrDefault(dx, List.of());
+        if (r.size() != 1 || !"add".equals(r.get(0).op.opName()) || r.get(0).inputs.length != 2
+                || r.get(0).outputs.length != 1) {
+            return null;
+        }
+        return r.get(0);
+    }
+
+    /** The steps on some path from {@code from} to {@code to} (both included), by the variables they pass on. */
+    private static java.util.IdentityHashMap<Step, Boolean> regionBetween(Step from, Step to,
+                                                                            Map<String, List<Step>> readers) {
+        java.util.IdentityHashMap<Step, Boolean> below = new java.util.IdentityHashMap<>();
+        java.util.ArrayDeque<Step> todo = new java.util.ArrayDeque<>(List.of(from));
+        while (!todo.isEmpty()) {
+            Step st = todo.pop();
+            if (below.put(st, true) != null || st == to) {
+                continue;
+            }
+            for (String o : st.outputs) {
+                todo.addAll(readers.getOrDefault(o, List.of()));
+            }
+        }
+        java.util.IdentityHashMap<Step, Boolean> region = new java.util.IdentityHashMap<>();
+        // keep the steps from which `to` is reachable within `below`
+        boolean grew = true;
+        region.put(to, true);
+        while (grew) {
+            grew = false;
+            for (Step st : below.keySet()) {
+                if (region.containsKey(st)) {
+                    continue;
+                }
+                for (String o : st.outputs) {
+                    boolean feeds = false;
+                    for (Step r : readers.getOrDefault(o, List.of())) {
+                        feeds |= region.containsKey(r);
+                    }
+                    if (feeds) {
+                        region.put(st, true);
+                        grew = true;
+                        break;
+                    }
+                }
+            }
+        }
+        return region;
     }
 
     /**
@@ -331,18 +522,20 @@ final class GraphExecutor {
             }
             for (int si = 0; si < plan.size(); si++) {
                 Step s = plan.get(si);
-                if (s.perSignature && !allocate) {
-                    continue;   // its output, computed on the signature's first call, is still in its buffer
+                if (s.fusedAway || s.perSignature && !allocate) {
+                    continue;   // fused into a later step, or computed on the signature's first call and kept
                 }
                 long started = OpProfile.running() ? System.nanoTime() : 0;
-                INDArray[] in = new INDArray[s.inputs.length];
+                INDArray[] in = new INDArray[s.gelu != null ? 0 : s.inputs.length];   // a fused step reads its own
                 for (int i = 0; i < in.length; i++) {
                     in[i] = vals.get(s.inputs[i]);
                     if (in[i] == null) {
                         throw new UnsupportedOperationException("missing input " + s.inputs[i]);
                     }
                 }
-                if (s.viewReshape && !allocate && s.viewInput == in[0]) {
+                if (s.gelu != null) {
+                    geluBackward(s, allocate, vals);
+                } else if (s.viewReshape && !allocate && s.viewInput == in[0]) {
                     vals.put(s.outputs[0], s.view);   // the same input array as last call: the same view
                 } else if (s.op instanceof DynamicCustomOp d) {
                     d.clearArrays();
@@ -482,6 +675,27 @@ final class GraphExecutor {
             Gemm.gemm(dt, true, false, k, n, m, 1.0, a, 0, k, dc, 0, n, 0.0, db, 0, n);
         }
         return true;
+    }
+
+    /** A fused GELU backward pass ({@link #fuseGeluBackward}) into its {@code add}'s buffer. */
+    private void geluBackward(Step s, boolean allocate, Map<String, INDArray> vals) {
+        GeluBackward f = s.gelu;
+        INDArray x = vals.get(f.x());
+        INDArray t = vals.get(f.t());
+        INDArray c = vals.get(f.c());
+        INDArray g = vals.get(f.g());
+        if (allocate) {
+            INDArray z = Nd4j.create(x.dataType(), x.shape());
+            buffers.put(s.outputs[0], z);
+            vals.put(s.outputs[0], z);
+        }
+        INDArray dx = vals.get(s.outputs[0]);
+        if (!Kernels.geluBackward(x, t, c, g, f.a(), dx)) {
+            // the same formula in ND4J ops, where the arrays are not dense and alike
+            INDArray d = t.mul(t).negi();
+            org.nd4j.linalg.ops.transforms.Transforms.exp(d, false);
+            dx.assign(d.muli(x).muli(f.a() / Math.sqrt(Math.PI)).addi(c).muli(g));
+        }
     }
 
     /**

@@ -110,6 +110,66 @@ final class Kernels {
         return true;
     }
 
+    /**
+     * The backward pass of the exact GELU {@code out = x ⊙ c}, {@code c = Φ(x) = (1 + erf(t)) / 2}, {@code t = a·x}
+     * with {@code a = 1/√2} (Hendrycks and Gimpel 2016): {@code dx = g ⊙ (c + x·a·exp(−t²)/√π)}, the derivative
+     * {@code Φ(x) + x φ(x)} from the forward pass's {@code t} and {@code c}, in one pass (float64 arithmetic, rounded
+     * once into {@code dx}'s type).
+     *
+     * @return false (nothing written) where the arrays are not dense and alike
+     */
+    static boolean geluBackward(INDArray x, INDArray t, INDArray c, INDArray g, double a, INDArray dx) {
+        if (x.length() == 0 || !denseAlike(x, t, c, g, dx)) {
+            return false;
+        }
+        int n = (int) x.length();
+        double k = a / Math.sqrt(Math.PI);
+        if (x.dataType() == DataType.FLOAT) {
+            FloatBuffer xb = floats(x);
+            FloatBuffer tb = floats(t);
+            FloatBuffer cb = floats(c);
+            FloatBuffer gb = floats(g);
+            FloatBuffer db = floats(dx);
+            int xo = (int) x.offset(), to = (int) t.offset(), co = (int) c.offset(), go = (int) g.offset();
+            int dof = (int) dx.offset();
+            float[] xs = new float[BLOCK], ts = new float[BLOCK], cs = new float[BLOCK], gs = new float[BLOCK];
+            for (int i0 = 0; i0 < n; i0 += BLOCK) {
+                int m = Math.min(BLOCK, n - i0);
+                xb.get(xo + i0, xs, 0, m);
+                tb.get(to + i0, ts, 0, m);
+                cb.get(co + i0, cs, 0, m);
+                gb.get(go + i0, gs, 0, m);
+                for (int i = 0; i < m; i++) {
+                    double tt = ts[i];
+                    xs[i] = (float) (gs[i] * (cs[i] + xs[i] * k * Math.exp(-tt * tt)));
+                }
+                db.put(dof + i0, xs, 0, m);
+            }
+        } else {
+            DoubleBuffer xb = doubles(x);
+            DoubleBuffer tb = doubles(t);
+            DoubleBuffer cb = doubles(c);
+            DoubleBuffer gb = doubles(g);
+            DoubleBuffer db = doubles(dx);
+            int xo = (int) x.offset(), to = (int) t.offset(), co = (int) c.offset(), go = (int) g.offset();
+            int dof = (int) dx.offset();
+            double[] xs = new double[BLOCK], ts = new double[BLOCK], cs = new double[BLOCK], gs = new double[BLOCK];
+            for (int i0 = 0; i0 < n; i0 += BLOCK) {
+                int m = Math.min(BLOCK, n - i0);
+                xb.get(xo + i0, xs, 0, m);
+                tb.get(to + i0, ts, 0, m);
+                cb.get(co + i0, cs, 0, m);
+                gb.get(go + i0, gs, 0, m);
+                for (int i = 0; i < m; i++) {
+                    double tt = ts[i];
+                    xs[i] = gs[i] * (cs[i] + xs[i] * k * Math.exp(-tt * tt));
+                }
+                db.put(dof + i0, xs, 0, m);
+            }
+        }
+        return true;
+    }
+
     /** Elements per block of a kernel's scratch arrays: a few rows at a time, in the L1 cache. */
     private static final int BLOCK = 2048;
 

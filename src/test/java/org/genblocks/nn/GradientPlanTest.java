@@ -59,7 +59,10 @@ class GradientPlanTest {
                 double refLoss = sd.output(feed, "loss").get("loss").getDouble(0);
                 assertEquals(refLoss, r.loss(), 0.0);
                 for (String n : p.names()) {
-                    NnTestSupport.assertExact(ref.get(n), r.gradients().get(n), a + " " + n);
+                    // the fused GELU backward adds in its own order: equal to rounding, not bit for bit
+                    double scale = ref.get(n).amaxNumber().doubleValue();
+                    assertEquals(0.0, ref.get(n).sub(r.gradients().get(n)).amaxNumber().doubleValue(), 1e-13 * scale,
+                            a + " " + n);
                 }
                 // an in-place update is seen by the next planned call
                 p.get("mlp.layers.0.weight").subi(r.gradients().get("mlp.layers.0.weight").mul(0.1));
