@@ -1,5 +1,6 @@
 package org.genblocks.attention;
 
+import org.genblocks.tensor.Numerics;
 import org.genblocks.tensor.Shapes;
 import org.genblocks.tensor.Simd;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -430,43 +431,8 @@ public final class EagerAttention {
         return mask.right() == AttentionMask.UNBOUNDED ? keyLen - 1 : Math.min(keyLen - 1, position + mask.right());
     }
 
-    // e^x for the softmax: x·log2(e) = k + f with k an integer (rounded by adding 1.5·2^23), e^x = 2^k · e^r with
-    // r = x − k·ln 2 (ln 2 split in two, Cody & Waite) and e^r by its degree-7 Taylor polynomial, |r| <= ln2/2
-    static final float EXP_FLOOR = -87f;
-    static final float LOG2E = 1.44269504f;
-    static final float ROUND = 12582912f;
-    static final float LN2_HI = 0.693359375f;
-    static final float LN2_LO = -2.12194440e-4f;
-    static final float C2 = 1f / 2;
-    static final float C3 = 1f / 6;
-    static final float C4 = 1f / 24;
-    static final float C5 = 1f / 120;
-    static final float C6 = 1f / 720;
-    static final float C7 = 1f / 5040;
-    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
-
-    /**
-     * {@code e^x} for the softmax's {@code x <= 0}, to a few float32 ulps (relative error below
-     * 5e-7 on {@code [−87, 0]}, tested), exactly 0 below −87 (masked logits, {@code −∞}
-     * included): {@code 2^k · p(r)} with {@code k = round(x·log₂e)}, {@code r = x − k·ln 2} in two
-     * parts (Cody & Waite) and {@code p} the degree-7 Taylor polynomial of {@code e^r}, all with fused
-     * multiply-adds,
-     * {@code |r| ≤ ln 2 / 2}. {@link SoftmaxSimd#exp} computes the same operations lane by lane.
-     */
+    /** {@code e^x} for the softmax's {@code x <= 0}: {@link Numerics#expNonPositive(float)}. */
     static float exp(float x) {
-        float xc = Math.max(x, EXP_FLOOR);
-        float t = Math.fma(xc, LOG2E, ROUND);
-        float k = t - ROUND;
-        float scale = Float.intBitsToFloat((Float.floatToRawIntBits(t) - (ROUND_BITS - 127)) << 23);
-        float r = Math.fma(k, -LN2_HI, xc);
-        r = Math.fma(k, -LN2_LO, r);
-        float p = Math.fma(r, C7, C6);
-        p = Math.fma(p, r, C5);
-        p = Math.fma(p, r, C4);
-        p = Math.fma(p, r, C3);
-        p = Math.fma(p, r, C2);
-        p = Math.fma(p, r, 1f);
-        p = Math.fma(p, r, 1f);
-        return x < EXP_FLOOR ? 0f : p * scale;
+        return Numerics.expNonPositive(x);
     }
 }

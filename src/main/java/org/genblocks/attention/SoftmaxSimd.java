@@ -8,30 +8,30 @@ import jdk.incubator.vector.VectorSpecies;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-import static org.genblocks.attention.EagerAttention.C2;
-import static org.genblocks.attention.EagerAttention.C3;
-import static org.genblocks.attention.EagerAttention.C4;
-import static org.genblocks.attention.EagerAttention.C5;
-import static org.genblocks.attention.EagerAttention.C6;
-import static org.genblocks.attention.EagerAttention.C7;
-import static org.genblocks.attention.EagerAttention.EXP_FLOOR;
-import static org.genblocks.attention.EagerAttention.LN2_HI;
-import static org.genblocks.attention.EagerAttention.LN2_LO;
-import static org.genblocks.attention.EagerAttention.LOG2E;
-import static org.genblocks.attention.EagerAttention.ROUND;
+import static org.genblocks.tensor.Numerics.EXP_C2;
+import static org.genblocks.tensor.Numerics.EXP_C3;
+import static org.genblocks.tensor.Numerics.EXP_C4;
+import static org.genblocks.tensor.Numerics.EXP_C5;
+import static org.genblocks.tensor.Numerics.EXP_C6;
+import static org.genblocks.tensor.Numerics.EXP_C7;
+import static org.genblocks.tensor.Numerics.EXP_FLOOR;
+import static org.genblocks.tensor.Numerics.EXP_LN2_HI;
+import static org.genblocks.tensor.Numerics.EXP_LN2_LO;
+import static org.genblocks.tensor.Numerics.EXP_LOG2E;
+import static org.genblocks.tensor.Numerics.EXP_ROUND;
 
 /**
  * The float32 softmax rows of {@link EagerAttention} as explicit SIMD loops (Java Vector API),
  * reading and writing the native score block in place.
  * Loaded only when {@link org.genblocks.tensor.Simd#enabled()}. The exponential is
- * {@link EagerAttention#exp(float)} lane by lane, the same operations in the same order, so each
+ * {@link org.genblocks.tensor.Numerics#expNonPositive(float)} lane by lane, the same operations in the same order, so each
  * weight is bit-identical to the scalar path; only the row sum is added in a different order
  * (lane-parallel partial sums), a difference of a few float32 ulps.
  */
 final class SoftmaxSimd {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = F.length();
-    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
+    private static final int ROUND_BITS = Float.floatToRawIntBits(EXP_ROUND);
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     private SoftmaxSimd() {
@@ -73,19 +73,19 @@ final class SoftmaxSimd {
             return 0f;
         }
         FloatVector vsum = FloatVector.zero(F);
-        FloatVector log2e = FloatVector.broadcast(F, LOG2E);
-        FloatVector round = FloatVector.broadcast(F, ROUND);
-        FloatVector ln2Hi = FloatVector.broadcast(F, -LN2_HI);
-        FloatVector ln2Lo = FloatVector.broadcast(F, -LN2_LO);
-        FloatVector c7 = FloatVector.broadcast(F, C7);
-        FloatVector c6 = FloatVector.broadcast(F, C6);
-        FloatVector c5 = FloatVector.broadcast(F, C5);
-        FloatVector c4 = FloatVector.broadcast(F, C4);
-        FloatVector c3 = FloatVector.broadcast(F, C3);
-        FloatVector c2 = FloatVector.broadcast(F, C2);
+        FloatVector log2e = FloatVector.broadcast(F, EXP_LOG2E);
+        FloatVector round = FloatVector.broadcast(F, EXP_ROUND);
+        FloatVector ln2Hi = FloatVector.broadcast(F, -EXP_LN2_HI);
+        FloatVector ln2Lo = FloatVector.broadcast(F, -EXP_LN2_LO);
+        FloatVector c7 = FloatVector.broadcast(F, EXP_C7);
+        FloatVector c6 = FloatVector.broadcast(F, EXP_C6);
+        FloatVector c5 = FloatVector.broadcast(F, EXP_C5);
+        FloatVector c4 = FloatVector.broadcast(F, EXP_C4);
+        FloatVector c3 = FloatVector.broadcast(F, EXP_C3);
+        FloatVector c2 = FloatVector.broadcast(F, EXP_C2);
         FloatVector one = FloatVector.broadcast(F, 1f);
         for (j = lo; j < bound; j += LANES) {
-            // e^x as EagerAttention.exp(float), lane by lane; written out here rather than called: a vector
+            // e^x as Numerics.expNonPositive(float), lane by lane; written out here rather than called: a vector
             // argument to a method that C2 declines to inline is boxed, which made whole runs 1.6x slower
             FloatVector x = FloatVector.fromByteBuffer(F, b, base + 4 * j, ORDER).sub(max);
             FloatVector xc = x.max(EXP_FLOOR);

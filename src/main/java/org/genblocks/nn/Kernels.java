@@ -1,9 +1,12 @@
 package org.genblocks.nn;
 
+import org.genblocks.tensor.Numerics;
 import org.genblocks.tensor.Shapes;
+import org.genblocks.tensor.Simd;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
@@ -23,6 +26,11 @@ final class Kernels {
     /** {@code a}'s float32 buffer in native byte order ({@code DataBuffer.asNioFloat} is big-endian: a byte swap per access). */
     static FloatBuffer floats(INDArray a) {
         return a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    /** {@code a}'s whole native buffer as bytes in native order (a view's elements from its offset). */
+    static ByteBuffer bytes(INDArray a) {
+        return a.data().asNio().order(ByteOrder.nativeOrder());
     }
 
     /** {@code a}'s float64 buffer in native byte order. */
@@ -113,25 +121,38 @@ final class Kernels {
     /**
      * The backward pass of the exact GELU {@code out = x ⊙ c}, {@code c = Φ(x) = (1 + erf(t)) / 2}, {@code t = a·x}
      * with {@code a = 1/√2} (Hendrycks and Gimpel 2016): {@code dx = g ⊙ (c + x·a·exp(−t²)/√π)}, the derivative
-     * {@code Φ(x) + x φ(x)} from the forward pass's {@code t} and {@code c}, in one pass (float64 arithmetic, rounded
-     * once into {@code dx}'s type).
+     * {@code Φ(x) + x φ(x)} from the forward pass's {@code t} and {@code c}, in one pass. Float64 arrays in float64
+     * arithmetic with {@link Math#exp}; float32 ones in float32 ({@link #geluBackward(float, float, float, float,
+     * float)}) with {@code e^(−t²)} from {@link Numerics#expNonPositive} (relative error below 5e-7), as SIMD lanes
+     * where {@link Simd#enabled()}: {@link Math#exp} in a scalar loop took longer than the ten ND4J ops this pass
+     * replaces (2.4 ms against about 2.3 on [1568, 256] floats), the SIMD pass takes a fraction of them.
      *
      * @return false (nothing written) where the arrays are not dense and alike
      */
     static boolean geluBackward(INDArray x, INDArray t, INDArray c, INDArray g, double a, INDArray dx) {
+        return geluBackward(x, t, c, g, a, dx, Simd.enabled());
+    }
+
+    /** {@link #geluBackward(INDArray, INDArray, INDArray, INDArray, double, INDArray)}, SIMD or not (tests tie both). */
+    static boolean geluBackward(INDArray x, INDArray t, INDArray c, INDArray g, double a, INDArray dx, boolean simd) {
         if (x.length() == 0 || !denseAlike(x, t, c, g, dx)) {
             return false;
         }
         int n = (int) x.length();
         double k = a / Math.sqrt(Math.PI);
         if (x.dataType() == DataType.FLOAT) {
+            float kf = (float) k;
+            int xo = (int) x.offset(), to = (int) t.offset(), co = (int) c.offset(), go = (int) g.offset();
+            int dof = (int) dx.offset();
+            if (simd) {
+                KernelsSimd.geluBackward(bytes(x), xo, bytes(t), to, bytes(c), co, bytes(g), go, bytes(dx), dof, n, kf);
+                return true;
+            }
             FloatBuffer xb = floats(x);
             FloatBuffer tb = floats(t);
             FloatBuffer cb = floats(c);
             FloatBuffer gb = floats(g);
             FloatBuffer db = floats(dx);
-            int xo = (int) x.offset(), to = (int) t.offset(), co = (int) c.offset(), go = (int) g.offset();
-            int dof = (int) dx.offset();
             float[] xs = new float[BLOCK], ts = new float[BLOCK], cs = new float[BLOCK], gs = new float[BLOCK];
             for (int i0 = 0; i0 < n; i0 += BLOCK) {
                 int m = Math.min(BLOCK, n - i0);
@@ -140,8 +161,7 @@ final class Kernels {
                 cb.get(co + i0, cs, 0, m);
                 gb.get(go + i0, gs, 0, m);
                 for (int i = 0; i < m; i++) {
-                    double tt = ts[i];
-                    xs[i] = (float) (gs[i] * (cs[i] + xs[i] * k * Math.exp(-tt * tt)));
+                    xs[i] = geluBackward(xs[i], ts[i], cs[i], gs[i], kf);
                 }
                 db.put(dof + i0, xs, 0, m);
             }
@@ -168,6 +188,15 @@ final class Kernels {
             }
         }
         return true;
+    }
+
+    /**
+     * One element of the float32 GELU backward pass, {@code (x·k·e^(−t²) + c)·g} with {@code k = a/√π}, in float32
+     * operations in this order (the SIMD lanes of {@link KernelsSimd} compute the same).
+     */
+    static float geluBackward(float x, float t, float c, float g, float k) {
+        float e = Numerics.expNonPositive(-(t * t));
+        return (x * k * e + c) * g;
     }
 
     /** Elements per block of a kernel's scratch arrays: a few rows at a time, in the L1 cache. */

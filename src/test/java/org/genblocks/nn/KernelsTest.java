@@ -147,4 +147,34 @@ class KernelsTest {
         assertFalse(Kernels.softmaxBackwardLastAxis(g.castTo(DataType.HALF), g.castTo(DataType.HALF),
                 dx.castTo(DataType.HALF)), "float16");
     }
+
+    /**
+     * The float32 GELU backward: the SIMD lanes and the scalar loop (a JVM without the Vector API) give the scalar
+     * function's bits (vector tail included: 1,000 is not a multiple of the lane count), across t from −40 to 40 (e^(−t²) from 1 down to exactly 0), and both agree with
+     * the float64 formula to float32 rounding.
+     */
+    @Test
+    void geluBackwardSimdLanesAreTheScalarKernelsBits() {
+        assertTrue(org.genblocks.tensor.Simd.enabled(), org.genblocks.tensor.Simd.status());
+        int n = 1000;
+        Rng rng = Rng.seed(12);
+        INDArray x = Nd4j.linspace(-40, 40, n, DataType.FLOAT);
+        float a = (float) Math.sqrt(0.5);
+        INDArray t = x.mul(a);
+        INDArray c = rng.uniform(0, 1, DataType.FLOAT, n);
+        INDArray g = rng.normal(DataType.FLOAT, n);
+        INDArray simd = Nd4j.create(DataType.FLOAT, n);
+        assertTrue(Kernels.geluBackward(x, t, c, g, a, simd, true));
+        INDArray loop = Nd4j.create(DataType.FLOAT, n);
+        assertTrue(Kernels.geluBackward(x, t, c, g, a, loop, false));
+        float k = (float) (a / Math.sqrt(Math.PI));
+        for (int i = 0; i < n; i++) {
+            float xs = x.getFloat(i), ts = t.getFloat(i), cs = c.getFloat(i), gs = g.getFloat(i);
+            float scalar = Kernels.geluBackward(xs, ts, cs, gs, k);
+            assertEquals(Float.floatToRawIntBits(scalar), Float.floatToRawIntBits(simd.getFloat(i)), "at x = " + xs);
+            assertEquals(Float.floatToRawIntBits(scalar), Float.floatToRawIntBits(loop.getFloat(i)), "at x = " + xs);
+            double want = gs * (cs + (double) xs * a / Math.sqrt(Math.PI) * Math.exp(-(double) ts * ts));
+            assertEquals(want, scalar, 1e-6 * (Math.abs(gs) * (Math.abs(cs) + Math.abs(xs))) + 1e-30, "at x = " + xs);
+        }
+    }
 }
