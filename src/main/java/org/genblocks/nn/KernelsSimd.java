@@ -35,43 +35,70 @@ final class KernelsSimd {
     }
 
     /**
+     * {@link Kernels#geluPhi(float, float)} over {@code n} floats: from x, writes t = a·x, c = Φ(x) and out = x·c,
+     * each a native buffer and its float index.
+     */
+    static void geluForward(ByteBuffer x, int xo, ByteBuffer t, int to, ByteBuffer c, int co, ByteBuffer out,
+                            int oo, int n, float a) {
+        FloatVector half = FloatVector.broadcast(F, 0.5f);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        FloatVector bias = FloatVector.broadcast(F, Kernels.ERFC_BIAS);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += LANES) {
+            FloatVector xv = FloatVector.fromByteBuffer(F, x, 4 * (xo + i), ORDER);
+            FloatVector tv = xv.mul(a);
+            FloatVector z = tv.abs();
+            FloatVector q = one.div(z.fma(half, one));
+            FloatVector p = FloatVector.broadcast(F, Kernels.ERFC_P[8]);
+            for (int j = 7; j >= 0; j--) {
+                p = p.fma(q, FloatVector.broadcast(F, Kernels.ERFC_P[j]));
+            }
+            FloatVector arg = z.neg().fma(z, p.fma(q, bias));
+            FloatVector erfc = q.mul(exp(arg));
+            FloatVector halfErfc = erfc.mul(half);
+            FloatVector phi = one.sub(halfErfc).blend(halfErfc, xv.lt(0f));
+            tv.intoByteBuffer(t, 4 * (to + i), ORDER);
+            phi.intoByteBuffer(c, 4 * (co + i), ORDER);
+            xv.mul(phi).intoByteBuffer(out, 4 * (oo + i), ORDER);
+        }
+        for (; i < n; i++) {
+            float xs = x.getFloat(4 * (xo + i));
+            float phi = Kernels.geluPhi(xs, a);
+            t.putFloat(4 * (to + i), xs * a);
+            c.putFloat(4 * (co + i), phi);
+            out.putFloat(4 * (oo + i), xs * phi);
+        }
+    }
+
+    /** {@link org.genblocks.tensor.Numerics#expNonPositive(float)} lane by lane (the same operations). */
+    private static FloatVector exp(FloatVector v) {
+        FloatVector vc = v.max(EXP_FLOOR);
+        FloatVector s = vc.fma(FloatVector.broadcast(F, EXP_LOG2E), FloatVector.broadcast(F, EXP_ROUND));
+        FloatVector kk = s.sub(EXP_ROUND);
+        FloatVector scale = ((IntVector) s.reinterpretAsInts()).sub(ROUND_BITS - 127)
+                .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector r = kk.fma(FloatVector.broadcast(F, -EXP_LN2_HI), vc);
+        r = kk.fma(FloatVector.broadcast(F, -EXP_LN2_LO), r);
+        FloatVector p = r.fma(FloatVector.broadcast(F, EXP_C7), FloatVector.broadcast(F, EXP_C6));
+        p = p.fma(r, FloatVector.broadcast(F, EXP_C5));
+        p = p.fma(r, FloatVector.broadcast(F, EXP_C4));
+        p = p.fma(r, FloatVector.broadcast(F, EXP_C3));
+        p = p.fma(r, FloatVector.broadcast(F, EXP_C2));
+        p = p.fma(r, FloatVector.broadcast(F, 1f));
+        p = p.fma(r, FloatVector.broadcast(F, 1f));
+        return p.mul(scale).blend(0f, v.lt(EXP_FLOOR));
+    }
+
+    /**
      * {@link Kernels#geluBackward(float, float, float, float, float)} over {@code n} floats: inputs x, t, c, g and
      * output d, each a native buffer and its float index.
      */
     static void geluBackward(ByteBuffer x, int xo, ByteBuffer t, int to, ByteBuffer c, int co, ByteBuffer g,
                              int go, ByteBuffer d, int dof, int n, float k) {
-        FloatVector log2e = FloatVector.broadcast(F, EXP_LOG2E);
-        FloatVector round = FloatVector.broadcast(F, EXP_ROUND);
-        FloatVector ln2Hi = FloatVector.broadcast(F, -EXP_LN2_HI);
-        FloatVector ln2Lo = FloatVector.broadcast(F, -EXP_LN2_LO);
-        FloatVector c7 = FloatVector.broadcast(F, EXP_C7);
-        FloatVector c6 = FloatVector.broadcast(F, EXP_C6);
-        FloatVector c5 = FloatVector.broadcast(F, EXP_C5);
-        FloatVector c4 = FloatVector.broadcast(F, EXP_C4);
-        FloatVector c3 = FloatVector.broadcast(F, EXP_C3);
-        FloatVector c2 = FloatVector.broadcast(F, EXP_C2);
-        FloatVector one = FloatVector.broadcast(F, 1f);
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += LANES) {
             FloatVector tv = FloatVector.fromByteBuffer(F, t, 4 * (to + i), ORDER);
-            // e^(−t²) as Numerics.expNonPositive, lane by lane (written out: a vector argument to a method that C2
-            // declines to inline is boxed)
-            FloatVector v = tv.mul(tv).neg();
-            FloatVector vc = v.max(EXP_FLOOR);
-            FloatVector s = vc.fma(log2e, round);
-            FloatVector kk = s.sub(round);
-            FloatVector scale = ((IntVector) s.reinterpretAsInts()).sub(ROUND_BITS - 127)
-                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            FloatVector r = kk.fma(ln2Hi, vc);
-            r = kk.fma(ln2Lo, r);
-            FloatVector p = r.fma(c7, c6);
-            p = p.fma(r, c5);
-            p = p.fma(r, c4);
-            p = p.fma(r, c3);
-            p = p.fma(r, c2);
-            p = p.fma(r, one);
-            p = p.fma(r, one);
-            FloatVector e = p.mul(scale).blend(0f, v.lt(EXP_FLOOR));
+            FloatVector e = exp(tv.mul(tv).neg());
             FloatVector xv = FloatVector.fromByteBuffer(F, x, 4 * (xo + i), ORDER);
             FloatVector cv = FloatVector.fromByteBuffer(F, c, 4 * (co + i), ORDER);
             FloatVector gv = FloatVector.fromByteBuffer(F, g, 4 * (go + i), ORDER);

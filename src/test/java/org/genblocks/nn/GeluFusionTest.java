@@ -145,4 +145,41 @@ class GeluFusionTest {
         assertTrue(OpProfile.entries().stream().anyMatch(e -> e.op().equals("gelu_bp [fused]")), "fused: "
                 + OpProfile.entries());
     }
+
+    /**
+     * A float32 MLP runs both GELU passes fused (its forward with its own Φ), a float64 one the backward only; both
+     * stay on the planned executor, and the float32 gradients match SameDiff's (ND4J's erf) to float32 accuracy.
+     */
+    @Test
+    void float32RunsTheForwardFusedToo() {
+        for (DataType dt : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
+            Mlp mlp = Mlp.builder().in(3).hidden(32).out(2).activation(Activation.GELU).build();
+            Params p = mlp.init(7, dt);
+            SameDiff sd = SameDiff.create();
+            SDVariable x = sd.placeHolder("x", dt, -1, 3);
+            SDVariable y = sd.placeHolder("y", dt, -1, 2);
+            SDVariable d = Scope.root(sd, mlp, p).forward(x).sub(y);
+            SDVariable loss = d.mul(d).mean("loss");
+            GradientPlan plan = new GradientPlan(sd, loss.name(), p, Set.of("x", "y"));
+            Rng rng = Rng.seed(10);
+            Map<String, INDArray> feed = Map.of("x", rng.normal(dt, 64, 3).muli(2), "y", rng.normal(dt, 64, 2));
+            OpProfile.start();
+            for (int call = 0; call < 3; call++) {
+                GradientPlan.Result r = plan.run(feed);
+                assertTrue(plan.usesPlannedExecutor(), dt + " call " + call + " runs planned");
+                Map<String, INDArray> ref = sd.calculateGradients(feed, p.names());
+                for (String n : p.names()) {
+                    double scale = ref.get(n).amaxNumber().doubleValue();
+                    double tol = dt == DataType.FLOAT ? 1e-5 : 1e-13;
+                    assertEquals(0.0, ref.get(n).sub(r.gradients().get(n)).amaxNumber().doubleValue(), tol * scale,
+                            dt + " " + n);
+                }
+            }
+            OpProfile.stop();
+            java.util.List<String> rows = OpProfile.entries().stream().map(OpProfile.Entry::op).toList();
+            assertTrue(rows.contains("gelu_bp [fused]"), dt + " " + rows);
+            assertEquals(dt == DataType.FLOAT, rows.contains("gelu [fused]"), dt + " " + rows);
+            assertEquals(dt == DataType.DOUBLE, rows.contains("erf"), dt + " " + rows);
+        }
+    }
 }
