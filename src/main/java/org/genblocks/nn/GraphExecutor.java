@@ -71,6 +71,10 @@ final class GraphExecutor {
         GeluBackward gelu;
         /** The product of a fused float32 GELU forward pass: runs {@link Kernels#geluForward} instead of its op. */
         GeluForward geluForward;
+        /** The last step of a fused layer-norm backward pass: runs {@link Kernels#layerNormBackward} instead. */
+        LayerNormChain layerNormBackward;
+        /** The product of a fused layer-norm forward pass: runs {@link Kernels#layerNormForward} instead. */
+        LayerNormChain layerNormForward;
 
         Step(DifferentialFunction op, String[] inputs, String[] outputs) {
             this.op = op;
@@ -163,7 +167,7 @@ final class GraphExecutor {
         }
         consumed.addAll(Arrays.asList(outputNames));
         requested.addAll(Arrays.asList(outputNames));
-        rewritten = fuseGeluForward() | fuseGeluBackward() | any;
+        rewritten = fuseGeluForward() | fuseGeluBackward() | fuseLayerNorm() | any;
         foldPerSignature();
         Set<String> outputs = new HashSet<>(Arrays.asList(outputNames));
         Map<String, Step> softmaxByInput = new HashMap<>();
@@ -183,6 +187,151 @@ final class GraphExecutor {
                 st.softmaxOutput = sameAxis ? fwd.outputs[0] : null;
             }
         }
+    }
+
+    /**
+     * A normalisation over the last axis as {@link LayerNorm#normalize} builds it: {@code mu = mean(v)},
+     * {@code xc = v − mu}, {@code sq = xc ⊙ xc}, {@code var = mean(sq)}, {@code ve = var + eps}, {@code rs = rsqrt(ve)},
+     * {@code out = xc ⊙ rs}; the backward pass reads the incoming gradient {@code g}.
+     */
+    record LayerNormChain(String v, String mu, String xc, String sq, String var, String ve, String rs, double eps,
+                          int axis, String g) {
+    }
+
+    /**
+     * Fuses layer normalisation ({@link LayerNorm#normalize}: seven forward ops, about twelve backward) into one pass
+     * each way, {@link Kernels#layerNormForward} and {@link Kernels#layerNormBackward}
+     * ({@code dv = rs·(g − mean(g) − x̂·mean(g⊙x̂))}, x̂ = xc·rs, per row). The backward region runs from the
+     * {@code multiply_bp} of {@code out} to the {@code add} of v's two partial gradients, as for the GELU; the forward
+     * pass is fused where no step outside the fused ops reads mu, sq, var or ve, and every other reader of xc and rs
+     * runs after {@code out}.
+     *
+     * @return whether it fused any
+     */
+    private boolean fuseLayerNorm() {
+        Map<String, Step> producerOf = new HashMap<>();
+        Map<String, List<Step>> readers = new HashMap<>();
+        Map<Step, Integer> at = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < plan.size(); i++) {
+            Step st = plan.get(i);
+            at.put(st, i);
+            for (String o : st.outputs) {
+                producerOf.put(o, st);
+            }
+            for (String in : st.inputs) {
+                readers.computeIfAbsent(in, k -> new ArrayList<>()).add(st);
+            }
+        }
+        boolean fused = false;
+        for (Step bp : plan) {
+            if (!bp.multiplyBp) {
+                continue;
+            }
+            LayerNormChain chain = layerNormChain(bp.inputs[0], bp.inputs[1], bp.inputs[2], producerOf);
+            if (chain == null) {
+                continue;
+            }
+            Step subBp = null;
+            for (Step r : readers.getOrDefault(chain.mu(), List.of())) {
+                if ("subtract_bp".equals(r.op.opName()) && r.inputs.length == 3 && r.inputs[0].equals(chain.v())
+                        && r.inputs[1].equals(chain.mu())) {
+                    subBp = r;
+                }
+            }
+            List<Step> sums = subBp == null ? List.of() : readers.getOrDefault(subBp.outputs[0], List.of());
+            if (sums.size() != 1 || !"add".equals(sums.get(0).op.opName()) || sums.get(0).inputs.length != 2) {
+                continue;
+            }
+            Step sum = sums.get(0);
+            java.util.IdentityHashMap<Step, Boolean> region = backwardRegion(bp, sum, readers,
+                    Set.of(chain.v(), chain.xc(), chain.rs(), chain.g()), List.of("add", "add", "add", "multiply",
+                            "multiply_bp", "multiply_bp", "mul_scalar", "pow", "reduce_mean_bp", "reduce_mean_bp",
+                            "subtract_bp"));
+            if (region == null) {
+                continue;
+            }
+            for (Step st : region.keySet()) {
+                st.fusedAway = st != sum;
+            }
+            sum.layerNormBackward = chain;
+            sum.profileName = "layer_norm_bp [fused]";
+            fused = true;
+        }
+        // the forward passes whose intermediates nothing else reads now
+        for (Step out : plan) {
+            if (!"multiply".equals(out.op.opName()) || out.inputs.length != 2 || out.outputs.length != 1
+                    || out.fusedAway) {
+                continue;
+            }
+            LayerNormChain chain = layerNormChain(out.inputs[0], out.inputs[1], "", producerOf);
+            if (chain == null) {
+                continue;
+            }
+            Step[] steps = {producerOf.get(chain.mu()), producerOf.get(chain.xc()), producerOf.get(chain.sq()),
+                    producerOf.get(chain.var()), producerOf.get(chain.ve()), producerOf.get(chain.rs())};
+            Set<Step> own = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            own.addAll(Arrays.asList(steps));
+            own.add(out);
+            boolean ok = true;
+            for (String v : new String[]{chain.mu(), chain.sq(), chain.var(), chain.ve()}) {
+                ok &= !requested.contains(v);
+                for (Step r : readers.getOrDefault(v, List.of())) {
+                    ok &= own.contains(r) || r.fusedAway;
+                }
+            }
+            for (String v : new String[]{chain.xc(), chain.rs()}) {
+                for (Step r : readers.getOrDefault(v, List.of())) {
+                    ok &= own.contains(r) || r.fusedAway || at.get(r) > at.get(out);
+                }
+            }
+            if (!ok) {
+                continue;
+            }
+            for (Step st : steps) {
+                st.fusedAway = true;
+            }
+            out.layerNormForward = chain;
+            out.profileName = "layer_norm [fused]";
+            fused = true;
+        }
+        return fused;
+    }
+
+    /**
+     * The layer normalisation whose output is {@code xc ⊙ rs} (the operands in this order), with the incoming gradient
+     * {@code g} of its backward pass; null where the ops are not exactly those of {@link LayerNorm#normalize}: both
+     * means over the same single axis with kept dimensions, a positive scalar eps.
+     */
+    private static LayerNormChain layerNormChain(String xc, String rs, String g, Map<String, Step> producerOf) {
+        Step rsqrt = producerOf.get(rs);
+        Step addEps = rsqrt == null ? null : producerOf.get(rsqrt.inputs[0]);
+        Step meanSq = addEps == null ? null : producerOf.get(addEps.inputs[0]);
+        Step square = meanSq == null ? null : producerOf.get(meanSq.inputs[0]);
+        Step sub = producerOf.get(xc);
+        Step meanV = sub == null || sub.inputs.length != 2 ? null : producerOf.get(sub.inputs[1]);
+        if (rsqrt == null || !"rsqrt".equals(rsqrt.op.opName()) || rsqrt.inputs.length != 1 || addEps == null
+                || !"add_scalar".equals(addEps.op.opName()) || addEps.inputs.length != 1
+                || !(addEps.op instanceof org.nd4j.linalg.api.ops.BaseScalarOp e) || e.scalar() == null
+                || !(e.scalar().getDouble(0) > 0) || square == null || !"multiply".equals(square.op.opName())
+                || square.inputs.length != 2 || !square.inputs[0].equals(xc) || !square.inputs[1].equals(xc)
+                || sub == null || !"subtract".equals(sub.op.opName()) || meanV == null || !lastAxisMean(meanSq)
+                || !lastAxisMean(meanV) || !meanV.inputs[0].equals(sub.inputs[0])
+                || !Arrays.equals(((org.nd4j.linalg.api.ops.ReduceOp) meanSq.op).dimensions().toIntVector(),
+                        ((org.nd4j.linalg.api.ops.ReduceOp) meanV.op).dimensions().toIntVector())) {
+            return null;
+        }
+        return new LayerNormChain(sub.inputs[0], sub.inputs[1], xc, square.outputs[0], meanSq.outputs[0],
+                addEps.outputs[0], rs, e.scalar().getDouble(0),
+                ((org.nd4j.linalg.api.ops.ReduceOp) meanV.op).dimensions().getInt(0), g);
+    }
+
+    /** Whether {@code st} is a legacy {@code reduce_mean} of one input over one axis, keeping it. */
+    private static boolean lastAxisMean(Step st) {
+        if (st == null || !"reduce_mean".equals(st.op.opName()) || st.inputs.length != 1
+                || !(st.op instanceof org.nd4j.linalg.api.ops.ReduceOp r) || !r.isKeepDims() || r.dimensions() == null) {
+            return false;
+        }
+        return r.dimensions().length() == 1;
     }
 
     /** A fused float32 GELU forward pass: from x, the variables t = a·x, c = Φ(x) and the output x ⊙ c. */
@@ -302,47 +451,10 @@ final class GraphExecutor {
             if (sum == null) {
                 continue;
             }
-            java.util.IdentityHashMap<Step, Boolean> region = regionBetween(bp, sum, readers);
-            // and the steps that only feed it (the erf derivative's exp(−t²) from the forward t)
-            for (boolean grew = true; grew; ) {
-                grew = false;
-                for (Step st : plan) {
-                    if (region.containsKey(st) || kernelInput(st, found)) {
-                        continue;
-                    }
-                    boolean onlyFeeds = true;
-                    for (String o : st.outputs) {
-                        List<Step> r = readers.getOrDefault(o, List.of());
-                        onlyFeeds &= !r.isEmpty() && !requested.contains(o);
-                        for (Step reader : r) {
-                            onlyFeeds &= region.containsKey(reader);
-                        }
-                    }
-                    if (onlyFeeds) {
-                        region.put(st, true);
-                        grew = true;
-                    }
-                }
-            }
-            List<String> ops = new ArrayList<>();
-            boolean closed = true;
-            for (Step st : region.keySet()) {
-                ops.add(st.op.opName());
-                if (st == sum) {
-                    continue;
-                }
-                for (String o : st.outputs) {
-                    closed &= !requested.contains(o);
-                    for (Step r : readers.getOrDefault(o, List.of())) {
-                        closed &= region.containsKey(r);
-                    }
-                }
-            }
-            java.util.Collections.sort(ops);
-            List<String> expected = new ArrayList<>(List.of("add", "exp", "multiply", "multiply", "multiply",
-                    "multiply_bp", "mul_scalar", "mul_scalar", "mul_scalar", "mul_scalar", "ones_as"));
-            java.util.Collections.sort(expected);
-            if (!closed || !ops.equals(expected)) {
+            java.util.IdentityHashMap<Step, Boolean> region = backwardRegion(bp, sum, readers,
+                    Set.of(found.x(), found.t(), found.c(), found.g()), List.of("add", "exp", "multiply", "multiply",
+                            "multiply", "multiply_bp", "mul_scalar", "mul_scalar", "mul_scalar", "mul_scalar", "ones_as"));
+            if (region == null) {
                 continue;
             }
             for (Step st : region.keySet()) {
@@ -353,16 +465,6 @@ final class GraphExecutor {
             fused = true;
         }
         return fused;
-    }
-
-    /** Whether {@code st} computes one of the fused kernel's inputs (which must keep running). */
-    private static boolean kernelInput(Step st, GeluBackward f) {
-        for (String o : st.outputs) {
-            if (o.equals(f.x()) || o.equals(f.t()) || o.equals(f.c()) || o.equals(f.g())) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**
@@ -403,6 +505,55 @@ final class GraphExecutor {
             return null;
         }
         return r.get(0);
+    }
+
+    /**
+     * The backward region from {@code bp} to {@code sum} to fuse: the steps on a path between them and the steps whose
+     * outputs only it reads (except those computing the fused kernel's inputs {@code keep}); null unless its ops are
+     * exactly {@code expectedOps} (in any order) and no step outside it reads one of its variables but the sum's.
+     */
+    private java.util.IdentityHashMap<Step, Boolean> backwardRegion(Step bp, Step sum, Map<String, List<Step>> readers,
+                                                                  Set<String> keep, List<String> expectedOps) {
+        java.util.IdentityHashMap<Step, Boolean> region = regionBetween(bp, sum, readers);
+        for (boolean grew = true; grew; ) {
+            grew = false;
+            for (Step st : plan) {
+                if (region.containsKey(st) || st.fusedAway || Arrays.stream(st.outputs).anyMatch(keep::contains)) {
+                    continue;
+                }
+                boolean onlyFeeds = true;
+                for (String o : st.outputs) {
+                    List<Step> r = readers.getOrDefault(o, List.of());
+                    onlyFeeds &= !r.isEmpty() && !requested.contains(o);
+                    for (Step reader : r) {
+                        onlyFeeds &= region.containsKey(reader);
+                    }
+                }
+                if (onlyFeeds) {
+                    region.put(st, true);
+                    grew = true;
+                }
+            }
+        }
+        List<String> ops = new ArrayList<>();
+        boolean closed = true;
+        for (Step st : region.keySet()) {
+            ops.add(st.op.opName());
+            closed &= !st.fusedAway;
+            if (st == sum) {
+                continue;
+            }
+            for (String o : st.outputs) {
+                closed &= !requested.contains(o);
+                for (Step r : readers.getOrDefault(o, List.of())) {
+                    closed &= region.containsKey(r);
+                }
+            }
+        }
+        java.util.Collections.sort(ops);
+        List<String> expected = new ArrayList<>(expectedOps);
+        java.util.Collections.sort(expected);
+        return closed && ops.equals(expected) ? region : null;
     }
 
     /** The steps on some path from {@code from} to {@code to} (both included), by the variables they pass on. */
@@ -601,7 +752,9 @@ final class GraphExecutor {
                     continue;   // fused into a later step, or computed on the signature's first call and kept
                 }
                 long started = OpProfile.running() ? System.nanoTime() : 0;
-                INDArray[] in = new INDArray[s.gelu != null || s.geluForward != null ? 0 : s.inputs.length];   // a fused step reads its own
+                boolean fusedStep = s.gelu != null || s.geluForward != null || s.layerNormBackward != null
+                        || s.layerNormForward != null;
+                INDArray[] in = new INDArray[fusedStep ? 0 : s.inputs.length];   // a fused step reads its own
                 for (int i = 0; i < in.length; i++) {
                     in[i] = vals.get(s.inputs[i]);
                     if (in[i] == null) {
@@ -612,6 +765,10 @@ final class GraphExecutor {
                     geluBackward(s, allocate, vals);
                 } else if (s.geluForward != null) {
                     geluForward(s, allocate, vals);
+                } else if (s.layerNormBackward != null) {
+                    layerNormBackward(s, allocate, vals);
+                } else if (s.layerNormForward != null) {
+                    layerNormForward(s, allocate, vals);
                 } else if (s.viewReshape && !allocate && s.viewInput == in[0]) {
                     vals.put(s.outputs[0], s.view);   // the same input array as last call: the same view
                 } else if (s.op instanceof DynamicCustomOp d) {
@@ -768,6 +925,45 @@ final class GraphExecutor {
         INDArray xd = Kernels.dense(x) && x.dataType() == DataType.FLOAT ? x : x.castTo(DataType.FLOAT).dup('c');
         if (!Kernels.geluForward(xd, vals.get(f.t()), vals.get(f.c()), vals.get(s.outputs[0]), f.a())) {
             throw new IllegalStateException("the fused GELU's buffers are not dense float32 arrays");
+        }
+    }
+
+    /** A fused layer-norm forward pass ({@link #fuseLayerNorm}): xc, rs and the output. */
+    private void layerNormForward(Step s, boolean allocate, Map<String, INDArray> vals) {
+        LayerNormChain f = s.layerNormForward;
+        INDArray v = vals.get(f.v());
+        if (f.axis() != -1 && f.axis() != v.rank() - 1) {
+            throw new IllegalStateException("the fused layer norm expects its mean over the last axis of rank "
+                    + v.rank() + ", got axis " + f.axis());
+        }
+        if (allocate) {
+            long[] rows = v.shape().clone();
+            rows[rows.length - 1] = 1;
+            for (String name : new String[]{f.xc(), f.rs(), s.outputs[0]}) {
+                INDArray z = Nd4j.create(v.dataType(), name.equals(f.rs()) ? rows : v.shape());
+                buffers.put(name, z);
+                vals.put(name, z);
+            }
+        }
+        INDArray vd = Kernels.dense(v) ? v : v.dup('c');
+        if (!Kernels.layerNormForward(vd, f.eps(), vals.get(f.xc()), vals.get(f.rs()), vals.get(s.outputs[0]))) {
+            throw new IllegalStateException("the fused layer norm's buffers are not dense arrays of one type");
+        }
+    }
+
+    /** A fused layer-norm backward pass ({@link #fuseLayerNorm}) into its {@code add}'s buffer. */
+    private void layerNormBackward(Step s, boolean allocate, Map<String, INDArray> vals) {
+        LayerNormChain f = s.layerNormBackward;
+        INDArray xc = vals.get(f.xc());
+        if (allocate) {
+            INDArray z = Nd4j.create(xc.dataType(), xc.shape());
+            buffers.put(s.outputs[0], z);
+            vals.put(s.outputs[0], z);
+        }
+        INDArray g = vals.get(f.g());
+        INDArray gd = Kernels.dense(g) && g.dataType() == xc.dataType() ? g : g.castTo(xc.dataType()).dup('c');
+        if (!Kernels.layerNormBackward(xc, vals.get(f.rs()), gd, vals.get(s.outputs[0]))) {
+            throw new IllegalStateException("the fused layer norm's buffers are not dense arrays of one type");
         }
     }
 

@@ -191,6 +191,137 @@ final class Kernels {
     }
 
     /**
+     * Layer normalisation over the last axis (Ba, Kiros and Hinton 2016), row by row in one pass:
+     * {@code mu = mean(v)}, {@code xc = v − mu}, {@code rs = 1/√(mean(xc²) + eps)}, {@code out = xc·rs}, writing xc, rs
+     * (one per row, shape [.., 1]) and out for the backward pass. Sums in float64, each result rounded once.
+     *
+     * @return false (nothing written) where the arrays are not dense and of one type, or rs is not one per row
+     */
+    static boolean layerNormForward(INDArray v, double eps, INDArray xc, INDArray rs, INDArray out) {
+        if (v.rank() < 1 || v.length() == 0 || !denseAlike(v, xc, out) || !dense(rs) || rs.dataType() != v.dataType()
+                || rs.length() * v.size(-1) != v.length()) {
+            return false;
+        }
+        int len = (int) v.size(-1);
+        int rows = (int) rs.length();
+        boolean f32 = v.dataType() == DataType.FLOAT;
+        double[] row = new double[len];
+        double[] c = new double[len];
+        double[] y = new double[len];
+        float[] rf = f32 ? new float[len] : null;
+        Dense vb = new Dense(v), xb = new Dense(xc), ob = new Dense(out), rb = new Dense(rs);
+        for (int r = 0; r < rows; r++) {
+            vb.read(r * len, row, rf, len);
+            double sum = 0;
+            for (int j = 0; j < len; j++) {
+                sum += row[j];
+            }
+            double mu = sum / len;
+            double sq = 0;
+            for (int j = 0; j < len; j++) {
+                c[j] = row[j] - mu;
+                sq += c[j] * c[j];
+            }
+            double inv = 1 / Math.sqrt(sq / len + eps);
+            for (int j = 0; j < len; j++) {
+                y[j] = c[j] * inv;
+            }
+            xb.write(r * len, c, rf, len);
+            ob.write(r * len, y, rf, len);
+            rb.put(r, inv);
+        }
+        return true;
+    }
+
+    /**
+     * The backward pass of {@link #layerNormForward}, row by row: {@code dv = rs·(g − mean(g) − x̂·mean(g⊙x̂))} with
+     * {@code x̂ = xc·rs}, the gradient through the mean and the variance (biased, as the forward pass). Sums in
+     * float64, the result rounded once.
+     *
+     * @return false (nothing written) where the arrays are not dense and of one type, or rs is not one per row
+     */
+    static boolean layerNormBackward(INDArray xc, INDArray rs, INDArray g, INDArray dv) {
+        if (xc.rank() < 1 || xc.length() == 0 || !denseAlike(xc, g, dv) || !dense(rs) || rs.dataType() != xc.dataType()
+                || rs.length() * xc.size(-1) != xc.length()) {
+            return false;
+        }
+        int len = (int) xc.size(-1);
+        int rows = (int) rs.length();
+        boolean f32 = xc.dataType() == DataType.FLOAT;
+        double[] c = new double[len];
+        double[] gr = new double[len];
+        float[] rf = f32 ? new float[len] : null;
+        Dense xb = new Dense(xc), gb = new Dense(g), db = new Dense(dv), rb = new Dense(rs);
+        for (int r = 0; r < rows; r++) {
+            xb.read(r * len, c, rf, len);
+            gb.read(r * len, gr, rf, len);
+            double inv = rb.get(r);
+            double sg = 0;
+            double sgx = 0;
+            for (int j = 0; j < len; j++) {
+                double xh = c[j] * inv;
+                c[j] = xh;
+                sg += gr[j];
+                sgx += gr[j] * xh;
+            }
+            double mg = sg / len;
+            double mgx = sgx / len;
+            for (int j = 0; j < len; j++) {
+                gr[j] = inv * (gr[j] - mg - c[j] * mgx);
+            }
+            db.write(r * len, gr, rf, len);
+        }
+        return true;
+    }
+
+    /** A dense float32 or float64 array's native buffer, read and written from its offset, widened to float64. */
+    private static final class Dense {
+        private final FloatBuffer f;
+        private final DoubleBuffer d;
+        private final int offset;
+
+        Dense(INDArray a) {
+            f = a.dataType() == DataType.FLOAT ? floats(a) : null;
+            d = f == null ? doubles(a) : null;
+            offset = (int) a.offset();
+        }
+
+        void read(int at, double[] to, float[] scratch, int len) {
+            if (f != null) {
+                f.get(offset + at, scratch, 0, len);
+                for (int j = 0; j < len; j++) {
+                    to[j] = scratch[j];
+                }
+            } else {
+                d.get(offset + at, to, 0, len);
+            }
+        }
+
+        void write(int at, double[] from, float[] scratch, int len) {
+            if (f != null) {
+                for (int j = 0; j < len; j++) {
+                    scratch[j] = (float) from[j];
+                }
+                f.put(offset + at, scratch, 0, len);
+            } else {
+                d.put(offset + at, from, 0, len);
+            }
+        }
+
+        double get(int i) {
+            return f != null ? f.get(offset + i) : d.get(offset + i);
+        }
+
+        void put(int i, double v) {
+            if (f != null) {
+                f.put(offset + i, (float) v);
+            } else {
+                d.put(offset + i, v);
+            }
+        }
+    }
+
+    /**
      * The forward pass of the exact GELU in float32, {@code out = x·Φ(x)}, also writing the backward pass's
      * {@code t = a·x} and {@code c = Φ(x)} ({@link #geluPhi}), in one pass; as SIMD lanes where {@link Simd#enabled()}.
      *

@@ -58,10 +58,12 @@ class GradientPlanTest {
                 Map<String, INDArray> ref = sd.calculateGradients(feed, p.names());
                 double refLoss = sd.output(feed, "loss").get("loss").getDouble(0);
                 assertEquals(refLoss, r.loss(), 0.0);
+                // the fused GELU and layer-norm passes add in their own order: equal to rounding, not bit for bit, to
+                // 1e-12 of the call's largest gradient (the executor's own float64 check; the layer norm over two
+                // features passes back only rounding noise, which no relative bound of its own can hold)
+                double scale = GraphExecutor.largestMagnitude(ref.values());
                 for (String n : p.names()) {
-                    // the fused GELU backward adds in its own order: equal to rounding, not bit for bit
-                    double scale = ref.get(n).amaxNumber().doubleValue();
-                    assertEquals(0.0, ref.get(n).sub(r.gradients().get(n)).amaxNumber().doubleValue(), 1e-13 * scale,
+                    assertEquals(0.0, ref.get(n).sub(r.gradients().get(n)).amaxNumber().doubleValue(), 1e-12 * scale,
                             a + " " + n);
                 }
                 // an in-place update is seen by the next planned call

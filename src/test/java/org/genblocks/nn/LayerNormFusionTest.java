@@ -1,0 +1,150 @@
+package org.genblocks.nn;
+
+import org.genblocks.tensor.Rng;
+import org.junit.jupiter.api.Test;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The planned executor's fused layer normalisation ({@code GraphExecutor.fuseLayerNorm}, {@code Kernels}). */
+class LayerNormFusionTest {
+
+    /**
+     * The kernels against the formulas in float64 written out row by row: rows of random values, a constant row
+     * (variance 0: rs = 1/√eps, out 0), and a row at 1e4 with unit noise (the mean must not cancel the noise away),
+     * in float64 (to 1e-12 of the row's scale, with v's magnitude over σ) and float32 (the inputs rounded first; to
+     * 1e-6).
+     */
+    @Test
+    void theKernelsAreTheFormulas() {
+        int len = 24;
+        double eps = 1e-5;
+        Rng rng = Rng.seed(2);
+        double[][] v = new double[4][];
+        v[0] = rng.normal(DataType.DOUBLE, len).toDoubleVector();
+        v[1] = new double[len];
+        java.util.Arrays.fill(v[1], 3.5);
+        v[2] = rng.normal(DataType.DOUBLE, len).addi(1e4).toDoubleVector();
+        v[3] = rng.normal(DataType.DOUBLE, len).muli(1e-3).toDoubleVector();
+        double[][] g = new double[4][];
+        for (int r = 0; r < 4; r++) {
+            g[r] = rng.normal(DataType.DOUBLE, len).toDoubleVector();
+        }
+        for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+            INDArray va = Nd4j.createFromArray(v).castTo(dt).reshape(2, 2, len);
+            INDArray ga = Nd4j.createFromArray(g).castTo(dt).reshape(2, 2, len);
+            INDArray xc = Nd4j.create(dt, 2, 2, len);
+            INDArray rs = Nd4j.create(dt, 2, 2, 1);
+            INDArray out = Nd4j.create(dt, 2, 2, len);
+            INDArray dv = Nd4j.create(dt, 2, 2, len);
+            assertTrue(Kernels.layerNormForward(va, eps, xc, rs, out));
+            assertTrue(Kernels.layerNormBackward(xc, rs, ga, dv));
+            double[][] vr = va.reshape(4, len).castTo(DataType.DOUBLE).toDoubleMatrix();
+            double[][] gr = ga.reshape(4, len).castTo(DataType.DOUBLE).toDoubleMatrix();
+            double tol = dt == DataType.DOUBLE ? 1e-12 : 1e-6;
+            for (int r = 0; r < 4; r++) {
+                double mu = 0;
+                for (double x : vr[r]) {
+                    mu += x / len;
+                }
+                double var = 0;
+                for (double x : vr[r]) {
+                    var += (x - mu) * (x - mu) / len;
+                }
+                double inv = 1 / Math.sqrt(var + eps);
+                double mg = 0;
+                double mgx = 0;
+                for (int j = 0; j < len; j++) {
+                    mg += gr[r][j] / len;
+                    mgx += gr[r][j] * (vr[r][j] - mu) * inv / len;
+                }
+                assertEquals(inv, rs.reshape(4).getDouble(r), tol * inv, dt + " rs of row " + r);
+                // v − mu carries the rounding of v's magnitude (the row at 1e4), which 1/σ scales
+                double big = 4 + inv * java.util.Arrays.stream(vr[r]).map(Math::abs).max().orElse(0);
+                for (int j = 0; j < len; j++) {
+                    double xh = (vr[r][j] - mu) * inv;
+                    assertEquals(xh, out.reshape(4, len).getDouble(r, j), tol * big, dt + " out " + r + "," + j);
+                    double want = inv * (gr[r][j] - mg - xh * mgx);
+                    assertEquals(want, dv.reshape(4, len).getDouble(r, j), tol * big * 4 * inv, dt + " dv " + r + "," + j);
+                }
+            }
+        }
+        assertFalse(Kernels.layerNormForward(Nd4j.create(DataType.FLOAT, 2, 3), eps, Nd4j.create(DataType.FLOAT, 2, 3),
+                Nd4j.create(DataType.FLOAT, 3, 1), Nd4j.create(DataType.FLOAT, 2, 3)), "rs not one per row");
+    }
+
+    /** loss = Σ w ⊙ (LayerNorm(v)·γ + β) with v a parameter, so that the gradient reaches v through the norm. */
+    private static SameDiff graph(DataType dt, INDArray v0, boolean readMean) {
+        SameDiff sd = SameDiff.create();
+        SDVariable v = sd.var("v", v0.castTo(dt));
+        SDVariable w = sd.placeHolder("w", dt, v0.shape());
+        LayerNorm ln = new LayerNorm(v0.size(-1));
+        Params p = ln.init(1, dt);
+        LayersTest.randomize(p, 3);
+        SDVariable y = Scope.root(sd, ln, p).forward(v);
+        SDVariable loss = y.mul(w).sum();
+        if (readMean) {
+            // a second reader of the norm's mean: neither pass is fused
+            String mean = sd.getOps().values().stream().filter(o -> o.getOp().opName().equals("reduce_mean"))
+                    .findFirst().orElseThrow().getOutputsOfOp().get(0);
+            loss = loss.add(sd.getVariable(mean).mul(sd.getVariable(mean)).sum());
+        }
+        loss.rename("loss");
+        return sd;
+    }
+
+    private static List<String> plannedRows(SameDiff sd, Map<String, INDArray> feed, Map<String, INDArray> out) {
+        Params p = Params.of(Map.of("v", sd.getVariable("v").getArr()));
+        GradientPlan plan = new GradientPlan(sd, "loss", p, Set.of("w"));
+        OpProfile.start();
+        for (int call = 0; call < 3; call++) {
+            out.putAll(plan.run(feed).gradients());
+            assertTrue(plan.usesPlannedExecutor(), "call " + call + " runs planned");
+        }
+        OpProfile.stop();
+        return OpProfile.entries().stream().map(OpProfile.Entry::op).toList();
+    }
+
+    /**
+     * Both passes fused, in float64 and float32, with the gradient of v (through the mean and the variance) equal to
+     * SameDiff's to 1e-12 (float64) and 1e-5 (float32) of its scale, on rows of tokens [N, T, C] at scale 3 around 2.
+     */
+    @Test
+    void bothPassesFuseAndTheGradientIsSameDiffs() {
+        INDArray v0 = Rng.seed(4).normal(DataType.DOUBLE, 3, 5, 16).muli(3).addi(2);
+        INDArray w = Rng.seed(5).normal(DataType.DOUBLE, 3, 5, 16);
+        for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+            SameDiff sd = graph(dt, v0, false);
+            Map<String, INDArray> g = new java.util.HashMap<>();
+            List<String> rows = plannedRows(sd, Map.of("w", w.castTo(dt)), g);
+            assertTrue(rows.contains("layer_norm [fused]") && rows.contains("layer_norm_bp [fused]"), dt + " " + rows);
+            INDArray ref = sd.calculateGradients(Map.of("w", w.castTo(dt)), "v").get("v");
+            double tol = dt == DataType.DOUBLE ? 1e-12 : 1e-5;
+            assertEquals(0.0, ref.sub(g.get("v")).amaxNumber().doubleValue(), tol * ref.amaxNumber().doubleValue(),
+                    dt.toString());
+        }
+    }
+
+    /** A second reader of the mean keeps both passes unfused, and the gradient still equals SameDiff's. */
+    @Test
+    void anOutsideReaderOfTheMeanKeepsThePassesUnfused() {
+        INDArray v0 = Rng.seed(6).normal(DataType.DOUBLE, 4, 8);
+        INDArray w = Rng.seed(7).normal(DataType.DOUBLE, 4, 8);
+        SameDiff sd = graph(DataType.DOUBLE, v0, true);
+        Map<String, INDArray> g = new java.util.HashMap<>();
+        List<String> rows = plannedRows(sd, Map.of("w", w), g);
+        assertFalse(rows.contains("layer_norm [fused]") || rows.contains("layer_norm_bp [fused]"), rows.toString());
+        INDArray ref = sd.calculateGradients(Map.of("w", w), "v").get("v");
+        assertEquals(0.0, ref.sub(g.get("v")).amaxNumber().doubleValue(), 1e-12 * ref.amaxNumber().doubleValue());
+    }
+}
