@@ -118,6 +118,28 @@ class KernelsTest {
         }
     }
 
+    /**
+     * From {@code Kernels.PARALLEL_FROM} elements the rows are split over the fork-join pool: every row gets the bits
+     * it gets alone.
+     */
+    @Test
+    void softmaxBackwardOverTheForkJoinPoolGivesEachRowsOwnResult() {
+        int rows = 1100;
+        int len = 1000;
+        assertTrue((long) rows * len >= Kernels.PARALLEL_FROM);
+        Rng rng = Rng.seed(13);
+        INDArray logits = rng.normal(DataType.FLOAT, rows, len);
+        INDArray y = org.nd4j.linalg.ops.transforms.Transforms.softmax(logits, true);
+        INDArray g = rng.normal(DataType.FLOAT, rows, len);
+        INDArray dx = Nd4j.create(DataType.FLOAT, rows, len);
+        assertTrue(Kernels.softmaxBackwardLastAxis(y, g, dx));
+        for (int r : new int[]{0, 1, 549, 550, 1099}) {
+            INDArray one = Nd4j.create(DataType.FLOAT, 1, len);
+            assertTrue(Kernels.softmaxBackwardLastAxis(y.getRow(r, true).dup(), g.getRow(r, true).dup(), one));
+            assertTrue(GraphExecutor.exactlyEqual(one, dx.getRow(r, true).dup()), "row " + r);
+        }
+    }
+
     /** A view at an offset runs on its own elements; a transposed view, mixed types or shapes are declined. */
     @Test
     void softmaxBackwardRunsOnOffsetViewsAndDeclinesOtherLayouts() {
