@@ -209,19 +209,10 @@ final class GraphExecutor {
      * @return whether it fused any
      */
     private boolean fuseLayerNorm() {
-        Map<String, Step> producerOf = new HashMap<>();
-        Map<String, List<Step>> readers = new HashMap<>();
-        Map<Step, Integer> at = new java.util.IdentityHashMap<>();
-        for (int i = 0; i < plan.size(); i++) {
-            Step st = plan.get(i);
-            at.put(st, i);
-            for (String o : st.outputs) {
-                producerOf.put(o, st);
-            }
-            for (String in : st.inputs) {
-                readers.computeIfAbsent(in, k -> new ArrayList<>()).add(st);
-            }
-        }
+        Index index = index();
+        Map<String, Step> producerOf = index.producerOf();
+        Map<String, List<Step>> readers = index.readers();
+        Map<Step, Integer> at = index.at();
         boolean fused = false;
         for (Step bp : plan) {
             if (!bp.multiplyBp) {
@@ -334,6 +325,27 @@ final class GraphExecutor {
         return r.dimensions().length() == 1;
     }
 
+    /** The plan's dataflow: each variable's producing step and reading steps, and each step's position. */
+    private record Index(Map<String, Step> producerOf, Map<String, List<Step>> readers, Map<Step, Integer> at) {
+    }
+
+    private Index index() {
+        Map<String, Step> producerOf = new HashMap<>();
+        Map<String, List<Step>> readers = new HashMap<>();
+        Map<Step, Integer> at = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < plan.size(); i++) {
+            Step st = plan.get(i);
+            at.put(st, i);
+            for (String o : st.outputs) {
+                producerOf.put(o, st);
+            }
+            for (String in : st.inputs) {
+                readers.computeIfAbsent(in, k -> new ArrayList<>()).add(st);
+            }
+        }
+        return new Index(producerOf, readers, at);
+    }
+
     /** A fused float32 GELU forward pass: from x, the variables t = a·x, c = Φ(x) and the output x ⊙ c. */
     record GeluForward(String x, String t, String c, double a) {
     }
@@ -351,19 +363,10 @@ final class GraphExecutor {
      * @return whether it fused any
      */
     private boolean fuseGeluForward() {
-        Map<String, Step> producerOf = new HashMap<>();
-        Map<String, List<Step>> readers = new HashMap<>();
-        Map<Step, Integer> at = new java.util.IdentityHashMap<>();
-        for (int i = 0; i < plan.size(); i++) {
-            Step st = plan.get(i);
-            at.put(st, i);
-            for (String o : st.outputs) {
-                producerOf.put(o, st);
-            }
-            for (String in : st.inputs) {
-                readers.computeIfAbsent(in, k -> new ArrayList<>()).add(st);
-            }
-        }
+        Index index = index();
+        Map<String, Step> producerOf = index.producerOf();
+        Map<String, List<Step>> readers = index.readers();
+        Map<Step, Integer> at = index.at();
         boolean fused = false;
         for (Step m : plan) {
             if (!"multiply".equals(m.op.opName()) || m.inputs.length != 2 || m.outputs.length != 1) {
@@ -426,16 +429,9 @@ final class GraphExecutor {
      */
     private boolean fuseGeluBackward() {
         boolean fused = false;
-        Map<String, Step> producerOf = new HashMap<>();
-        Map<String, List<Step>> readers = new HashMap<>();
-        for (Step st : plan) {
-            for (String o : st.outputs) {
-                producerOf.put(o, st);
-            }
-            for (String in : st.inputs) {
-                readers.computeIfAbsent(in, k -> new ArrayList<>()).add(st);
-            }
-        }
+        Index index = index();
+        Map<String, Step> producerOf = index.producerOf();
+        Map<String, List<Step>> readers = index.readers();
         for (Step bp : plan) {
             if (!bp.multiplyBp) {
                 continue;

@@ -154,52 +154,28 @@ final class Kernels {
         }
         int n = (int) x.length();
         double k = a / Math.sqrt(Math.PI);
-        if (x.dataType() == DataType.FLOAT) {
-            float kf = (float) k;
-            int xo = (int) x.offset(), to = (int) t.offset(), co = (int) c.offset(), go = (int) g.offset();
-            int dof = (int) dx.offset();
-            if (simd) {
-                KernelsSimd.geluBackward(bytes(x), xo, bytes(t), to, bytes(c), co, bytes(g), go, bytes(dx), dof, n, kf);
-                return true;
+        float kf = (float) k;
+        boolean f32 = x.dataType() == DataType.FLOAT;
+        if (f32 && simd) {
+            KernelsSimd.geluBackward(bytes(x), (int) x.offset(), bytes(t), (int) t.offset(), bytes(c), (int) c.offset(),
+                    bytes(g), (int) g.offset(), bytes(dx), (int) dx.offset(), n, kf);
+            return true;
+        }
+        Dense xb = new Dense(x, BLOCK), tb = new Dense(t, BLOCK), cb = new Dense(c, BLOCK), gb = new Dense(g, BLOCK);
+        Dense db = new Dense(dx, BLOCK);
+        double[] xs = new double[BLOCK], ts = new double[BLOCK], cs = new double[BLOCK], gs = new double[BLOCK];
+        for (int i0 = 0; i0 < n; i0 += BLOCK) {
+            int m = Math.min(BLOCK, n - i0);
+            xb.read(i0, xs, m);
+            tb.read(i0, ts, m);
+            cb.read(i0, cs, m);
+            gb.read(i0, gs, m);
+            for (int i = 0; i < m; i++) {
+                // float32 values widen exactly: the float32 function sees its own inputs
+                xs[i] = f32 ? geluBackward((float) xs[i], (float) ts[i], (float) cs[i], (float) gs[i], kf)
+                        : gs[i] * (cs[i] + xs[i] * k * Math.exp(-ts[i] * ts[i]));
             }
-            FloatBuffer xb = floats(x);
-            FloatBuffer tb = floats(t);
-            FloatBuffer cb = floats(c);
-            FloatBuffer gb = floats(g);
-            FloatBuffer db = floats(dx);
-            float[] xs = new float[BLOCK], ts = new float[BLOCK], cs = new float[BLOCK], gs = new float[BLOCK];
-            for (int i0 = 0; i0 < n; i0 += BLOCK) {
-                int m = Math.min(BLOCK, n - i0);
-                xb.get(xo + i0, xs, 0, m);
-                tb.get(to + i0, ts, 0, m);
-                cb.get(co + i0, cs, 0, m);
-                gb.get(go + i0, gs, 0, m);
-                for (int i = 0; i < m; i++) {
-                    xs[i] = geluBackward(xs[i], ts[i], cs[i], gs[i], kf);
-                }
-                db.put(dof + i0, xs, 0, m);
-            }
-        } else {
-            DoubleBuffer xb = doubles(x);
-            DoubleBuffer tb = doubles(t);
-            DoubleBuffer cb = doubles(c);
-            DoubleBuffer gb = doubles(g);
-            DoubleBuffer db = doubles(dx);
-            int xo = (int) x.offset(), to = (int) t.offset(), co = (int) c.offset(), go = (int) g.offset();
-            int dof = (int) dx.offset();
-            double[] xs = new double[BLOCK], ts = new double[BLOCK], cs = new double[BLOCK], gs = new double[BLOCK];
-            for (int i0 = 0; i0 < n; i0 += BLOCK) {
-                int m = Math.min(BLOCK, n - i0);
-                xb.get(xo + i0, xs, 0, m);
-                tb.get(to + i0, ts, 0, m);
-                cb.get(co + i0, cs, 0, m);
-                gb.get(go + i0, gs, 0, m);
-                for (int i = 0; i < m; i++) {
-                    double tt = ts[i];
-                    xs[i] = gs[i] * (cs[i] + xs[i] * k * Math.exp(-tt * tt));
-                }
-                db.put(dof + i0, xs, 0, m);
-            }
+            db.write(i0, xs, m);
         }
         return true;
     }
@@ -212,20 +188,17 @@ final class Kernels {
      * @return false (nothing written) where the arrays are not dense and of one type, or rs is not one per row
      */
     static boolean layerNormForward(INDArray v, double eps, INDArray xc, INDArray rs, INDArray out) {
-        if (v.rank() < 1 || v.length() == 0 || !denseAlike(v, xc, out) || !dense(rs) || rs.dataType() != v.dataType()
-                || rs.length() * v.size(-1) != v.length()) {
+        if (!perRow(rs, v, xc, out)) {
             return false;
         }
         int len = (int) v.size(-1);
         int rows = (int) rs.length();
-        boolean f32 = v.dataType() == DataType.FLOAT;
         double[] row = new double[len];
         double[] c = new double[len];
         double[] y = new double[len];
-        float[] rf = f32 ? new float[len] : null;
-        Dense vb = new Dense(v), xb = new Dense(xc), ob = new Dense(out), rb = new Dense(rs);
+        Dense vb = new Dense(v, len), xb = new Dense(xc, len), ob = new Dense(out, len), rb = new Dense(rs, 0);
         for (int r = 0; r < rows; r++) {
-            vb.read(r * len, row, rf, len);
+            vb.read(r * len, row);
             double sum = 0;
             for (int j = 0; j < len; j++) {
                 sum += row[j];
@@ -240,8 +213,8 @@ final class Kernels {
             for (int j = 0; j < len; j++) {
                 y[j] = c[j] * inv;
             }
-            xb.write(r * len, c, rf, len);
-            ob.write(r * len, y, rf, len);
+            xb.write(r * len, c);
+            ob.write(r * len, y);
             rb.put(r, inv);
         }
         return true;
@@ -255,20 +228,17 @@ final class Kernels {
      * @return false (nothing written) where the arrays are not dense and of one type, or rs is not one per row
      */
     static boolean layerNormBackward(INDArray xc, INDArray rs, INDArray g, INDArray dv) {
-        if (xc.rank() < 1 || xc.length() == 0 || !denseAlike(xc, g, dv) || !dense(rs) || rs.dataType() != xc.dataType()
-                || rs.length() * xc.size(-1) != xc.length()) {
+        if (!perRow(rs, xc, g, dv)) {
             return false;
         }
         int len = (int) xc.size(-1);
         int rows = (int) rs.length();
-        boolean f32 = xc.dataType() == DataType.FLOAT;
         double[] c = new double[len];
         double[] gr = new double[len];
-        float[] rf = f32 ? new float[len] : null;
-        Dense xb = new Dense(xc), gb = new Dense(g), db = new Dense(dv), rb = new Dense(rs);
+        Dense xb = new Dense(xc, len), gb = new Dense(g, len), db = new Dense(dv, len), rb = new Dense(rs, 0);
         for (int r = 0; r < rows; r++) {
-            xb.read(r * len, c, rf, len);
-            gb.read(r * len, gr, rf, len);
+            xb.read(r * len, c);
+            gb.read(r * len, gr);
             double inv = rb.get(r);
             double sg = 0;
             double sgx = 0;
@@ -283,42 +253,62 @@ final class Kernels {
             for (int j = 0; j < len; j++) {
                 gr[j] = inv * (gr[j] - mg - c[j] * mgx);
             }
-            db.write(r * len, gr, rf, len);
+            db.write(r * len, gr);
         }
         return true;
     }
 
-    /** A dense float32 or float64 array's native buffer, read and written from its offset, widened to float64. */
+    /** Whether {@code rows} are dense, alike and not empty, and {@code perRow} holds one value of their type per row. */
+    private static boolean perRow(INDArray perRow, INDArray... rows) {
+        INDArray a = rows[0];
+        return a.rank() >= 1 && a.length() > 0 && denseAlike(rows) && dense(perRow)
+                && perRow.dataType() == a.dataType() && perRow.length() * a.size(-1) == a.length();
+    }
+
+    /**
+     * A dense float32 or float64 array's native buffer, read and written up to {@code len} elements at a time from
+     * its offset, widened to float64 (exactly, with its own float32 scratch) and rounded back once.
+     */
     private static final class Dense {
         private final FloatBuffer f;
         private final DoubleBuffer d;
         private final int offset;
+        private final float[] scratch;
 
-        Dense(INDArray a) {
+        Dense(INDArray a, int len) {
             f = a.dataType() == DataType.FLOAT ? floats(a) : null;
             d = f == null ? doubles(a) : null;
             offset = (int) a.offset();
+            scratch = f == null ? null : new float[len];
         }
 
-        void read(int at, double[] to, float[] scratch, int len) {
+        void read(int at, double[] to) {
+            read(at, to, to.length);
+        }
+
+        void read(int at, double[] to, int m) {
             if (f != null) {
-                f.get(offset + at, scratch, 0, len);
-                for (int j = 0; j < len; j++) {
+                f.get(offset + at, scratch, 0, m);
+                for (int j = 0; j < m; j++) {
                     to[j] = scratch[j];
                 }
             } else {
-                d.get(offset + at, to, 0, len);
+                d.get(offset + at, to, 0, m);
             }
         }
 
-        void write(int at, double[] from, float[] scratch, int len) {
+        void write(int at, double[] from) {
+            write(at, from, from.length);
+        }
+
+        void write(int at, double[] from, int m) {
             if (f != null) {
-                for (int j = 0; j < len; j++) {
+                for (int j = 0; j < m; j++) {
                     scratch[j] = (float) from[j];
                 }
-                f.put(offset + at, scratch, 0, len);
+                f.put(offset + at, scratch, 0, m);
             } else {
-                d.put(offset + at, from, 0, len);
+                d.put(offset + at, from, 0, m);
             }
         }
 
@@ -357,22 +347,21 @@ final class Kernels {
             KernelsSimd.geluForward(bytes(x), xo, bytes(t), to, bytes(c), co, bytes(out), oo, n, af);
             return true;
         }
-        FloatBuffer xb = floats(x);
-        FloatBuffer tb = floats(t);
-        FloatBuffer cb = floats(c);
-        FloatBuffer ob = floats(out);
-        float[] xs = new float[BLOCK], ts = new float[BLOCK], cs = new float[BLOCK];
+        Dense xb = new Dense(x, BLOCK), tb = new Dense(t, BLOCK), cb = new Dense(c, BLOCK), ob = new Dense(out, BLOCK);
+        double[] xs = new double[BLOCK], ts = new double[BLOCK], cs = new double[BLOCK];
         for (int i0 = 0; i0 < n; i0 += BLOCK) {
             int m = Math.min(BLOCK, n - i0);
-            xb.get(xo + i0, xs, 0, m);
+            xb.read(i0, xs, m);
             for (int i = 0; i < m; i++) {
-                ts[i] = xs[i] * af;
-                cs[i] = geluPhi(xs[i], af);
-                xs[i] *= cs[i];
+                float xf = (float) xs[i];
+                float phi = geluPhi(xf, af);
+                ts[i] = xf * af;
+                cs[i] = phi;
+                xs[i] = xf * phi;
             }
-            tb.put(to + i0, ts, 0, m);
-            cb.put(co + i0, cs, 0, m);
-            ob.put(oo + i0, xs, 0, m);
+            tb.write(i0, ts, m);
+            cb.write(i0, cs, m);
+            ob.write(i0, xs, m);
         }
         return true;
     }
