@@ -272,8 +272,12 @@ final class GraphExecutor {
             }
             for (String v : new String[]{chain.xc(), chain.rs()}) {
                 for (Step r : readers.getOrDefault(v, List.of())) {
-                    ok &= own.contains(r) || r.fusedAway || at.get(r) > at.get(out);
+                    ok &= own.contains(r) || at.get(r) > at.get(out);
                 }
+            }
+            for (Step st : plan) {   // a fused backward pass reads xc and rs without being among their readers
+                ok &= st.layerNormBackward == null || !st.layerNormBackward.xc().equals(chain.xc())
+                        || at.get(st) > at.get(out);
             }
             if (!ok) {
                 continue;
@@ -355,14 +359,18 @@ final class GraphExecutor {
      * {@code t = a·x}, {@code erf(t)}, {@code + 1}, {@code · 1/2}, {@code x ⊙ c}) into one at the product's place,
      * {@link Kernels#geluForward}: it writes t and c for the backward pass and the output. Φ comes from the
      * complementary error function of {@link Kernels#ERFC_P} instead of ND4J's erf: within 4e-7 of the exact value
-     * from x = −1 up (ND4J's: 2e-7), and accurate in the lower tail, where ND4J's {@code (1 + erf(t))/2} cancels
-     * (5 % off at −5, 0 below). Float64 graphs keep ND4J's ops.
+     * from x = −1 up (ND4J's, measured: 2e-7), and accurate in the lower tail, where ND4J's
+     * {@code (1 + erf(t))/2} cancels (5 % off at −5, 0 below). Float64 graphs keep ND4J's ops, and so does a JVM
+     * without the Vector API ({@link org.genblocks.tensor.Simd#enabled()}): Φ in a scalar loop is slower than them.
      * Fused only when erf's and the sum's outputs have no other reader and every other reader of t and c runs
      * after the product.
      *
      * @return whether it fused any
      */
     private boolean fuseGeluForward() {
+        if (!org.genblocks.tensor.Simd.enabled()) {
+            return false;   // Φ in a scalar loop: 4.7 ms on [1568, 256] floats, ND4J's five ops about 1.8
+        }
         Index index = index();
         Map<String, Step> producerOf = index.producerOf();
         Map<String, List<Step>> readers = index.readers();
@@ -601,6 +609,7 @@ final class GraphExecutor {
      */
     private void foldPerSignature() {
         Set<String> fixedOutputs = new HashSet<>();
+        // a requested output is never folded: the caller may modify it in place (gradient clipping)
         for (Step st : plan) {
             String name = st.op.opName();
             boolean fold = SHAPE_ONLY.contains(name) && st.inputs.length >= 1;
@@ -612,8 +621,8 @@ final class GraphExecutor {
                 }
                 fold = allFixed;
             }
-            st.perSignature = fold;
-            if (fold) {
+            st.perSignature = fold && Arrays.stream(st.outputs).noneMatch(requested::contains);
+            if (st.perSignature) {
                 fixedOutputs.addAll(Arrays.asList(st.outputs));
             }
         }
@@ -928,39 +937,53 @@ final class GraphExecutor {
     private void layerNormForward(Step s, boolean allocate, Map<String, INDArray> vals) {
         LayerNormChain f = s.layerNormForward;
         INDArray v = vals.get(f.v());
-        if (f.axis() != -1 && f.axis() != v.rank() - 1) {
-            throw new IllegalStateException("the fused layer norm expects its mean over the last axis of rank "
-                    + v.rank() + ", got axis " + f.axis());
-        }
+        int axis = f.axis() < 0 ? f.axis() + v.rank() : f.axis();
         if (allocate) {
-            long[] rows = v.shape().clone();
-            rows[rows.length - 1] = 1;
+            long[] reduced = v.shape().clone();
+            reduced[axis] = 1;
             for (String name : new String[]{f.xc(), f.rs(), s.outputs[0]}) {
-                INDArray z = Nd4j.create(v.dataType(), name.equals(f.rs()) ? rows : v.shape());
+                INDArray z = Nd4j.create(v.dataType(), name.equals(f.rs()) ? reduced : v.shape());
                 buffers.put(name, z);
                 vals.put(name, z);
             }
         }
-        INDArray vd = Kernels.dense(v) ? v : v.dup('c');
-        if (!Kernels.layerNormForward(vd, f.eps(), vals.get(f.xc()), vals.get(f.rs()), vals.get(s.outputs[0]))) {
-            throw new IllegalStateException("the fused layer norm's buffers are not dense arrays of one type");
+        INDArray xc = vals.get(f.xc());
+        INDArray rs = vals.get(f.rs());
+        INDArray out = vals.get(s.outputs[0]);
+        if (axis == v.rank() - 1 && Kernels.layerNormForward(Kernels.dense(v) ? v : v.dup('c'), f.eps(), xc, rs, out)) {
+            return;
         }
+        // the same formula in ND4J ops: another axis, or a type the kernel does not take (float16)
+        INDArray mu = v.mean(true, axis);
+        xc.assign(v.sub(mu));
+        INDArray var = xc.mul(xc).mean(true, axis);
+        rs.assign(org.nd4j.linalg.ops.transforms.Transforms.pow(var.addi(f.eps()), -0.5, false));
+        out.assign(xc.mul(rs));
     }
 
     /** A fused layer-norm backward pass ({@link #fuseLayerNorm}) into its {@code add}'s buffer. */
     private void layerNormBackward(Step s, boolean allocate, Map<String, INDArray> vals) {
         LayerNormChain f = s.layerNormBackward;
         INDArray xc = vals.get(f.xc());
+        INDArray rs = vals.get(f.rs());
         if (allocate) {
             INDArray z = Nd4j.create(xc.dataType(), xc.shape());
             buffers.put(s.outputs[0], z);
             vals.put(s.outputs[0], z);
         }
         INDArray g = vals.get(f.g());
-        INDArray gd = Kernels.dense(g) && g.dataType() == xc.dataType() ? g : g.castTo(xc.dataType()).dup('c');
-        if (!Kernels.layerNormBackward(xc, vals.get(f.rs()), gd, vals.get(s.outputs[0]))) {
-            throw new IllegalStateException("the fused layer norm's buffers are not dense arrays of one type");
+        INDArray dv = vals.get(s.outputs[0]);
+        int axis = f.axis() < 0 ? f.axis() + xc.rank() : f.axis();
+        if (axis == xc.rank() - 1 && g.dataType() == xc.dataType()
+                && Kernels.layerNormBackward(xc, rs, Kernels.dense(g) ? g : g.dup('c'), dv)) {
+            return;
         }
+        // the same formula in ND4J ops: another axis, or a type the kernel does not take (float16)
+        INDArray xh = xc.mul(rs);
+        INDArray gc = g.castTo(xc.dataType());
+        INDArray mg = gc.mean(true, axis);
+        INDArray mgx = gc.mul(xh).mean(true, axis);
+        dv.assign(gc.sub(mg).subi(xh.muli(mgx)).muli(rs));
     }
 
     /** A fused GELU backward pass ({@link #fuseGeluBackward}) into its {@code add}'s buffer. */

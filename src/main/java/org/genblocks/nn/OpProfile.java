@@ -11,9 +11,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * Between {@link #start()} and {@link #stop()} every step the planned executor runs (training steps through
  * {@code Trainer} and {@code GradientPlan}, sampling through {@code BlockFunction}) adds its wall time to its
  * op's row; steps that run once per input signature are counted on that call only. An op the executor runs
- * its own way carries a tag: {@code [gemm]} direct BLAS products, {@code [view]} reshapes as views,
- * {@code [multiply_bp]}, {@code [add_bp]}, {@code [softmax_bp]}, {@code [relu_bp]} the rewritten backward
- * passes. Timing costs about a microsecond per op; profile a separate run from the one you time.
+ * its own way carries a tag: {@code matmul [gemm]} direct BLAS products, {@code reshape [view]} reshapes as
+ * views, {@code multiply_bp [rewritten]} (and {@code add_bp}, {@code softmax_bp}, {@code relu_bp}) the rewritten
+ * backward passes, {@code gelu [fused]}, {@code gelu_bp [fused]}, {@code layer_norm [fused]},
+ * {@code layer_norm_bp [fused]} the fused chains. Rows hold totals (and so means); timing costs about a
+ * microsecond per op, so profile a separate run from the one you time. A diagnostic for one run at a time:
+ * runs on several threads share the rows, and a call that is under way when {@link #stop()} or
+ * {@link #start()} runs may land on either side.
  *
  * <pre>{@code
  * OpProfile.start();

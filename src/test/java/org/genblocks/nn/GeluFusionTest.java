@@ -34,10 +34,10 @@ class GeluFusionTest {
         return sd;
     }
 
-    /** The name of the GELU's scaled input t (the first mul_scalar's output). */
+    /** The name of the GELU's scaled input t = x/√2: the input of its erf. */
     private static String firstScaled(SameDiff sd) {
-        return sd.getOps().values().stream().filter(o -> o.getOp().opName().equals("mul_scalar")).findFirst()
-                .orElseThrow().getOutputsOfOp().get(0);
+        return sd.getOps().values().stream().filter(o -> o.getOp().opName().equals("erf")).findFirst()
+                .orElseThrow().getInputsToOp().get(0);
     }
 
     /** GELU'(z) = Φ(z) + z φ(z), in float64 by a series for erf (|z| ≤ 6). */
