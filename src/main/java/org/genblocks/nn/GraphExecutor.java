@@ -299,9 +299,9 @@ final class GraphExecutor {
      */
     private static LayerNormChain layerNormChain(String xc, String rs, String g, Map<String, Step> producerOf) {
         Step rsqrt = producerOf.get(rs);
-        Step addEps = rsqrt == null ? null : producerOf.get(rsqrt.inputs[0]);
-        Step meanSq = addEps == null ? null : producerOf.get(addEps.inputs[0]);
-        Step square = meanSq == null ? null : producerOf.get(meanSq.inputs[0]);
+        Step addEps = producerOfFirst(rsqrt, producerOf);
+        Step meanSq = producerOfFirst(addEps, producerOf);
+        Step square = producerOfFirst(meanSq, producerOf);
         Step sub = producerOf.get(xc);
         Step meanV = sub == null || sub.inputs.length != 2 ? null : producerOf.get(sub.inputs[1]);
         if (rsqrt == null || !"rsqrt".equals(rsqrt.op.opName()) || rsqrt.inputs.length != 1 || addEps == null
@@ -318,6 +318,11 @@ final class GraphExecutor {
         return new LayerNormChain(sub.inputs[0], sub.inputs[1], xc, square.outputs[0], meanSq.outputs[0],
                 addEps.outputs[0], rs, e.scalar().getDouble(0),
                 ((org.nd4j.linalg.api.ops.ReduceOp) meanV.op).dimensions().getInt(0), g);
+    }
+
+    /** The step computing {@code st}'s first input; null where {@code st} is null or has no inputs (a random op). */
+    private static Step producerOfFirst(Step st, Map<String, Step> producerOf) {
+        return st == null || st.inputs.length == 0 ? null : producerOf.get(st.inputs[0]);
     }
 
     /** Whether {@code st} is a legacy {@code reduce_mean} of one input over one axis, keeping it. */
@@ -478,9 +483,9 @@ final class GraphExecutor {
      */
     private static GeluBackward geluChain(String x, String c, String g, Map<String, Step> producerOf) {
         Step half = producerOf.get(c);
-        Step plusOne = half == null ? null : producerOf.get(half.inputs[0]);
-        Step erf = plusOne == null ? null : producerOf.get(plusOne.inputs[0]);
-        Step scaled = erf == null ? null : producerOf.get(erf.inputs[0]);
+        Step plusOne = producerOfFirst(half, producerOf);
+        Step erf = producerOfFirst(plusOne, producerOf);
+        Step scaled = producerOfFirst(erf, producerOf);
         if (scaled == null || !scalarOp(half, "mul_scalar", 0.5) || !scalarOp(plusOne, "add_scalar", 1.0)
                 || !"erf".equals(erf.op.opName()) || erf.inputs.length != 1
                 || !scalarOp(scaled, "mul_scalar", Math.sqrt(0.5)) || !scaled.inputs[0].equals(x)) {
