@@ -214,6 +214,7 @@ final class GraphExecutor {
         Map<String, List<Step>> readers = index.readers();
         Map<Step, Integer> at = index.at();
         boolean fused = false;
+        Map<String, Step> fusedBackward = new HashMap<>();   // by xc: it reads xc and rs without being their reader
         for (Step bp : plan) {
             if (!bp.multiplyBp) {
                 continue;
@@ -246,6 +247,7 @@ final class GraphExecutor {
             }
             sum.layerNormBackward = chain;
             sum.profileName = "layer_norm_bp [fused]";
+            fusedBackward.put(chain.xc(), sum);
             fused = true;
         }
         // the forward passes whose intermediates nothing else reads now
@@ -275,10 +277,8 @@ final class GraphExecutor {
                     ok &= own.contains(r) || at.get(r) > at.get(out);
                 }
             }
-            for (Step st : plan) {   // a fused backward pass reads xc and rs without being among their readers
-                ok &= st.layerNormBackward == null || !st.layerNormBackward.xc().equals(chain.xc())
-                        || at.get(st) > at.get(out);
-            }
+            Step backward = fusedBackward.get(chain.xc());
+            ok &= backward == null || at.get(backward) > at.get(out);
             if (!ok) {
                 continue;
             }
@@ -434,8 +434,9 @@ final class GraphExecutor {
      * {@code multiply}, {@code exp} and scalar products, the sum of the two paths), each a pass over the hidden
      * activations; {@link Kernels#geluBackward} makes one, {@code dx = g ⊙ (c + x·a·exp(−t²)/√π)}. The region is
      * the steps on a path from the {@code multiply_bp} of {@code out} to the {@code add} of x's two partial
-     * gradients, and the steps whose outputs only it reads (exp(−t²) from the forward t); it is fused only when its forward ops are exactly those above, its ops are the ten expected, and
-     * no step outside it reads an intermediate. The plan is then checked against SameDiff's session like every
+     * gradients, and the steps whose outputs only it reads (exp(−t²) from the forward t); it is fused only when
+     * its forward ops are exactly those above, its ops are the ten expected, and no step outside it reads an
+     * intermediate. The plan is then checked against SameDiff's session like every
      * rewritten plan.
      *
      * @return whether it fused any
