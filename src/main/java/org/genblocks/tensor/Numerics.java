@@ -78,9 +78,16 @@ public final class Numerics {
      * and {@code p} the degree-7 Taylor polynomial of {@code e^r}, {@code |r| ≤ ln 2 / 2}, all with fused
      * multiply-adds. Plain arithmetic, several times faster than {@link Math#exp} in a loop: the softmax of
      * {@code EagerAttention} and the executor's fused kernels use it; SIMD copies of it compute the same
-     * operations lane by lane, from the constants above. Not for {@code x > 0} (the scale overflows from 88).
+     * operations lane by lane, from the constants above. Made for {@code x <= 0}; it holds the same accuracy up to
+     * {@code x = 88}, past which its power of two no longer fits float32. NaN gives NaN.
+     *
+     * @throws IllegalArgumentException when {@code x > 88} (e^x is at or beyond float32's largest value from 88.7)
      */
     public static float expNonPositive(float x) {
+        if (x > 88f) {
+            throw new IllegalArgumentException("x: expNonPositive takes x <= 88 (e^x leaves float32 from 88.7), got "
+                    + x);
+        }
         float xc = Math.max(x, EXP_FLOOR);
         float t = Math.fma(xc, EXP_LOG2E, EXP_ROUND);
         float k = t - EXP_ROUND;

@@ -358,4 +358,25 @@ class NumericsTest {
         m = assertThrows(IllegalArgumentException.class, () -> Numerics.expit((INDArray) null)).getMessage();
         assertTrue(m.startsWith("x:") && m.contains("null"), m);
     }
+
+    /**
+     * {@link Numerics#expNonPositive} against float64 {@link Math#exp}: relative error below 5e-7 from −87 to 88 in
+     * steps of 1e-3, exactly 0 below −87 (−∞ included), NaN for NaN, and x above 88 refused by name.
+     */
+    @Test
+    void expNonPositiveIsExpToAFewUlpsAndRefusesOverflow() {
+        double worst = 0;
+        for (int i = -87_000; i <= 88_000; i++) {
+            float x = Math.max(-87f, Math.min(i * 1e-3f, 88f));   // i · 1e-3f rounds past both ends
+            double want = Math.exp(x);
+            worst = Math.max(worst, Math.abs(Numerics.expNonPositive(x) - want) / want);
+        }
+        assertTrue(worst < 5e-7, "worst relative error " + worst);
+        assertEquals(0f, Numerics.expNonPositive(-87.5f));
+        assertEquals(0f, Numerics.expNonPositive(Float.NEGATIVE_INFINITY));
+        assertTrue(Float.isNaN(Numerics.expNonPositive(Float.NaN)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Numerics.expNonPositive(88.5f));
+        assertTrue(e.getMessage().startsWith("x:"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Numerics.expNonPositive(Float.POSITIVE_INFINITY));
+    }
 }
