@@ -1,5 +1,6 @@
 package org.genblocks.nn;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -28,6 +29,9 @@ import static org.genblocks.tensor.Numerics.EXP_ROUND;
 final class KernelsSimd {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = F.length();
+    /** Float64 lanes of F's width: a float vector widens into two of them. */
+    private static final VectorSpecies<Double> D = VectorSpecies.of(double.class, F.vectorShape());
+    private static final int DLANES = D.length();
     private static final int ROUND_BITS = Float.floatToRawIntBits(EXP_ROUND);
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
@@ -107,6 +111,124 @@ final class KernelsSimd {
         for (; i < n; i++) {
             d.putFloat(4 * (dof + i), Kernels.geluBackward(x.getFloat(4 * (xo + i)), t.getFloat(4 * (to + i)),
                     c.getFloat(4 * (co + i)), g.getFloat(4 * (go + i)), k));
+        }
+    }
+
+    /** The longest row B that {@link #productBackward} sums into its float64 scratch. */
+    static final int MAX_ROW = 1 << 16;
+
+    /**
+     * Whether {@link #productBackward} takes a broadcast of the form [A, T, B] ({@code split}, from
+     * {@link Kernels#broadcastSplit}): rows of whole vectors (B a multiple of the lanes, up to {@link #MAX_ROW}),
+     * single elements (B = 1) or no broadcast (T = 1).
+     */
+    static boolean takes(long[] split) {
+        long n = split[0] * split[1] * split[2];
+        return n <= Integer.MAX_VALUE && (split[1] == 1 || split[2] == 1
+                || split[2] % LANES == 0 && split[2] <= MAX_ROW);
+    }
+
+    /**
+     * The backward pass of a broadcast product over float32 buffers of the form {@code g, x: [A, T, B]},
+     * {@code y: [A, 1, B]} ({@link #takes}): {@code dx = g ⊙ y} and {@code dy[a, b] = Σ_t g·x}, each product rounded
+     * to float32 and summed in float64, rounded once. {@code dx} or {@code dy} null: not computed; {@code x} null:
+     * ones, so that {@code dy} is {@code Σ_t g} (the backward pass of a broadcast sum); {@code y} may then be null.
+     * Each buffer comes with its float index.
+     */
+    static void productBackward(ByteBuffer g, int go, ByteBuffer x, int xo, ByteBuffer y, int yo, ByteBuffer dx,
+                                int dof, ByteBuffer dy, int so, int a, int t, int b) {
+        if (t == 1) {
+            elementwise(g, go, x, xo, y, yo, dx, dof, dy, so, a * b);
+        } else if (b == 1) {
+            for (int ai = 0; ai < a; ai++) {
+                int base = ai * t;
+                if (dx != null) {
+                    float ys = y.getFloat(4 * (yo + ai));
+                    int i = 0;
+                    for (int bound = F.loopBound(t); i < bound; i += LANES) {
+                        FloatVector.fromByteBuffer(F, g, 4 * (go + base + i), ORDER).mul(ys)
+                                .intoByteBuffer(dx, 4 * (dof + base + i), ORDER);
+                    }
+                    for (; i < t; i++) {
+                        dx.putFloat(4 * (dof + base + i), g.getFloat(4 * (go + base + i)) * ys);
+                    }
+                }
+                if (dy != null) {
+                    DoubleVector lo = DoubleVector.zero(D);
+                    DoubleVector hi = DoubleVector.zero(D);
+                    int i = 0;
+                    for (int bound = F.loopBound(t); i < bound; i += LANES) {
+                        FloatVector p = FloatVector.fromByteBuffer(F, g, 4 * (go + base + i), ORDER);
+                        if (x != null) {
+                            p = p.mul(FloatVector.fromByteBuffer(F, x, 4 * (xo + base + i), ORDER));
+                        }
+                        lo = lo.add(p.convertShape(VectorOperators.F2D, D, 0));
+                        hi = hi.add(p.convertShape(VectorOperators.F2D, D, 1));
+                    }
+                    double sum = lo.add(hi).reduceLanes(VectorOperators.ADD);
+                    for (; i < t; i++) {
+                        float gi = g.getFloat(4 * (go + base + i));
+                        sum += x == null ? gi : gi * x.getFloat(4 * (xo + base + i));
+                    }
+                    dy.putFloat(4 * (so + ai), (float) sum);
+                }
+            }
+        } else {
+            double[] acc = dy == null ? null : new double[b];
+            for (int ai = 0; ai < a; ai++) {
+                if (acc != null) {
+                    java.util.Arrays.fill(acc, 0);
+                }
+                int row = ai * b;
+                for (int ti = 0; ti < t; ti++) {
+                    int base = (ai * t + ti) * b;
+                    for (int j = 0; j < b; j += LANES) {
+                        FloatVector gv = FloatVector.fromByteBuffer(F, g, 4 * (go + base + j), ORDER);
+                        if (dx != null) {
+                            gv.mul(FloatVector.fromByteBuffer(F, y, 4 * (yo + row + j), ORDER))
+                                    .intoByteBuffer(dx, 4 * (dof + base + j), ORDER);
+                        }
+                        if (acc != null) {
+                            FloatVector p = x == null ? gv
+                                    : gv.mul(FloatVector.fromByteBuffer(F, x, 4 * (xo + base + j), ORDER));
+                            DoubleVector.fromArray(D, acc, j).add(p.convertShape(VectorOperators.F2D, D, 0))
+                                    .intoArray(acc, j);
+                            DoubleVector.fromArray(D, acc, j + DLANES).add(p.convertShape(VectorOperators.F2D, D, 1))
+                                    .intoArray(acc, j + DLANES);
+                        }
+                    }
+                }
+                if (acc != null) {
+                    for (int j = 0; j < b; j++) {
+                        dy.putFloat(4 * (so + row + j), (float) acc[j]);
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@link #productBackward} for T = 1: {@code dx = g ⊙ y}, {@code dy = g ⊙ x} (or g) over n floats. */
+    private static void elementwise(ByteBuffer g, int go, ByteBuffer x, int xo, ByteBuffer y, int yo, ByteBuffer dx,
+                                    int dof, ByteBuffer dy, int so, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += LANES) {
+            FloatVector gv = FloatVector.fromByteBuffer(F, g, 4 * (go + i), ORDER);
+            if (dx != null) {
+                gv.mul(FloatVector.fromByteBuffer(F, y, 4 * (yo + i), ORDER)).intoByteBuffer(dx, 4 * (dof + i), ORDER);
+            }
+            if (dy != null) {
+                (x == null ? gv : gv.mul(FloatVector.fromByteBuffer(F, x, 4 * (xo + i), ORDER)))
+                        .intoByteBuffer(dy, 4 * (so + i), ORDER);
+            }
+        }
+        for (; i < n; i++) {
+            float gi = g.getFloat(4 * (go + i));
+            if (dx != null) {
+                dx.putFloat(4 * (dof + i), gi * y.getFloat(4 * (yo + i)));
+            }
+            if (dy != null) {
+                dy.putFloat(4 * (so + i), x == null ? gi : gi * x.getFloat(4 * (xo + i)));
+            }
         }
     }
 }

@@ -7,8 +7,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The executor's fused kernels against float64 sums written out element by element. */
@@ -249,5 +251,108 @@ class KernelsTest {
             assertEquals(want, phi, bound * want, "Phi(" + xs + ")");
         }
         assertFalse(Kernels.geluForward(x.castTo(DataType.DOUBLE), simd[0], simd[1], simd[2], a), "float64 declined");
+    }
+
+    @Test
+    void broadcastSplitNamesTheRepeatedRunOfAxes() {
+        assertArrayEquals(new long[]{32, 49, 64}, Kernels.broadcastSplit(new long[]{32, 49, 64}, new long[]{32, 1, 64}));
+        assertArrayEquals(new long[]{1, 1568, 64}, Kernels.broadcastSplit(new long[]{1568, 64}, new long[]{64}));
+        assertArrayEquals(new long[]{6272, 16, 1},
+                Kernels.broadcastSplit(new long[]{32, 4, 49, 16}, new long[]{32, 4, 49, 1}));
+        assertArrayEquals(new long[]{1, 128, 784}, Kernels.broadcastSplit(new long[]{32, 4, 49, 16}, new long[]{49, 16}));
+        assertArrayEquals(new long[]{2, 12, 1}, Kernels.broadcastSplit(new long[]{2, 3, 4}, new long[]{2, 1, 1}));
+        assertArrayEquals(new long[]{1, 2, 3}, Kernels.broadcastSplit(new long[]{2, 1, 3}, new long[]{1, 1, 3}));
+        assertArrayEquals(new long[]{1, 1, 24}, Kernels.broadcastSplit(new long[]{2, 3, 4}, new long[]{2, 3, 4}));
+        assertNull(Kernels.broadcastSplit(new long[]{2, 3, 4, 5}, new long[]{2, 1, 4, 1}), "two runs");
+        assertNull(Kernels.broadcastSplit(new long[]{2, 3}, new long[]{4}), "no broadcast");
+        assertNull(Kernels.broadcastSplit(new long[]{3}, new long[]{2, 3}), "a larger operand");
+    }
+
+    /**
+     * The broadcast product's backward pass against float64 sums of float32 products written out element by
+     * element, on every form the SIMD kernel takes (vector tails included: 21 rows of one element, 1,003 elements of
+     * one size) and with either output left out; the sum over a broadcast likewise.
+     */
+    @Test
+    void broadcastProductBackwardMatchesTheSumsWrittenOut() {
+        assertTrue(org.genblocks.tensor.Simd.enabled(), org.genblocks.tensor.Simd.status());
+        long[][][] cases = {{{3, 5, 32}, {3, 1, 32}}, {{7, 32}, {32}}, {{4, 21, 1}, {4, 1, 1}}, {{2, 3, 16}, {3, 16}},
+                {{1003}, {1003}}, {{2, 5, 1, 48}, {1, 1, 48}}};
+        Rng rng = Rng.seed(21);
+        for (long[][] c : cases) {
+            String at = java.util.Arrays.toString(c[0]) + " x " + java.util.Arrays.toString(c[1]);
+            long[] split = Kernels.broadcastSplit(c[0], c[1]);
+            int a = (int) split[0], t = (int) split[1], b = (int) split[2];
+            INDArray g = rng.normal(DataType.FLOAT, c[0]), x = rng.normal(DataType.FLOAT, c[0]);
+            INDArray y = rng.normal(DataType.FLOAT, c[1]);
+            float[] gs = g.dup().data().asFloat(), xs = x.dup().data().asFloat(), ys = y.dup().data().asFloat();
+            for (int leave = 0; leave < 3; leave++) {   // 0: both, 1: no dx, 2: no dy
+                INDArray dx = leave == 1 ? null : Nd4j.create(DataType.FLOAT, c[0]);
+                INDArray dy = leave == 2 ? null : Nd4j.create(DataType.FLOAT, c[1]);
+                assertTrue(Kernels.broadcastProductBackward(g, x, y, dx, dy, true), at);
+                for (int ai = 0; ai < a; ai++) {
+                    for (int j = 0; j < b; j++) {
+                        double sum = 0, size = 0;
+                        for (int ti = 0; ti < t; ti++) {
+                            int i = (ai * t + ti) * b + j;
+                            if (dx != null) {
+                                assertEquals(gs[i] * ys[ai * b + j], dx.data().getFloat(i), 0f, at + " dx at " + i);
+                            }
+                            float p = gs[i] * xs[i];
+                            sum += p;
+                            size += Math.abs(p);
+                        }
+                        if (dy != null) {
+                            assertEquals(sum, dy.data().getFloat(ai * b + j), 1e-7 * size + 1e-30, at + " dy at " + j);
+                        }
+                    }
+                }
+            }
+            if (t > 1) {
+                INDArray s = Nd4j.create(DataType.FLOAT, c[1]);
+                assertTrue(Kernels.sumOverBroadcast(g, s, true), at);
+                for (int ai = 0; ai < a; ai++) {
+                    for (int j = 0; j < b; j++) {
+                        double sum = 0, size = 0;
+                        for (int ti = 0; ti < t; ti++) {
+                            sum += gs[(ai * t + ti) * b + j];
+                            size += Math.abs(gs[(ai * t + ti) * b + j]);
+                        }
+                        assertEquals(sum, s.data().getFloat(ai * b + j), 1e-7 * size + 1e-30, at + " sum at " + j);
+                    }
+                }
+            }
+        }
+    }
+
+    /** An offset view runs on its own elements; other types, layouts and forms, and a JVM without SIMD, are declined. */
+    @Test
+    void broadcastProductBackwardRunsOnOffsetViewsAndDeclinesTheRest() {
+        Rng rng = Rng.seed(22);
+        INDArray big = rng.normal(DataType.FLOAT, 6, 32);
+        INDArray g = big.get(NDArrayIndex.interval(2, 6), NDArrayIndex.all());
+        INDArray x = rng.normal(DataType.FLOAT, 4, 32), y = rng.normal(DataType.FLOAT, 32);
+        INDArray dx = Nd4j.create(DataType.FLOAT, 4, 32), dy = Nd4j.create(DataType.FLOAT, 32);
+        assertTrue(g.offset() > 0 && Kernels.broadcastProductBackward(g, x, y, dx, dy, true), "an offset row block");
+        for (int j = 0; j < 32; j++) {
+            double sum = 0;
+            for (int r = 0; r < 4; r++) {
+                assertEquals(g.getFloat(r, j) * y.getFloat(j), dx.getFloat(r, j), 0f);
+                sum += g.getFloat(r, j) * x.getFloat(r, j);
+            }
+            assertEquals(sum, dy.getFloat(j), 1e-6);
+        }
+        assertFalse(Kernels.broadcastProductBackward(g, x, y, dx, dy, false), "no SIMD");
+        assertFalse(Kernels.sumOverBroadcast(g, dy, false), "no SIMD");
+        INDArray gd = g.castTo(DataType.DOUBLE);
+        assertFalse(Kernels.broadcastProductBackward(gd, x.castTo(DataType.DOUBLE), y.castTo(DataType.DOUBLE),
+                gd.ulike(), dy.castTo(DataType.DOUBLE), true), "float64 takes ND4J's ops");
+        assertFalse(Kernels.broadcastProductBackward(rng.normal(DataType.FLOAT, 4, 3), rng.normal(DataType.FLOAT, 4, 3),
+                rng.normal(DataType.FLOAT, 3), null, Nd4j.create(DataType.FLOAT, 3), true), "rows of 3: not whole vectors");
+        assertFalse(Kernels.broadcastProductBackward(g, rng.normal(DataType.FLOAT, 32, 4).transpose(), y, dx, dy, true),
+                "a transposed operand");
+        assertFalse(Kernels.sumOverBroadcast(g, Nd4j.create(DataType.FLOAT, 4, 32), true), "equal sizes: a copy");
+        assertFalse(Kernels.sumOverBroadcast(rng.normal(DataType.FLOAT, 2, 3, 4, 16), Nd4j.create(DataType.FLOAT, 2, 1, 4, 1),
+                true), "two runs of axes");
     }
 }
