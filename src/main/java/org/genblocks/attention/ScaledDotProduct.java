@@ -42,6 +42,15 @@ public final class ScaledDotProduct {
         checkHeads("k", k, kvHeads);
         checkHeads("v", v, kvHeads);
         int g = heads / kvHeads;
+        // scale·(Q Kᵀ) = (scale·Q) Kᵀ: scale whichever is smaller, Q [.., Lq, d] or the scores [.., Lq, Lk]
+        // (a training step also scales its gradient: 3x fewer elements each way for the DiT's 49 tokens of 16)
+        long[] qShape = q.getShape();
+        long[] kShape = k.getShape();
+        boolean scaleQ = qShape == null || kShape == null || qShape.length != 4 || kShape.length != 4
+                || qShape[3] < 0 || kShape[2] < 0 || qShape[3] <= kShape[2];
+        if (scaleQ) {
+            q = q.mul(scale);
+        }
         SDVariable scores;
         if (g == 1) {
             scores = sd.mmul(q, k, false, true, false);
@@ -51,7 +60,9 @@ public final class ScaledDotProduct {
             scores = sd.reshape(s5, Graphs.shape(sd, Graphs.dim(sd, q, 0), heads, Graphs.dim(sd, q, 2),
                     Graphs.dim(sd, k, 2)));
         }
-        scores = scores.mul(scale);
+        if (!scaleQ) {
+            scores = scores.mul(scale);
+        }
         if (bias != null) {
             scores = scores.add(bias);
         }
