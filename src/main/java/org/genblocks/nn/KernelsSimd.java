@@ -231,4 +231,77 @@ final class KernelsSimd {
             }
         }
     }
+
+    /** Whether {@link #layerNormForward} and {@link #layerNormBackward} take rows of {@code len} floats (whole vectors). */
+    static boolean takesRows(long len) {
+        return len > 0 && len % LANES == 0;
+    }
+
+
+
+    /**
+     * {@link Kernels#layerNormForward} on float32 rows of {@code len} floats ({@link #takesRows}): per row the mean
+     * and the mean square of the centred values in float64 lanes, then {@code xc = v − mu} and
+     * {@code out = xc / √(ms + eps)} each computed in float64 and rounded once; {@code rs} gets 1/√(ms + eps).
+     */
+    static void layerNormForward(ByteBuffer v, int vo, ByteBuffer xc, int xo, ByteBuffer rs, int ro, ByteBuffer out,
+                                 int oo, int rows, int len, double eps) {
+        for (int r = 0; r < rows; r++) {
+            int at = r * len;
+            DoubleVector s0 = DoubleVector.zero(D), s1 = DoubleVector.zero(D);
+            for (int j = 0; j < len; j += LANES) {
+                FloatVector x = FloatVector.fromByteBuffer(F, v, 4 * (vo + at + j), ORDER);
+                s0 = s0.add(((DoubleVector) x.convertShape(VectorOperators.F2D, D, 0)));
+                s1 = s1.add(((DoubleVector) x.convertShape(VectorOperators.F2D, D, 1)));
+            }
+            double mu = s0.add(s1).reduceLanes(VectorOperators.ADD) / len;
+            DoubleVector q0 = DoubleVector.zero(D), q1 = DoubleVector.zero(D);
+            for (int j = 0; j < len; j += LANES) {
+                FloatVector x = FloatVector.fromByteBuffer(F, v, 4 * (vo + at + j), ORDER);
+                DoubleVector c0 = ((DoubleVector) x.convertShape(VectorOperators.F2D, D, 0)).sub(mu), c1 = ((DoubleVector) x.convertShape(VectorOperators.F2D, D, 1)).sub(mu);
+                q0 = c0.fma(c0, q0);
+                q1 = c1.fma(c1, q1);
+                ((FloatVector) (c0).convertShape(VectorOperators.D2F, F, 0)).add((FloatVector) (c1).convertShape(VectorOperators.D2F, F, -1)).intoByteBuffer(xc, 4 * (xo + at + j), ORDER);
+            }
+            double inv = 1 / Math.sqrt(q0.add(q1).reduceLanes(VectorOperators.ADD) / len + eps);
+            for (int j = 0; j < len; j += LANES) {
+                FloatVector x = FloatVector.fromByteBuffer(F, v, 4 * (vo + at + j), ORDER);
+                ((FloatVector) (((DoubleVector) x.convertShape(VectorOperators.F2D, D, 0)).sub(mu).mul(inv)).convertShape(VectorOperators.D2F, F, 0)).add((FloatVector) (((DoubleVector) x.convertShape(VectorOperators.F2D, D, 1)).sub(mu).mul(inv)).convertShape(VectorOperators.D2F, F, -1))
+                        .intoByteBuffer(out, 4 * (oo + at + j), ORDER);
+            }
+            rs.putFloat(4 * (ro + r), (float) inv);
+        }
+    }
+
+    /**
+     * {@link Kernels#layerNormBackward} on float32 rows of {@code len} floats ({@link #takesRows}):
+     * {@code dv = rs·(g − mean(g) − x̂·mean(g⊙x̂))}, {@code x̂ = xc·rs}, the sums and each result in float64, rounded once.
+     */
+    static void layerNormBackward(ByteBuffer xc, int xo, ByteBuffer rs, int ro, ByteBuffer g, int go, ByteBuffer dv,
+                                  int dof, int rows, int len) {
+        for (int r = 0; r < rows; r++) {
+            int at = r * len;
+            double inv = rs.getFloat(4 * (ro + r));
+            DoubleVector sg0 = DoubleVector.zero(D), sg1 = DoubleVector.zero(D);
+            DoubleVector sx0 = DoubleVector.zero(D), sx1 = DoubleVector.zero(D);
+            for (int j = 0; j < len; j += LANES) {
+                FloatVector c = FloatVector.fromByteBuffer(F, xc, 4 * (xo + at + j), ORDER);
+                FloatVector gv = FloatVector.fromByteBuffer(F, g, 4 * (go + at + j), ORDER);
+                DoubleVector g0 = ((DoubleVector) gv.convertShape(VectorOperators.F2D, D, 0)), g1 = ((DoubleVector) gv.convertShape(VectorOperators.F2D, D, 1));
+                sg0 = sg0.add(g0);
+                sg1 = sg1.add(g1);
+                sx0 = g0.fma(((DoubleVector) c.convertShape(VectorOperators.F2D, D, 0)).mul(inv), sx0);
+                sx1 = g1.fma(((DoubleVector) c.convertShape(VectorOperators.F2D, D, 1)).mul(inv), sx1);
+            }
+            double mg = sg0.add(sg1).reduceLanes(VectorOperators.ADD) / len;
+            double mgx = sx0.add(sx1).reduceLanes(VectorOperators.ADD) / len;
+            for (int j = 0; j < len; j += LANES) {
+                FloatVector c = FloatVector.fromByteBuffer(F, xc, 4 * (xo + at + j), ORDER);
+                FloatVector gv = FloatVector.fromByteBuffer(F, g, 4 * (go + at + j), ORDER);
+                DoubleVector d0 = ((DoubleVector) gv.convertShape(VectorOperators.F2D, D, 0)).sub(mg).sub(((DoubleVector) c.convertShape(VectorOperators.F2D, D, 0)).mul(inv).mul(mgx)).mul(inv);
+                DoubleVector d1 = ((DoubleVector) gv.convertShape(VectorOperators.F2D, D, 1)).sub(mg).sub(((DoubleVector) c.convertShape(VectorOperators.F2D, D, 1)).mul(inv).mul(mgx)).mul(inv);
+                ((FloatVector) (d0).convertShape(VectorOperators.D2F, F, 0)).add((FloatVector) (d1).convertShape(VectorOperators.D2F, F, -1)).intoByteBuffer(dv, 4 * (dof + at + j), ORDER);
+            }
+        }
+    }
 }

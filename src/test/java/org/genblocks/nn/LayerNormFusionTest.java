@@ -27,7 +27,19 @@ class LayerNormFusionTest {
      */
     @Test
     void theKernelsAreTheFormulas() {
-        int len = 24;
+        assertTrue(org.genblocks.tensor.Simd.enabled(), org.genblocks.tensor.Simd.status());
+        assertTrue(KernelsSimd.takesRows(64) && !KernelsSimd.takesRows(24), "rows of 64 as SIMD lanes, of 24 not");
+        for (int len : new int[]{24, 64}) {
+            for (boolean simd : new boolean[]{true, false}) {
+                kernelsAreTheFormulas(len, simd);
+            }
+        }
+        assertFalse(Kernels.layerNormForward(Nd4j.create(DataType.FLOAT, 2, 3), 1e-5, Nd4j.create(DataType.FLOAT, 2, 3),
+                Nd4j.create(DataType.FLOAT, 3, 1), Nd4j.create(DataType.FLOAT, 2, 3)), "rs not one per row");
+    }
+
+    /** {@link #theKernelsAreTheFormulas} for rows of {@code len}, SIMD lanes (float32 rows of whole vectors) or not. */
+    private static void kernelsAreTheFormulas(int len, boolean simd) {
         double eps = 1e-5;
         Rng rng = Rng.seed(2);
         double[][] v = new double[4][];
@@ -47,8 +59,8 @@ class LayerNormFusionTest {
             INDArray rs = Nd4j.create(dt, 2, 2, 1);
             INDArray out = Nd4j.create(dt, 2, 2, len);
             INDArray dv = Nd4j.create(dt, 2, 2, len);
-            assertTrue(Kernels.layerNormForward(va, eps, xc, rs, out));
-            assertTrue(Kernels.layerNormBackward(xc, rs, ga, dv));
+            assertTrue(Kernels.layerNormForward(va, eps, xc, rs, out, simd));
+            assertTrue(Kernels.layerNormBackward(xc, rs, ga, dv, simd));
             double[][] vr = va.reshape(4, len).castTo(DataType.DOUBLE).toDoubleMatrix();
             double[][] gr = ga.reshape(4, len).castTo(DataType.DOUBLE).toDoubleMatrix();
             double tol = dt == DataType.DOUBLE ? 1e-12 : 1e-6;
@@ -78,12 +90,11 @@ class LayerNormFusionTest {
                     assertEquals(xh, out.reshape(4, len).getDouble(r, j), outTol, dt + " out " + r + "," + j);
                     double want = inv * (gr[r][j] - mg - xh * mgx);
                     double dvTol = dt == DataType.DOUBLE ? tol * big * 4 * inv : 1e-6 * (1 + Math.abs(want));
-                    assertEquals(want, dv.reshape(4, len).getDouble(r, j), dvTol, dt + " dv " + r + "," + j);
+                    assertEquals(want, dv.reshape(4, len).getDouble(r, j), dvTol,
+                            dt + " dv " + r + "," + j + " (len " + len + ", simd " + simd + ")");
                 }
             }
         }
-        assertFalse(Kernels.layerNormForward(Nd4j.create(DataType.FLOAT, 2, 3), eps, Nd4j.create(DataType.FLOAT, 2, 3),
-                Nd4j.create(DataType.FLOAT, 3, 1), Nd4j.create(DataType.FLOAT, 2, 3)), "rs not one per row");
     }
 
     /** loss = Σ w ⊙ (LayerNorm(v)·γ + β) with v a parameter, so that the gradient reaches v through the norm. */
