@@ -304,4 +304,52 @@ final class KernelsSimd {
             }
         }
     }
+
+    /**
+     * Rows {@code r0} to {@code r1} (exclusive) of {@link Kernels#softmaxBackwardLastAxis} on float32 rows of
+     * {@code len}: {@code dx = y ⊙ (g − Σ g⊙y / Σ y)}, the products, sums and results in float64 lanes (a row's
+     * last {@code len mod lanes} elements one by one), each result rounded once.
+     */
+    static void softmaxBackwardRows(ByteBuffer y, int yo, ByteBuffer g, int go, ByteBuffer dx, int dof, int len,
+                                    int r0, int r1) {
+        int whole = len - len % LANES;
+        for (int r = r0; r < r1; r++) {
+            int at = r * len;
+            DoubleVector d0 = DoubleVector.zero(D), d1 = DoubleVector.zero(D);
+            DoubleVector n0 = DoubleVector.zero(D), n1 = DoubleVector.zero(D);
+            for (int j = 0; j < whole; j += LANES) {
+                FloatVector yv = FloatVector.fromByteBuffer(F, y, 4 * (yo + at + j), ORDER);
+                FloatVector gv = FloatVector.fromByteBuffer(F, g, 4 * (go + at + j), ORDER);
+                DoubleVector y0 = (DoubleVector) yv.convertShape(VectorOperators.F2D, D, 0);
+                DoubleVector y1 = (DoubleVector) yv.convertShape(VectorOperators.F2D, D, 1);
+                d0 = ((DoubleVector) gv.convertShape(VectorOperators.F2D, D, 0)).fma(y0, d0);
+                d1 = ((DoubleVector) gv.convertShape(VectorOperators.F2D, D, 1)).fma(y1, d1);
+                n0 = n0.add(y0);
+                n1 = n1.add(y1);
+            }
+            double dot = d0.add(d1).reduceLanes(VectorOperators.ADD);
+            double norm = n0.add(n1).reduceLanes(VectorOperators.ADD);
+            for (int j = whole; j < len; j++) {
+                double ys = y.getFloat(4 * (yo + at + j));
+                dot += g.getFloat(4 * (go + at + j)) * ys;
+                norm += ys;
+            }
+            double mean = dot / norm;
+            for (int j = 0; j < whole; j += LANES) {
+                FloatVector yv = FloatVector.fromByteBuffer(F, y, 4 * (yo + at + j), ORDER);
+                FloatVector gv = FloatVector.fromByteBuffer(F, g, 4 * (go + at + j), ORDER);
+                DoubleVector e0 = ((DoubleVector) yv.convertShape(VectorOperators.F2D, D, 0))
+                        .mul(((DoubleVector) gv.convertShape(VectorOperators.F2D, D, 0)).sub(mean));
+                DoubleVector e1 = ((DoubleVector) yv.convertShape(VectorOperators.F2D, D, 1))
+                        .mul(((DoubleVector) gv.convertShape(VectorOperators.F2D, D, 1)).sub(mean));
+                ((FloatVector) e0.convertShape(VectorOperators.D2F, F, 0))
+                        .add((FloatVector) e1.convertShape(VectorOperators.D2F, F, -1))
+                        .intoByteBuffer(dx, 4 * (dof + at + j), ORDER);
+            }
+            for (int j = whole; j < len; j++) {
+                double ys = y.getFloat(4 * (yo + at + j));
+                dx.putFloat(4 * (dof + at + j), (float) (ys * (g.getFloat(4 * (go + at + j)) - mean)));
+            }
+        }
+    }
 }
