@@ -329,13 +329,22 @@ public final class BenchSuite {
         System.out.println(md);
     }
 
+    /**
+     * The training steps, ours and the peer's, warm up for 6 s instead of 2: a traced DiT run showed its first ten
+     * steps after three warm-up fits (about 2 s) still 35–95 ms above the steady 90–100 ms, nearly all of it in the
+     * products, while the JIT compiler was busy (docs/performance.md, "Reading the profile").
+     */
+    static final java.util.Set<String> LONG_WARMUP = java.util.Set.of("DitBench.trainStep",
+            "BlockStepBench.trainStep", "PeerBench.blockTrainStep", "TrainerBench.mlpFit", "PeerBench.mlpTrainStep",
+            "AttentionLayerBench.layerTrainStep");
+
     static ChainedOptionsBuilder options(String id, boolean quick, Path logs) {
         return new OptionsBuilder()
                 .include("^" + Pattern.quote("org.genblocks.bench." + id) + "$")
                 .forks(1)
                 .mode(Mode.SampleTime)
                 .timeUnit(TimeUnit.MILLISECONDS)
-                .warmupIterations(2)
+                .warmupIterations(!quick && LONG_WARMUP.contains(id) ? 6 : 2)
                 .warmupTime(TimeValue.milliseconds(quick ? 400 : 1000))
                 .measurementIterations(quick ? 3 : 4)
                 .measurementTime(TimeValue.milliseconds(quick ? 400 : 1000))
@@ -435,7 +444,7 @@ public final class BenchSuite {
             String value = System.getenv(v);
             b.append("- ").append(v).append('=').append(value == null ? "(unset)" : value).append('\n');
         }
-        b.append("- JMH 1.37, 1 fork per benchmark, ").append(quick ? "2 x 0.4 s warmup, 3 x 0.4 s" : "2 x 1 s warmup, 4 x 1 s")
+        b.append("- JMH 1.37, 1 fork per benchmark, ").append(quick ? "2 x 0.4 s warmup, 3 x 0.4 s" : "2 x 1 s warmup (6 x 1 s for the training steps), 4 x 1 s")
                 .append(" measured, sample time; figures use the median operation time, ± is half its interquartile range");
         return b.toString();
     }

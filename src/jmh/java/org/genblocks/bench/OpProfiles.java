@@ -7,12 +7,14 @@ import java.util.Locale;
 /**
  * Where the training steps of the suite spend their time, op by op ({@link OpProfile}): the MLP step
  * ({@link TrainerBench}), the transformer block ({@link BlockStepBench}) and the DiT ({@link DitBench}), each
- * warmed up with three fits and then profiled over {@link #FITS} more. Run with {@code -Dbench.args=-opprofile}.
+ * warmed up ({@link #WARMUP_NANOS}) and then profiled over {@link #FITS} more fits. Run with {@code -Dbench.args=-opprofile}.
  * The per-op timing adds about a microsecond per op, so the step times printed here run a little above the
  * table's.
  */
 final class OpProfiles {
     static final int FITS = 10;
+    /** Warm-up before profiling, as the suite's training steps ({@link BenchSuite#LONG_WARMUP}): at least 3 fits and 6 s. */
+    static final long WARMUP_NANOS = 6_000_000_000L;
 
     private OpProfiles() {
     }
@@ -31,7 +33,8 @@ final class OpProfiles {
         for (Workload w : new Workload[]{new Workload("MLP 2-256-256-2 `Trainer.fit` step", mlp.run, TrainerBench.STEPS),
                 new Workload("transformer block `Trainer.fit` step", block.run, BlockStepBench.STEPS),
                 new Workload("DiT `Trainer.fit` step", dit.run, DitBench.STEPS)}) {
-            for (int i = 0; i < 3; i++) {
+            long warm = System.nanoTime();
+            for (int i = 0; i < 3 || System.nanoTime() - warm < WARMUP_NANOS; i++) {
                 w.run().fit();
             }
             OpProfile.start();
