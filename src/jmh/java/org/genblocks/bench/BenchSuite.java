@@ -33,7 +33,8 @@ import java.util.regex.Pattern;
  *
  * <p>Run it with {@code mvn -B -q -P bench test-compile exec:exec@bench} (docs/performance.md).
  * Arguments: {@code -quick} (shorter iterations, for a smoke run) and optionally a regular
- * expression; only benchmarks whose id ({@code Class.method}) matches it run.
+ * expression; only benchmarks whose id ({@code Class.method}) matches it run. {@code -opcounts},
+ * {@code -opprofile} and {@code -opprofile-shapes} print op counts or {@link OpProfiles} instead.
  *
  * <p>Ratios are always "speed relative to the roof": rate / roof rate for GFLOP/s and GB/s,
  * roof time / time for figures in ms. A ratio above 1 means faster than the roof. A row in ms
@@ -260,12 +261,13 @@ public final class BenchSuite {
     }
 
     public static void main(String[] args) throws IOException {
-        boolean quick = false, opCounts = false, opProfile = false;
+        boolean quick = false, opCounts = false, opProfile = false, opProfileShapes = false;
         Pattern only = null;
         for (String a : args) {
             if (a.equals("-quick")) quick = true;
             else if (a.equals("-opcounts")) opCounts = true;
             else if (a.equals("-opprofile")) opProfile = true;
+            else if (a.equals("-opprofile-shapes")) opProfile = opProfileShapes = true;
             else if (!a.isBlank()) only = Pattern.compile(a);
         }
         Path dir = Path.of("target", "bench");
@@ -283,7 +285,7 @@ public final class BenchSuite {
             return;
         }
         if (opProfile) {
-            String t = "# genblocks op profiles\n\n" + environment + "\n\n" + OpProfiles.run();
+            String t = "# genblocks op profiles\n\n" + environment + "\n\n" + OpProfiles.run(opProfileShapes);
             Files.writeString(dir.resolve("opprofile.md"), t);
             System.out.println(t);
             return;

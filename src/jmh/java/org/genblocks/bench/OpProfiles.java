@@ -7,7 +7,8 @@ import java.util.Locale;
 /**
  * Where the training steps of the suite spend their time, op by op ({@link OpProfile}): the MLP step
  * ({@link TrainerBench}), the transformer block ({@link BlockStepBench}) and the DiT ({@link DitBench}), each
- * warmed up ({@link #WARMUP_NANOS}) and then profiled over {@link #FITS} more fits. Run with {@code -Dbench.args=-opprofile}.
+ * warmed up ({@link #WARMUP_NANOS}) and then profiled over {@link #FITS} more fits. Run with {@code -Dbench.args=-opprofile}, or {@code -opprofile-shapes} for a row per op and input
+ * shapes.
  * The per-op timing adds about a microsecond per op, so the step times printed here run a little above the
  * table's.
  */
@@ -22,7 +23,8 @@ final class OpProfiles {
     record Workload(String name, FitRun run, int stepsPerFit) {
     }
 
-    static String run() {
+    /** @param byShape one row per op and input shapes ({@link OpProfile#startByShape()}) */
+    static String run(boolean byShape) {
         StringBuilder b = new StringBuilder();
         TrainerBench.Fit mlp = new TrainerBench.Fit();
         mlp.setUp();
@@ -37,7 +39,11 @@ final class OpProfiles {
             for (int i = 0; i < 3 || System.nanoTime() - warm < WARMUP_NANOS; i++) {
                 w.run().fit();
             }
-            OpProfile.start();
+            if (byShape) {
+                OpProfile.startByShape();
+            } else {
+                OpProfile.start();
+            }
             long t0 = System.nanoTime();
             for (int i = 0; i < FITS; i++) {
                 w.run().fit();

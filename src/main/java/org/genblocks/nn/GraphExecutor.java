@@ -846,7 +846,8 @@ final class GraphExecutor {
                     Nd4j.exec(o);
                 }
                 if (started != 0) {
-                    OpProfile.add(s.profileName, System.nanoTime() - started);
+                    long took = System.nanoTime() - started;
+                    OpProfile.add(OpProfile.byShape() ? withShapes(s, vals) : s.profileName, took);
                 }
             }
         }
@@ -860,6 +861,18 @@ final class GraphExecutor {
             r[i] = vals.get(outputNames[i]);
         }
         return r;
+    }
+
+    /** A step's profile name followed by the shapes of its inputs that other steps computed ({@link OpProfile#startByShape}). */
+    private static String withShapes(Step s, Map<String, INDArray> vals) {
+        StringBuilder b = new StringBuilder(s.profileName);
+        for (String input : s.inputs) {
+            INDArray v = vals.get(input);
+            if (v != null) {
+                b.append(' ').append(Arrays.toString(v.shape()));
+            }
+        }
+        return b.toString();
     }
 
     /**

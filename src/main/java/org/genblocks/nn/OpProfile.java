@@ -14,7 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * its own way carries a tag: {@code matmul [gemm]} direct BLAS products, {@code reshape [view]} reshapes as
  * views, {@code multiply_bp [rewritten]} (and {@code add_bp}, {@code softmax_bp}, {@code relu_bp}) the rewritten
  * backward passes, {@code gelu [fused]}, {@code gelu_bp [fused]}, {@code layer_norm [fused]},
- * {@code layer_norm_bp [fused]} the fused chains. Rows hold totals (and so means); timing costs about a
+ * {@code layer_norm_bp [fused]} the fused chains. {@link #startByShape()} splits each op's row by the shapes of
+ * its inputs. Rows hold totals (and so means); timing costs about a
  * microsecond per op, so profile a separate run from the one you time. A diagnostic for one run at a time:
  * runs on several threads share the rows, and a call that is under way when {@link #stop()} or
  * {@link #start()} runs may land on either side.
@@ -28,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class OpProfile {
     private static volatile boolean on;
+    private static volatile boolean shapes;
     private static final Map<String, long[]> ROWS = new ConcurrentHashMap<>();
 
     private OpProfile() {
@@ -41,15 +43,33 @@ public final class OpProfile {
         }
     }
 
-    /** Clears the rows and starts counting. */
+    /** Clears the rows and starts counting, one row per op. */
     public static void start() {
         ROWS.clear();
+        shapes = false;
         on = true;
     }
 
-    /** Stops counting; the rows stay until the next {@link #start()}. */
+    /**
+     * Clears the rows and starts counting, one row per op and shapes of its inputs, e.g.
+     * {@code multiply_bp [rewritten] [32, 49, 64] [32, 1, 64] [32, 49, 64]}: which of an op's calls cost the time
+     * (a fused step lists the inputs it reads that other steps computed). Building the key costs a few more
+     * microseconds per op than {@link #start()}.
+     */
+    public static void startByShape() {
+        ROWS.clear();
+        shapes = true;
+        on = true;
+    }
+
+    /** Stops counting; the rows stay until the next {@link #start()} or {@link #startByShape()}. */
     public static void stop() {
         on = false;
+    }
+
+    /** Whether rows are per op and input shapes ({@link #startByShape()}). */
+    static boolean byShape() {
+        return shapes;
     }
 
     /** Whether counting is on. */
@@ -73,13 +93,14 @@ public final class OpProfile {
     public static String table() {
         List<Entry> e = entries();
         long total = e.stream().mapToLong(Entry::nanos).sum();
-        StringBuilder b = new StringBuilder(String.format("%-24s %10s %8s %10s %6s%n", "op", "total ms", "calls",
-                "us/call", "share"));
+        int width = Math.max(24, e.stream().mapToInt(x -> x.op().length()).max().orElse(0));
+        StringBuilder b = new StringBuilder(String.format("%-" + width + "s %10s %8s %10s %6s%n", "op", "total ms",
+                "calls", "us/call", "share"));
         for (Entry x : e) {
-            b.append(String.format("%-24s %10.2f %8d %10.1f %5.1f%%%n", x.op(), x.nanos() / 1e6, x.calls(),
+            b.append(String.format("%-" + width + "s %10.2f %8d %10.1f %5.1f%%%n", x.op(), x.nanos() / 1e6, x.calls(),
                     x.microsPerCall(), total == 0 ? 0 : 100.0 * x.nanos() / total));
         }
-        return b.append(String.format("%-24s %10.2f%n", "total", total / 1e6)).toString();
+        return b.append(String.format("%-" + width + "s %10.2f%n", "total", total / 1e6)).toString();
     }
 
     /** Adds one call of {@code op} that took {@code nanos}. */

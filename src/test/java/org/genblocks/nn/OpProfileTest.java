@@ -57,5 +57,21 @@ class OpProfileTest {
         OpProfile.stop();
         assertFalse(OpProfile.running());
         assertTrue(OpProfile.entries().isEmpty(), "start() clears the rows");
+
+        OpProfile.startByShape();
+        plan.run(feed);
+        OpProfile.stop();
+        List<OpProfile.Entry> shaped = OpProfile.entries();
+        // the first layer's product: x [32, 2] times its weight [2, 16]
+        assertTrue(shaped.stream().anyMatch(e -> e.op().equals("matmul [gemm] [32, 2] [2, 16]") && e.calls() == 1),
+                "a row per op and input shapes: " + shaped);
+        assertEquals(3L, shaped.stream().filter(e -> e.op().startsWith("matmul [gemm] ")).mapToLong(OpProfile.Entry::calls)
+                .sum(), "the three products, split by shape");
+        assertTrue(OpProfile.table().contains("matmul [gemm] [32, 2] [2, 16]"));
+        OpProfile.start();
+        plan.run(feed);
+        OpProfile.stop();
+        assertTrue(OpProfile.entries().stream().anyMatch(e -> e.op().equals("matmul [gemm]")),
+                "start() goes back to a row per op");
     }
 }
