@@ -863,7 +863,10 @@ final class GraphExecutor {
         return r;
     }
 
-    /** A step's profile name followed by the shapes of its inputs that other steps computed ({@link OpProfile#startByShape}). */
+    /**
+     * A step's profile name followed by the shapes of its inputs that have values in this call (feeds, parameters,
+     * other steps' outputs; a fused chain's intermediates have none) ({@link OpProfile#startByShape}).
+     */
     private static String withShapes(Step s, Map<String, INDArray> vals) {
         StringBuilder b = new StringBuilder(s.profileName);
         for (String input : s.inputs) {
@@ -1172,8 +1175,9 @@ final class GraphExecutor {
 
     /**
      * {@code out = src} summed over the axes along which {@code out}'s shape broadcasts to {@code src}'s (a copy
-     * when the shapes are equal). Float32 arrays summed over one run of axes take one SIMD pass
-     * ({@link Kernels#sumOverBroadcast}; a bias over [1568, 64]: 0.06 against 0.14 ms a call inside a DiT step).
+     * when the shapes are equal). Float32 arrays summed over one run of axes take one SIMD pass where the kept rows
+     * are whole vectors or single elements ({@link Kernels#sumOverBroadcast}; a bias over [1568, 64]: 0.06 against
+     * 0.14 ms a call inside a DiT step).
      * Otherwise, when those are the leading axes (a bias over a batch of rows), the sum is the product of a row of
      * ones with {@code src} as an [M, K] matrix: one small GEMM instead of a strided reduction.
      */

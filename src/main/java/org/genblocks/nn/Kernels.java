@@ -361,7 +361,8 @@ final class Kernels {
         if (!simd || g.dataType() != DataType.FLOAT || g.length() == 0
                 || !denseAlike(dx == null ? new INDArray[]{g, x} : new INDArray[]{g, x, dx}) || !dense(y)
                 || y.dataType() != DataType.FLOAT
-                || dy != null && (!dense(dy) || dy.dataType() != DataType.FLOAT || dy.length() != y.length())) {
+                || dy != null && (!dense(dy) || dy.dataType() != DataType.FLOAT
+                || !java.util.Arrays.equals(dy.shape(), y.shape()))) {
             return false;
         }
         long[] split = broadcastSplit(g.shape(), y.shape());

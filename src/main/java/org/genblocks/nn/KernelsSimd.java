@@ -23,8 +23,12 @@ import static org.genblocks.tensor.Numerics.EXP_ROUND;
 
 /**
  * The float32 kernels of {@link Kernels} as explicit SIMD loops (Java Vector API) on the native buffers, loaded
- * only when {@link org.genblocks.tensor.Simd#enabled()}. Each lane computes the same float32 operations in the
- * same order as the scalar kernel, so the two give the same bits ({@code KernelsTest}).
+ * only when {@link org.genblocks.tensor.Simd#enabled()}. The GELU lanes compute the same float32 operations in
+ * the same order as the scalar kernel, so the two give the same bits ({@code KernelsTest}); the float64 sums of
+ * the layer norm and the softmax backward may add in another order than their scalar loops. Buffers are addressed
+ * by {@code 4 * index} in an int: {@link Kernels#dense} keeps every array within the first 2^29 floats of its
+ * buffer (a {@code ByteBuffer}'s capacity), so the byte offsets fit. Outputs must not share memory with inputs
+ * (the executor gives every step its own buffers).
  */
 final class KernelsSimd {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -114,6 +118,11 @@ final class KernelsSimd {
         }
     }
 
+    /** The float32 lanes of a vector on this JVM (16 with AVX-512, 8 with AVX2). */
+    static int lanes() {
+        return LANES;
+    }
+
     /** The longest row B that {@link #productBackward} sums into its float64 scratch. */
     static final int MAX_ROW = 1 << 16;
 
@@ -142,17 +151,6 @@ final class KernelsSimd {
         } else if (b == 1) {
             for (int ai = 0; ai < a; ai++) {
                 int base = ai * t;
-                if (dx != null) {
-                    float ys = y.getFloat(4 * (yo + ai));
-                    int i = 0;
-                    for (int bound = F.loopBound(t); i < bound; i += LANES) {
-                        FloatVector.fromByteBuffer(F, g, 4 * (go + base + i), ORDER).mul(ys)
-                                .intoByteBuffer(dx, 4 * (dof + base + i), ORDER);
-                    }
-                    for (; i < t; i++) {
-                        dx.putFloat(4 * (dof + base + i), g.getFloat(4 * (go + base + i)) * ys);
-                    }
-                }
                 if (dy != null) {
                     DoubleVector lo = DoubleVector.zero(D);
                     DoubleVector hi = DoubleVector.zero(D);
@@ -172,6 +170,17 @@ final class KernelsSimd {
                     }
                     dy.putFloat(4 * (so + ai), (float) sum);
                 }
+                if (dx != null) {
+                    float ys = y.getFloat(4 * (yo + ai));
+                    int i = 0;
+                    for (int bound = F.loopBound(t); i < bound; i += LANES) {
+                        FloatVector.fromByteBuffer(F, g, 4 * (go + base + i), ORDER).mul(ys)
+                                .intoByteBuffer(dx, 4 * (dof + base + i), ORDER);
+                    }
+                    for (; i < t; i++) {
+                        dx.putFloat(4 * (dof + base + i), g.getFloat(4 * (go + base + i)) * ys);
+                    }
+                }
             }
         } else {
             double[] acc = dy == null ? null : new double[b];
@@ -184,17 +193,17 @@ final class KernelsSimd {
                     int base = (ai * t + ti) * b;
                     for (int j = 0; j < b; j += LANES) {
                         FloatVector gv = FloatVector.fromByteBuffer(F, g, 4 * (go + base + j), ORDER);
-                        if (dx != null) {
-                            gv.mul(FloatVector.fromByteBuffer(F, y, 4 * (yo + row + j), ORDER))
-                                    .intoByteBuffer(dx, 4 * (dof + base + j), ORDER);
-                        }
-                        if (acc != null) {
+                        if (acc != null) {   // x is read before dx is written
                             FloatVector p = x == null ? gv
                                     : gv.mul(FloatVector.fromByteBuffer(F, x, 4 * (xo + base + j), ORDER));
                             DoubleVector.fromArray(D, acc, j).add(p.convertShape(VectorOperators.F2D, D, 0))
                                     .intoArray(acc, j);
                             DoubleVector.fromArray(D, acc, j + DLANES).add(p.convertShape(VectorOperators.F2D, D, 1))
                                     .intoArray(acc, j + DLANES);
+                        }
+                        if (dx != null) {
+                            gv.mul(FloatVector.fromByteBuffer(F, y, 4 * (yo + row + j), ORDER))
+                                    .intoByteBuffer(dx, 4 * (dof + base + j), ORDER);
                         }
                     }
                 }
@@ -213,21 +222,25 @@ final class KernelsSimd {
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += LANES) {
             FloatVector gv = FloatVector.fromByteBuffer(F, g, 4 * (go + i), ORDER);
-            if (dx != null) {
-                gv.mul(FloatVector.fromByteBuffer(F, y, 4 * (yo + i), ORDER)).intoByteBuffer(dx, 4 * (dof + i), ORDER);
+            FloatVector dxv = dx == null ? null : gv.mul(FloatVector.fromByteBuffer(F, y, 4 * (yo + i), ORDER));
+            FloatVector dyv = dy == null ? null
+                    : x == null ? gv : gv.mul(FloatVector.fromByteBuffer(F, x, 4 * (xo + i), ORDER));
+            if (dxv != null) {
+                dxv.intoByteBuffer(dx, 4 * (dof + i), ORDER);
             }
-            if (dy != null) {
-                (x == null ? gv : gv.mul(FloatVector.fromByteBuffer(F, x, 4 * (xo + i), ORDER)))
-                        .intoByteBuffer(dy, 4 * (so + i), ORDER);
+            if (dyv != null) {
+                dyv.intoByteBuffer(dy, 4 * (so + i), ORDER);
             }
         }
         for (; i < n; i++) {
             float gi = g.getFloat(4 * (go + i));
+            float dxs = dx == null ? 0f : gi * y.getFloat(4 * (yo + i));
+            float dys = dy == null ? 0f : x == null ? gi : gi * x.getFloat(4 * (xo + i));
             if (dx != null) {
-                dx.putFloat(4 * (dof + i), gi * y.getFloat(4 * (yo + i)));
+                dx.putFloat(4 * (dof + i), dxs);
             }
             if (dy != null) {
-                dy.putFloat(4 * (so + i), x == null ? gi : gi * x.getFloat(4 * (xo + i)));
+                dy.putFloat(4 * (so + i), dys);
             }
         }
     }

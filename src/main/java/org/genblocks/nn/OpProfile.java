@@ -53,7 +53,8 @@ public final class OpProfile {
     /**
      * Clears the rows and starts counting, one row per op and shapes of its inputs, e.g.
      * {@code multiply_bp [rewritten] [32, 49, 64] [32, 1, 64] [32, 49, 64]}: which of an op's calls cost the time
-     * (a fused step lists the inputs it reads that other steps computed). Building the key costs a few more
+     * (feeds, parameters and other steps' outputs; a fused chain's intermediates are left out). Building the key
+     * costs a few more
      * microseconds per op than {@link #start()}.
      */
     public static void startByShape() {

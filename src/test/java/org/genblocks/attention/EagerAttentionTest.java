@@ -35,19 +35,24 @@ class EagerAttentionTest {
         return o.eval();
     }
 
+    /** Keys of 6 (the graph core scales Q, d = 5 ≤ 6) and of 3 (it scales the scores, d > 3). */
     @Test
     void matchesTheGraphCoreInFloat64AndFloat32() {
+        matchesTheGraphCore(6);
+        matchesTheGraphCore(3);
+    }
+
+    private static void matchesTheGraphCore(int lk) {
         Rng rng = Rng.seed(41);
         int n = 2;
         int h = 4;
         int kv = 2;
         int lq = 3;
-        int lk = 6;
         int d = 5;
         INDArray q = rng.normal(DataType.DOUBLE, n, h, lq, d);
         INDArray k = rng.normal(DataType.DOUBLE, n, kv, lk, d);
         INDArray v = rng.normal(DataType.DOUBLE, n, kv, lk, d);
-        INDArray pad = Masks.additive(Masks.padding(new int[]{6, 4}, lq, lk), DataType.DOUBLE);
+        INDArray pad = Masks.additive(Masks.padding(new int[]{lk, lk - 2}, lq, lk), DataType.DOUBLE);
         for (AttentionMask mask : new AttentionMask[]{AttentionMask.none(), AttentionMask.causal(),
                 AttentionMask.window(1, 0)}) {
             for (INDArray add : new INDArray[]{null, pad}) {

@@ -358,4 +358,74 @@ class KernelsTest {
         assertFalse(Kernels.sumOverBroadcast(rng.normal(DataType.FLOAT, 2, 3, 4, 16), Nd4j.create(DataType.FLOAT, 2, 1, 4, 1),
                 true), "two runs of axes");
     }
+
+    /** Rows {@code from} to {@code from + rows} of a [from + rows + 2, len] float array whose other rows hold NaN. */
+    private static INDArray window(int from, int rows, int len) {
+        INDArray big = Nd4j.valueArrayOf(new long[]{from + rows + 2, len}, Float.NaN, DataType.FLOAT);
+        return big.get(NDArrayIndex.interval(from, from + rows), NDArrayIndex.all());
+    }
+
+    /** Whether the NaN rows around {@code window}'s rows are still NaN (nothing written outside the view). */
+    private static boolean outsideUntouched(INDArray window, int from, int rows) {
+        java.nio.FloatBuffer all = Kernels.floats(window);   // the whole buffer (data().asFloat() is the view's part)
+        int len = (int) window.size(1);
+        assertEquals((long) from * len, window.offset(), "the view starts at row " + from);
+        for (int i = 0; i < all.capacity(); i++) {
+            int row = i / len;
+            if ((row < from || row >= from + rows) && !Float.isNaN(all.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Every operand and output a view at an offset into a larger buffer whose other rows hold NaN: the kernels read
+     * and write their own rows only. Rows of 32 repeated over 6 (whole vectors), one value per row of 21 (B = 1, a
+     * vector tail) and operands of one size (T = 1).
+     */
+    @Test
+    void broadcastKernelsReadAndWriteOnlyTheirOwnRows() {
+        Rng rng = Rng.seed(23);
+        // {rows of g, length of a row, rows of y}: y is [1, len] (repeated over rows), [rows, 1] or [rows, len]
+        for (int[] c : new int[][]{{6, 32, 1}, {5, 21, 5}, {4, 32, 4}}) {
+            int rows = c[0], len = c[1], yRows = c[2];
+            int yLen = yRows == 1 || yRows == rows && len == 32 ? len : 1;
+            String at = java.util.Arrays.toString(c);
+            INDArray g = window(3, rows, len).assign(rng.normal(DataType.FLOAT, rows, len));
+            INDArray x = window(2, rows, len).assign(rng.normal(DataType.FLOAT, rows, len));
+            INDArray y = window(1, yRows, yLen).assign(rng.normal(DataType.FLOAT, yRows, yLen));
+            INDArray dx = window(2, rows, len);
+            INDArray dy = window(4, yRows, yLen);
+            assertTrue(Kernels.broadcastProductBackward(g, x, y, dx, dy, true), at);
+            assertTrue(outsideUntouched(dx, 2, rows), at + ": dx wrote outside its rows");
+            assertTrue(outsideUntouched(dy, 4, yRows), at + ": dy wrote outside its rows");
+            for (int r = 0; r < rows; r++) {
+                for (int j = 0; j < len; j++) {
+                    float yv = y.getFloat(yRows == 1 ? 0 : r, yLen == 1 ? 0 : j);
+                    assertEquals(g.getFloat(r, j) * yv, dx.getFloat(r, j), 0f, at + " dx at " + r + "," + j);
+                }
+            }
+            for (int yr = 0; yr < yRows; yr++) {
+                for (int yj = 0; yj < yLen; yj++) {
+                    double sum = 0;
+                    for (int r = 0; r < rows; r++) {
+                        for (int j = 0; j < len; j++) {
+                            if ((yRows == 1 || r == yr) && (yLen == 1 || j == yj)) {
+                                sum += g.getFloat(r, j) * x.getFloat(r, j);
+                            }
+                        }
+                    }
+                    assertEquals(sum, dy.getFloat(yr, yj), 1e-5, at + " dy at " + yr + "," + yj);
+                }
+            }
+            if (yRows * yLen < rows * len) {
+                INDArray out = window(5, yRows, yLen);
+                assertTrue(Kernels.sumOverBroadcast(g, out, true), at);
+                assertTrue(outsideUntouched(out, 5, yRows), at + ": the sum wrote outside its rows");
+                assertEquals(yRows == 1 ? g.sum(0).getDouble(len - 1) : g.sum(1).getDouble(rows - 1),
+                        out.getDouble(yRows - 1, yLen - 1), 1e-5, at + " sum");
+            }
+        }
+    }
 }

@@ -23,13 +23,17 @@ class LayerNormFusionTest {
      * The kernels against the formulas in float64 written out row by row: rows of random values, a constant row
      * (variance 0: rs = 1/√eps, out 0), and a row at 1e4 with unit noise (the mean must not cancel the noise away),
      * in float64 (to 1e-12 of the row's scale, with v's magnitude over σ) and float32 (the inputs rounded first, so
-     * only the final rounding remains: to 1e-6 of 1 + |value|).
+     * only the final rounding remains: to 1e-6 of 1 + |value|); rows of 24, 64 and 67, through the SIMD lanes (float32
+     * rows of whole vectors) and the scalar loops.
      */
     @Test
     void theKernelsAreTheFormulas() {
         assertTrue(org.genblocks.tensor.Simd.enabled(), org.genblocks.tensor.Simd.status());
-        assertTrue(KernelsSimd.takesRows(64) && !KernelsSimd.takesRows(24), "rows of 64 as SIMD lanes, of 24 not");
-        for (int len : new int[]{24, 64}) {
+        for (int len : new int[]{24, 64, 67}) {
+            assertEquals(len % KernelsSimd.lanes() == 0, KernelsSimd.takesRows(len), "rows of " + len);
+        }
+        assertTrue(KernelsSimd.takesRows(64) && !KernelsSimd.takesRows(67), "64 floats are whole vectors, 67 not");
+        for (int len : new int[]{24, 64, 67}) {
             for (boolean simd : new boolean[]{true, false}) {
                 kernelsAreTheFormulas(len, simd);
             }
