@@ -40,6 +40,8 @@ final class GraphExecutor {
         final String[] outputs;
         /** Runs as {@link #multiplyBackward} instead of ND4J's {@code multiply_bp}. */
         final boolean multiplyBp;
+        /** An {@code add} or {@code multiply} that {@link Kernels#broadcastBinary} may run as SIMD lanes. */
+        final boolean binary;
         /** Runs as {@link #reluBackward} instead of ND4J's {@code thresholdedrelu_bp}. */
         final boolean reluBp;
         /** Runs as {@link #addBackward} instead of ND4J's {@code add_bp}. */
@@ -82,6 +84,8 @@ final class GraphExecutor {
             this.outputs = outputs;
             this.multiplyBp = op instanceof DynamicCustomOp && "multiply_bp".equals(op.opName())
                     && inputs.length == 3 && outputs.length == 2;
+            this.binary = op instanceof DynamicCustomOp && ("add".equals(op.opName()) || "multiply".equals(op.opName()))
+                    && inputs.length == 2 && outputs.length == 1;
             this.reluBp = op instanceof DynamicCustomOp && "thresholdedrelu_bp".equals(op.opName())
                     && inputs.length == 2 && outputs.length == 1 && ((DynamicCustomOp) op).numTArguments() == 1;
             this.addBp = op instanceof DynamicCustomOp && "add_bp".equals(op.opName())
@@ -763,6 +767,7 @@ final class GraphExecutor {
                     continue;   // fused into a later step, or computed on the signature's first call and kept
                 }
                 long started = OpProfile.running() ? System.nanoTime() : 0;
+                boolean simdRan = false;
                 boolean fusedStep = s.gelu != null || s.geluForward != null || s.layerNormBackward != null
                         || s.layerNormForward != null;
                 INDArray[] in = new INDArray[fusedStep ? 0 : s.inputs.length];   // a fused step reads its own
@@ -822,6 +827,9 @@ final class GraphExecutor {
                     } else if (s.reluBp) {
                         reluBackward(in[0], in[1], d.getTArgument(0), vals.get(s.outputs[0]));
                         d.clearArrays();
+                    } else if (s.binary && Kernels.broadcastBinary(s.op.opName(), in[0], in[1], vals.get(s.outputs[0]))) {
+                        d.clearArrays();
+                        simdRan = true;
                     } else {
                         Nd4j.exec(d);
                     }
@@ -847,7 +855,8 @@ final class GraphExecutor {
                 }
                 if (started != 0) {
                     long took = System.nanoTime() - started;
-                    OpProfile.add(OpProfile.byShape() ? withShapes(s, vals) : s.profileName, took);
+                    String row = simdRan ? s.profileName + " [simd]" : s.profileName;
+                    OpProfile.add(OpProfile.byShape() ? withShapes(row, s, vals) : row, took);
                 }
             }
         }
@@ -867,8 +876,8 @@ final class GraphExecutor {
      * A step's profile name followed by the shapes of its inputs that have values in this call (feeds, parameters,
      * other steps' outputs; a fused chain's intermediates have none) ({@link OpProfile#startByShape}).
      */
-    private static String withShapes(Step s, Map<String, INDArray> vals) {
-        StringBuilder b = new StringBuilder(s.profileName);
+    private static String withShapes(String row, Step s, Map<String, INDArray> vals) {
+        StringBuilder b = new StringBuilder(row);
         for (String input : s.inputs) {
             INDArray v = vals.get(input);
             if (v != null) {

@@ -365,4 +365,44 @@ final class KernelsSimd {
             }
         }
     }
+
+    /**
+     * {@code z = x + y} ({@code add}) or {@code z = x ⊙ y} over float32 buffers of the form {@code x, z: [A, T, B]},
+     * {@code y: [A, 1, B]} ({@link #takes}), each result one float32 operation.
+     */
+    static void binary(boolean add, ByteBuffer x, int xo, ByteBuffer y, int yo, ByteBuffer z, int zo, int a, int t,
+                       int b) {
+        if (t == 1 || b == 1) {
+            int run = t == 1 ? a * b : t;   // T = 1: one run of n elements against n; B = 1: rows of T against one value
+            int runs = t == 1 ? 1 : a;
+            for (int r = 0; r < runs; r++) {
+                int base = r * run;
+                float ys = t == 1 ? 0f : y.getFloat(4 * (yo + r));
+                int i = 0;
+                for (int bound = F.loopBound(run); i < bound; i += LANES) {
+                    FloatVector xv = FloatVector.fromByteBuffer(F, x, 4 * (xo + base + i), ORDER);
+                    FloatVector yv = t == 1 ? FloatVector.fromByteBuffer(F, y, 4 * (yo + base + i), ORDER)
+                            : FloatVector.broadcast(F, ys);
+                    (add ? xv.add(yv) : xv.mul(yv)).intoByteBuffer(z, 4 * (zo + base + i), ORDER);
+                }
+                for (; i < run; i++) {
+                    float xs = x.getFloat(4 * (xo + base + i));
+                    float yi = t == 1 ? y.getFloat(4 * (yo + base + i)) : ys;
+                    z.putFloat(4 * (zo + base + i), add ? xs + yi : xs * yi);
+                }
+            }
+            return;
+        }
+        for (int ai = 0; ai < a; ai++) {
+            int row = ai * b;
+            for (int ti = 0; ti < t; ti++) {
+                int base = (ai * t + ti) * b;
+                for (int j = 0; j < b; j += LANES) {
+                    FloatVector xv = FloatVector.fromByteBuffer(F, x, 4 * (xo + base + j), ORDER);
+                    FloatVector yv = FloatVector.fromByteBuffer(F, y, 4 * (yo + row + j), ORDER);
+                    (add ? xv.add(yv) : xv.mul(yv)).intoByteBuffer(z, 4 * (zo + base + j), ORDER);
+                }
+            }
+        }
+    }
 }

@@ -428,4 +428,45 @@ class KernelsTest {
             }
         }
     }
+
+    /**
+     * The SIMD add and product against the float32 operation element by element: operands of one size (1,003
+     * elements, a vector tail), rows of 32 repeated, one value per row of 21, the repeated operand first or second;
+     * other ops, two runs of axes, float64, arrays from 2^18 elements (ND4J splits those over the cores) and a JVM
+     * without SIMD are declined.
+     */
+    @Test
+    void broadcastBinaryIsTheFloat32OperationElementByElement() {
+        Rng rng = Rng.seed(24);
+        long[][][] cases = {{{1003}, {1003}}, {{3, 5, 32}, {3, 1, 32}}, {{4, 21}, {4, 1}}, {{7, 32}, {32}}};
+        for (long[][] c : cases) {
+            INDArray x = rng.normal(DataType.FLOAT, c[0]), y = rng.normal(DataType.FLOAT, c[1]);
+            long[] split = Kernels.broadcastSplit(c[0], c[1]);
+            for (String op : new String[]{"add", "multiply"}) {
+                for (boolean swap : new boolean[]{false, true}) {
+                    String at = op + " " + java.util.Arrays.toString(c[0]) + " " + java.util.Arrays.toString(c[1])
+                            + (swap ? " swapped" : "");
+                    INDArray z = Nd4j.create(DataType.FLOAT, c[0]);
+                    assertTrue(swap ? Kernels.broadcastBinary(op, y, x, z, true) : Kernels.broadcastBinary(op, x, y, z, true), at);
+                    float[] xs = x.dup().data().asFloat(), ys = y.dup().data().asFloat(), zs = z.dup().data().asFloat();
+                    for (int i = 0; i < xs.length; i++) {
+                        long ai = i / (split[1] * split[2]), j = i % split[2];
+                        float yi = ys[(int) (ai * split[2] + j)];
+                        float want = op.equals("add") ? xs[i] + yi : xs[i] * yi;
+                        assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(zs[i]), at + " at " + i);
+                    }
+                }
+            }
+        }
+        INDArray a = rng.normal(DataType.FLOAT, 4, 32), b = rng.normal(DataType.FLOAT, 32), z = Nd4j.create(DataType.FLOAT, 4, 32);
+        assertFalse(Kernels.broadcastBinary("subtract", a, b, z, true), "an op that does not commute");
+        assertFalse(Kernels.broadcastBinary("add", a, b, z, false), "no SIMD");
+        assertFalse(Kernels.broadcastBinary("add", a.castTo(DataType.DOUBLE), b.castTo(DataType.DOUBLE),
+                z.castTo(DataType.DOUBLE), true), "float64");
+        assertFalse(Kernels.broadcastBinary("add", rng.normal(DataType.FLOAT, 2, 3, 4, 16),
+                rng.normal(DataType.FLOAT, 2, 1, 4, 1), Nd4j.create(DataType.FLOAT, 2, 3, 4, 16), true), "two runs");
+        long big = org.genblocks.tensor.OpThreads.MEMORY_BOUND_PARALLEL_FROM;
+        assertFalse(Kernels.broadcastBinary("add", Nd4j.create(DataType.FLOAT, big), Nd4j.create(DataType.FLOAT, big),
+                Nd4j.create(DataType.FLOAT, big), true), "2^18 elements and more keep ND4J's op");
+    }
 }
