@@ -42,6 +42,8 @@ final class GraphExecutor {
         final boolean multiplyBp;
         /** An {@code add} or {@code multiply} that {@link Kernels#broadcastBinary} may run as SIMD lanes. */
         final boolean binary;
+        /** A {@code permute} by integer arguments that {@link Kernels#permuteKeepingLastAxis} may copy as SIMD rows. */
+        final boolean permute;
         /** Runs as {@link #reluBackward} instead of ND4J's {@code thresholdedrelu_bp}. */
         final boolean reluBp;
         /** Runs as {@link #addBackward} instead of ND4J's {@code add_bp}. */
@@ -84,6 +86,8 @@ final class GraphExecutor {
             this.outputs = outputs;
             this.multiplyBp = op instanceof DynamicCustomOp && "multiply_bp".equals(op.opName())
                     && inputs.length == 3 && outputs.length == 2;
+            this.permute = op instanceof DynamicCustomOp && "permute".equals(op.opName()) && inputs.length == 1
+                    && outputs.length == 1 && ((DynamicCustomOp) op).numIArguments() >= 2;
             this.binary = op instanceof DynamicCustomOp && ("add".equals(op.opName()) || "multiply".equals(op.opName()))
                     && inputs.length == 2 && outputs.length == 1;
             this.reluBp = op instanceof DynamicCustomOp && "thresholdedrelu_bp".equals(op.opName())
@@ -827,7 +831,8 @@ final class GraphExecutor {
                     } else if (s.reluBp) {
                         reluBackward(in[0], in[1], d.getTArgument(0), vals.get(s.outputs[0]));
                         d.clearArrays();
-                    } else if (s.binary && Kernels.broadcastBinary(s.op.opName(), in[0], in[1], vals.get(s.outputs[0]))) {
+                    } else if (s.binary && Kernels.broadcastBinary(s.op.opName(), in[0], in[1], vals.get(s.outputs[0]))
+                            || s.permute && Kernels.permuteKeepingLastAxis(in[0], d.iArgs(), vals.get(s.outputs[0]))) {
                         d.clearArrays();
                         simdRan = true;
                     } else {

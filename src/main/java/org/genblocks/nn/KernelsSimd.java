@@ -405,4 +405,34 @@ final class KernelsSimd {
             }
         }
     }
+
+    /**
+     * A permutation that keeps the last axis in place, as a copy of rows of {@code d} floats (a multiple of the
+     * lanes): output row {@code r} (C order over {@code rows}, the output's other axes) comes from the input at
+     * {@code Σ index_k · strides_k} (the input's element strides of the axes that {@code rows} lists).
+     */
+    static void permuteRows(ByteBuffer x, int xo, ByteBuffer z, int zo, long[] rows, long[] strides, int d) {
+        int k = rows.length;
+        long[] index = new long[k];
+        long total = 1;
+        for (long r : rows) {
+            total *= r;
+        }
+        long src = 0;
+        int dst = 0;
+        for (long r = 0; r < total; r++) {
+            for (int j = 0; j < d; j += LANES) {
+                FloatVector.fromByteBuffer(F, x, 4 * (xo + (int) src + j), ORDER).intoByteBuffer(z, 4 * (zo + dst + j), ORDER);
+            }
+            dst += d;
+            for (int a = k - 1; a >= 0; a--) {   // the odometer: next output row
+                src += strides[a];
+                if (++index[a] < rows[a]) {
+                    break;
+                }
+                src -= strides[a] * rows[a];
+                index[a] = 0;
+            }
+        }
+    }
 }

@@ -14,8 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * its own way carries a tag: {@code matmul [gemm]} direct BLAS products, {@code reshape [view]} reshapes as
  * views, {@code multiply_bp [rewritten]} (and {@code add_bp}, {@code softmax_bp}, {@code relu_bp}) the rewritten
  * backward passes, {@code gelu [fused]}, {@code gelu_bp [fused]}, {@code layer_norm [fused]},
- * {@code layer_norm_bp [fused]} the fused chains, {@code add [simd]} and {@code multiply [simd]} the calls it ran as
- * SIMD lanes. {@link #startByShape()} splits each op's row by the shapes of
+ * {@code layer_norm_bp [fused]} the fused chains, {@code add [simd]}, {@code multiply [simd]} and
+ * {@code permute [simd]} the calls it ran as SIMD lanes. {@link #startByShape()} splits each op's row by the shapes of
  * its inputs. Rows hold totals (and so means); timing costs about a
  * microsecond per op, so profile a separate run from the one you time. A diagnostic for one run at a time:
  * runs on several threads share the rows, and a call that is under way when {@link #stop()} or

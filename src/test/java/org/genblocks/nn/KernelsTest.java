@@ -469,4 +469,47 @@ class KernelsTest {
         assertFalse(Kernels.broadcastBinary("add", Nd4j.create(DataType.FLOAT, big), Nd4j.create(DataType.FLOAT, big),
                 Nd4j.create(DataType.FLOAT, big), true), "2^18 elements and more keep ND4J's op");
     }
+
+    /**
+     * Permutations that keep the last axis, as SIMD row copies, against ND4J's permuted copy: the attention's head
+     * permutes both ways, rank 3 and 5, an offset view as input; a moved last axis, rows that are not whole vectors,
+     * float64, a shape that does not match, 2^18 elements and more, and a JVM without SIMD are declined.
+     */
+    @Test
+    void permuteKeepingLastAxisIsNd4jsPermutedCopy() {
+        Rng rng = Rng.seed(25);
+        int lanes = KernelsSimd.lanes();
+        Object[][] cases = {{new long[]{3, 7, 4, lanes}, new long[]{0, 2, 1, 3}}, {new long[]{3, 4, 7, 2 * lanes},
+                new long[]{0, 2, 1, 3}}, {new long[]{5, 3, lanes}, new long[]{1, 0, 2}},
+                {new long[]{2, 3, 4, 5, lanes}, new long[]{3, 0, 2, 1, 4}}};
+        for (Object[] c : cases) {
+            long[] shape = (long[]) c[0];
+            long[] perm = (long[]) c[1];
+            int[] p = java.util.Arrays.stream(perm).mapToInt(v -> (int) v).toArray();
+            INDArray x = rng.normal(DataType.FLOAT, shape);
+            INDArray want = x.permute(p).dup('c');
+            INDArray z = Nd4j.create(DataType.FLOAT, want.shape());
+            assertTrue(Kernels.permuteKeepingLastAxis(x, perm, z, true), java.util.Arrays.toString(shape));
+            assertEquals(want, z, java.util.Arrays.toString(shape) + " by " + java.util.Arrays.toString(perm));
+        }
+        INDArray big = rng.normal(DataType.FLOAT, 5, 3, 4, lanes);
+        INDArray view = big.get(NDArrayIndex.interval(2, 5), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all());
+        INDArray z = Nd4j.create(DataType.FLOAT, 3, 4, 3, lanes);
+        assertTrue(view.offset() > 0 && Kernels.permuteKeepingLastAxis(view, new long[]{0, 2, 1, 3}, z, true), "an offset view");
+        assertEquals(view.permute(0, 2, 1, 3).dup('c'), z, "an offset view");
+        INDArray x = rng.normal(DataType.FLOAT, 3, 4, lanes);
+        assertFalse(Kernels.permuteKeepingLastAxis(x, new long[]{0, 2, 1}, Nd4j.create(DataType.FLOAT, 3, lanes, 4), true),
+                "the last axis moves");
+        assertFalse(Kernels.permuteKeepingLastAxis(x, new long[]{1, 0, 2}, Nd4j.create(DataType.FLOAT, 3, 4, lanes), true),
+                "the output's shape does not match");
+        assertFalse(Kernels.permuteKeepingLastAxis(rng.normal(DataType.FLOAT, 3, 4, 3), new long[]{1, 0, 2},
+                Nd4j.create(DataType.FLOAT, 4, 3, 3), true), "rows of 3");
+        assertFalse(Kernels.permuteKeepingLastAxis(x.castTo(DataType.DOUBLE), new long[]{1, 0, 2},
+                Nd4j.create(DataType.DOUBLE, 4, 3, lanes), true), "float64");
+        assertFalse(Kernels.permuteKeepingLastAxis(x, new long[]{1, 0, 2}, Nd4j.create(DataType.FLOAT, 4, 3, lanes), false),
+                "no SIMD");
+        long rows = org.genblocks.tensor.OpThreads.MEMORY_BOUND_PARALLEL_FROM / lanes;
+        assertFalse(Kernels.permuteKeepingLastAxis(Nd4j.create(DataType.FLOAT, 2, rows / 2, lanes), new long[]{1, 0, 2},
+                Nd4j.create(DataType.FLOAT, rows / 2, 2, lanes), true), "2^18 elements keep ND4J's op");
+    }
 }
