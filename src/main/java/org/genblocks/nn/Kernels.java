@@ -428,12 +428,19 @@ final class Kernels {
         return permuteKeepingLastAxis(x, perm, z, Simd.enabled());
     }
 
+    /** The buffer that {@code a}'s data views, or its data itself. */
+    private static org.nd4j.linalg.api.buffer.DataBuffer root(INDArray a) {
+        org.nd4j.linalg.api.buffer.DataBuffer d = a.data();
+        return d.originalDataBuffer() != null ? d.originalDataBuffer() : d;
+    }
+
     /** {@link #permuteKeepingLastAxis(INDArray, long[], INDArray)}, SIMD on or off (tests). */
     static boolean permuteKeepingLastAxis(INDArray x, long[] perm, INDArray z, boolean simd) {
         int r = x.rank();
         if (!simd || r < 2 || perm.length != r || z.rank() != r || perm[r - 1] != r - 1
                 || x.dataType() != DataType.FLOAT || z.dataType() != DataType.FLOAT || x.length() == 0
-                || x.length() >= org.genblocks.tensor.OpThreads.MEMORY_BOUND_PARALLEL_FROM || !dense(x) || !dense(z)) {
+                || x.length() >= org.genblocks.tensor.OpThreads.MEMORY_BOUND_PARALLEL_FROM || !dense(x) || !dense(z)
+                || root(x) == root(z)) {   // a copy into its own input's memory would read what it wrote
             return false;
         }
         boolean[] seen = new boolean[r];

@@ -458,7 +458,28 @@ class KernelsTest {
                 }
             }
         }
-        INDArray a = rng.normal(DataType.FLOAT, 4, 32), b = rng.normal(DataType.FLOAT, 32), z = Nd4j.create(DataType.FLOAT, 4, 32);
+        // ND4J's own op, bit for bit, with -0, infinities, NaN and subnormal values among the operands, into a
+        // NaN-fenced output view at an offset
+        INDArray a = rng.normal(DataType.FLOAT, 4, 32), b = rng.normal(DataType.FLOAT, 32);
+        float[] special = {-0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 1e-40f, -3e-39f, 0f};
+        for (int i = 0; i < special.length; i++) {
+            a.putScalar(i % 4, 5 * i % 32, special[i]);
+            b.putScalar((3 * i + 1) % 32, special[special.length - 1 - i]);
+        }
+        for (String op : new String[]{"add", "multiply"}) {
+            INDArray fenced = window(2, 4, 32);
+            assertTrue(Kernels.broadcastBinary(op, a, b, fenced, true), op);
+            assertTrue(outsideUntouched(fenced, 2, 4), op + " wrote outside its rows");
+            INDArray nd4j = Nd4j.create(DataType.FLOAT, 4, 32);
+            Nd4j.exec(org.nd4j.linalg.api.ops.DynamicCustomOp.builder(op).addInputs(a, b).addOutputs(nd4j).build());
+            for (int i = 0; i < 4; i++) {
+                for (int j = 0; j < 32; j++) {
+                    assertEquals(Float.floatToIntBits(nd4j.getFloat(i, j)), Float.floatToIntBits(fenced.getFloat(i, j)),
+                            op + " at " + i + "," + j + ": " + a.getFloat(i, j) + ", " + b.getFloat(j));
+                }
+            }
+        }
+        INDArray z = Nd4j.create(DataType.FLOAT, 4, 32);
         assertFalse(Kernels.broadcastBinary("subtract", a, b, z, true), "an op that does not commute");
         assertFalse(Kernels.broadcastBinary("add", a, b, z, false), "no SIMD");
         assertFalse(Kernels.broadcastBinary("add", a.castTo(DataType.DOUBLE), b.castTo(DataType.DOUBLE),
@@ -508,6 +529,9 @@ class KernelsTest {
                 Nd4j.create(DataType.DOUBLE, 4, 3, lanes), true), "float64");
         assertFalse(Kernels.permuteKeepingLastAxis(x, new long[]{1, 0, 2}, Nd4j.create(DataType.FLOAT, 4, 3, lanes), false),
                 "no SIMD");
+        INDArray shared = rng.normal(DataType.FLOAT, 2, 3, 3, lanes);
+        assertFalse(Kernels.permuteKeepingLastAxis(shared.get(NDArrayIndex.point(0)), new long[]{1, 0, 2},
+                shared.get(NDArrayIndex.point(1)), true), "an output in its input's buffer");
         long rows = org.genblocks.tensor.OpThreads.MEMORY_BOUND_PARALLEL_FROM / lanes;
         assertFalse(Kernels.permuteKeepingLastAxis(Nd4j.create(DataType.FLOAT, 2, rows / 2, lanes), new long[]{1, 0, 2},
                 Nd4j.create(DataType.FLOAT, rows / 2, 2, lanes), true), "2^18 elements keep ND4J's op");
