@@ -68,18 +68,11 @@ final class Kernels {
      * The backward pass of a softmax over the last axis, {@code dx = y ⊙ (g − Σ g⊙y / Σ y)} row by row, from the
      * softmax's output {@code y} and the incoming gradient {@code g}: one pass, the two sums and the result in
      * float64, rounded once into {@code dx}'s type. Dividing by {@code Σ y} (1 in exact arithmetic) removes the
-     * scale error of a float32 softmax whose rows sum to 1 only within about 1e-5. Float32 rows run as Vector API
-     * lanes in float64 where {@link Simd#enabled()} ({@link KernelsSimd#softmaxBackwardRows}: 0.41 against 0.64 ms
-     * on the block's [32, 4, 49, 49] in a timing loop).
+     * scale error of a float32 softmax whose rows sum to 1 only within about 1e-5.
      *
      * @return false (nothing written) where the arrays are not dense and alike
      */
     static boolean softmaxBackwardLastAxis(INDArray y, INDArray g, INDArray dx) {
-        return softmaxBackwardLastAxis(y, g, dx, Simd.enabled());
-    }
-
-    /** {@link #softmaxBackwardLastAxis(INDArray, INDArray, INDArray)}, SIMD on or off (tests tie both). */
-    static boolean softmaxBackwardLastAxis(INDArray y, INDArray g, INDArray dx, boolean simd) {
         if (y.rank() < 1 || y.length() == 0 || !denseAlike(y, g, dx)) {
             return false;
         }
@@ -87,26 +80,14 @@ final class Kernels {
         int rows = (int) (y.length() / len);
         int block = Math.max(1, BLOCK / len);
         int chunks = (int) Math.min((rows + block - 1) / block, y.length() >= PARALLEL_FROM ? 2L * CORES : 1);
-        boolean lanes = simd && y.dataType() == DataType.FLOAT;
         if (chunks <= 1) {
-            softmaxBackwardRows(y, g, dx, len, 0, rows, lanes);
+            softmaxBackwardRows(y, g, dx, len, 0, rows);
         } else {
             // one chunk of rows per task: ND4J's ops it replaces ran on every core for arrays this large
             java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> softmaxBackwardRows(y, g, dx, len,
-                    (int) ((long) rows * c / chunks), (int) ((long) rows * (c + 1) / chunks), lanes));
+                    (int) ((long) rows * c / chunks), (int) ((long) rows * (c + 1) / chunks)));
         }
         return true;
-    }
-
-    /** Rows {@code r0} to {@code r1} of {@link #softmaxBackwardLastAxis}: float32 SIMD lanes, or the float64 loop. */
-    private static void softmaxBackwardRows(INDArray y, INDArray g, INDArray dx, int len, int r0, int r1,
-                                            boolean lanes) {
-        if (lanes) {
-            KernelsSimd.softmaxBackwardRows(bytes(y), (int) y.offset(), bytes(g), (int) g.offset(), bytes(dx),
-                    (int) dx.offset(), len, r0, r1);
-        } else {
-            softmaxBackwardRows(y, g, dx, len, r0, r1);
-        }
     }
 
     /** Rows {@code r0} to {@code r1} (exclusive) of {@link #softmaxBackwardLastAxis}, with their own scratch. */
@@ -201,27 +182,15 @@ final class Kernels {
      * Layer normalisation over the last axis (Ba, Kiros and Hinton 2016), row by row in one pass:
      * {@code mu = mean(v)}, {@code xc = v − mu}, {@code rs = 1/√(mean(xc²) + eps)}, {@code out = xc·rs}, writing xc, rs
      * (one per row, shape [.., 1]) and out for the backward pass. Sums in float64, each result rounded once.
-     * Float32 rows of whole SIMD vectors (the DiT's 64) run as Vector API lanes where {@link Simd#enabled()}
-     * ({@link KernelsSimd#layerNormForward}: 0.14 against 0.24 ms on [1568, 64] in a timing loop).
      *
      * @return false (nothing written) where the arrays are not dense and of one type, or rs is not one per row
      */
     static boolean layerNormForward(INDArray v, double eps, INDArray xc, INDArray rs, INDArray out) {
-        return layerNormForward(v, eps, xc, rs, out, Simd.enabled());
-    }
-
-    /** {@link #layerNormForward(INDArray, double, INDArray, INDArray, INDArray)}, SIMD on or off (tests tie both). */
-    static boolean layerNormForward(INDArray v, double eps, INDArray xc, INDArray rs, INDArray out, boolean simd) {
         if (!perRow(rs, v, xc, out)) {
             return false;
         }
         int len = (int) v.size(-1);
         int rows = (int) rs.length();
-        if (simd && v.dataType() == DataType.FLOAT && KernelsSimd.takesRows(len)) {
-            KernelsSimd.layerNormForward(bytes(v), (int) v.offset(), bytes(xc), (int) xc.offset(), bytes(rs),
-                    (int) rs.offset(), bytes(out), (int) out.offset(), rows, len, eps);
-            return true;
-        }
         double[] row = new double[len];
         double[] c = new double[len];
         double[] y = new double[len];
@@ -252,27 +221,16 @@ final class Kernels {
     /**
      * The backward pass of {@link #layerNormForward}, row by row: {@code dv = rs·(g − mean(g) − x̂·mean(g⊙x̂))} with
      * {@code x̂ = xc·rs}, the gradient through the mean and the variance (biased, as the forward pass). Sums in
-     * float64, the result rounded once; float32 rows of whole SIMD vectors as Vector API lanes where
-     * {@link Simd#enabled()} (0.10 against 0.19 ms on [1568, 64] in a timing loop).
+     * float64, the result rounded once.
      *
      * @return false (nothing written) where the arrays are not dense and of one type, or rs is not one per row
      */
     static boolean layerNormBackward(INDArray xc, INDArray rs, INDArray g, INDArray dv) {
-        return layerNormBackward(xc, rs, g, dv, Simd.enabled());
-    }
-
-    /** {@link #layerNormBackward(INDArray, INDArray, INDArray, INDArray)}, SIMD on or off (tests tie both). */
-    static boolean layerNormBackward(INDArray xc, INDArray rs, INDArray g, INDArray dv, boolean simd) {
         if (!perRow(rs, xc, g, dv)) {
             return false;
         }
         int len = (int) xc.size(-1);
         int rows = (int) rs.length();
-        if (simd && xc.dataType() == DataType.FLOAT && KernelsSimd.takesRows(len)) {
-            KernelsSimd.layerNormBackward(bytes(xc), (int) xc.offset(), bytes(rs), (int) rs.offset(), bytes(g),
-                    (int) g.offset(), bytes(dv), (int) dv.offset(), rows, len);
-            return true;
-        }
         double[] c = new double[len];
         double[] gr = new double[len];
         Dense xb = new Dense(xc, len), gb = new Dense(g, len), db = new Dense(dv, len), rb = new Dense(rs, 0);

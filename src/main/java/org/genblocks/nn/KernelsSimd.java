@@ -1,6 +1,5 @@
 package org.genblocks.nn;
 
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -24,18 +23,18 @@ import static org.genblocks.tensor.Numerics.EXP_ROUND;
 /**
  * The float32 kernels of {@link Kernels} as explicit SIMD loops (Java Vector API) on the native buffers, loaded
  * only when {@link org.genblocks.tensor.Simd#enabled()}. The GELU lanes compute the same float32 operations in
- * the same order as the scalar kernel, so the two give the same bits ({@code KernelsTest}); the float64 sums of
- * the layer norm and the softmax backward may add in another order than their scalar loops. Buffers are addressed
+ * the same order as the scalar kernel, so the two give the same bits ({@code KernelsTest}). Buffers are addressed
  * by {@code 4 * index} in an int: {@link Kernels#dense} keeps every array within the first 2^29 floats of its
  * buffer (a {@code ByteBuffer}'s capacity), so the byte offsets fit. Outputs must not share memory with inputs
  * (the executor gives every step its own buffers).
+ *
+ * <p>No kernel here converts lanes between float32 and float64 ({@code convertShape}): with such conversions in
+ * the process, C2 compiled {@link #geluForward} (which reinterprets int lanes for 2^k) into code five times slower
+ * in some JVMs (docs/performance.md, "A Vector API pitfall"). Float64 sums widen float32 results in plain loops.
  */
 final class KernelsSimd {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = F.length();
-    /** Float64 lanes of F's width: a float vector widens into two of them. */
-    private static final VectorSpecies<Double> D = VectorSpecies.of(double.class, F.vectorShape());
-    private static final int DLANES = D.length();
     private static final int ROUND_BITS = Float.floatToRawIntBits(EXP_ROUND);
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
@@ -149,24 +148,25 @@ final class KernelsSimd {
         if (t == 1) {
             elementwise(g, go, x, xo, y, yo, dx, dof, dy, so, a * b);
         } else if (b == 1) {
+            float[] prod = dy == null ? null : new float[t];
             for (int ai = 0; ai < a; ai++) {
                 int base = ai * t;
                 if (dy != null) {
-                    DoubleVector lo = DoubleVector.zero(D);
-                    DoubleVector hi = DoubleVector.zero(D);
                     int i = 0;
                     for (int bound = F.loopBound(t); i < bound; i += LANES) {
                         FloatVector p = FloatVector.fromByteBuffer(F, g, 4 * (go + base + i), ORDER);
                         if (x != null) {
                             p = p.mul(FloatVector.fromByteBuffer(F, x, 4 * (xo + base + i), ORDER));
                         }
-                        lo = lo.add(p.convertShape(VectorOperators.F2D, D, 0));
-                        hi = hi.add(p.convertShape(VectorOperators.F2D, D, 1));
+                        p.intoArray(prod, i);
                     }
-                    double sum = lo.add(hi).reduceLanes(VectorOperators.ADD);
                     for (; i < t; i++) {
                         float gi = g.getFloat(4 * (go + base + i));
-                        sum += x == null ? gi : gi * x.getFloat(4 * (xo + base + i));
+                        prod[i] = x == null ? gi : gi * x.getFloat(4 * (xo + base + i));
+                    }
+                    double sum = 0;
+                    for (int j = 0; j < t; j++) {
+                        sum += prod[j];
                     }
                     dy.putFloat(4 * (so + ai), (float) sum);
                 }
@@ -184,6 +184,7 @@ final class KernelsSimd {
             }
         } else {
             double[] acc = dy == null ? null : new double[b];
+            float[] prod = dy == null ? null : new float[b];
             for (int ai = 0; ai < a; ai++) {
                 if (acc != null) {
                     java.util.Arrays.fill(acc, 0);
@@ -194,16 +195,17 @@ final class KernelsSimd {
                     for (int j = 0; j < b; j += LANES) {
                         FloatVector gv = FloatVector.fromByteBuffer(F, g, 4 * (go + base + j), ORDER);
                         if (acc != null) {   // x is read before dx is written
-                            FloatVector p = x == null ? gv
-                                    : gv.mul(FloatVector.fromByteBuffer(F, x, 4 * (xo + base + j), ORDER));
-                            DoubleVector.fromArray(D, acc, j).add(p.convertShape(VectorOperators.F2D, D, 0))
-                                    .intoArray(acc, j);
-                            DoubleVector.fromArray(D, acc, j + DLANES).add(p.convertShape(VectorOperators.F2D, D, 1))
-                                    .intoArray(acc, j + DLANES);
+                            (x == null ? gv : gv.mul(FloatVector.fromByteBuffer(F, x, 4 * (xo + base + j), ORDER)))
+                                    .intoArray(prod, j);
                         }
                         if (dx != null) {
                             gv.mul(FloatVector.fromByteBuffer(F, y, 4 * (yo + row + j), ORDER))
                                     .intoByteBuffer(dx, 4 * (dof + base + j), ORDER);
+                        }
+                    }
+                    if (acc != null) {
+                        for (int j = 0; j < b; j++) {   // widened and added in a plain loop (no Vector API conversions)
+                            acc[j] += prod[j];
                         }
                     }
                 }
@@ -216,152 +218,30 @@ final class KernelsSimd {
         }
     }
 
-    /** {@link #productBackward} for T = 1: {@code dx = g ⊙ y}, {@code dy = g ⊙ x} (or g) over n floats. */
+    /** {@link #productBackward} for T = 1: {@code dy = g ⊙ x} (or g), then {@code dx = g ⊙ y}, over n floats. */
     private static void elementwise(ByteBuffer g, int go, ByteBuffer x, int xo, ByteBuffer y, int yo, ByteBuffer dx,
                                     int dof, ByteBuffer dy, int so, int n) {
-        int i = 0;
-        for (int bound = F.loopBound(n); i < bound; i += LANES) {
-            FloatVector gv = FloatVector.fromByteBuffer(F, g, 4 * (go + i), ORDER);
-            FloatVector dxv = dx == null ? null : gv.mul(FloatVector.fromByteBuffer(F, y, 4 * (yo + i), ORDER));
-            FloatVector dyv = dy == null ? null
-                    : x == null ? gv : gv.mul(FloatVector.fromByteBuffer(F, x, 4 * (xo + i), ORDER));
-            if (dxv != null) {
-                dxv.intoByteBuffer(dx, 4 * (dof + i), ORDER);
+        int bound = F.loopBound(n);
+        if (dy != null) {   // first: it reads x, which dx must not have overwritten
+            int i = 0;
+            for (; i < bound; i += LANES) {
+                FloatVector gv = FloatVector.fromByteBuffer(F, g, 4 * (go + i), ORDER);
+                (x == null ? gv : gv.mul(FloatVector.fromByteBuffer(F, x, 4 * (xo + i), ORDER)))
+                        .intoByteBuffer(dy, 4 * (so + i), ORDER);
             }
-            if (dyv != null) {
-                dyv.intoByteBuffer(dy, 4 * (so + i), ORDER);
-            }
-        }
-        for (; i < n; i++) {
-            float gi = g.getFloat(4 * (go + i));
-            float dxs = dx == null ? 0f : gi * y.getFloat(4 * (yo + i));
-            float dys = dy == null ? 0f : x == null ? gi : gi * x.getFloat(4 * (xo + i));
-            if (dx != null) {
-                dx.putFloat(4 * (dof + i), dxs);
-            }
-            if (dy != null) {
-                dy.putFloat(4 * (so + i), dys);
+            for (; i < n; i++) {
+                float gi = g.getFloat(4 * (go + i));
+                dy.putFloat(4 * (so + i), x == null ? gi : gi * x.getFloat(4 * (xo + i)));
             }
         }
-    }
-
-    /** Whether {@link #layerNormForward} and {@link #layerNormBackward} take rows of {@code len} floats (whole vectors). */
-    static boolean takesRows(long len) {
-        return len > 0 && len % LANES == 0;
-    }
-
-
-
-    /**
-     * {@link Kernels#layerNormForward} on float32 rows of {@code len} floats ({@link #takesRows}): per row the mean
-     * and the mean square of the centred values in float64 lanes, then {@code xc = v − mu} and
-     * {@code out = xc / √(ms + eps)} each computed in float64 and rounded once; {@code rs} gets 1/√(ms + eps).
-     */
-    static void layerNormForward(ByteBuffer v, int vo, ByteBuffer xc, int xo, ByteBuffer rs, int ro, ByteBuffer out,
-                                 int oo, int rows, int len, double eps) {
-        for (int r = 0; r < rows; r++) {
-            int at = r * len;
-            DoubleVector s0 = DoubleVector.zero(D), s1 = DoubleVector.zero(D);
-            for (int j = 0; j < len; j += LANES) {
-                FloatVector x = FloatVector.fromByteBuffer(F, v, 4 * (vo + at + j), ORDER);
-                s0 = s0.add(((DoubleVector) x.convertShape(VectorOperators.F2D, D, 0)));
-                s1 = s1.add(((DoubleVector) x.convertShape(VectorOperators.F2D, D, 1)));
+        if (dx != null) {
+            int i = 0;
+            for (; i < bound; i += LANES) {
+                FloatVector.fromByteBuffer(F, g, 4 * (go + i), ORDER)
+                        .mul(FloatVector.fromByteBuffer(F, y, 4 * (yo + i), ORDER)).intoByteBuffer(dx, 4 * (dof + i), ORDER);
             }
-            double mu = s0.add(s1).reduceLanes(VectorOperators.ADD) / len;
-            DoubleVector q0 = DoubleVector.zero(D), q1 = DoubleVector.zero(D);
-            for (int j = 0; j < len; j += LANES) {
-                FloatVector x = FloatVector.fromByteBuffer(F, v, 4 * (vo + at + j), ORDER);
-                DoubleVector c0 = ((DoubleVector) x.convertShape(VectorOperators.F2D, D, 0)).sub(mu), c1 = ((DoubleVector) x.convertShape(VectorOperators.F2D, D, 1)).sub(mu);
-                q0 = c0.fma(c0, q0);
-                q1 = c1.fma(c1, q1);
-                ((FloatVector) (c0).convertShape(VectorOperators.D2F, F, 0)).add((FloatVector) (c1).convertShape(VectorOperators.D2F, F, -1)).intoByteBuffer(xc, 4 * (xo + at + j), ORDER);
-            }
-            double inv = 1 / Math.sqrt(q0.add(q1).reduceLanes(VectorOperators.ADD) / len + eps);
-            for (int j = 0; j < len; j += LANES) {
-                FloatVector x = FloatVector.fromByteBuffer(F, v, 4 * (vo + at + j), ORDER);
-                ((FloatVector) (((DoubleVector) x.convertShape(VectorOperators.F2D, D, 0)).sub(mu).mul(inv)).convertShape(VectorOperators.D2F, F, 0)).add((FloatVector) (((DoubleVector) x.convertShape(VectorOperators.F2D, D, 1)).sub(mu).mul(inv)).convertShape(VectorOperators.D2F, F, -1))
-                        .intoByteBuffer(out, 4 * (oo + at + j), ORDER);
-            }
-            rs.putFloat(4 * (ro + r), (float) inv);
-        }
-    }
-
-    /**
-     * {@link Kernels#layerNormBackward} on float32 rows of {@code len} floats ({@link #takesRows}):
-     * {@code dv = rs·(g − mean(g) − x̂·mean(g⊙x̂))}, {@code x̂ = xc·rs}, the sums and each result in float64, rounded once.
-     */
-    static void layerNormBackward(ByteBuffer xc, int xo, ByteBuffer rs, int ro, ByteBuffer g, int go, ByteBuffer dv,
-                                  int dof, int rows, int len) {
-        for (int r = 0; r < rows; r++) {
-            int at = r * len;
-            double inv = rs.getFloat(4 * (ro + r));
-            DoubleVector sg0 = DoubleVector.zero(D), sg1 = DoubleVector.zero(D);
-            DoubleVector sx0 = DoubleVector.zero(D), sx1 = DoubleVector.zero(D);
-            for (int j = 0; j < len; j += LANES) {
-                FloatVector c = FloatVector.fromByteBuffer(F, xc, 4 * (xo + at + j), ORDER);
-                FloatVector gv = FloatVector.fromByteBuffer(F, g, 4 * (go + at + j), ORDER);
-                DoubleVector g0 = ((DoubleVector) gv.convertShape(VectorOperators.F2D, D, 0)), g1 = ((DoubleVector) gv.convertShape(VectorOperators.F2D, D, 1));
-                sg0 = sg0.add(g0);
-                sg1 = sg1.add(g1);
-                sx0 = g0.fma(((DoubleVector) c.convertShape(VectorOperators.F2D, D, 0)).mul(inv), sx0);
-                sx1 = g1.fma(((DoubleVector) c.convertShape(VectorOperators.F2D, D, 1)).mul(inv), sx1);
-            }
-            double mg = sg0.add(sg1).reduceLanes(VectorOperators.ADD) / len;
-            double mgx = sx0.add(sx1).reduceLanes(VectorOperators.ADD) / len;
-            for (int j = 0; j < len; j += LANES) {
-                FloatVector c = FloatVector.fromByteBuffer(F, xc, 4 * (xo + at + j), ORDER);
-                FloatVector gv = FloatVector.fromByteBuffer(F, g, 4 * (go + at + j), ORDER);
-                DoubleVector d0 = ((DoubleVector) gv.convertShape(VectorOperators.F2D, D, 0)).sub(mg).sub(((DoubleVector) c.convertShape(VectorOperators.F2D, D, 0)).mul(inv).mul(mgx)).mul(inv);
-                DoubleVector d1 = ((DoubleVector) gv.convertShape(VectorOperators.F2D, D, 1)).sub(mg).sub(((DoubleVector) c.convertShape(VectorOperators.F2D, D, 1)).mul(inv).mul(mgx)).mul(inv);
-                ((FloatVector) (d0).convertShape(VectorOperators.D2F, F, 0)).add((FloatVector) (d1).convertShape(VectorOperators.D2F, F, -1)).intoByteBuffer(dv, 4 * (dof + at + j), ORDER);
-            }
-        }
-    }
-
-    /**
-     * Rows {@code r0} to {@code r1} (exclusive) of {@link Kernels#softmaxBackwardLastAxis} on float32 rows of
-     * {@code len}: {@code dx = y ⊙ (g − Σ g⊙y / Σ y)}, the products, sums and results in float64 lanes (a row's
-     * last {@code len mod lanes} elements one by one), each result rounded once.
-     */
-    static void softmaxBackwardRows(ByteBuffer y, int yo, ByteBuffer g, int go, ByteBuffer dx, int dof, int len,
-                                    int r0, int r1) {
-        int whole = len - len % LANES;
-        for (int r = r0; r < r1; r++) {
-            int at = r * len;
-            DoubleVector d0 = DoubleVector.zero(D), d1 = DoubleVector.zero(D);
-            DoubleVector n0 = DoubleVector.zero(D), n1 = DoubleVector.zero(D);
-            for (int j = 0; j < whole; j += LANES) {
-                FloatVector yv = FloatVector.fromByteBuffer(F, y, 4 * (yo + at + j), ORDER);
-                FloatVector gv = FloatVector.fromByteBuffer(F, g, 4 * (go + at + j), ORDER);
-                DoubleVector y0 = (DoubleVector) yv.convertShape(VectorOperators.F2D, D, 0);
-                DoubleVector y1 = (DoubleVector) yv.convertShape(VectorOperators.F2D, D, 1);
-                d0 = ((DoubleVector) gv.convertShape(VectorOperators.F2D, D, 0)).fma(y0, d0);
-                d1 = ((DoubleVector) gv.convertShape(VectorOperators.F2D, D, 1)).fma(y1, d1);
-                n0 = n0.add(y0);
-                n1 = n1.add(y1);
-            }
-            double dot = d0.add(d1).reduceLanes(VectorOperators.ADD);
-            double norm = n0.add(n1).reduceLanes(VectorOperators.ADD);
-            for (int j = whole; j < len; j++) {
-                double ys = y.getFloat(4 * (yo + at + j));
-                dot += g.getFloat(4 * (go + at + j)) * ys;
-                norm += ys;
-            }
-            double mean = dot / norm;
-            for (int j = 0; j < whole; j += LANES) {
-                FloatVector yv = FloatVector.fromByteBuffer(F, y, 4 * (yo + at + j), ORDER);
-                FloatVector gv = FloatVector.fromByteBuffer(F, g, 4 * (go + at + j), ORDER);
-                DoubleVector e0 = ((DoubleVector) yv.convertShape(VectorOperators.F2D, D, 0))
-                        .mul(((DoubleVector) gv.convertShape(VectorOperators.F2D, D, 0)).sub(mean));
-                DoubleVector e1 = ((DoubleVector) yv.convertShape(VectorOperators.F2D, D, 1))
-                        .mul(((DoubleVector) gv.convertShape(VectorOperators.F2D, D, 1)).sub(mean));
-                ((FloatVector) e0.convertShape(VectorOperators.D2F, F, 0))
-                        .add((FloatVector) e1.convertShape(VectorOperators.D2F, F, -1))
-                        .intoByteBuffer(dx, 4 * (dof + at + j), ORDER);
-            }
-            for (int j = whole; j < len; j++) {
-                double ys = y.getFloat(4 * (yo + at + j));
-                dx.putFloat(4 * (dof + at + j), (float) (ys * (g.getFloat(4 * (go + at + j)) - mean)));
+            for (; i < n; i++) {
+                dx.putFloat(4 * (dof + i), g.getFloat(4 * (go + i)) * y.getFloat(4 * (yo + i)));
             }
         }
     }

@@ -67,8 +67,7 @@ class KernelsTest {
     /**
      * Rows of 1, 7, 49 (attention's tokens) and 3,000 (across blocks of the kernel's scratch), logits of scale 1
      * and 60 (one entry dominates, the others underflow towards 1e-26), in float64 (to 1e-15 of the row's largest
-     * term or result) and float32 (to 1e-6 of it, the inputs rounded to float32 first; SIMD lanes and the float64
-     * loop), through rank-3 arrays.
+     * term or result) and float32 (to 1e-6 of it, the inputs rounded to float32 first), through rank-3 arrays.
      */
     @Test
     void softmaxBackwardMatchesTheFloat64Formula() {
@@ -84,20 +83,18 @@ class KernelsTest {
                     double[][] yr = ya.reshape(rows, len).castTo(DataType.DOUBLE).toDoubleMatrix();
                     double[][] gr = ga.reshape(rows, len).castTo(DataType.DOUBLE).toDoubleMatrix();
                     double[][] want = softmaxBackward(yr, gr);
-                    for (boolean simd : new boolean[]{true, false}) {   // float32: SIMD lanes or the float64 loop
-                        INDArray dx = Nd4j.create(dt, 2, 3, len);
-                        assertTrue(Kernels.softmaxBackwardLastAxis(ya, ga, dx, simd), "dense arrays run");
-                        double[][] got = dx.reshape(rows, len).castTo(DataType.DOUBLE).toDoubleMatrix();
-                        double tol = dt == DataType.DOUBLE ? 1e-15 : 1e-6;
-                        for (int r = 0; r < rows; r++) {
-                            double big = 0;
-                            for (int j = 0; j < len; j++) {
-                                big = Math.max(big, Math.max(Math.abs(yr[r][j] * gr[r][j]), Math.abs(want[r][j])));
-                            }
-                            for (int j = 0; j < len; j++) {
-                                assertEquals(want[r][j], got[r][j], tol * big + Double.MIN_NORMAL,
-                                        dt + " len " + len + " scale " + scale + " simd " + simd + " at " + r + "," + j);
-                            }
+                    INDArray dx = Nd4j.create(dt, 2, 3, len);
+                    assertTrue(Kernels.softmaxBackwardLastAxis(ya, ga, dx), "dense arrays run");
+                    double[][] got = dx.reshape(rows, len).castTo(DataType.DOUBLE).toDoubleMatrix();
+                    double tol = dt == DataType.DOUBLE ? 1e-15 : 1e-6;
+                    for (int r = 0; r < rows; r++) {
+                        double big = 0;
+                        for (int j = 0; j < len; j++) {
+                            big = Math.max(big, Math.max(Math.abs(yr[r][j] * gr[r][j]), Math.abs(want[r][j])));
+                        }
+                        for (int j = 0; j < len; j++) {
+                            assertEquals(want[r][j], got[r][j], tol * big + Double.MIN_NORMAL,
+                                    dt + " len " + len + " scale " + scale + " at " + r + "," + j);
                         }
                     }
                 }

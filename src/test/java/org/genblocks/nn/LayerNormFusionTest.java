@@ -23,27 +23,11 @@ class LayerNormFusionTest {
      * The kernels against the formulas in float64 written out row by row: rows of random values, a constant row
      * (variance 0: rs = 1/√eps, out 0), and a row at 1e4 with unit noise (the mean must not cancel the noise away),
      * in float64 (to 1e-12 of the row's scale, with v's magnitude over σ) and float32 (the inputs rounded first, so
-     * only the final rounding remains: to 1e-6 of 1 + |value|); rows of 24, 64 and 67, through the SIMD lanes (float32
-     * rows of whole vectors) and the scalar loops.
+     * only the final rounding remains: to 1e-6 of 1 + |value|).
      */
     @Test
     void theKernelsAreTheFormulas() {
-        assertTrue(org.genblocks.tensor.Simd.enabled(), org.genblocks.tensor.Simd.status());
-        for (int len : new int[]{24, 64, 67}) {
-            assertEquals(len % KernelsSimd.lanes() == 0, KernelsSimd.takesRows(len), "rows of " + len);
-        }
-        assertTrue(KernelsSimd.takesRows(64) && !KernelsSimd.takesRows(67), "64 floats are whole vectors, 67 not");
-        for (int len : new int[]{24, 64, 67}) {
-            for (boolean simd : new boolean[]{true, false}) {
-                kernelsAreTheFormulas(len, simd);
-            }
-        }
-        assertFalse(Kernels.layerNormForward(Nd4j.create(DataType.FLOAT, 2, 3), 1e-5, Nd4j.create(DataType.FLOAT, 2, 3),
-                Nd4j.create(DataType.FLOAT, 3, 1), Nd4j.create(DataType.FLOAT, 2, 3)), "rs not one per row");
-    }
-
-    /** {@link #theKernelsAreTheFormulas} for rows of {@code len}, SIMD lanes (float32 rows of whole vectors) or not. */
-    private static void kernelsAreTheFormulas(int len, boolean simd) {
+        int len = 24;
         double eps = 1e-5;
         Rng rng = Rng.seed(2);
         double[][] v = new double[4][];
@@ -63,8 +47,8 @@ class LayerNormFusionTest {
             INDArray rs = Nd4j.create(dt, 2, 2, 1);
             INDArray out = Nd4j.create(dt, 2, 2, len);
             INDArray dv = Nd4j.create(dt, 2, 2, len);
-            assertTrue(Kernels.layerNormForward(va, eps, xc, rs, out, simd));
-            assertTrue(Kernels.layerNormBackward(xc, rs, ga, dv, simd));
+            assertTrue(Kernels.layerNormForward(va, eps, xc, rs, out));
+            assertTrue(Kernels.layerNormBackward(xc, rs, ga, dv));
             double[][] vr = va.reshape(4, len).castTo(DataType.DOUBLE).toDoubleMatrix();
             double[][] gr = ga.reshape(4, len).castTo(DataType.DOUBLE).toDoubleMatrix();
             double tol = dt == DataType.DOUBLE ? 1e-12 : 1e-6;
@@ -94,11 +78,12 @@ class LayerNormFusionTest {
                     assertEquals(xh, out.reshape(4, len).getDouble(r, j), outTol, dt + " out " + r + "," + j);
                     double want = inv * (gr[r][j] - mg - xh * mgx);
                     double dvTol = dt == DataType.DOUBLE ? tol * big * 4 * inv : 1e-6 * (1 + Math.abs(want));
-                    assertEquals(want, dv.reshape(4, len).getDouble(r, j), dvTol,
-                            dt + " dv " + r + "," + j + " (len " + len + ", simd " + simd + ")");
+                    assertEquals(want, dv.reshape(4, len).getDouble(r, j), dvTol, dt + " dv " + r + "," + j);
                 }
             }
         }
+        assertFalse(Kernels.layerNormForward(Nd4j.create(DataType.FLOAT, 2, 3), eps, Nd4j.create(DataType.FLOAT, 2, 3),
+                Nd4j.create(DataType.FLOAT, 3, 1), Nd4j.create(DataType.FLOAT, 2, 3)), "rs not one per row");
     }
 
     /** loss = Σ w ⊙ (LayerNorm(v)·γ + β) with v a parameter, so that the gradient reaches v through the norm. */
