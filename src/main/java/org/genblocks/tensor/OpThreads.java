@@ -17,7 +17,7 @@ import java.lang.reflect.Method;
  * ({@link NativeDefaults}) the sleeping threads must be woken for each op, and on the 2-core build VM that
  * costs more than a small op: a 4,096-element {@code tanh} takes 22 µs on one thread and 68 µs on two, a
  * [256,128]·[128,128] product 80–190 µs on one OpenBLAS thread and 130–320 µs on two; from about 65,536
- * elements ({@code tanh}: 240 against 342 µs) and 2^23 multiply-adds the team pays for itself. A small
+ * elements ({@code tanh}: 240 against 342 µs) and 2^26 multiply-adds ({@link #BLAS_PARALLEL_FROM}) the team pays for itself. A small
  * model's training step runs hundreds of such ops (docs/performance.md, "One thread for small ops").
  * PyTorch makes the same choice per op with its grain size.
  *
@@ -72,8 +72,17 @@ public final class OpThreads {
             "subtract_bp", "multiply_bp", "thresholdedrelu_bp", "softmax_bp", "add_scalar", "sub_scalar", "mul_scalar",
             "div_scalar", "rsub_scalar", "rdiv_scalar", "zeroslike", "ones_as", "strided_slice_bp");
 
-    /** Matrix products of at least this many multiply-adds (m·n·k per product) keep OpenBLAS's pool. */
-    public static final long BLAS_PARALLEL_FROM = 1L << 23;
+    /**
+     * Matrix products of at least this many multiply-adds (m·n·k per product) keep OpenBLAS's pool. Measured
+     * on the 2-core build VM (direct float32 GEMM calls, 300 µs of other work between calls, as in a training
+     * step, GFLOP/s on one thread against two): up to 2^25.6 the second thread gains little or loses
+     * ([1568, 64]·[64, 256]: 138 against 148; [3136, 256]·[256, 64]: 137 against 125), from about 2^26.6 it
+     * pays ([1568, 256]·[256, 256]: 167 against 258; 1,024³: 158 against 327).
+     * Inside a training step the two-thread pool costs more than it gains below that: the transformer block's
+     * products (at most 2^24.6) took 0.80–0.86 ms a backward pass on the pool and 0.54–0.58 ms on one thread,
+     * and its step ran 6–15 % faster (2^23 was this value before, from products timed back to back).
+     */
+    public static final long BLAS_PARALLEL_FROM = 1L << 26;
 
     private static final NativeOps OPS = cpuOps();
     private static final Blas BLAS = OPS == null || userFixedThreadCounts() ? null : Nd4j.factory().blas();
