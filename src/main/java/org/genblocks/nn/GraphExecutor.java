@@ -112,7 +112,7 @@ final class GraphExecutor {
             this.plainProduct = matmul && noTranspose;
             this.memoryBound = OpThreads.memoryBound(name);
             this.profileName = multiplyBp ? "multiply_bp [rewritten]" : reluBp ? "relu_bp [rewritten]" : addBp ? "add_bp [rewritten]"
-                    : softmaxBp ? "softmax_bp [rewritten]" : plainProduct ? name + " [gemm]" : name;
+                    : softmaxBp ? "softmax_bp [rewritten]" : name;
         }
     }
 
@@ -772,6 +772,7 @@ final class GraphExecutor {
                 }
                 long started = OpProfile.running() ? System.nanoTime() : 0;
                 boolean simdRan = false;
+                boolean gemmRan = false;
                 boolean fusedStep = s.gelu != null || s.geluForward != null || s.layerNormBackward != null
                         || s.layerNormForward != null;
                 INDArray[] in = new INDArray[fusedStep ? 0 : s.inputs.length];   // a fused step reads its own
@@ -819,6 +820,7 @@ final class GraphExecutor {
                         d.clearArrays();
                     } else if (s.plainProduct && directProduct(s, in, vals)) {
                         d.clearArrays();
+                        gemmRan = true;
                     } else if (s.multiplyBp) {
                         multiplyBackward(s, in[0], in[1], in[2], vals.get(s.outputs[0]), vals.get(s.outputs[1]));
                         d.clearArrays();
@@ -860,7 +862,7 @@ final class GraphExecutor {
                 }
                 if (started != 0) {
                     long took = System.nanoTime() - started;
-                    String row = simdRan ? s.profileName + " [simd]" : s.profileName;
+                    String row = simdRan ? s.profileName + " [simd]" : gemmRan ? s.profileName + " [gemm]" : s.profileName;
                     OpProfile.add(OpProfile.byShape() ? withShapes(row, s, vals) : row, took);
                 }
             }

@@ -1,0 +1,120 @@
+package org.genblocks.nn;
+
+import org.genblocks.tensor.Rng;
+import org.junit.jupiter.api.Test;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The planned executor's products: {@code matmul} and {@code matmul_bp} on matrices and batches of them, with every
+ * combination of transposed operands, float32 and float64, against the products and their gradients computed here
+ * in float64 loops from the definitions. Plain matrix products run as direct GEMM calls and only they are tagged
+ * {@code [gemm]} in the profile; the others run ND4J's op (an earlier version ran batches and transposes as direct
+ * calls too: one OpenBLAS call per product of attention's [32, 4, 49, 16] batch was no faster than ND4J's op).
+ */
+class DirectProductTest {
+
+    /**
+     * {@code loss = Σ C ⊙ R} with {@code C = op(A) op(B)}: {@code dC = R}, so the gradients are
+     * {@code d op(A) = R op(B)ᵀ}, {@code d op(B) = op(A)ᵀ R}.
+     */
+    @Test
+    void batchedAndTransposedProductsAndGradientsEqualTheirDefinitions() {
+        long[][] batches = {{}, {3}, {2, 3}, {8, 4}};   // the last: 32 products of attention's 49·49·16
+        for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+            for (long[] batch : batches) {
+                boolean large = batch.length == 2 && batch[0] == 8;
+                int m = large ? 49 : 5;
+                int k = large ? 16 : 4;
+                int n = large ? 49 : 3;
+                for (int combo = 0; combo < 4; combo++) {
+                    check(dt, batch, m, k, n, (combo & 1) != 0, (combo & 2) != 0);
+                }
+            }
+        }
+    }
+
+    private static void check(DataType dt, long[] batch, int m, int k, int n, boolean ta, boolean tb) {
+        String what = dt + " batch " + java.util.Arrays.toString(batch) + " ta=" + ta + " tb=" + tb;
+        Rng rng = Rng.seed(7);
+        INDArray a = rng.normal(dt, concat(batch, ta ? k : m, ta ? m : k));
+        INDArray b = rng.normal(dt, concat(batch, tb ? n : k, tb ? k : n));
+        INDArray r = rng.normal(dt, concat(batch, m, n));
+        SameDiff sd = SameDiff.create();
+        SDVariable av = sd.var("a", a);
+        SDVariable bv = sd.var("b", b);
+        SDVariable rv = sd.placeHolder("r", dt, r.shape());
+        SDVariable c = sd.mmul("c", av, bv, ta, tb, false);
+        c.mul(rv).sum("loss");
+        Gradients.build(sd, "loss");
+        String ga = sd.getGradForVariable("a").name();
+        String gb = sd.getGradForVariable("b").name();
+        GraphExecutor ex = new GraphExecutor(sd.getFunction("grad"), Set.of("r"), new String[]{"c", ga, gb});
+        OpProfile.start();
+        INDArray[] out;
+        try {
+            out = ex.run(Map.of("r", r));
+        } finally {
+            OpProfile.stop();
+        }
+        boolean direct = batch.length == 0 && !ta && !tb;
+        for (String op : new String[]{"matmul", "matmul_bp"}) {
+            String row = direct ? op + " [gemm]" : op;
+            assertTrue(OpProfile.entries().stream().anyMatch(e -> e.op().equals(row)), what + ": " + row + " in "
+                    + OpProfile.table());
+        }
+
+        int products = (int) (a.length() / ((long) m * k));
+        double[] av64 = a.dup('c').castTo(DataType.DOUBLE).data().asDouble();
+        double[] bv64 = b.dup('c').castTo(DataType.DOUBLE).data().asDouble();
+        double[] rv64 = r.dup('c').castTo(DataType.DOUBLE).data().asDouble();
+        double[] cWant = new double[products * m * n];
+        double[] daWant = new double[products * m * k];
+        double[] dbWant = new double[products * k * n];
+        for (int p = 0; p < products; p++) {
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    for (int l = 0; l < k; l++) {
+                        int ai = p * m * k + (ta ? l * m + i : i * k + l);   // op(A)[i, l]
+                        int bi = p * k * n + (tb ? j * k + l : l * n + j);   // op(B)[l, j]
+                        double rij = rv64[p * m * n + i * n + j];
+                        cWant[p * m * n + i * n + j] += av64[ai] * bv64[bi];
+                        daWant[ai] += rij * bv64[bi];
+                        dbWant[bi] += av64[ai] * rij;
+                    }
+                }
+            }
+        }
+        double tol = dt == DataType.DOUBLE ? 1e-12 : 2e-5;
+        assertClose(cWant, out[0], a.shape().length == 2 ? new long[]{m, n} : concat(batch, m, n), tol, what + " C");
+        assertClose(daWant, out[1], a.shape(), tol, what + " dA");
+        assertClose(dbWant, out[2], b.shape(), tol, what + " dB");
+    }
+
+    private static void assertClose(double[] want, INDArray got, long[] shape, double tol, String what) {
+        assertTrue(java.util.Arrays.equals(shape, got.shape()), what + " shape " + java.util.Arrays.toString(got.shape()));
+        double[] g = got.dup('c').castTo(DataType.DOUBLE).data().asDouble();
+        double scale = 0;
+        for (double w : want) {
+            scale = Math.max(scale, Math.abs(w));
+        }
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], g[i], tol * scale, what + " at " + i);
+        }
+    }
+
+    private static long[] concat(long[] batch, long rows, long cols) {
+        long[] s = java.util.Arrays.copyOf(batch, batch.length + 2);
+        s[batch.length] = rows;
+        s[batch.length + 1] = cols;
+        return s;
+    }
+}
