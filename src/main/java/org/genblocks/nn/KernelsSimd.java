@@ -117,6 +117,55 @@ final class KernelsSimd {
         }
     }
 
+    /** The longest row {@link #softmaxBackwardRows} takes: each lane then adds at most 64 / lanes products. */
+    static final int SOFTMAX_BACKWARD_MAX_ROW = 64;
+
+    /**
+     * {@link Kernels#softmaxBackwardLastAxis} on rows {@code r0} to {@code r1} of {@code len ≤}
+     * {@link #SOFTMAX_BACKWARD_MAX_ROW} floats: {@code dx = y ⊙ (g − Σ g⊙y / Σ y)}, the sums as float32 lane partial sums
+     * (each of at most 64 / lanes terms, fused multiply-adds) added in float64, the result in float32. {@code dSum}
+     * and {@code nSum} are scratch of {@link #lanes()} floats.
+     */
+    static void softmaxBackwardRows(ByteBuffer y, int yo, ByteBuffer g, int go, ByteBuffer dx, int dxo, int len, int r0,
+                                    int r1, float[] dSum, float[] nSum) {
+        int bound = F.loopBound(len);
+        for (int r = r0; r < r1; r++) {
+            int ya = yo + r * len;
+            int ga = go + r * len;
+            int da = dxo + r * len;
+            FloatVector vd = FloatVector.zero(F);
+            FloatVector vn = FloatVector.zero(F);
+            int j = 0;
+            for (; j < bound; j += LANES) {
+                FloatVector yv = FloatVector.fromByteBuffer(F, y, 4 * (ya + j), ORDER);
+                vd = FloatVector.fromByteBuffer(F, g, 4 * (ga + j), ORDER).fma(yv, vd);
+                vn = vn.add(yv);
+            }
+            vd.intoArray(dSum, 0);
+            vn.intoArray(nSum, 0);
+            double d = 0;
+            double n = 0;
+            for (int k = 0; k < LANES; k++) {
+                d += dSum[k];
+                n += nSum[k];
+            }
+            for (; j < len; j++) {
+                float yv = y.getFloat(4 * (ya + j));
+                d += (double) g.getFloat(4 * (ga + j)) * yv;
+                n += yv;
+            }
+            float mean = (float) (d / n);
+            for (j = 0; j < bound; j += LANES) {
+                FloatVector yv = FloatVector.fromByteBuffer(F, y, 4 * (ya + j), ORDER);
+                yv.mul(FloatVector.fromByteBuffer(F, g, 4 * (ga + j), ORDER).sub(mean))
+                        .intoByteBuffer(dx, 4 * (da + j), ORDER);
+            }
+            for (; j < len; j++) {
+                dx.putFloat(4 * (da + j), y.getFloat(4 * (ya + j)) * (g.getFloat(4 * (ga + j)) - mean));
+            }
+        }
+    }
+
     /** The float32 lanes of a vector on this JVM (16 with AVX-512, 8 with AVX2). */
     static int lanes() {
         return LANES;

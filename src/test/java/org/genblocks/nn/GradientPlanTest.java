@@ -230,6 +230,50 @@ class GradientPlanTest {
         assertTrue(rel < 2e-4, "float32 planned gradient off by " + rel + " in norm");
     }
 
+    /**
+     * The rewritten {@code subtract_bp}: a squared error against a learned offset that broadcasts ({@code b [1, 3]}, so
+     * both partial gradients of the subtraction are read, one summed down and negated), with a mean over every
+     * element and, in a second term, over one axis; the gradients equal SameDiff's on every call, and the profile
+     * shows that the rewritten step ran.
+     */
+    @Test
+    void subtractBackwardPassEqualsSameDiffs() {
+        for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+            SameDiff sd = SameDiff.create();
+            SDVariable x = sd.placeHolder("x", dt, -1, 3);
+            SDVariable w = sd.var("w", Rng.seed(2).normal(dt, 3, 3));
+            SDVariable b = sd.var("b", Rng.seed(3).normal(dt, 1, 3));
+            SDVariable d = x.mmul(w).sub(b);
+            SDVariable full = d.mul(d).mean();
+            SDVariable rows = d.mul(x).mean(1).mul(d.sum(1)).sum();
+            SDVariable loss = full.add(rows.mul(0.25)).rename("loss");
+            Params p = Params.of(Map.of("w", w.getArr(), "b", b.getArr()));
+            GradientPlan plan = new GradientPlan(sd, loss.name(), p, Set.of("x"));
+            Rng rng = Rng.seed(4);
+            for (int call = 0; call < 3; call++) {
+                Map<String, INDArray> feed = Map.of("x", rng.normal(dt, 7, 3));
+                OpProfile.start();
+                GradientPlan.Result r;
+                try {
+                    r = plan.run(feed);
+                } finally {
+                    OpProfile.stop();
+                }
+                assertTrue(plan.usesPlannedExecutor(), dt + " call " + call + " runs planned");
+                java.util.List<String> rowsRun = OpProfile.entries().stream().map(OpProfile.Entry::op).toList();
+                assertTrue(rowsRun.contains("subtract_bp [rewritten]"), "the subtraction's backward ran rewritten: "
+                        + rowsRun);
+                Map<String, INDArray> ref = sd.calculateGradients(feed, p.names());
+                double tol = dt == DataType.DOUBLE ? 1e-12 : 1e-5;
+                double scale = GraphExecutor.largestMagnitude(ref.values());
+                for (String n : p.names()) {
+                    assertEquals(0.0, ref.get(n).sub(r.gradients().get(n)).amaxNumber().doubleValue(), tol * scale,
+                            dt + " d loss / d " + n + " at call " + call);
+                }
+            }
+        }
+    }
+
     /** A float64 one-hot: ND4J's shape function says float32; the plan gives it the graph's type and stays planned. */
     @Test
     void aFloat64OneHotRunsPlanned() {

@@ -103,6 +103,53 @@ class KernelsTest {
     }
 
     /**
+     * The float32 SIMD rows of the softmax backward (rows up to {@code KernelsSimd.SOFTMAX_BACKWARD_MAX_ROW}): lengths
+     * around the lane count and the limit, logits of scale 1 and 30, against the float64 formula on the float32 inputs
+     * to 2e-6 of the row's largest term, and above the limit the float64 loop (the same bits with SIMD on or off).
+     */
+    @Test
+    void softmaxBackwardSimdRowsMatchTheFloat64Formula() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.genblocks.tensor.Simd.enabled(), "no Vector API in this JVM");
+        Rng rng = Rng.seed(17);
+        int lanes = KernelsSimd.lanes();
+        int max = KernelsSimd.SOFTMAX_BACKWARD_MAX_ROW;
+        for (int len : new int[]{1, lanes - 1, lanes, lanes + 1, 49, max, max + 1}) {
+            for (double scale : new double[]{1, 30}) {
+                int rows = 5;
+                INDArray ya = Nd4j.createFromArray(softmax(matrix(rng, rows, len, scale))).castTo(DataType.FLOAT);
+                INDArray ga = Nd4j.createFromArray(matrix(rng, rows, len, 1)).castTo(DataType.FLOAT);
+                double[][] yr = ya.castTo(DataType.DOUBLE).toDoubleMatrix();
+                double[][] gr = ga.castTo(DataType.DOUBLE).toDoubleMatrix();
+                INDArray simd = Nd4j.create(DataType.FLOAT, rows, len);
+                INDArray scalar = Nd4j.create(DataType.FLOAT, rows, len);
+                assertTrue(Kernels.softmaxBackwardLastAxis(ya, ga, simd, true));
+                assertTrue(Kernels.softmaxBackwardLastAxis(ya, ga, scalar, false));
+                if (len > max) {
+                    assertTrue(GraphExecutor.exactlyEqual(scalar, simd), "rows above the limit keep the float64 loop");
+                }
+                for (int r = 0; r < rows; r++) {
+                    double dot = 0;
+                    double sum = 0;   // the float32 row's own sum, by which the kernel divides (1 within rounding)
+                    for (int j = 0; j < len; j++) {
+                        dot += gr[r][j] * yr[r][j];
+                        sum += yr[r][j];
+                    }
+                    double big = 0;
+                    double[] want = new double[len];
+                    for (int j = 0; j < len; j++) {
+                        want[j] = yr[r][j] * (gr[r][j] - dot / sum);
+                        big = Math.max(big, Math.max(Math.abs(yr[r][j] * gr[r][j]), Math.abs(want[j])));
+                    }
+                    for (int j = 0; j < len; j++) {
+                        assertEquals(want[j], simd.getDouble(r, j), 2e-6 * big + Double.MIN_NORMAL,
+                                "len " + len + " scale " + scale + " at " + r + "," + j);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * A float32 softmax sums to 1 only within rounding; the kernel divides Σ g y by Σ y, so a row of y scaled by
      * 1 + 1e-5 gives the gradient of the normalised row scaled the same way, not a shifted one.
      */
