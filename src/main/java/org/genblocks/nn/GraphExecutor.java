@@ -1091,15 +1091,16 @@ final class GraphExecutor {
     /**
      * {@code y = softmax(x)} backward along {@code axis}: {@code dx = y ⊙ (g − Σ_axis g⊙y / Σ_axis y)}, with y the
      * forward step's output where the plan has it (else recomputed), and the two sums accumulated in float64 (over
-     * the products g⊙y rounded in the model's type). Dividing by Σ y is exact for a true softmax and removes the scale
+     * the products g⊙y rounded in the model's type; float32 rows of at most 64 as float32 lane partial sums of at
+     * most 64/lanes terms, added in float64). Dividing by Σ y is exact for a true softmax and removes the scale
      * error of ND4J's float32 one, whose rows with one dominant entry sum to 1 only within 1.5e-5; where the result is
      * small beside its terms (a categorical model near its optimum) that error, or a float32 sum, was percents of it.
      * ND4J 1.0.0-M2.1's {@code softmax_bp} recomputes the softmax and took about 1.9 ms on attention's
      * [32, 4, 49, 49] scores, four memory-bound ops a fifth of that; the two casts and float64 sums add some of that
      * back: the DiT step ({@code DitBench.trainStep}, alternating runs before and after) was 159–180 ms before and
      * 165–181 ms after, within the noise of those runs. Over the last axis of dense arrays the whole computation is
-     * now one pass in Java ({@link Kernels#softmaxBackwardLastAxis}: 0.6 ms against 1.6–2.3 ms for those ops on the
-     * attention scores); the ops remain for other axes and layouts.
+     * now one pass in Java ({@link Kernels#softmaxBackwardLastAxis}: 0.6–0.9 ms as a float64 loop, 0.6 as SIMD lanes,
+     * against 1.6–2.3 ms for those ops on the attention scores); the ops remain for other axes and layouts.
      */
     private void softmaxBackward(Step s, INDArray x, INDArray g, long axisArg, Map<String, INDArray> vals) {
         INDArray dx = vals.get(s.outputs[0]);
@@ -1202,8 +1203,12 @@ final class GraphExecutor {
         }
         if (consumed.contains(s.outputs[1])) {
             INDArray dy = vals.get(s.outputs[1]);
-            sumTo(s.outputs[1], g, dy);
-            dy.negi();
+            if (Arrays.equals(g.shape(), dy.shape())) {
+                Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.same.Negative(g, dy));   // one pass
+            } else {
+                sumTo(s.outputs[1], g, dy);
+                dy.negi();
+            }
         }
     }
 

@@ -67,8 +67,9 @@ final class Kernels {
     /**
      * The backward pass of a softmax over the last axis, {@code dx = y ⊙ (g − Σ g⊙y / Σ y)} row by row, from the
      * softmax's output {@code y} and the incoming gradient {@code g}: one pass, the two sums and the result in
-     * float64, rounded once into {@code dx}'s type. Dividing by {@code Σ y} (1 in exact arithmetic) removes the
-     * scale error of a float32 softmax whose rows sum to 1 only within about 1e-5.
+     * float64, rounded once into {@code dx}'s type (float32 rows of at most 64 with SIMD: see below). Dividing by
+     * {@code Σ y} (1 in exact arithmetic) removes the scale error of a float32 softmax whose rows sum to 1 only within
+     * about 1e-5.
      *
      * @return false (nothing written) where the arrays are not dense and alike
      */

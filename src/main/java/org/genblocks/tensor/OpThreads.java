@@ -17,8 +17,9 @@ import java.lang.reflect.Method;
  * ({@link NativeDefaults}) the sleeping threads must be woken for each op, and on the 2-core build VM that
  * costs more than a small op: a 4,096-element {@code tanh} takes 22 µs on one thread and 68 µs on two, a
  * [256,128]·[128,128] product 80–190 µs on one OpenBLAS thread and 130–320 µs on two; from about 65,536
- * elements ({@code tanh}: 240 against 342 µs) and 2^26 multiply-adds ({@link #BLAS_PARALLEL_FROM}) the team pays for itself. A small
- * model's training step runs hundreds of such ops (docs/performance.md, "One thread for small ops").
+ * elements ({@code tanh}: 342 against 240 µs) and 2^26 multiply-adds ({@link #BLAS_PARALLEL_FROM}) the team
+ * pays for itself. A small model's training step runs hundreds of such ops (docs/performance.md, "One thread for
+ * small ops").
  * PyTorch makes the same choice per op with its grain size.
  *
  * <p>Two rules, applied by the loops that know their op sizes (the planned graph executor of training

@@ -127,6 +127,8 @@ class KernelsTest {
                 if (len > max) {
                     assertTrue(GraphExecutor.exactlyEqual(scalar, simd), "rows above the limit keep the float64 loop");
                 }
+                // the float64 loop on float32 rows, which the SIMD lanes now take in the executor, stays checked too
+                INDArray scalarRows = scalar;
                 for (int r = 0; r < rows; r++) {
                     double dot = 0;
                     double sum = 0;   // the float32 row's own sum, by which the kernel divides (1 within rounding)
@@ -143,9 +145,50 @@ class KernelsTest {
                     for (int j = 0; j < len; j++) {
                         assertEquals(want[j], simd.getDouble(r, j), 2e-6 * big + Double.MIN_NORMAL,
                                 "len " + len + " scale " + scale + " at " + r + "," + j);
+                        assertEquals(want[j], scalarRows.getDouble(r, j), 1e-6 * big + Double.MIN_NORMAL,
+                                "float64 loop, len " + len + " scale " + scale + " at " + r + "," + j);
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * The SIMD rows on a float32 view at an offset (rows between NaN rows, which must stay unread and unwritten) and
+     * over the fork-join pool (rows of 49 from {@code Kernels.PARALLEL_FROM} elements): each row gets the bits it
+     * gets alone, and the NaN fences stay.
+     */
+    @Test
+    void softmaxBackwardSimdRowsRunOnOffsetViewsAndOverTheForkJoinPool() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.genblocks.tensor.Simd.enabled(), "no Vector API in this JVM");
+        Rng rng = Rng.seed(23);
+        int len = 49;
+        INDArray yBig = Nd4j.valueArrayOf(new long[]{6, len}, Float.NaN, DataType.FLOAT);
+        INDArray gBig = Nd4j.valueArrayOf(new long[]{6, len}, Float.NaN, DataType.FLOAT);
+        INDArray dxBig = Nd4j.valueArrayOf(new long[]{6, len}, Float.NaN, DataType.FLOAT);
+        INDArray y = yBig.get(NDArrayIndex.interval(2, 4), NDArrayIndex.all());
+        INDArray g = gBig.get(NDArrayIndex.interval(2, 4), NDArrayIndex.all());
+        INDArray dx = dxBig.get(NDArrayIndex.interval(2, 4), NDArrayIndex.all());
+        y.assign(org.nd4j.linalg.ops.transforms.Transforms.softmax(rng.normal(DataType.FLOAT, 2, len), true));
+        g.assign(rng.normal(DataType.FLOAT, 2, len));
+        assertTrue(y.offset() > 0 && Kernels.softmaxBackwardLastAxis(y, g, dx, true), "an offset row block runs");
+        INDArray want = Nd4j.create(DataType.FLOAT, 2, len);
+        assertTrue(Kernels.softmaxBackwardLastAxis(y.dup(), g.dup(), want, true));
+        assertTrue(GraphExecutor.exactlyEqual(want, dx.dup()), "the view's rows as computed alone");
+        for (int r : new int[]{0, 1, 4, 5}) {
+            for (int j = 0; j < len; j++) {
+                assertTrue(Float.isNaN(dxBig.getFloat(r, j)), "row " + r + " outside the view is untouched");
+            }
+        }
+        int rows = (int) (Kernels.PARALLEL_FROM / len) + 7;
+        INDArray yl = org.nd4j.linalg.ops.transforms.Transforms.softmax(rng.normal(DataType.FLOAT, rows, len), true);
+        INDArray gl = rng.normal(DataType.FLOAT, rows, len);
+        INDArray dl = Nd4j.create(DataType.FLOAT, rows, len);
+        assertTrue(Kernels.softmaxBackwardLastAxis(yl, gl, dl, true));
+        for (int r : new int[]{0, rows / 2 - 1, rows / 2, rows - 1}) {
+            INDArray one = Nd4j.create(DataType.FLOAT, 1, len);
+            assertTrue(Kernels.softmaxBackwardLastAxis(yl.getRow(r, true).dup(), gl.getRow(r, true).dup(), one, true));
+            assertTrue(GraphExecutor.exactlyEqual(one, dl.getRow(r, true).dup()), "row " + r);
         }
     }
 
