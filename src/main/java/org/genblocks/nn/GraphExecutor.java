@@ -115,7 +115,8 @@ final class GraphExecutor {
             }
             this.plainProduct = matmul && noTranspose;
             this.memoryBound = OpThreads.memoryBound(name);
-            this.profileName = multiplyBp ? "multiply_bp [rewritten]" : reluBp ? "relu_bp [rewritten]" : addBp ? "add_bp [rewritten]" : subtractBp ? "subtract_bp [rewritten]"
+            this.profileName = multiplyBp ? "multiply_bp [rewritten]" : reluBp ? "relu_bp [rewritten]"
+                    : addBp ? "add_bp [rewritten]" : subtractBp ? "subtract_bp [rewritten]"
                     : softmaxBp ? "softmax_bp [rewritten]" : name;
         }
     }
@@ -834,7 +835,6 @@ final class GraphExecutor {
                     } else if (s.subtractBp) {
                         subtractBackward(s, in[2], vals);
                         d.clearArrays();
-
                     } else if (s.softmaxBp) {
                         softmaxBackward(s, in[0], in[1], d.getIArgument(0), vals);
                         d.clearArrays();
@@ -870,7 +870,8 @@ final class GraphExecutor {
                 }
                 if (started != 0) {
                     long took = System.nanoTime() - started;
-                    String row = simdRan ? s.profileName + " [simd]" : gemmRan ? s.profileName + " [gemm]" : s.profileName;
+                    String row = simdRan ? s.profileName + " [simd]"
+                            : gemmRan ? s.profileName + " [gemm]" : s.profileName;
                     OpProfile.add(OpProfile.byShape() ? withShapes(row, s, vals) : row, took);
                 }
             }
@@ -1188,14 +1189,15 @@ final class GraphExecutor {
     }
 
     /**
-     * {@code z = x − y} backward: {@code dx = Σ g}, {@code dy = −Σ g}, each summed down to its operand's shape and only
-     * where it is read (the target of a loss is a placeholder, whose gradient nobody reads). ND4J 1.0.0-M2.1's
+     * {@code z = x − y} backward: {@code dx = Σ g}, {@code dy = −Σ g}, each summed down to its operand's shape and
+     * only where it is read (the target of a loss is a placeholder, whose gradient nobody reads). ND4J 1.0.0-M2.1's
      * {@code subtract_bp} computed both, 0.18 ms a call on the transformer block's [32, 49, 64] loss.
      */
     private void subtractBackward(Step s, INDArray g, Map<String, INDArray> vals) {
         if (consumed.contains(s.outputs[0])) {
             INDArray dx = vals.get(s.outputs[0]);
-            if (Arrays.equals(g.shape(), dx.shape()) && g.dataType() == dx.dataType() && !requested.contains(s.outputs[0])) {
+            if (Arrays.equals(g.shape(), dx.shape()) && g.dataType() == dx.dataType()
+                    && !requested.contains(s.outputs[0])) {
                 vals.put(s.outputs[0], g);   // the gradient itself, as in addBackward
             } else {
                 sumTo(s.outputs[0], g, dx);

@@ -122,8 +122,8 @@ final class KernelsSimd {
 
     /**
      * {@link Kernels#softmaxBackwardLastAxis} on rows {@code r0} to {@code r1} of {@code len ≤}
-     * {@link #SOFTMAX_BACKWARD_MAX_ROW} floats: {@code dx = y ⊙ (g − Σ g⊙y / Σ y)}, the sums as float32 lane partial sums
-     * (each of at most 64 / lanes terms, fused multiply-adds) added in float64, the result in float32. {@code dSum}
+     * {@link #SOFTMAX_BACKWARD_MAX_ROW} floats: {@code dx = y ⊙ (g − Σ g⊙y / Σ y)}, the sums as float32 lane partial
+     * sums (each of at most 64 / lanes terms, fused multiply-adds) added in float64, the result in float32. {@code dSum}
      * and {@code nSum} are scratch of {@link #lanes()} floats.
      */
     static void softmaxBackwardRows(ByteBuffer y, int yo, ByteBuffer g, int go, ByteBuffer dx, int dxo, int len, int r0,
