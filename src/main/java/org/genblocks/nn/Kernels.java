@@ -104,6 +104,80 @@ final class Kernels {
         return true;
     }
 
+    /**
+     * Copies the block of {@code extent} elements per axis starting at {@code srcBegin} in {@code src} to the one
+     * starting at {@code dstBegin} in {@code dst}, one bulk copy per run along the last axis; with {@code zeroRest},
+     * every other element of {@code dst} is set to zero first. Exact (no arithmetic).
+     *
+     * @return false (nothing written) unless both arrays are {@link #dense}, of one type and of one rank
+     */
+    static boolean copyBlock(INDArray src, long[] srcBegin, INDArray dst, long[] dstBegin, long[] extent,
+                             boolean zeroRest) {
+        int r = src.rank();
+        if (r == 0 || dst.rank() != r || src.dataType() != dst.dataType() || !dense(src) || !dense(dst)) {
+            return false;
+        }
+        long[] ss = src.shape();
+        long[] ds = dst.shape();
+        long runs = 1;
+        for (int i = 0; i < r - 1; i++) {
+            runs *= extent[i];
+        }
+        int len = (int) extent[r - 1];
+        boolean f = src.dataType() == DataType.FLOAT;
+        FloatBuffer sf = f ? floats(src) : null;
+        FloatBuffer df = f ? floats(dst) : null;
+        DoubleBuffer sd = f ? null : doubles(src);
+        DoubleBuffer dd = f ? null : doubles(dst);
+        if (zeroRest) {
+            int n = (int) dst.length();
+            int at = (int) dst.offset();
+            for (int done = 0; done < n; done += ZEROS_F.length) {   // from shared zeros: no allocation a call
+                int m = Math.min(ZEROS_F.length, n - done);
+                if (f) {
+                    df.put(at + done, ZEROS_F, 0, m);
+                } else {
+                    dd.put(at + done, ZEROS_D, 0, m);
+                }
+            }
+        }
+        if (len == 0 || runs == 0) {
+            return true;
+        }
+        float[] fb = f ? new float[len] : null;
+        double[] db = f ? null : new double[len];
+        long[] idx = new long[Math.max(1, r - 1)];
+        for (long run = 0; run < runs; run++) {
+            long so = 0;
+            long doff = 0;
+            for (int i = 0; i < r; i++) {
+                long k = i < r - 1 ? idx[i] : 0;
+                so = so * ss[i] + srcBegin[i] + k;
+                doff = doff * ds[i] + dstBegin[i] + k;
+            }
+            int s0 = (int) (src.offset() + so);
+            int d0 = (int) (dst.offset() + doff);
+            if (f) {
+                sf.get(s0, fb, 0, len);
+                df.put(d0, fb, 0, len);
+            } else {
+                sd.get(s0, db, 0, len);
+                dd.put(d0, db, 0, len);
+            }
+            for (int i = r - 2; i >= 0; i--) {   // next run: the leading axes' index, last of them fastest
+                if (++idx[i] < extent[i]) {
+                    break;
+                }
+                idx[i] = 0;
+            }
+        }
+        return true;
+    }
+
+    /** Zeros that {@link #copyBlock} copies from (never written). */
+    private static final float[] ZEROS_F = new float[4096];
+    private static final double[] ZEROS_D = new double[4096];
+
     /** Rows {@code r0} to {@code r1} (exclusive) of a row-wise kernel. */
     private interface RowRange {
         void run(int r0, int r1);

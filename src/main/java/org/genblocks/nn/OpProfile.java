@@ -13,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * op's row; steps that run once per input signature are counted on that call only. An op the executor runs
  * its own way carries a tag: {@code matmul [gemm]} direct BLAS products, {@code reshape [view]} reshapes as
  * views, {@code multiply_bp [rewritten]} (and {@code add_bp}, {@code subtract_bp}, {@code softmax_bp},
- * {@code relu_bp}) the rewritten backward passes, {@code gelu [fused]}, {@code gelu_bp [fused]}, {@code layer_norm [fused]},
+ * {@code relu_bp}, {@code strided_slice} and {@code strided_slice_bp} of a block) the rewritten steps, {@code gelu [fused]}, {@code gelu_bp [fused]}, {@code layer_norm [fused]},
  * {@code layer_norm_bp [fused]} the fused chains, {@code add [simd]}, {@code multiply [simd]} and
  * {@code permute [simd]} the calls it ran as SIMD lanes. {@link #startByShape()} splits each op's row by the shapes of
  * its inputs. Rows hold totals (and so means); timing costs about a

@@ -2,6 +2,7 @@ package org.genblocks.nn;
 
 import org.genblocks.tensor.Rng;
 import org.junit.jupiter.api.Test;
+import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -287,6 +288,48 @@ class GradientPlanTest {
                     assertEquals(0.0, ref.get(n).sub(r.gradients().get(n)).amaxNumber().doubleValue(), tol * scale,
                             dt + " d loss / d " + n + " at call " + call);
                 }
+            }
+        }
+    }
+
+    /**
+     * {@code strided_slice} and its backward pass as block copies: AdaLN-style chunks of a [N, 12] array
+     * ({@code get(all(), interval(a, b))}), an interval with a negative end, and a strided slice (step 2), which keeps
+     * ND4J's op; forward values and gradients equal SameDiff's to the bit, and the profile shows both paths.
+     */
+    @Test
+    void blockSlicesAndTheirGradientsAreExactCopies() {
+        for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+            SameDiff sd = SameDiff.create();
+            SDVariable x = sd.placeHolder("x", dt, -1, 3);
+            SDVariable w = sd.var("w", Rng.seed(6).normal(dt, 3, 12));
+            SDVariable m = x.mmul(w);
+            SDVariable a = m.get(SDIndex.all(), SDIndex.interval(0, 4));
+            SDVariable b = m.get(SDIndex.all(), SDIndex.interval(4, 8));
+            SDVariable c = m.get(SDIndex.interval(1, -1), SDIndex.interval(8, 12));
+            SDVariable strided = m.get(SDIndex.all(), SDIndex.interval(0, 2, 12));
+            SDVariable loss = a.mul(b).sum().add(c.mul(c).sum()).add(strided.mul(strided).mean()).rename("loss");
+            Params p = Params.of(Map.of("w", w.getArr()));
+            GradientPlan plan = new GradientPlan(sd, loss.name(), p, Set.of("x"));
+            Rng rng = Rng.seed(8);
+            for (int call = 0; call < 3; call++) {
+                Map<String, INDArray> feed = Map.of("x", rng.normal(dt, 5, 3));
+                OpProfile.start();
+                GradientPlan.Result r;
+                try {
+                    r = plan.run(feed);
+                } finally {
+                    OpProfile.stop();
+                }
+                assertTrue(plan.usesPlannedExecutor(), dt + " call " + call + " runs planned");
+                java.util.List<String> rowsRun = OpProfile.entries().stream().map(OpProfile.Entry::op).toList();
+                assertTrue(rowsRun.contains("strided_slice [rewritten]")
+                        && rowsRun.contains("strided_slice_bp [rewritten]") && rowsRun.contains("strided_slice")
+                        && rowsRun.contains("strided_slice_bp"),
+                        "block slices copied, the strided one on ND4J's op: " + rowsRun);
+                assertEquals(sd.output(feed, "loss").get("loss").getDouble(0), r.loss(), 0.0, dt + " loss");
+                NnTestSupport.assertExact(sd.calculateGradients(feed, "w").get("w"), r.gradients().get("w"),
+                        dt + " dL/dw at call " + call);
             }
         }
     }

@@ -193,6 +193,44 @@ class KernelsTest {
     }
 
     /**
+     * {@code copyBlock}: a rank-3 block between offset views (the other rows NaN fences that must stay), with and
+     * without zeroing the rest of the destination, float32 and float64, against ND4J's own view copy; mixed types
+     * and a transposed view are declined.
+     */
+    @Test
+    void copyBlockCopiesExactlyTheBlockBetweenViews() {
+        Rng rng = Rng.seed(29);
+        for (DataType dt : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray srcBig = rng.normal(dt, 5, 4, 6);
+            INDArray src = srcBig.get(NDArrayIndex.interval(1, 4), NDArrayIndex.all(), NDArrayIndex.all());
+            INDArray dstBig = Nd4j.valueArrayOf(new long[]{6, 3, 5}, Double.NaN, dt);
+            INDArray dst = dstBig.get(NDArrayIndex.interval(2, 5), NDArrayIndex.all(), NDArrayIndex.all());
+            assertTrue(src.offset() > 0 && dst.offset() > 0);
+            long[] extent = {2, 3, 4};
+            assertTrue(Kernels.copyBlock(src, new long[]{1, 1, 2}, dst, new long[]{0, 0, 1}, extent, true));
+            INDArray want = Nd4j.zeros(dt, 3, 3, 5);
+            want.get(NDArrayIndex.interval(0, 2), NDArrayIndex.interval(0, 3), NDArrayIndex.interval(1, 5))
+                    .assign(src.get(NDArrayIndex.interval(1, 3), NDArrayIndex.interval(1, 4), NDArrayIndex.interval(2, 6)));
+            assertTrue(GraphExecutor.exactlyEqual(want, dst.dup()), dt + " zeroed and copied");
+            for (int r : new int[]{0, 1, 5}) {
+                assertTrue(Double.isNaN(dstBig.getDouble(r, 1, 2)), dt + " fence row " + r);
+            }
+            INDArray keep = dst.dup();
+            dstBig.get(NDArrayIndex.interval(4, 5), NDArrayIndex.all(), NDArrayIndex.all()).assign(7);   // dst's row 2
+            keep.get(NDArrayIndex.interval(2, 3), NDArrayIndex.all(), NDArrayIndex.all()).assign(7);
+            assertTrue(Kernels.copyBlock(src, new long[]{0, 0, 0}, dst, new long[]{2, 0, 0}, new long[]{1, 3, 5}, false));
+            keep.get(NDArrayIndex.interval(2, 3), NDArrayIndex.all(), NDArrayIndex.all())
+                    .assign(src.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(0, 3), NDArrayIndex.interval(0, 5)));
+            assertTrue(GraphExecutor.exactlyEqual(keep, dst.dup()), dt + " without zeroing, only the block changes");
+        }
+        INDArray f = rng.normal(DataType.FLOAT, 3, 4);
+        assertFalse(Kernels.copyBlock(f, new long[]{0, 0}, Nd4j.create(DataType.DOUBLE, 3, 4), new long[]{0, 0},
+                new long[]{3, 4}, false), "mixed types");
+        assertFalse(Kernels.copyBlock(f.transpose(), new long[]{0, 0}, Nd4j.create(DataType.FLOAT, 4, 3),
+                new long[]{0, 0}, new long[]{4, 3}, false), "a transposed view");
+    }
+
+    /**
      * A float32 softmax sums to 1 only within rounding; the kernel divides Σ g y by Σ y, so a row of y scaled by
      * 1 + 1e-5 gives the gradient of the normalised row scaled the same way, not a shifted one.
      */
