@@ -1204,36 +1204,42 @@ final class GraphExecutor {
      * {@code m.get(all(), interval(a, b))}) as one block copy, and its backward pass {@code strided_slice_bp} as zeros
      * and one block copy of the gradient: exact copies. ND4J 1.0.0-M2.1's ops took 67 and 81 µs a call on AdaLN's
      * [32, 384] modulation inside a DiT step (26 calls each a step), nearly all of it per-op cost. False (nothing
-     * written, then ND4J's op runs) for other slices or where the output's shape is not the block's.
+     * written, then ND4J's op runs) for other slices, empty arrays, where the output's shape is not the block's, and
+     * for backward passes on a vector or of a single element, where ND4J's {@code strided_slice_bp} reads its
+     * arguments its own way (it treats a [1, n] input as rank 1): the plan is checked against ND4J's result, so a
+     * different (even if right) answer there would send the whole graph to SameDiff's session.
      */
     private static boolean slice(DynamicCustomOp d, boolean backward, INDArray[] in, INDArray out) {
         INDArray x = in[0];
+        INDArray part = backward ? in[1] : out;
+        if (x.isEmpty() || out.isEmpty() || part.isEmpty() || backward && (x.isVector() || x.isScalar()
+                || part.length() == 1)) {
+            return false;
+        }
         long[][] bounds = sliceBounds(d, x.shape());
         if (bounds == null) {
             return false;
         }
-        org.nd4j.linalg.indexing.INDArrayIndex[] block = new org.nd4j.linalg.indexing.INDArrayIndex[x.rank()];
-        for (int i = 0; i < block.length; i++) {
-            block[i] = org.nd4j.linalg.indexing.NDArrayIndex.interval(bounds[0][i], bounds[1][i]);
-        }
-        INDArray part = backward ? in[1] : out;
-        if (part.rank() != block.length || out.dataType() != (backward ? in[1] : x).dataType()
+        int r = x.rank();
+        if (part.rank() != r || out.dataType() != (backward ? in[1] : x).dataType()
                 || backward && !Arrays.equals(out.shape(), x.shape())) {
             return false;
         }
-        for (int i = 0; i < block.length; i++) {
-            if (part.size(i) != bounds[1][i] - bounds[0][i]) {
+        long[] extent = new long[r];
+        for (int i = 0; i < r; i++) {
+            extent[i] = bounds[1][i] - bounds[0][i];
+            if (part.size(i) != extent[i]) {
                 return false;
             }
         }
-        long[] extent = new long[block.length];
-        for (int i = 0; i < extent.length; i++) {
-            extent[i] = bounds[1][i] - bounds[0][i];
-        }
-        long[] origin = new long[block.length];
+        long[] origin = new long[r];
         if (backward ? Kernels.copyBlock(in[1], origin, out, bounds[0], extent, true)
                 : Kernels.copyBlock(x, bounds[0], out, origin, extent, false)) {
             return true;
+        }
+        org.nd4j.linalg.indexing.INDArrayIndex[] block = new org.nd4j.linalg.indexing.INDArrayIndex[r];
+        for (int i = 0; i < r; i++) {
+            block[i] = org.nd4j.linalg.indexing.NDArrayIndex.interval(bounds[0][i], bounds[1][i]);
         }
         if (backward) {   // other types or layouts: the same copies through views
             out.assign(0);
@@ -1247,8 +1253,9 @@ final class GraphExecutor {
     /**
      * The block {@code [begin, end)} per axis that a {@code strided_slice}'s integer arguments ({@code beginMask,
      * ellipsisMask, endMask, newAxisMask, shrinkAxisMask}, then begin, end and strides per axis) select from an array
-     * of this shape, negative indices counted from the end and clamped to the axis as in ND4J's op; null for strides
-     * other than 1, any ellipsis, new-axis or shrink mask, or arguments of another length.
+     * of this shape, negative indices counted from the end; null for strides other than 1, any ellipsis, new-axis or
+     * shrink mask, arguments of another length, an unmasked index past the axis (ND4J's op refuses it) and an empty
+     * block.
      */
     static long[][] sliceBounds(DynamicCustomOp d, long[] shape) {
         int r = shape.length;
@@ -1266,9 +1273,12 @@ final class GraphExecutor {
             }
             long bi = (beginMask >> i & 1) != 0 ? 0 : d.getIArgument(5 + i);
             long ei = (endMask >> i & 1) != 0 ? shape[i] : d.getIArgument(5 + r + i);
-            bi = Math.max(0, Math.min(shape[i], bi < 0 ? bi + shape[i] : bi));
-            ei = Math.max(0, Math.min(shape[i], ei < 0 ? ei + shape[i] : ei));
-            if (ei < bi) {
+            if (bi > shape[i] || ei > shape[i]) {
+                return null;
+            }
+            bi = Math.max(0, bi < 0 ? bi + shape[i] : bi);
+            ei = Math.max(0, ei < 0 ? ei + shape[i] : ei);
+            if (ei <= bi) {
                 return null;
             }
             b[i] = bi;

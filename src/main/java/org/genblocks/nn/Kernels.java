@@ -109,16 +109,24 @@ final class Kernels {
      * starting at {@code dstBegin} in {@code dst}, one bulk copy per run along the last axis; with {@code zeroRest},
      * every other element of {@code dst} is set to zero first. Exact (no arithmetic).
      *
-     * @return false (nothing written) unless both arrays are {@link #dense}, of one type and of one rank
+     * @return false (nothing written) unless both arrays are non-empty, {@link #dense}, of one type and of one rank,
+     *         and the block lies inside both
      */
     static boolean copyBlock(INDArray src, long[] srcBegin, INDArray dst, long[] dstBegin, long[] extent,
                              boolean zeroRest) {
         int r = src.rank();
-        if (r == 0 || dst.rank() != r || src.dataType() != dst.dataType() || !dense(src) || !dense(dst)) {
+        if (r == 0 || dst.rank() != r || src.dataType() != dst.dataType() || src.length() == 0 || dst.length() == 0
+                || srcBegin.length != r || dstBegin.length != r || extent.length != r || !dense(src) || !dense(dst)) {
             return false;
         }
         long[] ss = src.shape();
         long[] ds = dst.shape();
+        for (int i = 0; i < r; i++) {
+            if (extent[i] < 0 || srcBegin[i] < 0 || dstBegin[i] < 0 || srcBegin[i] + extent[i] > ss[i]
+                    || dstBegin[i] + extent[i] > ds[i]) {
+                return false;
+            }
+        }
         long runs = 1;
         for (int i = 0; i < r - 1; i++) {
             runs *= extent[i];
@@ -144,8 +152,6 @@ final class Kernels {
         if (len == 0 || runs == 0) {
             return true;
         }
-        float[] fb = f ? new float[len] : null;
-        double[] db = f ? null : new double[len];
         long[] idx = new long[Math.max(1, r - 1)];
         for (long run = 0; run < runs; run++) {
             long so = 0;
@@ -158,11 +164,9 @@ final class Kernels {
             int s0 = (int) (src.offset() + so);
             int d0 = (int) (dst.offset() + doff);
             if (f) {
-                sf.get(s0, fb, 0, len);
-                df.put(d0, fb, 0, len);
+                df.put(d0, sf, s0, len);
             } else {
-                sd.get(s0, db, 0, len);
-                dd.put(d0, db, 0, len);
+                dd.put(d0, sd, s0, len);
             }
             for (int i = r - 2; i >= 0; i--) {   // next run: the leading axes' index, last of them fastest
                 if (++idx[i] < extent[i]) {

@@ -213,21 +213,59 @@ class KernelsTest {
                     .assign(src.get(NDArrayIndex.interval(1, 3), NDArrayIndex.interval(1, 4), NDArrayIndex.interval(2, 6)));
             assertTrue(GraphExecutor.exactlyEqual(want, dst.dup()), dt + " zeroed and copied");
             for (int r : new int[]{0, 1, 5}) {
-                assertTrue(Double.isNaN(dstBig.getDouble(r, 1, 2)), dt + " fence row " + r);
+                INDArray fence = dstBig.get(NDArrayIndex.interval(r, r + 1), NDArrayIndex.all(), NDArrayIndex.all());
+                assertTrue(fence.dup().isNaN().all(), dt + " fence row " + r + " untouched");
             }
             INDArray keep = dst.dup();
             dstBig.get(NDArrayIndex.interval(4, 5), NDArrayIndex.all(), NDArrayIndex.all()).assign(7);   // dst's row 2
             keep.get(NDArrayIndex.interval(2, 3), NDArrayIndex.all(), NDArrayIndex.all()).assign(7);
-            assertTrue(Kernels.copyBlock(src, new long[]{0, 0, 0}, dst, new long[]{2, 0, 0}, new long[]{1, 3, 5}, false));
-            keep.get(NDArrayIndex.interval(2, 3), NDArrayIndex.all(), NDArrayIndex.all())
-                    .assign(src.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(0, 3), NDArrayIndex.interval(0, 5)));
+            assertTrue(Kernels.copyBlock(src, new long[]{0, 0, 0}, dst, new long[]{2, 1, 1}, new long[]{1, 2, 3}, false));
+            keep.get(NDArrayIndex.interval(2, 3), NDArrayIndex.interval(1, 3), NDArrayIndex.interval(1, 4))
+                    .assign(src.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(0, 2), NDArrayIndex.interval(0, 3)));
             assertTrue(GraphExecutor.exactlyEqual(keep, dst.dup()), dt + " without zeroing, only the block changes");
+            assertFalse(Kernels.copyBlock(src, new long[]{0, 0, 0}, dst, new long[]{2, 1, 1}, new long[]{2, 2, 3}, false),
+                    dt + " a block past the destination is declined");
+            // zeroing a destination longer than the shared zeros (4,096) in chunks
+            INDArray wide = Nd4j.valueArrayOf(new long[]{3, 4100}, 5.0, dt);
+            INDArray g = rng.normal(dt, 1, 4);
+            assertTrue(Kernels.copyBlock(g, new long[]{0, 0}, wide, new long[]{2, 4096}, new long[]{1, 4}, true));
+            INDArray wantWide = Nd4j.zeros(dt, 3, 4100);
+            wantWide.get(NDArrayIndex.interval(2, 3), NDArrayIndex.interval(4096, 4100)).assign(g);
+            assertTrue(GraphExecutor.exactlyEqual(wantWide, wide), dt + " every other element zero");
         }
         INDArray f = rng.normal(DataType.FLOAT, 3, 4);
         assertFalse(Kernels.copyBlock(f, new long[]{0, 0}, Nd4j.create(DataType.DOUBLE, 3, 4), new long[]{0, 0},
                 new long[]{3, 4}, false), "mixed types");
         assertFalse(Kernels.copyBlock(f.transpose(), new long[]{0, 0}, Nd4j.create(DataType.FLOAT, 4, 3),
                 new long[]{0, 0}, new long[]{4, 3}, false), "a transposed view");
+    }
+
+    /**
+     * {@code GraphExecutor.sliceBounds} against blocks worked out by hand: begin and end masks, negative indices,
+     * and the cases that keep ND4J's op (a stride of 2, a shrink, new-axis or ellipsis mask, an index past the axis,
+     * an empty block, arguments for fewer axes than the rank).
+     */
+    @Test
+    void sliceBoundsReadStridedSliceArguments() {
+        INDArray x = Nd4j.create(DataType.FLOAT, 5, 12);
+        java.util.function.Function<long[], long[][]> bounds = a -> GraphExecutor.sliceBounds(
+                new org.nd4j.linalg.api.ops.impl.shape.StridedSlice(x, new long[]{a[0], a[1]}, new long[]{a[2], a[3]},
+                        new long[]{a[4], a[5]}, (int) a[6], (int) a[7], (int) a[8], (int) a[9], (int) a[10]), x.shape());
+        // begin0, begin1, end0, end1, stride0, stride1, beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask
+        long[][] got = bounds.apply(new long[]{0, 4, 0, 8, 1, 1, 1, 1, 0, 0, 0});
+        assertArrayEquals(new long[]{0, 4}, got[0]);
+        assertArrayEquals(new long[]{5, 8}, got[1]);
+        got = bounds.apply(new long[]{1, -4, -1, 12, 1, 1, 0, 0, 0, 0, 0});
+        assertArrayEquals(new long[]{1, 8}, got[0]);
+        assertArrayEquals(new long[]{4, 12}, got[1]);
+        assertNull(bounds.apply(new long[]{0, 0, 5, 12, 1, 2, 0, 0, 0, 0, 0}), "stride 2");
+        assertNull(bounds.apply(new long[]{0, 0, 5, 12, 1, 1, 0, 0, 0, 0, 1}), "shrink mask");
+        assertNull(bounds.apply(new long[]{0, 0, 5, 12, 1, 1, 0, 0, 0, 1, 0}), "new-axis mask");
+        assertNull(bounds.apply(new long[]{0, 0, 5, 12, 1, 1, 0, 0, 1, 0, 0}), "ellipsis mask");
+        assertNull(bounds.apply(new long[]{0, 0, 5, 13, 1, 1, 0, 0, 0, 0, 0}), "an end past the axis");
+        assertNull(bounds.apply(new long[]{0, 3, 5, 3, 1, 1, 0, 0, 0, 0, 0}), "an empty block");
+        assertNull(GraphExecutor.sliceBounds(new org.nd4j.linalg.api.ops.impl.shape.StridedSlice(x, new long[]{1},
+                new long[]{3}, new long[]{1}, 0, 0, 0, 0, 0), x.shape()), "arguments for one axis of two");
     }
 
     /**
