@@ -295,8 +295,10 @@ class GradientPlanTest {
     /**
      * {@code strided_slice} and its backward pass as block copies: AdaLN-style chunks of a [N, 12] array
      * ({@code get(all(), interval(a, b))}), an interval with a negative end, and a strided slice (step 2), which keeps
-     * ND4J's op; forward values and gradients equal SameDiff's to the bit, and the profile shows both paths. A batch
-     * of one ([1, 12], which ND4J's backward pass reads as a vector) keeps ND4J's backward op and stays planned.
+     * ND4J's op; forward values and gradients equal SameDiff's to the bit, and the profile shows both paths. (A batch
+     * of one is not tested: ND4J 1.0.0-M2.1's own {@code strided_slice_bp} fails on a [1, 12] input, "lengths of
+     * arrays are mismatched", and its {@code strided_slice} crashes the JVM on the empty block that
+     * {@code interval(1, -1)} selects from one row.)
      */
     @Test
     void blockSlicesAndTheirGradientsAreExactCopies() {
@@ -313,9 +315,8 @@ class GradientPlanTest {
             Params p = Params.of(Map.of("w", w.getArr()));
             GradientPlan plan = new GradientPlan(sd, loss.name(), p, Set.of("x"));
             Rng rng = Rng.seed(8);
-            for (int call = 0; call < 5; call++) {
-                int batch = call < 3 ? 5 : 1;
-                Map<String, INDArray> feed = Map.of("x", rng.normal(dt, batch, 3));
+            for (int call = 0; call < 3; call++) {
+                Map<String, INDArray> feed = Map.of("x", rng.normal(dt, 5, 3));
                 OpProfile.start();
                 GradientPlan.Result r;
                 try {
@@ -326,8 +327,7 @@ class GradientPlanTest {
                 assertTrue(plan.usesPlannedExecutor(), dt + " call " + call + " runs planned");
                 java.util.List<String> rowsRun = OpProfile.entries().stream().map(OpProfile.Entry::op).toList();
                 assertTrue(rowsRun.contains("strided_slice [rewritten]") && rowsRun.contains("strided_slice")
-                        && rowsRun.contains("strided_slice_bp")
-                        && rowsRun.contains("strided_slice_bp [rewritten]") == (batch > 1),
+                        && rowsRun.contains("strided_slice_bp") && rowsRun.contains("strided_slice_bp [rewritten]"),
                         "block slices copied, the strided one on ND4J's op: " + rowsRun);
                 assertEquals(sd.output(feed, "loss").get("loss").getDouble(0), r.loss(), 0.0, dt + " loss");
                 NnTestSupport.assertExact(sd.calculateGradients(feed, "w").get("w"), r.gradients().get("w"),
