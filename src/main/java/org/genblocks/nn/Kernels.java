@@ -53,6 +53,16 @@ final class Kernels {
         return end <= Integer.MAX_VALUE && end <= a.data().asNio().capacity() / (long) t.width();
     }
 
+    /** Whether every array that is not null is {@link #dense} and float32 (what the SIMD lanes take). */
+    private static boolean denseFloats(INDArray... arrays) {
+        for (INDArray a : arrays) {
+            if (a != null && (a.dataType() != DataType.FLOAT || !dense(a))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Whether every array is {@link #dense} and of {@code arrays[0]}'s type and shape. */
     static boolean denseAlike(INDArray... arrays) {
         for (INDArray a : arrays) {
@@ -429,11 +439,9 @@ final class Kernels {
 
     /** {@link #broadcastProductBackward(INDArray, INDArray, INDArray, INDArray, INDArray)}, SIMD on or off (tests). */
     static boolean broadcastProductBackward(INDArray g, INDArray x, INDArray y, INDArray dx, INDArray dy, boolean simd) {
-        if (!simd || g.dataType() != DataType.FLOAT || g.length() == 0
-                || !denseAlike(dx == null ? new INDArray[]{g, x} : new INDArray[]{g, x, dx}) || !dense(y)
-                || y.dataType() != DataType.FLOAT
-                || dy != null && (!dense(dy) || dy.dataType() != DataType.FLOAT
-                || !java.util.Arrays.equals(dy.shape(), y.shape()))) {
+        if (!simd || g.length() == 0 || !denseFloats(g, x, y, dx, dy) || !java.util.Arrays.equals(x.shape(), g.shape())
+                || dx != null && !java.util.Arrays.equals(dx.shape(), g.shape())
+                || dy != null && !java.util.Arrays.equals(dy.shape(), y.shape())) {
             return false;
         }
         long[] split = broadcastSplit(g.shape(), y.shape());
@@ -464,10 +472,8 @@ final class Kernels {
     /** {@link #broadcastBinary(String, INDArray, INDArray, INDArray)}, SIMD on or off (tests). */
     static boolean broadcastBinary(String op, INDArray x, INDArray y, INDArray z, boolean simd) {
         boolean add = "add".equals(op);
-        if (!simd || !add && !"multiply".equals(op) || z.dataType() != DataType.FLOAT || z.length() == 0
-                || z.length() >= org.genblocks.tensor.OpThreads.MEMORY_BOUND_PARALLEL_FROM
-                || x.dataType() != DataType.FLOAT || y.dataType() != DataType.FLOAT
-                || !dense(x) || !dense(y) || !dense(z)) {
+        if (!simd || !add && !"multiply".equals(op) || z.length() == 0
+                || z.length() >= org.genblocks.tensor.OpThreads.MEMORY_BOUND_PARALLEL_FROM || !denseFloats(x, y, z)) {
             return false;
         }
         INDArray full = java.util.Arrays.equals(x.shape(), z.shape()) ? x
@@ -508,9 +514,8 @@ final class Kernels {
     /** {@link #permuteKeepingLastAxis(INDArray, long[], INDArray)}, SIMD on or off (tests). */
     static boolean permuteKeepingLastAxis(INDArray x, long[] perm, INDArray z, boolean simd) {
         int r = x.rank();
-        if (!simd || r < 2 || perm.length != r || z.rank() != r || perm[r - 1] != r - 1
-                || x.dataType() != DataType.FLOAT || z.dataType() != DataType.FLOAT || x.length() == 0
-                || x.length() >= org.genblocks.tensor.OpThreads.MEMORY_BOUND_PARALLEL_FROM || !dense(x) || !dense(z)
+        if (!simd || r < 2 || perm.length != r || z.rank() != r || perm[r - 1] != r - 1 || x.length() == 0
+                || x.length() >= org.genblocks.tensor.OpThreads.MEMORY_BOUND_PARALLEL_FROM || !denseFloats(x, z)
                 || root(x) == root(z)) {   // a copy into its own input's memory would read what it wrote
             return false;
         }
@@ -557,8 +562,7 @@ final class Kernels {
 
     /** {@link #sumOverBroadcast(INDArray, INDArray)}, SIMD on or off (tests). */
     static boolean sumOverBroadcast(INDArray src, INDArray out, boolean simd) {
-        if (!simd || src.dataType() != DataType.FLOAT || out.dataType() != DataType.FLOAT || src.length() == 0
-                || !dense(src) || !dense(out)) {
+        if (!simd || src.length() == 0 || !denseFloats(src, out)) {
             return false;
         }
         long[] split = broadcastSplit(src.shape(), out.shape());
