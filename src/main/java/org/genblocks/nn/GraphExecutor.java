@@ -1187,15 +1187,23 @@ final class GraphExecutor {
      */
     private void addBackward(Step s, INDArray g, Map<String, INDArray> vals) {
         for (String out : s.outputs) {
-            if (!consumed.contains(out)) {
-                continue;
+            if (consumed.contains(out)) {
+                passGradient(out, g, vals);
             }
-            INDArray target = vals.get(out);
-            if (Arrays.equals(g.shape(), target.shape()) && g.dataType() == target.dataType() && !requested.contains(out)) {
-                vals.put(out, g);   // the gradient itself, not a copy: no step writes g again in this call
-            } else {
-                sumTo(out, g, target);
-            }
+        }
+    }
+
+    /**
+     * Gives variable {@code out} the gradient {@code g} summed down to its shape: {@code g} itself where the shapes
+     * and types agree and the caller did not ask for {@code out} (not a copy: no step writes g again in this call),
+     * else {@link #sumTo} into {@code out}'s buffer.
+     */
+    private void passGradient(String out, INDArray g, Map<String, INDArray> vals) {
+        INDArray target = vals.get(out);
+        if (Arrays.equals(g.shape(), target.shape()) && g.dataType() == target.dataType() && !requested.contains(out)) {
+            vals.put(out, g);
+        } else {
+            sumTo(out, g, target);
         }
     }
 
@@ -1294,13 +1302,7 @@ final class GraphExecutor {
      */
     private void subtractBackward(Step s, INDArray g, Map<String, INDArray> vals) {
         if (consumed.contains(s.outputs[0])) {
-            INDArray dx = vals.get(s.outputs[0]);
-            if (Arrays.equals(g.shape(), dx.shape()) && g.dataType() == dx.dataType()
-                    && !requested.contains(s.outputs[0])) {
-                vals.put(s.outputs[0], g);   // the gradient itself, as in addBackward
-            } else {
-                sumTo(s.outputs[0], g, dx);
-            }
+            passGradient(s.outputs[0], g, vals);
         }
         if (consumed.contains(s.outputs[1])) {
             INDArray dy = vals.get(s.outputs[1]);
