@@ -270,15 +270,9 @@ class GradientPlanTest {
             Rng rng = Rng.seed(4);
             for (int call = 0; call < 3; call++) {
                 Map<String, INDArray> feed = Map.of("x", rng.normal(dt, 7, 3), "y", rng.normal(dt, 7, 3));
-                OpProfile.start();
-                GradientPlan.Result r;
-                try {
-                    r = plan.run(feed);
-                } finally {
-                    OpProfile.stop();
-                }
+                java.util.List<String> rowsRun = new java.util.ArrayList<>();
+                GradientPlan.Result r = profiledRun(plan, feed, rowsRun);
                 assertTrue(plan.usesPlannedExecutor(), dt + " call " + call + " runs planned");
-                java.util.List<String> rowsRun = OpProfile.entries().stream().map(OpProfile.Entry::op).toList();
                 assertTrue(rowsRun.contains("subtract_bp [rewritten]"), "the subtraction's backward ran rewritten: "
                         + rowsRun);
                 Map<String, INDArray> ref = sd.calculateGradients(feed, p.names());
@@ -317,15 +311,9 @@ class GradientPlanTest {
             Rng rng = Rng.seed(8);
             for (int call = 0; call < 3; call++) {
                 Map<String, INDArray> feed = Map.of("x", rng.normal(dt, 5, 3));
-                OpProfile.start();
-                GradientPlan.Result r;
-                try {
-                    r = plan.run(feed);
-                } finally {
-                    OpProfile.stop();
-                }
+                java.util.List<String> rowsRun = new java.util.ArrayList<>();
+                GradientPlan.Result r = profiledRun(plan, feed, rowsRun);
                 assertTrue(plan.usesPlannedExecutor(), dt + " call " + call + " runs planned");
-                java.util.List<String> rowsRun = OpProfile.entries().stream().map(OpProfile.Entry::op).toList();
                 assertTrue(rowsRun.contains("strided_slice [rewritten]") && rowsRun.contains("strided_slice")
                         && rowsRun.contains("strided_slice_bp") && rowsRun.contains("strided_slice_bp [rewritten]"),
                         "block slices copied, the strided one on ND4J's op: " + rowsRun);
@@ -333,6 +321,18 @@ class GradientPlanTest {
                 NnTestSupport.assertExact(sd.calculateGradients(feed, "w").get("w"), r.gradients().get("w"),
                         dt + " dL/dw at call " + call);
             }
+        }
+    }
+
+    /** {@code plan.run(feed)} under {@link OpProfile}, the names of the profile's rows added to {@code rows}. */
+    private static GradientPlan.Result profiledRun(GradientPlan plan, Map<String, INDArray> feed,
+                                                   java.util.List<String> rows) {
+        OpProfile.start();
+        try {
+            return plan.run(feed);
+        } finally {
+            OpProfile.stop();
+            OpProfile.entries().forEach(e -> rows.add(e.op()));
         }
     }
 
