@@ -1,6 +1,7 @@
 package org.genblocks.nn;
 
 import org.genblocks.tensor.Gemm;
+import org.genblocks.tensor.SideThread;
 import org.genblocks.tensor.OpThreads;
 import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -831,7 +832,7 @@ final class GraphExecutor {
                     }
                     if (s.viewReshape && reshapeView(s, in[0], vals)) {
                         d.clearArrays();
-                    } else if (s.plainProduct && directProduct(s, in, vals)) {
+                    } else if (s.plainProduct && directProduct(s, in, vals, team.blasOneThread())) {
                         d.clearArrays();
                         gemmRan = true;
                     } else if (s.multiplyBp) {
@@ -946,13 +947,20 @@ final class GraphExecutor {
     }
 
     /**
+     * Products of at least this many multiply-adds, while OpenBLAS's pool is one thread
+     * ({@link OpThreads.Team#blasOneThread()}), run as two single-threaded calls at once on {@link SideThread}:
+     * a forward product as two halves of its rows, a backward pass as {@code dA} beside {@code dB}.
+     */
+    static final long SPLIT_PRODUCTS_FROM = 1L << 21;
+
+    /**
      * A rank-2 float product {@code C = A B} ({@code matmul}) or its backward pass ({@code matmul_bp}:
      * {@code dA = dC Bᵀ}, {@code dB = Aᵀ dC}, each only where it is read) as direct CBLAS calls
      * ({@link Gemm}), the calls ND4J's op makes without the op around them: its fixed cost, 10–40 µs a call and
      * more in ND4J's oneDNN build (which checks its helpers first), was most of a small product's time. False
      * (then ND4J's op runs) where an operand is not a dense C-order float32/float64 matrix.
      */
-    private boolean directProduct(Step s, INDArray[] in, Map<String, INDArray> vals) {
+    private boolean directProduct(Step s, INDArray[] in, Map<String, INDArray> vals, boolean split) {
         INDArray a = in[0];
         INDArray b = in[1];
         DataType dt = a.dataType();
@@ -968,7 +976,8 @@ final class GraphExecutor {
             if (c.dataType() != dt || !Gemm.dense(c) || c.rank() != 2 || c.size(0) != m || c.size(1) != n) {
                 return false;
             }
-            Gemm.gemm(dt, false, false, m, n, k, 1.0, a, 0, k, b, 0, n, 0.0, c, 0, n);
+            SideThread.halves(m, 1, split ? (long) m * n * k : 0, SPLIT_PRODUCTS_FROM, (r0, r1) -> Gemm.gemm(dt, false,
+                    false, r1 - r0, n, k, 1.0, a, (long) r0 * k, k, b, 0, n, 0.0, c, (long) r0 * n, n));
             return true;
         }
         INDArray dc = in[2];
@@ -979,10 +988,17 @@ final class GraphExecutor {
                 || !Arrays.equals(da.shape(), a.shape()) || !Arrays.equals(db.shape(), b.shape())) {
             return false;
         }
-        if (consumed.contains(s.outputs[0])) {
+        boolean wantA = consumed.contains(s.outputs[0]);
+        boolean wantB = consumed.contains(s.outputs[1]);
+        if (split && wantA && wantB && (long) m * n * k >= SPLIT_PRODUCTS_FROM) {
+            SideThread.both(() -> Gemm.gemm(dt, false, true, m, k, n, 1.0, dc, 0, n, b, 0, n, 0.0, da, 0, k),
+                    () -> Gemm.gemm(dt, true, false, k, n, m, 1.0, a, 0, k, dc, 0, n, 0.0, db, 0, n));
+            return true;
+        }
+        if (wantA) {
             Gemm.gemm(dt, false, true, m, k, n, 1.0, dc, 0, n, b, 0, n, 0.0, da, 0, k);
         }
-        if (consumed.contains(s.outputs[1])) {
+        if (wantB) {
             Gemm.gemm(dt, true, false, k, n, m, 1.0, a, 0, k, dc, 0, n, 0.0, db, 0, n);
         }
         return true;

@@ -2,6 +2,7 @@ package org.genblocks.nn;
 
 import org.genblocks.tensor.Numerics;
 import org.genblocks.tensor.Shapes;
+import org.genblocks.tensor.SideThread;
 import org.genblocks.tensor.Simd;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -17,8 +18,10 @@ import java.nio.FloatBuffer;
  * arrays of one floating-point type, read and written through their native buffers, and says whether it
  * ran: where an array is not dense, or the types differ, it returns false and the caller takes its ND4J
  * path. The arrays of a small model's training step are a few MB, and ND4J's ops on them are limited by their
- * per-op cost and memory passes, not by arithmetic: the kernels run on the calling thread (the softmax backward
- * splits arrays from {@link #PARALLEL_FROM} elements over the fork-join pool).
+ * per-op cost and memory passes, not by arithmetic. From {@link #SIDE_FROM} elements a kernel runs in two halves at
+ * once, on the calling thread and {@link SideThread} (halves of rows, or of elements on whole 512-bit vectors, so
+ * that each half computes what the whole would: tied bit for bit by {@code KernelHalvesTest}); the softmax backward
+ * splits arrays from {@link #PARALLEL_FROM} elements over the fork-join pool.
  */
 final class Kernels {
     private Kernels() {
@@ -206,7 +209,7 @@ final class Kernels {
         int block = Math.max(1, BLOCK / len);
         int chunks = (int) Math.min((rows + block - 1) / block, (long) rows * len >= PARALLEL_FROM ? 2L * CORES : 1);
         if (chunks <= 1) {
-            body.run(0, rows);
+            SideThread.halves(rows, 1, (long) rows * len, SIDE_FROM, body::run);
         } else {
             java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> body.run(
                     (int) ((long) rows * c / chunks), (int) ((long) rows * (c + 1) / chunks)));
@@ -257,8 +260,11 @@ final class Kernels {
         float kf = (float) k;
         boolean f32 = x.dataType() == DataType.FLOAT;
         if (f32 && simd) {
-            KernelsSimd.geluBackward(bytes(x), (int) x.offset(), bytes(t), (int) t.offset(), bytes(c), (int) c.offset(),
-                    bytes(g), (int) g.offset(), bytes(dx), (int) dx.offset(), n, kf);
+            ByteBuffer xb = bytes(x), tb = bytes(t), cb = bytes(c), gb = bytes(g), db = bytes(dx);
+            int xo = (int) x.offset(), to = (int) t.offset(), co = (int) c.offset(), go = (int) g.offset();
+            int dof = (int) dx.offset();
+            SideThread.halves(n, SIDE_ALIGN, n, SIDE_FROM, (i0, i1) -> KernelsSimd.geluBackward(xb, xo + i0, tb, to + i0,
+                    cb, co + i0, gb, go + i0, db, dof + i0, i1 - i0, kf));
             return true;
         }
         if (f32) {
@@ -314,11 +320,19 @@ final class Kernels {
         }
         int len = (int) v.size(-1);
         int rows = (int) rs.length();
+        SideThread.halves(rows, 1, v.length(), SIDE_FROM, (r0, r1) -> layerNormForwardRows(v, eps, xc, rs, out, len,
+                r0, r1));
+        return true;
+    }
+
+    /** Rows {@code r0} to {@code r1} (exclusive) of {@link #layerNormForward}, with their own scratch. */
+    private static void layerNormForwardRows(INDArray v, double eps, INDArray xc, INDArray rs, INDArray out, int len,
+                                             int r0, int r1) {
         double[] row = new double[len];
         double[] c = new double[len];
         double[] y = new double[len];
         Dense vb = new Dense(v, len), xb = new Dense(xc, len), ob = new Dense(out, len), rb = new Dense(rs, 0);
-        for (int r = 0; r < rows; r++) {
+        for (int r = r0; r < r1; r++) {
             vb.read(r * len, row);
             double sum = 0;
             for (int j = 0; j < len; j++) {
@@ -338,7 +352,6 @@ final class Kernels {
             ob.write(r * len, y);
             rb.put(r, inv);
         }
-        return true;
     }
 
     /**
@@ -354,10 +367,18 @@ final class Kernels {
         }
         int len = (int) xc.size(-1);
         int rows = (int) rs.length();
+        SideThread.halves(rows, 1, xc.length(), SIDE_FROM, (r0, r1) -> layerNormBackwardRows(xc, rs, g, dv, len, r0,
+                r1));
+        return true;
+    }
+
+    /** Rows {@code r0} to {@code r1} (exclusive) of {@link #layerNormBackward}, with their own scratch. */
+    private static void layerNormBackwardRows(INDArray xc, INDArray rs, INDArray g, INDArray dv, int len, int r0,
+                                              int r1) {
         double[] c = new double[len];
         double[] gr = new double[len];
         Dense xb = new Dense(xc, len), gb = new Dense(g, len), db = new Dense(dv, len), rb = new Dense(rs, 0);
-        for (int r = 0; r < rows; r++) {
+        for (int r = r0; r < r1; r++) {
             xb.read(r * len, c);
             gb.read(r * len, gr);
             double inv = rb.get(r);
@@ -376,7 +397,6 @@ final class Kernels {
             }
             db.write(r * len, gr);
         }
-        return true;
     }
 
     /**
@@ -486,9 +506,28 @@ final class Kernels {
         if (split == null || !KernelsSimd.takes(split)) {
             return false;
         }
-        KernelsSimd.binary(add, bytes(full), (int) full.offset(), bytes(other), (int) other.offset(), bytes(z),
+        binaryHalves(add, bytes(full), (int) full.offset(), bytes(other), (int) other.offset(), bytes(z),
                 (int) z.offset(), (int) split[0], (int) split[1], (int) split[2]);
         return true;
+    }
+
+    /**
+     * {@link KernelsSimd#binary} over [A, T, B] in two halves on {@link SideThread} from {@link #SIDE_FROM} elements:
+     * of the elements (T = 1), of A (B = 1, or A &gt; 1), or of T.
+     */
+    private static void binaryHalves(boolean add, ByteBuffer x, int xo, ByteBuffer y, int yo, ByteBuffer z, int zo,
+                                     int a, int t, int b) {
+        long n = (long) a * t * b;
+        if (t == 1) {
+            SideThread.halves(a * b, SIDE_ALIGN, n, SIDE_FROM, (i0, i1) -> KernelsSimd.binary(add, x, xo + i0, y,
+                    yo + i0, z, zo + i0, 1, 1, i1 - i0));
+        } else if (b == 1 || a > 1) {
+            SideThread.halves(a, 1, n, SIDE_FROM, (a0, a1) -> KernelsSimd.binary(add, x, xo + a0 * t * b, y,
+                    yo + a0 * b, z, zo + a0 * t * b, a1 - a0, t, b));
+        } else {
+            SideThread.halves(t, 1, n, SIDE_FROM, (t0, t1) -> KernelsSimd.binary(add, x, xo + t0 * b, y, yo, z,
+                    zo + t0 * b, 1, t1 - t0, b));
+        }
     }
 
     /**
@@ -545,7 +584,15 @@ final class Kernels {
         if (d % KernelsSimd.lanes() != 0) {
             return false;
         }
-        KernelsSimd.permuteRows(bytes(x), (int) x.offset(), bytes(z), (int) z.offset(), rows, strides, (int) d);
+        ByteBuffer xb = bytes(x), zb = bytes(z);
+        int xo = (int) x.offset(), zo = (int) z.offset();
+        long perFirst = z.length() / rows[0];   // output elements per index of the first output axis
+        SideThread.halves((int) rows[0], 1, z.length(), SIDE_FROM, (r0, r1) -> {
+            long[] part = rows.clone();
+            part[0] = r1 - r0;
+            KernelsSimd.permuteRows(xb, xo + (int) (r0 * strides[0]), zb, zo + (int) (r0 * perFirst), part, strides,
+                    (int) d);
+        });
         return true;
     }
 
@@ -660,7 +707,9 @@ final class Kernels {
         float af = (float) a;
         int xo = (int) x.offset(), to = (int) t.offset(), co = (int) c.offset(), oo = (int) out.offset();
         if (simd) {
-            KernelsSimd.geluForward(bytes(x), xo, bytes(t), to, bytes(c), co, bytes(out), oo, n, af);
+            ByteBuffer xb = bytes(x), tb = bytes(t), cb = bytes(c), ob = bytes(out);
+            SideThread.halves(n, SIDE_ALIGN, n, SIDE_FROM, (i0, i1) -> KernelsSimd.geluForward(xb, xo + i0, tb, to + i0,
+                    cb, co + i0, ob, oo + i0, i1 - i0, af));
             return true;
         }
         FloatBuffer xb = floats(x);
@@ -730,6 +779,16 @@ final class Kernels {
      * 5.4 ms split over two cores, where those ops took 14 ms (timing loops).
      */
     static final long PARALLEL_FROM = 1L << 20;
+
+    /**
+     * Below {@link #PARALLEL_FROM}, arrays of at least this many elements run in two halves at once, on the calling
+     * thread and {@link SideThread}: the transformer block's [1568, 64] residual sums and layer norms and its
+     * [1568, 256] GELU, 80–600 µs each on one thread.
+     */
+    static final long SIDE_FROM = 1L << 15;
+
+    /** Where an elementwise SIMD kernel is split, in elements: whole vectors of the widest lanes (512 bits). */
+    private static final int SIDE_ALIGN = 16;
     private static final int CORES = Runtime.getRuntime().availableProcessors();
 
     /** Elements per block of a kernel's scratch arrays: a few rows at a time, in the L1 cache. */

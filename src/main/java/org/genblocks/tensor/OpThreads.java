@@ -241,6 +241,14 @@ public final class OpThreads {
             }
         }
 
+        /**
+         * Whether OpenBLAS's pool is now held at one thread by this thread's training run ({@link #matmul}), so that
+         * a product may be split over two threads calling it at once.
+         */
+        public boolean blasOneThread() {
+            return !closed && !root.closed && root.holdsBlas;
+        }
+
         private void releaseBlas() {
             if (!holdsBlas) {
                 return;

@@ -1,11 +1,13 @@
 package org.genblocks.nn;
 
+import org.genblocks.tensor.Gemm;
 import org.genblocks.tensor.Rng;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Map;
 import java.util.Set;
@@ -97,6 +99,66 @@ class DirectProductTest {
         assertClose(cWant, out[0], a.shape().length == 2 ? new long[]{m, n} : concat(batch, m, n), tol, what + " C");
         assertClose(daWant, out[1], a.shape(), tol, what + " dA");
         assertClose(dbWant, out[2], b.shape(), tol, what + " dB");
+    }
+
+    /**
+     * Inside a training run that holds OpenBLAS's pool at one thread, products from
+     * {@link GraphExecutor#SPLIT_PRODUCTS_FROM} multiply-adds run as two calls at once (the forward product's rows in
+     * halves, dA beside dB): [1571, 64]·[64, 96] (odd rows) and its gradients give the bits of each product as one call
+     * on that pool, float32 and float64, and match the float64 loops.
+     */
+    @Test
+    void productsSplitOverTwoThreadsGiveTheUnsplitBits() {
+        int m = 1571, k = 64, n = 96;
+        assertTrue((long) m * k * n >= GraphExecutor.SPLIT_PRODUCTS_FROM, "large enough to split");
+        for (DataType dt : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
+            Rng rng = Rng.seed(8);
+            INDArray a = rng.normal(dt, m, k), b = rng.normal(dt, k, n), r = rng.normal(dt, m, n);
+            SameDiff sd = SameDiff.create();
+            SDVariable c = sd.mmul("c", sd.var("a", a), sd.var("b", b));
+            c.mul(sd.placeHolder("r", dt, m, n)).sum("loss");
+            Gradients.build(sd, "loss");
+            String[] outs = {"c", sd.getGradForVariable("a").name(), sd.getGradForVariable("b").name()};
+            INDArray[] split;
+            INDArray[] whole = {Nd4j.create(dt, m, n), Nd4j.create(dt, m, k), Nd4j.create(dt, k, n)};
+            try (org.genblocks.tensor.OpThreads.Team loop = org.genblocks.tensor.OpThreads.openLoop()) {
+                loop.matmul(1);   // a small product: the run holds the pool at one thread, as a training step's first does
+                assertEquals(org.genblocks.tensor.OpThreads.blasEnabled(), loop.blasOneThread(), "the pool is held");
+                split = copies(new GraphExecutor(sd.getFunction("grad"), Set.of("r"), outs).run(Map.of("r", r)));
+                // each product as one call on the same pool
+                Gemm.gemm(dt, false, false, m, n, k, 1, a, 0, k, b, 0, n, 0, whole[0], 0, n);
+                Gemm.gemm(dt, false, true, m, k, n, 1, r, 0, n, b, 0, n, 0, whole[1], 0, k);
+                Gemm.gemm(dt, true, false, k, n, m, 1, a, 0, k, r, 0, n, 0, whole[2], 0, n);
+            }
+            INDArray[] plain = whole;
+            for (int i = 0; i < outs.length; i++) {
+                assertTrue(GraphExecutor.exactlyEqual(plain[i], split[i]), dt + " " + outs[i] + ": split and unsplit");
+            }
+            double[] av = a.castTo(DataType.DOUBLE).data().asDouble(), bv = b.castTo(DataType.DOUBLE).data().asDouble();
+            double[] rv = r.castTo(DataType.DOUBLE).data().asDouble();
+            double[] cWant = new double[m * n], daWant = new double[m * k], dbWant = new double[k * n];
+            for (int i = 0; i < m; i++) {
+                for (int l = 0; l < k; l++) {
+                    for (int j = 0; j < n; j++) {
+                        cWant[i * n + j] += av[i * k + l] * bv[l * n + j];
+                        daWant[i * k + l] += rv[i * n + j] * bv[l * n + j];
+                        dbWant[l * n + j] += av[i * k + l] * rv[i * n + j];
+                    }
+                }
+            }
+            double tol = dt == DataType.DOUBLE ? 1e-12 : 2e-5;
+            assertClose(cWant, split[0], new long[]{m, n}, tol, dt + " C");
+            assertClose(daWant, split[1], new long[]{m, k}, tol, dt + " dA");
+            assertClose(dbWant, split[2], new long[]{k, n}, tol, dt + " dB");
+        }
+    }
+
+    private static INDArray[] copies(INDArray[] xs) {
+        INDArray[] c = new INDArray[xs.length];
+        for (int i = 0; i < xs.length; i++) {
+            c[i] = xs[i].dup();
+        }
+        return c;
     }
 
     private static void assertClose(double[] want, INDArray got, long[] shape, double tol, String what) {

@@ -1,0 +1,178 @@
+package org.genblocks.tensor;
+
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The second core for work of a few hundred microseconds: one daemon thread that runs one half of a split
+ * computation while the calling thread runs the other ({@link #both}, {@link #halves}).
+ *
+ * <p>A training step of a small model is a chain of ops of 50–600 µs each (the transformer block's: products of
+ * [1568, 64] by [64, 64], GELU on 401,408 floats, residual additions on 100,352), most of them on one thread: too
+ * short for the common fork-join pool, whose parked worker took 40–50 µs to start a task on the 2-core build VM,
+ * or for OpenMP's team under the passive wait policy, which wakes its threads for each op
+ * ({@link OpThreads}). This thread, after each task, waits up to {@link #SPIN_NANOS} for the next one busy
+ * (spinning with {@link Thread#onSpinWait()}), so that in a chain of ops it starts each half at once; idle longer,
+ * it parks and costs nothing. PyTorch's OpenMP threads spin the same way between ops.
+ *
+ * <p>The calling thread never waits on a half that has not started: if the helper has not taken its half by the
+ * time the caller has done its own, the caller runs that half too. While the helper is busy with another caller's
+ * half, a second caller runs both halves itself; the helper itself runs both of a split it asks for. So the result
+ * never depends on whether the helper ran: callers split work into halves whose results are the same either way
+ * (disjoint outputs, each computed as without the split). Exceptions of the helper's half are rethrown to the
+ * caller. On a machine with one core, or with {@code -Dgenblocks.sideThread=false}, everything runs on the caller.
+ */
+public final class SideThread {
+    /**
+     * How long the helper spins for a next task after finishing one: 200 µs, several ops of a small model's step
+     * (its ops are 50–600 µs), so that within a step it never parks, and a sixth of a millisecond of one core
+     * after the last.
+     */
+    public static final long SPIN_NANOS = 200_000L;
+
+    /** Whether the helper runs: more than one core, and not switched off with {@code -Dgenblocks.sideThread=false}. */
+    private static final boolean ENABLED = Runtime.getRuntime().availableProcessors() > 1
+            && !"false".equalsIgnoreCase(System.getProperty("genblocks.sideThread"));
+
+    private static final int QUEUED = 0;
+    private static final int TAKEN = 1;
+    private static final int DONE = 2;
+    private static final int TAKEN_BACK = 3;
+
+    /** One half handed to the helper. */
+    private static final class Job {
+        final Runnable task;
+        volatile int state;
+        Throwable error;   // written before state = DONE, read after it
+
+        Job(Runnable task) {
+            this.task = task;
+        }
+    }
+
+    private static final AtomicIntegerFieldUpdater<Job> STATE = AtomicIntegerFieldUpdater.newUpdater(Job.class, "state");
+    private static final AtomicReference<Job> SLOT = new AtomicReference<>();
+    private static final Thread HELPER = ENABLED ? startHelper() : null;
+    /** Halves the helper has run (written by the helper alone; tests read it). */
+    static volatile long helperRuns;
+
+    private SideThread() {
+    }
+
+    /** Whether a split can run on two threads here (see the class comment). */
+    public static boolean enabled() {
+        return ENABLED;
+    }
+
+    /** A range of indices {@code [from, to)} of a split computation. */
+    @FunctionalInterface
+    public interface Range {
+        void run(int from, int to);
+    }
+
+    /**
+     * Runs {@code first} on the calling thread and {@code second} beside it on the helper, returning when both are
+     * done (both on the calling thread where the helper is off, busy, or slower to start than {@code first} is to
+     * finish). The two must not depend on each other's results.
+     */
+    public static void both(Runnable first, Runnable second) {
+        if (!ENABLED || Thread.currentThread() == HELPER) {
+            first.run();
+            second.run();
+            return;
+        }
+        Job job = new Job(second);
+        if (!SLOT.compareAndSet(null, job)) {
+            first.run();
+            second.run();
+            return;
+        }
+        LockSupport.unpark(HELPER);
+        try {
+            first.run();
+        } finally {
+            if (STATE.compareAndSet(job, QUEUED, TAKEN_BACK)) {
+                SLOT.compareAndSet(job, null);
+                second.run();
+            } else {
+                awaitDone(job);
+            }
+        }
+        Throwable e = job.error;
+        if (e instanceof RuntimeException r) {
+            throw r;
+        } else if (e instanceof Error err) {
+            throw err;
+        } else if (e != null) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Waits for the helper to finish a half it took: spinning for the first {@link #SPIN_NANOS} (the halves are
+     * short), then yielding the core between checks, so that where more threads run than there are cores (a
+     * preempted helper) the caller does not hold a core the helper needs.
+     */
+    private static void awaitDone(Job job) {
+        long start = System.nanoTime();
+        while (job.state != DONE) {
+            if (System.nanoTime() - start < SPIN_NANOS) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, n)}: as {@code [0, h)} here and {@code [h, n)} on the helper where
+     * {@code n ≥ 2·align} and {@code work} (elements or multiply-adds) is at least {@code from}, else as one range;
+     * h is {@code n / 2} rounded down to a multiple of {@code align} (so that a SIMD kernel's halves end on whole
+     * vectors, as the whole would).
+     */
+    public static void halves(int n, int align, long work, long from, Range body) {
+        if (align < 1) {
+            throw new IllegalArgumentException("align: expected >= 1, got " + align);
+        }
+        int h = n / 2 / align * align;
+        if (!ENABLED || work < from || h == 0 || h >= n) {
+            body.run(0, n);
+            return;
+        }
+        both(() -> body.run(0, h), () -> body.run(h, n));
+    }
+
+    private static Thread startHelper() {
+        Thread t = new Thread(SideThread::serve, "genblocks-side");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** The helper's loop: take a queued half, run it, spin a while for the next, then park. */
+    private static void serve() {
+        long idleSince = System.nanoTime();
+        while (true) {
+            Job job = SLOT.get();
+            if (job != null) {
+                SLOT.compareAndSet(job, null);
+                if (STATE.compareAndSet(job, QUEUED, TAKEN)) {
+                    try {
+                        job.task.run();
+                    } catch (Throwable e) {
+                        job.error = e;
+                    }
+                    helperRuns++;
+                    job.state = DONE;
+                }
+                idleSince = System.nanoTime();
+            } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.park(SideThread.class);
+                idleSince = System.nanoTime();
+            }
+        }
+    }
+}
