@@ -468,7 +468,7 @@ final class Kernels {
         if (split == null || !KernelsSimd.takes(split)) {
             return false;
         }
-        KernelsSimd.productBackward(bytes(g), (int) g.offset(), bytes(x), (int) x.offset(), bytes(y), (int) y.offset(),
+        productBackwardHalves(bytes(g), (int) g.offset(), bytes(x), (int) x.offset(), bytes(y), (int) y.offset(),
                 dx == null ? null : bytes(dx), dx == null ? 0 : (int) dx.offset(),
                 dy == null ? null : bytes(dy), dy == null ? 0 : (int) dy.offset(),
                 (int) split[0], (int) split[1], (int) split[2]);
@@ -527,6 +527,27 @@ final class Kernels {
         } else {
             SideThread.halves(t, 1, n, SIDE_FROM, (t0, t1) -> KernelsSimd.binary(add, x, xo + t0 * b, y, yo, z,
                     zo + t0 * b, 1, t1 - t0, b));
+        }
+    }
+
+    /**
+     * {@link KernelsSimd#productBackward} over [A, T, B] in two halves on {@link SideThread} from {@link #SIDE_FROM}
+     * elements: of the elements (T = 1), of A (B = 1, or A &gt; 1), or of B's columns on whole vectors (a bias's
+     * gradient, A = 1), so that each sum over T runs in the order it runs unsplit.
+     */
+    private static void productBackwardHalves(ByteBuffer g, int go, ByteBuffer x, int xo, ByteBuffer y, int yo,
+                                              ByteBuffer dx, int dof, ByteBuffer dy, int so, int a, int t, int b) {
+        long n = (long) a * t * b;
+        if (t == 1) {
+            SideThread.halves(a * b, SIDE_ALIGN, n, SIDE_FROM, (i0, i1) -> KernelsSimd.productBackward(g, go + i0, x,
+                    xo + i0, y, yo + i0, dx, dof + i0, dy, so + i0, 1, 1, i1 - i0));
+        } else if (b == 1 || a > 1) {
+            int per = t * b;
+            SideThread.halves(a, 1, n, SIDE_FROM, (a0, a1) -> KernelsSimd.productBackward(g, go + a0 * per, x,
+                    xo + a0 * per, y, yo + a0 * b, dx, dof + a0 * per, dy, so + a0 * b, a1 - a0, t, b));
+        } else {
+            SideThread.halves(b, KernelsSimd.lanes(), n, SIDE_FROM, (j0, j1) -> KernelsSimd.productBackward(g, go + j0,
+                    x, xo + j0, y, yo + j0, dx, dof + j0, dy, so + j0, 1, t, j1 - j0, b));
         }
     }
 
@@ -616,7 +637,7 @@ final class Kernels {
         if (split == null || split[1] == 1 || !KernelsSimd.takes(split)) {
             return false;   // equal sizes: a copy, which the caller makes
         }
-        KernelsSimd.productBackward(bytes(src), (int) src.offset(), null, 0, null, 0, null, 0, bytes(out),
+        productBackwardHalves(bytes(src), (int) src.offset(), null, 0, null, 0, null, 0, bytes(out),
                 (int) out.offset(), (int) split[0], (int) split[1], (int) split[2]);
         return true;
     }

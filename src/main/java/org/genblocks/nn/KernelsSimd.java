@@ -194,6 +194,19 @@ final class KernelsSimd {
      */
     static void productBackward(ByteBuffer g, int go, ByteBuffer x, int xo, ByteBuffer y, int yo, ByteBuffer dx,
                                 int dof, ByteBuffer dy, int so, int a, int t, int b) {
+        productBackward(g, go, x, xo, y, yo, dx, dof, dy, so, a, t, b, b);
+    }
+
+    /**
+     * {@link #productBackward(ByteBuffer, int, ByteBuffer, int, ByteBuffer, int, ByteBuffer, int, ByteBuffer, int, int,
+     * int, int)} on {@code b} columns of rows {@code ld} floats apart (a block of columns of the [A, T, B] arrays, for
+     * T &gt; 1 and B &gt; 1; otherwise {@code ld} must be {@code b}).
+     */
+    static void productBackward(ByteBuffer g, int go, ByteBuffer x, int xo, ByteBuffer y, int yo, ByteBuffer dx,
+                                int dof, ByteBuffer dy, int so, int a, int t, int b, int ld) {
+        if ((t == 1 || b == 1) && ld != b) {
+            throw new IllegalArgumentException("ld: expected " + b + " for T = 1 or B = 1, got " + ld);
+        }
         if (t == 1) {
             elementwise(g, go, x, xo, y, yo, dx, dof, dy, so, a * b);
         } else if (b == 1) {
@@ -238,9 +251,9 @@ final class KernelsSimd {
                 if (acc != null) {
                     java.util.Arrays.fill(acc, 0);
                 }
-                int row = ai * b;
+                int row = ai * ld;
                 for (int ti = 0; ti < t; ti++) {
-                    int base = (ai * t + ti) * b;
+                    int base = (ai * t + ti) * ld;
                     for (int j = 0; j < b; j += LANES) {
                         FloatVector gv = FloatVector.fromByteBuffer(F, g, 4 * (go + base + j), ORDER);
                         if (acc != null) {   // x is read before dx is written

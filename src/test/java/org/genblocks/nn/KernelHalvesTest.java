@@ -126,6 +126,52 @@ class KernelHalvesTest {
         }
     }
 
+    /**
+     * The backward pass of a broadcast product and the sum over a broadcast, halved along each axis the kernel splits:
+     * [1571, 64] against [64] (a bias or a scale: halves of the 64 columns), [3, 5001, 16] against [3, 1, 16] and
+     * [3001, 21] against [3001, 1] (halves of A), one size (halves of the elements): {@code dx = g ⊙ y} as the
+     * float32 product, {@code dy = Σ_t g·x} with each product rounded to float32 and summed in float64 in the order
+     * of t, rounded once, as the kernel's javadoc states, bit for bit.
+     */
+    @Test
+    void broadcastProductBackwardHalvesKeepEachSumsOrder() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Simd.enabled(), "no Vector API in this JVM");
+        Rng rng = Rng.seed(46);
+        long[][][] cases = {{{ROWS, 64}, {64}}, {{3, 5001, 16}, {3, 1, 16}}, {{3001, 21}, {3001, 1}}, {{65_549}, {65_549}}};
+        for (long[][] c : cases) {
+            String at = Arrays.toString(c[0]) + " " + Arrays.toString(c[1]);
+            INDArray g = rng.normal(DataType.FLOAT, c[0]), x = rng.normal(DataType.FLOAT, c[0]);
+            INDArray y = rng.normal(DataType.FLOAT, c[1]);
+            INDArray dx = Nd4j.create(DataType.FLOAT, c[0]), dy = Nd4j.create(DataType.FLOAT, c[1]);
+            INDArray sum = Nd4j.create(DataType.FLOAT, c[1]);
+            assertTrue(Kernels.broadcastProductBackward(g, x, y, dx, dy, true), at);
+            long[] split = Kernels.broadcastSplit(c[0], c[1]);
+            int a = (int) split[0], t = (int) split[1], b = (int) split[2];
+            boolean summed = Kernels.sumOverBroadcast(g, sum, true);
+            assertEquals(t > 1, summed, at + ": the sum runs where there is a broadcast (equal sizes are a copy)");
+            float[] gs = g.data().asFloat(), xs = x.data().asFloat(), ys = y.data().asFloat();
+            float[] dxs = dx.data().asFloat(), dys = dy.data().asFloat(), sums = sum.data().asFloat();
+            for (int ai = 0; ai < a; ai++) {
+                for (int j = 0; j < b; j++) {
+                    double acc = 0, accG = 0;
+                    for (int ti = 0; ti < t; ti++) {
+                        int i = (ai * t + ti) * b + j;
+                        acc += gs[i] * xs[i];   // the float32 product, widened
+                        accG += gs[i];
+                        assertEquals(Float.floatToIntBits(gs[i] * ys[ai * b + j]), Float.floatToIntBits(dxs[i]),
+                                at + " dx at " + i);
+                    }
+                    assertEquals(Float.floatToIntBits((float) acc), Float.floatToIntBits(dys[ai * b + j]),
+                            at + " dy at " + ai + ", " + j);
+                    if (summed) {
+                        assertEquals(Float.floatToIntBits((float) accG), Float.floatToIntBits(sums[ai * b + j]),
+                                at + " sum at " + ai + ", " + j);
+                    }
+                }
+            }
+        }
+    }
+
     /** The attention's head permute of [33, 49, 4, 16] (odd first axis) and back: ND4J's permuted copy. */
     @Test
     void permuteHalvesAreNd4jsPermutedCopy() {
