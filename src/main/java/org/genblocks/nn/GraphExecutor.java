@@ -217,6 +217,13 @@ final class GraphExecutor {
      */
     record LayerNormChain(String v, String mu, String xc, String sq, String var, String ve, String rs, double eps,
                           int axis, String g) {
+        /**
+         * Whether this is a layer norm; false for an RMS norm ({@link #rmsNormChain}: {@code sq = v ⊙ v},
+         * {@code out = v ⊙ rs}, no mean subtracted; mu is null and xc is v).
+         */
+        boolean centered() {
+            return mu != null;
+        }
     }
 
     /**
@@ -235,13 +242,21 @@ final class GraphExecutor {
         Map<String, List<Step>> readers = index.readers();
         Map<Step, Integer> at = index.at();
         boolean fused = false;
-        Map<String, Step> fusedBackward = new HashMap<>();   // by xc: it reads xc and rs without being their reader
+        Map<String, Step> fusedBackward = new HashMap<>();   // by rs: it reads xc and rs without being their reader
         for (Step bp : plan) {
-            if (!bp.multiplyBp) {
+            if (!bp.multiplyBp || bp.fusedAway) {
                 continue;
             }
             LayerNormChain chain = layerNormChain(bp.inputs[0], bp.inputs[1], bp.inputs[2], producerOf);
             if (chain == null) {
+                LayerNormChain rms = rmsNormChain(bp.inputs[0], bp.inputs[1], bp.inputs[2], producerOf);
+                Step sum = rms == null ? null : rmsNormBackwardSum(bp, rms, readers);
+                if (sum != null) {
+                    sum.layerNormBackward = rms;
+                    sum.profileName = "rms_norm_bp [fused]";
+                    fusedBackward.put(rms.rs(), sum);
+                    fused = true;
+                }
                 continue;
             }
             Step subBp = null;
@@ -268,7 +283,7 @@ final class GraphExecutor {
             }
             sum.layerNormBackward = chain;
             sum.profileName = "layer_norm_bp [fused]";
-            fusedBackward.put(chain.xc(), sum);
+            fusedBackward.put(chain.rs(), sum);
             fused = true;
         }
         // the forward passes whose intermediates nothing else reads now
@@ -279,26 +294,34 @@ final class GraphExecutor {
             }
             LayerNormChain chain = layerNormChain(out.inputs[0], out.inputs[1], "", producerOf);
             if (chain == null) {
+                chain = rmsNormChain(out.inputs[0], out.inputs[1], "", producerOf);
+            }
+            if (chain == null) {
                 continue;
             }
-            Step[] steps = {producerOf.get(chain.mu()), producerOf.get(chain.xc()), producerOf.get(chain.sq()),
-                    producerOf.get(chain.var()), producerOf.get(chain.ve()), producerOf.get(chain.rs())};
+            Step[] steps = chain.centered()
+                    ? new Step[]{producerOf.get(chain.mu()), producerOf.get(chain.xc()), producerOf.get(chain.sq()),
+                    producerOf.get(chain.var()), producerOf.get(chain.ve()), producerOf.get(chain.rs())}
+                    : new Step[]{producerOf.get(chain.sq()), producerOf.get(chain.var()), producerOf.get(chain.ve()),
+                    producerOf.get(chain.rs())};
             Set<Step> own = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
             own.addAll(Arrays.asList(steps));
             own.add(out);
             boolean ok = true;
-            for (String v : new String[]{chain.mu(), chain.sq(), chain.var(), chain.ve()}) {
+            String[] inner = chain.centered() ? new String[]{chain.mu(), chain.sq(), chain.var(), chain.ve()}
+                    : new String[]{chain.sq(), chain.var(), chain.ve()};
+            for (String v : inner) {
                 ok &= !requested.contains(v);
                 for (Step r : readers.getOrDefault(v, List.of())) {
                     ok &= own.contains(r) || r.fusedAway;
                 }
             }
-            for (String v : new String[]{chain.xc(), chain.rs()}) {
-                for (Step r : readers.getOrDefault(v, List.of())) {
+            for (String v : chain.centered() ? new String[]{chain.xc(), chain.rs()} : new String[]{chain.rs()}) {
+                for (Step r : readers.getOrDefault(v, List.of())) {   // what the fused pass writes, read only after it
                     ok &= own.contains(r) || at.get(r) > at.get(out);
                 }
             }
-            Step backward = fusedBackward.get(chain.xc());
+            Step backward = fusedBackward.get(chain.rs());
             ok &= backward == null || at.get(backward) > at.get(out);
             if (!ok) {
                 continue;
@@ -307,7 +330,7 @@ final class GraphExecutor {
                 st.fusedAway = true;
             }
             out.layerNormForward = chain;
-            out.profileName = "layer_norm [fused]";
+            out.profileName = chain.centered() ? "layer_norm [fused]" : "rms_norm [fused]";
             fused = true;
         }
         return fused;
@@ -339,6 +362,58 @@ final class GraphExecutor {
         return new LayerNormChain(sub.inputs[0], sub.inputs[1], xc, square.outputs[0], meanSq.outputs[0],
                 addEps.outputs[0], rs, e.scalar().getDouble(0),
                 ((org.nd4j.linalg.api.ops.ReduceOp) meanV.op).dimensions().getInt(0), g);
+    }
+
+    /**
+     * The RMS normalisation whose output is {@code v ⊙ rs} (the operands in this order) as {@code HeadRmsNorm} and
+     * {@link RmsNorm} build it: {@code sq = v ⊙ v}, {@code ms = mean(sq)} over one axis with kept dimensions,
+     * {@code ve = ms + eps} (a positive scalar), {@code rs = rsqrt(ve)}; null where the ops are not exactly these.
+     */
+    private static LayerNormChain rmsNormChain(String v, String rs, String g, Map<String, Step> producerOf) {
+        Step rsqrt = producerOf.get(rs);
+        Step addEps = producerOfFirst(rsqrt, producerOf);
+        Step meanSq = producerOfFirst(addEps, producerOf);
+        Step square = producerOfFirst(meanSq, producerOf);
+        if (rsqrt == null || !"rsqrt".equals(rsqrt.op.opName()) || rsqrt.inputs.length != 1 || addEps == null
+                || !"add_scalar".equals(addEps.op.opName()) || addEps.inputs.length != 1
+                || !(addEps.op instanceof org.nd4j.linalg.api.ops.BaseScalarOp e) || e.scalar() == null
+                || !(e.scalar().getDouble(0) > 0) || !lastAxisMean(meanSq) || square == null
+                || !"multiply".equals(square.op.opName()) || square.inputs.length != 2 || !square.inputs[0].equals(v)
+                || !square.inputs[1].equals(v)) {
+            return null;
+        }
+        return new LayerNormChain(v, null, v, square.outputs[0], meanSq.outputs[0], addEps.outputs[0], rs,
+                e.scalar().getDouble(0), ((org.nd4j.linalg.api.ops.ReduceOp) meanSq.op).dimensions().getInt(0), g);
+    }
+
+    /**
+     * The {@code add} that completes v's gradient through an RMS norm's backward pass, from the {@code multiply_bp} of
+     * its output ({@code bp}): the add (at most three along the chain of adds from bp's gradient of v) whose region
+     * from bp holds exactly the RMS norm's backward ops (that output's and the square's {@code multiply_bp}, rsqrt's
+     * {@code pow}, {@code mul_scalar} and {@code multiply}, the mean's {@code reduce_mean_bp}, two adds), nothing else
+     * feeding it; its region is marked fused away. Null where there is none.
+     */
+    private Step rmsNormBackwardSum(Step bp, LayerNormChain chain, Map<String, List<Step>> readers) {
+        String cur = bp.outputs[0];
+        for (int hop = 0; hop < 3; hop++) {
+            List<Step> next = readers.getOrDefault(cur, List.of());
+            if (next.size() != 1 || !"add".equals(next.get(0).op.opName()) || next.get(0).inputs.length != 2
+                    || next.get(0).fusedAway) {
+                return null;
+            }
+            Step sum = next.get(0);
+            java.util.IdentityHashMap<Step, Boolean> region = backwardRegion(bp, sum, readers,
+                    Set.of(chain.v(), chain.rs(), chain.g()), List.of("add", "add", "multiply", "multiply_bp",
+                            "multiply_bp", "mul_scalar", "pow", "reduce_mean_bp"));
+            if (region != null) {
+                for (Step st : region.keySet()) {
+                    st.fusedAway = st != sum;
+                }
+                return sum;
+            }
+            cur = sum.outputs[0];
+        }
+        return null;
     }
 
     /** The step computing {@code st}'s first input; null where {@code st} is null or has no inputs (a random op). */
@@ -1029,15 +1104,27 @@ final class GraphExecutor {
         if (allocate) {
             long[] reduced = v.shape().clone();
             reduced[axis] = 1;
-            for (String name : new String[]{f.xc(), f.rs(), s.outputs[0]}) {
+            String[] written = f.centered() ? new String[]{f.xc(), f.rs(), s.outputs[0]}
+                    : new String[]{f.rs(), s.outputs[0]};
+            for (String name : written) {
                 INDArray z = Nd4j.create(v.dataType(), name.equals(f.rs()) ? reduced : v.shape());
                 buffers.put(name, z);
                 vals.put(name, z);
             }
         }
-        INDArray xc = vals.get(f.xc());
         INDArray rs = vals.get(f.rs());
         INDArray out = vals.get(s.outputs[0]);
+        if (!f.centered()) {
+            if (axis == v.rank() - 1 && Kernels.rmsNormForward(Kernels.dense(v) ? v : v.dup('c'), f.eps(), rs, out)) {
+                return;
+            }
+            // the same formula in ND4J ops: another axis, or a type the kernel does not take (float16)
+            rs.assign(org.nd4j.linalg.ops.transforms.Transforms.pow(v.mul(v).mean(true, axis).addi(f.eps()), -0.5,
+                    false));
+            out.assign(v.mul(rs));
+            return;
+        }
+        INDArray xc = vals.get(f.xc());
         if (axis == v.rank() - 1 && Kernels.layerNormForward(Kernels.dense(v) ? v : v.dup('c'), f.eps(), xc, rs, out)) {
             return;
         }
@@ -1062,16 +1149,18 @@ final class GraphExecutor {
         INDArray g = vals.get(f.g());
         INDArray dv = vals.get(s.outputs[0]);
         int axis = f.axis() < 0 ? f.axis() + xc.rank() : f.axis();
-        if (axis == xc.rank() - 1 && g.dataType() == xc.dataType()
-                && Kernels.layerNormBackward(xc, rs, Kernels.dense(g) ? g : g.dup('c'), dv)) {
+        if (axis == xc.rank() - 1 && g.dataType() == xc.dataType() && (f.centered()
+                ? Kernels.layerNormBackward(xc, rs, Kernels.dense(g) ? g : g.dup('c'), dv)
+                : Kernels.rmsNormBackward(Kernels.dense(xc) ? xc : xc.dup('c'), rs, Kernels.dense(g) ? g : g.dup('c'),
+                dv))) {
             return;
         }
         // the same formula in ND4J ops: another axis, or a type the kernel does not take (float16)
         INDArray xh = xc.mul(rs);
         INDArray gc = g.castTo(xc.dataType());
-        INDArray mg = gc.mean(true, axis);
         INDArray mgx = gc.mul(xh).mean(true, axis);
-        dv.assign(gc.sub(mg).subi(xh.muli(mgx)).muli(rs));
+        INDArray centred = f.centered() ? gc.sub(gc.mean(true, axis)) : gc.dup();
+        dv.assign(centred.subi(xh.muli(mgx)).muli(rs));
     }
 
     /** A fused GELU backward pass ({@link #fuseGeluBackward}) into its {@code add}'s buffer. */

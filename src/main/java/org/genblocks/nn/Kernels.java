@@ -320,37 +320,73 @@ final class Kernels {
         }
         int len = (int) v.size(-1);
         int rows = (int) rs.length();
-        SideThread.halves(rows, 1, v.length(), SIDE_FROM, (r0, r1) -> layerNormForwardRows(v, eps, xc, rs, out, len,
+        SideThread.halves(rows, 1, v.length(), SIDE_FROM, (r0, r1) -> normForwardRows(v, eps, xc, rs, out, len,
                 r0, r1));
         return true;
     }
 
-    /** Rows {@code r0} to {@code r1} (exclusive) of {@link #layerNormForward}, with their own scratch. */
-    private static void layerNormForwardRows(INDArray v, double eps, INDArray xc, INDArray rs, INDArray out, int len,
-                                             int r0, int r1) {
-        double[] row = new double[len];
-        double[] c = new double[len];
-        double[] y = new double[len];
-        Dense vb = new Dense(v, len), xb = new Dense(xc, len), ob = new Dense(out, len), rb = new Dense(rs, 0);
-        for (int r = r0; r < r1; r++) {
-            vb.read(r * len, row);
-            double sum = 0;
-            for (int j = 0; j < len; j++) {
-                sum += row[j];
+    /**
+     * RMS normalisation over the last axis (Zhang and Sennrich 2019), row by row in one pass:
+     * {@code rs = 1/√(mean(v²) + eps)}, {@code out = v·rs}, writing rs (one per row, shape [.., 1]) for the backward
+     * pass. Sums in float64, each result rounded once.
+     *
+     * @return false (nothing written) where the arrays are not dense and of one type, or rs is not one per row
+     */
+    static boolean rmsNormForward(INDArray v, double eps, INDArray rs, INDArray out) {
+        if (!perRow(rs, v, out)) {
+            return false;
+        }
+        int len = (int) v.size(-1);
+        int rows = (int) rs.length();
+        SideThread.halves(rows, 1, v.length(), SIDE_FROM, (r0, r1) -> normForwardRows(v, eps, null, rs, out, len,
+                r0, r1));
+        return true;
+    }
+
+    /**
+     * Rows {@code r0} to {@code r1} (exclusive) of {@link #layerNormForward}, or with {@code xc} null of
+     * {@link #rmsNormForward} (no centring), with their own scratch.
+     */
+    private static void normForwardRows(INDArray v, double eps, INDArray xc, INDArray rs, INDArray out, int len,
+                                        int r0, int r1) {
+        int block = Math.max(1, BLOCK / len);   // rows per read and write: short rows (an RMS norm over 16) in bulk
+        int n = block * len;
+        double[] vs = new double[n];
+        double[] c = new double[n];
+        double[] invs = new double[block];
+        Dense vb = new Dense(v, n), ob = new Dense(out, n), rb = new Dense(rs, block);
+        Dense xb = xc == null ? null : new Dense(xc, n);
+        for (int r = r0; r < r1; r += block) {
+            int rows = Math.min(block, r1 - r);
+            int m = rows * len;
+            vb.read(r * len, vs, m);
+            for (int k = 0; k < rows; k++) {
+                int off = k * len;
+                double mu = 0;
+                if (xb != null) {
+                    double sum = 0;
+                    for (int j = 0; j < len; j++) {
+                        sum += vs[off + j];
+                    }
+                    mu = sum / len;
+                }
+                double sq = 0;
+                for (int j = 0; j < len; j++) {
+                    double cj = vs[off + j] - mu;
+                    c[off + j] = cj;
+                    sq += cj * cj;
+                }
+                double inv = 1 / Math.sqrt(sq / len + eps);
+                invs[k] = inv;
+                for (int j = 0; j < len; j++) {
+                    vs[off + j] = c[off + j] * inv;
+                }
             }
-            double mu = sum / len;
-            double sq = 0;
-            for (int j = 0; j < len; j++) {
-                c[j] = row[j] - mu;
-                sq += c[j] * c[j];
+            if (xb != null) {
+                xb.write(r * len, c, m);
             }
-            double inv = 1 / Math.sqrt(sq / len + eps);
-            for (int j = 0; j < len; j++) {
-                y[j] = c[j] * inv;
-            }
-            xb.write(r * len, c);
-            ob.write(r * len, y);
-            rb.put(r, inv);
+            ob.write(r * len, vs, m);
+            rb.write(r, invs, rows);
         }
     }
 
@@ -367,35 +403,64 @@ final class Kernels {
         }
         int len = (int) xc.size(-1);
         int rows = (int) rs.length();
-        SideThread.halves(rows, 1, xc.length(), SIDE_FROM, (r0, r1) -> layerNormBackwardRows(xc, rs, g, dv, len, r0,
+        SideThread.halves(rows, 1, xc.length(), SIDE_FROM, (r0, r1) -> normBackwardRows(true, xc, rs, g, dv, len, r0,
                 r1));
         return true;
     }
 
-    /** Rows {@code r0} to {@code r1} (exclusive) of {@link #layerNormBackward}, with their own scratch. */
-    private static void layerNormBackwardRows(INDArray xc, INDArray rs, INDArray g, INDArray dv, int len, int r0,
-                                              int r1) {
-        double[] c = new double[len];
-        double[] gr = new double[len];
-        Dense xb = new Dense(xc, len), gb = new Dense(g, len), db = new Dense(dv, len), rb = new Dense(rs, 0);
-        for (int r = r0; r < r1; r++) {
-            xb.read(r * len, c);
-            gb.read(r * len, gr);
-            double inv = rb.get(r);
-            double sg = 0;
-            double sgx = 0;
-            for (int j = 0; j < len; j++) {
-                double xh = c[j] * inv;
-                c[j] = xh;
-                sg += gr[j];
-                sgx += gr[j] * xh;
+    /**
+     * The backward pass of {@link #rmsNormForward}, row by row: {@code dv = rs·(g − x̂·mean(g⊙x̂))} with
+     * {@code x̂ = v·rs}. Sums in float64, the result rounded once.
+     *
+     * @return false (nothing written) where the arrays are not dense and of one type, or rs is not one per row
+     */
+    static boolean rmsNormBackward(INDArray v, INDArray rs, INDArray g, INDArray dv) {
+        if (!perRow(rs, v, g, dv)) {
+            return false;
+        }
+        int len = (int) v.size(-1);
+        int rows = (int) rs.length();
+        SideThread.halves(rows, 1, v.length(), SIDE_FROM, (r0, r1) -> normBackwardRows(false, v, rs, g, dv, len, r0,
+                r1));
+        return true;
+    }
+
+    /**
+     * Rows {@code r0} to {@code r1} (exclusive) of {@link #layerNormBackward} ({@code centered}) or
+     * {@link #rmsNormBackward}, with their own scratch.
+     */
+    private static void normBackwardRows(boolean centered, INDArray xc, INDArray rs, INDArray g, INDArray dv, int len,
+                                         int r0, int r1) {
+        int block = Math.max(1, BLOCK / len);
+        int n = block * len;
+        double[] c = new double[n];
+        double[] gr = new double[n];
+        double[] invs = new double[block];
+        Dense xb = new Dense(xc, n), gb = new Dense(g, n), db = new Dense(dv, n), rb = new Dense(rs, block);
+        for (int r = r0; r < r1; r += block) {
+            int rows = Math.min(block, r1 - r);
+            int m = rows * len;
+            xb.read(r * len, c, m);
+            gb.read(r * len, gr, m);
+            rb.read(r, invs, rows);
+            for (int k = 0; k < rows; k++) {
+                int off = k * len;
+                double inv = invs[k];
+                double sg = 0;
+                double sgx = 0;
+                for (int j = 0; j < len; j++) {
+                    double xh = c[off + j] * inv;
+                    c[off + j] = xh;
+                    sg += gr[off + j];
+                    sgx += gr[off + j] * xh;
+                }
+                double mg = centered ? sg / len : 0;
+                double mgx = sgx / len;
+                for (int j = 0; j < len; j++) {
+                    gr[off + j] = inv * (gr[off + j] - mg - c[off + j] * mgx);
+                }
             }
-            double mg = sg / len;
-            double mgx = sgx / len;
-            for (int j = 0; j < len; j++) {
-                gr[j] = inv * (gr[j] - mg - c[j] * mgx);
-            }
-            db.write(r * len, gr);
+            db.write(r * len, gr, m);
         }
     }
 

@@ -16,7 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The planned executor's fused layer normalisation ({@code GraphExecutor.fuseLayerNorm}, {@code Kernels}). */
+/**
+ * The planned executor's fused layer and RMS normalisation ({@code GraphExecutor.fuseLayerNorm}, {@code Kernels}).
+ */
 class LayerNormFusionTest {
 
     /**
@@ -171,6 +173,124 @@ class LayerNormFusionTest {
         Map<String, INDArray> g = new java.util.HashMap<>();
         List<String> rows = plannedRows(sd, Map.of("w", w), g);
         assertTrue(rows.contains("layer_norm [fused]") && rows.contains("layer_norm_bp [fused]"), rows.toString());
+        INDArray ref = sd.calculateGradients(Map.of("w", w), "v").get("v");
+        assertEquals(0.0, ref.sub(g.get("v")).amaxNumber().doubleValue(), 1e-12 * ref.amaxNumber().doubleValue());
+    }
+
+    /**
+     * The RMS kernels against the formulas in float64 written out row by row: random rows, a row of zeros (rs = 1/√eps,
+     * out and dv 0), a row at 1e4 and a row at 1e-3, float64 (to 1e-12) and float32 (the inputs rounded first: only the
+     * final rounding remains, 1e-6 of 1 + |value|).
+     */
+    @Test
+    void theRmsKernelsAreTheFormulas() {
+        int len = 16;
+        double eps = 1e-6;
+        Rng rng = Rng.seed(12);
+        double[][] v = new double[4][];
+        v[0] = rng.normal(DataType.DOUBLE, len).toDoubleVector();
+        v[1] = new double[len];
+        v[2] = rng.normal(DataType.DOUBLE, len).addi(1e4).toDoubleVector();
+        v[3] = rng.normal(DataType.DOUBLE, len).muli(1e-3).toDoubleVector();
+        double[][] g = new double[4][];
+        for (int r = 0; r < 4; r++) {
+            g[r] = rng.normal(DataType.DOUBLE, len).toDoubleVector();
+        }
+        for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+            INDArray va = Nd4j.createFromArray(v).castTo(dt).reshape(2, 2, len);
+            INDArray ga = Nd4j.createFromArray(g).castTo(dt).reshape(2, 2, len);
+            INDArray rs = Nd4j.create(dt, 2, 2, 1);
+            INDArray out = Nd4j.create(dt, 2, 2, len);
+            INDArray dv = Nd4j.create(dt, 2, 2, len);
+            assertTrue(Kernels.rmsNormForward(va, eps, rs, out));
+            assertTrue(Kernels.rmsNormBackward(va, rs, ga, dv));
+            double[][] vr = va.reshape(4, len).castTo(DataType.DOUBLE).toDoubleMatrix();
+            double[][] gr = ga.reshape(4, len).castTo(DataType.DOUBLE).toDoubleMatrix();
+            double tol = dt == DataType.DOUBLE ? 1e-12 : 1e-6;
+            for (int r = 0; r < 4; r++) {
+                double ms = 0;
+                for (double x : vr[r]) {
+                    ms += x * x / len;
+                }
+                double inv = 1 / Math.sqrt(ms + eps);
+                double mgx = 0;
+                double gmax = 0;
+                for (int j = 0; j < len; j++) {
+                    mgx += gr[r][j] * vr[r][j] * inv / len;
+                    gmax = Math.max(gmax, Math.abs(gr[r][j]));
+                }
+                assertEquals(inv, rs.reshape(4).getDouble(r), tol * inv, dt + " rs of row " + r);
+                for (int j = 0; j < len; j++) {
+                    double xh = vr[r][j] * inv;
+                    assertEquals(xh, out.reshape(4, len).getDouble(r, j), tol * (1 + Math.abs(xh)), dt + " out " + r + "," + j);
+                    double want = inv * (gr[r][j] - xh * mgx);
+                    // rs is kept at the array's precision: its rounding scales with the row's inv·|g|
+                    assertEquals(want, dv.reshape(4, len).getDouble(r, j), tol * (1 + Math.abs(want) + inv * gmax),
+                            dt + " dv " + r + "," + j);
+                }
+            }
+            assertEquals(1 / Math.sqrt(eps), rs.reshape(4).getDouble(1), tol / Math.sqrt(eps), dt + " a row of zeros");
+        }
+        assertFalse(Kernels.rmsNormForward(Nd4j.create(DataType.FLOAT, 2, 3), eps, Nd4j.create(DataType.FLOAT, 3, 1),
+                Nd4j.create(DataType.FLOAT, 2, 3)), "rs not one per row");
+    }
+
+    /**
+     * The RMS norms of {@link RmsNorm} (tokens [N, T, C]) and of attention's QK-norm
+     * ({@code attention.HeadRmsNorm}, [N, H, L, d]) in a loss whose gradient reaches v through them: both passes fused,
+     * in float64 and float32, the gradient equal to SameDiff's to 1e-12 / 1e-5 of its scale; with v also read outside
+     * the norm (a second term of the loss), the gradient still equals SameDiff's (then nothing is fused: the backward
+     * pass's sums of v's gradient mix the norm's terms with the other term's, and the forward pass's intermediates stay
+     * read by the unfused backward ops).
+     */
+    @Test
+    void rmsNormsFuseAndTheGradientIsSameDiffs() {
+        for (boolean head : new boolean[]{false, true}) {
+            for (boolean outsideReader : new boolean[]{false, true}) {
+                long[] shape = head ? new long[]{3, 2, 5, 16} : new long[]{3, 5, 16};
+                INDArray v0 = Rng.seed(14).normal(DataType.DOUBLE, shape).muli(3).addi(0.5);
+                INDArray w = Rng.seed(15).normal(DataType.DOUBLE, shape);
+                for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+                    String what = (head ? "HeadRmsNorm " : "RmsNorm ") + dt + (outsideReader ? ", v read outside" : "");
+                    SameDiff sd = SameDiff.create();
+                    SDVariable v = sd.var("v", v0.castTo(dt));
+                    SDVariable wv = sd.placeHolder("w", dt, shape);
+                    Block norm = head ? new org.genblocks.attention.HeadRmsNorm(16, 1e-6) : new RmsNorm(16);
+                    Params p = norm.init(1, dt);
+                    LayersTest.randomize(p, 3);
+                    SDVariable loss = Scope.root(sd, norm, p).forward(v).mul(wv).sum();
+                    if (outsideReader) {
+                        loss = loss.add(v.mul(v).mul(0.25).sum());
+                    }
+                    loss.rename("loss");
+                    Map<String, INDArray> g = new java.util.HashMap<>();
+                    List<String> rows = plannedRows(sd, Map.of("w", w.castTo(dt)), g);
+                    if (!outsideReader) {
+                        assertTrue(rows.contains("rms_norm [fused]") && rows.contains("rms_norm_bp [fused]"),
+                                what + " " + rows);
+                    }   // else SameDiff sums v's five gradient terms in an order that mixes the norm's with the others
+                    INDArray ref = sd.calculateGradients(Map.of("w", w.castTo(dt)), "v").get("v");
+                    double tol = dt == DataType.DOUBLE ? 1e-12 : 1e-5;
+                    assertEquals(0.0, ref.sub(g.get("v")).amaxNumber().doubleValue(),
+                            tol * ref.amaxNumber().doubleValue(), what);
+                }
+            }
+        }
+    }
+
+    /** The RMS ops over axis 1 of [N, C, L] (C = L): fused through ND4J's ops, the gradient equal to SameDiff's. */
+    @Test
+    void anRmsNormOverAnotherAxisRunsFusedThroughNd4jOps() {
+        INDArray v0 = Rng.seed(16).normal(DataType.DOUBLE, 2, 3, 3).muli(2).addi(1);
+        INDArray w = Rng.seed(17).normal(DataType.DOUBLE, 2, 3, 3);
+        SameDiff sd = SameDiff.create();
+        SDVariable v = sd.var("v", v0);
+        SDVariable wv = sd.placeHolder("w", DataType.DOUBLE, 2, 3, 3);
+        SDVariable rs = sd.math().rsqrt(v.mul(v).mean(true, 1).add(1e-5));
+        v.mul(rs).mul(wv).sum().rename("loss");
+        Map<String, INDArray> g = new java.util.HashMap<>();
+        List<String> rows = plannedRows(sd, Map.of("w", w), g);
+        assertTrue(rows.contains("rms_norm [fused]") && rows.contains("rms_norm_bp [fused]"), rows.toString());
         INDArray ref = sd.calculateGradients(Map.of("w", w), "v").get("v");
         assertEquals(0.0, ref.sub(g.get("v")).amaxNumber().doubleValue(), 1e-12 * ref.amaxNumber().doubleValue());
     }

@@ -21,8 +21,8 @@ class PlannedExecutorTest {
 
     /**
      * As {@link #check(BlockFunction, INDArray...)}, equal to SameDiff's result within {@code tolerance} of its largest
-     * magnitude (0: bit for bit). A float32 GELU runs fused with its own Φ ({@code Kernels.geluPhi}), a layer norm
-     * fused with its sums in float64: equal to rounding.
+     * magnitude (0: bit for bit). A float32 GELU runs fused with its own Φ ({@code Kernels.geluPhi}), a layer or RMS
+     * norm fused with its sums in float64: equal to rounding.
      */
     private static void check(double tolerance, BlockFunction f, INDArray... inputs) {
         Map<String, INDArray> feed = new java.util.HashMap<>();
@@ -64,7 +64,7 @@ class PlannedExecutorTest {
         LayersTest.randomize(lp, 3);
         check(1e-6, BlockFunction.of(ln, lp, InputSpec.of("x", -1, 6)), rng.normal(DataType.FLOAT, 3, 6));
         RmsNorm rms = new RmsNorm(6);
-        check(BlockFunction.of(rms, rms.init(0), InputSpec.of("x", -1, 6)), rng.normal(DataType.FLOAT, 3, 6));
+        check(1e-6, BlockFunction.of(rms, rms.init(0), InputSpec.of("x", -1, 6)), rng.normal(DataType.FLOAT, 3, 6));
         FourierFeatures ff = new FourierFeatures(1, 4, 2.0, 3);
         check(BlockFunction.of(ff, ff.init(0), InputSpec.of("t", -1)), rng.uniform(0, 1, DataType.FLOAT, 7));
         AdaLnZero ada = new AdaLnZero(4, 3, 2);
