@@ -315,14 +315,7 @@ final class Kernels {
      * @return false (nothing written) where the arrays are not dense and of one type, or rs is not one per row
      */
     static boolean layerNormForward(INDArray v, double eps, INDArray xc, INDArray rs, INDArray out) {
-        if (!perRow(rs, v, xc, out)) {
-            return false;
-        }
-        int len = (int) v.size(-1);
-        int rows = (int) rs.length();
-        SideThread.halves(rows, 1, v.length(), SIDE_FROM, (r0, r1) -> normForwardRows(v, eps, xc, rs, out, len,
-                r0, r1));
-        return true;
+        return perRow(rs, v, xc, out) && normForward(v, eps, xc, rs, out);
     }
 
     /**
@@ -333,13 +326,14 @@ final class Kernels {
      * @return false (nothing written) where the arrays are not dense and of one type, or rs is not one per row
      */
     static boolean rmsNormForward(INDArray v, double eps, INDArray rs, INDArray out) {
-        if (!perRow(rs, v, out)) {
-            return false;
-        }
+        return perRow(rs, v, out) && normForward(v, eps, null, rs, out);
+    }
+
+    /** {@link #layerNormForward}, or with {@code xc} null {@link #rmsNormForward}, on checked arrays, in halves. */
+    private static boolean normForward(INDArray v, double eps, INDArray xc, INDArray rs, INDArray out) {
         int len = (int) v.size(-1);
-        int rows = (int) rs.length();
-        SideThread.halves(rows, 1, v.length(), SIDE_FROM, (r0, r1) -> normForwardRows(v, eps, null, rs, out, len,
-                r0, r1));
+        SideThread.halves((int) rs.length(), 1, v.length(), SIDE_FROM, (r0, r1) -> normForwardRows(v, eps, xc, rs, out,
+                len, r0, r1));
         return true;
     }
 
@@ -398,14 +392,7 @@ final class Kernels {
      * @return false (nothing written) where the arrays are not dense and of one type, or rs is not one per row
      */
     static boolean layerNormBackward(INDArray xc, INDArray rs, INDArray g, INDArray dv) {
-        if (!perRow(rs, xc, g, dv)) {
-            return false;
-        }
-        int len = (int) xc.size(-1);
-        int rows = (int) rs.length();
-        SideThread.halves(rows, 1, xc.length(), SIDE_FROM, (r0, r1) -> normBackwardRows(true, xc, rs, g, dv, len, r0,
-                r1));
-        return true;
+        return normBackward(true, xc, rs, g, dv);
     }
 
     /**
@@ -415,13 +402,17 @@ final class Kernels {
      * @return false (nothing written) where the arrays are not dense and of one type, or rs is not one per row
      */
     static boolean rmsNormBackward(INDArray v, INDArray rs, INDArray g, INDArray dv) {
-        if (!perRow(rs, v, g, dv)) {
+        return normBackward(false, v, rs, g, dv);
+    }
+
+    /** {@link #layerNormBackward} ({@code centered}) or {@link #rmsNormBackward}, in halves. */
+    private static boolean normBackward(boolean centered, INDArray xc, INDArray rs, INDArray g, INDArray dv) {
+        if (!perRow(rs, xc, g, dv)) {
             return false;
         }
-        int len = (int) v.size(-1);
-        int rows = (int) rs.length();
-        SideThread.halves(rows, 1, v.length(), SIDE_FROM, (r0, r1) -> normBackwardRows(false, v, rs, g, dv, len, r0,
-                r1));
+        int len = (int) xc.size(-1);
+        SideThread.halves((int) rs.length(), 1, xc.length(), SIDE_FROM, (r0, r1) -> normBackwardRows(centered, xc, rs,
+                g, dv, len, r0, r1));
         return true;
     }
 
