@@ -20,13 +20,13 @@ import java.util.concurrent.locks.LockSupport;
  * time the caller has done its own, the caller runs that half too. While the helper is busy with another caller's
  * half, a second caller runs both halves itself; the helper itself runs both of a split it asks for. So the result
  * never depends on whether the helper ran: callers split work into halves whose results are the same either way
- * (disjoint outputs, each computed as without the split). Exceptions of the helper's half are rethrown to the
- * caller. On a machine with one core, or with {@code -Dgenblocks.sideThread=false}, everything runs on the caller.
+ * (disjoint outputs, each computed as without the split). Both halves always run; an exception of either reaches the
+ * caller once both are done (the second attached to the first as suppressed). On a machine with one core, or with {@code -Dgenblocks.sideThread=false}, everything runs on the caller.
  */
 public final class SideThread {
     /**
      * How long the helper spins for a next task after finishing one: 200 µs, several ops of a small model's step
-     * (its ops are 50–600 µs), so that within a step it never parks, and a sixth of a millisecond of one core
+     * (its ops are 50–600 µs), so that within a step it never parks, and a fifth of a millisecond of one core
      * after the last.
      */
     public static final long SPIN_NANOS = 200_000L;
@@ -54,8 +54,8 @@ public final class SideThread {
     private static final AtomicIntegerFieldUpdater<Job> STATE = AtomicIntegerFieldUpdater.newUpdater(Job.class, "state");
     private static final AtomicReference<Job> SLOT = new AtomicReference<>();
     private static final Thread HELPER = ENABLED ? startHelper() : null;
-    /** Halves the helper has run (written by the helper alone; tests read it). */
-    static volatile long helperRuns;
+    /** Halves the helper has run (written by the helper alone). */
+    private static volatile long helperRuns;
 
     private SideThread() {
     }
@@ -77,36 +77,59 @@ public final class SideThread {
      * finish). The two must not depend on each other's results.
      */
     public static void both(Runnable first, Runnable second) {
-        if (!ENABLED || Thread.currentThread() == HELPER) {
-            first.run();
-            second.run();
-            return;
-        }
-        Job job = new Job(second);
-        if (!SLOT.compareAndSet(null, job)) {
-            first.run();
-            second.run();
-            return;
-        }
-        LockSupport.unpark(HELPER);
-        try {
-            first.run();
-        } finally {
-            if (STATE.compareAndSet(job, QUEUED, TAKEN_BACK)) {
-                SLOT.compareAndSet(job, null);
-                second.run();
-            } else {
-                awaitDone(job);
+        Job job = null;
+        if (ENABLED && Thread.currentThread() != HELPER) {
+            Job offered = new Job(second);
+            if (SLOT.compareAndSet(null, offered)) {   // else the helper is busy with another caller's half
+                job = offered;
+                LockSupport.unpark(HELPER);
             }
         }
-        Throwable e = job.error;
-        if (e instanceof RuntimeException r) {
-            throw r;
-        } else if (e instanceof Error err) {
-            throw err;
-        } else if (e != null) {
-            throw new IllegalStateException(e);
+        Throwable failed = null;
+        try {
+            first.run();
+        } catch (Throwable e) {
+            failed = e;
         }
+        if (job == null || STATE.compareAndSet(job, QUEUED, TAKEN_BACK)) {
+            if (job != null) {
+                SLOT.compareAndSet(job, null);
+            }
+            try {
+                second.run();
+            } catch (Throwable e) {
+                failed = join(failed, e);
+            }
+        } else {
+            awaitDone(job);
+            failed = join(failed, job.error);
+        }
+        if (failed instanceof RuntimeException r) {
+            throw r;
+        } else if (failed instanceof Error err) {
+            throw err;
+        } else if (failed != null) {
+            throw new IllegalStateException(failed);
+        }
+    }
+
+    /** The first of two failures with the second attached as suppressed; either may be null. */
+    private static Throwable join(Throwable first, Throwable second) {
+        if (first == null) {
+            return second;
+        }
+        if (second != null && second != first) {
+            first.addSuppressed(second);
+        }
+        return first;
+    }
+
+    /**
+     * How many halves the helper has run since the process started: a diagnostic (whether splits reach the second
+     * core at all; a caller that finishes its half first runs the other half itself, which this does not count).
+     */
+    public static long helperRuns() {
+        return helperRuns;
     }
 
     /**
@@ -170,6 +193,7 @@ public final class SideThread {
             } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
                 Thread.onSpinWait();
             } else {
+                Thread.interrupted();   // a half that re-asserted an interrupt must not turn park into a spin
                 LockSupport.park(SideThread.class);
                 idleSince = System.nanoTime();
             }

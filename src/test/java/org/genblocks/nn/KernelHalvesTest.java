@@ -22,9 +22,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class KernelHalvesTest {
     private static final int ROWS = 1571;   // odd; 1,571 · 64 = 100,544 elements, above SIDE_FROM
 
+    /**
+     * The sizes below split and their pieces do not ({@link Kernels#SIDE_FROM}), and where the helper runs it takes
+     * halves of these kernels (up to 20 tries: the caller runs a half itself when it finishes its own first).
+     */
     @Test
-    void theThresholdIsBelowTheSizesTested() {
-        assertTrue(Kernels.SIDE_FROM <= (long) ROWS * 64 && Kernels.SIDE_FROM <= 65_549, "SIDE_FROM " + Kernels.SIDE_FROM);
+    void theSizesTestedSplitTheirPiecesDoNotAndTheHelperTakesHalves() {
+        long from = Kernels.SIDE_FROM;
+        assertTrue(from <= (long) ROWS * 64 && from <= 65_549 && from <= 701L * 49 && from <= 3L * 5001 * 16
+                && from <= 3001L * 21 && from <= 33L * 49 * 4 * 16, "SIDE_FROM " + from + " above a size tested");
+        assertTrue(100L * 64 < from && 300L * 49 < from, "the pieces compared with are not split");
+        INDArray v = Rng.seed(40).normal(DataType.FLOAT, ROWS, 64);
+        INDArray xc = Nd4j.create(DataType.FLOAT, ROWS, 64), rs = Nd4j.create(DataType.FLOAT, ROWS, 1);
+        INDArray out = Nd4j.create(DataType.FLOAT, ROWS, 64);
+        long before = org.genblocks.tensor.SideThread.helperRuns();
+        for (int i = 0; i < 20 && org.genblocks.tensor.SideThread.helperRuns() == before; i++) {
+            assertTrue(Kernels.layerNormForward(v, 1e-5, xc, rs, out));
+        }
+        assertEquals(org.genblocks.tensor.SideThread.enabled(), org.genblocks.tensor.SideThread.helperRuns() > before,
+                "the helper took a half where it runs");
     }
 
     /** Layer norm forward and backward over [1571, 64]: each row as the kernel gives it on a block of 100 rows. */
