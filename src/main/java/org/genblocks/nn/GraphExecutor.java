@@ -1,8 +1,8 @@
 package org.genblocks.nn;
 
 import org.genblocks.tensor.Gemm;
-import org.genblocks.tensor.SideThread;
 import org.genblocks.tensor.OpThreads;
+import org.genblocks.tensor.SideThread;
 import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;

@@ -21,7 +21,11 @@ import java.util.concurrent.locks.LockSupport;
  * half, a second caller runs both halves itself; the helper itself runs both of a split it asks for. So the result
  * never depends on whether the helper ran: callers split work into halves whose results are the same either way
  * (disjoint outputs, each computed as without the split). Both halves always run; an exception of either reaches the
- * caller once both are done (the second attached to the first as suppressed). On a machine with one core, or with {@code -Dgenblocks.sideThread=false}, everything runs on the caller.
+ * caller once both are done (the second attached to the first as suppressed). On a machine with one core, or with
+ * {@code -Dgenblocks.sideThread=false}, everything runs on the caller.
+ *
+ * <p>The thread starts when this class is first used, inherits no inheritable thread-locals and has no context class
+ * loader, so that it pins nothing of the application that first used it.
  */
 public final class SideThread {
     /**
@@ -167,8 +171,9 @@ public final class SideThread {
     }
 
     private static Thread startHelper() {
-        Thread t = new Thread(SideThread::serve, "genblocks-side");
+        Thread t = new Thread(null, SideThread::serve, "genblocks-side", 0, false);
         t.setDaemon(true);
+        t.setContextClassLoader(null);
         t.start();
         return t;
     }
