@@ -203,7 +203,8 @@ final class GraphExecutor {
         }
         boolean any = false;
         for (Step st : plan) {
-            any |= st.multiplyBp || st.reluBp || st.addBp || st.subtractBp || st.softmaxBp || st.plainProduct;
+            any |= st.multiplyBp || st.reluBp || st.addBp || st.subtractBp || st.softmaxBp || st.plainProduct
+                    || st.scaledFree;   // a batched product may run as per-product GEMM calls: not SameDiff's bits
             consumed.addAll(Arrays.asList(st.inputs));
         }
         consumed.addAll(Arrays.asList(outputNames));
@@ -1048,7 +1049,8 @@ final class GraphExecutor {
     /**
      * Products of at least this many multiply-adds, while OpenBLAS's pool is one thread
      * ({@link OpThreads.Team#blasOneThread()}), run as two single-threaded calls at once on {@link SideThread}:
-     * a forward product as two halves of its rows, a backward pass as {@code dA} beside {@code dB}.
+     * a forward product as two halves of its rows, a backward pass as {@code dA} beside {@code dB}, a batch
+     * ({@link #batchedProduct}) as two halves of its products (counted together).
      */
     static final long SPLIT_PRODUCTS_FROM = 1L << 21;
 
@@ -1104,18 +1106,13 @@ final class GraphExecutor {
     }
 
     /**
-     * Products of at most this many multiply-adds OpenBLAS 0.3.19 runs on its caller's thread ({@code interface/gemm.c}:
-     * m·n·k ≤ 65536·4), so that two threads may call it at once whatever its pool.
-     */
-    static final long SINGLE_THREAD_PRODUCT = 1L << 18;
-
-    /**
      * A batch of float products {@code C = op(A) op(B)} ({@code matmul} on {@code [.., m, k]} arrays with equal batch
      * dimensions, e.g. attention's {@code [N, H, L, d]} heads) or its backward pass, as one direct GEMM call per
      * product ({@link Gemm}), split over {@link SideThread} by halves of the batch from
-     * {@link #SPLIT_PRODUCTS_FROM} multiply-adds where each call runs on its caller's thread (one-thread pool, or
-     * {@link #SINGLE_THREAD_PRODUCT}). Only where none of the calls has its B operand transposed: the forward pass
-     * of {@code op(A) B}, and the backward pass of {@code A Bᵀ} (q·kᵀ: {@code dA = dC B}, {@code dB = dCᵀ A}).
+     * {@link #SPLIT_PRODUCTS_FROM} multiply-adds while OpenBLAS's pool is one thread (a training run). Only where none
+     * of the calls has its B operand transposed: the forward pass of {@code op(A) B}; the backward pass of
+     * {@code A Bᵀ} (q·kᵀ: {@code dA = dC B}, {@code dB = dCᵀ A}); and the backward passes of {@code op(A) B} where
+     * only {@code dB = op(A)ᵀ dC} is read (A a constant).
      * OpenBLAS 0.3.19 spends about 6 µs on each small NT call: q·kᵀ itself as 128 such calls took 819 µs against
      * 483 for ND4J's op, while its backward pass took 383 against 759. False (then ND4J's op runs) elsewhere, and
      * where an array is not a dense C-order float32/float64 block of the expected shape.
@@ -1139,7 +1136,6 @@ final class GraphExecutor {
         }
         int batch = (int) (a.length() / ((long) m * k));
         long mnk = (long) m * n * k;
-        boolean split = oneBlasThread || mnk <= SINGLE_THREAD_PRODUCT;
         int lda = ta ? m : k;
         int ldb = tb ? k : n;
         long aStep = (long) m * k;
@@ -1150,7 +1146,7 @@ final class GraphExecutor {
             if (tb || !isProductBlock(c, dt, r, a, m, n)) {
                 return false;
             }
-            SideThread.halves(batch, 1, split ? batch * mnk : 0, SPLIT_PRODUCTS_FROM, (p0, p1) -> {
+            SideThread.halves(batch, 1, oneBlasThread ? batch * mnk : 0, SPLIT_PRODUCTS_FROM, (p0, p1) -> {
                 for (int p = p0; p < p1; p++) {
                     Gemm.gemm(dt, ta, false, m, n, k, 1.0, a, p * aStep, lda, b, p * bStep, ldb, 0.0, c, p * cStep, n);
                 }
@@ -1167,7 +1163,8 @@ final class GraphExecutor {
                 || !Arrays.equals(db.shape(), b.shape())) {
             return false;
         }
-        SideThread.halves(batch, 1, split ? 2 * batch * mnk : 0, SPLIT_PRODUCTS_FROM, (p0, p1) -> {
+        int calls = (needA ? 1 : 0) + (needB ? 1 : 0);
+        SideThread.halves(batch, 1, oneBlasThread ? calls * batch * mnk : 0, SPLIT_PRODUCTS_FROM, (p0, p1) -> {
             for (int p = p0; p < p1; p++) {
                 long ao = p * aStep;
                 long bo = p * bStep;

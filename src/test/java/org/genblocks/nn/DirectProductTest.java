@@ -108,6 +108,77 @@ class DirectProductTest {
     }
 
     /**
+     * Batches where one operand is a constant, so that the backward pass computes one gradient: with A constant only
+     * {@code d op(B)} (per-product calls for every layout but both transposed), with B constant only {@code d op(A)}
+     * (per-product calls only for {@code A Bᵀ}); float32 and float64, 3 and 64 products, against float64 loops.
+     */
+    @Test
+    void batchedGradientsOfOneOperandEqualTheirDefinitions() {
+        for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+            for (long[] batch : new long[][]{{3}, {16, 4}}) {
+                boolean large = batch.length == 2;
+                int m = large ? 49 : 5, k = large ? 16 : 4, n = large ? 49 : 3;
+                for (int combo = 0; combo < 4; combo++) {
+                    for (boolean constantA : new boolean[]{true, false}) {
+                        checkOne(dt, batch, m, k, n, (combo & 1) != 0, (combo & 2) != 0, constantA);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void checkOne(DataType dt, long[] batch, int m, int k, int n, boolean ta, boolean tb,
+                                 boolean constantA) {
+        String what = dt + " batch " + java.util.Arrays.toString(batch) + " ta=" + ta + " tb=" + tb
+                + (constantA ? ", A constant" : ", B constant");
+        Rng rng = Rng.seed(9);
+        INDArray a = rng.normal(dt, concat(batch, ta ? k : m, ta ? m : k));
+        INDArray b = rng.normal(dt, concat(batch, tb ? n : k, tb ? k : n));
+        INDArray r = rng.normal(dt, concat(batch, m, n));
+        SameDiff sd = SameDiff.create();
+        SDVariable av = constantA ? sd.constant("a", a) : sd.var("a", a);
+        SDVariable bv = constantA ? sd.var("b", b) : sd.constant("b", b);
+        SDVariable c = sd.mmul("c", av, bv, ta, tb, false);
+        c.mul(sd.placeHolder("r", dt, r.shape())).sum("loss");
+        Gradients.build(sd, "loss");
+        String g = sd.getGradForVariable(constantA ? "b" : "a").name();
+        GraphExecutor ex = new GraphExecutor(sd.getFunction("grad"), Set.of("r"), new String[]{g});
+        OpProfile.start();
+        INDArray got;
+        try {
+            got = ex.run(Map.of("r", r))[0];
+        } finally {
+            OpProfile.stop();
+        }
+        boolean calls = constantA ? !(ta && tb) : !ta && tb;
+        String row = calls ? "matmul_bp [gemm]" : "matmul_bp";
+        assertTrue(OpProfile.entries().stream().anyMatch(e -> e.op().equals(row)), what + ": " + row + " in "
+                + OpProfile.table());
+        int products = (int) (a.length() / ((long) m * k));
+        double[] av64 = a.dup('c').castTo(DataType.DOUBLE).data().asDouble();
+        double[] bv64 = b.dup('c').castTo(DataType.DOUBLE).data().asDouble();
+        double[] rv64 = r.dup('c').castTo(DataType.DOUBLE).data().asDouble();
+        double[] want = new double[constantA ? bv64.length : av64.length];
+        for (int p = 0; p < products; p++) {
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    for (int l = 0; l < k; l++) {
+                        int ai = p * m * k + (ta ? l * m + i : i * k + l);
+                        int bi = p * k * n + (tb ? j * k + l : l * n + j);
+                        double rij = rv64[p * m * n + i * n + j];
+                        if (constantA) {
+                            want[bi] += av64[ai] * rij;
+                        } else {
+                            want[ai] += rij * bv64[bi];
+                        }
+                    }
+                }
+            }
+        }
+        assertClose(want, got, constantA ? b.shape() : a.shape(), dt == DataType.DOUBLE ? 1e-12 : 2e-5, what);
+    }
+
+    /**
      * Inside a training run that holds OpenBLAS's pool at one thread, products from
      * {@link GraphExecutor#SPLIT_PRODUCTS_FROM} multiply-adds run as two calls at once (the forward product's rows in
      * halves, dA beside dB): [1571, 64]·[64, 96] (odd rows) and its gradients give the bits of each product as one call
