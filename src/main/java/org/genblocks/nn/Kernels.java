@@ -195,21 +195,16 @@ final class Kernels {
     private static final float[] ZEROS_F = new float[4096];
     private static final double[] ZEROS_D = new double[4096];
 
-    /** Rows {@code r0} to {@code r1} (exclusive) of a row-wise kernel. */
-    private interface RowRange {
-        void run(int r0, int r1);
-    }
-
     /**
-     * Runs {@code body} over {@code rows} rows of {@code len} elements: on this thread, or from {@link #PARALLEL_FROM}
-     * elements as one chunk of rows per task on every core (the ND4J ops these kernels replace ran on every core for
-     * arrays this large).
+     * Runs {@code body} over {@code rows} rows of {@code len} elements: on this thread (in two halves with
+     * {@link SideThread} from {@link #SIDE_FROM} elements), or from {@link #PARALLEL_FROM} elements as one chunk of rows
+     * per task on every core (the ND4J ops these kernels replace ran on every core for arrays this large).
      */
-    private static void forRowChunks(int rows, int len, RowRange body) {
+    private static void forRowChunks(int rows, int len, SideThread.Range body) {
         int block = Math.max(1, BLOCK / len);
         int chunks = (int) Math.min((rows + block - 1) / block, (long) rows * len >= PARALLEL_FROM ? 2L * CORES : 1);
         if (chunks <= 1) {
-            SideThread.halves(rows, 1, (long) rows * len, SIDE_FROM, body::run);
+            SideThread.halves(rows, 1, (long) rows * len, SIDE_FROM, body);
         } else {
             java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> body.run(
                     (int) ((long) rows * c / chunks), (int) ((long) rows * (c + 1) / chunks)));
@@ -722,10 +717,6 @@ final class Kernels {
             scratch = f == null ? null : new float[len];
         }
 
-        void read(int at, double[] to) {
-            read(at, to, to.length);
-        }
-
         void read(int at, double[] to, int m) {
             if (f != null) {
                 f.get(offset + at, scratch, 0, m);
@@ -737,10 +728,6 @@ final class Kernels {
             }
         }
 
-        void write(int at, double[] from) {
-            write(at, from, from.length);
-        }
-
         void write(int at, double[] from, int m) {
             if (f != null) {
                 for (int j = 0; j < m; j++) {
@@ -749,18 +736,6 @@ final class Kernels {
                 f.put(offset + at, scratch, 0, m);
             } else {
                 d.put(offset + at, from, 0, m);
-            }
-        }
-
-        double get(int i) {
-            return f != null ? f.get(offset + i) : d.get(offset + i);
-        }
-
-        void put(int i, double v) {
-            if (f != null) {
-                f.put(offset + i, (float) v);
-            } else {
-                d.put(offset + i, v);
             }
         }
     }
