@@ -117,31 +117,26 @@ final class GraphExecutor {
             this.matmul = op instanceof DynamicCustomOp
                     && (name.equals("matmul") && inputs.length == 2 || name.equals("matmul_bp") && inputs.length == 3);
             this.unsizedBlas = !matmul && usesBlas(name);
-            boolean noTranspose = true;
-            if (matmul) {
-                for (int i = 0; i < ((DynamicCustomOp) op).numIArguments(); i++) {
-                    noTranspose &= ((DynamicCustomOp) op).getIArgument(i) == 0;
-                }
-                int t = ((DynamicCustomOp) op).numTArguments();   // alpha, beta when given
-                noTranspose &= t <= 2 && (t < 1 || ((DynamicCustomOp) op).getTArgument(0) == 1.0)
-                        && (t < 2 || ((DynamicCustomOp) op).getTArgument(1) == 0.0);
-            }
-            this.plainProduct = matmul && noTranspose;
-            boolean plain = matmul;
+            boolean unscaled = false;   // alpha 1 and beta 0 where given
+            boolean allZero = true;     // every integer argument (transposeA, transposeB, transposeResult) 0
             boolean ta = false;
             boolean tb = false;
+            int ni = 0;
             if (matmul) {
                 DynamicCustomOp d = (DynamicCustomOp) op;
-                int ni = d.numIArguments();   // transposeA, transposeB, transposeResult when given
+                ni = d.numIArguments();
+                for (int i = 0; i < ni; i++) {
+                    allZero &= d.getIArgument(i) == 0;
+                }
                 ta = ni > 0 && d.getIArgument(0) != 0;
                 tb = ni > 1 && d.getIArgument(1) != 0;
-                plain = ni <= 3 && (ni < 3 || d.getIArgument(2) == 0);
-                int t = d.numTArguments();   // alpha, beta when given
-                plain &= t <= 2 && (t < 1 || d.getTArgument(0) == 1.0) && (t < 2 || d.getTArgument(1) == 0.0);
+                int t = d.numTArguments();
+                unscaled = t <= 2 && (t < 1 || d.getTArgument(0) == 1.0) && (t < 2 || d.getTArgument(1) == 0.0);
             }
+            this.plainProduct = matmul && allZero && unscaled;
+            this.scaledFree = matmul && unscaled && ni <= 3 && (ni < 3 || ((DynamicCustomOp) op).getIArgument(2) == 0);
             this.transA = ta;
             this.transB = tb;
-            this.scaledFree = plain;
             this.memoryBound = OpThreads.memoryBound(name);
             this.profileName = multiplyBp ? "multiply_bp [rewritten]" : reluBp ? "relu_bp [rewritten]"
                     : addBp ? "add_bp [rewritten]" : subtractBp ? "subtract_bp [rewritten]"
