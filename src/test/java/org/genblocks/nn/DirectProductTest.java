@@ -80,31 +80,11 @@ class DirectProductTest {
                     + OpProfile.table());
         }
 
-        int products = (int) (a.length() / ((long) m * k));
-        double[] av64 = a.dup('c').castTo(DataType.DOUBLE).data().asDouble();
-        double[] bv64 = b.dup('c').castTo(DataType.DOUBLE).data().asDouble();
-        double[] rv64 = r.dup('c').castTo(DataType.DOUBLE).data().asDouble();
-        double[] cWant = new double[products * m * n];
-        double[] daWant = new double[products * m * k];
-        double[] dbWant = new double[products * k * n];
-        for (int p = 0; p < products; p++) {
-            for (int i = 0; i < m; i++) {
-                for (int j = 0; j < n; j++) {
-                    for (int l = 0; l < k; l++) {
-                        int ai = p * m * k + (ta ? l * m + i : i * k + l);   // op(A)[i, l]
-                        int bi = p * k * n + (tb ? j * k + l : l * n + j);   // op(B)[l, j]
-                        double rij = rv64[p * m * n + i * n + j];
-                        cWant[p * m * n + i * n + j] += av64[ai] * bv64[bi];
-                        daWant[ai] += rij * bv64[bi];
-                        dbWant[bi] += av64[ai] * rij;
-                    }
-                }
-            }
-        }
+        double[][] want = definitions(a, b, r, m, k, n, ta, tb);
         double tol = dt == DataType.DOUBLE ? 1e-12 : 2e-5;
-        assertClose(cWant, out[0], a.shape().length == 2 ? new long[]{m, n} : concat(batch, m, n), tol, what + " C");
-        assertClose(daWant, out[1], a.shape(), tol, what + " dA");
-        assertClose(dbWant, out[2], b.shape(), tol, what + " dB");
+        assertClose(want[0], out[0], a.shape().length == 2 ? new long[]{m, n} : concat(batch, m, n), tol, what + " C");
+        assertClose(want[1], out[1], a.shape(), tol, what + " dA");
+        assertClose(want[2], out[2], b.shape(), tol, what + " dB");
     }
 
     /**
@@ -154,27 +134,7 @@ class DirectProductTest {
         String row = calls ? "matmul_bp [gemm]" : "matmul_bp";
         assertTrue(OpProfile.entries().stream().anyMatch(e -> e.op().equals(row)), what + ": " + row + " in "
                 + OpProfile.table());
-        int products = (int) (a.length() / ((long) m * k));
-        double[] av64 = a.dup('c').castTo(DataType.DOUBLE).data().asDouble();
-        double[] bv64 = b.dup('c').castTo(DataType.DOUBLE).data().asDouble();
-        double[] rv64 = r.dup('c').castTo(DataType.DOUBLE).data().asDouble();
-        double[] want = new double[constantA ? bv64.length : av64.length];
-        for (int p = 0; p < products; p++) {
-            for (int i = 0; i < m; i++) {
-                for (int j = 0; j < n; j++) {
-                    for (int l = 0; l < k; l++) {
-                        int ai = p * m * k + (ta ? l * m + i : i * k + l);
-                        int bi = p * k * n + (tb ? j * k + l : l * n + j);
-                        double rij = rv64[p * m * n + i * n + j];
-                        if (constantA) {
-                            want[bi] += av64[ai] * rij;
-                        } else {
-                            want[ai] += rij * bv64[bi];
-                        }
-                    }
-                }
-            }
-        }
+        double[] want = definitions(a, b, r, m, k, n, ta, tb)[constantA ? 2 : 1];
         assertClose(want, got, constantA ? b.shape() : a.shape(), dt == DataType.DOUBLE ? 1e-12 : 2e-5, what);
     }
 
@@ -218,22 +178,11 @@ class DirectProductTest {
             for (int i = 0; i < outs.length; i++) {
                 assertTrue(GraphExecutor.exactlyEqual(plain[i], split[i]), dt + " " + outs[i] + ": split and unsplit");
             }
-            double[] av = a.castTo(DataType.DOUBLE).data().asDouble(), bv = b.castTo(DataType.DOUBLE).data().asDouble();
-            double[] rv = r.castTo(DataType.DOUBLE).data().asDouble();
-            double[] cWant = new double[m * n], daWant = new double[m * k], dbWant = new double[k * n];
-            for (int i = 0; i < m; i++) {
-                for (int l = 0; l < k; l++) {
-                    for (int j = 0; j < n; j++) {
-                        cWant[i * n + j] += av[i * k + l] * bv[l * n + j];
-                        daWant[i * k + l] += rv[i * n + j] * bv[l * n + j];
-                        dbWant[l * n + j] += av[i * k + l] * rv[i * n + j];
-                    }
-                }
-            }
+            double[][] want = definitions(a, b, r, m, k, n, false, false);
             double tol = dt == DataType.DOUBLE ? 1e-12 : 2e-5;
-            assertClose(cWant, split[0], new long[]{m, n}, tol, dt + " C");
-            assertClose(daWant, split[1], new long[]{m, k}, tol, dt + " dA");
-            assertClose(dbWant, split[2], new long[]{k, n}, tol, dt + " dB");
+            assertClose(want[0], split[0], new long[]{m, n}, tol, dt + " C");
+            assertClose(want[1], split[1], new long[]{m, k}, tol, dt + " dA");
+            assertClose(want[2], split[2], new long[]{k, n}, tol, dt + " dB");
         }
     }
 
@@ -243,6 +192,36 @@ class DirectProductTest {
             c[i] = xs[i].dup();
         }
         return c;
+    }
+
+    /**
+     * {@code C = op(A) op(B)} per product of the batch and, for {@code dC = R}, {@code d op(A) = R op(B)ᵀ} and
+     * {@code d op(B) = op(A)ᵀ R} written back in A's and B's stored layouts: float64 loops from the definitions.
+     */
+    private static double[][] definitions(INDArray a, INDArray b, INDArray r, int m, int k, int n, boolean ta,
+                                          boolean tb) {
+        int products = (int) (a.length() / ((long) m * k));
+        double[] av64 = a.dup('c').castTo(DataType.DOUBLE).data().asDouble();
+        double[] bv64 = b.dup('c').castTo(DataType.DOUBLE).data().asDouble();
+        double[] rv64 = r.dup('c').castTo(DataType.DOUBLE).data().asDouble();
+        double[] cWant = new double[products * m * n];
+        double[] daWant = new double[products * m * k];
+        double[] dbWant = new double[products * k * n];
+        for (int p = 0; p < products; p++) {
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    for (int l = 0; l < k; l++) {
+                        int ai = p * m * k + (ta ? l * m + i : i * k + l);   // op(A)[i, l]
+                        int bi = p * k * n + (tb ? j * k + l : l * n + j);   // op(B)[l, j]
+                        double rij = rv64[p * m * n + i * n + j];
+                        cWant[p * m * n + i * n + j] += av64[ai] * bv64[bi];
+                        daWant[ai] += rij * bv64[bi];
+                        dbWant[bi] += av64[ai] * rij;
+                    }
+                }
+            }
+        }
+        return new double[][]{cWant, daWant, dbWant};
     }
 
     private static void assertClose(double[] want, INDArray got, long[] shape, double tol, String what) {

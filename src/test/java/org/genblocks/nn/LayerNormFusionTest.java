@@ -31,17 +31,9 @@ class LayerNormFusionTest {
     void theKernelsAreTheFormulas() {
         int len = 24;
         double eps = 1e-5;
-        Rng rng = Rng.seed(2);
-        double[][] v = new double[4][];
-        v[0] = rng.normal(DataType.DOUBLE, len).toDoubleVector();
-        v[1] = new double[len];
-        java.util.Arrays.fill(v[1], 3.5);
-        v[2] = rng.normal(DataType.DOUBLE, len).addi(1e4).toDoubleVector();
-        v[3] = rng.normal(DataType.DOUBLE, len).muli(1e-3).toDoubleVector();
-        double[][] g = new double[4][];
-        for (int r = 0; r < 4; r++) {
-            g[r] = rng.normal(DataType.DOUBLE, len).toDoubleVector();
-        }
+        double[][][] vg = testRows(Rng.seed(2), len, 3.5);
+        double[][] v = vg[0];
+        double[][] g = vg[1];
         for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
             INDArray va = Nd4j.createFromArray(v).castTo(dt).reshape(2, 2, len);
             INDArray ga = Nd4j.createFromArray(g).castTo(dt).reshape(2, 2, len);
@@ -86,6 +78,24 @@ class LayerNormFusionTest {
         }
         assertFalse(Kernels.layerNormForward(Nd4j.create(DataType.FLOAT, 2, 3), eps, Nd4j.create(DataType.FLOAT, 2, 3),
                 Nd4j.create(DataType.FLOAT, 3, 1), Nd4j.create(DataType.FLOAT, 2, 3)), "rs not one per row");
+    }
+
+    /**
+     * Four rows of {@code len} values and four rows of gradients: random, constant at {@code constant}, random at
+     * 1e4 and random at 1e-3 (in that order from {@code rng}), then the gradients.
+     */
+    private static double[][][] testRows(Rng rng, int len, double constant) {
+        double[][] v = new double[4][];
+        v[0] = rng.normal(DataType.DOUBLE, len).toDoubleVector();
+        v[1] = new double[len];
+        java.util.Arrays.fill(v[1], constant);
+        v[2] = rng.normal(DataType.DOUBLE, len).addi(1e4).toDoubleVector();
+        v[3] = rng.normal(DataType.DOUBLE, len).muli(1e-3).toDoubleVector();
+        double[][] g = new double[4][];
+        for (int r = 0; r < 4; r++) {
+            g[r] = rng.normal(DataType.DOUBLE, len).toDoubleVector();
+        }
+        return new double[][][]{v, g};
     }
 
     /** loss = Σ w ⊙ (LayerNorm(v)·γ + β) with v a parameter, so that the gradient reaches v through the norm. */
@@ -186,16 +196,9 @@ class LayerNormFusionTest {
     void theRmsKernelsAreTheFormulas() {
         int len = 16;
         double eps = 1e-6;
-        Rng rng = Rng.seed(12);
-        double[][] v = new double[4][];
-        v[0] = rng.normal(DataType.DOUBLE, len).toDoubleVector();
-        v[1] = new double[len];
-        v[2] = rng.normal(DataType.DOUBLE, len).addi(1e4).toDoubleVector();
-        v[3] = rng.normal(DataType.DOUBLE, len).muli(1e-3).toDoubleVector();
-        double[][] g = new double[4][];
-        for (int r = 0; r < 4; r++) {
-            g[r] = rng.normal(DataType.DOUBLE, len).toDoubleVector();
-        }
+        double[][][] vg = testRows(Rng.seed(12), len, 0);
+        double[][] v = vg[0];
+        double[][] g = vg[1];
         for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
             INDArray va = Nd4j.createFromArray(v).castTo(dt).reshape(2, 2, len);
             INDArray ga = Nd4j.createFromArray(g).castTo(dt).reshape(2, 2, len);
