@@ -79,8 +79,14 @@ public final class SideThread {
      * Runs {@code first} on the calling thread and {@code second} beside it on the helper, returning when both are
      * done (both on the calling thread where the helper is off, busy, or slower to start than {@code first} is to
      * finish). The two must not depend on each other's results.
+     *
+     * @throws IllegalArgumentException for a null task (before either runs)
      */
     public static void both(Runnable first, Runnable second) {
+        if (first == null || second == null) {
+            throw new IllegalArgumentException("first, second: expected two tasks, got "
+                    + (first == null ? "null" : "a task") + " and " + (second == null ? "null" : "a task"));
+        }
         Job job = null;
         if (ENABLED && Thread.currentThread() != HELPER) {
             Job offered = new Job(second);
@@ -157,10 +163,18 @@ public final class SideThread {
      * {@code n ≥ 2·align} and {@code work} (elements or multiply-adds) is at least {@code from}, else as one range;
      * h is {@code n / 2} rounded down to a multiple of {@code align} (so that a SIMD kernel's halves end on whole
      * vectors, as the whole would).
+     *
+     * @throws IllegalArgumentException for {@code align < 1}, {@code n < 0} or a null body
      */
     public static void halves(int n, int align, long work, long from, Range body) {
         if (align < 1) {
             throw new IllegalArgumentException("align: expected >= 1, got " + align);
+        }
+        if (n < 0) {
+            throw new IllegalArgumentException("n: expected a range size >= 0, got " + n);
+        }
+        if (body == null) {
+            throw new IllegalArgumentException("body: expected a range task, got null");
         }
         int h = n / 2 / align * align;
         if (!ENABLED || work < from || h == 0 || h >= n) {

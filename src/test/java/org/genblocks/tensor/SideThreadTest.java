@@ -178,5 +178,11 @@ class SideThreadTest {
         });
         assertEquals(1, calls[0], "work below its threshold runs as one range");
         assertThrows(IllegalArgumentException.class, () -> SideThread.halves(10, 0, 10, 0, (f, t) -> { }));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SideThread.halves(-1, 1, 10, 0, (f, t) -> { }))
+                .getMessage().startsWith("n:"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SideThread.halves(10, 1, 10, 0, null))
+                .getMessage().startsWith("body:"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SideThread.both(() -> { }, null))
+                .getMessage().startsWith("first, second:"));
     }
 }
