@@ -495,7 +495,8 @@ final class Kernels {
      * The backward pass of a broadcast product {@code z = x ⊙ y}, with {@code x} of {@code g}'s shape and {@code y}
      * repeated along one run of axes ({@link #broadcastSplit}: [A, T, B] against [A, 1, B]), in one pass:
      * {@code dx = g ⊙ y} and {@code dy[a, b] = Σ_t g[a, t, b]·x[a, t, b]}, each product rounded to float32 and the
-     * sums in float64, rounded once. Either output may be null (not computed). It replaces a broadcast product into
+     * sums more accurate than float32 ones (float64, or float32 pairs by Sum2: {@link KernelsSimd#productBackward}),
+     * rounded once. Either output may be null (not computed). It replaces a broadcast product into
      * a scratch array and a reduction over it (ND4J's {@code multiply} and {@code reduce_sum}, 0.1–0.3 ms each on
      * the DiT's [32, 49, 64] floats): float32 arrays as SIMD lanes ({@link KernelsSimd#productBackward}) where
      * {@link Simd#enabled()} and the rows are whole vectors (B a multiple of the lanes), single elements (B = 1, as
@@ -670,8 +671,8 @@ final class Kernels {
 
     /**
      * {@code out[a, b] = Σ_t src[a, t, b]}, {@code out} being {@code src} summed over one run of axes
-     * ({@link #broadcastSplit}): the backward pass of a broadcast sum (a bias, AdaLN's shift), in float64 sums
-     * rounded once; float32 SIMD lanes only, on the shapes {@link #broadcastProductBackward} takes (T &gt; 1).
+     * ({@link #broadcastSplit}): the backward pass of a broadcast sum (a bias, AdaLN's shift), in sums more accurate
+     * than float32 ones, rounded once ({@link KernelsSimd#productBackward}); float32 SIMD lanes only, on the shapes {@link #broadcastProductBackward} takes (T &gt; 1).
      *
      * @return false (nothing written) where the arrays are not of that kind
      */

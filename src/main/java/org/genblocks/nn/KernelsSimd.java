@@ -30,7 +30,8 @@ import static org.genblocks.tensor.Numerics.EXP_ROUND;
  *
  * <p>No kernel here converts lanes between float32 and float64 ({@code convertShape}): with such conversions in
  * the process, C2 compiled {@link #geluForward} (which reinterprets int lanes for 2^k) into code five times slower
- * in some JVMs (docs/performance.md, "A Vector API pitfall"). Float64 sums widen float32 results in plain loops.
+ * in some JVMs (docs/performance.md, "A Vector API pitfall"). Sums that must be more accurate than float32 either
+ * widen float32 results in plain loops or carry a float32 error term (Sum2, compensated summation).
  */
 final class KernelsSimd {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -171,7 +172,7 @@ final class KernelsSimd {
         return LANES;
     }
 
-    /** The longest row B that {@link #productBackward} sums into its float64 scratch. */
+    /** The longest row B that {@link #productBackward} sums into its row scratch. */
     static final int MAX_ROW = 1 << 16;
 
     /**
@@ -188,7 +189,9 @@ final class KernelsSimd {
     /**
      * The backward pass of a broadcast product over float32 buffers of the form {@code g, x: [A, T, B]},
      * {@code y: [A, 1, B]} ({@link #takes}): {@code dx = g ⊙ y} and {@code dy[a, b] = Σ_t g·x}, each product rounded
-     * to float32 and summed in float64, rounded once. {@code dx} or {@code dy} null: not computed; {@code x} null:
+     * to float32, then summed in float64 for B = 1 and otherwise as float32 pairs (sum, error) by Sum2 (Ogita, Rump
+     * and Oishi, "Accurate sum and dot product", SIAM J. Sci. Comput. 2005: as accurate as a sum in twice float32
+     * precision), rounded once; a partial sum beyond the float32 range gives ±∞ (or NaN). {@code dx} or {@code dy} null: not computed; {@code x} null:
      * ones, so that {@code dy} is {@code Σ_t g} (the backward pass of a broadcast sum); {@code y} may then be null.
      * Each buffer comes with its float index.
      */
@@ -245,35 +248,37 @@ final class KernelsSimd {
                 }
             }
         } else {
-            double[] acc = dy == null ? null : new double[b];
-            float[] prod = dy == null ? null : new float[b];
+            float[] hi = dy == null ? null : new float[b];   // Σ in float32 pairs (hi, lo): Sum2 of Ogita et al.
+            float[] lo = dy == null ? null : new float[b];
             for (int ai = 0; ai < a; ai++) {
-                if (acc != null) {
-                    java.util.Arrays.fill(acc, 0);
+                if (hi != null) {
+                    java.util.Arrays.fill(hi, 0f);
+                    java.util.Arrays.fill(lo, 0f);
                 }
                 int row = ai * ld;
                 for (int ti = 0; ti < t; ti++) {
                     int base = (ai * t + ti) * ld;
                     for (int j = 0; j < b; j += LANES) {
                         FloatVector gv = FloatVector.fromByteBuffer(F, g, 4 * (go + base + j), ORDER);
-                        if (acc != null) {   // x is read before dx is written
-                            (x == null ? gv : gv.mul(FloatVector.fromByteBuffer(F, x, 4 * (xo + base + j), ORDER)))
-                                    .intoArray(prod, j);
+                        if (hi != null) {   // x is read before dx is written
+                            FloatVector p = x == null ? gv : gv.mul(FloatVector.fromByteBuffer(F, x, 4 * (xo + base + j), ORDER));
+                            FloatVector h = FloatVector.fromArray(F, hi, j);
+                            FloatVector sum = h.add(p);   // TwoSum (Knuth): sum + err = h + p exactly
+                            FloatVector back = sum.sub(h);
+                            FloatVector err = h.sub(sum.sub(back)).add(p.sub(back));
+                            sum.intoArray(hi, j);
+                            FloatVector.fromArray(F, lo, j).add(err).intoArray(lo, j);
                         }
                         if (dx != null) {
                             gv.mul(FloatVector.fromByteBuffer(F, y, 4 * (yo + row + j), ORDER))
                                     .intoByteBuffer(dx, 4 * (dof + base + j), ORDER);
                         }
                     }
-                    if (acc != null) {
-                        for (int j = 0; j < b; j++) {   // widened and added in a plain loop (no Vector API conversions)
-                            acc[j] += prod[j];
-                        }
-                    }
                 }
-                if (acc != null) {
-                    for (int j = 0; j < b; j++) {
-                        dy.putFloat(4 * (so + row + j), (float) acc[j]);
+                if (hi != null) {
+                    for (int j = 0; j < b; j++) {   // a non-finite hi is the sum (its err is NaN)
+                        float h = hi[j];
+                        dy.putFloat(4 * (so + row + j), Float.isFinite(h) ? (float) ((double) h + lo[j]) : h);
                     }
                 }
             }

@@ -491,6 +491,51 @@ class KernelsTest {
         }
     }
 
+    /**
+     * The sums over a broadcast keep what a float32 running sum loses: 10^4, then 4,000 terms of 0.001, then
+     * -10^4 sum to 4.0 (float64 of the same float32 terms), which a float32 running sum misses by about 0.09 (each
+     * 0.001 rounds to an ulp of 10^4); Sum2 gets it to 10^-5. A sum that leaves the float32 range is ±∞ or NaN,
+     * never a finite value.
+     */
+    @Test
+    void broadcastSumsAreCompensatedAndOverflowIsNotFinite() {
+        assertTrue(org.genblocks.tensor.Simd.enabled(), org.genblocks.tensor.Simd.status());
+        int t = 4002, b = 32;
+        float[] v = new float[t * b];
+        for (int j = 0; j < b; j++) {
+            v[j] = 1e4f;
+            for (int ti = 1; ti < t - 1; ti++) {
+                v[ti * b + j] = 0.001f * (1 + j);
+            }
+            v[(t - 1) * b + j] = -1e4f;
+        }
+        INDArray g = Nd4j.createFromArray(v).reshape(t, b);
+        INDArray out = Nd4j.create(DataType.FLOAT, b);
+        assertTrue(Kernels.sumOverBroadcast(g, out, true));
+        INDArray dy = Nd4j.create(DataType.FLOAT, b);
+        assertTrue(Kernels.broadcastProductBackward(g, Nd4j.onesLike(g), Nd4j.ones(DataType.FLOAT, b), null, dy, true));
+        for (int j = 0; j < b; j++) {
+            double exact = 0;
+            float naive = 0;
+            for (int ti = 0; ti < t; ti++) {
+                exact += v[ti * b + j];
+                naive += v[ti * b + j];
+            }
+            assertTrue(Math.abs(naive - exact) > 1e-3 * Math.abs(exact), "the case defeats a float32 sum at " + j);
+            assertEquals(exact, out.getFloat(j), 1e-5 * Math.abs(exact), "sum at " + j);
+            assertEquals(exact, dy.getFloat(j), 1e-5 * Math.abs(exact), "dy at " + j);
+        }
+        float[] big = new float[3 * b];
+        java.util.Arrays.fill(big, 0, b, 3e38f);
+        java.util.Arrays.fill(big, b, 2 * b, 3e38f);
+        java.util.Arrays.fill(big, 2 * b, 3 * b, -3e38f);
+        big[2 * b + 1] = Float.NaN;
+        INDArray over = Nd4j.create(DataType.FLOAT, b);
+        assertTrue(Kernels.sumOverBroadcast(Nd4j.createFromArray(big).reshape(3, b), over, true));
+        assertEquals(Float.POSITIVE_INFINITY, over.getFloat(0), "past the float32 range");
+        assertTrue(Float.isNaN(over.getFloat(1)), "a NaN term");
+    }
+
     /** An offset view runs on its own elements; other types, layouts and forms, and a JVM without SIMD, are declined. */
     @Test
     void broadcastProductBackwardRunsOnOffsetViewsAndDeclinesTheRest() {
