@@ -148,7 +148,8 @@ public final class NormalizingFlow implements LikelihoodModel {
      * Rows {@code first .. first + count − 1} of {@link #sample(int, long)}: the noise of the rows before them is
      * drawn (one stream for all rows) but only these rows go through the inverse, so sharded sampling costs
      * linear network work. Rows equal those of the full call bitwise when {@code first} is a multiple of
-     * {@link #EVAL_BATCH}, as genblocks-spark's chunks are.
+     * {@link #EVAL_BATCH}, as genblocks-spark's chunks are, and the BLAS computes a row independently of the call's
+     * size ({@link org.genblocks.tensor.Gemm#rowsIndependentOfCallSize}); otherwise to float rounding.
      */
     @Override
     public INDArray sampleRows(long first, int count, long seed) {

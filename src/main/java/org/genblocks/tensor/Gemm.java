@@ -66,6 +66,55 @@ public final class Gemm {
         }
     }
 
+    private static final java.util.Map<DataType, Boolean> ROWS_INDEPENDENT = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Whether this process's BLAS gives each row of a product {@code A·B} the same bits whatever the number of rows
+     * in the call, probed once per type: every prefix of 1 to 64 rows of a 200-row {@code A} against the whole call,
+     * for {@code k × n} of 8 × 8, 64 × 96 and 64 × 256 (a few milliseconds). Where it holds, a model computes a row
+     * independently of its batch, and {@code GenerativeModel.sampleRows} equals rows of one {@code sample} bit for
+     * bit. It holds for ND4J's OpenBLAS 0.3.19 with its AVX-512 (SkylakeX) kernels, and in float64 with its AVX2
+     * (Haswell, Zen) kernels; its AVX2 float32 kernels round a row differently by its place in the call's blocks
+     * (from one ulp), so there float32 rows agree to rounding only. A probe, not a proof: other shapes may still differ.
+     *
+     * @throws IllegalArgumentException for a type other than FLOAT or DOUBLE
+     */
+    public static boolean rowsIndependentOfCallSize(DataType dtype) {
+        if (dtype != DataType.FLOAT && dtype != DataType.DOUBLE) {
+            throw new IllegalArgumentException("dtype: expected FLOAT or DOUBLE, got " + dtype);
+        }
+        return ROWS_INDEPENDENT.computeIfAbsent(dtype, Gemm::probeRows);
+    }
+
+    private static boolean probeRows(DataType dtype) {
+        int rows = 200;
+        for (int[] kn : new int[][]{{8, 8}, {64, 96}, {64, 256}}) {
+            int k = kn[0];
+            int n = kn[1];
+            INDArray a = org.nd4j.linalg.factory.Nd4j.create(dtype, rows, k);
+            INDArray b = org.nd4j.linalg.factory.Nd4j.create(dtype, k, n);
+            for (int i = 0; i < rows * k; i++) {
+                a.data().put(i, Math.sin(0.7 * i + 0.3));
+            }
+            for (int i = 0; i < k * n; i++) {
+                b.data().put(i, Math.cos(1.3 * i));
+            }
+            INDArray whole = org.nd4j.linalg.factory.Nd4j.create(dtype, rows, n);
+            INDArray part = org.nd4j.linalg.factory.Nd4j.create(dtype, rows, n);
+            gemm(dtype, false, false, rows, n, k, 1, a, 0, k, b, 0, n, 0, whole, 0, n);
+            for (int m = 1; m <= 64; m++) {
+                gemm(dtype, false, false, m, n, k, 1, a, 0, k, b, 0, n, 0, part, 0, n);
+                for (int i = 0; i < m * n; i++) {
+                    if (Double.doubleToRawLongBits(part.data().getDouble(i))
+                            != Double.doubleToRawLongBits(whole.data().getDouble(i))) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
     /** Checks one operand and returns its block's first element as an index into the buffer. */
     private static long check(String name, INDArray x, long off, int rows, int cols, int ld) {
         if (!dense(x)) {

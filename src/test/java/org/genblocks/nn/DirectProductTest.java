@@ -141,8 +141,10 @@ class DirectProductTest {
     /**
      * Inside a training run that holds OpenBLAS's pool at one thread, products from
      * {@link GraphExecutor#SPLIT_PRODUCTS_FROM} multiply-adds run as two calls at once (the forward product's rows in
-     * halves, dA beside dB): [1571, 64]·[64, 96] (odd rows) and its gradients give the bits of each product as one call
-     * on that pool, float32 and float64, and match the float64 loops.
+     * halves at a multiple of {@link GraphExecutor#SPLIT_ROWS_ALIGN}, dA beside dB): [1571, 64]·[64, 96] (odd rows)
+     * and its gradients give the bits of each product as one call on that pool, float32 and float64, and match the
+     * float64 loops. Under {@code OPENBLAS_CORETYPE=Haswell} a split at row 784 failed this; the kernels genblocks
+     * picks on this machine (SkylakeX) passed it at any row.
      */
     @Test
     void productsSplitOverTwoThreadsGiveTheUnsplitBits() {

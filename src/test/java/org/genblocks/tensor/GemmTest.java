@@ -62,4 +62,33 @@ class GemmTest {
                 () -> Gemm.gemm(DataType.FLOAT, false, false, -1, 2, 3, 1, a, 0, 3, b, 0, 2, 0, c, 0, 2));
         assertTrue(size.getMessage().startsWith("m, n, k:") && size.getMessage().contains("-1"), size.getMessage());
     }
+
+    /**
+     * The row probe's "independent" holds on a shape it does not probe (the DiT's [1568, 64]·[64, 256], rows 49 at a
+     * time, as one image's tokens): every block equals the whole call's rows bit for bit. Other types are refused.
+     */
+    @Test
+    void theRowProbeAgreesWithAnUnprobedShape() {
+        for (DataType dt : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
+            boolean independent = Gemm.rowsIndependentOfCallSize(dt);
+            assertEquals(independent, Gemm.rowsIndependentOfCallSize(dt), "asked twice");
+            Rng rng = Rng.seed(9);
+            int m = 1568, k = 64, n = 256;
+            INDArray a = rng.normal(dt, m, k), b = rng.normal(dt, k, n);
+            INDArray whole = Nd4j.create(dt, m, n), part = Nd4j.create(dt, 49, n);
+            Gemm.gemm(dt, false, false, m, n, k, 1, a, 0, k, b, 0, n, 0, whole, 0, n);
+            boolean same = true;
+            for (int r0 = 0; r0 < m; r0 += 49) {
+                Gemm.gemm(dt, false, false, 49, n, k, 1, a, (long) r0 * k, k, b, 0, n, 0, part, 0, n);
+                same &= java.util.Arrays.equals(part.dup().data().asDouble(),
+                        whole.get(NDArrayIndex.interval(r0, r0 + 49), NDArrayIndex.all()).dup().data().asDouble());
+            }
+            if (independent) {
+                assertTrue(same, dt + ": rows of 49 differ from the whole call's, yet the probe said independent");
+            }
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.rowsIndependentOfCallSize(DataType.INT));
+        assertTrue(e.getMessage().startsWith("dtype:") && e.getMessage().contains("INT"), e.getMessage());
+    }
 }

@@ -25,7 +25,7 @@ import java.util.List;
  * chunk's rows). The chunks, not the partitions, decide every batch a model sees, so the result is
  * bitwise the same for any number of partitions, and row {@code i} equals row {@code i} of
  * {@code model.sample(n, seed)}: bitwise where the model computes a row independently of the other rows
- * in its batch and the chunks line up with the model's own evaluation batches (the default chunk, 500,
+ * in its batch (its BLAS too: {@link org.genblocks.tensor.Gemm#rowsIndependentOfCallSize}) and the chunks line up with the model's own evaluation batches (the default chunk, 500,
  * is {@link NormalizingFlow.EVAL_BATCH}), otherwise up to float rounding (docs/spark.md lists which).
  *
  * <p><b>Models</b> travel as their model file's bytes ({@link ShippedModel}) and are loaded once per task

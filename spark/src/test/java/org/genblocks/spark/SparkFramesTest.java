@@ -42,9 +42,12 @@ class SparkFramesTest {
         assertEquals(2L, head.get(2).getLong(0));
         assertEquals(17L, head.get(2).getLong(1));
         INDArray x = SparkFrames.toArray(back, SparkFrames.SAMPLE, DataType.FLOAT);
+        INDArray written = SparkFrames.toArray(frame.orderBy(SparkFrames.INDEX), SparkFrames.SAMPLE, DataType.FLOAT);
+        assertArrayEquals(written.shape(), x.shape());
+        assertArrayEquals(written.data().asFloat(), x.data().asFloat(), 0f, "the Parquet round trip");
         INDArray local = edm.sample(130, 17);
         assertArrayEquals(local.shape(), x.shape());
-        assertArrayEquals(local.data().asFloat(), x.data().asFloat(), 0f);
+        LocalSpark.assertSameRows(DataType.FLOAT, local.data().asDouble(), x.data().asDouble(), "against one process");
     }
 
     @Test
