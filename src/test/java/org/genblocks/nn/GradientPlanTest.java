@@ -324,6 +324,50 @@ class GradientPlanTest {
         }
     }
 
+    /**
+     * Axial RoPE's tables from constant positions (angles {@code positions · F}, cos, sin, the signs, casts) are
+     * computed once per signature: after the two calls checked against SameDiff no cos or sin runs, and the loss and
+     * gradients still equal SameDiff's on later calls with new inputs and updated weights, in both precisions.
+     */
+    @Test
+    void ropeTablesFromConstantPositionsAreComputedOncePerSignature() {
+        org.genblocks.position.AxialRope rope = org.genblocks.position.AxialRope.of(8, new int[]{4, 4}, 100,
+                org.genblocks.position.RopeLayout.HALF);
+        double[][] grid = new double[9][2];
+        for (int t = 0; t < 9; t++) {
+            grid[t][0] = t / 3;
+            grid[t][1] = t % 3;
+        }
+        for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+            SameDiff sd = SameDiff.create();
+            SDVariable x = sd.placeHolder("x", dt, -1, 9, 8);
+            SDVariable w = sd.var("w", Rng.seed(6).normal(dt, 8, 8));
+            SDVariable positions = sd.constant("positions", Nd4j.createFromArray(grid).castTo(dt));
+            SDVariable h = sd.reshape(sd.reshape(x, -1, 8).mmul(w), sd.shape(x));
+            SDVariable loss = rope.apply(sd, h, positions).mul(x).sum().rename("loss");
+            Params p = Params.of(Map.of("w", w.getArr()));
+            GradientPlan plan = new GradientPlan(sd, loss.name(), p, Set.of("x"));
+            Rng rng = Rng.seed(7);
+            for (int call = 0; call < 4; call++) {
+                Map<String, INDArray> feed = Map.of("x", rng.normal(dt, 3, 9, 8));
+                java.util.List<String> rowsRun = new java.util.ArrayList<>();
+                GradientPlan.Result r = profiledRun(plan, feed, rowsRun);
+                assertTrue(plan.usesPlannedExecutor(), dt + " call " + call + " runs planned");
+                if (call >= 2) {
+                    assertTrue(rowsRun.stream().noneMatch(op -> op.startsWith("cos") || op.startsWith("sin")),
+                            dt + " call " + call + ": the tables were computed again: " + rowsRun);
+                }
+                double tol = dt == DataType.DOUBLE ? 1e-12 : 1e-5;
+                INDArray ref = sd.calculateGradients(feed, "w").get("w");
+                assertEquals(sd.output(feed, "loss").get("loss").getDouble(0), r.loss(),
+                        tol * Math.abs(r.loss()), dt + " loss at call " + call);
+                assertEquals(0.0, ref.sub(r.gradients().get("w")).amaxNumber().doubleValue(),
+                        tol * ref.amaxNumber().doubleValue(), dt + " dL/dw at call " + call);
+                p.get("w").subi(r.gradients().get("w").mul(0.01));
+            }
+        }
+    }
+
     /** {@code plan.run(feed)} under {@link OpProfile}, the names of the profile's rows added to {@code rows}. */
     private static GradientPlan.Result profiledRun(GradientPlan plan, Map<String, INDArray> feed,
                                                    java.util.List<String> rows) {
