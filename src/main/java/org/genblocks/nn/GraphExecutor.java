@@ -90,6 +90,8 @@ final class GraphExecutor {
         LayerNormChain layerNormBackward;
         /** The product of a fused layer-norm forward pass: runs {@link Kernels#layerNormForward} instead. */
         LayerNormChain layerNormForward;
+        /** A batched product's B operand transposed per product ({@link #batchedProduct}), kept between calls. */
+        INDArray transposed;
 
         Step(DifferentialFunction op, String[] inputs, String[] outputs) {
             this.op = op;
@@ -1118,13 +1120,13 @@ final class GraphExecutor {
      * A batch of float products {@code C = op(A) op(B)} ({@code matmul} on {@code [.., m, k]} arrays with equal batch
      * dimensions, e.g. attention's {@code [N, H, L, d]} heads) or its backward pass, as one direct GEMM call per
      * product ({@link Gemm}), split over {@link SideThread} by halves of the batch from
-     * {@link #SPLIT_PRODUCTS_FROM} multiply-adds while OpenBLAS's pool is one thread (a training run). Only where none
-     * of the calls has its B operand transposed: the forward pass of {@code op(A) B}; the backward pass of
-     * {@code A Bᵀ} (q·kᵀ: {@code dA = dC B}, {@code dB = dCᵀ A}); and the backward passes of {@code op(A) B} where
-     * only {@code dB = op(A)ᵀ dC} is read (A a constant).
-     * OpenBLAS 0.3.19 spends about 6 µs on each small NT call: q·kᵀ itself as 128 such calls took 819 µs against
-     * 483 for ND4J's op, while its backward pass took 383 against 759. False (then ND4J's op runs) elsewhere, and
-     * where an array is not a dense C-order float32/float64 block of the expected shape.
+     * {@link #SPLIT_PRODUCTS_FROM} multiply-adds while OpenBLAS's pool is one thread (a training run). No call has its
+     * B operand transposed: OpenBLAS 0.3.19 spends about 6 µs on each small NT call (q·kᵀ as 128 such calls took 819
+     * µs against 483 for ND4J's op), so where the product needs {@code Bᵀ} (q·kᵀ forward; {@code dA = dC Bᵀ} of
+     * {@code op(A) B}, attn·v's backward pass) each half first copies its products' B transposed into a scratch
+     * array of the step's ({@link Kernels#transposeBlocks}) and calls NN. Not taken (ND4J's op runs): {@code dA}
+     * of a product with A transposed, {@code dB} where both are, and an array that is not a dense C-order
+     * float32/float64 block of the expected shape (B also at offset 0 where it is transposed).
      */
     private boolean batchedProduct(Step s, INDArray[] in, Map<String, INDArray> vals, boolean oneBlasThread) {
         INDArray a = in[0];
@@ -1152,12 +1154,17 @@ final class GraphExecutor {
         long cStep = (long) m * n;
         if (in.length == 2) {
             INDArray c = vals.get(s.outputs[0]);
-            if (tb || !isProductBlock(c, dt, r, a, m, n)) {
+            if (!isProductBlock(c, dt, r, a, m, n) || tb && b.offset() != 0) {
                 return false;
             }
+            INDArray bt = tb ? transposeScratch(s, b) : null;   // per product [k, n]
             SideThread.halves(batch, 1, oneBlasThread ? batch * mnk : 0, SPLIT_PRODUCTS_FROM, (p0, p1) -> {
+                if (tb) {
+                    Kernels.transposeBlocks(b, bt, n, k, p0, p1);
+                }
                 for (int p = p0; p < p1; p++) {
-                    Gemm.gemm(dt, ta, false, m, n, k, 1.0, a, p * aStep, lda, b, p * bStep, ldb, 0.0, c, p * cStep, n);
+                    Gemm.gemm(dt, ta, false, m, n, k, 1.0, a, p * aStep, lda, tb ? bt : b, p * bStep, n, 0.0, c,
+                            p * cStep, n);
                 }
             });
             return true;
@@ -1167,19 +1174,26 @@ final class GraphExecutor {
         INDArray db = vals.get(s.outputs[1]);
         boolean needA = consumed.contains(s.outputs[0]);
         boolean needB = consumed.contains(s.outputs[1]);
-        if (needA && (ta || !tb) || needB && tb && ta || !isProductBlock(dc, dt, r, a, m, n) || !Gemm.dense(da)
-                || !Gemm.dense(db) || da.dataType() != dt || db.dataType() != dt || !Arrays.equals(da.shape(), a.shape())
-                || !Arrays.equals(db.shape(), b.shape())) {
+        boolean transposeB = needA && !tb;   // dA = dC Bᵀ
+        if (needA && ta || needB && tb && ta || transposeB && b.offset() != 0 || !isProductBlock(dc, dt, r, a, m, n)
+                || !Gemm.dense(da) || !Gemm.dense(db) || da.dataType() != dt || db.dataType() != dt
+                || !Arrays.equals(da.shape(), a.shape()) || !Arrays.equals(db.shape(), b.shape())) {
             return false;
         }
+        INDArray bt = transposeB ? transposeScratch(s, b) : null;   // per product [n, k]
         int calls = (needA ? 1 : 0) + (needB ? 1 : 0);
         SideThread.halves(batch, 1, oneBlasThread ? calls * batch * mnk : 0, SPLIT_PRODUCTS_FROM, (p0, p1) -> {
+            if (transposeB) {
+                Kernels.transposeBlocks(b, bt, k, n, p0, p1);
+            }
             for (int p = p0; p < p1; p++) {
                 long ao = p * aStep;
                 long bo = p * bStep;
                 long co = p * cStep;
-                if (needA) {   // dA = dC op(B)ᵀ = dC B (B transposed)
+                if (needA && tb) {   // dA = dC op(B)ᵀ = dC B (B stored transposed)
                     Gemm.gemm(dt, false, false, m, k, n, 1.0, dc, co, n, b, bo, ldb, 0.0, da, ao, k);
+                } else if (needA) {   // dA = dC Bᵀ, from B's transposed copy
+                    Gemm.gemm(dt, false, false, m, k, n, 1.0, dc, co, n, bt, bo, k, 0.0, da, ao, k);
                 }
                 if (needB && !tb) {   // dB = op(A)ᵀ dC
                     Gemm.gemm(dt, !ta, false, k, n, m, 1.0, a, ao, lda, dc, co, n, 0.0, db, bo, n);
@@ -1189,6 +1203,16 @@ final class GraphExecutor {
             }
         });
         return true;
+    }
+
+    /** The step's scratch for its B operand transposed: an array of {@code b}'s type and length, kept between calls. */
+    private static INDArray transposeScratch(Step s, INDArray b) {
+        INDArray t = s.transposed;
+        if (t == null || t.dataType() != b.dataType() || t.length() != b.length()) {
+            t = Nd4j.create(b.dataType(), b.length());
+            s.transposed = t;
+        }
+        return t;
     }
 
     /** Whether {@code a} and {@code b} (rank r) have the same leading (batch) dimensions. */

@@ -56,6 +56,51 @@ final class Kernels {
         return end <= Integer.MAX_VALUE && end <= a.data().asNio().capacity() / (long) t.width();
     }
 
+    /**
+     * Copies blocks {@code p0 .. p1 − 1} of {@code src}, row-major {@code [rows, cols]} blocks one after another, into
+     * the same blocks of {@code dst} transposed ({@code [cols, rows]}): a batched product's B operand for NN GEMM
+     * calls. Both float32 or both float64, dense from offset 0 ({@link #dense}).
+     *
+     * @throws IllegalStateException for other arrays (the caller checks)
+     */
+    static void transposeBlocks(INDArray src, INDArray dst, int rows, int cols, int p0, int p1) {
+        int size = rows * cols;
+        if (src.dataType() != dst.dataType() || src.offset() != 0 || dst.offset() != 0 || !dense(src) || !dense(dst)
+                || (long) p1 * size > Math.min(src.length(), dst.length())) {
+            throw new IllegalStateException("transposeBlocks: expected dense arrays of one type from offset 0 holding "
+                    + p1 + " blocks of " + rows + " x " + cols);
+        }
+        if (src.dataType() == DataType.FLOAT) {
+            FloatBuffer sb = floats(src);
+            FloatBuffer db = floats(dst);
+            float[] in = new float[size];
+            float[] out = new float[size];
+            for (int p = p0; p < p1; p++) {
+                sb.get(p * size, in, 0, size);
+                for (int i = 0; i < rows; i++) {
+                    for (int j = 0; j < cols; j++) {
+                        out[j * rows + i] = in[i * cols + j];
+                    }
+                }
+                db.put(p * size, out, 0, size);
+            }
+        } else {
+            DoubleBuffer sb = doubles(src);
+            DoubleBuffer db = doubles(dst);
+            double[] in = new double[size];
+            double[] out = new double[size];
+            for (int p = p0; p < p1; p++) {
+                sb.get(p * size, in, 0, size);
+                for (int i = 0; i < rows; i++) {
+                    for (int j = 0; j < cols; j++) {
+                        out[j * rows + i] = in[i * cols + j];
+                    }
+                }
+                db.put(p * size, out, 0, size);
+            }
+        }
+    }
+
     /** Whether every array that is not null is {@link #dense} and float32 (what the SIMD lanes take). */
     private static boolean denseFloats(INDArray... arrays) {
         for (INDArray a : arrays) {
