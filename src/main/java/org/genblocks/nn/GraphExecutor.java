@@ -90,6 +90,10 @@ final class GraphExecutor {
         LayerNormChain layerNormBackward;
         /** The product of a fused layer-norm forward pass: runs {@link Kernels#layerNormForward} instead. */
         LayerNormChain layerNormForward;
+        /** The output step of a fused rotary embedding, forward ({@link #fuseRope}): runs {@link Kernels#rope}. */
+        RopeChain ropeForward;
+        /** The last step of a fused rotary embedding's backward pass: runs {@link Kernels#rope} backward. */
+        RopeChain ropeBackward;
         /** A batched product's B operand transposed per product ({@link #batchedProduct}), kept between calls. */
         INDArray transposed;
 
@@ -210,7 +214,7 @@ final class GraphExecutor {
         }
         consumed.addAll(Arrays.asList(outputNames));
         requested.addAll(Arrays.asList(outputNames));
-        rewritten = fuseGeluForward() | fuseGeluBackward() | fuseLayerNorm() | any;
+        rewritten = fuseGeluForward() | fuseGeluBackward() | fuseLayerNorm() | fuseRope() | any;
         foldPerSignature();
         Set<String> outputs = new HashSet<>(Arrays.asList(outputNames));
         Map<String, Step> softmaxByInput = new HashMap<>();
@@ -533,6 +537,167 @@ final class GraphExecutor {
             }
         }
         return fused;
+    }
+
+    /**
+     * A fused rotary embedding: input {@code x} (forward) or the output's gradient {@code g} (backward), the tables
+     * {@code c} (cos) and {@code s} (signed sin), the permutation {@code (x·P)[j] = x[from[j]]}, and P's name.
+     */
+    record RopeChain(String in, String c, String s, int[] from, String p) {
+    }
+
+    /**
+     * Fuses the rotary embedding as {@code RotaryKernel.apply} builds it, {@code y = x ⊙ c + reshape(reshape(x, −1, hd)
+     * · P) ⊙ s} with P a constant permutation matrix: five ops forward (two reshapes, the product with P, two
+     * products with the tables, their sum) and about eleven backward ({@code add_bp}, two {@code multiply_bp}, the
+     * permutation's {@code matmul_bp}, reshapes and the sums of x's partial gradients), each a pass over the
+     * attention's heads, become one pass each way ({@link Kernels#rope}: {@code dx[i] = g[i]·c[i] + g[to[i]]·s[to[i]]},
+     * to the inverse permutation). The forward ops fuse only where their intermediates have no reader but each other
+     * and that backward pass, and the backward region only where it is exactly the ops above and closed
+     * ({@link #backwardRegion}); a graph with the forward pass only (sampling) fuses the forward alone. The tables may be
+     * any arrays of the graph (constants or computed) of one shape that broadcasts into x's.
+     *
+     * @return whether it fused any
+     */
+    private boolean fuseRope() {
+        Index index = index();
+        Map<String, Step> producerOf = index.producerOf();
+        Map<String, List<Step>> readers = index.readers();
+        boolean fused = false;
+        for (Step add : plan) {
+            if (add.fusedAway || !"add".equals(add.op.opName()) || add.inputs.length != 2 || add.outputs.length != 1
+                    || !(add.op instanceof DynamicCustomOp)) {
+                continue;
+            }
+            for (int i = 0; i < 2 && add.ropeForward == null; i++) {
+                fused |= fuseRopeAt(add, i, producerOf, readers);
+            }
+        }
+        return fused;
+    }
+
+    /** {@link #fuseRope} at the sum {@code add} whose input {@code i} is {@code x ⊙ c}. */
+    private boolean fuseRopeAt(Step add, int i, Map<String, Step> producerOf, Map<String, List<Step>> readers) {
+        Step m1 = producerOf.get(add.inputs[i]);
+        Step m2 = producerOf.get(add.inputs[1 - i]);
+        if (!isOp(m1, "multiply", 2) || !isOp(m2, "multiply", 2)) {
+            return false;
+        }
+        Step r3 = producerOf.get(m2.inputs[0]);
+        Step m = r3 == null ? null : producerOf.get(r3.inputs[0]);
+        Step r2 = m == null ? null : producerOf.get(m.inputs[0]);
+        if (!isOp(r3, "reshape", 2) || !isOp(m, "matmul", 2) || !m.plainProduct || !isOp(r2, "reshape", -1)
+                || !r2.inputs[0].equals(m1.inputs[0])) {
+            return false;
+        }
+        String x = m1.inputs[0];
+        int[] from = permutation(fixed.get(m.inputs[1]));
+        if (from == null || !constants.contains(m.inputs[1])) {
+            return false;
+        }
+        RopeChain chain = new RopeChain(x, m1.inputs[1], m2.inputs[1], from, m.inputs[1]);
+        Step[] forward = {r2, m, r3, m1, m2};
+        for (Step st : forward) {
+            if (st.fusedAway || Arrays.stream(st.outputs).anyMatch(requested::contains)) {
+                return false;
+            }
+        }
+        // the backward pass: add_bp of the sum, then the region up to the step that sums x's partial gradients
+        Step bp = null;
+        for (Step r : readers.getOrDefault(m1.outputs[0], List.of())) {
+            if (r != add && r.addBp && r.inputs[0].equals(add.inputs[0]) && r.inputs[1].equals(add.inputs[1])) {
+                bp = r;
+            }
+        }
+        java.util.IdentityHashMap<Step, Boolean> region = null;
+        Step sum = null;
+        if (bp != null) {
+            Step xGrad = null;   // multiply_bp of x ⊙ c: its first output is x's partial gradient
+            for (Step r : readers.getOrDefault(bp.outputs[i], List.of())) {
+                if (r.multiplyBp && r.inputs[0].equals(x) && r.inputs[1].equals(chain.c())) {
+                    xGrad = r;
+                }
+            }
+            String partial = xGrad == null ? null : xGrad.outputs[0];
+            for (int hop = 0; hop < 3 && partial != null && region == null; hop++) {
+                List<Step> r = readers.getOrDefault(partial, List.of());
+                if (r.size() != 1 || !isOp(r.get(0), "add", 2)) {
+                    break;
+                }
+                sum = r.get(0);
+                region = backwardRegion(bp, sum, readers, Set.of(x, chain.c(), chain.s(), bp.inputs[2]),
+                        List.of("add_bp", "multiply_bp", "multiply_bp", "shape_of", "reshape", "matmul_bp",
+                                "zeroslike", "add", "shape_of", "reshape", "add"));
+                partial = sum.outputs[0];
+            }
+            if (region == null) {
+                return false;
+            }
+        }
+        java.util.Set<Step> inside = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        inside.addAll(Arrays.asList(forward));
+        inside.add(add);
+        if (region != null) {
+            inside.addAll(region.keySet());
+        }
+        for (Step st : forward) {
+            for (String o : st.outputs) {
+                for (Step r : readers.getOrDefault(o, List.of())) {
+                    if (!inside.contains(r)) {
+                        return false;   // an intermediate read elsewhere: keep the ops
+                    }
+                }
+            }
+        }
+        for (Step st : forward) {
+            st.fusedAway = true;
+        }
+        add.ropeForward = chain;
+        add.profileName = "rope [fused]";
+        if (region != null) {
+            for (Step st : region.keySet()) {
+                st.fusedAway = st != sum;
+            }
+            sum.ropeBackward = new RopeChain(bp.inputs[2], chain.c(), chain.s(), from, chain.p());
+            sum.profileName = "rope_bp [fused]";
+        }
+        return true;
+    }
+
+    /** Whether {@code st} is the op {@code name} with {@code inputs} inputs (any number for −1) and one output. */
+    private static boolean isOp(Step st, String name, int inputs) {
+        return st != null && !st.fusedAway && name.equals(st.op.opName()) && st.outputs.length == 1
+                && (inputs < 0 || st.inputs.length == inputs);
+    }
+
+    /**
+     * {@code from} with {@code (x·P)[j] = x[from[j]]} where {@code p} is a square permutation matrix (one 1 in each
+     * row and column, zeros elsewhere), or null where it is not.
+     */
+    private static int[] permutation(INDArray p) {
+        if (p == null || p.rank() != 2 || p.size(0) != p.size(1) || p.size(0) == 0 || p.size(0) > 1 << 16) {
+            return null;
+        }
+        int n = (int) p.size(0);
+        int[] from = new int[n];
+        boolean[] rowUsed = new boolean[n];
+        for (int j = 0; j < n; j++) {
+            int one = -1;
+            for (int r = 0; r < n; r++) {
+                double v = p.getDouble(r, j);
+                if (v == 1 && one < 0) {
+                    one = r;
+                } else if (v != 0) {
+                    return null;
+                }
+            }
+            if (one < 0 || rowUsed[one]) {
+                return null;
+            }
+            rowUsed[one] = true;
+            from[j] = one;
+        }
+        return from;
     }
 
     /** Whether the graph declares variable {@code name} float32. */
@@ -885,7 +1050,7 @@ final class GraphExecutor {
                 boolean gemmRan = false;
                 boolean rewrittenRan = false;
                 boolean fusedStep = s.gelu != null || s.geluForward != null || s.layerNormBackward != null
-                        || s.layerNormForward != null;
+                        || s.layerNormForward != null || s.ropeForward != null || s.ropeBackward != null;
                 INDArray[] in = new INDArray[fusedStep ? 0 : s.inputs.length];   // a fused step reads its own
                 for (int i = 0; i < in.length; i++) {
                     in[i] = vals.get(s.inputs[i]);
@@ -901,6 +1066,8 @@ final class GraphExecutor {
                     layerNormBackward(s, allocate, vals);
                 } else if (s.layerNormForward != null) {
                     layerNormForward(s, allocate, vals);
+                } else if (s.ropeForward != null || s.ropeBackward != null) {
+                    rope(s, allocate, vals);
                 } else if (s.viewReshape && !allocate && s.viewInput == in[0]) {
                     vals.put(s.outputs[0], s.view);   // the same input array as last call: the same view
                 } else if (s.op instanceof DynamicCustomOp d) {
@@ -1313,6 +1480,30 @@ final class GraphExecutor {
         INDArray mgx = gc.mul(xh).mean(true, axis);
         INDArray centred = f.centered() ? gc.sub(gc.mean(true, axis)) : gc.dup();
         dv.assign(centred.subi(xh.muli(mgx)).muli(rs));
+    }
+
+    /**
+     * A fused rotary embedding ({@link #fuseRope}), forward or backward, into its step's buffer (x's shape). Where the
+     * arrays are not dense the kernel runs on dense copies; tables that do not broadcast into x's shape are an
+     * {@link IllegalStateException} (the plan then gives way to SameDiff's session).
+     */
+    private void rope(Step s, boolean allocate, Map<String, INDArray> vals) {
+        RopeChain f = s.ropeForward != null ? s.ropeForward : s.ropeBackward;
+        INDArray x = vals.get(f.in());
+        INDArray c = vals.get(f.c());
+        INDArray sn = vals.get(f.s());
+        if (allocate) {
+            INDArray z = Nd4j.create(x.dataType(), x.shape());
+            buffers.put(s.outputs[0], z);
+            vals.put(s.outputs[0], z);
+        }
+        INDArray y = vals.get(s.outputs[0]);
+        if (!Kernels.rope(Kernels.dense(x) ? x : x.dup('c'), Kernels.dense(c) ? c : c.dup('c'),
+                Kernels.dense(sn) ? sn : sn.dup('c'), f.from(), y, s.ropeBackward != null)) {
+            throw new IllegalStateException("fused rotary embedding: x " + Arrays.toString(x.shape()) + " " + x.dataType()
+                    + ", tables " + Arrays.toString(c.shape()) + " " + c.dataType() + " / " + Arrays.toString(sn.shape())
+                    + ": expected tables of x's type that broadcast into x's shape, rows of " + f.from().length);
+        }
     }
 
     /** A fused GELU backward pass ({@link #fuseGeluBackward}) into its {@code add}'s buffer. */

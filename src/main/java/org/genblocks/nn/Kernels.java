@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 
 /**
  * Fused kernels of the planned executor ({@link GraphExecutor}): one pass over memory in Java where ND4J
@@ -99,6 +100,169 @@ final class Kernels {
                 db.put(p * size, out, 0, size);
             }
         }
+    }
+
+    /**
+     * Rotary position embedding as one pass over rows of {@code hd = from.length} elements (the executor's fused form
+     * of the graph {@code RotaryKernel.apply} builds: {@code x ⊙ cos + (x·P) ⊙ sinSigned}, P the permutation matrix
+     * with {@code (x·P)[j] = x[from[j]]}). Forward: {@code y[r, j] = x[r, j]·c[t, j] + x[r, from[j]]·s[t, j]};
+     * backward ({@code x} is then the output's gradient g): {@code y[r, i] = g[r, i]·c[t, i] + g[r, to[i]]·s[t, to[i]]}
+     * with {@code to} the inverse of {@code from}; t is the table row that broadcasting gives row r ({@code c} and
+     * {@code s} of one shape that broadcasts into x's: [T, hd], [1, T, hd], [N, 1, T, hd], ...). Each product is
+     * rounded, then the sum: the float arithmetic of the graph's ops, in their order (the permutation product adds
+     * only zeros). Blocks of rows are copied into Java arrays; float32 rows that are whole vectors run as SIMD lanes
+     * ({@link KernelsSimd#ropeRows}: 26–29 µs a call on the DiT's [32, 4, 49, 16] heads against 140 forward and 300
+     * backward for the ops it replaces), others as plain loops. In two halves of the rows on {@link SideThread} from
+     * {@link #SIDE_FROM} elements.
+     *
+     * @return false (nothing written) where the arrays are not dense and of one type (float32 or float64), or the
+     *         tables do not broadcast into x's shape
+     */
+    static boolean rope(INDArray x, INDArray c, INDArray s, int[] from, INDArray y, boolean backward) {
+        return rope(x, c, s, from, y, backward, Simd.enabled());
+    }
+
+    /**
+     * {@link #rope(INDArray, INDArray, INDArray, int[], INDArray, boolean)}, float32 rows as SIMD lanes
+     * ({@link KernelsSimd#ropeRows}, where the rows are whole vectors) or not: the same bits (tests tie both).
+     */
+    static boolean rope(INDArray x, INDArray c, INDArray s, int[] from, INDArray y, boolean backward, boolean simd) {
+        int hd = from.length;
+        DataType t = x.dataType();
+        if (x.length() == 0 || hd == 0 || !dense(x) || !dense(c) || !dense(s) || !dense(y) || c.dataType() != t
+                || s.dataType() != t || y.dataType() != t || !Arrays.equals(x.shape(), y.shape())
+                || !Arrays.equals(c.shape(), s.shape()) || x.size(-1) != hd || c.size(-1) != hd || c.rank() > x.rank()) {
+            return false;
+        }
+        int k = x.rank() - 1;   // row axes of x
+        long[] tableDims = new long[k];   // c's row axes aligned to x's, 1 where c has none
+        int pad = x.rank() - c.rank();
+        for (int a = 0; a < k; a++) {
+            tableDims[a] = a < pad ? 1 : c.size(a - pad);
+            if (tableDims[a] != 1 && tableDims[a] != x.size(a)) {
+                return false;
+            }
+        }
+        int[] to = new int[hd];
+        for (int j = 0; j < hd; j++) {
+            to[from[j]] = j;
+        }
+        int rows = (int) (x.length() / hd);
+        int tableRows = (int) (c.length() / hd);
+        boolean trailing = true;   // the table's rows are x's last row axes ([T, hd] against [N, H, T, hd]): r mod T
+        for (int a = 0, seen = 0; a < k; a++) {
+            seen |= tableDims[a] != 1 ? 1 : 0;
+            trailing &= seen == 0 || tableDims[a] == x.size(a);
+        }
+        long[] xDims = Arrays.copyOf(x.shape(), k);
+        boolean whole = trailing;   // effectively final for the halves
+        boolean lanes = simd && t == DataType.FLOAT && hd % KernelsSimd.lanes() == 0;
+        int xo = (int) x.offset(), co = (int) c.offset(), so = (int) s.offset(), yo = (int) y.offset();
+        SideThread.halves(rows, 1, x.length(), SIDE_FROM, (r0, r1) -> {
+            int chunk = Math.max(1, ROPE_CHUNK / hd);
+            if (t == DataType.FLOAT) {
+                FloatBuffer xb = floats(x), yb = floats(y);
+                float[] cs = new float[tableRows * hd], ss = new float[tableRows * hd];
+                floats(c).get(co, cs);
+                floats(s).get(so, ss);
+                float[] xr = new float[chunk * hd], yr = new float[chunk * hd], pr = new float[hd];
+                int[] tabs = new int[chunk];
+                for (int r = r0; r < r1; r += chunk) {
+                    int n = Math.min(chunk, r1 - r);
+                    xb.get(xo + r * hd, xr, 0, n * hd);
+                    for (int i = 0; i < n; i++) {
+                        tabs[i] = (whole ? (r + i) % tableRows : tableRow(r + i, xDims, tableDims)) * hd;
+                    }
+                    if (lanes) {
+                        KernelsSimd.ropeRows(xr, cs, ss, tabs, backward ? to : from, backward, yr, n, hd);
+                    } else {
+                        for (int i = 0; i < n; i++) {
+                            ropeRow(xr, i * hd, cs, ss, tabs[i], backward ? to : from, backward, yr, pr, hd);
+                        }
+                    }
+                    yb.put(yo + r * hd, yr, 0, n * hd);
+                }
+            } else {
+                DoubleBuffer xb = doubles(x), yb = doubles(y);
+                double[] cs = new double[tableRows * hd], ss = new double[tableRows * hd];
+                doubles(c).get(co, cs);
+                doubles(s).get(so, ss);
+                double[] xr = new double[chunk * hd], yr = new double[chunk * hd], pr = new double[hd];
+                for (int r = r0; r < r1; r += chunk) {
+                    int n = Math.min(chunk, r1 - r);
+                    xb.get(xo + r * hd, xr, 0, n * hd);
+                    for (int i = 0; i < n; i++) {
+                        int tab = (whole ? (r + i) % tableRows : tableRow(r + i, xDims, tableDims)) * hd;
+                        ropeRow(xr, i * hd, cs, ss, tab, backward ? to : from, backward, yr, pr, hd);
+                    }
+                    yb.put(yo + r * hd, yr, 0, n * hd);
+                }
+            }
+        });
+        return true;
+    }
+
+    /**
+     * One row of {@link #rope} at {@code row} of {@code x} and {@code tab} of the tables, into {@code y}: forward
+     * {@code y = x ⊙ c + x[perm] ⊙ s}, backward {@code y = x ⊙ c + (x ⊙ s)[perm]}, the permuted operand gathered
+     * into {@code p} first so that the arithmetic runs as plain loops (each product rounded, then the sum).
+     */
+    private static void ropeRow(float[] x, int row, float[] c, float[] s, int tab, int[] perm, boolean backward,
+                                float[] y, float[] p, int hd) {
+        if (backward) {
+            for (int j = 0; j < hd; j++) {
+                p[j] = x[row + perm[j]] * s[tab + perm[j]];
+            }
+            for (int j = 0; j < hd; j++) {
+                y[row + j] = x[row + j] * c[tab + j] + p[j];
+            }
+        } else {
+            for (int j = 0; j < hd; j++) {
+                p[j] = x[row + perm[j]];
+            }
+            for (int j = 0; j < hd; j++) {
+                y[row + j] = x[row + j] * c[tab + j] + p[j] * s[tab + j];
+            }
+        }
+    }
+
+    /** {@link #ropeRow(float[], int, float[], float[], int, int[], boolean, float[], float[], int)} in float64. */
+    private static void ropeRow(double[] x, int row, double[] c, double[] s, int tab, int[] perm, boolean backward,
+                                double[] y, double[] p, int hd) {
+        if (backward) {
+            for (int j = 0; j < hd; j++) {
+                p[j] = x[row + perm[j]] * s[tab + perm[j]];
+            }
+            for (int j = 0; j < hd; j++) {
+                y[row + j] = x[row + j] * c[tab + j] + p[j];
+            }
+        } else {
+            for (int j = 0; j < hd; j++) {
+                p[j] = x[row + perm[j]];
+            }
+            for (int j = 0; j < hd; j++) {
+                y[row + j] = x[row + j] * c[tab + j] + p[j] * s[tab + j];
+            }
+        }
+    }
+
+    /** Elements of x that {@link #rope} reads and writes per block. */
+    private static final int ROPE_CHUNK = 4096;
+
+    /** The table row that row {@code r} of x (row axes {@code xDims}) reads from a table of row axes {@code tableDims}. */
+    private static int tableRow(int r, long[] xDims, long[] tableDims) {
+        long row = 0;
+        long tableStride = 1;
+        long rest = r;
+        for (int a = xDims.length - 1; a >= 0; a--) {
+            long i = rest % xDims[a];
+            rest /= xDims[a];
+            if (tableDims[a] != 1) {
+                row += i * tableStride;
+                tableStride *= tableDims[a];
+            }
+        }
+        return (int) row;
     }
 
     /** Whether every array that is not null is {@link #dense} and float32 (what the SIMD lanes take). */

@@ -3,6 +3,7 @@ package org.genblocks.nn;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.nio.ByteBuffer;
@@ -163,6 +164,51 @@ final class KernelsSimd {
             }
             for (; j < len; j++) {
                 dx.putFloat(4 * (da + j), y.getFloat(4 * (ya + j)) * (g.getFloat(4 * (ga + j)) - mean));
+            }
+        }
+    }
+
+    /**
+     * Rows {@code 0 .. n − 1} of {@link Kernels#rope} ({@code hd} a multiple of the lanes) from {@code x} into
+     * {@code y}, row i reading the tables at {@code tabs[i]}: forward {@code y = x ⊙ c + x[perm] ⊙ s}, backward
+     * {@code y = x ⊙ c + x[perm] ⊙ s[perm]}; each product rounded, then the sum, as the scalar rows. A row of one
+     * vector permutes its lanes in registers, longer rows gather.
+     */
+    static void ropeRows(float[] x, float[] c, float[] s, int[] tabs, int[] perm, boolean backward, float[] y, int n,
+                         int hd) {
+        if (hd == LANES) {
+            VectorShuffle<Float> sh = VectorShuffle.fromArray(F, perm, 0);
+            if (backward) {
+                for (int i = 0; i < n; i++) {
+                    int row = i * hd;
+                    int tab = tabs[i];
+                    FloatVector xv = FloatVector.fromArray(F, x, row);
+                    FloatVector ps = xv.rearrange(sh).mul(FloatVector.fromArray(F, s, tab).rearrange(sh));
+                    xv.mul(FloatVector.fromArray(F, c, tab)).add(ps).intoArray(y, row);
+                }
+            } else {
+                for (int i = 0; i < n; i++) {
+                    int row = i * hd;
+                    int tab = tabs[i];
+                    FloatVector xv = FloatVector.fromArray(F, x, row);
+                    FloatVector ps = xv.rearrange(sh).mul(FloatVector.fromArray(F, s, tab));
+                    xv.mul(FloatVector.fromArray(F, c, tab)).add(ps).intoArray(y, row);
+                }
+            }
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            int row = i * hd;
+            int tab = tabs[i];
+            for (int j = 0; j < hd; j += LANES) {
+                FloatVector xc = FloatVector.fromArray(F, x, row + j).mul(FloatVector.fromArray(F, c, tab + j));
+                FloatVector p = FloatVector.fromArray(F, x, row, perm, j);
+                if (backward) {
+                    p = p.mul(FloatVector.fromArray(F, s, tab, perm, j));
+                } else {
+                    p = p.mul(FloatVector.fromArray(F, s, tab + j));
+                }
+                xc.add(p).intoArray(y, row + j);
             }
         }
     }

@@ -1,0 +1,222 @@
+package org.genblocks.nn;
+
+import org.genblocks.position.AxialRope;
+import org.genblocks.position.RopeLayout;
+import org.genblocks.tensor.Rng;
+import org.junit.jupiter.api.Test;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The planned executor's fused rotary embedding ({@code GraphExecutor.fuseRope}, {@link Kernels#rope}). */
+class RopeFusionTest {
+
+    /**
+     * The kernel against its definition in float64, {@code y[r, j] = x[r, j]·c[t, j] + x[r, from[j]]·s[t, j]}, for
+     * tables [T, hd] and [N, 1, T, hd] broadcast into x, a permutation that is not its own inverse, and the DiT's
+     * heads (large enough to run in two halves); the backward pass is the forward's adjoint:
+     * {@code Σ forward(x) ⊙ g = Σ x ⊙ backward(g)} for every x and g.
+     */
+    @Test
+    void kernelMatchesItsDefinitionAndItsBackwardIsTheAdjoint() {
+        long[][][] cases = {{{3, 2, 5, 6}, {5, 6}}, {{3, 2, 5, 6}, {3, 1, 5, 6}}, {{32, 4, 49, 16}, {49, 16}},
+                {{7, 6}, {7, 6}}};
+        for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+            for (long[][] c : cases) {
+                String at = dt + " x " + java.util.Arrays.toString(c[0]) + " tables " + java.util.Arrays.toString(c[1]);
+                int hd = (int) c[0][c[0].length - 1];
+                int[] from = new int[hd];
+                for (int j = 0; j < hd; j++) {
+                    from[j] = (j + 3) % hd;   // a cycle: from is not its own inverse
+                }
+                Rng rng = Rng.seed(31);
+                INDArray x = rng.normal(dt, c[0]), g = rng.normal(dt, c[0]);
+                INDArray cos = rng.normal(dt, c[1]), sin = rng.normal(dt, c[1]);
+                INDArray y = Nd4j.create(dt, c[0]), back = Nd4j.create(dt, c[0]);
+                assertTrue(Kernels.rope(x, cos, sin, from, y, false), at);
+                assertTrue(Kernels.rope(g, cos, sin, from, back, true), at);
+                double[] xs = x.castTo(DataType.DOUBLE).data().asDouble(), gs = g.castTo(DataType.DOUBLE).data().asDouble();
+                double[] cs = broadcast(cos, c[0]), ss = broadcast(sin, c[0]);
+                double[] ys = y.castTo(DataType.DOUBLE).data().asDouble(), bs = back.castTo(DataType.DOUBLE).data().asDouble();
+                double tol = dt == DataType.DOUBLE ? 1e-14 : 1e-6;
+                double forwardDotG = 0, xDotBackward = 0, size = 0;
+                for (int i = 0; i < xs.length; i++) {
+                    int row = i - i % hd;
+                    double want = xs[i] * cs[i] + xs[row + from[i % hd]] * ss[i];
+                    assertEquals(want, ys[i], tol * (Math.abs(xs[i] * cs[i]) + Math.abs(xs[row + from[i % hd]] * ss[i])),
+                            at + " y at " + i);
+                    forwardDotG += ys[i] * gs[i];
+                    xDotBackward += xs[i] * bs[i];
+                    size += Math.abs(ys[i] * gs[i]);
+                }
+                assertEquals(forwardDotG, xDotBackward, (dt == DataType.DOUBLE ? 1e-13 : 1e-5) * size, at + ": adjoint");
+            }
+        }
+    }
+
+    /**
+     * The SIMD rows (one vector a row: lanes permuted in registers; longer rows: gathers) give the scalar rows' bits,
+     * forward and backward, for rows of one and two vectors and tables [T, hd] and [N, 1, T, hd].
+     */
+    @Test
+    void simdRowsGiveTheScalarBits() {
+        int lanes = KernelsSimd.lanes();
+        for (int hd : new int[]{lanes, 2 * lanes}) {
+            int[] from = new int[hd];
+            for (int j = 0; j < hd; j++) {
+                from[j] = (j + hd / 2 + 1) % hd;
+            }
+            for (long[] tables : new long[][]{{9, hd}, {5, 1, 9, hd}}) {
+                Rng rng = Rng.seed(33);
+                INDArray x = rng.normal(DataType.FLOAT, 5, 3, 9, hd);
+                INDArray c = rng.normal(DataType.FLOAT, tables), s = rng.normal(DataType.FLOAT, tables);
+                for (boolean backward : new boolean[]{false, true}) {
+                    INDArray simd = Nd4j.create(DataType.FLOAT, x.shape()), plain = Nd4j.create(DataType.FLOAT, x.shape());
+                    assertTrue(Kernels.rope(x, c, s, from, simd, backward, true));
+                    assertTrue(Kernels.rope(x, c, s, from, plain, backward, false));
+                    NnTestSupport.assertExact(plain, simd, "hd " + hd + " tables " + java.util.Arrays.toString(tables)
+                            + (backward ? " backward" : " forward"));
+                }
+            }
+        }
+    }
+
+    /** {@code t} broadcast into {@code shape} (axes aligned at the right, size-1 axes repeated), in float64. */
+    private static double[] broadcast(INDArray t, long[] shape) {
+        double[] src = t.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        long[] ts = t.shape();
+        int pad = shape.length - ts.length;
+        int n = 1;
+        for (long d : shape) {
+            n *= (int) d;
+        }
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) {
+            int rest = i, at = 0, stride = 1;
+            for (int a = shape.length - 1; a >= 0; a--) {
+                int idx = rest % (int) shape[a];
+                rest /= (int) shape[a];
+                if (a >= pad) {
+                    long size = ts[a - pad];
+                    at += (size == 1 ? 0 : idx) * stride;
+                    stride *= (int) size;
+                }
+            }
+            out[i] = src[at];
+        }
+        return out;
+    }
+
+    /** Tables that do not broadcast into x, of another type, or rows of another length are declined. */
+    @Test
+    void kernelDeclinesTablesThatDoNotBroadcast() {
+        Rng rng = Rng.seed(32);
+        INDArray x = rng.normal(DataType.FLOAT, 3, 5, 6), y = Nd4j.create(DataType.FLOAT, 3, 5, 6);
+        int[] from = {1, 0, 3, 2, 5, 4};
+        assertFalse(Kernels.rope(x, rng.normal(DataType.FLOAT, 4, 6), rng.normal(DataType.FLOAT, 4, 6), from, y, false),
+                "4 rows against 5");
+        assertFalse(Kernels.rope(x, rng.normal(DataType.FLOAT, 2, 5, 6), rng.normal(DataType.FLOAT, 2, 5, 6), from, y,
+                false), "a batch of 2 against 3");
+        assertFalse(Kernels.rope(x, rng.normal(DataType.DOUBLE, 5, 6), rng.normal(DataType.DOUBLE, 5, 6), from, y, false),
+                "float64 tables, float32 x");
+        assertFalse(Kernels.rope(x, rng.normal(DataType.FLOAT, 5, 4), rng.normal(DataType.FLOAT, 5, 4), new int[]{1, 0, 3, 2},
+                y, false), "rows of 4");
+    }
+
+    /** x [N, 2, 9, 8] through a product with w, then axial RoPE from constant positions (3 x 3 grid). */
+    private static SameDiff graph(DataType dt, boolean readSwapped) {
+        AxialRope rope = AxialRope.of(8, new int[]{4, 4}, 100, RopeLayout.HALF);
+        double[][] grid = new double[9][2];
+        for (int t = 0; t < 9; t++) {
+            grid[t][0] = t / 3;
+            grid[t][1] = t % 3;
+        }
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", dt, -1, 2, 9, 8);
+        SDVariable w = sd.var("w", Rng.seed(6).normal(dt, 8, 8));
+        SDVariable h = sd.reshape(sd.reshape(x, -1, 8).mmul(w), sd.shape(x));
+        SDVariable y = rope.apply(sd, h, sd.constant("positions", Nd4j.createFromArray(grid).castTo(dt))).rename("y");
+        SDVariable loss = y.mul(x).sum();
+        if (readSwapped) {   // a second reader of the rotation's permuted x: nothing may fuse
+            String swapped = sd.getOps().values().stream()
+                    .filter(o -> o.getOp().opName().equals("matmul") && !o.getInputsToOp().get(1).equals("w")
+                            && sd.getVariableOutputOp(o.getInputsToOp().get(0)).opName().equals("reshape"))
+                    .findFirst().orElseThrow().getOutputsOfOp().get(0);
+            loss = loss.add(sd.math().sin(sd.getVariable(swapped)).sum());
+        }
+        loss.rename("loss");
+        return sd;
+    }
+
+    /**
+     * Training: the rotation fuses forward and backward (profile rows {@code rope [fused]}, {@code rope_bp [fused]}),
+     * and the loss and gradient equal SameDiff's (1e-12 in float64, 1e-5 in float32) on later calls with new inputs
+     * and updated weights; with a second reader of an intermediate nothing fuses and the results still agree.
+     */
+    @Test
+    void trainingGraphsFuseBothWaysAndAgreeWithSameDiff() {
+        for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+            for (boolean readSwapped : new boolean[]{false, true}) {
+                String at = dt + (readSwapped ? ", permuted x read elsewhere" : "");
+                SameDiff sd = graph(dt, readSwapped);
+                Params p = Params.of(Map.of("w", sd.getVariable("w").getArr()));
+                GradientPlan plan = new GradientPlan(sd, "loss", p, Set.of("x"));
+                Rng rng = Rng.seed(7);
+                for (int call = 0; call < 4; call++) {
+                    Map<String, INDArray> feed = Map.of("x", rng.normal(dt, 3, 2, 9, 8));
+                    OpProfile.start();
+                    GradientPlan.Result r;
+                    try {
+                        r = plan.run(feed);
+                    } finally {
+                        OpProfile.stop();
+                    }
+                    assertTrue(plan.usesPlannedExecutor(), at + " call " + call + " runs planned");
+                    for (String row : new String[]{"rope [fused]", "rope_bp [fused]"}) {
+                        assertEquals(!readSwapped, OpProfile.entries().stream().anyMatch(e -> e.op().equals(row)),
+                                at + ": " + row + " in " + OpProfile.table());
+                    }
+                    double tol = dt == DataType.DOUBLE ? 1e-12 : 1e-5;
+                    INDArray ref = sd.calculateGradients(feed, "w").get("w");
+                    double loss = sd.output(feed, "loss").get("loss").getDouble(0);
+                    assertEquals(loss, r.loss(), tol * Math.abs(loss), at + " loss at call " + call);
+                    assertEquals(0.0, ref.sub(r.gradients().get("w")).amaxNumber().doubleValue(),
+                            tol * ref.amaxNumber().doubleValue(), at + " dL/dw at call " + call);
+                    p.get("w").subi(r.gradients().get("w").mul(0.01));
+                }
+            }
+        }
+    }
+
+    /** Sampling: a graph without a backward pass fuses the forward alone, with SameDiff's bits. */
+    @Test
+    void forwardGraphsFuseTheRotationAloneWithSameDiffsBits() {
+        for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+            SameDiff sd = graph(dt, false);
+            GraphExecutor ex = new GraphExecutor(sd, Set.of("x"), new String[]{"y"});
+            Rng rng = Rng.seed(8);
+            for (int call = 0; call < 3; call++) {
+                INDArray x = rng.normal(dt, 2, 2, 9, 8);
+                OpProfile.start();
+                INDArray y;
+                try {
+                    y = ex.run(Map.of("x", x))[0];
+                } finally {
+                    OpProfile.stop();
+                }
+                assertTrue(OpProfile.entries().stream().anyMatch(e -> e.op().equals("rope [fused]")), dt + ": "
+                        + OpProfile.table());
+                NnTestSupport.assertExact(sd.output(Map.of("x", x), "y").get("y"), y, dt + " y at call " + call);
+            }
+        }
+    }
+}
