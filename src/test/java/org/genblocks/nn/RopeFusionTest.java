@@ -90,6 +90,44 @@ class RopeFusionTest {
         }
     }
 
+    /**
+     * The graph's fused rotation and the eager one ({@link AxialRope#apply(INDArray, double[][])}, RotaryKernel) are
+     * one computation: equal on a 3 x 3 grid and at positions up to 65,535 (angles of 10^4 radians and more), both
+     * layouts, in float32 (the tables rounded once to float32 either way) and float64.
+     */
+    @Test
+    void fusedGraphRotationEqualsTheEagerRotationAtLongPositions() {
+        for (RopeLayout layout : RopeLayout.values()) {
+            AxialRope rope = AxialRope.of(16, new int[]{8, 8}, 10000, layout);
+            for (double scale : new double[]{1, 4096, 65535}) {
+                double[][] pos = new double[9][2];
+                for (int t = 0; t < 9; t++) {
+                    pos[t][0] = Math.floor(scale * (t / 3) / 2);
+                    pos[t][1] = Math.floor(scale * (t % 3) / 2);
+                }
+                for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+                    SameDiff sd = SameDiff.create();
+                    SDVariable x = sd.placeHolder("x", dt, -1, 2, 9, 16);
+                    rope.apply(sd, x, sd.constant("positions", Nd4j.createFromArray(pos).castTo(dt))).rename("y");
+                    GraphExecutor ex = new GraphExecutor(sd, Set.of("x"), new String[]{"y"});
+                    INDArray xv = Rng.seed(9).normal(dt, 3, 2, 9, 16);
+                    OpProfile.start();
+                    INDArray fused;
+                    try {
+                        fused = ex.run(Map.of("x", xv))[0];
+                    } finally {
+                        OpProfile.stop();
+                    }
+                    String at = layout + " positions to " + scale + " " + dt;
+                    assertTrue(OpProfile.entries().stream().anyMatch(e -> e.op().equals("rope [fused]")), at);
+                    INDArray eager = rope.apply(xv, pos);
+                    double tol = dt == DataType.DOUBLE ? 1e-12 : 2e-6;
+                    assertEquals(0.0, eager.sub(fused).amaxNumber().doubleValue(), tol * xv.amaxNumber().doubleValue(), at);
+                }
+            }
+        }
+    }
+
     /** {@code t} broadcast into {@code shape} (axes aligned at the right, size-1 axes repeated), in float64. */
     private static double[] broadcast(INDArray t, long[] shape) {
         double[] src = t.castTo(DataType.DOUBLE).dup('c').data().asDouble();
