@@ -197,18 +197,26 @@ final class KernelsSimd {
             }
             return;
         }
-        for (int i = 0; i < n; i++) {
-            int row = i * hd;
-            int tab = tabs[i];
-            for (int j = 0; j < hd; j += LANES) {
-                FloatVector xc = FloatVector.fromArray(F, x, row + j).mul(FloatVector.fromArray(F, c, tab + j));
-                FloatVector p = FloatVector.fromArray(F, x, row, perm, j);
-                if (backward) {
-                    p = p.mul(FloatVector.fromArray(F, s, tab, perm, j));
-                } else {
-                    p = p.mul(FloatVector.fromArray(F, s, tab + j));
+        // no vector value merges across an if/else (C2 would box it): each branch has its own loop
+        if (backward) {
+            for (int i = 0; i < n; i++) {
+                int row = i * hd;
+                int tab = tabs[i];
+                for (int j = 0; j < hd; j += LANES) {
+                    FloatVector ps = FloatVector.fromArray(F, x, row, perm, j).mul(FloatVector.fromArray(F, s, tab, perm, j));
+                    FloatVector.fromArray(F, x, row + j).mul(FloatVector.fromArray(F, c, tab + j)).add(ps)
+                            .intoArray(y, row + j);
                 }
-                xc.add(p).intoArray(y, row + j);
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                int row = i * hd;
+                int tab = tabs[i];
+                for (int j = 0; j < hd; j += LANES) {
+                    FloatVector ps = FloatVector.fromArray(F, x, row, perm, j).mul(FloatVector.fromArray(F, s, tab + j));
+                    FloatVector.fromArray(F, x, row + j).mul(FloatVector.fromArray(F, c, tab + j)).add(ps)
+                            .intoArray(y, row + j);
+                }
             }
         }
     }
