@@ -36,8 +36,8 @@ class SampleRowsTest {
 
     @Test
     void rectifiedFlowRows() {
-        assertRowsOfSample(GenBlocks.rectifiedFlowModel().dim(2).hidden(8).sampler(GenBlocks.eulerSolver(), 3).initSeed(2).build(),
-                DataType.FLOAT);
+        assertRowsOfSample(GenBlocks.rectifiedFlowModel().dim(2).hidden(8).sampler(GenBlocks.eulerSolver(), 3).initSeed(2)
+                .build(), DataType.FLOAT);
     }
 
     @Test

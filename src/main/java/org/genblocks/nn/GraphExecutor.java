@@ -1483,27 +1483,40 @@ final class GraphExecutor {
     }
 
     /**
-     * A fused rotary embedding ({@link #fuseRope}), forward or backward, into its step's buffer (x's shape). Where the
-     * arrays are not dense the kernel runs on dense copies; tables that do not broadcast into x's shape are an
-     * {@link IllegalStateException} (the plan then gives way to SameDiff's session).
+     * A fused rotary embedding ({@link #fuseRope}), forward or backward, into its step's buffer (x's shape):
+     * {@link Kernels#rope} on float32 (dense copies where the arrays are not dense), else the graph's formula in ND4J
+     * ops, with its arithmetic in its order. Tables that do not broadcast into x's shape fail (the plan then gives way
+     * to SameDiff's session).
      */
     private void rope(Step s, boolean allocate, Map<String, INDArray> vals) {
         RopeChain f = s.ropeForward != null ? s.ropeForward : s.ropeBackward;
+        boolean backward = s.ropeBackward != null;
         INDArray x = vals.get(f.in());
         INDArray c = vals.get(f.c());
         INDArray sn = vals.get(f.s());
+        INDArray y = outputBuffer(s, allocate, vals, x);
+        if (Kernels.rope(Kernels.dense(x) ? x : x.dup('c'), Kernels.dense(c) ? c : c.dup('c'),
+                Kernels.dense(sn) ? sn : sn.dup('c'), f.from(), y, backward)) {
+            return;
+        }
+        // the graph's formula in ND4J ops (float64, other types, tables the kernel does not take): forward
+        // x ⊙ c + (x·P) ⊙ s, backward g ⊙ c + (g ⊙ s)·Pᵀ; tables that do not broadcast into x fail here
+        INDArray p = vals.get(f.p());
+        int hd = f.from().length;
+        INDArray xc = x.dup('c');
+        INDArray permuted = backward ? xc.mul(sn).reshape(-1, hd).mmul(p.transpose()).reshape(x.shape())
+                : xc.reshape(-1, hd).mmul(p).reshape(x.shape()).muli(sn);
+        y.assign(xc.mul(c).addi(permuted));
+    }
+
+    /** The step's output buffer, of {@code like}'s type and shape, allocated on a signature's first call. */
+    private INDArray outputBuffer(Step s, boolean allocate, Map<String, INDArray> vals, INDArray like) {
         if (allocate) {
-            INDArray z = Nd4j.create(x.dataType(), x.shape());
+            INDArray z = Nd4j.create(like.dataType(), like.shape());
             buffers.put(s.outputs[0], z);
             vals.put(s.outputs[0], z);
         }
-        INDArray y = vals.get(s.outputs[0]);
-        if (!Kernels.rope(Kernels.dense(x) ? x : x.dup('c'), Kernels.dense(c) ? c : c.dup('c'),
-                Kernels.dense(sn) ? sn : sn.dup('c'), f.from(), y, s.ropeBackward != null)) {
-            throw new IllegalStateException("fused rotary embedding: x " + Arrays.toString(x.shape()) + " " + x.dataType()
-                    + ", tables " + Arrays.toString(c.shape()) + " " + c.dataType() + " / " + Arrays.toString(sn.shape())
-                    + ": expected tables of x's type that broadcast into x's shape, rows of " + f.from().length);
-        }
+        return vals.get(s.outputs[0]);
     }
 
     /** A fused GELU backward pass ({@link #fuseGeluBackward}) into its {@code add}'s buffer. */
@@ -1513,12 +1526,7 @@ final class GraphExecutor {
         INDArray t = vals.get(f.t());
         INDArray c = vals.get(f.c());
         INDArray g = vals.get(f.g());
-        if (allocate) {
-            INDArray z = Nd4j.create(x.dataType(), x.shape());
-            buffers.put(s.outputs[0], z);
-            vals.put(s.outputs[0], z);
-        }
-        INDArray dx = vals.get(s.outputs[0]);
+        INDArray dx = outputBuffer(s, allocate, vals, x);
         if (!Kernels.geluBackward(x, t, c, g, f.a(), dx)) {
             // the same formula in ND4J ops, where the arrays are not dense and alike
             INDArray d = t.mul(t).negi();

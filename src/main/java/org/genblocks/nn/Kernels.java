@@ -71,34 +71,21 @@ final class Kernels {
             throw new IllegalStateException("transposeBlocks: expected dense arrays of one type from offset 0 holding "
                     + p1 + " blocks of " + rows + " x " + cols);
         }
-        if (src.dataType() == DataType.FLOAT) {
-            FloatBuffer sb = floats(src);
-            FloatBuffer db = floats(dst);
-            float[] in = new float[size];
-            float[] out = new float[size];
-            for (int p = p0; p < p1; p++) {
-                sb.get(p * size, in, 0, size);
-                for (int i = 0; i < rows; i++) {
-                    for (int j = 0; j < cols; j++) {
-                        out[j * rows + i] = in[i * cols + j];
+        int w = src.dataType().width() / 4;   // an element as one int (float32) or two (float64): exact copies
+        java.nio.IntBuffer sb = bytes(src).asIntBuffer();
+        java.nio.IntBuffer db = bytes(dst).asIntBuffer();
+        int[] in = new int[size * w];
+        int[] out = new int[size * w];
+        for (int p = p0; p < p1; p++) {
+            sb.get(p * size * w, in, 0, size * w);
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    for (int e = 0; e < w; e++) {
+                        out[(j * rows + i) * w + e] = in[(i * cols + j) * w + e];
                     }
                 }
-                db.put(p * size, out, 0, size);
             }
-        } else {
-            DoubleBuffer sb = doubles(src);
-            DoubleBuffer db = doubles(dst);
-            double[] in = new double[size];
-            double[] out = new double[size];
-            for (int p = p0; p < p1; p++) {
-                sb.get(p * size, in, 0, size);
-                for (int i = 0; i < rows; i++) {
-                    for (int j = 0; j < cols; j++) {
-                        out[j * rows + i] = in[i * cols + j];
-                    }
-                }
-                db.put(p * size, out, 0, size);
-            }
+            db.put(p * size * w, out, 0, size * w);
         }
     }
 
@@ -115,8 +102,8 @@ final class Kernels {
      * backward for the ops it replaces), others as plain loops. In two halves of the rows on {@link SideThread} from
      * {@link #SIDE_FROM} elements.
      *
-     * @return false (nothing written) where the arrays are not dense and of one type (float32 or float64), or the
-     *         tables do not broadcast into x's shape
+     * @return false (nothing written) where the arrays are not dense float32 arrays (the executor then runs the same
+     *         formula in ND4J ops), or the tables do not broadcast into x's shape
      */
     static boolean rope(INDArray x, INDArray c, INDArray s, int[] from, INDArray y, boolean backward) {
         return rope(x, c, s, from, y, backward, Simd.enabled());
@@ -128,10 +115,11 @@ final class Kernels {
      */
     static boolean rope(INDArray x, INDArray c, INDArray s, int[] from, INDArray y, boolean backward, boolean simd) {
         int hd = from.length;
-        DataType t = x.dataType();
-        if (x.length() == 0 || hd == 0 || !dense(x) || !dense(c) || !dense(s) || !dense(y) || c.dataType() != t
-                || s.dataType() != t || y.dataType() != t || !Arrays.equals(x.shape(), y.shape())
-                || !Arrays.equals(c.shape(), s.shape()) || x.size(-1) != hd || c.size(-1) != hd || c.rank() > x.rank()) {
+        DataType t = DataType.FLOAT;
+        if (x.length() == 0 || hd == 0 || !dense(x) || !dense(c) || !dense(s) || !dense(y) || x.dataType() != t
+                || c.dataType() != t || s.dataType() != t || y.dataType() != t || !Arrays.equals(x.shape(), y.shape())
+                || !Arrays.equals(c.shape(), s.shape()) || x.size(-1) != hd || c.size(-1) != hd
+                || c.rank() > x.rank()) {
             return false;
         }
         int k = x.rank() - 1;   // row axes of x
@@ -156,47 +144,30 @@ final class Kernels {
         }
         long[] xDims = Arrays.copyOf(x.shape(), k);
         boolean whole = trailing;   // effectively final for the halves
-        boolean lanes = simd && t == DataType.FLOAT && hd % KernelsSimd.lanes() == 0;
+        boolean lanes = simd && hd % KernelsSimd.lanes() == 0;
         int xo = (int) x.offset(), co = (int) c.offset(), so = (int) s.offset(), yo = (int) y.offset();
         SideThread.halves(rows, 1, x.length(), SIDE_FROM, (r0, r1) -> {
             int chunk = Math.max(1, ROPE_CHUNK / hd);
-            if (t == DataType.FLOAT) {
-                FloatBuffer xb = floats(x), yb = floats(y);
-                float[] cs = new float[tableRows * hd], ss = new float[tableRows * hd];
-                floats(c).get(co, cs);
-                floats(s).get(so, ss);
-                float[] xr = new float[chunk * hd], yr = new float[chunk * hd], pr = new float[hd];
-                int[] tabs = new int[chunk];
-                for (int r = r0; r < r1; r += chunk) {
-                    int n = Math.min(chunk, r1 - r);
-                    xb.get(xo + r * hd, xr, 0, n * hd);
-                    for (int i = 0; i < n; i++) {
-                        tabs[i] = (whole ? (r + i) % tableRows : tableRow(r + i, xDims, tableDims)) * hd;
-                    }
-                    if (lanes) {
-                        KernelsSimd.ropeRows(xr, cs, ss, tabs, backward ? to : from, backward, yr, n, hd);
-                    } else {
-                        for (int i = 0; i < n; i++) {
-                            ropeRow(xr, i * hd, cs, ss, tabs[i], backward ? to : from, backward, yr, pr, hd);
-                        }
-                    }
-                    yb.put(yo + r * hd, yr, 0, n * hd);
+            FloatBuffer xb = floats(x), yb = floats(y);
+            float[] cs = new float[tableRows * hd], ss = new float[tableRows * hd];
+            floats(c).get(co, cs);
+            floats(s).get(so, ss);
+            float[] xr = new float[chunk * hd], yr = new float[chunk * hd], pr = new float[hd];
+            int[] tabs = new int[chunk];
+            for (int r = r0; r < r1; r += chunk) {
+                int n = Math.min(chunk, r1 - r);
+                xb.get(xo + r * hd, xr, 0, n * hd);
+                for (int i = 0; i < n; i++) {
+                    tabs[i] = (whole ? (r + i) % tableRows : tableRow(r + i, xDims, tableDims)) * hd;
                 }
-            } else {
-                DoubleBuffer xb = doubles(x), yb = doubles(y);
-                double[] cs = new double[tableRows * hd], ss = new double[tableRows * hd];
-                doubles(c).get(co, cs);
-                doubles(s).get(so, ss);
-                double[] xr = new double[chunk * hd], yr = new double[chunk * hd], pr = new double[hd];
-                for (int r = r0; r < r1; r += chunk) {
-                    int n = Math.min(chunk, r1 - r);
-                    xb.get(xo + r * hd, xr, 0, n * hd);
+                if (lanes) {
+                    KernelsSimd.ropeRows(xr, cs, ss, tabs, backward ? to : from, backward, yr, n, hd);
+                } else {
                     for (int i = 0; i < n; i++) {
-                        int tab = (whole ? (r + i) % tableRows : tableRow(r + i, xDims, tableDims)) * hd;
-                        ropeRow(xr, i * hd, cs, ss, tab, backward ? to : from, backward, yr, pr, hd);
+                        ropeRow(xr, i * hd, cs, ss, tabs[i], backward ? to : from, backward, yr, pr, hd);
                     }
-                    yb.put(yo + r * hd, yr, 0, n * hd);
                 }
+                yb.put(yo + r * hd, yr, 0, n * hd);
             }
         });
         return true;
@@ -226,30 +197,10 @@ final class Kernels {
         }
     }
 
-    /** {@link #ropeRow(float[], int, float[], float[], int, int[], boolean, float[], float[], int)} in float64. */
-    private static void ropeRow(double[] x, int row, double[] c, double[] s, int tab, int[] perm, boolean backward,
-                                double[] y, double[] p, int hd) {
-        if (backward) {
-            for (int j = 0; j < hd; j++) {
-                p[j] = x[row + perm[j]] * s[tab + perm[j]];
-            }
-            for (int j = 0; j < hd; j++) {
-                y[row + j] = x[row + j] * c[tab + j] + p[j];
-            }
-        } else {
-            for (int j = 0; j < hd; j++) {
-                p[j] = x[row + perm[j]];
-            }
-            for (int j = 0; j < hd; j++) {
-                y[row + j] = x[row + j] * c[tab + j] + p[j] * s[tab + j];
-            }
-        }
-    }
-
     /** Elements of x that {@link #rope} reads and writes per block. */
     private static final int ROPE_CHUNK = 4096;
 
-    /** The table row that row {@code r} of x (row axes {@code xDims}) reads from a table of row axes {@code tableDims}. */
+    /** The table row that row {@code r} of x (row axes {@code xDims}) reads from a table (row axes {@code tableDims}). */
     private static int tableRow(int r, long[] xDims, long[] tableDims) {
         long row = 0;
         long tableStride = 1;
@@ -881,7 +832,8 @@ final class Kernels {
     /**
      * {@code out[a, b] = Σ_t src[a, t, b]}, {@code out} being {@code src} summed over one run of axes
      * ({@link #broadcastSplit}): the backward pass of a broadcast sum (a bias, AdaLN's shift), in sums more accurate
-     * than float32 ones, rounded once ({@link KernelsSimd#productBackward}); float32 SIMD lanes only, on the shapes {@link #broadcastProductBackward} takes (T &gt; 1).
+     * than float32 ones, rounded once ({@link KernelsSimd#productBackward}); float32 SIMD lanes only, on the shapes
+     * {@link #broadcastProductBackward} takes (T &gt; 1).
      *
      * @return false (nothing written) where the arrays are not of that kind
      */

@@ -203,7 +203,8 @@ final class KernelsSimd {
                 int row = i * hd;
                 int tab = tabs[i];
                 for (int j = 0; j < hd; j += LANES) {
-                    FloatVector ps = FloatVector.fromArray(F, x, row, perm, j).mul(FloatVector.fromArray(F, s, tab, perm, j));
+                    FloatVector ps = FloatVector.fromArray(F, x, row, perm, j)
+                            .mul(FloatVector.fromArray(F, s, tab, perm, j));
                     FloatVector.fromArray(F, x, row + j).mul(FloatVector.fromArray(F, c, tab + j)).add(ps)
                             .intoArray(y, row + j);
                 }
@@ -213,7 +214,8 @@ final class KernelsSimd {
                 int row = i * hd;
                 int tab = tabs[i];
                 for (int j = 0; j < hd; j += LANES) {
-                    FloatVector ps = FloatVector.fromArray(F, x, row, perm, j).mul(FloatVector.fromArray(F, s, tab + j));
+                    FloatVector ps = FloatVector.fromArray(F, x, row, perm, j)
+                            .mul(FloatVector.fromArray(F, s, tab + j));
                     FloatVector.fromArray(F, x, row + j).mul(FloatVector.fromArray(F, c, tab + j)).add(ps)
                             .intoArray(y, row + j);
                 }
@@ -245,8 +247,8 @@ final class KernelsSimd {
      * {@code y: [A, 1, B]} ({@link #takes}): {@code dx = g ⊙ y} and {@code dy[a, b] = Σ_t g·x}, each product rounded
      * to float32, then summed in float64 for B = 1 and otherwise as float32 pairs (sum, error) by Sum2 (Ogita, Rump
      * and Oishi, "Accurate sum and dot product", SIAM J. Sci. Comput. 2005: as accurate as a sum in twice float32
-     * precision), rounded once; a partial sum beyond the float32 range gives ±∞ (or NaN). {@code dx} or {@code dy} null: not computed; {@code x} null:
-     * ones, so that {@code dy} is {@code Σ_t g} (the backward pass of a broadcast sum); {@code y} may then be null.
+     * precision), rounded once; a partial sum beyond the float32 range gives ±∞ (or NaN). {@code dx} or {@code dy}
+     * null: not computed; {@code x} null: ones, so that {@code dy} is {@code Σ_t g} (the backward pass of a broadcast sum); {@code y} may then be null.
      * Each buffer comes with its float index.
      */
     static void productBackward(ByteBuffer g, int go, ByteBuffer x, int xo, ByteBuffer y, int yo, ByteBuffer dx,
@@ -315,7 +317,8 @@ final class KernelsSimd {
                     for (int j = 0; j < b; j += LANES) {
                         FloatVector gv = FloatVector.fromByteBuffer(F, g, 4 * (go + base + j), ORDER);
                         if (hi != null) {   // x is read before dx is written
-                            FloatVector p = x == null ? gv : gv.mul(FloatVector.fromByteBuffer(F, x, 4 * (xo + base + j), ORDER));
+                            FloatVector p = x == null ? gv
+                                    : gv.mul(FloatVector.fromByteBuffer(F, x, 4 * (xo + base + j), ORDER));
                             FloatVector h = FloatVector.fromArray(F, hi, j);
                             FloatVector sum = h.add(p);   // TwoSum (Knuth): sum + err = h + p exactly
                             FloatVector back = sum.sub(h);

@@ -66,7 +66,8 @@ public final class Gemm {
         }
     }
 
-    private static final java.util.Map<DataType, Boolean> ROWS_INDEPENDENT = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.Map<DataType, Boolean> ROWS_INDEPENDENT =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * Whether this process's BLAS gives each row of a product {@code A·B} the same bits whatever the number of rows
