@@ -332,10 +332,14 @@ public final class BenchSuite {
     }
 
     /**
-     * The training steps, ours and the peer's, warm up for 6 s instead of 2: a traced DiT run showed its first ten
-     * steps after three warm-up fits (about 2 s) still 35–95 ms above the steady 90–100 ms, nearly all of it in the
-     * products, while the JIT compiler was busy (docs/performance.md, "Reading the profile").
+     * The training steps, ours and the peer's, warm up for {@link #LONG_WARMUP_SECONDS} s instead of 2: a traced DiT
+     * run showed its first ten steps after three warm-up fits (about 2 s) still 35–95 ms above the steady 90–100 ms,
+     * nearly all of it in the products, while the JIT compiler was busy (docs/performance.md, "Reading the profile");
+     * after 6 s the transformer block's measured iterations still fell from 85 to 49 ms a fit (2026-12-07, 10:24 UTC),
+     * against a steady 44 ms after 15 s in one JVM.
      */
+    static final int LONG_WARMUP_SECONDS = 15;
+
     static final java.util.Set<String> LONG_WARMUP = java.util.Set.of("DitBench.trainStep",
             "BlockStepBench.trainStep", "PeerBench.blockTrainStep", "TrainerBench.mlpFit", "PeerBench.mlpTrainStep",
             "AttentionLayerBench.layerTrainStep");
@@ -346,7 +350,7 @@ public final class BenchSuite {
                 .forks(1)
                 .mode(Mode.SampleTime)
                 .timeUnit(TimeUnit.MILLISECONDS)
-                .warmupIterations(!quick && LONG_WARMUP.contains(id) ? 6 : 2)
+                .warmupIterations(!quick && LONG_WARMUP.contains(id) ? LONG_WARMUP_SECONDS : 2)
                 .warmupTime(TimeValue.milliseconds(quick ? 400 : 1000))
                 .measurementIterations(quick ? 3 : 4)
                 .measurementTime(TimeValue.milliseconds(quick ? 400 : 1000))
@@ -446,7 +450,7 @@ public final class BenchSuite {
             String value = System.getenv(v);
             b.append("- ").append(v).append('=').append(value == null ? "(unset)" : value).append('\n');
         }
-        b.append("- JMH 1.37, 1 fork per benchmark, ").append(quick ? "2 x 0.4 s warmup, 3 x 0.4 s" : "2 x 1 s warmup (6 x 1 s for the training steps), 4 x 1 s")
+        b.append("- JMH 1.37, 1 fork per benchmark, ").append(quick ? "2 x 0.4 s warmup, 3 x 0.4 s" : "2 x 1 s warmup (" + LONG_WARMUP_SECONDS + " x 1 s for the training steps), 4 x 1 s")
                 .append(" measured, sample time; figures use the median operation time, ± is half its interquartile range");
         return b.toString();
     }
