@@ -56,6 +56,8 @@ final class GraphExecutor {
         final boolean sliceBp;
         /** Runs as {@link #softmaxBackward} instead of ND4J's {@code softmax_bp}. */
         final boolean softmaxBp;
+        /** {@code mul_scalar} or {@code add_scalar} of one float operand, which {@link Kernels#scalarOp} may run. */
+        final String scalarOp;
         /** The forward softmax output the backward step reuses (same input and axis), or null: it recomputes it. */
         String softmaxOutput;
         /** Depends only on input shapes (and constants), so runs once per signature ({@link #foldPerSignature}). */
@@ -120,6 +122,8 @@ final class GraphExecutor {
             this.softmaxBp = op instanceof DynamicCustomOp && "softmax_bp".equals(op.opName())
                     && inputs.length == 2 && outputs.length == 1 && ((DynamicCustomOp) op).numIArguments() == 1;
             String name = op.opName();
+            this.scalarOp = op instanceof org.nd4j.linalg.api.ops.BaseScalarOp so && inputs.length == 1
+                    && outputs.length == 1 && (name.equals("mul_scalar") || name.equals("add_scalar")) ? name : null;
             this.matmul = op instanceof DynamicCustomOp
                     && (name.equals("matmul") && inputs.length == 2 || name.equals("matmul_bp") && inputs.length == 3);
             this.unsizedBlas = !matmul && usesBlas(name);
@@ -1146,7 +1150,13 @@ final class GraphExecutor {
                         size(si, s, in, vals);
                     }
                     size(team, s, si);
-                    Nd4j.exec(o);
+                    INDArray scalar = s.scalarOp == null ? null : ((org.nd4j.linalg.api.ops.BaseScalarOp) o).scalar();
+                    if (scalar != null && Kernels.scalarOp(s.scalarOp.equals("mul_scalar"), in[0], scalar.getFloat(0),
+                            vals.get(s.outputs[0]))) {
+                        simdRan = true;
+                    } else {
+                        Nd4j.exec(o);
+                    }
                 }
                 if (started != 0) {
                     long took = System.nanoTime() - started;

@@ -223,6 +223,27 @@ final class KernelsSimd {
         }
     }
 
+    /** {@link Kernels#scalarOp} over {@code n} floats: {@code z = x · c} or {@code z = x + c}. */
+    static void scalarOp(boolean multiply, ByteBuffer x, int xo, ByteBuffer z, int zo, int n, float c) {
+        int i = 0;
+        int bound = F.loopBound(n);
+        if (multiply) {   // a loop per operation: no vector merges across an if/else
+            for (; i < bound; i += LANES) {
+                FloatVector.fromByteBuffer(F, x, 4 * (xo + i), ORDER).mul(c).intoByteBuffer(z, 4 * (zo + i), ORDER);
+            }
+            for (; i < n; i++) {
+                z.putFloat(4 * (zo + i), x.getFloat(4 * (xo + i)) * c);
+            }
+        } else {
+            for (; i < bound; i += LANES) {
+                FloatVector.fromByteBuffer(F, x, 4 * (xo + i), ORDER).add(c).intoByteBuffer(z, 4 * (zo + i), ORDER);
+            }
+            for (; i < n; i++) {
+                z.putFloat(4 * (zo + i), x.getFloat(4 * (xo + i)) + c);
+            }
+        }
+    }
+
     /** The float32 lanes of a vector on this JVM (16 with AVX-512, 8 with AVX2). */
     static int lanes() {
         return LANES;

@@ -2,10 +2,14 @@ package org.genblocks.nn;
 
 import org.genblocks.tensor.Rng;
 import org.junit.jupiter.api.Test;
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -534,6 +538,47 @@ class KernelsTest {
         assertTrue(Kernels.sumOverBroadcast(Nd4j.createFromArray(big).reshape(3, b), over, true));
         assertEquals(Float.POSITIVE_INFINITY, over.getFloat(0), "past the float32 range");
         assertTrue(Float.isNaN(over.getFloat(1)), "a NaN term");
+    }
+
+    /**
+     * The SIMD scalar product and sum give ND4J's {@code mul_scalar} / {@code add_scalar} bits (a vector tail: 1,003
+     * elements; two halves: 100,352), float64 and mismatched shapes are declined; inside the planned executor a graph's
+     * {@code x·0.25 + 1} runs them (profile rows tagged {@code [simd]}) with SameDiff's bits.
+     */
+    @Test
+    void scalarOpsGiveNd4jsBitsAndTheExecutorUsesThem() {
+        assertTrue(org.genblocks.tensor.Simd.enabled(), org.genblocks.tensor.Simd.status());
+        Rng rng = Rng.seed(43);
+        for (int n : new int[]{1003, 100_352}) {
+            INDArray x = rng.normal(DataType.FLOAT, n).muli(7);
+            for (float c : new float[]{0.25f, -1.3f, 1e-3f}) {
+                INDArray want = Nd4j.create(DataType.FLOAT, n), got = Nd4j.create(DataType.FLOAT, n);
+                Nd4j.exec(new org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication(x, null, want, c));
+                assertTrue(Kernels.scalarOp(true, x, c, got));
+                NnTestSupport.assertExact(want, got, "mul_scalar " + c + " over " + n);
+                Nd4j.exec(new org.nd4j.linalg.api.ops.impl.scalar.ScalarAdd(x, null, want, c));
+                assertTrue(Kernels.scalarOp(false, x, c, got));
+                NnTestSupport.assertExact(want, got, "add_scalar " + c + " over " + n);
+            }
+        }
+        assertFalse(Kernels.scalarOp(true, rng.normal(DataType.DOUBLE, 8), 2f, Nd4j.create(DataType.DOUBLE, 8)), "float64");
+        assertFalse(Kernels.scalarOp(true, rng.normal(DataType.FLOAT, 8), 2f, Nd4j.create(DataType.FLOAT, 4, 2)), "shapes");
+
+        SameDiff sd = SameDiff.create();
+        sd.placeHolder("x", DataType.FLOAT, -1, 64).mul(0.25).add(1.0).rename("y");
+        GraphExecutor ex = new GraphExecutor(sd, Set.of("x"), new String[]{"y"});
+        INDArray x = rng.normal(DataType.FLOAT, 32, 64);
+        OpProfile.start();
+        INDArray y;
+        try {
+            y = ex.run(Map.of("x", x))[0];
+        } finally {
+            OpProfile.stop();
+        }
+        for (String row : new String[]{"mul_scalar [simd]", "add_scalar [simd]"}) {
+            assertTrue(OpProfile.entries().stream().anyMatch(e -> e.op().equals(row)), row + " in " + OpProfile.table());
+        }
+        NnTestSupport.assertExact(sd.output(Map.of("x", x), "y").get("y"), y, "x·0.25 + 1");
     }
 
     /** An offset view runs on its own elements; other types, layouts and forms, and a JVM without SIMD, are declined. */
