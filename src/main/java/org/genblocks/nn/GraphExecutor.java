@@ -594,6 +594,10 @@ final class GraphExecutor {
                 || !r2.inputs[0].equals(m1.inputs[0])) {
             return false;
         }
+        Step back = producerOf.get(r3.inputs[1]);   // x·P goes back to x's own shape
+        if (!isOp(back, "shape_of", 1) || !back.inputs[0].equals(m1.inputs[0])) {
+            return false;
+        }
         String x = m1.inputs[0];
         int[] from = permutation(fixed.get(m.inputs[1]));
         if (from == null || !constants.contains(m.inputs[1])) {
@@ -1233,13 +1237,14 @@ final class GraphExecutor {
     static final long SPLIT_PRODUCTS_FROM = 1L << 21;
 
     /**
-     * A forward product splits its rows at a multiple of this many, so that each half's call tiles its rows as the
-     * whole call would and gives the whole call's bits: OpenBLAS packs the rows of a row-major {@code C = A B} in
-     * blocks of up to three of its kernel's N-unrolls (4 to 16 rows in the x86 kernels), with tail kernels for what is
-     * left, and a block boundary inside a tile changes a row's rounding. A split at row 784 of 1571 under
-     * {@code OPENBLAS_CORETYPE=Haswell} changed 9,234 of 150,816 float32 results; at 768 none (DirectProductTest).
+     * A forward product splits its rows at a multiple of this many (rounded down from the middle: products of fewer
+     * than 48 rows do not split), so that each half's call tiles its rows as the whole call would and gives the whole
+     * call's bits: OpenBLAS's AVX2 float32 kernels ({@code OPENBLAS_CORETYPE=Haswell}, Zen) block the rows of a
+     * row-major {@code C = A B} by a few kernel widths, and a block boundary inside a tile changes a row's rounding. A
+     * split at row 784 of 1571 changed 9,234 of 150,816 float32 results there; splits at multiples of 12 and of 24
+     * (three shapes, DirectProductTest) changed none. Its AVX-512 kernels and float64 gave the same bits at any row.
      */
-    static final int SPLIT_ROWS_ALIGN = 96;
+    static final int SPLIT_ROWS_ALIGN = 24;
 
     /**
      * A rank-2 float product {@code C = A B} ({@code matmul}) or its backward pass ({@code matmul_bp}:

@@ -96,8 +96,9 @@ final class Kernels {
      * backward ({@code x} is then the output's gradient g): {@code y[r, i] = g[r, i]·c[t, i] + g[r, to[i]]·s[t, to[i]]}
      * with {@code to} the inverse of {@code from}; t is the table row that broadcasting gives row r ({@code c} and
      * {@code s} of one shape that broadcasts into x's: [T, hd], [1, T, hd], [N, 1, T, hd], ...). Each product is
-     * rounded, then the sum: the float arithmetic of the graph's ops, in their order (the permutation product adds
-     * only zeros). Blocks of rows are copied into Java arrays; float32 rows that are whole vectors run as SIMD lanes
+     * rounded, then the sum: the float arithmetic of the graph's ops, in their order, for finite x (the permutation
+     * product adds only zeros; where x holds ±∞ the graph's product gives NaN across the row, 0·∞, the kernel only at
+     * the partner element). Blocks of rows are copied into Java arrays; float32 rows that are whole vectors run as SIMD lanes
      * ({@link KernelsSimd#ropeRows}: 26–29 µs a call on the DiT's [32, 4, 49, 16] heads against 140 forward and 300
      * backward for the ops it replaces), others as plain loops. In two halves of the rows on {@link SideThread} from
      * {@link #SIDE_FROM} elements.

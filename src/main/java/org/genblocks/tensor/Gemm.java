@@ -76,7 +76,8 @@ public final class Gemm {
      * independently of its batch, and {@code GenerativeModel.sampleRows} equals rows of one {@code sample} bit for
      * bit. It holds for ND4J's OpenBLAS 0.3.19 with its AVX-512 (SkylakeX) kernels, and in float64 with its AVX2
      * (Haswell, Zen) kernels; its AVX2 float32 kernels round a row differently by its place in the call's blocks
-     * (from one ulp), so there float32 rows agree to rounding only. A probe, not a proof: other shapes may still differ.
+     * (from one ulp), so there float32 rows agree to rounding only. A probe, not a proof: other shapes may still differ,
+     * and it runs with OpenBLAS's thread setting at its first call (the 200-row product may run on the pool's threads).
      *
      * @throws IllegalArgumentException for a type other than FLOAT or DOUBLE
      */

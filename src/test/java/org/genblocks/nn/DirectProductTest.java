@@ -142,14 +142,19 @@ class DirectProductTest {
     /**
      * Inside a training run that holds OpenBLAS's pool at one thread, products from
      * {@link GraphExecutor#SPLIT_PRODUCTS_FROM} multiply-adds run as two calls at once (the forward product's rows in
-     * halves at a multiple of {@link GraphExecutor#SPLIT_ROWS_ALIGN}, dA beside dB): [1571, 64]·[64, 96] (odd rows)
-     * and its gradients give the bits of each product as one call on that pool, float32 and float64, and match the
-     * float64 loops. Under {@code OPENBLAS_CORETYPE=Haswell} a split at row 784 failed this; the kernels genblocks
-     * picks on this machine (SkylakeX) passed it at any row.
+     * halves at a multiple of {@link GraphExecutor#SPLIT_ROWS_ALIGN}, dA beside dB): [1571, 64]·[64, 96] (odd rows),
+     * the MLP bench's [512, 256]·[256, 256] and [203, 96]·[96, 128] (a split near the smallest) and their gradients
+     * give the bits of each product as one call on that pool, float32 and float64, and match the float64 loops. Under {@code OPENBLAS_CORETYPE=Haswell} a split at row 784 of 1571 failed this; the kernels
+     * genblocks picks on this machine (SkylakeX) passed it at any row.
      */
     @Test
     void productsSplitOverTwoThreadsGiveTheUnsplitBits() {
-        int m = 1571, k = 64, n = 96;
+        for (int[] mkn : new int[][]{{1571, 64, 96}, {512, 256, 256}, {203, 96, 128}}) {
+            splitGivesTheUnsplitBits(mkn[0], mkn[1], mkn[2]);
+        }
+    }
+
+    private static void splitGivesTheUnsplitBits(int m, int k, int n) {
         assertTrue((long) m * k * n >= GraphExecutor.SPLIT_PRODUCTS_FROM, "large enough to split");
         for (DataType dt : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
             Rng rng = Rng.seed(8);
@@ -179,7 +184,7 @@ class DirectProductTest {
             }
             INDArray[] plain = whole;
             for (int i = 0; i < outs.length; i++) {
-                assertTrue(GraphExecutor.exactlyEqual(plain[i], split[i]), dt + " " + outs[i] + ": split and unsplit");
+                assertTrue(GraphExecutor.exactlyEqual(plain[i], split[i]), dt + " " + outs[i] + " m " + m + ": split and unsplit");
             }
             double[][] want = definitions(a, b, r, m, k, n, false, false);
             double tol = dt == DataType.DOUBLE ? 1e-12 : 2e-5;

@@ -69,6 +69,7 @@ class RopeFusionTest {
      */
     @Test
     void simdRowsGiveTheScalarBits() {
+        assertTrue(org.genblocks.tensor.Simd.enabled(), org.genblocks.tensor.Simd.status());
         int lanes = KernelsSimd.lanes();
         for (int hd : new int[]{lanes, 2 * lanes}) {
             int[] from = new int[hd];
@@ -88,6 +89,30 @@ class RopeFusionTest {
                 }
             }
         }
+    }
+
+    /** A forward-only graph whose permuted x has a second reader (another requested output) keeps the ops. */
+    @Test
+    void forwardGraphsWithAnOutsideReaderKeepTheOps() {
+        SameDiff sd = graph(DataType.FLOAT, false);
+        String swapped = sd.getOps().values().stream()
+                .filter(o -> o.getOp().opName().equals("matmul") && !o.getInputsToOp().get(1).equals("w")
+                        && sd.getVariableOutputOp(o.getInputsToOp().get(0)).opName().equals("reshape"))
+                .findFirst().orElseThrow().getOutputsOfOp().get(0);
+        sd.math().sin(sd.getVariable(swapped)).rename("other");
+        GraphExecutor ex = new GraphExecutor(sd, Set.of("x"), new String[]{"y", "other"});
+        INDArray x = Rng.seed(10).normal(DataType.FLOAT, 2, 2, 9, 8);
+        OpProfile.start();
+        INDArray[] out;
+        try {
+            out = ex.run(Map.of("x", x));
+        } finally {
+            OpProfile.stop();
+        }
+        assertTrue(OpProfile.entries().stream().noneMatch(e -> e.op().startsWith("rope")), OpProfile.table());
+        Map<String, INDArray> ref = sd.output(Map.of("x", x), "y", "other");
+        NnTestSupport.assertExact(ref.get("y"), out[0], "y");
+        NnTestSupport.assertExact(ref.get("other"), out[1], "sin of the permuted x");
     }
 
     /**
@@ -237,7 +262,10 @@ class RopeFusionTest {
         }
     }
 
-    /** Sampling: a graph without a backward pass fuses the forward alone, with SameDiff's bits. */
+    /**
+     * Sampling: a graph without a backward pass fuses the forward alone, with SameDiff's bits (finite inputs); where a
+     * second output reads the permuted x, nothing fuses and both outputs equal SameDiff's.
+     */
     @Test
     void forwardGraphsFuseTheRotationAloneWithSameDiffsBits() {
         for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
