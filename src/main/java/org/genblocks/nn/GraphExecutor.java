@@ -58,6 +58,9 @@ final class GraphExecutor {
         final boolean softmaxBp;
         /** {@code mul_scalar} or {@code add_scalar} of one float operand, which {@link Kernels#scalarOp} may run. */
         final String scalarOp;
+        /** A {@code sigmoid} (legacy op) or its {@code sigmoid_bp}, which {@link Kernels#sigmoid} may run. */
+        final boolean sigmoid;
+        final boolean sigmoidBp;
         /** The forward softmax output the backward step reuses (same input and axis), or null: it recomputes it. */
         String softmaxOutput;
         /** Depends only on input shapes (and constants), so runs once per signature ({@link #foldPerSignature}). */
@@ -122,6 +125,10 @@ final class GraphExecutor {
             this.softmaxBp = op instanceof DynamicCustomOp && "softmax_bp".equals(op.opName())
                     && inputs.length == 2 && outputs.length == 1 && ((DynamicCustomOp) op).numIArguments() == 1;
             String name = op.opName();
+            this.sigmoid = op instanceof org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid && inputs.length == 1
+                    && outputs.length == 1;
+            this.sigmoidBp = op instanceof DynamicCustomOp && "sigmoid_bp".equals(op.opName()) && inputs.length == 2
+                    && outputs.length == 1;
             this.scalarOp = op instanceof org.nd4j.linalg.api.ops.BaseScalarOp so && inputs.length == 1
                     && outputs.length == 1 && (name.equals("mul_scalar") || name.equals("add_scalar")) ? name : null;
             this.matmul = op instanceof DynamicCustomOp
@@ -212,7 +219,8 @@ final class GraphExecutor {
         }
         boolean any = false;
         for (Step st : plan) {
-            any |= st.multiplyBp || st.reluBp || st.addBp || st.subtractBp || st.softmaxBp || st.plainProduct
+            any |= st.multiplyBp || st.reluBp || st.addBp || st.subtractBp || st.softmaxBp || st.sigmoid
+                    || st.sigmoidBp || st.plainProduct
                     || st.scaledFree;   // a batched product may run as per-product GEMM calls: not SameDiff's bits
             consumed.addAll(Arrays.asList(st.inputs));
         }
@@ -1123,6 +1131,9 @@ final class GraphExecutor {
                     } else if (s.subtractBp) {
                         subtractBackward(s, in[2], vals);
                         d.clearArrays();
+                    } else if (s.sigmoidBp && Kernels.sigmoid(in[0], in[1], vals.get(s.outputs[0]))) {
+                        d.clearArrays();
+                        rewrittenRan = true;
                     } else if (s.softmaxBp) {
                         softmaxBackward(s, in[0], in[1], d.getIArgument(0), vals);
                         d.clearArrays();
@@ -1155,7 +1166,9 @@ final class GraphExecutor {
                     }
                     size(team, s, si);
                     INDArray scalar = s.scalarOp == null ? null : ((org.nd4j.linalg.api.ops.BaseScalarOp) o).scalar();
-                    if (scalar != null && Kernels.scalarOp(s.scalarOp.equals("mul_scalar"), in[0], scalar.getFloat(0),
+                    if (s.sigmoid && Kernels.sigmoid(in[0], null, vals.get(s.outputs[0]))) {
+                        rewrittenRan = true;
+                    } else if (scalar != null && Kernels.scalarOp(s.scalarOp.equals("mul_scalar"), in[0], scalar.getFloat(0),
                             vals.get(s.outputs[0]))) {
                         simdRan = true;
                     } else {

@@ -2,6 +2,7 @@ package org.genblocks.nn;
 
 import org.genblocks.tensor.Rng;
 import org.junit.jupiter.api.Test;
+import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -579,6 +580,70 @@ class KernelsTest {
             assertTrue(OpProfile.entries().stream().anyMatch(e -> e.op().equals(row)), row + " in " + OpProfile.table());
         }
         NnTestSupport.assertExact(sd.output(Map.of("x", x), "y").get("y"), y, "x·0.25 + 1");
+    }
+
+    /**
+     * The small-array sigmoid and its backward pass against their float64 definitions (1e-6 relative; 0 for the
+     * float32 subnormals below x = −87) from −90 to 90,
+     * with ±∞ (1 or 0, a zero derivative) and NaN; float64 and arrays from 2^15 elements are declined. Inside the
+     * planned executor a float32 SiLU-style {@code σ(h)·h} runs both (rows tagged {@code [rewritten]}) and its gradient
+     * agrees with SameDiff's to 1e-5.
+     */
+    @Test
+    void sigmoidAndItsBackwardMatchTheDefinitionAndTheExecutorUsesThem() {
+        int n = 2001;
+        float[] xs = new float[n];
+        for (int i = 0; i < n - 3; i++) {
+            xs[i] = -90f + 180f * i / (n - 4);
+        }
+        xs[n - 3] = Float.POSITIVE_INFINITY;
+        xs[n - 2] = Float.NEGATIVE_INFINITY;
+        xs[n - 1] = Float.NaN;
+        Rng rng = Rng.seed(44);
+        INDArray x = Nd4j.createFromArray(xs), g = rng.normal(DataType.FLOAT, n);
+        INDArray y = Nd4j.create(DataType.FLOAT, n), dx = Nd4j.create(DataType.FLOAT, n);
+        assertTrue(Kernels.sigmoid(x, null, y));
+        assertTrue(Kernels.sigmoid(x, g, dx));
+        for (int i = 0; i < n - 1; i++) {
+            double s = 1 / (1 + Math.exp(-(double) xs[i]));
+            double d = g.getDouble(i) * s * (1 - s);
+            if (Double.isInfinite(xs[i])) {
+                d = 0;
+            } else if (xs[i] > 0) {
+                double e = Math.exp(-(double) xs[i]);
+                d = g.getDouble(i) * e / ((1 + e) * (1 + e));   // no cancellation in 1 − σ
+            }
+            // below x = −87 σ and σ' are float32 subnormals (under 1.7e-38): the exponential gives 0 there
+            assertEquals(s, y.getDouble(i), 1e-6 * s + 2e-38, "σ at " + xs[i]);
+            assertEquals(d, dx.getDouble(i), 1e-6 * Math.abs(d) + 2e-38, "σ' at " + xs[i]);
+        }
+        assertTrue(Double.isNaN(y.getDouble(n - 1)) && Double.isNaN(dx.getDouble(n - 1)), "NaN");
+        assertFalse(Kernels.sigmoid(x.castTo(DataType.DOUBLE), null, Nd4j.create(DataType.DOUBLE, n)), "float64");
+        assertFalse(Kernels.sigmoid(rng.normal(DataType.FLOAT, 1 << 15), null, Nd4j.create(DataType.FLOAT, 1 << 15)),
+                "2^15 elements keep ND4J's op");
+
+        SameDiff sd = SameDiff.create();
+        SDVariable h = sd.placeHolder("x", DataType.FLOAT, -1, 64).mmul(sd.var("w", rng.normal(DataType.FLOAT, 64, 64)));
+        sd.nn().sigmoid(h).mul(h).sum().rename("loss");
+        Params p = Params.of(Map.of("w", sd.getVariable("w").getArr()));
+        GradientPlan plan = new GradientPlan(sd, "loss", p, Set.of("x"));
+        for (int call = 0; call < 3; call++) {
+            Map<String, INDArray> feed = Map.of("x", rng.normal(DataType.FLOAT, 32, 64));
+            OpProfile.start();
+            GradientPlan.Result r;
+            try {
+                r = plan.run(feed);
+            } finally {
+                OpProfile.stop();
+            }
+            assertTrue(plan.usesPlannedExecutor(), "call " + call + " runs planned");
+            for (String row : new String[]{"sigmoid [rewritten]", "sigmoid_bp [rewritten]"}) {
+                assertTrue(OpProfile.entries().stream().anyMatch(e -> e.op().equals(row)), row + " in " + OpProfile.table());
+            }
+            INDArray ref = sd.calculateGradients(feed, "w").get("w");
+            assertEquals(0.0, ref.sub(r.gradients().get("w")).amaxNumber().doubleValue(),
+                    1e-5 * ref.amaxNumber().doubleValue(), "dL/dw at call " + call);
+        }
     }
 
     /** An offset view runs on its own elements; other types, layouts and forms, and a JVM without SIMD, are declined. */
