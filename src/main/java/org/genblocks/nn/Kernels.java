@@ -138,13 +138,8 @@ final class Kernels {
         }
         int rows = (int) (x.length() / hd);
         int tableRows = (int) (c.length() / hd);
-        boolean trailing = true;   // the table's rows are x's last row axes ([T, hd] against [N, H, T, hd]): r mod T
-        for (int a = 0, seen = 0; a < k; a++) {
-            seen |= tableDims[a] != 1 ? 1 : 0;
-            trailing &= seen == 0 || tableDims[a] == x.size(a);
-        }
         long[] xDims = Arrays.copyOf(x.shape(), k);
-        boolean whole = trailing;   // effectively final for the halves
+        boolean whole = trailingRows(xDims, tableDims);
         boolean lanes = simd && hd % KernelsSimd.lanes() == 0;
         int xo = (int) x.offset(), co = (int) c.offset(), so = (int) s.offset(), yo = (int) y.offset();
         SideThread.halves(rows, 1, x.length(), SIDE_FROM, (r0, r1) -> {
@@ -200,6 +195,21 @@ final class Kernels {
 
     /** Elements of x that {@link #rope} reads and writes per block. */
     private static final int ROPE_CHUNK = 4096;
+
+    /**
+     * Whether a table's row axes are x's last row axes ({@code [T, hd]} against {@code [N, H, T, hd]}), so that row r
+     * of x reads table row {@code r mod T} ({@link #tableRow} in general).
+     */
+    private static boolean trailingRows(long[] xDims, long[] tableDims) {
+        boolean seen = false;
+        for (int a = 0; a < xDims.length; a++) {
+            seen |= tableDims[a] != 1;
+            if (seen && tableDims[a] != xDims[a]) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     /** The table row that row {@code r} of x (row axes {@code xDims}) reads from a table (row axes {@code tableDims}). */
     private static int tableRow(int r, long[] xDims, long[] tableDims) {

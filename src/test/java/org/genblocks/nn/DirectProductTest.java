@@ -64,20 +64,14 @@ class DirectProductTest {
         String ga = sd.getGradForVariable("a").name();
         String gb = sd.getGradForVariable("b").name();
         GraphExecutor ex = new GraphExecutor(sd.getFunction("grad"), Set.of("r"), new String[]{"c", ga, gb});
-        OpProfile.start();
-        INDArray[] out;
-        try {
-            out = ex.run(Map.of("r", r));
-        } finally {
-            OpProfile.stop();
-        }
+        INDArray[] out = NnTestSupport.profiled(() -> ex.run(Map.of("r", r)));
         boolean direct = batch.length == 0 && !ta && !tb;
         // batches: one NN or TN GEMM call per product, B copied transposed where needed (GraphExecutor.batchedProduct)
         boolean forwardCalls = direct || batch.length > 0;
         boolean backwardCalls = direct || batch.length > 0 && !ta;
         for (String op : new String[]{"matmul", "matmul_bp"}) {
             String row = (op.equals("matmul") ? forwardCalls : backwardCalls) ? op + " [gemm]" : op;
-            assertTrue(OpProfile.entries().stream().anyMatch(e -> e.op().equals(row)), what + ": " + row + " in "
+            assertTrue(NnTestSupport.profileHas(row), what + ": " + row + " in "
                     + OpProfile.table());
         }
 
@@ -124,16 +118,10 @@ class DirectProductTest {
         Gradients.build(sd, "loss");
         String g = sd.getGradForVariable(constantA ? "b" : "a").name();
         GraphExecutor ex = new GraphExecutor(sd.getFunction("grad"), Set.of("r"), new String[]{g});
-        OpProfile.start();
-        INDArray got;
-        try {
-            got = ex.run(Map.of("r", r))[0];
-        } finally {
-            OpProfile.stop();
-        }
+        INDArray got = NnTestSupport.profiled(() -> ex.run(Map.of("r", r))[0]);
         boolean calls = constantA ? !(ta && tb) : !ta;
         String row = calls ? "matmul_bp [gemm]" : "matmul_bp";
-        assertTrue(OpProfile.entries().stream().anyMatch(e -> e.op().equals(row)), what + ": " + row + " in "
+        assertTrue(NnTestSupport.profileHas(row), what + ": " + row + " in "
                 + OpProfile.table());
         double[] want = definitions(a, b, r, m, k, n, ta, tb)[constantA ? 2 : 1];
         assertClose(want, got, constantA ? b.shape() : a.shape(), dt == DataType.DOUBLE ? 1e-12 : 2e-5, what);

@@ -371,13 +371,9 @@ class GradientPlanTest {
     /** {@code plan.run(feed)} under {@link OpProfile}, the names of the profile's rows added to {@code rows}. */
     private static GradientPlan.Result profiledRun(GradientPlan plan, Map<String, INDArray> feed,
                                                    java.util.List<String> rows) {
-        OpProfile.start();
-        try {
-            return plan.run(feed);
-        } finally {
-            OpProfile.stop();
-            OpProfile.entries().forEach(e -> rows.add(e.op()));
-        }
+        GradientPlan.Result r = NnTestSupport.profiled(() -> plan.run(feed));
+        OpProfile.entries().forEach(e -> rows.add(e.op()));
+        return r;
     }
 
     /** A float64 one-hot: ND4J's shape function says float32; the plan gives it the graph's type and stays planned. */

@@ -569,15 +569,9 @@ class KernelsTest {
         sd.placeHolder("x", DataType.FLOAT, -1, 64).mul(0.25).add(1.0).rename("y");
         GraphExecutor ex = new GraphExecutor(sd, Set.of("x"), new String[]{"y"});
         INDArray x = rng.normal(DataType.FLOAT, 32, 64);
-        OpProfile.start();
-        INDArray y;
-        try {
-            y = ex.run(Map.of("x", x))[0];
-        } finally {
-            OpProfile.stop();
-        }
+        INDArray y = NnTestSupport.profiled(() -> ex.run(Map.of("x", x))[0]);
         for (String row : new String[]{"mul_scalar [simd]", "add_scalar [simd]"}) {
-            assertTrue(OpProfile.entries().stream().anyMatch(e -> e.op().equals(row)), row + " in " + OpProfile.table());
+            assertTrue(NnTestSupport.profileHas(row), row + " in " + OpProfile.table());
         }
         NnTestSupport.assertExact(sd.output(Map.of("x", x), "y").get("y"), y, "x·0.25 + 1");
     }
@@ -629,16 +623,10 @@ class KernelsTest {
         GradientPlan plan = new GradientPlan(sd, "loss", p, Set.of("x"));
         for (int call = 0; call < 3; call++) {
             Map<String, INDArray> feed = Map.of("x", rng.normal(DataType.FLOAT, 32, 64));
-            OpProfile.start();
-            GradientPlan.Result r;
-            try {
-                r = plan.run(feed);
-            } finally {
-                OpProfile.stop();
-            }
+            GradientPlan.Result r = NnTestSupport.profiled(() -> plan.run(feed));
             assertTrue(plan.usesPlannedExecutor(), "call " + call + " runs planned");
             for (String row : new String[]{"sigmoid [rewritten]", "sigmoid_bp [rewritten]"}) {
-                assertTrue(OpProfile.entries().stream().anyMatch(e -> e.op().equals(row)), row + " in " + OpProfile.table());
+                assertTrue(NnTestSupport.profileHas(row), row + " in " + OpProfile.table());
             }
             INDArray ref = sd.calculateGradients(feed, "w").get("w");
             assertEquals(0.0, ref.sub(r.gradients().get("w")).amaxNumber().doubleValue(),

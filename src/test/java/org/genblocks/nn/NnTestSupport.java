@@ -49,6 +49,21 @@ final class NnTestSupport {
         }
     }
 
+    /** {@code body} run under {@link OpProfile}: its result; the profile's rows stay readable until the next start. */
+    static <T> T profiled(java.util.function.Supplier<T> body) {
+        OpProfile.start();
+        try {
+            return body.get();
+        } finally {
+            OpProfile.stop();
+        }
+    }
+
+    /** Whether the last profiled run has a row named {@code op}. */
+    static boolean profileHas(String op) {
+        return OpProfile.entries().stream().anyMatch(e -> e.op().equals(op));
+    }
+
     /** Asserts bit-for-bit equality (INDArray.equals has a tolerance). */
     static void assertExact(INDArray expected, INDArray actual, String message) {
         if (!GraphExecutor.exactlyEqual(expected, actual)) {

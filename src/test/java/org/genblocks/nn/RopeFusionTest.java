@@ -95,20 +95,11 @@ class RopeFusionTest {
     @Test
     void forwardGraphsWithAnOutsideReaderKeepTheOps() {
         SameDiff sd = graph(DataType.FLOAT, false);
-        String swapped = sd.getOps().values().stream()
-                .filter(o -> o.getOp().opName().equals("matmul") && !o.getInputsToOp().get(1).equals("w")
-                        && sd.getVariableOutputOp(o.getInputsToOp().get(0)).opName().equals("reshape"))
-                .findFirst().orElseThrow().getOutputsOfOp().get(0);
+        String swapped = permutedX(sd);
         sd.math().sin(sd.getVariable(swapped)).rename("other");
         GraphExecutor ex = new GraphExecutor(sd, Set.of("x"), new String[]{"y", "other"});
         INDArray x = Rng.seed(10).normal(DataType.FLOAT, 2, 2, 9, 8);
-        OpProfile.start();
-        INDArray[] out;
-        try {
-            out = ex.run(Map.of("x", x));
-        } finally {
-            OpProfile.stop();
-        }
+        INDArray[] out = NnTestSupport.profiled(() -> ex.run(Map.of("x", x)));
         assertTrue(OpProfile.entries().stream().noneMatch(e -> e.op().startsWith("rope")), OpProfile.table());
         Map<String, INDArray> ref = sd.output(Map.of("x", x), "y", "other");
         NnTestSupport.assertExact(ref.get("y"), out[0], "y");
@@ -136,15 +127,9 @@ class RopeFusionTest {
                     rope.apply(sd, x, sd.constant("positions", Nd4j.createFromArray(pos).castTo(dt))).rename("y");
                     GraphExecutor ex = new GraphExecutor(sd, Set.of("x"), new String[]{"y"});
                     INDArray xv = Rng.seed(9).normal(dt, 3, 2, 9, 16);
-                    OpProfile.start();
-                    INDArray fused;
-                    try {
-                        fused = ex.run(Map.of("x", xv))[0];
-                    } finally {
-                        OpProfile.stop();
-                    }
+                    INDArray fused = NnTestSupport.profiled(() -> ex.run(Map.of("x", xv))[0]);
                     String at = layout + " positions to " + scale + " " + dt;
-                    assertTrue(OpProfile.entries().stream().anyMatch(e -> e.op().equals("rope [fused]")), at);
+                    assertTrue(NnTestSupport.profileHas("rope [fused]"), at);
                     INDArray eager = rope.apply(xv, pos);
                     double tol = dt == DataType.DOUBLE ? 1e-12 : 2e-6;
                     assertEquals(0.0, eager.sub(fused).amaxNumber().doubleValue(), tol * xv.amaxNumber().doubleValue(), at);
@@ -212,14 +197,19 @@ class RopeFusionTest {
         SDVariable y = rope.apply(sd, h, sd.constant("positions", Nd4j.createFromArray(grid).castTo(dt))).rename("y");
         SDVariable loss = y.mul(x).sum();
         if (readSwapped) {   // a second reader of the rotation's permuted x: nothing may fuse
-            String swapped = sd.getOps().values().stream()
-                    .filter(o -> o.getOp().opName().equals("matmul") && !o.getInputsToOp().get(1).equals("w")
-                            && sd.getVariableOutputOp(o.getInputsToOp().get(0)).opName().equals("reshape"))
-                    .findFirst().orElseThrow().getOutputsOfOp().get(0);
+            String swapped = permutedX(sd);
             loss = loss.add(sd.math().sin(sd.getVariable(swapped)).sum());
         }
         loss.rename("loss");
         return sd;
+    }
+
+    /** The rotation's permuted x, {@code reshape(x, −1, hd)·P}: the product whose left operand is a reshape. */
+    private static String permutedX(SameDiff sd) {
+        return sd.getOps().values().stream()
+                .filter(o -> o.getOp().opName().equals("matmul") && !o.getInputsToOp().get(1).equals("w")
+                        && sd.getVariableOutputOp(o.getInputsToOp().get(0)).opName().equals("reshape"))
+                .findFirst().orElseThrow().getOutputsOfOp().get(0);
     }
 
     /**
@@ -238,16 +228,10 @@ class RopeFusionTest {
                 Rng rng = Rng.seed(7);
                 for (int call = 0; call < 4; call++) {
                     Map<String, INDArray> feed = Map.of("x", rng.normal(dt, 3, 2, 9, 8));
-                    OpProfile.start();
-                    GradientPlan.Result r;
-                    try {
-                        r = plan.run(feed);
-                    } finally {
-                        OpProfile.stop();
-                    }
+                    GradientPlan.Result r = NnTestSupport.profiled(() -> plan.run(feed));
                     assertTrue(plan.usesPlannedExecutor(), at + " call " + call + " runs planned");
                     for (String row : new String[]{"rope [fused]", "rope_bp [fused]"}) {
-                        assertEquals(!readSwapped, OpProfile.entries().stream().anyMatch(e -> e.op().equals(row)),
+                        assertEquals(!readSwapped, NnTestSupport.profileHas(row),
                                 at + ": " + row + " in " + OpProfile.table());
                     }
                     double tol = dt == DataType.DOUBLE ? 1e-12 : 1e-5;
@@ -274,14 +258,8 @@ class RopeFusionTest {
             Rng rng = Rng.seed(8);
             for (int call = 0; call < 3; call++) {
                 INDArray x = rng.normal(dt, 2, 2, 9, 8);
-                OpProfile.start();
-                INDArray y;
-                try {
-                    y = ex.run(Map.of("x", x))[0];
-                } finally {
-                    OpProfile.stop();
-                }
-                assertTrue(OpProfile.entries().stream().anyMatch(e -> e.op().equals("rope [fused]")), dt + ": "
+                INDArray y = NnTestSupport.profiled(() -> ex.run(Map.of("x", x))[0]);
+                assertTrue(NnTestSupport.profileHas("rope [fused]"), dt + ": "
                         + OpProfile.table());
                 NnTestSupport.assertExact(sd.output(Map.of("x", x), "y").get("y"), y, dt + " y at call " + call);
             }
