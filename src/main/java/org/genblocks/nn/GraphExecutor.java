@@ -58,6 +58,12 @@ final class GraphExecutor {
         final boolean softmaxBp;
         /** {@code mul_scalar} or {@code add_scalar} of one float operand, which {@link Kernels#scalarOp} may run. */
         final String scalarOp;
+        /** A {@code conv2d} that {@link Conv2dGemm} may run as GEMM calls per sample. */
+        final boolean conv2d;
+        /** A {@code conv2d_bp} that {@link Conv2dGemm#backward} may run. */
+        final boolean conv2dBp;
+        /** {@link Conv2dGemm}'s scratch arrays for this step. */
+        final Conv2dGemm.Scratch convScratch;
         /** A {@code sigmoid} (legacy op) or its {@code sigmoid_bp}, which {@link Kernels#sigmoid} may run. */
         final boolean sigmoid;
         final boolean sigmoidBp;
@@ -125,6 +131,11 @@ final class GraphExecutor {
             this.softmaxBp = op instanceof DynamicCustomOp && "softmax_bp".equals(op.opName())
                     && inputs.length == 2 && outputs.length == 1 && ((DynamicCustomOp) op).numIArguments() == 1;
             String name = op.opName();
+            this.conv2d = op instanceof DynamicCustomOp && "conv2d".equals(name) && (inputs.length == 2
+                    || inputs.length == 3) && outputs.length == 1;
+            this.conv2dBp = op instanceof DynamicCustomOp && "conv2d_bp".equals(name) && (inputs.length == 3
+                    || inputs.length == 4) && outputs.length == inputs.length - 1;
+            this.convScratch = conv2d || conv2dBp ? new Conv2dGemm.Scratch() : null;
             this.sigmoid = op instanceof org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid && inputs.length == 1
                     && outputs.length == 1;
             this.sigmoidBp = op instanceof DynamicCustomOp && "sigmoid_bp".equals(op.opName()) && inputs.length == 2
@@ -220,7 +231,7 @@ final class GraphExecutor {
         boolean any = false;
         for (Step st : plan) {
             any |= st.multiplyBp || st.reluBp || st.addBp || st.subtractBp || st.softmaxBp || st.sigmoid
-                    || st.sigmoidBp || st.plainProduct
+                    || st.sigmoidBp || st.plainProduct || st.conv2d || st.conv2dBp
                     || st.scaledFree;   // a batched product may run as per-product GEMM calls: not SameDiff's bits
             consumed.addAll(Arrays.asList(st.inputs));
         }
@@ -992,10 +1003,29 @@ final class GraphExecutor {
             long products = Math.max(1, c.length() / Math.max(1, lastTwo(c.shape())));
             largest = Math.max(mnk * products, largest);
             blasWork[si] = mnk;
+        } else if ((s.conv2d || s.conv2dBp) && convGeometry(s, in, vals) != null) {
+            Conv2dGemm.Geometry g = convGeometry(s, in, vals);
+            blasWork[si] = g.multiplyAdds();   // per sample: Conv2dGemm's calls
+            largest = Math.max(largest, g.n() * g.multiplyAdds());
         } else if (s.unsizedBlas) {
             blasWork[si] = Long.MAX_VALUE;
         }
         teamSizes[si] = largest;
+    }
+
+    private static Conv2dGemm.Geometry convGeometry(Step s, INDArray[] in, Map<String, INDArray> vals) {
+        if (s.conv2dBp) {
+            return Conv2dGemm.ofBackward((DynamicCustomOp) s.op, in, outputs(s, vals));
+        }
+        return Conv2dGemm.of((DynamicCustomOp) s.op, in, vals.get(s.outputs[0]));
+    }
+
+    private static INDArray[] outputs(Step s, Map<String, INDArray> vals) {
+        INDArray[] out = new INDArray[s.outputs.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = vals.get(s.outputs[i]);
+        }
+        return out;
     }
 
     private void size(OpThreads.Team team, Step s, int si) {
@@ -1140,6 +1170,10 @@ final class GraphExecutor {
                     } else if (s.reluBp) {
                         reluBackward(in[0], in[1], d.getTArgument(0), vals.get(s.outputs[0]));
                         d.clearArrays();
+                    } else if (s.conv2d && conv2d(s, d, in, vals.get(s.outputs[0]), team.blasOneThread())
+                            || s.conv2dBp && conv2dBackward(s, d, in, vals, team.blasOneThread())) {
+                        d.clearArrays();
+                        gemmRan = true;
                     } else if (s.binary && Kernels.broadcastBinary(s.op.opName(), in[0], in[1], vals.get(s.outputs[0]))
                             || s.permute && Kernels.permuteKeepingLastAxis(in[0], d.iArgs(), vals.get(s.outputs[0]))) {
                         d.clearArrays();
@@ -1397,6 +1431,38 @@ final class GraphExecutor {
                 }
             }
         });
+        return true;
+    }
+
+    /**
+     * A float32 "same" convolution of stride 1 ({@code conv2d}, NCHW, YXIO weights) as GEMM calls per sample
+     * ({@link Conv2dGemm}); false (ND4J's op runs) for any other convolution or layout.
+     */
+    private static boolean conv2d(Step s, DynamicCustomOp d, INDArray[] in, INDArray y, boolean split) {
+        Conv2dGemm.Geometry g = Conv2dGemm.of(d, in, y);
+        if (g == null) {
+            return false;
+        }
+        Conv2dGemm.forward(g, in[0], in[1], in.length == 3 ? in[2] : null, y, split, s.convScratch);
+        return true;
+    }
+
+    /**
+     * {@code conv2d_bp} of a convolution {@link #conv2d} runs, as GEMM calls per sample ({@link Conv2dGemm#backward}),
+     * computing only the gradients some step reads; false (ND4J's op runs) otherwise.
+     */
+    private boolean conv2dBackward(Step s, DynamicCustomOp d, INDArray[] in, Map<String, INDArray> vals,
+                                   boolean split) {
+        INDArray[] out = outputs(s, vals);
+        Conv2dGemm.Geometry g = Conv2dGemm.ofBackward(d, in, out);
+        if (g == null) {
+            return false;
+        }
+        INDArray[] want = new INDArray[3];
+        for (int i = 0; i < out.length; i++) {
+            want[i] = consumed.contains(s.outputs[i]) ? out[i] : null;
+        }
+        Conv2dGemm.backward(g, in[0], in[1], in[in.length - 1], want[0], want[1], want[2], split, s.convScratch);
         return true;
     }
 
@@ -2000,5 +2066,40 @@ final class GraphExecutor {
      */
     boolean needsCheck(Map<String, INDArray> feed) {
         return !signature(feed).equals(signature) || runsOnSignature < 2;
+    }
+
+    /** Whether the plan has convolutions that {@link Conv2dGemm} may run (forward or backward). */
+    boolean mayRunConvolutions() {
+        for (Step st : plan) {
+            if (st.conv2d || st.conv2dBp) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static final Object HELPERS = new Object();
+
+    /**
+     * {@code body}'s result with ND4J's platform helpers (oneDNN) off for its duration, the process-wide setting
+     * restored after: the second reference of a plan with convolutions whose check against SameDiff failed
+     * ({@code GradientPlan}, {@code BlockFunction}). oneDNN's float32 convolutions (their algorithm chosen by oneDNN)
+     * err by far more than a GEMM: on Glow (L = 2, K = 4, width 48, batch 64, after 60 steps) SameDiff's weight
+     * gradients of the deeper couplings were 1e-4 to 7e-4 of their norm from the float64 gradients, while ND4J's own
+     * kernels (helpers off) and {@link Conv2dGemm} were within 2e-6 to 6e-6 (and 2e-6 to 4e-6 of each other): a check
+     * against the helpers' result failed on their error, not the plan's. While it runs, ops of other threads also run
+     * ND4J's own kernels (same formulas, other rounding).
+     */
+    static <T> T withoutHelpers(java.util.function.Supplier<T> body) {
+        synchronized (HELPERS) {
+            org.nd4j.linalg.factory.Environment env = Nd4j.getEnvironment();
+            boolean was = env.helpersAllowed();
+            env.allowHelpers(false);
+            try {
+                return body.get();
+            } finally {
+                env.allowHelpers(was);
+            }
+        }
     }
 }
