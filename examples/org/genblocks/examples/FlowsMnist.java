@@ -91,7 +91,7 @@ public final class FlowsMnist {
             case "spline" -> 4000;
             case "nice" -> 16000;
             case "realnvp" -> 2000;
-            case "glow" -> 7500;
+            case "glow" -> 12000;
             case "glow-hist", "glow-classes" -> 8000;
             default -> 3000;
         };

@@ -287,12 +287,17 @@ final class Conv2dGemm {
             Kernels.floats(dw).put(0, total);
         }
         if (db != null) {
-            biasGradient(g, dy, db);
+            biasGradient(g, dy, db, org.genblocks.tensor.Simd.enabled());
         }
     }
 
-    /** {@code db[o] = Σ_{n,i,j} dy[n, o, i, j]}, each channel's sum in float64 (four running sums, then theirs). */
-    private static void biasGradient(Geometry g, INDArray dy, INDArray db) {
+    /**
+     * {@code db[o] = Σ_{n,i,j} dy[n, o, i, j]}, each channel's sum in float64 over rows of pixels: a row as float32 SIMD
+     * lanes ({@link KernelsSimd#rowSum}) where {@link org.genblocks.tensor.Simd#enabled()}, else as four float64
+     * running sums (a plain float64 loop took 0.5–0.6 ms on a [64, 48, 14, 14] gradient, a quarter of that
+     * convolution's backward pass).
+     */
+    static void biasGradient(Geometry g, INDArray dy, INDArray db, boolean simd) {
         int hw = g.hw();
         float[] plane = new float[g.o() * hw];
         double[] sum = new double[g.o()];
@@ -300,19 +305,7 @@ final class Conv2dGemm {
         for (int n = 0; n < g.n(); n++) {
             gb.get(n * g.o() * hw, plane);
             for (int o = 0; o < g.o(); o++) {
-                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                int q = o * hw;
-                int end = q + hw;
-                for (; q + 3 < end; q += 4) {
-                    s0 += plane[q];
-                    s1 += plane[q + 1];
-                    s2 += plane[q + 2];
-                    s3 += plane[q + 3];
-                }
-                for (; q < end; q++) {
-                    s0 += plane[q];
-                }
-                sum[o] += (s0 + s1) + (s2 + s3);
+                sum[o] += simd ? KernelsSimd.rowSum(plane, o * hw, hw) : rowSum(plane, o * hw, hw);
             }
         }
         float[] out = new float[g.o()];
@@ -320,6 +313,23 @@ final class Conv2dGemm {
             out[o] = (float) sum[o];
         }
         Kernels.floats(db).put(0, out);
+    }
+
+    /** {@code Σ a[from .. from + len)} as four float64 running sums, then theirs. */
+    private static double rowSum(float[] a, int from, int len) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int q = from;
+        int end = from + len;
+        for (; q + 3 < end; q += 4) {
+            s0 += a[q];
+            s1 += a[q + 1];
+            s2 += a[q + 2];
+            s3 += a[q + 3];
+        }
+        for (; q < end; q++) {
+            s0 += a[q];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     /**

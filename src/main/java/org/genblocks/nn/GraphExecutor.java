@@ -64,6 +64,8 @@ final class GraphExecutor {
         final boolean conv2dBp;
         /** {@link Conv2dGemm}'s scratch arrays for this step. */
         final Conv2dGemm.Scratch convScratch;
+        /** A {@code relu} (legacy scalar op), which {@link Kernels#relu} may run. */
+        final boolean relu;
         /** A {@code sigmoid} (legacy op) or its {@code sigmoid_bp}, which {@link Kernels#sigmoid} may run. */
         final boolean sigmoid;
         final boolean sigmoidBp;
@@ -136,6 +138,8 @@ final class GraphExecutor {
             this.conv2dBp = op instanceof DynamicCustomOp && "conv2d_bp".equals(name) && (inputs.length == 3
                     || inputs.length == 4) && outputs.length == inputs.length - 1;
             this.convScratch = conv2d || conv2dBp ? new Conv2dGemm.Scratch() : null;
+            this.relu = op instanceof org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear && inputs.length == 1
+                    && outputs.length == 1;
             this.sigmoid = op instanceof org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid && inputs.length == 1
                     && outputs.length == 1;
             this.sigmoidBp = op instanceof DynamicCustomOp && "sigmoid_bp".equals(op.opName()) && inputs.length == 2
@@ -1199,11 +1203,15 @@ final class GraphExecutor {
                         size(si, s, in, vals);
                     }
                     size(team, s, si);
-                    INDArray scalar = s.scalarOp == null ? null : ((org.nd4j.linalg.api.ops.BaseScalarOp) o).scalar();
+                    INDArray scalar = s.scalarOp == null && !s.relu ? null
+                            : ((org.nd4j.linalg.api.ops.BaseScalarOp) o).scalar();
                     if (s.sigmoid && Kernels.sigmoid(in[0], null, vals.get(s.outputs[0]))) {
                         rewrittenRan = true;
-                    } else if (scalar != null && Kernels.scalarOp(s.scalarOp.equals("mul_scalar"), in[0], scalar.getFloat(0),
-                            vals.get(s.outputs[0]))) {
+                    } else if (s.relu && scalar != null
+                            && Kernels.relu(in[0], null, scalar.getFloat(0), vals.get(s.outputs[0]))) {
+                        rewrittenRan = true;
+                    } else if (s.scalarOp != null && scalar != null && Kernels.scalarOp(s.scalarOp.equals("mul_scalar"),
+                            in[0], scalar.getFloat(0), vals.get(s.outputs[0]))) {
                         simdRan = true;
                     } else {
                         Nd4j.exec(o);
@@ -1724,6 +1732,9 @@ final class GraphExecutor {
      * ({@link #agrees}), which takes -0 and 0 as equal.
      */
     private static void reluBackward(INDArray x, INDArray g, double threshold, INDArray dx) {
+        if ((float) threshold == threshold && Kernels.relu(x, g, (float) threshold, dx)) {
+            return;   // the two ops below in one pass, their bits
+        }
         Nd4j.exec(new org.nd4j.linalg.api.ops.impl.scalar.Step(x, dx, threshold));
         Nd4j.exec(DynamicCustomOp.builder("multiply").addInputs(dx, g).addOutputs(dx).build());
     }

@@ -244,6 +244,59 @@ final class KernelsSimd {
         }
     }
 
+    /**
+     * {@link Kernels#relu} over {@code n} floats: {@code z = x < t ? t : x}, or with {@code g} non-null
+     * {@code z = (x > t ? 1 : 0)·g}, as lane blends (no branch on the data's signs).
+     */
+    static void relu(ByteBuffer x, int xo, ByteBuffer g, int go, ByteBuffer z, int zo, int n, float t) {
+        int i = 0;
+        int bound = F.loopBound(n);
+        FloatVector tv = FloatVector.broadcast(F, t);
+        if (g == null) {
+            for (; i < bound; i += LANES) {
+                FloatVector v = FloatVector.fromByteBuffer(F, x, 4 * (xo + i), ORDER);
+                v.blend(tv, v.lt(t)).intoByteBuffer(z, 4 * (zo + i), ORDER);
+            }
+            for (; i < n; i++) {
+                float v = x.getFloat(4 * (xo + i));
+                z.putFloat(4 * (zo + i), v < t ? t : v);
+            }
+        } else {
+            FloatVector zero = FloatVector.zero(F);
+            FloatVector one = FloatVector.broadcast(F, 1f);
+            for (; i < bound; i += LANES) {
+                FloatVector v = FloatVector.fromByteBuffer(F, x, 4 * (xo + i), ORDER);
+                FloatVector gv = FloatVector.fromByteBuffer(F, g, 4 * (go + i), ORDER);
+                zero.blend(one, v.compare(VectorOperators.GT, t)).mul(gv).intoByteBuffer(z, 4 * (zo + i), ORDER);
+            }
+            for (; i < n; i++) {
+                float v = x.getFloat(4 * (xo + i));
+                z.putFloat(4 * (zo + i), (v > t ? 1f : 0f) * g.getFloat(4 * (go + i)));
+            }
+        }
+    }
+
+    /**
+     * {@code Σ a[from .. from + len)}: float32 lane sums (each of at most {@code len / lanes + 1} terms), added in float64
+     * ({@link Conv2dGemm}'s bias gradient, a row of pixels at a time).
+     */
+    static double rowSum(float[] a, int from, int len) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        int bound = F.loopBound(len);
+        for (; i < bound; i += LANES) {
+            acc = acc.add(FloatVector.fromArray(F, a, from + i));
+        }
+        double s = 0;
+        for (int l = 0; l < LANES; l++) {
+            s += acc.lane(l);
+        }
+        for (; i < len; i++) {
+            s += a[from + i];
+        }
+        return s;
+    }
+
     /** The float32 lanes of a vector on this JVM (16 with AVX-512, 8 with AVX2). */
     static int lanes() {
         return LANES;

@@ -200,6 +200,30 @@ class ConvGemmTest {
     }
 
     /**
+     * The bias gradient's two paths (SIMD lane sums, four float64 running sums) against the float64 sum, on rows of
+     * pixels that are whole vectors, not, and shorter than one; both within float32 rounding of it.
+     */
+    @Test
+    void biasGradientPathsAgreeWithTheFloat64Sum() {
+        for (int[] cs : new int[][]{{64, 48, 14, 14}, {3, 5, 4, 4}, {2, 3, 1, 3}}) {
+            INDArray dy = Rng.seed(57).normal(DataType.FLOAT, cs[0], cs[1], cs[2], cs[3]).addi(0.3);
+            INDArray x = Nd4j.create(DataType.FLOAT, cs[0], 2, cs[2], cs[3]);
+            INDArray w = Nd4j.create(DataType.FLOAT, 1, 1, 2, cs[1]);
+            Conv2dGemm.Geometry g = Conv2dGemm.of(conv(x, w, null, dy, 1, 1, 1, 0), new INDArray[]{x, w}, dy);
+            double[] want = dy.castTo(DataType.DOUBLE).sum(0, 2, 3).data().asDouble();
+            for (boolean simd : new boolean[]{true, false}) {
+                INDArray db = Nd4j.create(DataType.FLOAT, cs[1]);
+                Conv2dGemm.biasGradient(g, dy, db, simd);
+                double[] got = db.castTo(DataType.DOUBLE).data().asDouble();
+                for (int o = 0; o < want.length; o++) {
+                    assertEquals(want[o], got[o], 1e-6 * Math.max(1, Math.abs(want[o])),
+                            java.util.Arrays.toString(cs) + ", simd " + simd + ", channel " + o);
+                }
+            }
+        }
+    }
+
+    /**
      * Split over two threads (a training run's setting) each form gives the bits of one thread: a sample is the same
      * calls either way.
      */

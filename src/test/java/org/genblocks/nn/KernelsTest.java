@@ -842,4 +842,52 @@ class KernelsTest {
         assertFalse(Kernels.permuteKeepingLastAxis(Nd4j.create(DataType.FLOAT, 2, rows / 2, lanes), new long[]{1, 0, 2},
                 Nd4j.create(DataType.FLOAT, rows / 2, 2, lanes), true), "2^18 elements keep ND4J's op");
     }
+
+    /**
+     * The ReLU pass ({@link Kernels#relu}) gives ND4J's bits: forward as the legacy {@code relu} op, backward as the step
+     * and product the executor ran before, with ±0, ±∞ and NaN in x and g, thresholds 0 and 0.5, in place, and large
+     * enough to run in two halves.
+     */
+    @Test
+    void reluPassGivesNd4jsBits() {
+        for (int n : new int[]{19, (int) Kernels.SIDE_FROM + 77}) {
+            Rng rng = Rng.seed(53);
+            INDArray x = rng.normal(DataType.FLOAT, n), g = rng.normal(DataType.FLOAT, n);
+            float[] special = {0f, -0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 0.5f, -0.5f};
+            for (int i = 0; i < special.length; i++) {
+                x.putScalar(i, special[i]);
+                g.putScalar(special.length - 1 - i, special[i]);
+                g.putScalar(special.length + i, special[i]);
+                x.putScalar(special.length + i, 0f);
+            }
+            for (float t : new float[]{0f, 0.5f}) {
+                String at = n + " elements, threshold " + t;
+                INDArray want = Nd4j.create(DataType.FLOAT, n);
+                Nd4j.exec(new org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear(x, want, t));
+                INDArray got = Nd4j.create(DataType.FLOAT, n);
+                assertTrue(Kernels.relu(x, null, t, got), at);
+                NnTestSupport.assertExact(want, got, at + ": forward");
+                INDArray wantBack = Nd4j.create(DataType.FLOAT, n);
+                Nd4j.exec(new org.nd4j.linalg.api.ops.impl.scalar.Step(x, wantBack, t));
+                wantBack.muli(g);
+                INDArray back = g.dup();
+                assertTrue(Kernels.relu(x, back, t, back), at);   // in place over g
+                NnTestSupport.assertExact(wantBack, back, at + ": backward");
+            }
+        }
+        assertFalse(Kernels.relu(Nd4j.create(DataType.DOUBLE, 4), null, 0f, Nd4j.create(DataType.DOUBLE, 4)), "float64");
+    }
+
+    /** Through the executor a graph's ReLU runs as the Java pass (profile row {@code relu [rewritten]}) with SameDiff's bits. */
+    @Test
+    void executorRunsReluAsThePassWithSameDiffsBits() {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 5);
+        sd.nn().relu(x, 0.25).rename("y");
+        GraphExecutor ex = new GraphExecutor(sd, Set.of("x"), new String[]{"y"});
+        INDArray xv = Rng.seed(55).normal(DataType.FLOAT, 7, 5);
+        INDArray y = NnTestSupport.profiled(() -> ex.run(Map.of("x", xv))[0]);
+        assertTrue(NnTestSupport.profileHas("relu [rewritten]"), OpProfile.table());
+        NnTestSupport.assertExact(sd.output(Map.of("x", xv), "y").get("y"), y, "relu");
+    }
 }
