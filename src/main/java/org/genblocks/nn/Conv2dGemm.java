@@ -68,7 +68,8 @@ final class Conv2dGemm {
         }
         long k = a[0];
         if (k != a[1] || k < 1 || k % 2 == 0 || a[2] != 1 || a[3] != 1 || a[6] != 1 || a[7] != 1 || a[9] != 0
-                || a[10] != 0 || a[8] != 1 && (a[4] != (k - 1) / 2 || a[5] != (k - 1) / 2)) {
+                || a[10] != 0 || a[8] != 0 && a[8] != 1   // same-mode 1, or 0 with explicit pads (2: causal)
+                || a[8] == 0 && (a[4] != (k - 1) / 2 || a[5] != (k - 1) / 2)) {
             return null;
         }
         INDArray x = in[0];
@@ -223,7 +224,7 @@ final class Conv2dGemm {
      * The backward pass of {@link #forward} ({@code conv2d_bp}): from the output's gradient {@code dy}, where each is
      * non-null, the input's gradient {@code dx[c, i, j] = Σ_{u,v,o} w[u, v, c, o]·dy[o, i − u + p, j − v + p]}, the
      * weights' {@code dw[u, v, c, o] = Σ_{n,i,j} dy[n, o, i, j]·x[n, c, i + u − p, j + v − p]} and the bias's
-     * {@code db[o] = Σ_{n,i,j} dy[n, o, i, j]} (float64 sums). With {@code X} and {@code D} the rows of x and dy
+     * {@code db[o] = Σ_{n,i,j} dy[n, o, i, j]} ({@link #biasGradient}: float64 sums of rows of pixels). With {@code X} and {@code D} the rows of x and dy
      * and the shifted rows of whichever side has fewer channels:
      * <ul>
      *   <li>k = 1: {@code dx = W D}, {@code dW += X Dᵀ};</li>

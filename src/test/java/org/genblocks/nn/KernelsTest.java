@@ -850,15 +850,17 @@ class KernelsTest {
      */
     @Test
     void reluPassGivesNd4jsBits() {
-        for (int n : new int[]{19, (int) Kernels.SIDE_FROM + 77}) {
+        for (int n : new int[]{31, (int) Kernels.SIDE_FROM + 77}) {
             Rng rng = Rng.seed(53);
             INDArray x = rng.normal(DataType.FLOAT, n), g = rng.normal(DataType.FLOAT, n);
             float[] special = {0f, -0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 0.5f, -0.5f};
-            for (int i = 0; i < special.length; i++) {
-                x.putScalar(i, special[i]);
-                g.putScalar(special.length - 1 - i, special[i]);
-                g.putScalar(special.length + i, special[i]);
-                x.putScalar(special.length + i, 0f);
+            for (int i = 0; i < special.length; i++) {   // at the start (vector lanes) and the end (the scalar tail)
+                for (int at : new int[]{0, n - 2 * special.length}) {
+                    x.putScalar(at + i, special[i]);
+                    g.putScalar(at + special.length - 1 - i, special[i]);
+                    g.putScalar(at + special.length + i, special[i]);
+                    x.putScalar(at + special.length + i, 0f);
+                }
             }
             for (float t : new float[]{0f, 0.5f}) {
                 String at = n + " elements, threshold " + t;
@@ -867,6 +869,9 @@ class KernelsTest {
                 INDArray got = Nd4j.create(DataType.FLOAT, n);
                 assertTrue(Kernels.relu(x, null, t, got), at);
                 NnTestSupport.assertExact(want, got, at + ": forward");
+                INDArray inPlace = x.dup();
+                assertTrue(Kernels.relu(inPlace, null, t, inPlace), at);
+                NnTestSupport.assertExact(want, inPlace, at + ": forward in place");
                 INDArray wantBack = Nd4j.create(DataType.FLOAT, n);
                 Nd4j.exec(new org.nd4j.linalg.api.ops.impl.scalar.Step(x, wantBack, t));
                 wantBack.muli(g);
