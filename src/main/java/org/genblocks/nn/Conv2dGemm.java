@@ -132,25 +132,6 @@ final class Conv2dGemm {
     }
 
     /**
-     * Multiply-adds that one call of the weights' gradient should reach: samples whose product is smaller share a call,
-     * their rows side by side ({@link #samplesPerCall}). That gradient sums over a sample's pixels ({@code A Bᵀ} with
-     * both operands in rows of pixels), and OpenBLAS 0.3.19 takes 15–20 µs over such a call with a sample of 14 x 14
-     * pixels and 48 channels each way: 1.3 ms for a batch of 64 one sample a call, 0.57 ms in calls of 10 samples
-     * (2-vCPU AMD EPYC, SkylakeX kernels). The other products run one sample a call, straight on the arrays.
-     */
-    static final long CALL_MULTIPLY_ADDS = 1L << 22;
-
-    /**
-     * Samples per call of the weights' gradient: one where a sample's product reaches {@link #CALL_MULTIPLY_ADDS}, else
-     * as many as make a call of about that size, at most {@code samples}.
-     */
-    static int samplesPerCall(Geometry g, int samples) {
-        long perSample = Math.max(1, g.multiplyAdds());
-        long want = (CALL_MULTIPLY_ADDS + perSample - 1) / perSample;
-        return (int) Math.max(1, Math.min(samples, want));
-    }
-
-    /**
      * {@code y = conv(x, w) + b} ({@code b} may be null) for a geometry from {@link #of}, split over samples when
      * {@code split} (OpenBLAS's pool is one thread) and the work is large enough.
      */
@@ -224,8 +205,8 @@ final class Conv2dGemm {
      * The backward pass of {@link #forward} ({@code conv2d_bp}): from the output's gradient {@code dy}, where each is
      * non-null, the input's gradient {@code dx[c, i, j] = Σ_{u,v,o} w[u, v, c, o]·dy[o, i − u + p, j − v + p]}, the
      * weights' {@code dw[u, v, c, o] = Σ_{n,i,j} dy[n, o, i, j]·x[n, c, i + u − p, j + v − p]} and the bias's
-     * {@code db[o] = Σ_{n,i,j} dy[n, o, i, j]} ({@link #biasGradient}: float64 sums of rows of pixels). With {@code X} and {@code D} the rows of x and dy
-     * and the shifted rows of whichever side has fewer channels:
+     * {@code db[o] = Σ_{n,i,j} dy[n, o, i, j]} ({@link #biasGradient}: float64 sums of rows of pixels). Per sample,
+     * with {@code X}, {@code D} its rows of x and dy and the shifted rows of whichever side has fewer channels:
      * <ul>
      *   <li>k = 1: {@code dx = W D}, {@code dW += X Dᵀ};</li>
      *   <li>C ≤ O: {@code col} = x's shifted rows ({@link #gather}, s = 1), {@code dW += col Dᵀ}; {@code z = W D}
@@ -233,8 +214,11 @@ final class Conv2dGemm {
      *   <li>C &gt; O: {@code d} = dy's shifted rows (s = −1, {@code k²O} rows), {@code dx = W' d} and
      *       {@code dW' += X dᵀ} with {@code W'[c, (u, v, o)]} ({@link #tapsByChannel}), dW' copied back at the end.</li>
      * </ul>
-     * dx one sample a call; dW over {@link #samplesPerCall} samples a call, their rows side by side. Split over samples
-     * as {@link #forward}, each half summing the weights' gradient into its own array (added at the end).
+     * The weights' gradient sums over a sample's pixels with both operands in rows of pixels, {@code A Bᵀ}: OpenBLAS
+     * 0.3.19 took 20 µs over each such NT call at 14 x 14 pixels and 48 channels each way (1.3 ms a batch of 64), and
+     * 6 µs over the NN call on B transposed (0.37 ms), so B ({@code D}, or {@code d}) is transposed in Java first
+     * ({@link #transpose}). Split over samples as {@link #forward}, each half summing the weights' gradient into its
+     * own array (added at the end).
      */
     static void backward(Geometry g, INDArray x, INDArray w, INDArray dy, INDArray dx, INDArray dw, INDArray db,
                          boolean split, Scratch scratch) {
@@ -242,36 +226,33 @@ final class Conv2dGemm {
         int hw = g.hw();
         boolean byInput = g.k() == 1 || g.c() <= g.o();
         INDArray taps = !byInput && dx != null ? tapsByChannel(g, w, scratch.get("taps", w.length())) : null;
-        int per = dw == null ? 1 : samplesPerCall(g, g.n());
-        long cols = (long) per * hw;
-        boolean many = per > 1;
-        boolean xRows = dw != null && many && (g.k() == 1 || !byInput);
-        boolean dRows = dw != null && many && byInput;
         long colRows = g.k() == 1 ? 0 : byInput ? (dw != null ? (long) kk * g.c() : 0)
                 : (dw != null || dx != null ? (long) kk * g.o() : 0);
+        long transposedRows = dw == null ? 0 : byInput ? g.o() : (long) kk * g.o();
         boolean z = dx != null && g.k() > 1 && byInput;
         INDArray[][] work = new INDArray[2][];
         for (int h = 0; h < 2; h++) {
-            work[h] = new INDArray[]{xRows ? scratch.get(h + "x", g.c() * cols) : null,
-                    dRows ? scratch.get(h + "d", g.o() * cols) : null,
-                    colRows > 0 ? scratch.get(h + "col", colRows * cols) : null,
+            work[h] = new INDArray[]{transposedRows > 0 ? scratch.get(h + "t", transposedRows * hw) : null,
+                    colRows > 0 ? scratch.get(h + "col", colRows * hw) : null,
                     z ? scratch.get(h + "z", (long) kk * g.c() * hw) : null,
                     dw != null ? scratch.get(h + "dw", w.length()) : null};
         }
         boolean[] used = new boolean[2];
         int calls = (dx != null ? 1 : 0) + (dw != null ? 1 : 0);
-        SideThread.halves(g.n(), 1, split ? calls * g.n() * g.multiplyAdds() : 0, GraphExecutor.SPLIT_PRODUCTS_FROM,
-                (n0, n1) -> {
-                    int half = n0 == 0 ? 0 : 1;
-                    used[half] = true;
-                    backwardSamples(g, x, w, dy, dx, taps, work[half], per, n0, n1);
-                });
+        if (calls > 0) {
+            SideThread.halves(g.n(), 1, split ? calls * g.n() * g.multiplyAdds() : 0,
+                    GraphExecutor.SPLIT_PRODUCTS_FROM, (n0, n1) -> {
+                        int half = n0 == 0 ? 0 : 1;
+                        used[half] = true;
+                        backwardSamples(g, x, w, dy, dx, taps, work[half], n0, n1);
+                    });
+        }
         if (dw != null) {
             float[] total = new float[(int) w.length()];
-            Kernels.floats(work[0][4]).get(0, total);
+            Kernels.floats(work[0][3]).get(0, total);
             if (used[1]) {
                 float[] other = new float[total.length];
-                Kernels.floats(work[1][4]).get(0, other);
+                Kernels.floats(work[1][3]).get(0, other);
                 for (int i = 0; i < total.length; i++) {
                     total[i] += other[i];
                 }
@@ -334,107 +315,89 @@ final class Conv2dGemm {
     }
 
     /**
-     * {@link #backward} for samples {@code [n0, n1)}: the weights' gradient over {@code per} samples a call, summed
-     * into {@code work[4]} from zero; dx one sample a call. {@code work} holds x's rows, dy's rows, the shifted rows,
-     * z (each where needed, as {@link #backward} sized them) and the partial dW.
+     * {@link #backward} for samples {@code [n0, n1)}, the weights' gradient summed into {@code work[3]} from zero;
+     * {@code work} holds the transposed right factor of the weights' gradient, the shifted rows and z (each where
+     * needed, as {@link #backward} sized them).
      */
     private static void backwardSamples(Geometry g, INDArray x, INDArray w, INDArray dy, INDArray dx, INDArray taps,
-                                        INDArray[] work, int per, int n0, int n1) {
+                                        INDArray[] work, int n0, int n1) {
         int hw = g.hw();
         int c = g.c();
         int o = g.o();
         int kk = g.k() * g.k();
         boolean byInput = g.k() == 1 || c <= o;
-        INDArray xRows = work[0];
-        INDArray dRows = work[1];
-        INDArray col = work[2];
-        INDArray z = work[3];
-        INDArray dw = work[4];
+        INDArray transposed = work[0];
+        INDArray col = work[1];
+        INDArray z = work[2];
+        INDArray dw = work[3];
         FloatBuffer xb = Kernels.floats(x);
         FloatBuffer gb = Kernels.floats(dy);
         float[] xPlane = new float[c * hw];
         float[] gPlane = new float[o * hw];
-        float[] xFloats = xRows == null ? null : new float[(int) xRows.length()];
-        float[] dFloats = dRows == null ? null : new float[(int) dRows.length()];
         float[] colFloats = col == null ? null : new float[(int) col.length()];
+        float[] tFloats = transposed == null ? null : new float[(int) transposed.length()];
         float[] zFloats = z == null ? null : new float[(int) z.length()];
         float[] grad = z == null ? null : new float[c * hw];
-        for (int n = n0; n < n1; n += per) {
-            int m = Math.min(per, n1 - n);
-            int cols = m * hw;
-            if (col != null) {   // shifted rows: x's (C ≤ O, for dW) or dy's (C > O, for dx and dW)
-                for (int s = 0; s < m; s++) {
-                    if (byInput) {
-                        xb.get((n + s) * c * hw, xPlane);
-                        gather(g, xPlane, c, colFloats, s * hw, cols, 1);
+        for (int n = n0; n < n1; n++) {
+            long xOff = (long) n * c * hw;
+            long gOff = (long) n * o * hw;
+            double beta = n == n0 ? 0.0 : 1.0;
+            if (byInput) {
+                if (dw != null) {   // Dᵀ, and for k > 1 x's shifted rows
+                    gb.get((int) gOff, gPlane);
+                    transpose(gPlane, o, hw, tFloats);
+                    Kernels.floats(transposed).put(0, tFloats);
+                    if (g.k() == 1) {
+                        Gemm.gemm(DataType.FLOAT, false, false, c, o, hw, 1.0, x, xOff, hw, transposed, 0, o, beta, dw,
+                                0, o);
                     } else {
-                        gb.get((n + s) * o * hw, gPlane);
-                        gather(g, gPlane, o, colFloats, s * hw, cols, -1);
+                        xb.get((int) xOff, xPlane);
+                        gather(g, xPlane, c, colFloats, 0, hw, 1);
+                        Kernels.floats(col).put(0, colFloats);
+                        Gemm.gemm(DataType.FLOAT, false, false, kk * c, o, hw, 1.0, col, 0, hw, transposed, 0, o, beta,
+                                dw, 0, o);
                     }
                 }
-                Kernels.floats(col).put(0, colFloats, 0, (byInput ? kk * c : kk * o) * cols);
-            }
-            if (dw != null) {
-                double beta = n == n0 ? 0.0 : 1.0;
-                INDArray xr = sideBySide(x, xb, xRows, xFloats, xPlane, c, hw, n, m);
-                long xOff = xr == x ? (long) n * c * hw : 0;
-                INDArray dr = sideBySide(dy, gb, dRows, dFloats, gPlane, o, hw, n, m);
-                long dOff = dr == dy ? (long) n * o * hw : 0;
-                if (g.k() == 1) {
-                    Gemm.gemm(DataType.FLOAT, false, true, c, o, cols, 1.0, xr, xOff, cols, dr, dOff, cols, beta, dw, 0,
-                            o);
-                } else if (byInput) {
-                    Gemm.gemm(DataType.FLOAT, false, true, kk * c, o, cols, 1.0, col, 0, cols, dr, dOff, cols, beta, dw,
-                            0, o);
-                } else {
-                    Gemm.gemm(DataType.FLOAT, false, true, c, kk * o, cols, 1.0, xr, xOff, cols, col, 0, cols, beta, dw,
-                            0, kk * o);
+                if (dx == null) {
+                    continue;
                 }
-            }
-            if (dx == null) {
-                continue;
-            }
-            for (int s = 0; s < m; s++) {
-                long xOff = (long) (n + s) * c * hw;
-                long gOff = (long) (n + s) * o * hw;
                 if (g.k() == 1) {
                     Gemm.gemm(DataType.FLOAT, false, false, c, hw, o, 1.0, w, 0, o, dy, gOff, hw, 0.0, dx, xOff, hw);
-                } else if (byInput) {
+                } else {
                     Gemm.gemm(DataType.FLOAT, false, false, kk * c, hw, o, 1.0, w, 0, o, dy, gOff, hw, 0.0, z, 0, hw);
                     Kernels.floats(z).get(0, zFloats);
                     java.util.Arrays.fill(grad, 0f);
                     sumShifted(g, zFloats, 0, hw, c, grad, 0, -1);
                     Kernels.floats(dx).put((int) xOff, grad);
-                } else {
-                    Gemm.gemm(DataType.FLOAT, false, false, c, hw, kk * o, 1.0, taps, 0, kk * o, col, (long) s * hw,
-                            cols, 0.0, dx, xOff, hw);
                 }
+                continue;
+            }
+            gb.get((int) gOff, gPlane);   // C > O: dy's shifted rows serve both gradients
+            gather(g, gPlane, o, colFloats, 0, hw, -1);
+            Kernels.floats(col).put(0, colFloats);
+            if (dx != null) {
+                Gemm.gemm(DataType.FLOAT, false, false, c, hw, kk * o, 1.0, taps, 0, kk * o, col, 0, hw, 0.0, dx, xOff,
+                        hw);
+            }
+            if (dw != null) {
+                transpose(colFloats, kk * o, hw, tFloats);
+                Kernels.floats(transposed).put(0, tFloats);
+                Gemm.gemm(DataType.FLOAT, false, false, c, kk * o, hw, 1.0, x, xOff, hw, transposed, 0, kk * o, beta,
+                        dw, 0, kk * o);
             }
         }
     }
 
-    /**
-     * The rows of samples {@code [n, n + m)} of {@code a} ({@code rows} of {@code hw} each) side by side in
-     * {@code into} ({@code rows × m·hw}); {@code a} itself (the caller offsets it) for one sample or no scratch.
-     */
-    private static INDArray sideBySide(INDArray a, FloatBuffer ab, INDArray into, float[] floats, float[] plane,
-                                       int rows, int hw, int n, int m) {
-        if (into == null || m == 1) {
-            return a;
-        }
-        int cols = m * hw;
-        for (int s = 0; s < m; s++) {
-            ab.get((n + s) * rows * hw, plane);
-            copyRows(plane, rows, hw, floats, s * hw, cols);
-        }
-        Kernels.floats(into).put(0, floats, 0, rows * cols);
-        return into;
-    }
-
-    /** {@code dst[from + r·stride + q] = plane[r·hw + q]}: a sample's rows into its columns of a wider matrix. */
-    private static void copyRows(float[] plane, int rows, int hw, float[] dst, int from, int stride) {
-        for (int r = 0; r < rows; r++) {
-            System.arraycopy(plane, r * hw, dst, from + r * stride, hw);
+    /** {@code dst[q·rows + r] = src[r·cols + q]}: a {@code rows × cols} block transposed, in tiles of 16 columns. */
+    static void transpose(float[] src, int rows, int cols, float[] dst) {
+        for (int q0 = 0; q0 < cols; q0 += 16) {
+            int q1 = Math.min(cols, q0 + 16);
+            for (int r = 0; r < rows; r++) {
+                int from = r * cols;
+                for (int q = q0; q < q1; q++) {
+                    dst[q * rows + r] = src[from + q];
+                }
+            }
         }
     }
 
