@@ -19,7 +19,7 @@ import java.nio.FloatBuffer;
  * sample {@code x_n} as {@code [C, H·W]}, one of three forms per sample, chosen by which moves less memory:
  * <ul>
  *   <li>k = 1: {@code y_n = Wᵀ x_n}, one GEMM on the arrays as they are;</li>
- *   <li>C ≤ O (im2col): the {@code k²C × HW} matrix of shifted input rows {@code col[(u, v, c), (i, j)] = x[c, i + u −
+ *   <li>C ≤ O (im2col, Chellapilla, Puri and Simard 2006): the {@code k²C × HW} matrix of shifted input rows {@code col[(u, v, c), (i, j)] = x[c, i + u −
  *       p, j + v − p]}, then {@code y_n = Wᵀ col};</li>
  *   <li>C &gt; O (shift and sum): {@code z = W'ᵀ x_n} with {@code W'[c, (u, v, o)]} (a copy of the weights), the
  *       {@code k²O × HW} responses of every tap, then {@code y[o, i, j] = b[o] + Σ_{u,v} z[(u, v, o), (i + u − p, j + v −
@@ -182,7 +182,7 @@ final class Conv2dGemm {
                 } else {
                     java.util.Arrays.fill(block, 0f);
                 }
-                sumShifted(g, rows, 0, hw, o, block, 0, 1);
+                shift(g, rows, block, o, 1, false);
                 yb.put((int) yOff, block);
                 continue;
             }
@@ -194,7 +194,7 @@ final class Conv2dGemm {
                 Gemm.gemm(DataType.FLOAT, true, false, o, hw, c, 1.0, w, 0, o, x, xOff, hw, beta, y, yOff, hw);
             } else {
                 xb.get((int) xOff, plane);
-                gather(g, plane, c, rows, 0, hw, 1);
+                shift(g, plane, rows, c, 1, true);
                 Kernels.floats(work).put(0, rows);
                 Gemm.gemm(DataType.FLOAT, true, false, o, hw, kk * c, 1.0, w, 0, o, work, 0, hw, beta, y, yOff, hw);
             }
@@ -209,8 +209,8 @@ final class Conv2dGemm {
      * with {@code X}, {@code D} its rows of x and dy and the shifted rows of whichever side has fewer channels:
      * <ul>
      *   <li>k = 1: {@code dx = W D}, {@code dW += X Dᵀ};</li>
-     *   <li>C ≤ O: {@code col} = x's shifted rows ({@link #gather}, s = 1), {@code dW += col Dᵀ}; {@code z = W D}
-     *       ({@code k²C} rows) and dx its shifted sum ({@link #sumShifted}, s = −1);</li>
+     *   <li>C ≤ O: {@code col} = x's shifted rows ({@link #shift}, s = 1), {@code dW += col Dᵀ}; {@code z = W D}
+     *       ({@code k²C} rows) and dx its shifted sum ({@link #shift}, s = −1);</li>
      *   <li>C &gt; O: {@code d} = dy's shifted rows (s = −1, {@code k²O} rows), {@code dx = W' d} and
      *       {@code dW' += X dᵀ} with {@code W'[c, (u, v, o)]} ({@link #tapsByChannel}), dW' copied back at the end.</li>
      * </ul>
@@ -352,7 +352,7 @@ final class Conv2dGemm {
                                 0, o);
                     } else {
                         xb.get((int) xOff, xPlane);
-                        gather(g, xPlane, c, colFloats, 0, hw, 1);
+                        shift(g, xPlane, colFloats, c, 1, true);
                         Kernels.floats(col).put(0, colFloats);
                         Gemm.gemm(DataType.FLOAT, false, false, kk * c, o, hw, 1.0, col, 0, hw, transposed, 0, o, beta,
                                 dw, 0, o);
@@ -367,13 +367,13 @@ final class Conv2dGemm {
                     Gemm.gemm(DataType.FLOAT, false, false, kk * c, hw, o, 1.0, w, 0, o, dy, gOff, hw, 0.0, z, 0, hw);
                     Kernels.floats(z).get(0, zFloats);
                     java.util.Arrays.fill(grad, 0f);
-                    sumShifted(g, zFloats, 0, hw, c, grad, 0, -1);
+                    shift(g, zFloats, grad, c, -1, false);
                     Kernels.floats(dx).put((int) xOff, grad);
                 }
                 continue;
             }
             gb.get((int) gOff, gPlane);   // C > O: dy's shifted rows serve both gradients
-            gather(g, gPlane, o, colFloats, 0, hw, -1);
+            shift(g, gPlane, colFloats, o, -1, true);
             Kernels.floats(col).put(0, colFloats);
             if (dx != null) {
                 Gemm.gemm(DataType.FLOAT, false, false, c, hw, kk * o, 1.0, taps, 0, kk * o, col, 0, hw, 0.0, dx, xOff,
@@ -429,11 +429,16 @@ final class Conv2dGemm {
     }
 
     /**
-     * im2col: {@code rows[(u, v, ch), (i, j)] = src[ch, i + s·(u − p), j + s·(v − p)]} (0 outside the image) for the
-     * {@code channels × H × W} plane {@code src}, row {@code (u, v, ch)} written at {@code from + ((u·k + v)·channels +
-     * ch)·stride}; {@code s = 1} reads the taps of a convolution, {@code s = −1} those of its transpose.
+     * The shifted copies of a {@code channels × H × W} plane, one row per tap and channel ({@code (u, v, ch)}, each
+     * {@code H·W} long), and their sum back into a plane, with {@code (di, dj) = s·(u − p, v − p)}:
+     * <ul>
+     *   <li>{@code gather} (im2col): {@code dst[(u, v, ch), (i, j)] = src[ch, i + di, j + dj]}, 0 outside the image;</li>
+     *   <li>otherwise: {@code dst[ch, i, j] += Σ_{u,v} src[(u, v, ch), (i + di, j + dj)]} over the positions inside the
+     *       image (the adjoint of gathering with −s).</li>
+     * </ul>
+     * s = 1 reads the taps of a convolution, s = −1 those of its transpose.
      */
-    static void gather(Geometry g, float[] src, int channels, float[] rows, int from, int stride, int s) {
+    static void shift(Geometry g, float[] src, float[] dst, int channels, int s, boolean gather) {
         int k = g.k();
         int h = g.h();
         int w = g.w();
@@ -446,53 +451,27 @@ final class Conv2dGemm {
                 int j0 = Math.max(0, -dj);
                 int j1 = Math.min(w, w - dj);
                 for (int ch = 0; ch < channels; ch++) {
-                    int base = from + ((u * k + v) * channels + ch) * stride;
-                    int plane = ch * hw;
+                    int taps = ((u * k + v) * channels + ch) * hw;
+                    int from = gather ? ch * hw : taps;
+                    int to = gather ? taps : ch * hw;
                     for (int i = 0; i < h; i++) {
-                        int row = base + i * w;
+                        int d = to + i * w;
                         int si = i + di;
                         if (si < 0 || si >= h || j1 <= j0) {
-                            java.util.Arrays.fill(rows, row, row + w, 0f);
+                            if (gather) {
+                                java.util.Arrays.fill(dst, d, d + w, 0f);
+                            }
                             continue;
                         }
-                        java.util.Arrays.fill(rows, row, row + j0, 0f);
-                        System.arraycopy(src, plane + si * w + j0 + dj, rows, row + j0, j1 - j0);
-                        java.util.Arrays.fill(rows, row + j1, row + w, 0f);
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * The adjoint of {@link #gather} summed into {@code dst} (a {@code channels × H × W} plane from {@code to}):
-     * {@code dst[ch, i, j] += Σ_{u,v} resp[(u, v, ch), (i + s·(u − p), j + s·(v − p))]} over the positions inside the
-     * image, row {@code (u, v, ch)} of {@code resp} at {@code from + ((u·k + v)·channels + ch)·stride}.
-     */
-    static void sumShifted(Geometry g, float[] resp, int from, int stride, int channels, float[] dst, int to, int s) {
-        int k = g.k();
-        int h = g.h();
-        int w = g.w();
-        int hw = h * w;
-        int p = g.pad();
-        for (int u = 0; u < k; u++) {
-            int di = s * (u - p);
-            for (int v = 0; v < k; v++) {
-                int dj = s * (v - p);
-                int j0 = Math.max(0, -dj);
-                int j1 = Math.min(w, w - dj);
-                for (int ch = 0; ch < channels; ch++) {
-                    int base = from + ((u * k + v) * channels + ch) * stride;
-                    int plane = to + ch * hw;
-                    for (int i = 0; i < h; i++) {
-                        int si = i + di;
-                        if (si < 0 || si >= h) {
-                            continue;
-                        }
-                        int d = plane + i * w;
-                        int r = base + si * w + dj;
-                        for (int j = j0; j < j1; j++) {
-                            dst[d + j] += resp[r + j];
+                        int r = from + si * w + dj;
+                        if (gather) {
+                            java.util.Arrays.fill(dst, d, d + j0, 0f);
+                            System.arraycopy(src, r + j0, dst, d + j0, j1 - j0);
+                            java.util.Arrays.fill(dst, d + j1, d + w, 0f);
+                        } else {
+                            for (int j = j0; j < j1; j++) {
+                                dst[d + j] += src[r + j];
+                            }
                         }
                     }
                 }
