@@ -189,6 +189,8 @@ public final class BlockFunction {
                 if (!agreesWith(ref, fast) && executor.mayRunConvolutions()) {
                     // arbitrate on ND4J's own kernels: oneDNN's convolutions err more than the plan's GEMMs
                     ref = GraphExecutor.withoutHelpers(() -> sd.output(feed, outputNames));
+                    LOG.debug("planned executor of {} differs from SameDiff with oneDNN; checked on ND4J's own kernels",
+                            module);
                 }
                 double floor = GraphExecutor.largestMagnitude(ref.values());
                 for (int i = 0; i < fast.length; i++) {
