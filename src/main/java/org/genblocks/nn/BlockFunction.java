@@ -185,21 +185,18 @@ public final class BlockFunction {
             boolean verify = executor.needsCheck(feed);
             INDArray[] fast = executor.run(feed);
             if (verify) {
-                Map<String, INDArray> ref = sd.output(feed, outputNames);
-                if (!agreesWith(ref, fast) && executor.mayRunConvolutions()) {
+                int differs = firstDisagreement(sd.output(feed, outputNames), fast);
+                if (differs >= 0 && executor.mayRunConvolutions()) {
                     // arbitrate on ND4J's own kernels: oneDNN's convolutions err more than the plan's GEMMs
-                    ref = GraphExecutor.withoutHelpers(() -> sd.output(feed, outputNames));
-                    LOG.debug("planned executor of {} differs from SameDiff with oneDNN; checked on ND4J's own kernels",
-                            module);
+                    differs = firstDisagreement(GraphExecutor.withoutHelpers(() -> sd.output(feed, outputNames)), fast);
+                    LOG.debug("planned executor of {} differs from SameDiff with oneDNN; on ND4J's own kernels: {}",
+                            module, differs < 0 ? "they agree" : "output " + outputNames[differs] + " differs");
                 }
-                double floor = GraphExecutor.largestMagnitude(ref.values());
-                for (int i = 0; i < fast.length; i++) {
-                    if (!executor.agrees(ref.get(outputNames[i]), fast[i], floor)) {
-                        LOG.info("planned executor of {} differs from SameDiff on output {}; it runs on SameDiff's"
-                                + " session from now on, several times slower", module, outputNames[i]);
-                        executor = null;
-                        return null;
-                    }
+                if (differs >= 0) {
+                    LOG.info("planned executor of {} differs from SameDiff on output {}; it runs on SameDiff's"
+                            + " session from now on, several times slower", module, outputNames[differs]);
+                    executor = null;
+                    return null;
                 }
             }
             INDArray[] r = new INDArray[fast.length];
@@ -215,15 +212,15 @@ public final class BlockFunction {
         }
     }
 
-    /** Whether every planned output agrees with the reference ({@link GraphExecutor#agrees}). */
-    private boolean agreesWith(Map<String, INDArray> ref, INDArray[] fast) {
+    /** The first planned output that disagrees with the reference ({@link GraphExecutor#agrees}), or -1. */
+    private int firstDisagreement(Map<String, INDArray> ref, INDArray[] fast) {
         double floor = GraphExecutor.largestMagnitude(ref.values());
         for (int i = 0; i < fast.length; i++) {
             if (!executor.agrees(ref.get(outputNames[i]), fast[i], floor)) {
-                return false;
+                return i;
             }
         }
-        return true;
+        return -1;
     }
 
     /**

@@ -1001,16 +1001,16 @@ final class GraphExecutor {
     private void size(int si, Step s, INDArray[] in, Map<String, INDArray> vals) {
         long largest = largest(in, s.outputs, vals);
         blasWork[si] = -1;
+        Conv2dGemm.Geometry conv = s.conv2d || s.conv2dBp ? convGeometry(s, in, vals) : null;
         if (s.matmul) {
             INDArray c = in.length == 3 ? in[2] : vals.get(s.outputs[0]);
             long mnk = multiplyAdds(in[0].shape(), in[1].shape(), c.shape());
             long products = Math.max(1, c.length() / Math.max(1, lastTwo(c.shape())));
             largest = Math.max(mnk * products, largest);
             blasWork[si] = mnk;
-        } else if ((s.conv2d || s.conv2dBp) && convGeometry(s, in, vals) != null) {
-            Conv2dGemm.Geometry g = convGeometry(s, in, vals);
-            blasWork[si] = g.multiplyAdds();   // per sample: Conv2dGemm's calls
-            largest = Math.max(largest, g.n() * g.multiplyAdds());
+        } else if (conv != null) {
+            blasWork[si] = conv.multiplyAdds();   // per sample: Conv2dGemm's calls
+            largest = Math.max(largest, conv.n() * conv.multiplyAdds());
         } else if (s.unsizedBlas) {
             blasWork[si] = Long.MAX_VALUE;
         }

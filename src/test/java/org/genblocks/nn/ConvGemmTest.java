@@ -285,17 +285,8 @@ class ConvGemmTest {
     @Test
     void executorRunsConvolutionsAsGemmAndAgreesWithSameDiff() {
         SameDiff sd = SameDiff.create();
-        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 6, 8, 8);
         Rng rng = Rng.seed(47);
-        SDVariable w1 = sd.var("w1", rng.normal(DataType.FLOAT, 3, 3, 6, 32).muli(0.2));
-        SDVariable b1 = sd.var("b1", rng.normal(DataType.FLOAT, 32));
-        SDVariable w2 = sd.var("w2", rng.normal(DataType.FLOAT, 1, 1, 32, 32).muli(0.2));
-        SDVariable b2 = sd.var("b2", rng.normal(DataType.FLOAT, 32));
-        SDVariable w3 = sd.var("w3", rng.normal(DataType.FLOAT, 3, 3, 32, 12).muli(0.1));
-        SDVariable b3 = sd.var("b3", rng.normal(DataType.FLOAT, 12));
-        SDVariable h = sd.nn().relu(sd.cnn().conv2d(x, w1, b1, same(3, 1)), 0);
-        h = sd.nn().relu(sd.cnn().conv2d(h, w2, b2, same(1, 1)), 0);
-        SDVariable y = sd.cnn().conv2d(h, w3, b3, same(3, 1)).rename("y");
+        SDVariable y = conditioner(sd, rng, true).rename("y");
         SDVariable w4 = sd.var("w4", rng.normal(DataType.FLOAT, 3, 3, 12, 4));
         sd.cnn().conv2d(y, w4, same(3, 2)).rename("strided");
         INDArray xv = rng.normal(DataType.FLOAT, 5, 6, 8, 8);
@@ -317,16 +308,8 @@ class ConvGemmTest {
     @Test
     void trainingRunsTheBackwardPassAsGemmAndAgreesWithSameDiff() {
         SameDiff sd = SameDiff.create();
-        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 6, 8, 8);
         Rng rng = Rng.seed(51);
-        SDVariable w1 = sd.var("w1", rng.normal(DataType.FLOAT, 3, 3, 6, 32).muli(0.2));
-        SDVariable b1 = sd.var("b1", rng.normal(DataType.FLOAT, 32));
-        SDVariable w2 = sd.var("w2", rng.normal(DataType.FLOAT, 1, 1, 32, 32).muli(0.2));
-        SDVariable w3 = sd.var("w3", rng.normal(DataType.FLOAT, 3, 3, 32, 12).muli(0.1));
-        SDVariable b3 = sd.var("b3", rng.normal(DataType.FLOAT, 12));
-        SDVariable h = sd.nn().relu(sd.cnn().conv2d(x, w1, b1, same(3, 1)), 0);
-        h = sd.nn().relu(sd.cnn().conv2d(h, w2, same(1, 1)), 0);
-        SDVariable y = sd.cnn().conv2d(h, w3, b3, same(3, 1));
+        SDVariable y = conditioner(sd, rng, false);
         y.mul(y).sum().add(sd.math().sin(y).sum()).rename("loss");
         String[] names = {"w1", "b1", "w2", "w3", "b3"};
         Map<String, INDArray> weights = new java.util.HashMap<>();
@@ -379,6 +362,23 @@ class ConvGemmTest {
         sd.math().sin(x).rename("z");
         assertTrue(new GraphExecutor(sd, Set.of("x"), new String[]{"y"}).mayRunConvolutions());
         assertFalse(new GraphExecutor(sd, Set.of("x"), new String[]{"z"}).mayRunConvolutions());
+    }
+
+    /**
+     * Glow's conditioner network as {@code ConvConditioner} builds it, on a placeholder x [N, 6, 8, 8]: 3x3 6 → 32,
+     * ReLU, 1x1 32 → 32 (with bias b2 or none), ReLU, 3x3 32 → 12; weights w1, b1, w2, [b2], w3, b3 from {@code rng}.
+     */
+    static SDVariable conditioner(SameDiff sd, Rng rng, boolean middleBias) {
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 6, 8, 8);
+        SDVariable w1 = sd.var("w1", rng.normal(DataType.FLOAT, 3, 3, 6, 32).muli(0.2));
+        SDVariable b1 = sd.var("b1", rng.normal(DataType.FLOAT, 32));
+        SDVariable w2 = sd.var("w2", rng.normal(DataType.FLOAT, 1, 1, 32, 32).muli(0.2));
+        SDVariable b2 = middleBias ? sd.var("b2", rng.normal(DataType.FLOAT, 32)) : null;
+        SDVariable w3 = sd.var("w3", rng.normal(DataType.FLOAT, 3, 3, 32, 12).muli(0.1));
+        SDVariable b3 = sd.var("b3", rng.normal(DataType.FLOAT, 12));
+        SDVariable h = sd.nn().relu(sd.cnn().conv2d(x, w1, b1, same(3, 1)), 0);
+        h = sd.nn().relu(middleBias ? sd.cnn().conv2d(h, w2, b2, same(1, 1)) : sd.cnn().conv2d(h, w2, same(1, 1)), 0);
+        return sd.cnn().conv2d(h, w3, b3, same(3, 1));
     }
 
     static Conv2DConfig same(long k, long stride) {
