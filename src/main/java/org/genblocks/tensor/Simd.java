@@ -14,6 +14,12 @@ import org.slf4j.LoggerFactory;
  * bit for bit; the softmax's weights do too, but its row sums are added in another order, so
  * attention outputs differ by a few float32 ulps.
  *
+ * <p>The kernels load and store vectors through {@code ByteBuffer}s ({@code FloatVector.fromByteBuffer},
+ * {@code intoByteBuffer}), which the incubator API has only up to Java 18: JEP 426 (Java 19) replaced them by
+ * {@code MemorySegment} methods. On Java 19 and later the module resolves but the kernels would fail with
+ * {@code NoSuchMethodError}, so there the SIMD path stays off (logged at INFO) and every kernel runs its scalar or
+ * ND4J path; the figures of docs/performance.md are Java 17's.
+ *
  * <p>The system property {@code genblocks.simd=false} turns the SIMD path off even where the
  * module is present (for comparisons; the property is read once, when this class loads).
  */
@@ -22,7 +28,8 @@ public final class Simd {
     private static final String MODULE = "jdk.incubator.vector";
     private static final boolean MODULE_PRESENT = ModuleLayer.boot().findModule(MODULE).isPresent();
     private static final boolean DISABLED = "false".equalsIgnoreCase(System.getProperty("genblocks.simd"));
-    private static final boolean ENABLED = MODULE_PRESENT && !DISABLED;
+    private static final boolean BUFFER_ACCESS = MODULE_PRESENT && hasBufferAccess("jdk.incubator.vector.FloatVector");
+    private static final boolean ENABLED = MODULE_PRESENT && !DISABLED && BUFFER_ACCESS;
 
     static {
         if (ENABLED) {
@@ -35,15 +42,39 @@ public final class Simd {
     private Simd() {
     }
 
-    /** True when the Vector API kernels run: the module is resolved and not disabled by property. */
+    /**
+     * True when the Vector API kernels run: the module is resolved, has the {@code ByteBuffer} access the kernels
+     * use (Java 17 and 18), and is not disabled by property.
+     */
     public static boolean enabled() {
         return ENABLED;
+    }
+
+    /**
+     * Whether the vector class named {@code vectorClass} has the {@code ByteBuffer} loads and stores the kernels
+     * use ({@code fromByteBuffer(VectorSpecies, ByteBuffer, int, ByteOrder)} and {@code intoByteBuffer(ByteBuffer,
+     * int, ByteOrder)}); false where the class or a method is missing.
+     */
+    static boolean hasBufferAccess(String vectorClass) {
+        try {
+            Class<?> c = Class.forName(vectorClass);
+            Class<?> species = Class.forName("jdk.incubator.vector.VectorSpecies");
+            c.getMethod("fromByteBuffer", species, java.nio.ByteBuffer.class, int.class, java.nio.ByteOrder.class);
+            c.getMethod("intoByteBuffer", java.nio.ByteBuffer.class, int.class, java.nio.ByteOrder.class);
+            return true;
+        } catch (ClassNotFoundException | NoSuchMethodException | LinkageError e) {
+            return false;
+        }
     }
 
     /** A one-line explanation of {@link #enabled()}, for logs and benchmark reports. */
     public static String status() {
         if (ENABLED) {
             return "on (" + MODULE + " resolved)";
+        }
+        if (MODULE_PRESENT && !BUFFER_ACCESS) {
+            return "off (this JDK's " + MODULE + " has no ByteBuffer loads and stores, removed in Java 19; "
+                    + "genblocks' kernels need them, so they run their scalar paths)";
         }
         if (MODULE_PRESENT) {
             return "off (disabled by -Dgenblocks.simd=false)";

@@ -1,0 +1,38 @@
+package org.genblocks.tensor;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The SIMD switch: on only where the Vector API has the {@code ByteBuffer} access the kernels call. On Java 19 and
+ * later (JEP 426 removed {@code fromByteBuffer}/{@code intoByteBuffer}) the kernels failed with
+ * {@code NoSuchMethodError} inside a training step before the switch checked it.
+ */
+class SimdTest {
+    private static final boolean MODULE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+
+    @Test
+    void theSwitchFollowsTheApiTheKernelsCall() {
+        boolean access = MODULE && Simd.hasBufferAccess("jdk.incubator.vector.FloatVector");
+        boolean disabled = "false".equalsIgnoreCase(System.getProperty("genblocks.simd"));
+        assertEquals(access && !disabled, Simd.enabled(), Simd.status());
+        if (MODULE && !access) {
+            assertTrue(Simd.status().contains("no ByteBuffer loads and stores"), Simd.status());
+        }
+        if (MODULE && Runtime.version().feature() <= 18) {
+            assertTrue(access, "Java " + Runtime.version().feature() + " has the ByteBuffer methods");
+        }
+        if (MODULE && Runtime.version().feature() >= 19) {
+            assertFalse(access, "JEP 426 removed the ByteBuffer methods in Java 19");
+        }
+    }
+
+    @Test
+    void aClassWithoutTheMethodsHasNoBufferAccess() {
+        assertFalse(Simd.hasBufferAccess("java.lang.String"));
+        assertFalse(Simd.hasBufferAccess("no.such.Vector"));
+    }
+}
