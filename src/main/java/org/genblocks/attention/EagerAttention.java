@@ -34,7 +34,7 @@ import java.util.stream.IntStream;
  * the same result comes from whole-tensor ND4J ops.
  *
  * <p><b>Exponential.</b> Float32 uses {@link #exp(float)} (a few ulps, exactly 0 for masked
- * logits), as explicit SIMD when {@link org.genblocks.tensor.Simd#enabled()}; float64 uses
+ * logits), as explicit SIMD when {@link org.genblocks.tensor.Simd#buffers()}; float64 uses
  * {@link Math#exp}. Not thread safe: one instance per thread.
  */
 public final class EagerAttention {
@@ -52,7 +52,7 @@ public final class EagerAttention {
      */
     static volatile boolean fused = fusedLoopAvailable();
     /** Float32 softmax rows run {@link SoftmaxSimd} when the Vector API is on; tests flip this to compare. */
-    static volatile boolean simd = Simd.enabled();
+    static volatile boolean simd = Simd.buffers();
 
     private EagerAttention(int batch, int heads, int kvHeads, int queryLen, int keyLen, int headDim, DataType dtype) {
         this.batch = batch;

@@ -23,7 +23,7 @@ import static org.genblocks.tensor.Numerics.EXP_ROUND;
 /**
  * The float32 softmax rows of {@link EagerAttention} as explicit SIMD loops (Java Vector API),
  * reading and writing the native score block in place.
- * Loaded only when {@link org.genblocks.tensor.Simd#enabled()}. The exponential is
+ * Loaded only when {@link org.genblocks.tensor.Simd#buffers()}. The exponential is
  * {@link org.genblocks.tensor.Numerics#expNonPositive(float)} lane by lane, the same operations in the same order, so each
  * weight is bit-identical to the scalar path; only the row sum is added in a different order
  * (lane-parallel partial sums), a difference of a few float32 ulps.

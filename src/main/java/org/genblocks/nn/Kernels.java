@@ -258,7 +258,7 @@ final class Kernels {
      * @return false (nothing written) where the arrays are not dense and alike
      */
     static boolean softmaxBackwardLastAxis(INDArray y, INDArray g, INDArray dx) {
-        return softmaxBackwardLastAxis(y, g, dx, Simd.enabled());
+        return softmaxBackwardLastAxis(y, g, dx, Simd.buffers());
     }
 
     /**
@@ -407,13 +407,13 @@ final class Kernels {
      * {@code Φ(x) + x φ(x)} from the forward pass's {@code t} and {@code c}, in one pass. Float64 arrays in float64
      * arithmetic with {@link Math#exp}; float32 ones in float32 ({@link #geluBackward(float, float, float, float,
      * float)}) with {@code e^(−t²)} from {@link Numerics#expNonPositive} (relative error below 5e-7), as SIMD lanes
-     * where {@link Simd#enabled()}: {@link Math#exp} in a scalar loop took longer than the ten ND4J ops this pass
+     * where {@link Simd#buffers()}: {@link Math#exp} in a scalar loop took longer than the ten ND4J ops this pass
      * replaces (2.4 ms against about 2.3 on [1568, 256] floats), the SIMD pass takes a fraction of them.
      *
      * @return false (nothing written) where the arrays are not dense and alike
      */
     static boolean geluBackward(INDArray x, INDArray t, INDArray c, INDArray g, double a, INDArray dx) {
-        return geluBackward(x, t, c, g, a, dx, Simd.enabled());
+        return geluBackward(x, t, c, g, a, dx, Simd.buffers());
     }
 
     /** {@link #geluBackward(INDArray, INDArray, INDArray, INDArray, double, INDArray)}, SIMD or not (tests tie both). */
@@ -670,14 +670,14 @@ final class Kernels {
      * rounded once. Either output may be null (not computed). It replaces a broadcast product into
      * a scratch array and a reduction over it (ND4J's {@code multiply} and {@code reduce_sum}, 0.1–0.3 ms each on
      * the DiT's [32, 49, 64] floats): float32 arrays as SIMD lanes ({@link KernelsSimd#productBackward}) where
-     * {@link Simd#enabled()} and the rows are whole vectors (B a multiple of the lanes), single elements (B = 1, as
+     * {@link Simd#buffers()} and the rows are whole vectors (B a multiple of the lanes), single elements (B = 1, as
      * a per-row scale) or T = 1 (operands of one size). A scalar loop was slower than ND4J's ops for B = 1, so
      * there is none: everything else takes ND4J's path.
      *
      * @return false (nothing written) where the arrays are not of that kind
      */
     static boolean broadcastProductBackward(INDArray g, INDArray x, INDArray y, INDArray dx, INDArray dy) {
-        return broadcastProductBackward(g, x, y, dx, dy, Simd.enabled());
+        return broadcastProductBackward(g, x, y, dx, dy, Simd.buffers());
     }
 
     /** {@link #broadcastProductBackward(INDArray, INDArray, INDArray, INDArray, INDArray)}, SIMD on or off (tests). */
@@ -740,7 +740,7 @@ final class Kernels {
      * ReLU with threshold {@code t} as ND4J's legacy scalar op {@code relu} computes it, {@code z = x < t ? t : x} (NaN
      * and −0 stay), or, with {@code g}, its backward pass as the executor's ND4J ops computed it, {@code z = [x > t]·g}
      * (the step as 1 or 0, then the product: a signed zero, or NaN where g is infinite or NaN and the step 0), float32
-     * SIMD lanes where {@link Simd#enabled()}, ND4J's bits. ND4J's ops took 154 (forward) and 392 µs (the backward
+     * SIMD lanes where {@link Simd#buffers()}, ND4J's bits. ND4J's ops took 154 (forward) and 392 µs (the backward
      * pass's two ops) a call on a Glow coupling network's [64, 48, 14, 14] activations in a training step; a scalar
      * Java loop took 0.9 and 1.2 ms there (a branch on each element's sign, mispredicted half the time). In two
      * halves on {@link SideThread} from {@link #SIDE_FROM} elements; {@code z} may be {@code x} or {@code g}.
@@ -749,7 +749,7 @@ final class Kernels {
      *         float32 arrays of one shape
      */
     static boolean relu(INDArray x, INDArray g, float t, INDArray z) {
-        if (!Simd.enabled() || x.dataType() != DataType.FLOAT || x.length() == 0
+        if (!Simd.buffers() || x.dataType() != DataType.FLOAT || x.length() == 0
                 || !(g == null ? denseAlike(x, z) : denseAlike(x, g, z))) {
             return false;
         }
@@ -767,14 +767,14 @@ final class Kernels {
 
     /**
      * {@code z = x · c} or {@code z = x + c} (ND4J's legacy scalar ops {@code mul_scalar} and {@code add_scalar}, with
-     * {@code multiply} true or false) as float32 SIMD lanes where {@link Simd#enabled()}: the same float32 operation
+     * {@code multiply} true or false) as float32 SIMD lanes where {@link Simd#buffers()}: the same float32 operation
      * per element, bit for bit, without the op's fixed cost (20–40 µs a call in a DiT step: the attention's scale on
      * Q and on its gradient, AdaLN's {@code 1 + scale}). In two halves from {@link #SIDE_FROM} elements.
      *
      * @return false (nothing written, ND4J's op runs) where the arrays are not dense float32 arrays of one shape
      */
     static boolean scalarOp(boolean multiply, INDArray x, float c, INDArray z) {
-        if (!Simd.enabled() || x.length() == 0 || x.dataType() != DataType.FLOAT || !denseAlike(x, z)) {
+        if (!Simd.buffers() || x.length() == 0 || x.dataType() != DataType.FLOAT || !denseAlike(x, z)) {
             return false;
         }
         int n = (int) x.length();
@@ -790,7 +790,7 @@ final class Kernels {
     /**
      * {@code z = x + y} or {@code z = x ⊙ y} ({@code op} "add" or "multiply"), one operand of z's shape and the other
      * of it or repeated along one run of axes ({@link #broadcastSplit}), as float32 SIMD lanes in one pass where
-     * {@link Simd#enabled()}, the rows are whole vectors or single elements, and the arrays are below
+     * {@link Simd#buffers()}, the rows are whole vectors or single elements, and the arrays are below
      * {@link org.genblocks.tensor.OpThreads#MEMORY_BOUND_PARALLEL_FROM} elements (larger ones keep ND4J's op, which
      * splits them over the cores). ND4J 1.0.0-M2.1's op took 70–100 µs on the DiT's [32, 49, 64] floats, a few
      * hundred of them a training step (residuals, biases, AdaLN's modulation, the sums of gradients).
@@ -798,7 +798,7 @@ final class Kernels {
      * @return false (nothing written) where the arrays are not of that kind
      */
     static boolean broadcastBinary(String op, INDArray x, INDArray y, INDArray z) {
-        return broadcastBinary(op, x, y, z, Simd.enabled());
+        return broadcastBinary(op, x, y, z, Simd.buffers());
     }
 
     /** {@link #broadcastBinary(String, INDArray, INDArray, INDArray)}, SIMD on or off (tests). */
@@ -865,7 +865,7 @@ final class Kernels {
 
     /**
      * {@code z = x} permuted by {@code perm} (output axis k is input axis {@code perm[k]}) where the last axis stays
-     * last: rows of the last axis copied as float32 SIMD vectors where {@link Simd#enabled()} and a row is whole
+     * last: rows of the last axis copied as float32 SIMD vectors where {@link Simd#buffers()} and a row is whole
      * vectors (the attention's head permutes, [N, L, H, d] ↔ [N, H, L, d] with d = 16 or 64), below
      * {@link org.genblocks.tensor.OpThreads#MEMORY_BOUND_PARALLEL_FROM} elements: 30 against 105 µs on
      * [32, 49, 4, 16] floats in a timing loop (ND4J 1.0.0-M2.1's {@code permute} into a buffer); on 2^20 floats
@@ -874,7 +874,7 @@ final class Kernels {
      * @return false (nothing written) where the arrays or the permutation are not of that kind
      */
     static boolean permuteKeepingLastAxis(INDArray x, long[] perm, INDArray z) {
-        return permuteKeepingLastAxis(x, perm, z, Simd.enabled());
+        return permuteKeepingLastAxis(x, perm, z, Simd.buffers());
     }
 
     /** The buffer that {@code a}'s data views, or its data itself. */
@@ -938,7 +938,7 @@ final class Kernels {
      * @return false (nothing written) where the arrays are not of that kind
      */
     static boolean sumOverBroadcast(INDArray src, INDArray out) {
-        return sumOverBroadcast(src, out, Simd.enabled());
+        return sumOverBroadcast(src, out, Simd.buffers());
     }
 
     /** {@link #sumOverBroadcast(INDArray, INDArray)}, SIMD on or off (tests). */
@@ -1004,12 +1004,12 @@ final class Kernels {
 
     /**
      * The forward pass of the exact GELU in float32, {@code out = x·Φ(x)}, also writing the backward pass's
-     * {@code t = a·x} and {@code c = Φ(x)} ({@link #geluPhi}), in one pass; as SIMD lanes where {@link Simd#enabled()}.
+     * {@code t = a·x} and {@code c = Φ(x)} ({@link #geluPhi}), in one pass; as SIMD lanes where {@link Simd#buffers()}.
      *
      * @return false (nothing written) where the arrays are not dense float32 arrays of one shape
      */
     static boolean geluForward(INDArray x, INDArray t, INDArray c, INDArray out, double a) {
-        return geluForward(x, t, c, out, a, Simd.enabled());
+        return geluForward(x, t, c, out, a, Simd.buffers());
     }
 
     /** {@link #geluForward(INDArray, INDArray, INDArray, INDArray, double)}, SIMD or not (tests tie both). */

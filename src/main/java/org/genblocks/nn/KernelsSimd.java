@@ -23,8 +23,9 @@ import static org.genblocks.tensor.Numerics.EXP_ROUND;
 
 /**
  * The float32 kernels of {@link Kernels} as explicit SIMD loops (Java Vector API) on the native buffers, loaded
- * only when {@link org.genblocks.tensor.Simd#enabled()}. The GELU lanes compute the same float32 operations in
- * the same order as the scalar kernel, so the two give the same bits ({@code KernelsTest}). Buffers are addressed
+ * only when {@link org.genblocks.tensor.Simd#buffers()} (the kernels on native buffers; {@link #ropeRows} and
+ * {@link #rowSum}, on arrays, when {@link org.genblocks.tensor.Simd#enabled()}). The GELU lanes compute the same
+ * float32 operations in the same order as the scalar kernel, so the two give the same bits ({@code KernelsTest}). Buffers are addressed
  * by {@code 4 * index} in an int: {@link Kernels#dense} keeps every array within the first 2^29 floats of its
  * buffer (a {@code ByteBuffer}'s capacity), so the byte offsets fit. Outputs must not share memory with inputs
  * (the executor gives every step its own buffers).

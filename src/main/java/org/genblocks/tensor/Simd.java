@@ -14,11 +14,13 @@ import org.slf4j.LoggerFactory;
  * bit for bit; the softmax's weights do too, but its row sums are added in another order, so
  * attention outputs differ by a few float32 ulps.
  *
- * <p>The kernels load and store vectors through {@code ByteBuffer}s ({@code FloatVector.fromByteBuffer},
- * {@code intoByteBuffer}), which the incubator API has only up to Java 18: JEP 426 (Java 19) replaced them by
- * {@code MemorySegment} methods. On Java 19 and later the module resolves but the kernels would fail with
- * {@code NoSuchMethodError}, so there the SIMD path stays off (logged at INFO) and every kernel runs its scalar or
- * ND4J path; the figures of docs/performance.md are Java 17's.
+ * <p>Two kinds of kernels. Those on Java arrays (RoPE's rotation, {@link #enabled()}) use
+ * {@code fromArray}/{@code intoArray}, which every version of the module has. Those on ND4J's native buffers (the
+ * planned executor's fused passes, the attention softmax, {@link #buffers()}) use {@code FloatVector.fromByteBuffer}
+ * and {@code intoByteBuffer}, which the module has only up to Java 18: JEP 426 (Java 19) replaced them by
+ * {@code MemorySegment} methods. On Java 19 and later those kernels run their scalar or ND4J paths (same results as
+ * without the flag; logged at INFO) instead of failing with {@code NoSuchMethodError}, as they did until
+ * 2026-12-07. The figures of docs/performance.md are Java 17's.
  *
  * <p>The system property {@code genblocks.simd=false} turns the SIMD path off even where the
  * module is present (for comparisons; the property is read once, when this class loads).
@@ -29,13 +31,14 @@ public final class Simd {
     private static final boolean MODULE_PRESENT = ModuleLayer.boot().findModule(MODULE).isPresent();
     private static final boolean DISABLED = "false".equalsIgnoreCase(System.getProperty("genblocks.simd"));
     private static final boolean BUFFER_ACCESS = MODULE_PRESENT && hasBufferAccess("jdk.incubator.vector.FloatVector");
-    private static final boolean ENABLED = MODULE_PRESENT && !DISABLED && BUFFER_ACCESS;
+    private static final boolean ENABLED = MODULE_PRESENT && !DISABLED;
+    private static final boolean BUFFERS = ENABLED && BUFFER_ACCESS;
 
     static {
-        if (ENABLED) {
+        if (BUFFERS) {
             LOG.debug("genblocks SIMD kernels: {}", status());
         } else {
-            LOG.info("genblocks SIMD kernels: {}; RoPE and the attention softmax run as scalar loops", status());
+            LOG.info("genblocks SIMD kernels: {}", status());
         }
     }
 
@@ -43,11 +46,20 @@ public final class Simd {
     }
 
     /**
-     * True when the Vector API kernels run: the module is resolved, has the {@code ByteBuffer} access the kernels
-     * use (Java 17 and 18), and is not disabled by property.
+     * True when the Vector API kernels on Java arrays run (RoPE's rotation): the module is resolved and not disabled
+     * by property.
      */
     public static boolean enabled() {
         return ENABLED;
+    }
+
+    /**
+     * True when the Vector API kernels on ND4J's native buffers run (the planned executor's fused passes, the
+     * attention softmax): {@link #enabled()}, and the module has the {@code ByteBuffer} loads and stores they use
+     * (Java 17 and 18).
+     */
+    public static boolean buffers() {
+        return BUFFERS;
     }
 
     /**
@@ -67,14 +79,15 @@ public final class Simd {
         }
     }
 
-    /** A one-line explanation of {@link #enabled()}, for logs and benchmark reports. */
+    /** A one-line explanation of {@link #enabled()} and {@link #buffers()}, for logs and benchmark reports. */
     public static String status() {
-        if (ENABLED) {
+        if (BUFFERS) {
             return "on (" + MODULE + " resolved)";
         }
-        if (MODULE_PRESENT && !BUFFER_ACCESS) {
-            return "off (this JDK's " + MODULE + " has no ByteBuffer loads and stores, removed in Java 19; "
-                    + "genblocks' kernels need them, so they run their scalar paths)";
+        if (ENABLED) {
+            return "on for the kernels on Java arrays (RoPE); off for those on native buffers (the executor's fused "
+                    + "passes, the attention softmax): this JDK's " + MODULE + " has no ByteBuffer loads and stores "
+                    + "(removed in Java 19), so they run their scalar or ND4J paths";
         }
         if (MODULE_PRESENT) {
             return "off (disabled by -Dgenblocks.simd=false)";

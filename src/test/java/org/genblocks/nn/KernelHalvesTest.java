@@ -78,7 +78,7 @@ class KernelHalvesTest {
         INDArray y = org.nd4j.linalg.ops.transforms.Transforms.softmax(logits, true);
         INDArray g = rng.normal(DataType.FLOAT, rows, 49);
         for (boolean simd : new boolean[]{true, false}) {
-            if (simd && !Simd.enabled()) {
+            if (simd && !Simd.buffers()) {
                 continue;
             }
             INDArray dx = Nd4j.create(DataType.FLOAT, rows, 49);
@@ -95,7 +95,7 @@ class KernelHalvesTest {
     /** GELU forward and backward over 65,549 floats (not whole vectors): the SIMD halves give the scalar loop's bits. */
     @Test
     void geluHalvesGiveTheScalarLoopsBits() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Simd.enabled(), "no Vector API in this JVM");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Simd.buffers(), "no Vector API in this JVM");
         int n = 65_549;
         Rng rng = Rng.seed(43);
         INDArray x = rng.normal(DataType.FLOAT, n).muli(3);
@@ -121,7 +121,7 @@ class KernelHalvesTest {
      */
     @Test
     void broadcastBinaryHalvesAreTheFloat32Operation() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Simd.enabled(), "no Vector API in this JVM");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Simd.buffers(), "no Vector API in this JVM");
         Rng rng = Rng.seed(44);
         long[][][] cases = {{{65_549}, {65_549}}, {{ROWS, 64}, {64}}, {{3, 5001, 16}, {3, 1, 16}}, {{3001, 21}, {3001, 1}}};
         for (long[][] c : cases) {
@@ -151,7 +151,7 @@ class KernelHalvesTest {
      */
     @Test
     void broadcastProductBackwardHalvesKeepEachSumsOrder() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Simd.enabled(), "no Vector API in this JVM");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Simd.buffers(), "no Vector API in this JVM");
         Rng rng = Rng.seed(46);
         long[][][] cases = {{{ROWS, 64}, {64}}, {{3, 5001, 16}, {3, 1, 16}}, {{3001, 21}, {3001, 1}}, {{65_549}, {65_549}}};
         for (long[][] c : cases) {
@@ -191,7 +191,7 @@ class KernelHalvesTest {
     /** The attention's head permute of [33, 49, 4, 16] (odd first axis) and back: ND4J's permuted copy. */
     @Test
     void permuteHalvesAreNd4jsPermutedCopy() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Simd.enabled(), "no Vector API in this JVM");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Simd.buffers(), "no Vector API in this JVM");
         Rng rng = Rng.seed(45);
         INDArray x = rng.normal(DataType.FLOAT, 33, 49, 4, 16);
         INDArray z = Nd4j.create(DataType.FLOAT, 33, 4, 49, 16);

@@ -114,7 +114,7 @@ class KernelsTest {
      */
     @Test
     void softmaxBackwardSimdRowsMatchTheFloat64Formula() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(org.genblocks.tensor.Simd.enabled(), "no Vector API in this JVM");
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.genblocks.tensor.Simd.buffers(), "no Vector API in this JVM");
         Rng rng = Rng.seed(17);
         int lanes = KernelsSimd.lanes();
         int max = KernelsSimd.SOFTMAX_BACKWARD_MAX_ROW;
@@ -165,7 +165,7 @@ class KernelsTest {
      */
     @Test
     void softmaxBackwardSimdRowsRunOnOffsetViewsAndOverTheForkJoinPool() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(org.genblocks.tensor.Simd.enabled(), "no Vector API in this JVM");
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.genblocks.tensor.Simd.buffers(), "no Vector API in this JVM");
         Rng rng = Rng.seed(23);
         int len = 49;
         INDArray yBig = Nd4j.valueArrayOf(new long[]{6, len}, Float.NaN, DataType.FLOAT);
@@ -350,7 +350,7 @@ class KernelsTest {
      */
     @Test
     void geluBackwardSimdLanesAreTheScalarKernelsBits() {
-        assertTrue(org.genblocks.tensor.Simd.enabled(), org.genblocks.tensor.Simd.status());
+        org.genblocks.tensor.SimdAssume.bufferKernels();
         int n = 1000;
         Rng rng = Rng.seed(12);
         INDArray x = Nd4j.linspace(-40, 40, n, DataType.FLOAT);
@@ -402,6 +402,7 @@ class KernelsTest {
      */
     @Test
     void geluForwardIsAccurateAndTheSimdLanesAreTheScalarKernelsBits() {
+        org.genblocks.tensor.SimdAssume.bufferKernels();
         int n = 20_001;
         INDArray x = Nd4j.linspace(-12, 8, n, DataType.FLOAT);
         float a = (float) Math.sqrt(0.5);
@@ -446,7 +447,7 @@ class KernelsTest {
      */
     @Test
     void broadcastProductBackwardMatchesTheSumsWrittenOut() {
-        assertTrue(org.genblocks.tensor.Simd.enabled(), org.genblocks.tensor.Simd.status());
+        org.genblocks.tensor.SimdAssume.bufferKernels();
         long[][][] cases = {{{3, 5, 32}, {3, 1, 32}}, {{7, 32}, {32}}, {{4, 21, 1}, {4, 1, 1}}, {{2, 3, 16}, {3, 16}},
                 {{1003}, {1003}}, {{2, 5, 1, 48}, {1, 1, 48}}};
         Rng rng = Rng.seed(21);
@@ -504,7 +505,7 @@ class KernelsTest {
      */
     @Test
     void broadcastSumsAreCompensatedAndOverflowIsNotFinite() {
-        assertTrue(org.genblocks.tensor.Simd.enabled(), org.genblocks.tensor.Simd.status());
+        org.genblocks.tensor.SimdAssume.bufferKernels();
         int t = 4002, b = 32;
         float[] v = new float[t * b];
         for (int j = 0; j < b; j++) {
@@ -548,7 +549,7 @@ class KernelsTest {
      */
     @Test
     void scalarOpsGiveNd4jsBitsAndTheExecutorUsesThem() {
-        assertTrue(org.genblocks.tensor.Simd.enabled(), org.genblocks.tensor.Simd.status());
+        org.genblocks.tensor.SimdAssume.bufferKernels();
         Rng rng = Rng.seed(43);
         for (int n : new int[]{1003, 100_352}) {
             INDArray x = rng.normal(DataType.FLOAT, n).muli(7);
@@ -637,6 +638,7 @@ class KernelsTest {
     /** An offset view runs on its own elements; other types, layouts and forms, and a JVM without SIMD, are declined. */
     @Test
     void broadcastProductBackwardRunsOnOffsetViewsAndDeclinesTheRest() {
+        org.genblocks.tensor.SimdAssume.bufferKernels();
         Rng rng = Rng.seed(22);
         INDArray big = rng.normal(DataType.FLOAT, 6, 32);
         INDArray g = big.get(NDArrayIndex.interval(2, 6), NDArrayIndex.all());
@@ -692,6 +694,7 @@ class KernelsTest {
      */
     @Test
     void broadcastKernelsReadAndWriteOnlyTheirOwnRows() {
+        org.genblocks.tensor.SimdAssume.bufferKernels();
         Rng rng = Rng.seed(23);
         // {rows of g, length of a row, rows of y}: y is [1, len] (repeated over rows), [rows, 1] or [rows, len]
         for (int[] c : new int[][]{{6, 32, 1}, {5, 21, 5}, {4, 32, 4}}) {
@@ -743,6 +746,7 @@ class KernelsTest {
      */
     @Test
     void broadcastBinaryIsTheFloat32OperationElementByElement() {
+        org.genblocks.tensor.SimdAssume.bufferKernels();
         Rng rng = Rng.seed(24);
         long[][][] cases = {{{1003}, {1003}}, {{3, 5, 32}, {3, 1, 32}}, {{4, 21}, {4, 1}}, {{7, 32}, {32}}};
         for (long[][] c : cases) {
@@ -804,6 +808,7 @@ class KernelsTest {
      */
     @Test
     void permuteKeepingLastAxisIsNd4jsPermutedCopy() {
+        org.genblocks.tensor.SimdAssume.bufferKernels();
         Rng rng = Rng.seed(25);
         int lanes = KernelsSimd.lanes();
         Object[][] cases = {{new long[]{3, 7, 4, lanes}, new long[]{0, 2, 1, 3}}, {new long[]{3, 4, 7, 2 * lanes},
@@ -850,6 +855,7 @@ class KernelsTest {
      */
     @Test
     void reluPassGivesNd4jsBits() {
+        org.genblocks.tensor.SimdAssume.bufferKernels();
         for (int n : new int[]{31, (int) Kernels.SIDE_FROM + 77}) {
             Rng rng = Rng.seed(53);
             INDArray x = rng.normal(DataType.FLOAT, n), g = rng.normal(DataType.FLOAT, n);
@@ -886,6 +892,7 @@ class KernelsTest {
     /** Through the executor a graph's ReLU runs as the Java pass (profile row {@code relu [rewritten]}) with SameDiff's bits. */
     @Test
     void executorRunsReluAsThePassWithSameDiffsBits() {
+        org.genblocks.tensor.SimdAssume.bufferKernels();
         SameDiff sd = SameDiff.create();
         SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 5);
         sd.nn().relu(x, 0.25).rename("y");
