@@ -515,14 +515,14 @@ final class GraphExecutor {
      * complementary error function of {@link Kernels#ERFC_P} instead of ND4J's erf: within 4e-7 of the exact value
      * from x = −1 up (ND4J's, measured: 2e-7), and accurate in the lower tail, where ND4J's
      * {@code (1 + erf(t))/2} cancels (5 % off at −5, 0 below). Float64 graphs keep ND4J's ops, and so does a JVM
-     * without the Vector API ({@link org.genblocks.tensor.Simd#buffers()}): Φ in a scalar loop is slower than them.
+     * without the Vector API ({@link org.genblocks.tensor.Simd#enabled()}): Φ in a scalar loop is slower than them.
      * Fused only when erf's and the sum's outputs have no other reader and every other reader of t and c runs
      * after the product.
      *
      * @return whether it fused any
      */
     private boolean fuseGeluForward() {
-        if (!org.genblocks.tensor.Simd.buffers()) {
+        if (!org.genblocks.tensor.Simd.enabled()) {
             return false;   // Φ in a scalar loop: 4.7 ms on [1568, 256] floats, ND4J's five ops about 1.8
         }
         Index index = index();

@@ -413,11 +413,15 @@ final class Kernels {
      * @return false (nothing written) where the arrays are not dense and alike
      */
     static boolean geluBackward(INDArray x, INDArray t, INDArray c, INDArray g, double a, INDArray dx) {
-        return geluBackward(x, t, c, g, a, dx, Simd.buffers());
+        return geluBackward(x, t, c, g, a, dx, Simd.enabled(), Simd.buffers());
     }
 
-    /** {@link #geluBackward(INDArray, INDArray, INDArray, INDArray, double, INDArray)}, SIMD or not (tests tie both). */
-    static boolean geluBackward(INDArray x, INDArray t, INDArray c, INDArray g, double a, INDArray dx, boolean simd) {
+    /**
+     * {@link #geluBackward(INDArray, INDArray, INDArray, INDArray, double, INDArray)}: SIMD lanes or not, and with
+     * {@code simd} on the native buffers ({@code buffers}) or on float[] blocks (tests tie all three).
+     */
+    static boolean geluBackward(INDArray x, INDArray t, INDArray c, INDArray g, double a, INDArray dx, boolean simd,
+                                boolean buffers) {
         if (x.length() == 0 || !denseAlike(x, t, c, g, dx)) {
             return false;
         }
@@ -425,35 +429,21 @@ final class Kernels {
         double k = a / Math.sqrt(Math.PI);
         float kf = (float) k;
         boolean f32 = x.dataType() == DataType.FLOAT;
-        if (f32 && simd) {
+        if (f32 && simd && buffers) {
             ByteBuffer xb = bytes(x), tb = bytes(t), cb = bytes(c), gb = bytes(g), db = bytes(dx);
             int xo = (int) x.offset(), to = (int) t.offset(), co = (int) c.offset(), go = (int) g.offset();
             int dof = (int) dx.offset();
-            SideThread.halves(n, SIDE_ALIGN, n, SIDE_FROM, (i0, i1) -> KernelsSimd.geluBackward(xb, xo + i0, tb, to + i0,
-                    cb, co + i0, gb, go + i0, db, dof + i0, i1 - i0, kf));
+            SideThread.halves(n, SIDE_ALIGN, n, SIDE_FROM, (i0, i1) -> KernelsSimd.geluBackward(xb, xo + i0, tb,
+                    to + i0, cb, co + i0, gb, go + i0, db, dof + i0, i1 - i0, kf));
             return true;
         }
         if (f32) {
-            // a loop of its own: through float64 arrays (as below) this loop took five times as long (C2 inlines less)
-            FloatBuffer xb = floats(x);
-            FloatBuffer tb = floats(t);
-            FloatBuffer cb = floats(c);
-            FloatBuffer gb = floats(g);
-            FloatBuffer db = floats(dx);
+            // float32 blocks of their own: through float64 arrays (as below) this loop took five times as long
+            FloatBuffer xf = floats(x), tf = floats(t), cf = floats(c), gf = floats(g), df = floats(dx);
             int xo = (int) x.offset(), to = (int) t.offset(), co = (int) c.offset(), go = (int) g.offset();
             int dof = (int) dx.offset();
-            float[] xs = new float[BLOCK], ts = new float[BLOCK], cs = new float[BLOCK], gs = new float[BLOCK];
-            for (int i0 = 0; i0 < n; i0 += BLOCK) {
-                int m = Math.min(BLOCK, n - i0);
-                xb.get(xo + i0, xs, 0, m);
-                tb.get(to + i0, ts, 0, m);
-                cb.get(co + i0, cs, 0, m);
-                gb.get(go + i0, gs, 0, m);
-                for (int i = 0; i < m; i++) {
-                    xs[i] = geluBackward(xs[i], ts[i], cs[i], gs[i], kf);
-                }
-                db.put(dof + i0, xs, 0, m);
-            }
+            SideThread.halves(n, SIDE_ALIGN, n, simd ? SIDE_FROM : Long.MAX_VALUE, (i0, i1) -> geluBackwardBlocks(xf,
+                    xo + i0, tf, to + i0, cf, co + i0, gf, go + i0, df, dof + i0, i1 - i0, kf, simd));
             return true;
         }
         Dense xb = new Dense(x, BLOCK), tb = new Dense(t, BLOCK), cb = new Dense(c, BLOCK), gb = new Dense(g, BLOCK);
@@ -471,6 +461,28 @@ final class Kernels {
             db.write(i0, xs, m);
         }
         return true;
+    }
+
+    /**
+     * The float32 {@link #geluBackward} through float[] blocks of {@link #BLOCK} floats: each block's whole vectors as
+     * SIMD lanes where {@code lanes} ({@link KernelsSimd#geluBackwardLanes}; Java 19 and later), the rest with
+     * {@link #geluBackward(float, float, float, float, float)}: the same bits either way.
+     */
+    private static void geluBackwardBlocks(FloatBuffer x, int xo, FloatBuffer t, int to, FloatBuffer c, int co,
+                                           FloatBuffer g, int go, FloatBuffer d, int dof, int n, float k,
+                                           boolean lanes) {
+        float[] xs = new float[BLOCK], ts = new float[BLOCK], cs = new float[BLOCK], gs = new float[BLOCK];
+        for (int i0 = 0; i0 < n; i0 += BLOCK) {
+            int m = Math.min(BLOCK, n - i0);
+            x.get(xo + i0, xs, 0, m);
+            t.get(to + i0, ts, 0, m);
+            c.get(co + i0, cs, 0, m);
+            g.get(go + i0, gs, 0, m);
+            for (int i = lanes ? KernelsSimd.geluBackwardLanes(xs, ts, cs, gs, m, k) : 0; i < m; i++) {
+                xs[i] = geluBackward(xs[i], ts[i], cs[i], gs[i], k);
+            }
+            d.put(dof + i0, xs, 0, m);
+        }
     }
 
     /**
@@ -1009,41 +1021,53 @@ final class Kernels {
      * @return false (nothing written) where the arrays are not dense float32 arrays of one shape
      */
     static boolean geluForward(INDArray x, INDArray t, INDArray c, INDArray out, double a) {
-        return geluForward(x, t, c, out, a, Simd.buffers());
+        return geluForward(x, t, c, out, a, Simd.enabled(), Simd.buffers());
     }
 
-    /** {@link #geluForward(INDArray, INDArray, INDArray, INDArray, double)}, SIMD or not (tests tie both). */
-    static boolean geluForward(INDArray x, INDArray t, INDArray c, INDArray out, double a, boolean simd) {
+    /**
+     * {@link #geluForward(INDArray, INDArray, INDArray, INDArray, double)}: SIMD lanes or not, and with {@code simd}
+     * the lanes on the native buffers ({@code buffers}) or on float[] blocks (tests tie all three).
+     */
+    static boolean geluForward(INDArray x, INDArray t, INDArray c, INDArray out, double a, boolean simd,
+                               boolean buffers) {
         if (x.length() == 0 || x.dataType() != DataType.FLOAT || !denseAlike(x, t, c, out)) {
             return false;
         }
         int n = (int) x.length();
         float af = (float) a;
         int xo = (int) x.offset(), to = (int) t.offset(), co = (int) c.offset(), oo = (int) out.offset();
-        if (simd) {
+        if (simd && buffers) {
             ByteBuffer xb = bytes(x), tb = bytes(t), cb = bytes(c), ob = bytes(out);
             SideThread.halves(n, SIDE_ALIGN, n, SIDE_FROM, (i0, i1) -> KernelsSimd.geluForward(xb, xo + i0, tb, to + i0,
                     cb, co + i0, ob, oo + i0, i1 - i0, af));
             return true;
         }
-        FloatBuffer xb = floats(x);
-        FloatBuffer tb = floats(t);
-        FloatBuffer cb = floats(c);
-        FloatBuffer ob = floats(out);
-        float[] xs = new float[BLOCK], ts = new float[BLOCK], cs = new float[BLOCK];
+        FloatBuffer xf = floats(x), tf = floats(t), cf = floats(c), of = floats(out);
+        SideThread.halves(n, SIDE_ALIGN, n, simd ? SIDE_FROM : Long.MAX_VALUE, (i0, i1) -> geluForwardBlocks(xf,
+                xo + i0, tf, to + i0, cf, co + i0, of, oo + i0, i1 - i0, af, simd));
+        return true;
+    }
+
+    /**
+     * {@link #geluForward} through float[] blocks of {@link #BLOCK} floats (bulk copies in and out): each block's
+     * whole vectors as SIMD lanes where {@code lanes} ({@link KernelsSimd#geluForwardLanes}; Java 19 and later, whose
+     * Vector API cannot read the buffers), the rest with {@link #geluPhi}: the same bits either way.
+     */
+    private static void geluForwardBlocks(FloatBuffer x, int xo, FloatBuffer t, int to, FloatBuffer c, int co,
+                                          FloatBuffer out, int oo, int n, float a, boolean lanes) {
+        float[] xs = new float[BLOCK], ts = new float[BLOCK], cs = new float[BLOCK], os = new float[BLOCK];
         for (int i0 = 0; i0 < n; i0 += BLOCK) {
             int m = Math.min(BLOCK, n - i0);
-            xb.get(xo + i0, xs, 0, m);
-            for (int i = 0; i < m; i++) {
-                ts[i] = xs[i] * af;
-                cs[i] = geluPhi(xs[i], af);
-                xs[i] *= cs[i];
+            x.get(xo + i0, xs, 0, m);
+            for (int i = lanes ? KernelsSimd.geluForwardLanes(xs, ts, cs, os, m, a) : 0; i < m; i++) {
+                ts[i] = xs[i] * a;
+                cs[i] = geluPhi(xs[i], a);
+                os[i] = xs[i] * cs[i];
             }
-            tb.put(to + i0, ts, 0, m);
-            cb.put(co + i0, cs, 0, m);
-            ob.put(oo + i0, xs, 0, m);
+            t.put(to + i0, ts, 0, m);
+            c.put(co + i0, cs, 0, m);
+            out.put(oo + i0, os, 0, m);
         }
-        return true;
     }
 
     /**

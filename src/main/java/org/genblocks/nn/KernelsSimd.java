@@ -23,9 +23,10 @@ import static org.genblocks.tensor.Numerics.EXP_ROUND;
 
 /**
  * The float32 kernels of {@link Kernels} as explicit SIMD loops (Java Vector API) on the native buffers, loaded
- * only when {@link org.genblocks.tensor.Simd#buffers()} (the kernels on native buffers; {@link #ropeRows} and
- * {@link #rowSum}, on arrays, when {@link org.genblocks.tensor.Simd#enabled()}). The GELU lanes compute the same
- * float32 operations in the same order as the scalar kernel, so the two give the same bits ({@code KernelsTest}). Buffers are addressed
+ * only when {@link org.genblocks.tensor.Simd#buffers()} (the kernels on native buffers; {@link #ropeRows},
+ * {@link #rowSum} and the GELU passes' lanes on float[] blocks, on arrays, when
+ * {@link org.genblocks.tensor.Simd#enabled()}). The GELU lanes compute the same float32 operations in the same
+ * order as the scalar kernel, so the two give the same bits ({@code KernelsTest}). Buffers are addressed
  * by {@code 4 * index} in an int: {@link Kernels#dense} keeps every array within the first 2^29 floats of its
  * buffer (a {@code ByteBuffer}'s capacity), so the byte offsets fit. Outputs must not share memory with inputs
  * (the executor gives every step its own buffers).
@@ -46,27 +47,16 @@ final class KernelsSimd {
 
     /**
      * {@link Kernels#geluPhi(float, float)} over {@code n} floats: from x, writes t = a·x, c = Φ(x) and out = x·c,
-     * each a native buffer and its float index.
+     * each a native buffer and its float index; lanes loaded and stored on the buffers ({@code fromByteBuffer},
+     * Java 17 and 18: {@link org.genblocks.tensor.Simd#buffers()}).
      */
     static void geluForward(ByteBuffer x, int xo, ByteBuffer t, int to, ByteBuffer c, int co, ByteBuffer out,
                             int oo, int n, float a) {
-        FloatVector half = FloatVector.broadcast(F, 0.5f);
-        FloatVector one = FloatVector.broadcast(F, 1f);
-        FloatVector bias = FloatVector.broadcast(F, Kernels.ERFC_BIAS);
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += LANES) {
             FloatVector xv = FloatVector.fromByteBuffer(F, x, 4 * (xo + i), ORDER);
             FloatVector tv = xv.mul(a);
-            FloatVector z = tv.abs();
-            FloatVector q = one.div(z.fma(half, one));
-            FloatVector p = FloatVector.broadcast(F, Kernels.ERFC_P[8]);
-            for (int j = 7; j >= 0; j--) {
-                p = p.fma(q, FloatVector.broadcast(F, Kernels.ERFC_P[j]));
-            }
-            FloatVector arg = z.neg().fma(z, p.fma(q, bias));
-            FloatVector erfc = q.mul(exp(arg));
-            FloatVector halfErfc = erfc.mul(half);
-            FloatVector phi = one.sub(halfErfc).blend(halfErfc, xv.lt(0f));
+            FloatVector phi = phi(xv, tv);
             tv.intoByteBuffer(t, 4 * (to + i), ORDER);
             phi.intoByteBuffer(c, 4 * (co + i), ORDER);
             xv.mul(phi).intoByteBuffer(out, 4 * (oo + i), ORDER);
@@ -78,6 +68,41 @@ final class KernelsSimd {
             c.putFloat(4 * (co + i), phi);
             out.putFloat(4 * (oo + i), xs * phi);
         }
+    }
+
+    /**
+     * The whole vectors of a float[] block of {@link Kernels#geluForward} ({@code m} floats of x): writes t, c and
+     * out there and returns how many it wrote; the caller computes the rest with the scalar kernel.
+     */
+    static int geluForwardLanes(float[] x, float[] t, float[] c, float[] out, int m, float a) {
+        int i = 0;
+        for (int bound = F.loopBound(m); i < bound; i += LANES) {
+            FloatVector xv = FloatVector.fromArray(F, x, i);
+            FloatVector tv = xv.mul(a);
+            FloatVector phi = phi(xv, tv);
+            tv.intoArray(t, i);
+            phi.intoArray(c, i);
+            xv.mul(phi).intoArray(out, i);
+        }
+        return i;
+    }
+
+    /**
+     * Φ(x) = erfc(−t)/2 from x's lanes and t = a·x: {@link Kernels#geluPhi(float, float)}'s float32 operations in its
+     * order (erfc(|t|) by {@link Kernels#ERFC_P}, then 1 − erfc/2 where x ≥ 0).
+     */
+    private static FloatVector phi(FloatVector xv, FloatVector tv) {
+        FloatVector half = FloatVector.broadcast(F, 0.5f);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        FloatVector z = tv.abs();
+        FloatVector q = one.div(z.fma(half, one));
+        FloatVector p = FloatVector.broadcast(F, Kernels.ERFC_P[8]);
+        for (int j = 7; j >= 0; j--) {
+            p = p.fma(q, FloatVector.broadcast(F, Kernels.ERFC_P[j]));
+        }
+        FloatVector arg = z.neg().fma(z, p.fma(q, FloatVector.broadcast(F, Kernels.ERFC_BIAS)));
+        FloatVector halfErfc = q.mul(exp(arg)).mul(half);
+        return one.sub(halfErfc).blend(halfErfc, xv.lt(0f));
     }
 
     /** {@link org.genblocks.tensor.Numerics#expNonPositive(float)} lane by lane (the same operations). */
@@ -101,23 +126,40 @@ final class KernelsSimd {
 
     /**
      * {@link Kernels#geluBackward(float, float, float, float, float)} over {@code n} floats: inputs x, t, c, g and
-     * output d, each a native buffer and its float index.
+     * output d, each a native buffer and its float index; lanes on the buffers (Java 17 and 18).
      */
     static void geluBackward(ByteBuffer x, int xo, ByteBuffer t, int to, ByteBuffer c, int co, ByteBuffer g,
                              int go, ByteBuffer d, int dof, int n, float k) {
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += LANES) {
-            FloatVector tv = FloatVector.fromByteBuffer(F, t, 4 * (to + i), ORDER);
-            FloatVector e = exp(tv.mul(tv).neg());
-            FloatVector xv = FloatVector.fromByteBuffer(F, x, 4 * (xo + i), ORDER);
-            FloatVector cv = FloatVector.fromByteBuffer(F, c, 4 * (co + i), ORDER);
-            FloatVector gv = FloatVector.fromByteBuffer(F, g, 4 * (go + i), ORDER);
-            xv.mul(k).mul(e).add(cv).mul(gv).intoByteBuffer(d, 4 * (dof + i), ORDER);
+            geluGradient(FloatVector.fromByteBuffer(F, x, 4 * (xo + i), ORDER),
+                    FloatVector.fromByteBuffer(F, t, 4 * (to + i), ORDER),
+                    FloatVector.fromByteBuffer(F, c, 4 * (co + i), ORDER),
+                    FloatVector.fromByteBuffer(F, g, 4 * (go + i), ORDER), k).intoByteBuffer(d, 4 * (dof + i), ORDER);
         }
         for (; i < n; i++) {
             d.putFloat(4 * (dof + i), Kernels.geluBackward(x.getFloat(4 * (xo + i)), t.getFloat(4 * (to + i)),
                     c.getFloat(4 * (co + i)), g.getFloat(4 * (go + i)), k));
         }
+    }
+
+    /**
+     * The whole vectors of a float[] block of {@link Kernels#geluBackward} ({@code m} floats): overwrites x with the
+     * gradient there and returns how many it wrote; the caller computes the rest with the scalar kernel.
+     */
+    static int geluBackwardLanes(float[] x, float[] t, float[] c, float[] g, int m, float k) {
+        int i = 0;
+        for (int bound = F.loopBound(m); i < bound; i += LANES) {
+            geluGradient(FloatVector.fromArray(F, x, i), FloatVector.fromArray(F, t, i), FloatVector.fromArray(F, c, i),
+                    FloatVector.fromArray(F, g, i), k).intoArray(x, i);
+        }
+        return i;
+    }
+
+    /** {@code (x·k·e^(−t²) + c)·g} lane by lane, {@link Kernels#geluBackward(float, float, float, float, float)}'s order. */
+    private static FloatVector geluGradient(FloatVector xv, FloatVector tv, FloatVector cv, FloatVector gv, float k) {
+        FloatVector e = exp(tv.mul(tv).neg());
+        return xv.mul(k).mul(e).add(cv).mul(gv);
     }
 
     /** The longest row {@link #softmaxBackwardRows} takes: each lane then adds at most 64 / lanes products. */

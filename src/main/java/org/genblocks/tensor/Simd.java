@@ -14,13 +14,13 @@ import org.slf4j.LoggerFactory;
  * bit for bit; the softmax's weights do too, but its row sums are added in another order, so
  * attention outputs differ by a few float32 ulps.
  *
- * <p>Two kinds of kernels. Those on Java arrays (RoPE's rotation, {@link #enabled()}) use
- * {@code fromArray}/{@code intoArray}, which every version of the module has. Those on ND4J's native buffers (the
- * planned executor's fused passes, the attention softmax, {@link #buffers()}) use {@code FloatVector.fromByteBuffer}
- * and {@code intoByteBuffer}, which the module has only up to Java 18: JEP 426 (Java 19) replaced them by
- * {@code MemorySegment} methods. On Java 19 and later those kernels run their scalar or ND4J paths (same results as
- * without the flag; logged at INFO) instead of failing with {@code NoSuchMethodError}, as they did until
- * 2026-12-07. The figures of docs/performance.md are Java 17's.
+ * <p>Two kinds of kernels. Those on Java arrays ({@link #enabled()}: RoPE's rotation, and on Java 19 and later the
+ * executor's GELU passes through float[] blocks) use {@code fromArray}/{@code intoArray}, which every version of the
+ * module has. Those on ND4J's native buffers ({@link #buffers()}: the planned executor's fused passes, the attention
+ * softmax) use {@code FloatVector.fromByteBuffer} and {@code intoByteBuffer}, which the module has only up to Java
+ * 18: JEP 426 (Java 19) replaced them by {@code MemorySegment} methods. On Java 19 and later those kernels run their
+ * scalar or ND4J paths (same results as without the flag; logged at INFO) instead of failing with
+ * {@code NoSuchMethodError}, as they did until 2026-12-07. The figures of docs/performance.md are Java 17's.
  *
  * <p>The system property {@code genblocks.simd=false} turns the SIMD path off even where the
  * module is present (for comparisons; the property is read once, when this class loads).
@@ -46,8 +46,8 @@ public final class Simd {
     }
 
     /**
-     * True when the Vector API kernels on Java arrays run (RoPE's rotation): the module is resolved and not disabled
-     * by property.
+     * True when the Vector API kernels on Java arrays run (RoPE's rotation; the GELU passes through float[] blocks
+     * where {@link #buffers()} is false): the module is resolved and not disabled by property.
      */
     public static boolean enabled() {
         return ENABLED;
@@ -85,9 +85,9 @@ public final class Simd {
             return "on (" + MODULE + " resolved)";
         }
         if (ENABLED) {
-            return "on for the kernels on Java arrays (RoPE); off for those on native buffers (the executor's fused "
-                    + "passes, the attention softmax): this JDK's " + MODULE + " has no ByteBuffer loads and stores "
-                    + "(removed in Java 19), so they run their scalar or ND4J paths";
+            return "on for the kernels on Java arrays (RoPE, the GELU passes); off for those on native buffers (the "
+                    + "executor's other fused passes, the attention softmax): this JDK's " + MODULE + " has no "
+                    + "ByteBuffer loads and stores (removed in Java 19), so they run their scalar or ND4J paths";
         }
         if (MODULE_PRESENT) {
             return "off (disabled by -Dgenblocks.simd=false)";

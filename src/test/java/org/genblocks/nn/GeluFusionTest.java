@@ -152,7 +152,6 @@ class GeluFusionTest {
      */
     @Test
     void float32RunsTheForwardFusedToo() {
-        org.genblocks.tensor.SimdAssume.bufferKernels();   // the fused forward pass exists only as SIMD lanes
         for (DataType dt : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
             Mlp mlp = Mlp.builder().in(3).hidden(32).out(2).activation(Activation.GELU).build();
             Params p = mlp.init(7, dt);

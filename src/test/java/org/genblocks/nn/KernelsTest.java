@@ -344,13 +344,13 @@ class KernelsTest {
     }
 
     /**
-     * The float32 GELU backward: the SIMD lanes and the scalar loop (a JVM without the Vector API) give the scalar
-     * function's bits (vector tail included: 1,000 is not a multiple of the lane count), across t from −40 to 40 (e^(−t²) from 1 down to exactly 0), and both agree with
+     * The float32 GELU backward: the SIMD lanes (on the native buffers where the JDK has that access, and on
+     * float[] blocks) and the scalar loop (a JVM without the Vector API) give the scalar function's bits (vector tail included: 1,000 is not a multiple of the lane count), across t from −40 to 40 (e^(−t²) from 1 down to exactly 0), and both agree with
      * the float64 formula to float32 rounding.
      */
     @Test
     void geluBackwardSimdLanesAreTheScalarKernelsBits() {
-        org.genblocks.tensor.SimdAssume.bufferKernels();
+        assertTrue(org.genblocks.tensor.Simd.enabled(), org.genblocks.tensor.Simd.status());
         int n = 1000;
         Rng rng = Rng.seed(12);
         INDArray x = Nd4j.linspace(-40, 40, n, DataType.FLOAT);
@@ -358,15 +358,18 @@ class KernelsTest {
         INDArray t = x.mul(a);
         INDArray c = rng.uniform(0, 1, DataType.FLOAT, n);
         INDArray g = rng.normal(DataType.FLOAT, n);
-        INDArray simd = Nd4j.create(DataType.FLOAT, n);
-        assertTrue(Kernels.geluBackward(x, t, c, g, a, simd, true));
+        INDArray simd = Nd4j.create(DataType.FLOAT, n);   // lanes on the native buffers (Java 17, 18), else blocks
+        assertTrue(Kernels.geluBackward(x, t, c, g, a, simd, true, org.genblocks.tensor.Simd.buffers()));
+        INDArray blocks = Nd4j.create(DataType.FLOAT, n);   // lanes on float[] blocks (every Java)
+        assertTrue(Kernels.geluBackward(x, t, c, g, a, blocks, true, false));
         INDArray loop = Nd4j.create(DataType.FLOAT, n);
-        assertTrue(Kernels.geluBackward(x, t, c, g, a, loop, false));
+        assertTrue(Kernels.geluBackward(x, t, c, g, a, loop, false, false));
         float k = (float) (a / Math.sqrt(Math.PI));
         for (int i = 0; i < n; i++) {
             float xs = x.getFloat(i), ts = t.getFloat(i), cs = c.getFloat(i), gs = g.getFloat(i);
             float scalar = Kernels.geluBackward(xs, ts, cs, gs, k);
             assertEquals(Float.floatToRawIntBits(scalar), Float.floatToRawIntBits(simd.getFloat(i)), "at x = " + xs);
+            assertEquals(Float.floatToRawIntBits(scalar), Float.floatToRawIntBits(blocks.getFloat(i)), "at x = " + xs);
             assertEquals(Float.floatToRawIntBits(scalar), Float.floatToRawIntBits(loop.getFloat(i)), "at x = " + xs);
             double want = gs * (cs + (double) xs * a / Math.sqrt(Math.PI) * Math.exp(-(double) ts * ts));
             assertEquals(want, scalar, 1e-6 * (Math.abs(gs) * (Math.abs(cs) + Math.abs(xs))) + 1e-30, "at x = " + xs);
@@ -397,23 +400,25 @@ class KernelsTest {
     /**
      * The float32 GELU forward: Φ relative to the float64 Φ = erfc(−x/√2)/2 within 4e-7 from −1 to 8, 2e-6 down to
      * −5 and 2e-5 down to −12 (measured: 3.7e-7, 1.8e-6, 1.4e-5; ND4J's float32 (1 + erf)/2 is off by 1.1e-5 at −3,
-     * 5 % at −5 and gives 0 below), t = a·x and out = x·Φ as float32 products, and the SIMD lanes and the scalar
-     * loop give the scalar function's bits.
+     * 5 % at −5 and gives 0 below), t = a·x and out = x·Φ as float32 products, and the SIMD lanes (on the buffers
+     * and on float[] blocks) and the scalar loop give the scalar function's bits.
      */
     @Test
     void geluForwardIsAccurateAndTheSimdLanesAreTheScalarKernelsBits() {
-        org.genblocks.tensor.SimdAssume.bufferKernels();
+        assertTrue(org.genblocks.tensor.Simd.enabled(), org.genblocks.tensor.Simd.status());
         int n = 20_001;
         INDArray x = Nd4j.linspace(-12, 8, n, DataType.FLOAT);
         float a = (float) Math.sqrt(0.5);
         INDArray[] simd = {Nd4j.create(DataType.FLOAT, n), Nd4j.create(DataType.FLOAT, n), Nd4j.create(DataType.FLOAT, n)};
+        INDArray[] blocks = {Nd4j.create(DataType.FLOAT, n), Nd4j.create(DataType.FLOAT, n), Nd4j.create(DataType.FLOAT, n)};
         INDArray[] loop = {Nd4j.create(DataType.FLOAT, n), Nd4j.create(DataType.FLOAT, n), Nd4j.create(DataType.FLOAT, n)};
-        assertTrue(Kernels.geluForward(x, simd[0], simd[1], simd[2], a, true));
-        assertTrue(Kernels.geluForward(x, loop[0], loop[1], loop[2], a, false));
+        assertTrue(Kernels.geluForward(x, simd[0], simd[1], simd[2], a, true, org.genblocks.tensor.Simd.buffers()));
+        assertTrue(Kernels.geluForward(x, blocks[0], blocks[1], blocks[2], a, true, false));
+        assertTrue(Kernels.geluForward(x, loop[0], loop[1], loop[2], a, false, false));
         for (int i = 0; i < n; i++) {
             float xs = x.getFloat(i);
             float phi = Kernels.geluPhi(xs, a);
-            for (INDArray[] r : new INDArray[][]{simd, loop}) {
+            for (INDArray[] r : new INDArray[][]{simd, blocks, loop}) {
                 assertEquals(Float.floatToRawIntBits(xs * a), Float.floatToRawIntBits(r[0].getFloat(i)), "t at " + xs);
                 assertEquals(Float.floatToRawIntBits(phi), Float.floatToRawIntBits(r[1].getFloat(i)), "c at " + xs);
                 assertEquals(Float.floatToRawIntBits(xs * phi), Float.floatToRawIntBits(r[2].getFloat(i)), "out at " + xs);
