@@ -94,7 +94,7 @@ class KernelHalvesTest {
 
     /**
      * GELU forward and backward over 65,549 floats (not whole vectors): the SIMD halves, on the native buffers where
-     * the JDK has that access and on float[] blocks (1,024 floats, so blocks end inside a half), give the scalar
+     * the JDK has that access and on float[] blocks (2,048 floats, so blocks end inside a half), give the scalar
      * loop's bits.
      */
     @Test
