@@ -407,7 +407,8 @@ final class Kernels {
      * {@code Φ(x) + x φ(x)} from the forward pass's {@code t} and {@code c}, in one pass. Float64 arrays in float64
      * arithmetic with {@link Math#exp}; float32 ones in float32 ({@link #geluBackward(float, float, float, float,
      * float)}) with {@code e^(−t²)} from {@link Numerics#expNonPositive} (relative error below 5e-7), as SIMD lanes
-     * where {@link Simd#buffers()}: {@link Math#exp} in a scalar loop took longer than the ten ND4J ops this pass
+     * where {@link Simd#enabled()} (on the native buffers where {@link Simd#buffers()}, else on float[] blocks):
+     * {@link Math#exp} in a scalar loop took longer than the ten ND4J ops this pass
      * replaces (2.4 ms against about 2.3 on [1568, 256] floats), the SIMD pass takes a fraction of them.
      *
      * @return false (nothing written) where the arrays are not dense and alike
@@ -1016,7 +1017,8 @@ final class Kernels {
 
     /**
      * The forward pass of the exact GELU in float32, {@code out = x·Φ(x)}, also writing the backward pass's
-     * {@code t = a·x} and {@code c = Φ(x)} ({@link #geluPhi}), in one pass; as SIMD lanes where {@link Simd#buffers()}.
+     * {@code t = a·x} and {@code c = Φ(x)} ({@link #geluPhi}), in one pass; as SIMD lanes where {@link Simd#enabled()}
+     * (on the native buffers where {@link Simd#buffers()}, else on float[] blocks).
      *
      * @return false (nothing written) where the arrays are not dense float32 arrays of one shape
      */

@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
  * bit for bit; the softmax's weights do too, but its row sums are added in another order, so
  * attention outputs differ by a few float32 ulps.
  *
- * <p>Two kinds of kernels. Those on Java arrays ({@link #enabled()}: RoPE's rotation, and on Java 19 and later the
- * executor's GELU passes through float[] blocks) use {@code fromArray}/{@code intoArray}, which every version of the
+ * <p>Two kinds of kernels. Those on Java arrays ({@link #enabled()}: RoPE's rotation, a convolution's bias gradient,
+ * and on Java 19 and later the executor's GELU passes through float[] blocks) use {@code fromArray}/{@code intoArray}, which every version of the
  * module has. Those on ND4J's native buffers ({@link #buffers()}: the planned executor's fused passes, the attention
  * softmax) use {@code FloatVector.fromByteBuffer} and {@code intoByteBuffer}, which the module has only up to Java
  * 18: JEP 426 (Java 19) replaced them by {@code MemorySegment} methods. On Java 19 and later those kernels run their
@@ -69,8 +69,9 @@ public final class Simd {
      */
     static boolean hasBufferAccess(String vectorClass) {
         try {
-            Class<?> c = Class.forName(vectorClass);
-            Class<?> species = Class.forName("jdk.incubator.vector.VectorSpecies");
+            ClassLoader loader = Simd.class.getClassLoader();
+            Class<?> c = Class.forName(vectorClass, false, loader);   // looked at, not initialised
+            Class<?> species = Class.forName("jdk.incubator.vector.VectorSpecies", false, loader);
             c.getMethod("fromByteBuffer", species, java.nio.ByteBuffer.class, int.class, java.nio.ByteOrder.class);
             c.getMethod("intoByteBuffer", java.nio.ByteBuffer.class, int.class, java.nio.ByteOrder.class);
             return true;

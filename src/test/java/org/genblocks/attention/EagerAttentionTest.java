@@ -223,14 +223,15 @@ class EagerAttentionTest {
 
     @Test
     void softmaxRowsZeroOutsideTheWindowAndForFullyMaskedRows() {
-        org.genblocks.tensor.SimdAssume.bufferKernels();
         float[] logits = new float[37];
         for (int j = 0; j < logits.length; j++) {
             logits[j] = (j * 7) % 11 - 3;
         }
         float[] add = new float[logits.length];
         add[4] = Float.NEGATIVE_INFINITY;
-        for (boolean vector : new boolean[]{false, true}) {
+        // the SIMD rows need the buffer kernels (Java 17, 18); the scalar rows run everywhere
+        boolean buffers = org.genblocks.tensor.Simd.buffers() || Runtime.version().feature() < 19;
+        for (boolean vector : buffers ? new boolean[]{false, true} : new boolean[]{false}) {
             float[] row = softmax(vector, logits, 2, 33, add);
             double sum = 0;
             for (int j = 0; j < row.length; j++) {
@@ -248,6 +249,7 @@ class EagerAttentionTest {
             assertArrayEquals(new float[3], softmax(vector, new float[]{1, 2, 3}, 0, 2, all));
             assertArrayEquals(new float[3], softmax(vector, new float[]{1, 2, 3}, 2, 1, null), "empty window");
         }
+        org.genblocks.tensor.SimdAssume.bufferKernels();
         float[] scalar = softmax(false, logits, 0, 36, null);
         float[] simd = softmax(true, logits, 0, 36, null);
         assertArrayEquals(scalar, simd, 1e-7f);

@@ -129,7 +129,7 @@ class KernelHalvesTest {
      */
     @Test
     void broadcastBinaryHalvesAreTheFloat32Operation() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Simd.buffers(), "no Vector API in this JVM");
+        org.genblocks.tensor.SimdAssume.bufferKernels();
         Rng rng = Rng.seed(44);
         long[][][] cases = {{{65_549}, {65_549}}, {{ROWS, 64}, {64}}, {{3, 5001, 16}, {3, 1, 16}}, {{3001, 21}, {3001, 1}}};
         for (long[][] c : cases) {
@@ -159,7 +159,7 @@ class KernelHalvesTest {
      */
     @Test
     void broadcastProductBackwardHalvesKeepEachSumsOrder() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Simd.buffers(), "no Vector API in this JVM");
+        org.genblocks.tensor.SimdAssume.bufferKernels();
         Rng rng = Rng.seed(46);
         long[][][] cases = {{{ROWS, 64}, {64}}, {{3, 5001, 16}, {3, 1, 16}}, {{3001, 21}, {3001, 1}}, {{65_549}, {65_549}}};
         for (long[][] c : cases) {
@@ -199,7 +199,7 @@ class KernelHalvesTest {
     /** The attention's head permute of [33, 49, 4, 16] (odd first axis) and back: ND4J's permuted copy. */
     @Test
     void permuteHalvesAreNd4jsPermutedCopy() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Simd.buffers(), "no Vector API in this JVM");
+        org.genblocks.tensor.SimdAssume.bufferKernels();
         Rng rng = Rng.seed(45);
         INDArray x = rng.normal(DataType.FLOAT, 33, 49, 4, 16);
         INDArray z = Nd4j.create(DataType.FLOAT, 33, 4, 49, 16);

@@ -114,7 +114,7 @@ class KernelsTest {
      */
     @Test
     void softmaxBackwardSimdRowsMatchTheFloat64Formula() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(org.genblocks.tensor.Simd.buffers(), "no Vector API in this JVM");
+        org.genblocks.tensor.SimdAssume.bufferKernels();
         Rng rng = Rng.seed(17);
         int lanes = KernelsSimd.lanes();
         int max = KernelsSimd.SOFTMAX_BACKWARD_MAX_ROW;
@@ -165,7 +165,7 @@ class KernelsTest {
      */
     @Test
     void softmaxBackwardSimdRowsRunOnOffsetViewsAndOverTheForkJoinPool() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(org.genblocks.tensor.Simd.buffers(), "no Vector API in this JVM");
+        org.genblocks.tensor.SimdAssume.bufferKernels();
         Rng rng = Rng.seed(23);
         int len = 49;
         INDArray yBig = Nd4j.valueArrayOf(new long[]{6, len}, Float.NaN, DataType.FLOAT);
@@ -345,22 +345,24 @@ class KernelsTest {
 
     /**
      * The float32 GELU backward: the SIMD lanes (on the native buffers where the JDK has that access, and on
-     * float[] blocks) and the scalar loop (a JVM without the Vector API) give the scalar function's bits (vector tail included: 1,000 is not a multiple of the lane count), across t from −40 to 40 (e^(−t²) from 1 down to exactly 0), and both agree with
+     * float[] blocks) and the scalar loop (a JVM without the Vector API) give the scalar function's bits (three
+     * float[] blocks, views at offsets, vector tails: 5,003 is not a multiple of the lane count), across t from −40
+     * to 40 (e^(−t²) from 1 down to exactly 0), and all agree with
      * the float64 formula to float32 rounding.
      */
     @Test
     void geluBackwardSimdLanesAreTheScalarKernelsBits() {
         assertTrue(org.genblocks.tensor.Simd.enabled(), org.genblocks.tensor.Simd.status());
-        int n = 1000;
+        int n = 5003;   // three float[] blocks, the last one ending in a scalar tail
         Rng rng = Rng.seed(12);
-        INDArray x = Nd4j.linspace(-40, 40, n, DataType.FLOAT);
+        INDArray x = atOffset(Nd4j.linspace(-40, 40, n, DataType.FLOAT), 5);
         float a = (float) Math.sqrt(0.5);
         INDArray t = x.mul(a);
         INDArray c = rng.uniform(0, 1, DataType.FLOAT, n);
         INDArray g = rng.normal(DataType.FLOAT, n);
         INDArray simd = Nd4j.create(DataType.FLOAT, n);   // lanes on the native buffers (Java 17, 18), else blocks
         assertTrue(Kernels.geluBackward(x, t, c, g, a, simd, true, org.genblocks.tensor.Simd.buffers()));
-        INDArray blocks = Nd4j.create(DataType.FLOAT, n);   // lanes on float[] blocks (every Java)
+        INDArray blocks = atOffset(Nd4j.create(DataType.FLOAT, n), 3);   // lanes on float[] blocks (every Java)
         assertTrue(Kernels.geluBackward(x, t, c, g, a, blocks, true, false));
         INDArray loop = Nd4j.create(DataType.FLOAT, n);
         assertTrue(Kernels.geluBackward(x, t, c, g, a, loop, false, false));
@@ -374,6 +376,15 @@ class KernelsTest {
             double want = gs * (cs + (double) xs * a / Math.sqrt(Math.PI) * Math.exp(-(double) ts * ts));
             assertEquals(want, scalar, 1e-6 * (Math.abs(gs) * (Math.abs(cs) + Math.abs(xs))) + 1e-30, "at x = " + xs);
         }
+    }
+
+    /** {@code a}'s values in a view at float offset {@code off} of a longer array (NaN before and after it). */
+    private static INDArray atOffset(INDArray a, int off) {
+        INDArray big = Nd4j.valueArrayOf(new long[]{a.length() + 2L * off}, Float.NaN, a.dataType());
+        INDArray view = big.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(off, off + a.length()));
+        view.assign(a);
+        assertEquals(off, view.offset());
+        return view;
     }
 
     /** erfc in float64: 2 − erfc(−z) below 0, its Maclaurin series below 3, the continued fraction of Laplace from 3 on. */
