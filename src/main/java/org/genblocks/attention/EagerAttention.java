@@ -34,7 +34,7 @@ import java.util.stream.IntStream;
  * the same result comes from whole-tensor ND4J ops.
  *
  * <p><b>Exponential.</b> Float32 uses {@link #exp(float)} (a few ulps, exactly 0 for masked
- * logits), as explicit SIMD when {@link org.genblocks.tensor.Simd#buffers()}; float64 uses
+ * logits), as explicit SIMD when {@link org.genblocks.tensor.Simd#enabled()}; float64 uses
  * {@link Math#exp}. Not thread safe: one instance per thread.
  */
 public final class EagerAttention {
@@ -52,7 +52,7 @@ public final class EagerAttention {
      */
     static volatile boolean fused = fusedLoopAvailable();
     /** Float32 softmax rows run {@link SoftmaxSimd} when the Vector API is on; tests flip this to compare. */
-    static volatile boolean simd = Simd.buffers();
+    static volatile boolean simd = Simd.enabled();
 
     private EagerAttention(int batch, int heads, int kvHeads, int queryLen, int keyLen, int headDim, DataType dtype) {
         this.batch = batch;
@@ -318,13 +318,9 @@ public final class EagerAttention {
                     addFloat.get(maskRow, addF, 0, keyLen);
                     m = addF;
                 }
-                if (simd) {
-                    z = SoftmaxSimd.expRow(bytes, at, keyLen, lo, hi, m);
-                } else {
-                    floats.get(at, rowF, 0, keyLen);
-                    z = expRow(rowF, lo, hi, m);
-                    floats.put(at, rowF, 0, keyLen);
-                }
+                floats.get(at, rowF, 0, keyLen);
+                z = simd ? SoftmaxSimd.expRow(rowF, lo, hi, m) : expRow(rowF, lo, hi, m);
+                floats.put(at, rowF, 0, keyLen);
             } else {
                 doubles.get(at, rowD, 0, keyLen);
                 double[] m = null;
@@ -344,7 +340,7 @@ public final class EagerAttention {
                 java.nio.ByteBuffer ob = out.data().asNio().order(java.nio.ByteOrder.nativeOrder());
                 for (int r = 0; r < rows; r++) {
                     int at = (int) (off + (long) r * d);
-                    if (simd) {
+                    if (simd && Simd.buffers()) {
                         SoftmaxSimd.scale(ob, at, d, (float) inv[r]);
                     } else {
                         float c = (float) inv[r];
