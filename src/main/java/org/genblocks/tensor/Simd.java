@@ -14,13 +14,14 @@ import org.slf4j.LoggerFactory;
  * bit for bit; the softmax's weights do too, but its row sums are added in another order, so
  * attention outputs differ by a few float32 ulps.
  *
- * <p>Two kinds of kernels. Those on Java arrays ({@link #enabled()}: RoPE's rotation, the attention softmax's rows, a
- * convolution's bias gradient, and on Java 19 and later the executor's GELU passes through float[] blocks) use {@code fromArray}/{@code intoArray}, which every version of the
- * module has. Those on ND4J's native buffers ({@link #buffers()}: the planned executor's other fused passes, the
- * attention output's scaling) use {@code FloatVector.fromByteBuffer} and {@code intoByteBuffer}, which the module has only up to Java
- * 18: JEP 426 (Java 19) replaced them by {@code MemorySegment} methods. On Java 19 and later those kernels run their
- * scalar or ND4J paths (same results as without the flag; logged at INFO) instead of failing with
- * {@code NoSuchMethodError}, as they did until 2026-12-07. The figures of docs/performance.md are Java 17's.
+ * <p>Two kinds of kernels. Those on Java arrays ({@link #enabled()}: RoPE's rotation, the attention softmax's rows,
+ * a convolution's bias gradient, and on Java 19 and later the executor's GELU passes through float[] blocks) use
+ * {@code fromArray}/{@code intoArray}, which every version of the module has. Those on ND4J's native buffers
+ * ({@link #buffers()}: the planned executor's other fused passes, the attention output's scaling) use {@code
+ * FloatVector.fromByteBuffer} and {@code intoByteBuffer}, which the module has only up to Java 18: JEP 426 (Java
+ * 19) replaced them by {@code MemorySegment} methods. On Java 19 and later those kernels run their scalar or ND4J
+ * paths (same results as without the flag; logged at INFO) instead of failing with {@code NoSuchMethodError}, as
+ * they did until 2026-12-07. The figures of docs/performance.md are Java 17's.
  *
  * <p>The system property {@code genblocks.simd=false} turns the SIMD path off even where the
  * module is present (for comparisons; the property is read once, when this class loads).
@@ -56,8 +57,8 @@ public final class Simd {
 
     /**
      * True when the Vector API kernels on ND4J's native buffers run (the planned executor's fused passes, the
-     * attention output's scaling): {@link #enabled()}, and the module has the {@code ByteBuffer} loads and stores they use
-     * (Java 17 and 18).
+     * attention output's scaling): {@link #enabled()}, and the module has the {@code ByteBuffer} loads and stores
+     * they use (Java 17 and 18).
      */
     public static boolean buffers() {
         return BUFFERS;
