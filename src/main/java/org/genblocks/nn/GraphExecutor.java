@@ -43,7 +43,10 @@ final class GraphExecutor {
         final boolean multiplyBp;
         /** An {@code add} or {@code multiply} that {@link Kernels#broadcastBinary} may run as SIMD lanes. */
         final boolean binary;
-        /** A {@code permute} by integer arguments that {@link Kernels#permuteKeepingLastAxis} may copy as SIMD rows. */
+        /**
+         * A {@code permute} by integer arguments that {@link Kernels#permuteKeepingLastAxis} may copy as SIMD rows, or
+         * else {@link Kernels#permute} as a gather.
+         */
         final boolean permute;
         /** Runs as {@link #reluBackward} instead of ND4J's {@code thresholdedrelu_bp}. */
         final boolean reluBp;
@@ -212,6 +215,8 @@ final class GraphExecutor {
     private long[] blasWork;
     /** Scratch arrays of the rewritten steps, per signature. */
     private final Map<String, INDArray> scratch = new HashMap<>();
+    /** Java scratch of {@link Kernels#permute}, grown to the largest permute of the graph ({@link #words}). */
+    private int[] permuteWords = new int[0];
     private final boolean rewritten;
     /** Every variable some step reads or the caller asked for. */
     private final Set<String> consumed = new HashSet<>();
@@ -1182,6 +1187,9 @@ final class GraphExecutor {
                             || s.permute && Kernels.permuteKeepingLastAxis(in[0], d.iArgs(), vals.get(s.outputs[0]))) {
                         d.clearArrays();
                         simdRan = true;
+                    } else if (s.permute && Kernels.permute(in[0], d.iArgs(), vals.get(s.outputs[0]), this::words)) {
+                        d.clearArrays();
+                        rewrittenRan = true;
                     } else {
                         Nd4j.exec(d);
                     }
@@ -1895,6 +1903,14 @@ final class GraphExecutor {
      * Otherwise, when those are the leading axes (a bias over a batch of rows), the sum is the product of a row of
      * ones with {@code src} as an [M, K] matrix: one small GEMM instead of a strided reduction.
      */
+    /** {@link #permuteWords}, at least {@code length} long. */
+    private int[] words(int length) {
+        if (permuteWords.length < length) {
+            permuteWords = new int[length];
+        }
+        return permuteWords;
+    }
+
     private void sumTo(String name, INDArray src, INDArray out) {
         long[] gs = src.shape();
         long[] os = out.shape();

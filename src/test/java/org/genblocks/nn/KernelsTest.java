@@ -865,6 +865,102 @@ class KernelsTest {
     }
 
     /**
+     * The general permuted copy ({@link Kernels#permute}) gives ND4J's permuted copy bit for bit, with no SIMD: the
+     * DiT's patchify and unpatchify, every permutation of a rank-4 array with a size-1 axis, random permutations of
+     * rank 6, float64 (including NaN payloads and −0), an offset view, rank 1; it declines a shape that does not
+     * match, a repeated or out-of-range axis, mixed types, an output in its input's buffer and 2^18 elements.
+     */
+    @Test
+    void permuteIsNd4jsPermutedCopy() {
+        Rng rng = Rng.seed(26);
+        java.util.List<Object[]> cases = new java.util.ArrayList<>();
+        cases.add(new Object[]{new long[]{32, 1, 7, 4, 7, 4}, new long[]{0, 2, 4, 3, 5, 1}});   // patchify
+        cases.add(new Object[]{new long[]{32, 7, 7, 4, 4, 1}, new long[]{0, 5, 1, 3, 2, 4}});   // unpatchify
+        cases.add(new Object[]{new long[]{5}, new long[]{0}});
+        cases.add(new Object[]{new long[]{3, 1}, new long[]{1, 0}});
+        long[] withOne = {3, 1, 4, 5};
+        for (int[] p : permutations(4)) {
+            cases.add(new Object[]{withOne, java.util.Arrays.stream(p).asLongStream().toArray()});
+        }
+        java.util.Random shuffle = new java.util.Random(3);
+        for (int c = 0; c < 20; c++) {
+            java.util.List<Long> axes = new java.util.ArrayList<>(java.util.List.of(0L, 1L, 2L, 3L, 4L, 5L));
+            java.util.Collections.shuffle(axes, shuffle);
+            cases.add(new Object[]{new long[]{2, 3, 1, 4, 2, 3}, axes.stream().mapToLong(Long::longValue).toArray()});
+        }
+        java.util.function.IntFunction<int[]> dirty = len -> {   // scratch as a caller hands it back: longer, not zeros
+            int[] a = new int[len + 5];
+            java.util.Arrays.fill(a, 0x7fc0_0001);
+            return a;
+        };
+        for (Object[] c : cases) {
+            long[] shape = (long[]) c[0];
+            long[] perm = (long[]) c[1];
+            int[] p = java.util.Arrays.stream(perm).mapToInt(v -> (int) v).toArray();
+            for (DataType t : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
+                INDArray x = rng.normal(t, shape);
+                INDArray want = x.permute(p).dup('c');
+                INDArray z = Nd4j.create(t, want.shape());
+                String what = java.util.Arrays.toString(shape) + " by " + java.util.Arrays.toString(perm) + ", " + t;
+                assertTrue(Kernels.permute(x, perm, z, dirty), what);
+                assertEquals(want, z, what);
+            }
+        }
+        INDArray special = Nd4j.createFromArray(new double[]{Double.longBitsToDouble(0x7ff8_0000_dead_beefL), -0.0,
+                Double.POSITIVE_INFINITY, Double.MIN_VALUE, 1.5, -2.25}).reshape(2, 3);
+        INDArray t = Nd4j.create(DataType.DOUBLE, 3, 2);
+        assertTrue(Kernels.permute(special, new long[]{1, 0}, t, int[]::new));
+        for (int i = 0; i < 2; i++) {
+            for (int j = 0; j < 3; j++) {
+                assertEquals(Double.doubleToRawLongBits(special.getDouble(i, j)), Double.doubleToRawLongBits(t.getDouble(j, i)),
+                        "the bits of element (" + i + ", " + j + ")");
+            }
+        }
+        INDArray big = rng.normal(DataType.FLOAT, 5, 3, 4, 2);
+        INDArray view = big.get(NDArrayIndex.interval(2, 5), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all());
+        INDArray z = Nd4j.create(DataType.FLOAT, 2, 4, 3, 3);
+        assertTrue(view.offset() > 0 && Kernels.permute(view, new long[]{3, 2, 1, 0}, z, int[]::new), "an offset view");
+        assertEquals(view.permute(3, 2, 1, 0).dup('c'), z, "an offset view");
+        INDArray x = rng.normal(DataType.FLOAT, 3, 4, 5);
+        assertFalse(Kernels.permute(x, new long[]{1, 0, 2}, Nd4j.create(DataType.FLOAT, 3, 4, 5), int[]::new), "shape");
+        assertFalse(Kernels.permute(x, new long[]{1, 1, 2}, Nd4j.create(DataType.FLOAT, 4, 4, 5), int[]::new), "a repeated axis");
+        assertFalse(Kernels.permute(x, new long[]{1, 0, 3}, Nd4j.create(DataType.FLOAT, 4, 3, 5), int[]::new), "axis 3 of rank 3");
+        assertFalse(Kernels.permute(x, new long[]{1, 0, -1}, Nd4j.create(DataType.FLOAT, 4, 3, 5), int[]::new), "a negative axis");
+        assertFalse(Kernels.permute(x, new long[]{1, 0}, Nd4j.create(DataType.FLOAT, 4, 3, 5), int[]::new), "a short permutation");
+        assertFalse(Kernels.permute(x, new long[]{1, 0, 2}, Nd4j.create(DataType.DOUBLE, 4, 3, 5), int[]::new), "mixed types");
+        INDArray shared = rng.normal(DataType.FLOAT, 2, 3, 3);
+        assertFalse(Kernels.permute(shared.get(NDArrayIndex.point(0)), new long[]{1, 0}, shared.get(NDArrayIndex.point(1)), int[]::new),
+                "an output in its input's buffer");
+        long half = org.genblocks.tensor.OpThreads.MEMORY_BOUND_PARALLEL_FROM / 2;
+        assertFalse(Kernels.permute(Nd4j.create(DataType.FLOAT, 2, half), new long[]{1, 0},
+                Nd4j.create(DataType.FLOAT, half, 2), int[]::new), "2^18 elements keep ND4J's op");
+        assertTrue(Kernels.permute(Nd4j.create(DataType.FLOAT, 2, half / 2), new long[]{1, 0},
+                Nd4j.create(DataType.FLOAT, half / 2, 2), int[]::new), "2^17 elements");
+    }
+
+    /** All permutations of {@code 0 .. n − 1}. */
+    private static java.util.List<int[]> permutations(int n) {
+        java.util.List<int[]> out = new java.util.ArrayList<>();
+        permutations(new int[n], new boolean[n], 0, out);
+        return out;
+    }
+
+    private static void permutations(int[] p, boolean[] used, int k, java.util.List<int[]> out) {
+        if (k == p.length) {
+            out.add(p.clone());
+            return;
+        }
+        for (int v = 0; v < p.length; v++) {
+            if (!used[v]) {
+                used[v] = true;
+                p[k] = v;
+                permutations(p, used, k + 1, out);
+                used[v] = false;
+            }
+        }
+    }
+
+    /**
      * The ReLU pass ({@link Kernels#relu}) gives ND4J's bits: forward as the legacy {@code relu} op, backward as the step
      * and product the executor ran before, with ±0, ±∞ and NaN in x and g, thresholds 0 and 0.5, in place, and large
      * enough to run in two halves.
