@@ -868,7 +868,7 @@ class KernelsTest {
      * The general permuted copy ({@link Kernels#permute}) gives ND4J's permuted copy bit for bit, with no SIMD: the
      * DiT's patchify and unpatchify, every permutation of a rank-4 array with a size-1 axis, random permutations of
      * rank 6, float64 (including NaN payloads and −0), an offset view, rank 1; it declines a shape that does not
-     * match, a repeated or out-of-range axis, mixed types, an output in its input's buffer and 2^18 elements.
+     * match, a repeated or out-of-range axis, mixed types, an output in its input's buffer and 2^17 elements.
      */
     @Test
     void permuteIsNd4jsPermutedCopy() {
@@ -931,11 +931,13 @@ class KernelsTest {
         INDArray shared = rng.normal(DataType.FLOAT, 2, 3, 3);
         assertFalse(Kernels.permute(shared.get(NDArrayIndex.point(0)), new long[]{1, 0}, shared.get(NDArrayIndex.point(1)), int[]::new),
                 "an output in its input's buffer");
-        long half = org.genblocks.tensor.OpThreads.MEMORY_BOUND_PARALLEL_FROM / 2;
+        long half = Kernels.PERMUTE_BELOW / 2;
         assertFalse(Kernels.permute(Nd4j.create(DataType.FLOAT, 2, half), new long[]{1, 0},
-                Nd4j.create(DataType.FLOAT, half, 2), int[]::new), "2^18 elements keep ND4J's op");
-        assertTrue(Kernels.permute(Nd4j.create(DataType.FLOAT, 2, half / 2), new long[]{1, 0},
-                Nd4j.create(DataType.FLOAT, half / 2, 2), int[]::new), "2^17 elements");
+                Nd4j.create(DataType.FLOAT, half, 2), int[]::new), "2^17 elements keep ND4J's op");
+        INDArray below = rng.normal(DataType.FLOAT, 2, half - 1);
+        INDArray swapped = Nd4j.create(DataType.FLOAT, half - 1, 2);
+        assertTrue(Kernels.permute(below, new long[]{1, 0}, swapped, int[]::new), "2^17 − 2 elements");
+        assertEquals(below.transpose().dup('c'), swapped, "2^17 − 2 elements");
     }
 
     /** All permutations of {@code 0 .. n − 1}. */
