@@ -421,38 +421,38 @@ final class KernelsSimd {
                 }
             }
         } else {
-            float[] hi = dy == null ? null : new float[b];   // Σ in float32 pairs (hi, lo): Sum2 of Ogita et al.
-            float[] lo = dy == null ? null : new float[b];
+            // Σ in float32 pairs (hi, lo): Sum2 of Ogita et al., one column of lanes at a time down T, the pair in
+            // registers (summing all columns row by row kept it in arrays: a store and a load on each add's chain)
+            float[] hi = new float[LANES];
+            float[] lo = new float[LANES];
             for (int ai = 0; ai < a; ai++) {
-                if (hi != null) {
-                    java.util.Arrays.fill(hi, 0f);
-                    java.util.Arrays.fill(lo, 0f);
-                }
                 int row = ai * ld;
-                for (int ti = 0; ti < t; ti++) {
-                    int base = (ai * t + ti) * ld;
-                    for (int j = 0; j < b; j += LANES) {
-                        FloatVector gv = FloatVector.fromByteBuffer(F, g, 4 * (go + base + j), ORDER);
-                        if (hi != null) {   // x is read before dx is written
+                for (int j = 0; j < b; j += LANES) {
+                    FloatVector yv = dx == null ? null : FloatVector.fromByteBuffer(F, y, 4 * (yo + row + j), ORDER);
+                    FloatVector h = FloatVector.zero(F);
+                    FloatVector l = FloatVector.zero(F);
+                    for (int ti = 0; ti < t; ti++) {
+                        int at = (ai * t + ti) * ld + j;
+                        FloatVector gv = FloatVector.fromByteBuffer(F, g, 4 * (go + at), ORDER);
+                        if (dy != null) {   // x is read before dx is written
                             FloatVector p = x == null ? gv
-                                    : gv.mul(FloatVector.fromByteBuffer(F, x, 4 * (xo + base + j), ORDER));
-                            FloatVector h = FloatVector.fromArray(F, hi, j);
+                                    : gv.mul(FloatVector.fromByteBuffer(F, x, 4 * (xo + at), ORDER));
                             FloatVector sum = h.add(p);   // TwoSum (Knuth): sum + err = h + p exactly
                             FloatVector back = sum.sub(h);
-                            FloatVector err = h.sub(sum.sub(back)).add(p.sub(back));
-                            sum.intoArray(hi, j);
-                            FloatVector.fromArray(F, lo, j).add(err).intoArray(lo, j);
+                            l = l.add(h.sub(sum.sub(back)).add(p.sub(back)));
+                            h = sum;
                         }
                         if (dx != null) {
-                            gv.mul(FloatVector.fromByteBuffer(F, y, 4 * (yo + row + j), ORDER))
-                                    .intoByteBuffer(dx, 4 * (dof + base + j), ORDER);
+                            gv.mul(yv).intoByteBuffer(dx, 4 * (dof + at), ORDER);
                         }
                     }
-                }
-                if (hi != null) {
-                    for (int j = 0; j < b; j++) {   // a non-finite hi is the sum (its err is NaN)
-                        float h = hi[j];
-                        dy.putFloat(4 * (so + row + j), Float.isFinite(h) ? (float) ((double) h + lo[j]) : h);
+                    if (dy != null) {
+                        h.intoArray(hi, 0);
+                        l.intoArray(lo, 0);
+                        for (int k = 0; k < LANES; k++) {   // a non-finite hi is the sum (its err is NaN)
+                            float hk = hi[k];
+                            dy.putFloat(4 * (so + row + j + k), Float.isFinite(hk) ? (float) ((double) hk + lo[k]) : hk);
+                        }
                     }
                 }
             }
