@@ -21,10 +21,10 @@ import java.util.Map;
  *   v = b2 v + (1 - b2) g^2
  *   p = p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
  * </pre>
- * The moments are allocated once per parameter and updated in place, with one scratch buffer per
- * parameter: no allocation per step after the first, and two native ops per parameter array (ND4J's
- * fused Adam kernel and the scaled subtraction; ten separate elementwise ops took twice as long on small
- * models, where each op's fixed cost dominates). Not thread safe.
+ * The moments are allocated once per parameter and updated in place: no allocation per step after the first.
+ * A float32 parameter is updated in one Java pass ({@code AdamPass}, in float32 arithmetic as PyTorch's); others in
+ * two native ops with one scratch buffer (ND4J's fused Adam kernel and the scaled subtraction; ten separate
+ * elementwise ops took twice as long on small models, where each op's fixed cost dominates). Not thread safe.
  */
 public class Adam implements Optimizer {
     private final double beta1;
@@ -87,7 +87,8 @@ public class Adam implements Optimizer {
     }
 
     /**
-     * One parameter's Adam update, in place, in two native ops: ND4J's fused {@code adam_updater} kernel, given
+     * One parameter's Adam update, in place: for float32 parameters one Java pass ({@link AdamPass}); otherwise two
+     * native ops: ND4J's fused {@code adam_updater} kernel, given
      * a step size of 1, updates m and v and computes {@code u = √bc2/bc1 · m / (√v + ε')}; then
      * {@code p -= lr·u}. With {@code ε' = ε·√bc2} this is PyTorch's {@code lr/bc1 · m / (√v/√bc2 + ε)}.
      * The learning rate stays out of the kernel because the kernel replaces a step size that is 0 or overflows
@@ -98,8 +99,11 @@ public class Adam implements Optimizer {
         INDArray g = gradient.dataType() == p.dataType() ? gradient : gradient.castTo(p.dataType());
         INDArray mi = m.computeIfAbsent(n, k -> Nd4j.zeros(p.dataType(), p.shape()));
         INDArray vi = v.computeIfAbsent(n, k -> Nd4j.zeros(p.dataType(), p.shape()));
-        INDArray u = scratch.computeIfAbsent(n, k -> Nd4j.create(p.dataType(), p.shape()));
         beforeUpdate(p, lr);
+        if (AdamPass.update(p, g, mi, vi, lr, beta1, beta2, eps, 1 - Math.pow(beta1, t), sqrtBc2)) {
+            return;   // float32: one Java pass
+        }
+        INDArray u = scratch.computeIfAbsent(n, k -> Nd4j.create(p.dataType(), p.shape()));
         int iteration = (int) Math.min(t - 1, Integer.MAX_VALUE); // the kernel's t is 0-based
         Nd4j.exec(new AdamUpdater(g, vi, mi, u, vi, mi, 1.0, beta1, beta2, eps * sqrtBc2, iteration));
         Nd4j.exec(new Axpy(u, p, p, -lr));

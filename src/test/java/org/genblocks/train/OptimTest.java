@@ -78,6 +78,76 @@ class OptimTest {
     }
 
     /**
+     * Adam on float32 parameters runs as one Java pass ({@link AdamPass}): each element is the recursion in float32
+     * arithmetic in the order the javadoc writes, bit for bit (40,003 elements: two halves on the side thread, a
+     * block tail), with gradients at the size of ε, zeros and large values; it agrees with ND4J's kernel
+     * path (taken by a parameter that is a view) to float32 rounding; AdamW decays first; lr = 0 leaves p's bits;
+     * a NaN gradient makes its element NaN (the training loop reports it).
+     */
+    @Test
+    void adamOnFloat32IsTheRoundedRecursionInOnePass() {
+        int n = 40_003;
+        assertTrue(n >= AdamPass.SPLIT_FROM, "large enough to split");
+        Rng rng = Rng.seed(7);
+        INDArray p0 = rng.normal(DataType.FLOAT, n);
+        float[][] grads = new float[6][];
+        for (int t = 0; t < grads.length; t++) {
+            float[] g = rng.normal(DataType.FLOAT, n).data().asFloat();
+            for (int i = 0; i < n; i += 7) {
+                g[i] *= t % 3 == 0 ? 1e-9f : t % 3 == 1 ? 1e3f : 0f;
+            }
+            grads[t] = g;
+        }
+        double lr = 0.003, b1 = 0.9, b2 = 0.99, eps = 1e-8, wd = 0.1;
+        for (boolean decay : new boolean[]{false, true}) {
+            // by hand, in float32 arithmetic
+            float[] w = p0.data().asFloat(), m = new float[n], v = new float[n];
+            for (int t = 1; t <= grads.length; t++) {
+                float step = (float) (lr / (1 - Math.pow(b1, t)));
+                float inv = (float) (1 / Math.sqrt(1 - Math.pow(b2, t)));
+                for (int i = 0; i < n; i++) {
+                    if (decay) {
+                        w[i] = w[i] * (float) (1 - lr * wd);   // AdamW's decay: ND4J's muli, in float32
+                    }
+                    float g = grads[t - 1][i];
+                    m[i] = (float) b1 * m[i] + (float) (1 - b1) * g;
+                    v[i] = (float) b2 * v[i] + (float) (1 - b2) * (g * g);
+                    w[i] = w[i] - step * m[i] / ((float) Math.sqrt(v[i]) * inv + (float) eps);
+                }
+            }
+            Params packed = Params.of(new LinkedHashMap<>(Map.of("w", p0.dup())));
+            INDArray wide = Nd4j.create(DataType.FLOAT, n + 5);
+            wide.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, n)).assign(p0);
+            Params view = Params.of(new LinkedHashMap<>(Map.of("w", wide.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, n)))));
+            Optimizer onePass = decay ? new AdamW(b1, b2, eps, wd) : new Adam(b1, b2, eps);
+            Optimizer kernel = decay ? new AdamW(b1, b2, eps, wd) : new Adam(b1, b2, eps);
+            for (float[] g : grads) {
+                onePass.step(packed, Map.of("w", Nd4j.createFromArray(g)), lr);
+                kernel.step(view, Map.of("w", Nd4j.createFromArray(g)), lr);
+            }
+            float[] got = packed.get("w").data().asFloat();
+            float[] nd4j = view.get("w").dup().data().asFloat();
+            String what = decay ? "AdamW" : "Adam";
+            for (int i = 0; i < n; i++) {
+                assertEquals(Float.floatToIntBits(w[i]), Float.floatToIntBits(got[i]), what + " at " + i);
+                assertEquals(nd4j[i], got[i], 2e-6 * Math.max(1, Math.abs(nd4j[i])), what + ": ND4J's kernel at " + i);
+            }
+            assertEquals(Float.floatToIntBits(m[n - 1]), Float.floatToIntBits(onePass.state().get("m/w").getFloat(n - 1)),
+                    what + ": m");
+        }
+        Params still = Params.of(new LinkedHashMap<>(Map.of("w", p0.dup())));
+        Adam frozen = new Adam(b1, b2, eps);
+        frozen.step(still, Map.of("w", Nd4j.createFromArray(grads[1])), 0.0);
+        assertEquals(p0, still.get("w"), "lr = 0 leaves the parameters");
+        float[] bad = grads[2].clone();
+        bad[5] = Float.NaN;
+        Params poisoned = Params.of(new LinkedHashMap<>(Map.of("w", p0.dup())));
+        new Adam(b1, b2, eps).step(poisoned, Map.of("w", Nd4j.createFromArray(bad)), lr);
+        assertTrue(Float.isNaN(poisoned.get("w").getFloat(5)), "a NaN gradient");
+        assertTrue(Float.isFinite(poisoned.get("w").getFloat(6)), "its neighbour");
+    }
+
+    /**
      * The extremes of the fused kernel: gradients at the size of ε (where PyTorch's placement of ε matters, and the
      * kernel's ε' = ε·√bc2 must reproduce it), a long run (bias corrections near 1), and lr = 0 (the kernel would
      * take ε' as its step size; the moments move, the parameters must not).
