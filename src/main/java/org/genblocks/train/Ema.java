@@ -31,7 +31,9 @@ public final class Ema {
     public void update(Params params) {
         for (String n : average.names()) {
             INDArray e = average.get(n);
-            e.muli(decay).addi(scratch.get(n).assign(params.get(n)).muli(1 - decay));
+            if (!AveragePass.blend(e, decay, params.get(n))) {   // float32: one Java pass, the same bits
+                e.muli(decay).addi(scratch.get(n).assign(params.get(n)).muli(1 - decay));
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 package org.genblocks.train;
 
+import org.genblocks.tensor.Shapes;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Collection;
@@ -13,15 +15,64 @@ public final class GradClip {
     private GradClip() {
     }
 
-    /** The global L2 norm of {@code grads}, computed in double. */
+    /**
+     * The global L2 norm of {@code grads}: the squares summed in float64. A packed float32 or float64 gradient
+     * ({@link Shapes#isPacked}) is read in one Java pass; others through ND4J's {@code norm2}. The training loop
+     * calls this every step on every gradient (PyTorch's clipping does the same): one ND4J reduction per array cost
+     * about 75 µs a call, 5.6 ms a step for the DiT of the benchmarks' 75 arrays, against 0.1–0.2 ms this way.
+     * NaN and infinities propagate into the norm (the loop reports a non-finite one).
+     */
     public static double globalNorm(Collection<INDArray> grads) {
         double s = 0;
         for (INDArray g : grads) {
-            double n = g.norm2Number().doubleValue();
-            s += n * n;
+            s += sumOfSquares(g);
         }
         return Math.sqrt(s);
     }
+
+    /** {@code Σ g²} in float64 (see {@link #globalNorm}). */
+    static double sumOfSquares(INDArray g) {
+        if (g.length() == 0) {
+            return 0;   // ND4J's norm2 refuses an empty array
+        }
+        DataType t = g.dataType();
+        if ((t != DataType.FLOAT && t != DataType.DOUBLE) || !Shapes.isPacked(g) || g.length() > Integer.MAX_VALUE) {
+            double n = g.norm2Number().doubleValue();
+            return n * n;
+        }
+        int n = (int) g.length();
+        java.nio.ByteBuffer bytes = g.data().asNio().order(java.nio.ByteOrder.nativeOrder());
+        java.nio.FloatBuffer f = t == DataType.FLOAT ? bytes.asFloatBuffer() : null;
+        java.nio.DoubleBuffer d = f == null ? bytes.asDoubleBuffer() : null;
+        double[] block = new double[Math.min(BLOCK, n)];
+        float[] floats = f == null ? null : new float[block.length];
+        double a0 = 0, a1 = 0, a2 = 0, a3 = 0;   // four sums: the additions' latency overlaps
+        for (int at = 0; at < n; at += BLOCK) {
+            int k = Math.min(BLOCK, n - at);
+            if (f != null) {
+                f.get(at, floats, 0, k);
+                for (int i = 0; i < k; i++) {
+                    block[i] = floats[i];
+                }
+            } else {
+                d.get(at, block, 0, k);
+            }
+            int i = 0;
+            for (; i + 3 < k; i += 4) {
+                a0 += block[i] * block[i];
+                a1 += block[i + 1] * block[i + 1];
+                a2 += block[i + 2] * block[i + 2];
+                a3 += block[i + 3] * block[i + 3];
+            }
+            for (; i < k; i++) {
+                a0 += block[i] * block[i];
+            }
+        }
+        return (a0 + a1) + (a2 + a3);
+    }
+
+    /** Elements read per bulk copy in {@link #sumOfSquares}. */
+    private static final int BLOCK = 1024;
 
     /**
      * Scales {@code grads} in place so their global norm is at most {@code maxNorm}.

@@ -157,7 +157,9 @@ public final class PostHocEma implements TrainListener {
             Params avg = averages.get(i);
             for (String n : avg.names()) {
                 INDArray a = avg.get(n);
-                a.muli(beta).addi(params.get(n).mul(1.0 - beta));
+                if (!AveragePass.blend(a, beta, params.get(n))) {
+                    a.muli(beta).addi(params.get(n).mul(1.0 - beta));
+                }
             }
         }
         if (t % snapshotEvery == 0) {

@@ -16,6 +16,7 @@ import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -235,6 +236,34 @@ class OptimTest {
         assertArrayEquals(new double[]{0.3, 0.4}, c.toDoubleVector(), 0.0, "below the limit nothing changes");
     }
 
+    /**
+     * The global norm's Java pass against the float64 sum of squares written out: float32 and float64 arrays of
+     * 2,051 elements (two blocks and a tail), a view (ND4J's {@code norm2}), an empty array, float32 values whose
+     * squares overflow float32 (summed in float64, finite), NaN and infinity (propagated).
+     */
+    @Test
+    void globalNormSumsTheSquaresInFloat64() {
+        Rng rng = Rng.seed(9);
+        INDArray f = rng.normal(DataType.FLOAT, 2051);
+        INDArray d = rng.normal(DataType.DOUBLE, 7, 293);
+        INDArray wide = rng.normal(DataType.DOUBLE, 5, 40);
+        INDArray view = wide.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 4), org.nd4j.linalg.indexing.NDArrayIndex.all());
+        assertTrue(view.isView(), "a view");
+        double want = 0;
+        for (INDArray a : List.of(f, d, view)) {
+            for (double x : a.dup().data().asDouble()) {
+                want += x * x;
+            }
+        }
+        List<INDArray> all = List.of(f, d, view, Nd4j.create(DataType.FLOAT, 0));
+        assertEquals(Math.sqrt(want), GradClip.globalNorm(all), 1e-13 * Math.sqrt(want));
+        assertEquals(Math.sqrt(2) * (double) 3e20f, GradClip.globalNorm(List.of(Nd4j.createFromArray(3e20f, -3e20f))),
+                1e6, "float32 squares beyond float32's range");
+        assertTrue(Double.isNaN(GradClip.globalNorm(List.of(f, Nd4j.createFromArray(1f, Float.NaN)))), "NaN");
+        assertEquals(Double.POSITIVE_INFINITY, GradClip.globalNorm(List.of(Nd4j.createFromArray(1.0, Double.NEGATIVE_INFINITY))),
+                "an infinity");
+    }
+
     @Test
     void emaFollowsItsRecursion() {
         Params p = one(1.0);
@@ -246,6 +275,33 @@ class OptimTest {
         ema.update(p);
         assertEquals(0.9 * 1.1 + 0.1 * -1.0, ema.params().get("w").getDouble(0), 1e-15);
         assertThrows(IllegalArgumentException.class, () -> new Ema(p, 1.0));
+    }
+
+    /**
+     * The float32 moving-average step ({@link AveragePass}, used by {@link Ema} and {@link PostHocEma}) gives the
+     * bits of the ND4J ops it replaces ({@code a.muli(keep).addi(p.mul(1 − keep))}) on 40,003 elements (two halves,
+     * a block tail), for several decays, and declines float64 and views (those keep the ops).
+     */
+    @Test
+    void averagePassIsTheOpsItReplacesBitForBit() {
+        Rng rng = Rng.seed(10);
+        int n = 40_003;
+        assertTrue(n >= AdamPass.SPLIT_FROM, "large enough to split");
+        INDArray a = rng.normal(DataType.FLOAT, n), p = rng.normal(DataType.FLOAT, n);
+        for (double keep : new double[]{0.999, 0.9, 1 - 1.0 / 7, 0.5}) {
+            INDArray viaOps = a.dup().muli(keep).addi(p.mul(1 - keep));
+            INDArray viaPass = a.dup();
+            assertTrue(AveragePass.blend(viaPass, keep, p), "float32, packed");
+            float[] want = viaOps.data().asFloat(), got = viaPass.data().asFloat();
+            for (int i = 0; i < n; i++) {
+                assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(got[i]), "keep " + keep + " at " + i);
+            }
+        }
+        assertFalse(AveragePass.blend(a.castTo(DataType.DOUBLE), 0.9, p.castTo(DataType.DOUBLE)), "float64");
+        INDArray wide = rng.normal(DataType.FLOAT, 3, 10);
+        assertFalse(AveragePass.blend(wide.get(org.nd4j.linalg.indexing.NDArrayIndex.point(1)), 0.9,
+                rng.normal(DataType.FLOAT, 10)), "a view");
+        assertFalse(AveragePass.blend(a, 0.9, rng.normal(DataType.FLOAT, 7)), "lengths differ");
     }
 
     @Test
