@@ -87,9 +87,33 @@ public final class GradClip {
         if (n > maxNorm) {
             double f = maxNorm / (n + 1e-6);
             for (INDArray g : grads) {
-                g.muli(f);
+                if (!scale(g, (float) f)) {
+                    g.muli(f);
+                }
             }
         }
         return n;
+    }
+
+    /**
+     * {@code g *= f} on a packed float32 array in one Java pass (ND4J's {@code muli}, the same float32 product,
+     * costs 10–30 µs a call whatever the size); false (nothing written) for any other array.
+     */
+    static boolean scale(INDArray g, float f) {
+        if (g.dataType() != DataType.FLOAT || !Shapes.isPacked(g) || g.length() > Integer.MAX_VALUE) {
+            return false;
+        }
+        int n = (int) g.length();
+        java.nio.FloatBuffer b = g.data().asNio().order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+        float[] block = new float[Math.min(BLOCK, n)];
+        for (int at = 0; at < n; at += BLOCK) {
+            int k = Math.min(BLOCK, n - at);
+            b.get(at, block, 0, k);
+            for (int i = 0; i < k; i++) {
+                block[i] *= f;
+            }
+            b.put(at, block, 0, k);
+        }
+        return true;
     }
 }

@@ -234,6 +234,13 @@ class OptimTest {
         INDArray c = Nd4j.createFromArray(0.3, 0.4);
         GradClip.clipGlobalNorm(List.of(c), 1.0);
         assertArrayEquals(new double[]{0.3, 0.4}, c.toDoubleVector(), 0.0, "below the limit nothing changes");
+        // float32 gradients are scaled in a Java pass: the bits of ND4J's muli
+        INDArray f = Rng.seed(11).normal(DataType.FLOAT, 3001).muli(10);
+        INDArray viaOp = f.dup();
+        double norm = GradClip.clipGlobalNorm(List.of(f), 2.0);
+        viaOp.muli(2.0 / (norm + 1e-6));
+        assertTrue(java.util.Arrays.equals(viaOp.data().asFloat(), f.data().asFloat()), "float32 clipping, bit for bit");
+        assertEquals(2.0, GradClip.globalNorm(List.of(f)), 1e-5);
     }
 
     /**
