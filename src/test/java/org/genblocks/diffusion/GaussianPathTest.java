@@ -15,6 +15,45 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Gaussian paths: EDM Table 1 schedules VP against edm_golden.txt §2; derivatives against finite differences; inverses round-trip. */
 class GaussianPathTest {
 
+    /**
+     * The interpolant and its velocity target on packed arrays (one Java pass) give the bits of the ND4J ops they
+     * replace, which views still take: float32 and float64, every path, [5, 3, 4] and vectors [7].
+     */
+    @Test
+    void interpolantsOnPackedArraysAreTheOpsBitForBit() {
+        Rng rng = Rng.seed(12);
+        for (GaussianPath path : List.of(GaussianPath.flow(), GaussianPath.vp(), GaussianPath.ve(),
+                GaussianPath.cosine())) {
+            for (DataType type : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
+                for (long[] shape : new long[][]{{5, 3, 4}, {7}}) {
+                    int n = (int) shape[0];
+                    double[] t = new double[n];
+                    for (int i = 0; i < n; i++) {
+                        t[i] = path.maxTime() * (i + 0.5) / n;
+                    }
+                    INDArray x0 = rng.normal(type, shape), eps = rng.normal(type, shape);
+                    long[] wide = shape.clone();
+                    wide[0] = n + 2;
+                    INDArray xw = rng.normal(type, wide), ew = rng.normal(type, wide);
+                    INDArray x0View = xw.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, n + 1)).assign(x0);
+                    INDArray epsView = ew.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, n + 1)).assign(eps);
+                    assertTrue(x0View.isView() && !org.genblocks.tensor.Shapes.isPacked(x0View), "a view takes the ops");
+                    for (boolean derivative : new boolean[]{false, true}) {
+                        INDArray fast = derivative ? path.velocityTarget(x0, eps, t) : path.interpolate(x0, eps, t);
+                        INDArray ops = derivative ? path.velocityTarget(x0View, epsView, t)
+                                : path.interpolate(x0View, epsView, t);
+                        String what = path.name() + " " + type + " " + java.util.Arrays.toString(shape)
+                                + (derivative ? " velocity" : " interpolant");
+                        assertEquals(type, fast.dataType(), what);
+                        assertTrue(java.util.Arrays.equals(ops.dup().data().asDouble(), fast.data().asDouble()),
+                                what + ": " + ops + " against " + fast);
+                        assertTrue(java.util.Arrays.equals(ops.shape(), fast.shape()), what + ": shape");
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void vpMatchesGolden() {
         GaussianPath vp = GaussianPath.vp();
