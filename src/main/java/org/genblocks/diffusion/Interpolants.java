@@ -30,7 +30,7 @@ final class Interpolants {
             b[i] = derivative ? path.noiseCoefficientDerivative(t[i]) : path.noiseCoefficient(t[i]);
         }
         long d = x0.length() / n;
-        if (Shapes.isPacked(x0) && Shapes.isPacked(eps) && x0.length() <= Integer.MAX_VALUE) {
+        if (Shapes.isPacked(x0) && Shapes.isPacked(eps) && x0.length() > 0 && x0.length() <= Integer.MAX_VALUE / 8) {
             // one Java pass, the ops' arithmetic below (each product in the arrays' type, then the sum): the same
             // bits without their seven ND4J calls and two temporaries (a DiT batch of 32 x 784: 0.4-0.7 -> 0.04-0.09 ms)
             if (x0.dataType() == DataType.FLOAT) {

@@ -1895,14 +1895,6 @@ final class GraphExecutor {
         sumTo(name, tmp, out);
     }
 
-    /**
-     * {@code out = src} summed over the axes along which {@code out}'s shape broadcasts to {@code src}'s (a copy
-     * when the shapes are equal). Float32 arrays summed over one run of axes take one SIMD pass where the kept rows
-     * are whole vectors or single elements ({@link Kernels#sumOverBroadcast}; a bias over [1568, 64]: 0.06 against
-     * 0.14 ms a call inside a DiT step).
-     * Otherwise, when those are the leading axes (a bias over a batch of rows), the sum is the product of a row of
-     * ones with {@code src} as an [M, K] matrix: one small GEMM instead of a strided reduction.
-     */
     /** {@link #permuteWords}, at least {@code length} long. */
     private int[] words(int length) {
         if (permuteWords.length < length) {
@@ -1911,6 +1903,14 @@ final class GraphExecutor {
         return permuteWords;
     }
 
+    /**
+     * {@code out = src} summed over the axes along which {@code out}'s shape broadcasts to {@code src}'s (a copy
+     * when the shapes are equal). Float32 arrays summed over one run of axes take one SIMD pass where the kept rows
+     * are whole vectors or single elements ({@link Kernels#sumOverBroadcast}; a bias over [1568, 64]: 0.06 against
+     * 0.14 ms a call inside a DiT step).
+     * Otherwise, when those are the leading axes (a bias over a batch of rows), the sum is the product of a row of
+     * ones with {@code src} as an [M, K] matrix: one small GEMM instead of a strided reduction.
+     */
     private void sumTo(String name, INDArray src, INDArray out) {
         long[] gs = src.shape();
         long[] os = out.shape();

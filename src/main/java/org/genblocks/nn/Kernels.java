@@ -905,7 +905,7 @@ final class Kernels {
      * two adjacent words), one bulk write. Exact: the bits are copied, never converted. No SIMD, so it also serves
      * Java 19 and later and the permutations {@link #permuteKeepingLastAxis} declines: the DiT's patchify and
      * unpatchify, [32, 1, 7, 4, 7, 4] → [32, 7, 7, 4, 4, 1] and back, took ND4J 1.0.0-M2.1's {@code permute} 290–370
-     * µs a call inside a training step, this 60–100.
+     * µs a call inside a training step, this 45–100.
      *
      * @param scratch gives an int array of at least the length asked for (twice {@code x}'s words), which this call
      *                may overwrite: the caller's, kept between calls (a fresh 400-KB Java array cost about as much as

@@ -16,14 +16,16 @@ import java.nio.FloatBuffer;
  *   v ← β2·v + (1 − β2)·g²
  *   p ← p − lr/bc1 · m / (√v/√bc2 + ε),   bc1 = 1 − β1^t, bc2 = 1 − β2^t
  * </pre>
- * (PyTorch's form of Kingma and Ba's update) in float32 arithmetic, as PyTorch's Adam and ND4J's
- * {@code adam_updater} compute a float32 parameter's update, in the order written (the constants rounded to float32
- * once). Blocks of the four arrays are copied through float[] arrays whose loop C2 turns into SIMD instructions
- * (0.3 ns an element in a timing loop; the same loop in float64 arithmetic, which C2 17 does not vectorise across the
- * conversions, 3.6 ns); from {@link #SPLIT_FROM} elements the pass runs in two halves on {@link SideThread}. The two
- * ND4J ops cost 10–30 µs each a call whatever the size, and a small model's step updates 50–100 parameter arrays
- * (the DiT of the benchmarks: 75 arrays, 318,352 floats; in a timing loop 3.7–5.2 ms an update with the ops,
- * 0.31 ms with this pass, 1.6–1.8 ms with the same pass in float64 arithmetic).
+ * (PyTorch's form of Kingma and Ba's update) in float32 arithmetic, the precision in which PyTorch's Adam and ND4J's
+ * {@code adam_updater} compute a float32 parameter's update, though not their bits: this pass evaluates the lines
+ * above in the order written, with the constants rounded to float32 once and {@code 1/√bc2} as a product (PyTorch
+ * updates m by {@code lerp} and divides by √bc2). Blocks of the four arrays are copied through float[] arrays whose
+ * loop C2 turns into SIMD instructions (the loop alone on one block: 0.3 ns an element; the same loop in float64
+ * arithmetic, which C2 17 does not vectorise across the conversions, 3.6 ns); from {@link #SPLIT_FROM} elements the
+ * pass runs in two halves on {@link SideThread}. The two ND4J ops cost 10–30 µs each a call whatever the size, and a
+ * small model's step updates 50–100 parameter arrays (the DiT of the benchmarks: 75 arrays, 318,352 floats; a whole
+ * update in a timing loop, block copies and per-array work included: 3.7–5.2 ms with the ops, 0.31 ms with this
+ * pass, 1.6–1.8 ms with the float64 loop).
  */
 final class AdamPass {
     /** Elements per block copied in and out. */
@@ -47,8 +49,11 @@ final class AdamPass {
                 return false;
             }
         }
-        if (p.length() > Integer.MAX_VALUE) {
-            return false;
+        if (p.length() > Integer.MAX_VALUE / 8) {
+            return false;   // a buffer's bytes must fit an int (ByteBuffer)
+        }
+        if (p.length() == 0) {
+            return true;
         }
         int n = (int) p.length();
         FloatBuffer pb = floats(p), gb = floats(g), mb = floats(m), vb = floats(v);

@@ -31,8 +31,11 @@ final class AveragePass {
      */
     static boolean blend(INDArray a, double keep, INDArray p) {
         if (a.dataType() != DataType.FLOAT || p.dataType() != DataType.FLOAT || !Shapes.isPacked(a)
-                || !Shapes.isPacked(p) || a.length() != p.length() || a.length() > Integer.MAX_VALUE) {
-            return false;
+                || !Shapes.isPacked(p) || a.length() != p.length() || a.length() > Integer.MAX_VALUE / 8) {
+            return false;   // (a buffer's bytes must fit an int: ByteBuffer)
+        }
+        if (a.length() == 0) {
+            return true;
         }
         int n = (int) a.length();
         FloatBuffer ab = a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();

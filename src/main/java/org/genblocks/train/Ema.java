@@ -15,7 +15,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class Ema {
     private final double decay;
     private final Params average;
-    private final Params scratch;
+    /** Copies of the weights for ND4J's path (float64 or views), made on its first use. */
+    private Params scratch;
 
     /** Starts the average at a copy of {@code params}. */
     public Ema(Params params, double decay) {
@@ -24,7 +25,6 @@ public final class Ema {
         }
         this.decay = decay;
         this.average = params.copy();
-        this.scratch = params.copy();
     }
 
     /** {@code ema = decay * ema + (1 - decay) * params}, in place. */
@@ -32,6 +32,9 @@ public final class Ema {
         for (String n : average.names()) {
             INDArray e = average.get(n);
             if (!AveragePass.blend(e, decay, params.get(n))) {   // float32: one Java pass, the same bits
+                if (scratch == null) {
+                    scratch = params.copy();
+                }
                 e.muli(decay).addi(scratch.get(n).assign(params.get(n)).muli(1 - decay));
             }
         }

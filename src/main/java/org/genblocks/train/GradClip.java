@@ -19,8 +19,9 @@ public final class GradClip {
      * The global L2 norm of {@code grads}: the squares summed in float64. A packed float32 or float64 gradient
      * ({@link Shapes#isPacked}) is read in one Java pass; others through ND4J's {@code norm2}. The training loop
      * calls this every step on every gradient (PyTorch's clipping does the same): one ND4J reduction per array cost
-     * about 75 µs a call, 5.6 ms a step for the DiT of the benchmarks' 75 arrays, against 0.1–0.2 ms this way.
-     * NaN and infinities propagate into the norm (the loop reports a non-finite one).
+     * about 75 µs a call, 5.6 ms a step for the DiT of the benchmarks' 75 arrays, against about 0.2 ms this way.
+     * NaN and infinities propagate into the norm (the loop reports a non-finite one); so does a float32 gradient whose
+     * squares sum beyond float32's range (then infinite), whose squares Adam's float32 update could not hold.
      */
     public static double globalNorm(Collection<INDArray> grads) {
         double s = 0;
@@ -36,7 +37,7 @@ public final class GradClip {
             return 0;   // ND4J's norm2 refuses an empty array
         }
         DataType t = g.dataType();
-        if ((t != DataType.FLOAT && t != DataType.DOUBLE) || !Shapes.isPacked(g) || g.length() > Integer.MAX_VALUE) {
+        if ((t != DataType.FLOAT && t != DataType.DOUBLE) || !Shapes.isPacked(g) || g.length() > Integer.MAX_VALUE / 8) {
             double n = g.norm2Number().doubleValue();
             return n * n;
         }
@@ -68,7 +69,11 @@ public final class GradClip {
                 a0 += block[i] * block[i];
             }
         }
-        return (a0 + a1) + (a2 + a3);
+        double sum = (a0 + a1) + (a2 + a3);
+        // a float32 array whose squares sum beyond float32's range: its squares overflow in float32 arithmetic (Adam's
+        // second moment would become infinite and silently freeze those elements), as ND4J's float32 norm2 did:
+        // report it as infinite, so that the loop's guard stops the run
+        return f != null && sum > Float.MAX_VALUE ? Double.POSITIVE_INFINITY : sum;
     }
 
     /** Elements read per bulk copy in {@link #sumOfSquares}. */
@@ -100,8 +105,11 @@ public final class GradClip {
      * costs 10–30 µs a call whatever the size); false (nothing written) for any other array.
      */
     static boolean scale(INDArray g, float f) {
-        if (g.dataType() != DataType.FLOAT || !Shapes.isPacked(g) || g.length() > Integer.MAX_VALUE) {
-            return false;
+        if (g.dataType() != DataType.FLOAT || !Shapes.isPacked(g) || g.length() > Integer.MAX_VALUE / 8) {
+            return false;   // (a buffer's bytes must fit an int: ByteBuffer)
+        }
+        if (g.length() == 0) {
+            return true;
         }
         int n = (int) g.length();
         java.nio.FloatBuffer b = g.data().asNio().order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();

@@ -903,7 +903,7 @@ class KernelsTest {
                 INDArray z = Nd4j.create(t, want.shape());
                 String what = java.util.Arrays.toString(shape) + " by " + java.util.Arrays.toString(perm) + ", " + t;
                 assertTrue(Kernels.permute(x, perm, z, dirty), what);
-                assertEquals(want, z, what);
+                assertSameBits(want, z, what);
             }
         }
         INDArray special = Nd4j.createFromArray(new double[]{Double.longBitsToDouble(0x7ff8_0000_dead_beefL), -0.0,
@@ -920,7 +920,7 @@ class KernelsTest {
         INDArray view = big.get(NDArrayIndex.interval(2, 5), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all());
         INDArray z = Nd4j.create(DataType.FLOAT, 2, 4, 3, 3);
         assertTrue(view.offset() > 0 && Kernels.permute(view, new long[]{3, 2, 1, 0}, z, int[]::new), "an offset view");
-        assertEquals(view.permute(3, 2, 1, 0).dup('c'), z, "an offset view");
+        assertSameBits(view.permute(3, 2, 1, 0).dup('c'), z, "an offset view");
         INDArray x = rng.normal(DataType.FLOAT, 3, 4, 5);
         assertFalse(Kernels.permute(x, new long[]{1, 0, 2}, Nd4j.create(DataType.FLOAT, 3, 4, 5), int[]::new), "shape");
         assertFalse(Kernels.permute(x, new long[]{1, 1, 2}, Nd4j.create(DataType.FLOAT, 4, 4, 5), int[]::new), "a repeated axis");
@@ -937,7 +937,16 @@ class KernelsTest {
         INDArray below = rng.normal(DataType.FLOAT, 2, half - 1);
         INDArray swapped = Nd4j.create(DataType.FLOAT, half - 1, 2);
         assertTrue(Kernels.permute(below, new long[]{1, 0}, swapped, int[]::new), "2^17 − 2 elements");
-        assertEquals(below.transpose().dup('c'), swapped, "2^17 − 2 elements");
+        assertSameBits(below.transpose().dup('c'), swapped, "2^17 − 2 elements");
+    }
+
+    /** Element by element, the same bits (and shape). */
+    private static void assertSameBits(INDArray want, INDArray got, String what) {
+        assertArrayEquals(want.shape(), got.shape(), what + ": shape");
+        boolean same = want.dataType() == DataType.FLOAT
+                ? java.util.Arrays.equals(want.dup('c').data().asFloat(), got.dup('c').data().asFloat())
+                : java.util.Arrays.equals(want.dup('c').data().asDouble(), got.dup('c').data().asDouble());
+        assertTrue(same, what + ": " + want + " against " + got);
     }
 
     /** All permutations of {@code 0 .. n − 1}. */
