@@ -297,7 +297,7 @@ public final class EagerAttention {
             this.rows = rows;
             this.keyLen = keyLen;
             this.scores = Nd4j.create(dtype, (long) rows * keyLen);
-            this.bytes = scores.data().asNio().order(java.nio.ByteOrder.nativeOrder());
+            this.bytes = org.genblocks.tensor.NativeBuffers.bytes(scores);
             boolean fl = dtype == DataType.FLOAT;
             this.floats = fl ? bytes.asFloatBuffer() : null;
             this.doubles = fl ? null : bytes.asDoubleBuffer();
@@ -337,7 +337,7 @@ public final class EagerAttention {
         /** Divides the {@code rows} output rows at {@code off} by their weight sums. */
         void normalise(INDArray out, long off, int rows, int d) {
             if (rowF != null) {
-                java.nio.ByteBuffer ob = out.data().asNio().order(java.nio.ByteOrder.nativeOrder());
+                java.nio.ByteBuffer ob = org.genblocks.tensor.NativeBuffers.bytes(out);
                 for (int r = 0; r < rows; r++) {
                     int at = (int) (off + (long) r * d);
                     if (simd && Simd.buffers()) {

@@ -1,5 +1,6 @@
 package org.genblocks.nn;
 
+import org.genblocks.tensor.NativeBuffers;
 import org.genblocks.tensor.Numerics;
 import org.genblocks.tensor.Shapes;
 import org.genblocks.tensor.SideThread;
@@ -8,7 +9,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
@@ -28,19 +28,19 @@ final class Kernels {
     private Kernels() {
     }
 
-    /** {@code a}'s float32 buffer in native byte order ({@code DataBuffer.asNioFloat} is big-endian: a byte swap per access). */
+    /** {@link NativeBuffers#floats}: {@code a}'s float32 buffer in native byte order. */
     static FloatBuffer floats(INDArray a) {
-        return bytes(a).asFloatBuffer();
+        return NativeBuffers.floats(a);
     }
 
-    /** {@code a}'s whole native buffer as bytes in native order (a view's elements from its offset). */
+    /** {@link NativeBuffers#bytes}: {@code a}'s whole native buffer as bytes in native order (a view's elements from its offset). */
     static ByteBuffer bytes(INDArray a) {
-        return a.data().asNio().order(ByteOrder.nativeOrder());
+        return NativeBuffers.bytes(a);
     }
 
-    /** {@code a}'s float64 buffer in native byte order. */
+    /** {@link NativeBuffers#doubles}: {@code a}'s float64 buffer in native byte order. */
     static DoubleBuffer doubles(INDArray a) {
-        return bytes(a).asDoubleBuffer();
+        return NativeBuffers.doubles(a);
     }
 
     /**
@@ -1240,10 +1240,9 @@ final class Kernels {
 
     /**
      * Below {@link #PARALLEL_FROM}, arrays of at least this many elements run in two halves at once, on the calling
-     * thread and {@link SideThread}: the transformer block's [1568, 64] residual sums and layer norms and its
-     * [1568, 256] GELU, 80–600 µs each on one thread.
+     * thread and {@link SideThread} ({@link SideThread#ELEMENTS_FROM}).
      */
-    static final long SIDE_FROM = 1L << 15;
+    static final long SIDE_FROM = SideThread.ELEMENTS_FROM;
 
     /** Where an elementwise SIMD kernel is split, in elements: whole vectors of the widest lanes (512 bits). */
     private static final int SIDE_ALIGN = 16;

@@ -35,6 +35,14 @@ public final class SideThread {
      */
     public static final long SPIN_NANOS = 200_000L;
 
+    /**
+     * Elementwise Java passes over arrays of at least this many elements run in two halves at once ({@link #halves}
+     * with this as {@code from}): the transformer block's [1568, 64] residual sums and layer norms and its [1568, 256]
+     * GELU took 80–600 µs each on one thread; the planned executor's kernels and the training loop's optimizer and
+     * averaging passes use it.
+     */
+    public static final long ELEMENTS_FROM = 1L << 15;
+
     /** Whether the helper runs: more than one core, and not switched off with {@code -Dgenblocks.sideThread=false}. */
     private static final boolean ENABLED = Runtime.getRuntime().availableProcessors() > 1
             && !"false".equalsIgnoreCase(System.getProperty("genblocks.sideThread"));

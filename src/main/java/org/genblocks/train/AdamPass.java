@@ -1,11 +1,10 @@
 package org.genblocks.train;
 
-import org.genblocks.tensor.Shapes;
+import org.genblocks.tensor.NativeBuffers;
 import org.genblocks.tensor.SideThread;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /**
@@ -21,8 +20,8 @@ import java.nio.FloatBuffer;
  * above in the order written, with the constants rounded to float32 once and {@code 1/√bc2} as a product (PyTorch
  * updates m by {@code lerp} and divides by √bc2). Blocks of the four arrays are copied through float[] arrays whose
  * loop C2 turns into SIMD instructions (the loop alone on one block: 0.3 ns an element; the same loop in float64
- * arithmetic, which C2 17 does not vectorise across the conversions, 3.6 ns); from {@link #SPLIT_FROM} elements the
- * pass runs in two halves on {@link SideThread}. The two ND4J ops cost 10–30 µs each a call whatever the size, and a
+ * arithmetic, which C2 17 does not vectorise across the conversions, 3.6 ns); from {@link SideThread#ELEMENTS_FROM}
+ * elements the pass runs in two halves on {@link SideThread}. The two ND4J ops cost 10–30 µs each a call whatever the size, and a
  * small model's step updates 50–100 parameter arrays (the DiT of the benchmarks: 75 arrays, 318,352 floats; a whole
  * update in a timing loop, block copies and per-array work included: 3.7–5.2 ms with the ops, 0.31 ms with this
  * pass, 1.6–1.8 ms with the float64 loop).
@@ -30,8 +29,6 @@ import java.nio.FloatBuffer;
 final class AdamPass {
     /** Elements per block copied in and out. */
     private static final int BLOCK = 1024;
-    /** Parameters of at least this many elements are updated in two halves at once. */
-    static final int SPLIT_FROM = 1 << 15;
 
     private AdamPass() {
     }
@@ -39,24 +36,22 @@ final class AdamPass {
     /**
      * The update above, in place on {@code p}, {@code m} and {@code v}.
      *
-     * @return false (nothing written: the caller runs ND4J's ops) unless all four arrays are float32 and packed
-     * ({@link Shapes#isPacked}: not views, their buffers exactly their elements) and of one length
+     * @return false (nothing written: the caller runs ND4J's ops) unless all four arrays are float32, of one length and
+     * {@link NativeBuffers#wholeArray} (packed, not views)
      */
     static boolean update(INDArray p, INDArray g, INDArray m, INDArray v, double lr, double beta1, double beta2,
                           double eps, double bc1, double sqrtBc2) {
         for (INDArray a : new INDArray[]{p, g, m, v}) {
-            if (a.dataType() != DataType.FLOAT || !Shapes.isPacked(a) || a.length() != p.length()) {
+            if (a.dataType() != DataType.FLOAT || !NativeBuffers.wholeArray(a) || a.length() != p.length()) {
                 return false;
             }
-        }
-        if (p.length() > Integer.MAX_VALUE / 8) {
-            return false;   // a buffer's bytes must fit an int (ByteBuffer)
         }
         if (p.length() == 0) {
             return true;
         }
         int n = (int) p.length();
-        FloatBuffer pb = floats(p), gb = floats(g), mb = floats(m), vb = floats(v);
+        FloatBuffer pb = NativeBuffers.floats(p), gb = NativeBuffers.floats(g), mb = NativeBuffers.floats(m);
+        FloatBuffer vb = NativeBuffers.floats(v);
         float step = (float) (lr / bc1);
         float b1 = (float) beta1;
         float b2 = (float) beta2;
@@ -64,13 +59,9 @@ final class AdamPass {
         float c2 = (float) (1 - beta2);
         float invSqrtBc2 = (float) (1 / sqrtBc2);
         float e = (float) eps;
-        SideThread.halves(n, 16, n, SPLIT_FROM, (i0, i1) -> pass(pb, gb, mb, vb, i0, i1, step, b1, c1, b2, c2,
+        SideThread.halves(n, 16, n, SideThread.ELEMENTS_FROM, (i0, i1) -> pass(pb, gb, mb, vb, i0, i1, step, b1, c1, b2, c2,
                 invSqrtBc2, e));
         return true;
-    }
-
-    private static FloatBuffer floats(INDArray a) {
-        return a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
     /** Elements {@code i0} to {@code i1} (exclusive) of the update, with their own blocks. */

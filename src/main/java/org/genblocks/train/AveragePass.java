@@ -1,11 +1,10 @@
 package org.genblocks.train;
 
-import org.genblocks.tensor.Shapes;
+import org.genblocks.tensor.NativeBuffers;
 import org.genblocks.tensor.SideThread;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /**
@@ -15,7 +14,7 @@ import java.nio.FloatBuffer;
  * arrays, each averaged after every step). The same float32 operations in the same order as those ops:
  * {@code (a·k) + (p·c)} with {@code k = (float) keep} and {@code c = (float) (1 − keep)}, each product and the sum
  * rounded to float32, so the same bits. Blocks go through float[] arrays whose loop C2 vectorises; from
- * {@link AdamPass#SPLIT_FROM} elements the pass runs in two halves on {@link SideThread}.
+ * {@link SideThread#ELEMENTS_FROM} elements the pass runs in two halves on {@link SideThread}.
  */
 final class AveragePass {
     private static final int BLOCK = 1024;
@@ -26,23 +25,23 @@ final class AveragePass {
     /**
      * The step above, in place on {@code a}.
      *
-     * @return false (nothing written: the caller runs ND4J's ops) unless both arrays are float32, packed
-     * ({@link Shapes#isPacked}) and of one length
+     * @return false (nothing written: the caller runs ND4J's ops) unless both arrays are float32, of one length and
+     * {@link NativeBuffers#wholeArray} (packed, not views)
      */
     static boolean blend(INDArray a, double keep, INDArray p) {
-        if (a.dataType() != DataType.FLOAT || p.dataType() != DataType.FLOAT || !Shapes.isPacked(a)
-                || !Shapes.isPacked(p) || a.length() != p.length() || a.length() > Integer.MAX_VALUE / 8) {
-            return false;   // (a buffer's bytes must fit an int: ByteBuffer)
+        if (a.dataType() != DataType.FLOAT || p.dataType() != DataType.FLOAT || !NativeBuffers.wholeArray(a)
+                || !NativeBuffers.wholeArray(p) || a.length() != p.length()) {
+            return false;
         }
         if (a.length() == 0) {
             return true;
         }
         int n = (int) a.length();
-        FloatBuffer ab = a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
-        FloatBuffer pb = p.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        FloatBuffer ab = NativeBuffers.floats(a);
+        FloatBuffer pb = NativeBuffers.floats(p);
         float k = (float) keep;
         float c = (float) (1 - keep);
-        SideThread.halves(n, 16, n, AdamPass.SPLIT_FROM, (i0, i1) -> {
+        SideThread.halves(n, 16, n, SideThread.ELEMENTS_FROM, (i0, i1) -> {
             int len = Math.min(BLOCK, i1 - i0);
             float[] as = new float[len];
             float[] ps = new float[len];

@@ -1,6 +1,6 @@
 package org.genblocks.train;
 
-import org.genblocks.tensor.Shapes;
+import org.genblocks.tensor.NativeBuffers;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -17,7 +17,7 @@ public final class GradClip {
 
     /**
      * The global L2 norm of {@code grads}: the squares summed in float64. A packed float32 or float64 gradient
-     * ({@link Shapes#isPacked}) is read in one Java pass; others through ND4J's {@code norm2}. The training loop
+     * ({@link NativeBuffers#wholeArray}) is read in one Java pass; others through ND4J's {@code norm2}. The training loop
      * calls this every step on every gradient (PyTorch's clipping does the same): one ND4J reduction per array cost
      * about 75 µs a call, 5.6 ms a step for the DiT of the benchmarks' 75 arrays, against about 0.2 ms this way.
      * NaN and infinities propagate into the norm (the loop reports a non-finite one); so does a float32 gradient whose
@@ -37,14 +37,13 @@ public final class GradClip {
             return 0;   // ND4J's norm2 refuses an empty array
         }
         DataType t = g.dataType();
-        if ((t != DataType.FLOAT && t != DataType.DOUBLE) || !Shapes.isPacked(g) || g.length() > Integer.MAX_VALUE / 8) {
+        if ((t != DataType.FLOAT && t != DataType.DOUBLE) || !NativeBuffers.wholeArray(g)) {
             double n = g.norm2Number().doubleValue();
             return n * n;
         }
         int n = (int) g.length();
-        java.nio.ByteBuffer bytes = g.data().asNio().order(java.nio.ByteOrder.nativeOrder());
-        java.nio.FloatBuffer f = t == DataType.FLOAT ? bytes.asFloatBuffer() : null;
-        java.nio.DoubleBuffer d = f == null ? bytes.asDoubleBuffer() : null;
+        java.nio.FloatBuffer f = t == DataType.FLOAT ? NativeBuffers.floats(g) : null;
+        java.nio.DoubleBuffer d = f == null ? NativeBuffers.doubles(g) : null;
         double[] block = new double[Math.min(BLOCK, n)];
         float[] floats = f == null ? null : new float[block.length];
         double a0 = 0, a1 = 0, a2 = 0, a3 = 0;   // four sums: the additions' latency overlaps
@@ -105,14 +104,14 @@ public final class GradClip {
      * costs 10–30 µs a call whatever the size); false (nothing written) for any other array.
      */
     static boolean scale(INDArray g, float f) {
-        if (g.dataType() != DataType.FLOAT || !Shapes.isPacked(g) || g.length() > Integer.MAX_VALUE / 8) {
-            return false;   // (a buffer's bytes must fit an int: ByteBuffer)
+        if (g.dataType() != DataType.FLOAT || !NativeBuffers.wholeArray(g)) {
+            return false;
         }
         if (g.length() == 0) {
             return true;
         }
         int n = (int) g.length();
-        java.nio.FloatBuffer b = g.data().asNio().order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+        java.nio.FloatBuffer b = NativeBuffers.floats(g);
         float[] block = new float[Math.min(BLOCK, n)];
         for (int at = 0; at < n; at += BLOCK) {
             int k = Math.min(BLOCK, n - at);

@@ -92,7 +92,7 @@ class OptimTest {
     @Test
     void adamOnFloat32IsTheRoundedRecursionInOnePass() {
         int n = 40_003;
-        assertTrue(n >= AdamPass.SPLIT_FROM, "large enough to split");
+        assertTrue(n >= org.genblocks.tensor.SideThread.ELEMENTS_FROM, "large enough to split");
         Rng rng = Rng.seed(7);
         INDArray p0 = rng.normal(DataType.FLOAT, n);
         float[][] grads = new float[6][];
@@ -307,7 +307,7 @@ class OptimTest {
     void averagePassIsTheOpsItReplacesBitForBit() {
         Rng rng = Rng.seed(10);
         int n = 40_003;
-        assertTrue(n >= AdamPass.SPLIT_FROM, "large enough to split");
+        assertTrue(n >= org.genblocks.tensor.SideThread.ELEMENTS_FROM, "large enough to split");
         INDArray a = rng.normal(DataType.FLOAT, n), p = rng.normal(DataType.FLOAT, n);
         for (double keep : new double[]{0.999, 0.9, 1 - 1.0 / 7, 0.5}) {
             INDArray viaOps = a.dup().muli(keep).addi(p.mul(1 - keep));
