@@ -17,7 +17,7 @@ class GaussianPathTest {
 
     /**
      * The interpolant and its velocity target on packed arrays (one Java pass) give the bits of the ND4J ops they
-     * replace, which views still take: float32 and float64, every path, [5, 3, 4] and vectors [7].
+     * replace, which views still take: float32 and float64, every path, [5, 3, 4], vectors [7] and an MNIST batch [32, 1, 28, 28].
      */
     @Test
     void interpolantsOnPackedArraysAreTheOpsBitForBit() {
@@ -25,7 +25,7 @@ class GaussianPathTest {
         for (GaussianPath path : List.of(GaussianPath.flow(), GaussianPath.vp(), GaussianPath.ve(),
                 GaussianPath.cosine())) {
             for (DataType type : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
-                for (long[] shape : new long[][]{{5, 3, 4}, {7}}) {
+                for (long[] shape : new long[][]{{5, 3, 4}, {7}, {32, 1, 28, 28}}) {
                     int n = (int) shape[0];
                     double[] t = new double[n];
                     for (int i = 0; i < n; i++) {
