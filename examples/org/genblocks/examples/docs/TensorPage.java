@@ -80,6 +80,11 @@ public final class TensorPage {
         INDArray p = SlidingWindow.maxPool1d(x, 4, 2);     // x [N, C, L] -> [N, C, (L - 4) / 2 + 1]
     }
 
+    static void rows() {
+        INDArray data = Nd4j.rand(DataType.FLOAT, 10, 3, 4);
+        INDArray batch = Rows.gather(data, new int[]{7, 0, 7, 3});   // data [n, ...] -> [4, ...], repeats allowed
+    }
+
     static void masks() {
         int seq = 256;
         int[] lengths = {256, 200};

@@ -1,5 +1,6 @@
 package org.genblocks.metrics;
 
+import org.genblocks.tensor.Rows;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -81,11 +82,11 @@ public final class Mmd {
         INDArray pool = org.nd4j.linalg.factory.Nd4j.vstack(Pairwise.asDouble(x), Pairwise.asDouble(y));
         long n = pool.size(0);
         if (n > 2000) {
-            long[] idx = new long[2000];
+            int[] idx = new int[2000];
             for (int i = 0; i < idx.length; i++) {
-                idx[i] = i * n / idx.length;
+                idx[i] = (int) (i * n / idx.length);
             }
-            pool = pool.getRows(Arrays.stream(idx).mapToInt(v -> (int) v).toArray());
+            pool = Rows.gather(pool, idx);
             n = 2000;
         }
         double[] d2 = Pairwise.squaredDistances(pool, pool).data().asDouble();

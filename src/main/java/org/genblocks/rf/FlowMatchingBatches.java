@@ -3,6 +3,7 @@ package org.genblocks.rf;
 import org.genblocks.diffusion.GaussianPath;
 import org.genblocks.diffusion.Labels;
 import org.genblocks.tensor.Rng;
+import org.genblocks.tensor.Rows;
 import org.genblocks.tensor.Shapes;
 import org.genblocks.train.BatchSource;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -89,8 +90,8 @@ public final class FlowMatchingBatches implements BatchSource {
             }
         } else {
             int[] idx = rng.integers(batch, (int) data.size(0));
-            x0 = rows(data, idx);
-            eps = noise != null ? rows(noise, idx) : rng.normal(dtype, withBatch(batch, data));
+            x0 = Rows.gather(data, idx);
+            eps = noise != null ? Rows.gather(noise, idx) : rng.normal(dtype, withBatch(batch, data));
             if (labels != null) {
                 y = new int[batch];
                 for (int i = 0; i < batch; i++) {
@@ -111,15 +112,6 @@ public final class FlowMatchingBatches implements BatchSource {
         }
         m.put("target", stochastic != null ? stochastic[1] : path.velocityTarget(x0, eps, t));
         return m;
-    }
-
-    /** The rows {@code idx} of {@code a [n, …]}, a new array {@code [idx.length, …]}. */
-    private static INDArray rows(INDArray a, int[] idx) {
-        if (a.rank() == 2) {
-            return a.getRows(idx);
-        }
-        long n = a.size(0);
-        return a.reshape('c', n, a.length() / n).getRows(idx).reshape('c', withBatch(idx.length, a));
     }
 
     private static long[] withBatch(int batch, INDArray data) {

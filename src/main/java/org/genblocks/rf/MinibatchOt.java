@@ -1,5 +1,6 @@
 package org.genblocks.rf;
 
+import org.genblocks.tensor.Rows;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -54,8 +55,7 @@ public final class MinibatchOt {
     /** The noise rows reordered so that row i is the partner of data row i. */
     public static INDArray pairNoise(INDArray data, INDArray noise) {
         int[] p = assignment(data, noise);
-        long n = noise.size(0);
-        return noise.reshape(n, noise.length() / n).getRows(p).reshape(noise.shape());
+        return Rows.gather(noise, p);
     }
 
     /** Total cost {@code Σ_i cost[i][p[i]]}. */

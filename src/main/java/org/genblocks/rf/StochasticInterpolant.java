@@ -5,6 +5,7 @@ import org.genblocks.ode.OdeSolver;
 import org.genblocks.ode.TimeGrid;
 import org.genblocks.ode.VectorField;
 import org.genblocks.tensor.Rng;
+import org.genblocks.tensor.Rows;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -167,14 +168,9 @@ public final class StochasticInterpolant {
                 default: {
                     int n = (int) x0.size(0);
                     int[][] ij = Sinkhorn.samplePairs(Sinkhorn.plan(MinibatchOt.squaredDistances(x0, x1), reg), n, rng);
-                    return new INDArray[]{rows(x0, ij[0]), rows(x1, ij[1])};
+                    return new INDArray[]{Rows.gather(x0, ij[0]), Rows.gather(x1, ij[1])};
                 }
             }
-        }
-
-        private static INDArray rows(INDArray a, int[] idx) {
-            long n = a.size(0);
-            return a.reshape('c', n, a.length() / n).getRows(idx).reshape('c', a.shape());
         }
 
         @Override

@@ -1,9 +1,9 @@
 package org.genblocks.train;
 
 import org.genblocks.tensor.Rng;
+import org.genblocks.tensor.Rows;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -139,32 +139,12 @@ public interface BatchSource {
                 epoch = e;
             }
             int off = (int) (step % batchesPerEpoch) * batch;
-            long[] idx = new long[batch];
-            for (int i = 0; i < batch; i++) {
-                idx[i] = perm[off + i];
-            }
-            int[] rows = toInt(idx);
+            int[] rows = Arrays.copyOfRange(perm, off, off + batch);
             LinkedHashMap<String, INDArray> out = new LinkedHashMap<>();
             for (Map.Entry<String, INDArray> en : data.entrySet()) {
-                INDArray a = en.getValue();
-                INDArray flat = a.reshape('c', n, a.length() / n);
-                out.put(en.getKey(), Nd4j.pullRows(flat, 1, rows).reshape('c', shapeWithRows(a, batch)));
+                out.put(en.getKey(), Rows.gather(en.getValue(), rows));
             }
             return out;
-        }
-
-        private static int[] toInt(long[] idx) {
-            int[] r = new int[idx.length];
-            for (int i = 0; i < r.length; i++) {
-                r[i] = (int) idx[i];
-            }
-            return r;
-        }
-
-        private static long[] shapeWithRows(INDArray a, int rows) {
-            long[] s = a.shape().clone();
-            s[0] = rows;
-            return s;
         }
     }
 }
