@@ -105,6 +105,53 @@ final class KernelsSimd {
         return one.sub(halfErfc).blend(halfErfc, xv.lt(0f));
     }
 
+    /**
+     * {@link Kernels#sigmoidOf} (g null) or {@link Kernels#sigmoidBackward} over {@code n} floats of x (and g) into z,
+     * each a native buffer and its float index; lanes on the buffers (Java 17 and 18).
+     */
+    static void sigmoid(ByteBuffer x, int xo, ByteBuffer g, int go, ByteBuffer z, int zo, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += LANES) {
+            FloatVector xv = FloatVector.fromByteBuffer(F, x, 4 * (xo + i), ORDER);
+            FloatVector r = g == null ? sigmoid(xv) : sigmoidBackward(xv,
+                    FloatVector.fromByteBuffer(F, g, 4 * (go + i), ORDER));
+            r.intoByteBuffer(z, 4 * (zo + i), ORDER);
+        }
+        for (; i < n; i++) {
+            float v = x.getFloat(4 * (xo + i));
+            z.putFloat(4 * (zo + i), g == null ? Kernels.sigmoidOf(v)
+                    : Kernels.sigmoidBackward(v, g.getFloat(4 * (go + i))));
+        }
+    }
+
+    /**
+     * The whole vectors of a float[] block of {@link Kernels#sigmoid} ({@code m} floats of x, and of g for the
+     * backward pass), written over x; returns how many it wrote; the caller computes the rest.
+     */
+    static int sigmoidLanes(float[] x, float[] g, int m) {
+        int i = 0;
+        for (int bound = F.loopBound(m); i < bound; i += LANES) {
+            FloatVector xv = FloatVector.fromArray(F, x, i);
+            (g == null ? sigmoid(xv) : sigmoidBackward(xv, FloatVector.fromArray(F, g, i))).intoArray(x, i);
+        }
+        return i;
+    }
+
+    /** {@link Kernels#sigmoidOf} lane by lane. */
+    private static FloatVector sigmoid(FloatVector v) {
+        FloatVector e = exp(v.abs().neg());
+        FloatVector onePlus = e.add(1f);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        return one.div(onePlus).blend(e.div(onePlus), v.lt(0f));
+    }
+
+    /** {@link Kernels#sigmoidBackward} lane by lane. */
+    private static FloatVector sigmoidBackward(FloatVector v, FloatVector g) {
+        FloatVector e = exp(v.abs().neg());
+        FloatVector onePlus = e.add(1f);
+        return g.mul(e.div(onePlus.mul(onePlus)));
+    }
+
     /** {@link org.genblocks.tensor.Numerics#expNonPositive(float)} lane by lane (the same operations). */
     private static FloatVector exp(FloatVector v) {
         FloatVector vc = v.max(EXP_FLOOR);

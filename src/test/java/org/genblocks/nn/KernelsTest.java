@@ -594,11 +594,10 @@ class KernelsTest {
     }
 
     /**
-     * The small-array sigmoid and its backward pass against their float64 definitions (1e-6 relative; 0 for the
-     * float32 subnormals below x = −87) from −90 to 90,
-     * with ±∞ (1 or 0, a zero derivative) and NaN; float64 and arrays from 2^15 elements are declined. Inside the
-     * planned executor a float32 SiLU-style {@code σ(h)·h} runs both (rows tagged {@code [rewritten]}) and its gradient
-     * agrees with SameDiff's to 1e-5.
+     * The sigmoid and its backward pass against their float64 definitions (1e-6 relative; 0 for the float32
+     * subnormals below x = −87) from −90 to 90, with ±∞ (1 or 0, a zero derivative) and NaN; float64 is declined.
+     * Inside the planned executor a float32 SiLU-style {@code σ(h)·h} runs both (rows tagged {@code [rewritten]}) and
+     * its gradient agrees with SameDiff's to 1e-5.
      */
     @Test
     void sigmoidAndItsBackwardMatchTheDefinitionAndTheExecutorUsesThem() {
@@ -630,8 +629,6 @@ class KernelsTest {
         }
         assertTrue(Double.isNaN(y.getDouble(n - 1)) && Double.isNaN(dx.getDouble(n - 1)), "NaN");
         assertFalse(Kernels.sigmoid(x.castTo(DataType.DOUBLE), null, Nd4j.create(DataType.DOUBLE, n)), "float64");
-        assertFalse(Kernels.sigmoid(rng.normal(DataType.FLOAT, 1 << 15), null, Nd4j.create(DataType.FLOAT, 1 << 15)),
-                "2^15 elements keep ND4J's op");
 
         SameDiff sd = SameDiff.create();
         SDVariable h = sd.placeHolder("x", DataType.FLOAT, -1, 64).mmul(sd.var("w", rng.normal(DataType.FLOAT, 64, 64)));
@@ -649,6 +646,40 @@ class KernelsTest {
             assertEquals(0.0, ref.sub(r.gradients().get("w")).amaxNumber().doubleValue(),
                     1e-5 * ref.amaxNumber().doubleValue(), "dL/dw at call " + call);
         }
+    }
+
+    /**
+     * From 2^15 elements the sigmoid runs in two halves (a tail past the last whole vector in each): the SIMD lanes
+     * on the buffers and on float[] blocks give the scalar function's bits everywhere, forward and backward, also
+     * written over x itself; without the Vector API such arrays keep ND4J's op (the small-array test above covers
+     * the scalar loop).
+     */
+    @Test
+    void sigmoidOfLargeArraysIsTheScalarKernelsBitsOnEveryPath() {
+        int n = (1 << 15) + 37;
+        INDArray x = Nd4j.linspace(-95, 95, n, DataType.FLOAT);
+        INDArray g = Rng.seed(45).normal(DataType.FLOAT, n);
+        assertTrue(org.genblocks.tensor.Simd.enabled(), org.genblocks.tensor.Simd.status());
+        assertFalse(Kernels.sigmoid(x, null, Nd4j.create(DataType.FLOAT, n), false, false),
+                "without the Vector API, ND4J's op from 2^15 elements");
+        boolean[][] paths = {{true, org.genblocks.tensor.Simd.buffers()}, {true, false}};
+        for (boolean backward : new boolean[]{false, true}) {
+            for (boolean[] path : paths) {
+                INDArray z = Nd4j.create(DataType.FLOAT, n);
+                assertTrue(Kernels.sigmoid(x, backward ? g : null, z, path[0], path[1]));
+                INDArray inPlace = x.dup();
+                assertTrue(Kernels.sigmoid(inPlace, backward ? g : null, inPlace, path[0], path[1]));
+                for (int i = 0; i < n; i++) {
+                    float v = x.getFloat(i);
+                    float want = backward ? Kernels.sigmoidBackward(v, g.getFloat(i)) : Kernels.sigmoidOf(v);
+                    String at = (backward ? "σ' " : "σ ") + java.util.Arrays.toString(path) + " at " + i;
+                    assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(z.getFloat(i)), at);
+                    assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(inPlace.getFloat(i)),
+                            at + ", in place");
+                }
+            }
+        }
+        assertEquals(1 / (1 + Math.exp(-3.0)), Kernels.sigmoidOf(3f), 1e-7, "σ(3)");
     }
 
     /** An offset view runs on its own elements; other types, layouts and forms, and a JVM without SIMD, are declined. */
