@@ -184,6 +184,9 @@ public final class BenchSuite {
                 p -> List.of(Cmp.of(gemm1024))));
         s.add(spec("TrainerBench.mlpFit", Unit.MS, p -> "genblocks Trainer.fit Mlp 2-256-256-2 Adam, b=512, per step",
                 p -> TrainerBench.STEPS, p -> List.of(new Cmp("PeerBench.mlpTrainStep", 1.0))));
+        s.add(spec("TrainerBench.readmeFit", Unit.MS,
+                p -> "genblocks RectifiedFlowModel.fit, README model (moons, MLP 128x3, b=256, own batches), per step",
+                p -> TrainerBench.STEPS, p -> List.of()));
         s.add(spec("BlockStepBench.trainStep", Unit.MS,
                 p -> "genblocks Trainer.fit transformer block [32,49,64], 4 heads, MLP x4, Adam, per step",
                 p -> BlockStepBench.STEPS, p -> List.of(new Cmp("PeerBench.blockTrainStep", 1.0))));
@@ -342,7 +345,7 @@ public final class BenchSuite {
 
     static final java.util.Set<String> LONG_WARMUP = java.util.Set.of("DitBench.trainStep",
             "BlockStepBench.trainStep", "PeerBench.blockTrainStep", "TrainerBench.mlpFit", "PeerBench.mlpTrainStep",
-            "AttentionLayerBench.layerTrainStep");
+            "AttentionLayerBench.layerTrainStep", "TrainerBench.readmeFit");
 
     static ChainedOptionsBuilder options(String id, boolean quick, Path logs) {
         return new OptionsBuilder()

@@ -1,5 +1,7 @@
 package org.genblocks.bench;
 
+import org.genblocks.GenBlocks;
+import org.genblocks.RectifiedFlowModel;
 import org.genblocks.nn.Activation;
 import org.genblocks.nn.Mlp;
 import org.genblocks.train.BatchSource;
@@ -42,5 +44,28 @@ public class TrainerBench {
     @Benchmark
     public TrainResult mlpFit(Fit s) {
         return s.run.fit();
+    }
+
+    /**
+     * The README's first model as a user trains it: {@code RectifiedFlowModel} on 20,000 moons points, MLP
+     * 128-128-128, Adam, batch 256, with the model's own batches (random rows, noise, logit-normal times, the
+     * interpolant): a fixed batch, as in {@link Fit}, would leave the batch source out of the figure.
+     */
+    @State(Scope.Thread)
+    public static class ReadmeFit {
+        RectifiedFlowModel model;
+        INDArray data;
+        long seed;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            data = GenBlocks.moons().sample(20_000, 1);
+            model = GenBlocks.rectifiedFlowModel().dim(2).hidden(128, 128, 128).build();
+        }
+    }
+
+    @Benchmark
+    public TrainResult readmeFit(ReadmeFit s) {
+        return s.model.fit(s.data, GenBlocks.adam(2e-3).steps(STEPS).batch(256).seed(++s.seed));
     }
 }
