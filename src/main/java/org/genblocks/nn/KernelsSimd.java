@@ -111,16 +111,23 @@ final class KernelsSimd {
      */
     static void sigmoid(ByteBuffer x, int xo, ByteBuffer g, int go, ByteBuffer z, int zo, int n) {
         int i = 0;
-        for (int bound = F.loopBound(n); i < bound; i += LANES) {
-            FloatVector xv = FloatVector.fromByteBuffer(F, x, 4 * (xo + i), ORDER);
-            FloatVector r = g == null ? sigmoid(xv) : sigmoidBackward(xv,
-                    FloatVector.fromByteBuffer(F, g, 4 * (go + i), ORDER));
-            r.intoByteBuffer(z, 4 * (zo + i), ORDER);
-        }
-        for (; i < n; i++) {
-            float v = x.getFloat(4 * (xo + i));
-            z.putFloat(4 * (zo + i), g == null ? Kernels.sigmoidOf(v)
-                    : Kernels.sigmoidBackward(v, g.getFloat(4 * (go + i))));
+        int bound = F.loopBound(n);
+        // two loops, not one with a choice per vector: a vector merged from two branches may not be scalar-replaced
+        if (g == null) {
+            for (; i < bound; i += LANES) {
+                sigmoid(FloatVector.fromByteBuffer(F, x, 4 * (xo + i), ORDER)).intoByteBuffer(z, 4 * (zo + i), ORDER);
+            }
+            for (; i < n; i++) {
+                z.putFloat(4 * (zo + i), Kernels.sigmoidOf(x.getFloat(4 * (xo + i))));
+            }
+        } else {
+            for (; i < bound; i += LANES) {
+                sigmoidBackward(FloatVector.fromByteBuffer(F, x, 4 * (xo + i), ORDER),
+                        FloatVector.fromByteBuffer(F, g, 4 * (go + i), ORDER)).intoByteBuffer(z, 4 * (zo + i), ORDER);
+            }
+            for (; i < n; i++) {
+                z.putFloat(4 * (zo + i), Kernels.sigmoidBackward(x.getFloat(4 * (xo + i)), g.getFloat(4 * (go + i))));
+            }
         }
     }
 
@@ -130,9 +137,15 @@ final class KernelsSimd {
      */
     static int sigmoidLanes(float[] x, float[] g, int m) {
         int i = 0;
-        for (int bound = F.loopBound(m); i < bound; i += LANES) {
-            FloatVector xv = FloatVector.fromArray(F, x, i);
-            (g == null ? sigmoid(xv) : sigmoidBackward(xv, FloatVector.fromArray(F, g, i))).intoArray(x, i);
+        int bound = F.loopBound(m);
+        if (g == null) {
+            for (; i < bound; i += LANES) {
+                sigmoid(FloatVector.fromArray(F, x, i)).intoArray(x, i);
+            }
+        } else {
+            for (; i < bound; i += LANES) {
+                sigmoidBackward(FloatVector.fromArray(F, x, i), FloatVector.fromArray(F, g, i)).intoArray(x, i);
+            }
         }
         return i;
     }
