@@ -1,5 +1,6 @@
 package org.genblocks.diffusion;
 
+import org.genblocks.tensor.OpThreads;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -46,8 +47,18 @@ abstract class BaseSampler implements Sampler {
         return stochastic;
     }
 
+    /**
+     * Runs inside a loop scope of {@link OpThreads#openLoop()}, as a training run does: while the denoiser's products
+     * are small, OpenBLAS's pool is one thread and the planned executor splits products over both cores.
+     */
     @Override
     public final SampleResult sample(Denoiser denoiser, INDArray x, double[] sigmas, NoiseSource noise) {
+        try (OpThreads.Team loop = OpThreads.openLoop()) {
+            return sampleInLoop(denoiser, x, sigmas, noise);
+        }
+    }
+
+    private SampleResult sampleInLoop(Denoiser denoiser, INDArray x, double[] sigmas, NoiseSource noise) {
         Evaluations d = new Evaluations(denoiser, false);
         Shapes.requireFloatingPoint("x", x);
         if (x.rank() < 1 || x.length() == 0) {

@@ -1,5 +1,6 @@
 package org.genblocks.ode;
 
+import org.genblocks.tensor.OpThreads;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -98,8 +99,15 @@ public final class DormandPrince implements OdeSolver {
         return "dopri5";
     }
 
+    /** Runs inside a loop scope of {@link OpThreads#openLoop()}, as {@code FixedStepSolver.solve} does. */
     @Override
     public Solution solve(VectorField field, INDArray x0, TimeGrid grid, boolean keepTrajectory) {
+        try (OpThreads.Team loop = OpThreads.openLoop()) {
+            return solveInLoop(field, x0, grid, keepTrajectory);
+        }
+    }
+
+    private Solution solveInLoop(VectorField field, INDArray x0, TimeGrid grid, boolean keepTrajectory) {
         FieldEvaluator f = new FieldEvaluator(field);
         FixedStepSolver.checkState(x0);
         Shapes.checkNotNull("grid", grid, "a TimeGrid");

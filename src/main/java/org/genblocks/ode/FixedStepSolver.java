@@ -1,5 +1,6 @@
 package org.genblocks.ode;
 
+import org.genblocks.tensor.OpThreads;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -102,9 +103,18 @@ final class FixedStepSolver implements OdeSolver {
         return display;
     }
 
-
+    /**
+     * Runs inside a loop scope of {@link OpThreads#openLoop()}, as a training run does: while the field's products are
+     * small, OpenBLAS's pool is one thread and the planned executor splits products over both cores.
+     */
     @Override
     public final Solution solve(VectorField field, INDArray x0, TimeGrid grid, boolean keepTrajectory) {
+        try (OpThreads.Team loop = OpThreads.openLoop()) {
+            return solveInLoop(field, x0, grid, keepTrajectory);
+        }
+    }
+
+    private Solution solveInLoop(VectorField field, INDArray x0, TimeGrid grid, boolean keepTrajectory) {
         checkState(x0);
         Shapes.checkNotNull("grid", grid, "a TimeGrid");
         Solution s = run(field, x0, grid, keepTrajectory, false);

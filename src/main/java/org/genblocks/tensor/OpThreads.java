@@ -30,12 +30,13 @@ import java.lang.reflect.Method;
  *       runs with one OpenMP thread. This is OpenMP's per-thread {@code nthreads}
  *       setting ({@code omp_set_num_threads} through ND4J's {@code NativeOps.setOmpNumThreads}): other
  *       threads of the process are untouched, and closing the scope puts the thread's previous size back;</li>
- *   <li>inside a training run ({@link #openLoop()}), while every matrix product has fewer than
+ *   <li>inside a training run or a sampling loop ({@link #openLoop()}: {@code Trainer}, the ODE solvers and the
+ *       diffusion samplers), while every matrix product has fewer than
  *       {@link #BLAS_PARALLEL_FROM} multiply-adds, OpenBLAS's pool is one thread. OpenBLAS 0.3.19 (ND4J's)
  *       has one pool size per process and no per-thread one, and resizing it costs about 0.2 ms, so the
  *       run holds it from its first small product to its end; the first product it cannot size or that is
  *       large gives the pool back for the rest of the run. <b>This is the one process-wide effect besides
- *       the variables {@link NativeDefaults} sets before ND4J loads:</b> while a small model trains, products of other threads also run on one OpenBLAS thread (their
+ *       the variables {@link NativeDefaults} sets before ND4J loads:</b> while a small model trains or samples, products of other threads also run on one OpenBLAS thread (their
  *       results are the same; their speed is not). The pool comes back when the run ends, normally or by
  *       an exception, unless someone resized it in between (then their size stays).</li>
  * </ul>
