@@ -59,6 +59,8 @@ final class GraphExecutor {
         final boolean sliceBp;
         /** Runs as {@link #softmaxBackward} instead of ND4J's {@code softmax_bp}. */
         final boolean softmaxBp;
+        /** A {@code softmax} with its axis given, which {@link Kernels#softmaxLastAxis} may run. */
+        final boolean softmax;
         /** {@code mul_scalar} or {@code add_scalar} of one float operand, which {@link Kernels#scalarOp} may run. */
         final String scalarOp;
         /** A {@code conv2d} that {@link Conv2dGemm} may run as GEMM calls per sample. */
@@ -135,6 +137,8 @@ final class GraphExecutor {
                     && inputs.length == 2 && outputs.length == 1;
             this.softmaxBp = op instanceof DynamicCustomOp && "softmax_bp".equals(op.opName())
                     && inputs.length == 2 && outputs.length == 1 && ((DynamicCustomOp) op).numIArguments() == 1;
+            this.softmax = op instanceof DynamicCustomOp && "softmax".equals(op.opName())
+                    && inputs.length == 1 && outputs.length == 1 && ((DynamicCustomOp) op).numIArguments() == 1;
             String name = op.opName();
             this.conv2d = op instanceof DynamicCustomOp && "conv2d".equals(name) && (inputs.length == 2
                     || inputs.length == 3) && outputs.length == 1;
@@ -239,7 +243,7 @@ final class GraphExecutor {
         }
         boolean any = false;
         for (Step st : plan) {
-            any |= st.multiplyBp || st.reluBp || st.addBp || st.subtractBp || st.softmaxBp || st.sigmoid
+            any |= st.multiplyBp || st.reluBp || st.addBp || st.subtractBp || st.softmaxBp || st.softmax || st.sigmoid
                     || st.sigmoidBp || st.plainProduct || st.conv2d || st.conv2dBp
                     || st.scaledFree;   // a batched product may run as per-product GEMM calls: not SameDiff's bits
             consumed.addAll(Arrays.asList(st.inputs));
@@ -1183,7 +1187,8 @@ final class GraphExecutor {
                             || s.conv2dBp && conv2dBackward(s, d, in, vals, team.blasOneThread())) {
                         d.clearArrays();
                         gemmRan = true;
-                    } else if (s.binary && Kernels.broadcastBinary(s.op.opName(), in[0], in[1], vals.get(s.outputs[0]))
+                    } else if (s.softmax && Kernels.softmaxLastAxis(in[0], d.getIArgument(0), vals.get(s.outputs[0]))
+                            || s.binary && Kernels.broadcastBinary(s.op.opName(), in[0], in[1], vals.get(s.outputs[0]))
                             || s.permute && Kernels.permuteKeepingLastAxis(in[0], d.iArgs(), vals.get(s.outputs[0]))) {
                         d.clearArrays();
                         simdRan = true;

@@ -272,6 +272,51 @@ final class KernelsSimd {
     }
 
     /**
+     * {@link Kernels#softmaxLastAxis} on rows {@code r0} to {@code r1} of {@code len} floats: per row the maximum m,
+     * {@code e_j = exp(x_j − m)} as {@link org.genblocks.tensor.Numerics#expNonPositive(float)} lane by lane (the
+     * tail element by element), their float32 sum (lane partial sums, then the tail), and {@code y_j = e_j · (1/Σ)}.
+     * A row holding NaN gives NaN; −∞ entries give 0 beside a finite maximum.
+     */
+    static void softmaxRows(ByteBuffer x, int xo, ByteBuffer y, int yo, int len, int r0, int r1) {
+        int bound = F.loopBound(len);
+        for (int r = r0; r < r1; r++) {
+            int xa = xo + r * len;
+            int ya = yo + r * len;
+            float max = Float.NEGATIVE_INFINITY;
+            int j = 0;
+            if (bound > 0) {
+                FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+                for (; j < bound; j += LANES) {
+                    vmax = vmax.max(FloatVector.fromByteBuffer(F, x, 4 * (xa + j), ORDER));
+                }
+                max = vmax.reduceLanes(VectorOperators.MAX);
+            }
+            for (; j < len; j++) {
+                max = Math.max(max, x.getFloat(4 * (xa + j)));
+            }
+            FloatVector vsum = FloatVector.zero(F);
+            for (j = 0; j < bound; j += LANES) {
+                FloatVector e = exp(FloatVector.fromByteBuffer(F, x, 4 * (xa + j), ORDER).sub(max));
+                e.intoByteBuffer(y, 4 * (ya + j), ORDER);
+                vsum = vsum.add(e);
+            }
+            float sum = vsum.reduceLanes(VectorOperators.ADD);
+            for (; j < len; j++) {
+                float e = org.genblocks.tensor.Numerics.expNonPositive(x.getFloat(4 * (xa + j)) - max);   // ≤ 0 or NaN
+                y.putFloat(4 * (ya + j), e);
+                sum += e;
+            }
+            float inv = 1f / sum;
+            for (j = 0; j < bound; j += LANES) {
+                FloatVector.fromByteBuffer(F, y, 4 * (ya + j), ORDER).mul(inv).intoByteBuffer(y, 4 * (ya + j), ORDER);
+            }
+            for (; j < len; j++) {
+                y.putFloat(4 * (ya + j), y.getFloat(4 * (ya + j)) * inv);
+            }
+        }
+    }
+
+    /**
      * Rows {@code 0 .. n − 1} of {@link Kernels#rope} ({@code hd} a multiple of the lanes) from {@code x} into
      * {@code y}, row i reading the tables at {@code tabs[i]}: forward {@code y = x ⊙ c + x[perm] ⊙ s}, backward
      * {@code y = x ⊙ c + x[perm] ⊙ s[perm]}; each product rounded, then the sum, as the scalar rows. A row of one

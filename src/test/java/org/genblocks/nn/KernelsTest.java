@@ -682,6 +682,81 @@ class KernelsTest {
         assertEquals(1 / (1 + Math.exp(-3.0)), Kernels.sigmoidOf(3f), 1e-7, "σ(3)");
     }
 
+    /**
+     * The softmax over the last axis against a float64 softmax (2e-6 relative, every weight, plus the float32 rounding
+     * of x − max: |x − max|·2^-24) for rows of 1 to 64
+     * elements, with large magnitudes and −∞ (masked) entries, and within 2e-6 of ND4J's op; a row with NaN gives
+     * NaN; longer rows, other axes and float64 are declined. In the planned executor a float32 softmax over
+     * attention-like scores runs it (row {@code softmax [simd]}) and the gradient agrees with SameDiff's to 1e-5.
+     */
+    @Test
+    void softmaxOverTheLastAxisMatchesFloat64AndTheExecutorUsesIt() {
+        org.genblocks.tensor.SimdAssume.bufferKernels();
+        Rng rng = Rng.seed(46);
+        for (int len : new int[]{1, 7, 16, 17, 49, 64}) {
+            INDArray x = rng.normal(DataType.FLOAT, 3, 5, len).muli(len == 17 ? 40 : 3);
+            if (len > 1) {
+                x.putScalar(new long[]{1, 2, len - 1}, Float.NEGATIVE_INFINITY);
+                x.putScalar(new long[]{2, 0, 0}, Float.NEGATIVE_INFINITY);
+            }
+            INDArray y = Nd4j.create(DataType.FLOAT, 3, 5, len);
+            assertTrue(Kernels.softmaxLastAxis(x, -1, y), "len " + len);
+            INDArray nd4j = Nd4j.exec((org.nd4j.linalg.api.ops.CustomOp) new org.nd4j.linalg.api.ops.impl.transforms.custom
+                    .SoftMax(x, Nd4j.create(DataType.FLOAT, 3, 5, len), 2))[0];
+            for (int r = 0; r < 15; r++) {
+                double[] row = new double[len];
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < len; j++) {
+                    row[j] = x.getFloat(r / 5, r % 5, j);
+                    max = Math.max(max, row[j]);
+                }
+                double sum = 0;
+                for (int j = 0; j < len; j++) {
+                    sum += Math.exp(row[j] - max);
+                }
+                for (int j = 0; j < len; j++) {
+                    double want = Math.exp(row[j] - max) / sum;
+                    double got = y.getFloat(r / 5, r % 5, j);
+                    // float32's rounding of x − max alone moves e^(x − max) by up to |x − max|·2^-24 (relative)
+                    double rel = 2e-6 + (Double.isInfinite(row[j]) ? 0 : Math.abs(row[j] - max) * 6e-8);
+                    assertEquals(want, got, rel * want + 1e-37, "len " + len + " row " + r + " at " + j);
+                    assertEquals(nd4j.getFloat(r / 5, r % 5, j), got, 2 * rel * want + 1e-37, "against ND4J's op");
+                }
+            }
+            INDArray inPlace = x.dup();
+            assertTrue(Kernels.softmaxLastAxis(inPlace, 2, inPlace));
+            assertEquals(y, inPlace, "written over x: the same");
+        }
+        INDArray nan = rng.normal(DataType.FLOAT, 2, 20);
+        nan.putScalar(1, 3, Float.NaN);
+        INDArray yn = Nd4j.create(DataType.FLOAT, 2, 20);
+        assertTrue(Kernels.softmaxLastAxis(nan, -1, yn));
+        assertTrue(Double.isNaN(yn.getDouble(1, 0)) && Double.isNaN(yn.getDouble(1, 19)), "a row with NaN is NaN");
+        assertTrue(Double.isFinite(yn.getDouble(0, 0)), "the other row is not touched by it");
+        assertFalse(Kernels.softmaxLastAxis(rng.normal(DataType.FLOAT, 2, 65), -1, Nd4j.create(DataType.FLOAT, 2, 65)),
+                "rows over 64");
+        assertFalse(Kernels.softmaxLastAxis(rng.normal(DataType.FLOAT, 4, 8), 0, Nd4j.create(DataType.FLOAT, 4, 8)),
+                "another axis");
+        assertFalse(Kernels.softmaxLastAxis(rng.normal(DataType.DOUBLE, 4, 8), -1, Nd4j.create(DataType.DOUBLE, 4, 8)),
+                "float64");
+
+        SameDiff sd = SameDiff.create();
+        SDVariable h = sd.placeHolder("x", DataType.FLOAT, -1, 49).mmul(sd.var("w", rng.normal(DataType.FLOAT, 49, 49)));
+        SDVariable p = sd.nn().softmax(h, -1);
+        p.mul(sd.constant(rng.normal(DataType.FLOAT, 1, 49))).sum().rename("loss");
+        Params params = Params.of(Map.of("w", sd.getVariable("w").getArr()));
+        GradientPlan plan = new GradientPlan(sd, "loss", params, Set.of("x"));
+        for (int call = 0; call < 3; call++) {
+            Map<String, INDArray> feed = Map.of("x", rng.normal(DataType.FLOAT, 64, 49));
+            GradientPlan.Result r = NnTestSupport.profiled(() -> plan.run(feed));
+            assertTrue(plan.usesPlannedExecutor(), "call " + call + " runs planned");
+            assertTrue(NnTestSupport.profileHas("softmax [simd]"), "softmax [simd] in " + OpProfile.table());
+            INDArray ref = sd.calculateGradients(feed, "w").get("w");
+            assertEquals(0.0, ref.sub(r.gradients().get("w")).amaxNumber().doubleValue(),
+                    1e-5 * ref.amaxNumber().doubleValue(), "dL/dw at call " + call);
+        }
+    }
+
     /** An offset view runs on its own elements; other types, layouts and forms, and a JVM without SIMD, are declined. */
     @Test
     void broadcastProductBackwardRunsOnOffsetViewsAndDeclinesTheRest() {
