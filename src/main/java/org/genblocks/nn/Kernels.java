@@ -895,9 +895,12 @@ final class Kernels {
      * {@code z = x + y} or {@code z = x ⊙ y} ({@code op} "add" or "multiply"), one operand of z's shape and the other
      * of it or repeated along one run of axes ({@link #broadcastSplit}), as float32 SIMD lanes in one pass where
      * {@link Simd#buffers()}, the rows are whole vectors or single elements, and the arrays are below
-     * {@link org.genblocks.tensor.OpThreads#MEMORY_BOUND_PARALLEL_FROM} elements (larger ones keep ND4J's op, which
-     * splits them over the cores). ND4J 1.0.0-M2.1's op took 70–100 µs on the DiT's [32, 49, 64] floats, a few
-     * hundred of them a training step (residuals, biases, AdaLN's modulation, the sums of gradients).
+     * {@link #BINARY_BELOW} elements (larger ones keep ND4J's op, which splits them over the cores; the kernel splits
+     * in halves on {@link SideThread} from {@link #SIDE_FROM}). ND4J 1.0.0-M2.1's op took 70–100 µs on the DiT's
+     * [32, 49, 64] floats, a few hundred of them a training step (residuals, biases, AdaLN's modulation, the sums of
+     * gradients), and 183 µs on its MLP's [1568, 256] bias adds, which the bound kept from the kernel while it was
+     * 2^18: the DiT benchmark step 34.2–42.5 → 31.6–33.4 ms with 2^20 (medians of 30 fits, five pairs of alternating
+     * JVMs, a loaded host).
      *
      * @return false (nothing written) where the arrays are not of that kind
      */
@@ -905,11 +908,14 @@ final class Kernels {
         return broadcastBinary(op, x, y, z, Simd.buffers());
     }
 
+    /** Arrays from this many elements keep ND4J's op in {@link #broadcastBinary} (Glow's activations, 2^22 and more). */
+    static final long BINARY_BELOW = 1L << 20;
+
     /** {@link #broadcastBinary(String, INDArray, INDArray, INDArray)}, SIMD on or off (tests). */
     static boolean broadcastBinary(String op, INDArray x, INDArray y, INDArray z, boolean simd) {
         boolean add = "add".equals(op);
         if (!simd || !add && !"multiply".equals(op) || z.length() == 0
-                || z.length() >= org.genblocks.tensor.OpThreads.MEMORY_BOUND_PARALLEL_FROM || !denseFloats(x, y, z)) {
+                || z.length() >= BINARY_BELOW || !denseFloats(x, y, z)) {
             return false;
         }
         INDArray full = java.util.Arrays.equals(x.shape(), z.shape()) ? x

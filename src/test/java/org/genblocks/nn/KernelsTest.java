@@ -863,14 +863,15 @@ class KernelsTest {
     /**
      * The SIMD add and product against the float32 operation element by element: operands of one size (1,003
      * elements, a vector tail), rows of 32 repeated, one value per row of 21, the repeated operand first or second;
-     * other ops, two runs of axes, float64, arrays from 2^18 elements (ND4J splits those over the cores) and a JVM
-     * without SIMD are declined.
+     * a [1568, 256] bias add (in halves); other ops, two runs of axes, float64, arrays from 2^20 elements (ND4J splits
+     * those over the cores) and a JVM without SIMD are declined.
      */
     @Test
     void broadcastBinaryIsTheFloat32OperationElementByElement() {
         org.genblocks.tensor.SimdAssume.bufferKernels();
         Rng rng = Rng.seed(24);
-        long[][][] cases = {{{1003}, {1003}}, {{3, 5, 32}, {3, 1, 32}}, {{4, 21}, {4, 1}}, {{7, 32}, {32}}};
+        long[][][] cases = {{{1003}, {1003}}, {{3, 5, 32}, {3, 1, 32}}, {{4, 21}, {4, 1}}, {{7, 32}, {32}},
+                {{1568, 256}, {256}}};   // the last: the DiT MLP's bias add, over 2^18 elements, in halves
         for (long[][] c : cases) {
             INDArray x = rng.normal(DataType.FLOAT, c[0]), y = rng.normal(DataType.FLOAT, c[1]);
             long[] split = Kernels.broadcastSplit(c[0], c[1]);
@@ -918,9 +919,9 @@ class KernelsTest {
                 z.castTo(DataType.DOUBLE), true), "float64");
         assertFalse(Kernels.broadcastBinary("add", rng.normal(DataType.FLOAT, 2, 3, 4, 16),
                 rng.normal(DataType.FLOAT, 2, 1, 4, 1), Nd4j.create(DataType.FLOAT, 2, 3, 4, 16), true), "two runs");
-        long big = org.genblocks.tensor.OpThreads.MEMORY_BOUND_PARALLEL_FROM;
+        long big = Kernels.BINARY_BELOW;
         assertFalse(Kernels.broadcastBinary("add", Nd4j.create(DataType.FLOAT, big), Nd4j.create(DataType.FLOAT, big),
-                Nd4j.create(DataType.FLOAT, big), true), "2^18 elements and more keep ND4J's op");
+                Nd4j.create(DataType.FLOAT, big), true), "2^20 elements and more keep ND4J's op");
     }
 
     /**
