@@ -82,6 +82,8 @@ class EdmLossTest {
                 INDArray epsView = org.nd4j.linalg.factory.Nd4j.create(type, bigger)
                         .get(NDArrayIndex.interval(1, n + 1)).assign(eps);
                 assertTrue(yView.isView() && yView.offset() > 0, "the ops' path");
+                assertTrue(org.genblocks.tensor.NativeBuffers.wholeArray(y)
+                        && org.genblocks.tensor.NativeBuffers.wholeArray(eps), "the Java pass");
                 Map<String, INDArray> fast = loss.batch(y, sigma, eps);
                 Map<String, INDArray> ops = loss.batch(yView, sigma, epsView);
                 for (String k : new String[]{"input", "target", "noiseLabel", "weight"}) {

@@ -52,6 +52,27 @@ class RngTest {
         assertEquals(var, s2, 5 * seVar, name + " variance");
     }
 
+    /**
+     * Arrays come back packed (not views) in C order for float32 and float64, so that whole-array Java passes take
+     * them, and float32 draws are the float64 draws rounded, as a cast rounds them.
+     */
+    @Test
+    void arraysArePackedAndFloat32IsTheRoundedFloat64Stream() {
+        for (DataType t : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
+            for (INDArray a : new INDArray[]{Rng.seed(3).normal(t, 4, 3, 2), Rng.seed(3).uniform(-1, 2, t, 5, 7),
+                    Rng.seed(3).normal(t, 9)}) {
+                assertTrue(NativeBuffers.wholeArray(a), t + " " + Arrays.toString(a.shape()));
+                assertEquals(t, a.dataType());
+            }
+        }
+        float[] f = Rng.seed(4).normal(DataType.FLOAT, 1001).data().asFloat();
+        double[] d = Rng.seed(4).normal(DataType.DOUBLE, 1001).data().asDouble();
+        for (int i = 0; i < f.length; i++) {
+            assertEquals(Float.floatToIntBits((float) d[i]), Float.floatToIntBits(f[i]), "at " + i);
+        }
+        assertArrayEquals(new long[0], Rng.seed(5).normal(DataType.FLOAT).shape(), "a scalar");
+    }
+
     @Test
     void sameSeedSameValuesDifferentSeedDifferentValues() {
         for (DataType dt : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
