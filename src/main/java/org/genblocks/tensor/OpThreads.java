@@ -123,7 +123,8 @@ public final class OpThreads {
     }
 
     /**
-     * Opens a scope for a training run: as {@link #open()}, and while the run's products are all small,
+     * Opens a scope for a loop of many network evaluations (a training run, an ODE solve, a diffusion sampler):
+     * as {@link #open()}, and while the run's products are all small,
      * OpenBLAS's pool is one thread until it closes (see the class comment). Nested inside another scope it is
      * a plain scope of that one.
      */

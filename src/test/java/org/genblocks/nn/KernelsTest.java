@@ -651,8 +651,8 @@ class KernelsTest {
     /**
      * From 2^15 elements the sigmoid runs in two halves (a tail past the last whole vector in each): the SIMD lanes
      * on the buffers and on float[] blocks give the scalar function's bits everywhere, forward and backward, also
-     * written over x itself; without the Vector API such arrays keep ND4J's op (the small-array test above covers
-     * the scalar loop).
+     * written over x (forward) and over g (backward); without the Vector API such arrays keep ND4J's op (the
+     * small-array test above covers the scalar loop).
      */
     @Test
     void sigmoidOfLargeArraysIsTheScalarKernelsBitsOnEveryPath() {
@@ -667,8 +667,9 @@ class KernelsTest {
             for (boolean[] path : paths) {
                 INDArray z = Nd4j.create(DataType.FLOAT, n);
                 assertTrue(Kernels.sigmoid(x, backward ? g : null, z, path[0], path[1]));
-                INDArray inPlace = x.dup();
-                assertTrue(Kernels.sigmoid(inPlace, backward ? g : null, inPlace, path[0], path[1]));
+                INDArray inPlace = backward ? g.dup() : x.dup();   // the backward pass written over g, forward over x
+                assertTrue(backward ? Kernels.sigmoid(x, inPlace, inPlace, path[0], path[1])
+                        : Kernels.sigmoid(inPlace, null, inPlace, path[0], path[1]));
                 for (int i = 0; i < n; i++) {
                     float v = x.getFloat(i);
                     float want = backward ? Kernels.sigmoidBackward(v, g.getFloat(i)) : Kernels.sigmoidOf(v);
@@ -725,7 +726,15 @@ class KernelsTest {
             }
             INDArray inPlace = x.dup();
             assertTrue(Kernels.softmaxLastAxis(inPlace, 2, inPlace));
-            assertEquals(y, inPlace, "written over x: the same");
+            INDArray offsetInput = Nd4j.create(DataType.FLOAT, 4, 5, len).get(NDArrayIndex.interval(1, 4)).assign(x);
+            assertTrue(offsetInput.offset() > 0);
+            INDArray fromOffset = Nd4j.create(DataType.FLOAT, 3, 5, len);
+            assertTrue(Kernels.softmaxLastAxis(offsetInput, -1, fromOffset));
+            float[] want = y.data().asFloat(), over = inPlace.data().asFloat(), off = fromOffset.data().asFloat();
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(over[i]), "written over x, at " + i);
+                assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(off[i]), "x at an offset, at " + i);
+            }
         }
         INDArray nan = rng.normal(DataType.FLOAT, 2, 20);
         nan.putScalar(1, 3, Float.NaN);

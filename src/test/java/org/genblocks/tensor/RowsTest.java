@@ -73,9 +73,17 @@ class RowsTest {
             assertFalse(NativeBuffers.wholeArray(a));
             assertRows(a, idx, Rows.gather(a, idx));
         }
-        // the two paths give the same bits on the same values
+        // the two paths give the same bits on the same values (assertRows compares exactly)
         INDArray packed = view.dup('c');
-        assertEquals(Rows.gather(view, idx), Rows.gather(packed, idx));
+        assertRows(packed, idx, Rows.gather(view, idx));
+        // a run of whole rows at an offset (a view of a packed array), a column [n, 1] and a single row [1, d]
+        INDArray rowsAtOffset = big.get(NDArrayIndex.interval(3, 8), NDArrayIndex.all());
+        assertTrue(rowsAtOffset.offset() > 0);
+        assertRows(rowsAtOffset, idx, Rows.gather(rowsAtOffset, idx));
+        INDArray column = Rng.seed(8).normal(DataType.DOUBLE, 6, 1);
+        assertRows(column, new int[]{5, 0, 5}, Rows.gather(column, new int[]{5, 0, 5}));
+        INDArray single = Rng.seed(9).normal(DataType.FLOAT, 1, 9);
+        assertRows(single, new int[]{0, 0}, Rows.gather(single, new int[]{0, 0}));
     }
 
     @Test
@@ -98,6 +106,7 @@ class RowsTest {
         assertEquals("idx: expected row indices, got null", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Rows.gather(null, new int[]{0}));
         assertEquals("a: expected an array, got null", e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> Rows.gather(Nd4j.scalar(1.0f), new int[]{0}));
+        e = assertThrows(IllegalArgumentException.class, () -> Rows.gather(Nd4j.scalar(1.0f), new int[]{0}));
+        assertEquals("a: expected an array [n, ...] of rank >= 1, got a scalar", e.getMessage());
     }
 }
