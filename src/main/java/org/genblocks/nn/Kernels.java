@@ -538,9 +538,21 @@ final class Kernels {
         return perRow(rs, v, out) && normForward(v, eps, null, rs, out);
     }
 
-    /** {@link #layerNormForward}, or with {@code xc} null {@link #rmsNormForward}, on checked arrays, in halves. */
+    /**
+     * {@link #layerNormForward}, or with {@code xc} null {@link #rmsNormForward}, on checked arrays, in halves. A float32
+     * RMS norm whose rows are whole vectors runs as SIMD lanes where {@link Simd#buffers()}
+     * ({@link KernelsSimd#rmsForwardRows}: the squares summed in float32; the attention's QK-norm over
+     * [32, 4, 49, 16] in the DiT's step).
+     */
     private static boolean normForward(INDArray v, double eps, INDArray xc, INDArray rs, INDArray out) {
         int len = (int) v.size(-1);
+        if (xc == null && rmsLanes(v, len)) {
+            ByteBuffer vb = bytes(v), rb = bytes(rs), ob = bytes(out);
+            int vo = (int) v.offset(), ro = (int) rs.offset(), oo = (int) out.offset();
+            SideThread.halves((int) rs.length(), 1, v.length(), SIDE_FROM, (r0, r1) -> KernelsSimd.rmsForwardRows(vb,
+                    vo, rb, ro, ob, oo, len, eps, r0, r1));
+            return true;
+        }
         SideThread.halves((int) rs.length(), 1, v.length(), SIDE_FROM, (r0, r1) -> normForwardRows(v, eps, xc, rs, out,
                 len, r0, r1));
         return true;
@@ -642,10 +654,26 @@ final class Kernels {
             return false;
         }
         int len = (int) xc.size(-1);
+        if (!centered && rmsLanes(xc, len)) {
+            ByteBuffer vb = bytes(xc), rb = bytes(rs), gb = bytes(g), db = bytes(dv);
+            int vo = (int) xc.offset(), ro = (int) rs.offset(), go = (int) g.offset(), dof = (int) dv.offset();
+            SideThread.halves((int) rs.length(), 1, xc.length(), SIDE_FROM, (r0, r1) -> KernelsSimd.rmsBackwardRows(vb,
+                    vo, rb, ro, gb, go, db, dof, len, r0, r1, new float[KernelsSimd.lanes()]));
+            return true;
+        }
         SideThread.halves((int) rs.length(), 1, xc.length(), SIDE_FROM, (r0, r1) -> normBackwardRows(centered, xc, rs,
                 g, dv, len, r0, r1));
         return true;
     }
+
+    /** Whether an RMS norm of {@code v} takes the SIMD rows: float32, rows of whole vectors, the buffer kernels on. */
+    private static boolean rmsLanes(INDArray v, int len) {
+        return RMS_LANES && Simd.buffers() && v.dataType() == DataType.FLOAT && len > 0
+                && len % KernelsSimd.lanes() == 0;
+    }
+
+    /** Off with {@code -Dgenblocks.rmsLanes=false} (measurements). */
+    private static final boolean RMS_LANES = !"false".equals(System.getProperty("genblocks.rmsLanes"));
 
     /**
      * Rows {@code r0} to {@code r1} (exclusive) of {@link #layerNormBackward} ({@code centered}) or

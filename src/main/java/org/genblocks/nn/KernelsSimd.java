@@ -272,6 +272,62 @@ final class KernelsSimd {
     }
 
     /**
+     * {@link Kernels#rmsNormForward} on rows {@code r0} to {@code r1} of {@code len} floats (a multiple of the lanes):
+     * {@code rs = 1/√(Σ v²/len + eps)} with the squares summed in float32 (lane partial sums by fused multiply-adds,
+     * then the lanes: non-negative terms, so within a few float32 roundings of the exact sum), then
+     * {@code out = v · (float) rs}.
+     */
+    static void rmsForwardRows(ByteBuffer v, int vo, ByteBuffer rs, int rso, ByteBuffer out, int oo, int len,
+                               double eps, int r0, int r1) {
+        for (int r = r0; r < r1; r++) {
+            int va = vo + r * len;
+            int oa = oo + r * len;
+            FloatVector acc = FloatVector.zero(F);
+            for (int j = 0; j < len; j += LANES) {
+                FloatVector x = FloatVector.fromByteBuffer(F, v, 4 * (va + j), ORDER);
+                acc = x.fma(x, acc);
+            }
+            double sq = acc.reduceLanes(VectorOperators.ADD);   // squares: no cancellation, float32 is enough
+            float inv = (float) (1 / Math.sqrt(sq / len + eps));
+            rs.putFloat(4 * (rso + r), inv);
+            for (int j = 0; j < len; j += LANES) {
+                FloatVector.fromByteBuffer(F, v, 4 * (va + j), ORDER).mul(inv).intoByteBuffer(out, 4 * (oa + j), ORDER);
+            }
+        }
+    }
+
+    /**
+     * {@link Kernels#rmsNormBackward} on rows {@code r0} to {@code r1} of {@code len} floats (a multiple of the
+     * lanes): {@code x̂ = v·rs}, {@code m = Σ g⊙x̂ / len} (float32 lane partial sums added in float64), then
+     * {@code dv = (g − x̂·m)·rs} in float32. {@code sums} is scratch of {@link #lanes()} floats.
+     */
+    static void rmsBackwardRows(ByteBuffer v, int vo, ByteBuffer rs, int rso, ByteBuffer g, int go, ByteBuffer dv,
+                                int dvo, int len, int r0, int r1, float[] sums) {
+        for (int r = r0; r < r1; r++) {
+            int va = vo + r * len;
+            int ga = go + r * len;
+            int da = dvo + r * len;
+            float inv = rs.getFloat(4 * (rso + r));
+            FloatVector acc = FloatVector.zero(F);
+            for (int j = 0; j < len; j += LANES) {
+                FloatVector xh = FloatVector.fromByteBuffer(F, v, 4 * (va + j), ORDER).mul(inv);
+                acc = FloatVector.fromByteBuffer(F, g, 4 * (ga + j), ORDER).fma(xh, acc);
+            }
+            acc.intoArray(sums, 0);
+            double sgx = 0;
+            for (int k = 0; k < LANES; k++) {
+                sgx += sums[k];
+            }
+            float m = (float) (sgx / len);
+            for (int j = 0; j < len; j += LANES) {
+                FloatVector xh = FloatVector.fromByteBuffer(F, v, 4 * (va + j), ORDER).mul(inv);
+                FloatVector.fromByteBuffer(F, g, 4 * (ga + j), ORDER).sub(xh.mul(m)).mul(inv)
+                        .intoByteBuffer(dv, 4 * (da + j), ORDER);
+            }
+        }
+    }
+
+    /**
      * {@link Kernels#softmaxLastAxis} on rows {@code r0} to {@code r1} of {@code len} floats: per row the maximum m,
      * {@code e_j = exp(x_j − m)} as {@link org.genblocks.tensor.Numerics#expNonPositive(float)} lane by lane (the
      * tail element by element), their float32 sum (lane partial sums, then the tail), and {@code y_j = e_j · (1/Σ)}.
