@@ -76,9 +76,18 @@ class SolverLoopScopeTest {
                 net.velocity(x, t);
                 throw new IllegalStateException("stop");
             };
-            assertThrows(IllegalStateException.class, () -> OdeSolver.euler().solve(failing, x0, TimeGrid.uniform(1, 0, 4),
-                    false));
-            assertEquals(2, pool(), "given back after an exception too");
+            for (OdeSolver solver : new OdeSolver[]{OdeSolver.euler(), OdeSolver.dormandPrince(1e-3, 1e-3)}) {
+                assertThrows(IllegalStateException.class, () -> solver.solve(failing, x0, TimeGrid.uniform(1, 0, 4),
+                        false));
+                assertEquals(2, pool(), solver + ": given back after an exception too");
+            }
+            Denoiser failingD = (x, sigma) -> {
+                d.denoise(x, sigma);
+                throw new IllegalStateException("stop");
+            };
+            assertThrows(IllegalStateException.class, () -> org.genblocks.diffusion.Samplers.heun().sample(failingD,
+                    x0.mul(80), Sigmas.karras(5, 0.002, 80, 7, Sigmas.Tail.ZERO), null));
+            assertEquals(2, pool(), "a sampler gives it back after an exception too");
         } finally {
             Nd4j.factory().blas().setMaxThreads(before);
         }
