@@ -48,6 +48,8 @@ final class GraphExecutor {
          * else {@link Kernels#permute} as a gather.
          */
         final boolean permute;
+        /** A {@code concat} with its axis given, which {@link Kernels#concat} may run. */
+        final boolean concat;
         /** Runs as {@link #reluBackward} instead of ND4J's {@code thresholdedrelu_bp}. */
         final boolean reluBp;
         /** Runs as {@link #addBackward} instead of ND4J's {@code add_bp}. */
@@ -121,6 +123,8 @@ final class GraphExecutor {
             this.outputs = outputs;
             this.multiplyBp = op instanceof DynamicCustomOp && "multiply_bp".equals(op.opName())
                     && inputs.length == 3 && outputs.length == 2;
+            this.concat = op instanceof org.nd4j.linalg.api.ops.impl.shape.Concat && outputs.length == 1
+                    && ((DynamicCustomOp) op).numIArguments() == 1;
             this.permute = op instanceof DynamicCustomOp && "permute".equals(op.opName()) && inputs.length == 1
                     && outputs.length == 1 && ((DynamicCustomOp) op).numIArguments() >= 2;
             this.binary = op instanceof DynamicCustomOp && ("add".equals(op.opName()) || "multiply".equals(op.opName()))
@@ -1192,7 +1196,8 @@ final class GraphExecutor {
                             || s.permute && Kernels.permuteKeepingLastAxis(in[0], d.iArgs(), vals.get(s.outputs[0]))) {
                         d.clearArrays();
                         simdRan = true;
-                    } else if (s.permute && Kernels.permute(in[0], d.iArgs(), vals.get(s.outputs[0]), this::words)) {
+                    } else if (s.permute && Kernels.permute(in[0], d.iArgs(), vals.get(s.outputs[0]), this::words)
+                            || s.concat && Kernels.concat(in, d.getIArgument(0), vals.get(s.outputs[0]), this::words)) {
                         d.clearArrays();
                         rewrittenRan = true;
                     } else {

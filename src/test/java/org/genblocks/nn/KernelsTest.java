@@ -766,6 +766,75 @@ class KernelsTest {
         }
     }
 
+    /**
+     * The concatenation is ND4J's {@code concat}, bit for bit, along every axis of rank-1 to rank-3 float32 and float64
+     * arrays, two and three inputs of different sizes along the axis (one an offset view), through a scratch that
+     * comes back dirty; mismatched shapes, mixed types, an output over an input's buffer and outputs from 2^17
+     * elements are declined. In the planned executor a graph's {@code concat} runs it (row
+     * {@code concat [rewritten]}), with SameDiff's result.
+     */
+    @Test
+    void concatIsNd4jsConcatBitForBit() {
+        Rng rng = Rng.seed(47);
+        java.util.function.IntFunction<int[]> dirty = len -> {
+            int[] a = new int[len + 3];
+            java.util.Arrays.fill(a, 0x7fc0_0001);
+            return a;
+        };
+        long[][] shapes = {{5}, {4, 6}, {3, 4, 5}};
+        for (long[] shape : shapes) {
+            for (int axis = 0; axis < shape.length; axis++) {
+                for (DataType t : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
+                    long[] s1 = shape.clone(), s2 = shape.clone(), s3 = shape.clone();
+                    s2[axis] = shape[axis] + 2;
+                    s3[axis] = 1;
+                    long[] big = s2.clone();
+                    big[0] += 1;
+                    INDArray a = rng.normal(t, s1);
+                    INDArray b = rng.normal(t, big).get(NDArrayIndex.interval(1, big[0]));   // an offset view
+                    INDArray c = rng.normal(t, s3);
+                    for (INDArray[] in : new INDArray[][]{{a, b}, {c, a, b}}) {
+                        INDArray want = Nd4j.concat(axis, in);
+                        INDArray z = Nd4j.create(t, want.shape());
+                        String what = java.util.Arrays.toString(shape) + " axis " + axis + " " + t + " x" + in.length;
+                        assertTrue(Kernels.concat(in, axis, z, dirty), what);
+                        assertSameBits(want, z, what);
+                        INDArray zNeg = Nd4j.create(t, want.shape());
+                        assertTrue(Kernels.concat(in, axis - shape.length, zNeg, int[]::new), what + ", negative axis");
+                        assertSameBits(want, zNeg, what + ", negative axis");
+                    }
+                }
+            }
+        }
+        INDArray a = rng.normal(DataType.FLOAT, 4, 6);
+        assertFalse(Kernels.concat(new INDArray[]{a, rng.normal(DataType.FLOAT, 5, 6)}, 1,
+                Nd4j.create(DataType.FLOAT, 4, 12), int[]::new), "shapes differ off the axis");
+        assertFalse(Kernels.concat(new INDArray[]{a, rng.normal(DataType.DOUBLE, 4, 6)}, 1,
+                Nd4j.create(DataType.FLOAT, 4, 12), int[]::new), "mixed types");
+        assertFalse(Kernels.concat(new INDArray[]{a, a}, 1, Nd4j.create(DataType.FLOAT, 4, 13), int[]::new),
+                "sizes that do not add up");
+        assertFalse(Kernels.concat(new INDArray[]{a, a}, 2, Nd4j.create(DataType.FLOAT, 4, 12), int[]::new),
+                "no such axis");
+        INDArray shared = Nd4j.create(DataType.FLOAT, 8, 6);
+        assertFalse(Kernels.concat(new INDArray[]{shared.get(NDArrayIndex.interval(0, 4)), a}, 0, shared,
+                int[]::new), "the output over an input's buffer");
+        long rows = Kernels.PERMUTE_BELOW / 2;
+        assertFalse(Kernels.concat(new INDArray[]{Nd4j.create(DataType.FLOAT, rows, 1), Nd4j.create(DataType.FLOAT,
+                rows, 1)}, 1, Nd4j.create(DataType.FLOAT, rows, 2), int[]::new), "2^17 output elements keep ND4J's op");
+
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 8);
+        SDVariable cat = sd.concat("cat", 1, sd.math().sin(x), sd.math().cos(x));
+        Map<String, INDArray> feed = Map.of("x", rng.normal(DataType.FLOAT, 300, 8));
+        INDArray ref = sd.output(feed, "cat").get("cat");
+        GraphExecutor ex = new GraphExecutor(sd, Set.of("x"), new String[]{"cat"});
+        for (int call = 0; call < 2; call++) {
+            INDArray[] got = NnTestSupport.profiled(() -> ex.run(feed));
+            assertTrue(NnTestSupport.profileHas("concat [rewritten]"), "concat [rewritten] in " + OpProfile.table());
+            assertSameBits(ref, got[0], "the graph's concat, call " + call);
+        }
+    }
+
     /** An offset view runs on its own elements; other types, layouts and forms, and a JVM without SIMD, are declined. */
     @Test
     void broadcastProductBackwardRunsOnOffsetViewsAndDeclinesTheRest() {
