@@ -106,6 +106,8 @@ final class GraphExecutor {
         GeluBackward gelu;
         /** The product of a fused float32 GELU forward pass: runs {@link Kernels#geluForward} instead of its op. */
         GeluForward geluForward;
+        /** The product of a fused float32 SiLU {@code x ⊙ σ(x)}: runs {@link Kernels#silu} (σ and the product). */
+        SiluForward siluForward;
         /** The last step of a fused layer-norm backward pass: runs {@link Kernels#layerNormBackward} instead. */
         LayerNormChain layerNormBackward;
         /** The product of a fused layer-norm forward pass: runs {@link Kernels#layerNormForward} instead. */
@@ -254,7 +256,7 @@ final class GraphExecutor {
         }
         consumed.addAll(Arrays.asList(outputNames));
         requested.addAll(Arrays.asList(outputNames));
-        rewritten = fuseGeluForward() | fuseGeluBackward() | fuseLayerNorm() | fuseRope() | any;
+        rewritten = fuseGeluForward() | fuseGeluBackward() | fuseLayerNorm() | fuseRope() | fuseSilu() | any;
         foldPerSignature();
         Set<String> outputs = new HashSet<>(Arrays.asList(outputNames));
         Map<String, Step> softmaxByInput = new HashMap<>();
@@ -750,6 +752,55 @@ final class GraphExecutor {
         return v != null && v.dataType() == DataType.FLOAT;
     }
 
+    /** A fused float32 SiLU: from x, the sigmoid's output c = σ(x) (kept for the backward pass) and the product. */
+    record SiluForward(String x, String c) {
+    }
+
+    /**
+     * Fuses the float32 SiLU as {@link Activation#SILU} builds it, {@code multiply(x, sigmoid(x))} (two passes, the
+     * product reading x and σ(x) back), into one pass of {@link Kernels#silu} at the product: it writes σ(x), which
+     * the backward pass reads, and the output. Taken where every other reader of σ(x) comes after the product and
+     * the Vector API is on (the scalar sigmoid is slower than ND4J's op from 2^15 elements).
+     */
+    private boolean fuseSilu() {
+        if (!org.genblocks.tensor.Simd.enabled()) {
+            return false;
+        }
+        Index index = index();
+        Map<String, Step> producerOf = index.producerOf();
+        Map<String, List<Step>> readers = index.readers();
+        Map<Step, Integer> at = index.at();
+        boolean fused = false;
+        for (Step m : plan) {
+            if (m.fusedAway || m.geluForward != null || !"multiply".equals(m.op.opName()) || m.inputs.length != 2
+                    || m.outputs.length != 1 || !isFloat(m.outputs[0])) {
+                continue;
+            }
+            for (int xi = 0; xi < 2; xi++) {
+                String x = m.inputs[xi];
+                String c = m.inputs[1 - xi];
+                Step sig = producerOf.get(c);
+                if (sig == null || !sig.sigmoid || sig.fusedAway || !sig.inputs[0].equals(x) || !isFloat(x)
+                        || requested.contains(c)) {
+                    continue;
+                }
+                boolean ok = true;
+                for (Step r : readers.getOrDefault(c, List.of())) {
+                    ok &= r == m || at.get(r) > at.get(m);
+                }
+                if (!ok) {
+                    continue;
+                }
+                sig.fusedAway = true;
+                m.siluForward = new SiluForward(x, c);
+                m.profileName = "silu [fused]";
+                fused = true;
+                break;
+            }
+        }
+        return fused;
+    }
+
     /** The inputs of a fused GELU backward pass: x, the forward's t = a·x and c = Φ(x), the incoming gradient. */
     record GeluBackward(String x, String t, String c, String g, double a) {
     }
@@ -1112,7 +1163,8 @@ final class GraphExecutor {
                 boolean simdRan = false;
                 boolean gemmRan = false;
                 boolean rewrittenRan = false;
-                boolean fusedStep = s.gelu != null || s.geluForward != null || s.layerNormBackward != null
+                boolean fusedStep = s.gelu != null || s.geluForward != null || s.siluForward != null
+                        || s.layerNormBackward != null
                         || s.layerNormForward != null || s.ropeForward != null || s.ropeBackward != null;
                 INDArray[] in = new INDArray[fusedStep ? 0 : s.inputs.length];   // a fused step reads its own
                 for (int i = 0; i < in.length; i++) {
@@ -1125,6 +1177,8 @@ final class GraphExecutor {
                     geluBackward(s, allocate, vals);
                 } else if (s.geluForward != null) {
                     geluForward(s, allocate, vals);
+                } else if (s.siluForward != null) {
+                    siluForward(s, allocate, vals);
                 } else if (s.layerNormBackward != null) {
                     layerNormBackward(s, allocate, vals);
                 } else if (s.layerNormForward != null) {
@@ -1532,6 +1586,23 @@ final class GraphExecutor {
         INDArray xd = Kernels.dense(x) && x.dataType() == DataType.FLOAT ? x : x.castTo(DataType.FLOAT).dup('c');
         if (!Kernels.geluForward(xd, vals.get(f.t()), vals.get(f.c()), vals.get(s.outputs[0]), f.a())) {
             throw new IllegalStateException("the fused GELU's buffers are not dense float32 arrays");
+        }
+    }
+
+    /** A fused float32 SiLU ({@link #fuseSilu}): σ(x) and the product's output. */
+    private void siluForward(Step s, boolean allocate, Map<String, INDArray> vals) {
+        SiluForward f = s.siluForward;
+        INDArray x = vals.get(f.x());
+        if (allocate) {
+            for (String name : new String[]{f.c(), s.outputs[0]}) {
+                INDArray z = Nd4j.create(DataType.FLOAT, x.shape());
+                buffers.put(name, z);
+                vals.put(name, z);
+            }
+        }
+        INDArray xd = Kernels.dense(x) && x.dataType() == DataType.FLOAT ? x : x.castTo(DataType.FLOAT).dup('c');
+        if (!Kernels.silu(xd, vals.get(f.c()), vals.get(s.outputs[0]))) {
+            throw new IllegalStateException("the fused SiLU's buffers are not dense float32 arrays");
         }
     }
 

@@ -854,6 +854,48 @@ final class Kernels {
         }
     }
 
+    /**
+     * SiLU forward in one pass: {@code c = σ(x)} as {@link #sigmoid} computes it and {@code out = x·c} (one float32
+     * product), so both are the bits of the sigmoid and the product run one after the other; SIMD lanes where
+     * {@link Simd#enabled()} (on the buffers or on float[] blocks), in two halves from {@link #SIDE_FROM} elements.
+     *
+     * @return false (nothing written) unless the arrays are dense float32 arrays of one shape, and without the Vector
+     *         API
+     */
+    static boolean silu(INDArray x, INDArray c, INDArray out) {
+        return silu(x, c, out, Simd.enabled(), Simd.buffers());
+    }
+
+    /** {@link #silu(INDArray, INDArray, INDArray)}: lanes on the buffers or on float[] blocks (tests tie both). */
+    static boolean silu(INDArray x, INDArray c, INDArray out, boolean simd, boolean buffers) {
+        if (!simd || x.dataType() != DataType.FLOAT || x.length() == 0 || !denseAlike(x, c, out)) {
+            return false;
+        }
+        int n = (int) x.length();
+        int xo = (int) x.offset(), co = (int) c.offset(), oo = (int) out.offset();
+        if (buffers) {
+            ByteBuffer xb = bytes(x), cb = bytes(c), ob = bytes(out);
+            SideThread.halves(n, SIDE_ALIGN, n, SIDE_FROM, (i0, i1) -> KernelsSimd.silu(xb, xo + i0, cb, co + i0, ob,
+                    oo + i0, i1 - i0));
+            return true;
+        }
+        FloatBuffer xf = floats(x), cf = floats(c), of = floats(out);
+        SideThread.halves(n, SIDE_ALIGN, n, SIDE_FROM, (i0, i1) -> {
+            float[] xs = new float[Math.min(BLOCK, i1 - i0)], cs = new float[xs.length], os = new float[xs.length];
+            for (int b0 = i0; b0 < i1; b0 += BLOCK) {
+                int m = Math.min(BLOCK, i1 - b0);
+                xf.get(xo + b0, xs, 0, m);
+                for (int i = KernelsSimd.siluLanes(xs, cs, os, m); i < m; i++) {
+                    cs[i] = sigmoidOf(xs[i]);
+                    os[i] = xs[i] * cs[i];
+                }
+                cf.put(co + b0, cs, 0, m);
+                of.put(oo + b0, os, 0, m);
+            }
+        });
+        return true;
+    }
+
     /** σ(v) of {@link #sigmoid} for one element (the SIMD lanes compute the same operations). */
     static float sigmoidOf(float v) {
         float e = Numerics.expNonPositive(-Math.abs(v));

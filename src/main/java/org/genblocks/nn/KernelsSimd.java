@@ -150,6 +150,35 @@ final class KernelsSimd {
         return i;
     }
 
+    /** {@link Kernels#silu}: {@code c = σ(x)} and {@code out = x·c} over {@code n} floats, lanes on the buffers. */
+    static void silu(ByteBuffer x, int xo, ByteBuffer c, int co, ByteBuffer out, int oo, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += LANES) {
+            FloatVector xv = FloatVector.fromByteBuffer(F, x, 4 * (xo + i), ORDER);
+            FloatVector s = sigmoid(xv);
+            s.intoByteBuffer(c, 4 * (co + i), ORDER);
+            xv.mul(s).intoByteBuffer(out, 4 * (oo + i), ORDER);
+        }
+        for (; i < n; i++) {
+            float v = x.getFloat(4 * (xo + i));
+            float s = Kernels.sigmoidOf(v);
+            c.putFloat(4 * (co + i), s);
+            out.putFloat(4 * (oo + i), v * s);
+        }
+    }
+
+    /** The whole vectors of a float[] block of {@link Kernels#silu}; returns how many it wrote. */
+    static int siluLanes(float[] x, float[] c, float[] out, int m) {
+        int i = 0;
+        for (int bound = F.loopBound(m); i < bound; i += LANES) {
+            FloatVector xv = FloatVector.fromArray(F, x, i);
+            FloatVector s = sigmoid(xv);
+            s.intoArray(c, i);
+            xv.mul(s).intoArray(out, i);
+        }
+        return i;
+    }
+
     /** {@link Kernels#sigmoidOf} lane by lane. */
     private static FloatVector sigmoid(FloatVector v) {
         FloatVector e = exp(v.abs().neg());

@@ -632,14 +632,15 @@ class KernelsTest {
 
         SameDiff sd = SameDiff.create();
         SDVariable h = sd.placeHolder("x", DataType.FLOAT, -1, 64).mmul(sd.var("w", rng.normal(DataType.FLOAT, 64, 64)));
-        sd.nn().sigmoid(h).mul(h).sum().rename("loss");
+        // a SiLU σ(h)·h (fused: one pass for σ and the product) and a sigmoid of another array (not fused)
+        sd.nn().sigmoid(h).mul(h).sum().add(sd.nn().sigmoid(h.mul(2)).sum()).rename("loss");
         Params p = Params.of(Map.of("w", sd.getVariable("w").getArr()));
         GradientPlan plan = new GradientPlan(sd, "loss", p, Set.of("x"));
         for (int call = 0; call < 3; call++) {
             Map<String, INDArray> feed = Map.of("x", rng.normal(DataType.FLOAT, 32, 64));
             GradientPlan.Result r = NnTestSupport.profiled(() -> plan.run(feed));
             assertTrue(plan.usesPlannedExecutor(), "call " + call + " runs planned");
-            for (String row : new String[]{"sigmoid [rewritten]", "sigmoid_bp [rewritten]"}) {
+            for (String row : new String[]{"silu [fused]", "sigmoid [rewritten]", "sigmoid_bp [rewritten]"}) {
                 assertTrue(NnTestSupport.profileHas(row), row + " in " + OpProfile.table());
             }
             INDArray ref = sd.calculateGradients(feed, "w").get("w");
@@ -833,6 +834,33 @@ class KernelsTest {
             assertTrue(NnTestSupport.profileHas("concat [rewritten]"), "concat [rewritten] in " + OpProfile.table());
             assertSameBits(ref, got[0], "the graph's concat, call " + call);
         }
+    }
+
+    /**
+     * The fused SiLU writes σ(x) and x·σ(x) with the bits of the sigmoid kernel and a float32 product, on the buffers
+     * and on float[] blocks, from 2^15 elements (two halves, vector tails); without the Vector API and for float64 it
+     * declines.
+     */
+    @Test
+    void siluIsTheSigmoidAndTheProductInOnePass() {
+        assertTrue(org.genblocks.tensor.Simd.enabled(), org.genblocks.tensor.Simd.status());
+        int n = (1 << 15) + 37;
+        INDArray x = Nd4j.linspace(-95, 95, n, DataType.FLOAT);
+        for (boolean buffers : new boolean[]{org.genblocks.tensor.Simd.buffers(), false}) {
+            INDArray c = Nd4j.create(DataType.FLOAT, n), out = Nd4j.create(DataType.FLOAT, n);
+            assertTrue(Kernels.silu(x, c, out, true, buffers));
+            for (int i = 0; i < n; i++) {
+                float v = x.getFloat(i);
+                float s = Kernels.sigmoidOf(v);
+                assertEquals(Float.floatToRawIntBits(s), Float.floatToRawIntBits(c.getFloat(i)), "σ at " + i);
+                assertEquals(Float.floatToRawIntBits(v * s), Float.floatToRawIntBits(out.getFloat(i)), "x·σ at " + i);
+            }
+        }
+        assertFalse(Kernels.silu(x, Nd4j.create(DataType.FLOAT, n), Nd4j.create(DataType.FLOAT, n), false, false),
+                "no Vector API");
+        INDArray d = x.castTo(DataType.DOUBLE);
+        assertFalse(Kernels.silu(d, Nd4j.create(DataType.DOUBLE, n), Nd4j.create(DataType.DOUBLE, n), true, false),
+                "float64");
     }
 
     /** An offset view runs on its own elements; other types, layouts and forms, and a JVM without SIMD, are declined. */
