@@ -192,7 +192,7 @@ public final class EdmLoss implements Objective {
         out.put("input", pair[0]);
         out.put("noiseLabel", column(label, y));
         out.put("target", pair[1]);
-        out.put("weight", column(weight, y).reshape(n));
+        out.put("weight", NativeBuffers.packed(weight, y.dataType(), n));
         return out;
     }
 
@@ -291,19 +291,8 @@ public final class EdmLoss implements Objective {
         return (DifferentiableDenoiser) precond.denoiser(new BlockNetwork(network, params, rowShape));
     }
 
-    /** {@code v} as a column {@code [n, 1]} of {@code like}'s type (float32 and float64 built directly, no cast op). */
+    /** {@code v} as a column {@code [n, 1]} of {@code like}'s type ({@link NativeBuffers#packed}: no cast op). */
     private static INDArray column(double[] v, INDArray like) {
-        long[] shape = {v.length, 1};
-        if (like.dataType() == DataType.DOUBLE) {
-            return Nd4j.create(v.clone(), shape, DataType.DOUBLE);
-        }
-        if (like.dataType() == DataType.FLOAT) {
-            float[] f = new float[v.length];
-            for (int i = 0; i < f.length; i++) {
-                f[i] = (float) v[i];
-            }
-            return Nd4j.create(f, shape, 'c');
-        }
-        return Nd4j.createFromArray(v).reshape(v.length, 1).castTo(like.dataType());
+        return NativeBuffers.packed(v, like.dataType(), v.length, 1);
     }
 }

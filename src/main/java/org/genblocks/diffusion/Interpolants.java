@@ -61,8 +61,8 @@ final class Interpolants {
                 return out;
             }
         }
-        INDArray av = Nd4j.createFromArray(a).castTo(x0.dataType()).reshape(n, 1);
-        INDArray bv = Nd4j.createFromArray(b).castTo(x0.dataType()).reshape(n, 1);
+        INDArray av = NativeBuffers.packed(a, x0.dataType(), n, 1);
+        INDArray bv = NativeBuffers.packed(b, x0.dataType(), n, 1);
         INDArray out = x0.reshape(n, d).mulColumnVector(av);
         out.addi(eps.reshape(n, d).mulColumnVector(bv));
         return out.reshape(x0.shape());

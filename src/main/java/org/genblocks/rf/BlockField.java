@@ -5,6 +5,7 @@ import org.genblocks.nn.Block;
 import org.genblocks.nn.BlockFunction;
 import org.genblocks.nn.Params;
 import org.genblocks.ode.DifferentiableField;
+import org.genblocks.tensor.NativeBuffers;
 import org.genblocks.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -61,7 +62,7 @@ public final class BlockField implements DifferentiableField {
             throw new IllegalArgumentException("t: expected one time per sample (" + x.size(0) + "), got "
                     + (t == null ? "null" : t.length));
         }
-        INDArray tt = Nd4j.createFromArray(t).castTo(params.dataType()).reshape(t.length, 1);
+        INDArray tt = NativeBuffers.packed(t, params.dataType(), t.length, 1);
         return forward.apply(x.castTo(params.dataType()), tt).castTo(x.dataType());
     }
 

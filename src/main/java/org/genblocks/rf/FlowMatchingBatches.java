@@ -2,13 +2,13 @@ package org.genblocks.rf;
 
 import org.genblocks.diffusion.GaussianPath;
 import org.genblocks.diffusion.Labels;
+import org.genblocks.tensor.NativeBuffers;
 import org.genblocks.tensor.Rng;
 import org.genblocks.tensor.Rows;
 import org.genblocks.tensor.Shapes;
 import org.genblocks.train.BatchSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -106,7 +106,7 @@ public final class FlowMatchingBatches implements BatchSource {
         INDArray[] stochastic = interpolant == null ? null : interpolant.trainingPair(x0, eps, t, rng);
         Map<String, INDArray> m = new LinkedHashMap<>();
         m.put("xt", stochastic != null ? stochastic[0] : path.interpolate(x0, eps, t));
-        m.put("t", Nd4j.createFromArray(t).castTo(dtype).reshape(batch, 1));
+        m.put("t", NativeBuffers.packed(t, dtype, batch, 1));
         if (y != null) {
             m.put("label", Labels.array(Labels.dropped(y, labelDropout, classes, rng)));
         }

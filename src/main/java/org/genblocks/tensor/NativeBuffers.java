@@ -1,11 +1,14 @@
 package org.genblocks.tensor;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 
 /**
  * An INDArray's native memory as NIO buffers, for Java passes that read and write arrays in bulk (the planned
@@ -47,5 +50,43 @@ public final class NativeBuffers {
     /** {@code a}'s native buffer as doubles (a float64 array's elements). */
     public static DoubleBuffer doubles(INDArray a) {
         return bytes(a).asDoubleBuffer();
+    }
+
+    /**
+     * {@code values} as a new packed C-order array of {@code type} and {@code shape} (no axes: a scalar): float64 and
+     * float32 built directly from Java arrays (float32 rounded to nearest, as ND4J's cast rounds), other floating-point
+     * types through ND4J's cast. Built directly rather than cast and reshaped, the array is not a view, so the Java
+     * passes that take whole arrays ({@link #wholeArray}) take it, and no cast op runs (10–40 µs a call, per batch or
+     * per network evaluation where the values are per-sample times or noise levels).
+     *
+     * @throws IllegalArgumentException for null values or shape, a type that is not floating point, or a shape whose
+     *                                  size is not {@code values.length}
+     */
+    public static INDArray packed(double[] values, DataType type, long... shape) {
+        if (values == null || shape == null) {
+            throw new IllegalArgumentException("values and shape: expected arrays, got " + (values == null ? "null values"
+                    : "a null shape"));
+        }
+        Shapes.checkFloatingPointType("type", type);
+        long size = 1;
+        for (long d : shape) {
+            size *= d;
+        }
+        if (size != values.length) {
+            throw new IllegalArgumentException("shape: expected " + values.length + " elements like values, got "
+                    + Arrays.toString(shape));
+        }
+        if (shape.length > 0 && type == DataType.DOUBLE) {
+            return Nd4j.create(values, shape, 'c');
+        }
+        if (shape.length > 0 && type == DataType.FLOAT) {
+            float[] f = new float[values.length];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = (float) values[i];
+            }
+            return Nd4j.create(f, shape, 'c');
+        }
+        INDArray a = Nd4j.createFromArray(values).reshape(shape);
+        return type == DataType.DOUBLE ? a : a.castTo(type);
     }
 }

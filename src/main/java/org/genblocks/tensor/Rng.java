@@ -2,7 +2,6 @@ package org.genblocks.tensor;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
 
@@ -320,24 +319,9 @@ public final class Rng {
         return s;
     }
 
-    /**
-     * {@code v} as a new packed C-order array of {@code dtype} and {@code shape}: float64 and float32 built directly
-     * (float32 rounded to nearest, as ND4J's cast), other types cast. Built directly rather than reshaped, the array
-     * is not a view, so the Java passes that take whole arrays ({@link NativeBuffers#wholeArray}) take it.
-     */
+    /** {@code v} as a new packed array ({@link NativeBuffers#packed}: not a view, so whole-array passes take it). */
     private static INDArray toArray(double[] v, DataType dtype, long[] shape) {
         checkDataType(dtype);
-        if (shape.length > 0 && dtype == DataType.DOUBLE) {
-            return Nd4j.create(v, shape, 'c');
-        }
-        if (shape.length > 0 && dtype == DataType.FLOAT) {
-            float[] f = new float[v.length];
-            for (int i = 0; i < f.length; i++) {
-                f[i] = (float) v[i];
-            }
-            return Nd4j.create(f, shape, 'c');
-        }
-        INDArray a = Nd4j.createFromArray(v).reshape(shape.length == 0 ? new long[0] : shape);
-        return dtype == DataType.DOUBLE ? a : a.castTo(dtype);
+        return NativeBuffers.packed(v, dtype, shape);
     }
 }

@@ -7,6 +7,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.Map;
@@ -861,6 +862,41 @@ class KernelsTest {
         INDArray d = x.castTo(DataType.DOUBLE);
         assertFalse(Kernels.silu(d, Nd4j.create(DataType.DOUBLE, n), Nd4j.create(DataType.DOUBLE, n), true, false),
                 "float64");
+    }
+
+    /**
+     * At the sizes users reach the row kernels split their rows (the softmax in chunks on every core from 2^16
+     * elements, the RMS norm in halves): each row of the DiT's [32, 4, 49, 49] scores and [32, 4, 49, 16] QK-norm
+     * inputs has the bits of the same kernel run on that row alone.
+     */
+    @Test
+    void rowKernelsAtTheDitsSizesAreTheirSingleRowBits() {
+        org.genblocks.tensor.SimdAssume.bufferKernels();
+        Rng rng = Rng.seed(48);
+        INDArray scores = rng.normal(DataType.FLOAT, 32, 4, 49, 49).muli(4);
+        INDArray w = Nd4j.create(DataType.FLOAT, 32, 4, 49, 49);
+        assertTrue(Kernels.softmaxLastAxis(scores, -1, w));
+        INDArray v = rng.normal(DataType.FLOAT, 32, 4, 49, 16);
+        INDArray g = rng.normal(DataType.FLOAT, 32, 4, 49, 16);
+        INDArray rs = Nd4j.create(DataType.FLOAT, 32, 4, 49, 1), out = Nd4j.create(DataType.FLOAT, 32, 4, 49, 16);
+        INDArray dv = Nd4j.create(DataType.FLOAT, 32, 4, 49, 16);
+        assertTrue(Kernels.rmsNormForward(v, 1e-6, rs, out));
+        assertTrue(Kernels.rmsNormBackward(v, rs, g, dv));
+        for (long[] at : new long[][]{{0, 0, 0}, {7, 1, 13}, {16, 0, 0}, {15, 3, 48}, {31, 3, 48}, {23, 2, 30}}) {
+            String where = java.util.Arrays.toString(at);
+            INDArrayIndex[] row = {NDArrayIndex.point(at[0]), NDArrayIndex.point(at[1]), NDArrayIndex.interval(at[2],
+                    at[2] + 1), NDArrayIndex.all()};
+            INDArray one = Nd4j.create(DataType.FLOAT, 1, 49);
+            assertTrue(Kernels.softmaxLastAxis(scores.get(row).dup('c'), -1, one));
+            assertSameBits(one, w.get(row).dup('c'), "softmax row " + where);
+            INDArray vr = v.get(row).dup('c'), rr = Nd4j.create(DataType.FLOAT, 1, 1), or = Nd4j.create(DataType.FLOAT, 1, 16);
+            INDArray dr = Nd4j.create(DataType.FLOAT, 1, 16);
+            assertTrue(Kernels.rmsNormForward(vr, 1e-6, rr, or));
+            assertTrue(Kernels.rmsNormBackward(vr, rr, g.get(row).dup('c'), dr));
+            assertSameBits(or, out.get(row).dup('c'), "RMS norm row " + where);
+            assertSameBits(rr, rs.get(row).dup('c').reshape(1, 1), "1/rms of row " + where);
+            assertSameBits(dr, dv.get(row).dup('c'), "RMS norm backward row " + where);
+        }
     }
 
     /** An offset view runs on its own elements; other types, layouts and forms, and a JVM without SIMD, are declined. */
