@@ -543,7 +543,6 @@ final class GraphExecutor {
         Index index = index();
         Map<String, Step> producerOf = index.producerOf();
         Map<String, List<Step>> readers = index.readers();
-        Map<Step, Integer> at = index.at();
         boolean fused = false;
         for (Step m : plan) {
             if (!"multiply".equals(m.op.opName()) || m.inputs.length != 2 || m.outputs.length != 1) {
@@ -562,9 +561,7 @@ final class GraphExecutor {
                         && readers.getOrDefault(plusOne.outputs[0], List.of()).size() == 1
                         && !requested.contains(erf.outputs[0]) && !requested.contains(plusOne.outputs[0]);
                 for (String v : new String[]{chain.t(), chain.c()}) {
-                    for (Step r : readers.getOrDefault(v, List.of())) {
-                        ok &= r == erf || r == half || r == m || at.get(r) > at.get(m);
-                    }
+                    ok &= readAfter(index, v, m, erf, half);
                 }
                 if (!ok) {
                     continue;
@@ -752,6 +749,20 @@ final class GraphExecutor {
         return v != null && v.dataType() == DataType.FLOAT;
     }
 
+    /**
+     * Whether every step reading {@code v} is {@code m}, one of {@code inside} (steps fused into {@code m}), or comes
+     * after {@code m} in the plan: then a fused pass at {@code m} may be the one that writes {@code v}.
+     */
+    private static boolean readAfter(Index index, String v, Step m, Step... inside) {
+        int mAt = index.at().get(m);
+        for (Step r : index.readers().getOrDefault(v, List.of())) {
+            if (r != m && !Arrays.asList(inside).contains(r) && index.at().get(r) <= mAt) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** A fused float32 SiLU: from x, the sigmoid's output c = σ(x) (kept for the backward pass) and the product. */
     record SiluForward(String x, String c) {
     }
@@ -768,8 +779,6 @@ final class GraphExecutor {
         }
         Index index = index();
         Map<String, Step> producerOf = index.producerOf();
-        Map<String, List<Step>> readers = index.readers();
-        Map<Step, Integer> at = index.at();
         boolean fused = false;
         for (Step m : plan) {
             if (m.fusedAway || m.geluForward != null || !"multiply".equals(m.op.opName()) || m.inputs.length != 2
@@ -784,11 +793,7 @@ final class GraphExecutor {
                         || requested.contains(c)) {
                     continue;
                 }
-                boolean ok = true;
-                for (Step r : readers.getOrDefault(c, List.of())) {
-                    ok &= r == m || at.get(r) > at.get(m);
-                }
-                if (!ok) {
+                if (!readAfter(index, c, m)) {
                     continue;
                 }
                 sig.fusedAway = true;

@@ -635,13 +635,23 @@ class KernelsTest {
         SDVariable h = sd.placeHolder("x", DataType.FLOAT, -1, 64).mmul(sd.var("w", rng.normal(DataType.FLOAT, 64, 64)));
         // a SiLU σ(h)·h (fused: one pass for σ and the product) and a sigmoid of another array (not fused)
         sd.nn().sigmoid(h).mul(h).sum().add(sd.nn().sigmoid(h.mul(2)).sum()).rename("loss");
+        assertPlannedGradientIsSameDiffs(sd, rng, new long[]{32, 64}, "silu [fused]", "sigmoid [rewritten]",
+                "sigmoid_bp [rewritten]");
+    }
+
+    /**
+     * Three calls of the gradient plan of {@code sd}'s {@code "loss"} with respect to its variable {@code "w"}, fed
+     * {@code "x"} of {@code xShape}: each runs the planned executor with {@code rows} in its op profile, and dL/dw is
+     * SameDiff's to 1e-5 of its largest element.
+     */
+    private static void assertPlannedGradientIsSameDiffs(SameDiff sd, Rng rng, long[] xShape, String... rows) {
         Params p = Params.of(Map.of("w", sd.getVariable("w").getArr()));
         GradientPlan plan = new GradientPlan(sd, "loss", p, Set.of("x"));
         for (int call = 0; call < 3; call++) {
-            Map<String, INDArray> feed = Map.of("x", rng.normal(DataType.FLOAT, 32, 64));
+            Map<String, INDArray> feed = Map.of("x", rng.normal(DataType.FLOAT, xShape));
             GradientPlan.Result r = NnTestSupport.profiled(() -> plan.run(feed));
             assertTrue(plan.usesPlannedExecutor(), "call " + call + " runs planned");
-            for (String row : new String[]{"silu [fused]", "sigmoid [rewritten]", "sigmoid_bp [rewritten]"}) {
+            for (String row : rows) {
                 assertTrue(NnTestSupport.profileHas(row), row + " in " + OpProfile.table());
             }
             INDArray ref = sd.calculateGradients(feed, "w").get("w");
@@ -755,17 +765,7 @@ class KernelsTest {
         SDVariable h = sd.placeHolder("x", DataType.FLOAT, -1, 49).mmul(sd.var("w", rng.normal(DataType.FLOAT, 49, 49)));
         SDVariable p = sd.nn().softmax(h, -1);
         p.mul(sd.constant(rng.normal(DataType.FLOAT, 1, 49))).sum().rename("loss");
-        Params params = Params.of(Map.of("w", sd.getVariable("w").getArr()));
-        GradientPlan plan = new GradientPlan(sd, "loss", params, Set.of("x"));
-        for (int call = 0; call < 3; call++) {
-            Map<String, INDArray> feed = Map.of("x", rng.normal(DataType.FLOAT, 64, 49));
-            GradientPlan.Result r = NnTestSupport.profiled(() -> plan.run(feed));
-            assertTrue(plan.usesPlannedExecutor(), "call " + call + " runs planned");
-            assertTrue(NnTestSupport.profileHas("softmax [simd]"), "softmax [simd] in " + OpProfile.table());
-            INDArray ref = sd.calculateGradients(feed, "w").get("w");
-            assertEquals(0.0, ref.sub(r.gradients().get("w")).amaxNumber().doubleValue(),
-                    1e-5 * ref.amaxNumber().doubleValue(), "dL/dw at call " + call);
-        }
+        assertPlannedGradientIsSameDiffs(sd, rng, new long[]{64, 49}, "softmax [simd]");
     }
 
     /**
