@@ -1,5 +1,7 @@
 package org.genblocks.attention;
 
+import org.genblocks.tensor.SimdLanes;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -107,7 +109,7 @@ final class SoftmaxSimd {
             e.intoArray(b, j);
             vsum = vsum.add(e);
         }
-        float z = vsum.reduceLanes(VectorOperators.ADD);
+        float z = SimdLanes.sum(vsum);   // not reduceLanes(ADD): its order differs once compiled on newer JVMs
         for (; j < end; j++) {
             float e = EagerAttention.exp(b[j] - max);
             b[j] = e;

@@ -519,7 +519,7 @@ final class Kernels {
      * {@code mu = mean(v)}, {@code xc = v − mu}, {@code rs = 1/√(mean(xc²) + eps)}, {@code out = xc·rs}, writing xc, rs
      * (one per row, shape [.., 1]) and out for the backward pass. Sums in float64 (four interleaved partial sums: a
      * row's additions need not wait on each other; 121–124 → 98–102 µs on the DiT's [1568, 64] in a timing loop),
-     * each result rounded once.
+     * each result rounded once; float32 rows of whole SIMD vectors as lanes instead ({@link #normForward}).
      *
      * @return false (nothing written) where the arrays are not dense and of one type, or rs is not one per row
      */
@@ -530,7 +530,8 @@ final class Kernels {
     /**
      * RMS normalisation over the last axis (Zhang and Sennrich 2019), row by row in one pass:
      * {@code rs = 1/√(mean(v²) + eps)}, {@code out = v·rs}, writing rs (one per row, shape [.., 1]) for the backward
-     * pass. Sums in float64, each result rounded once.
+     * pass. Sums in float64, each result rounded once; float32 rows of whole SIMD vectors as lanes instead
+     * ({@link #normForward}).
      *
      * @return false (nothing written) where the arrays are not dense and of one type, or rs is not one per row
      */
@@ -540,17 +541,26 @@ final class Kernels {
 
     /**
      * {@link #layerNormForward}, or with {@code xc} null {@link #rmsNormForward}, on checked arrays, in halves. A float32
-     * RMS norm whose rows are whole vectors runs as SIMD lanes where {@link Simd#buffers()}
-     * ({@link KernelsSimd#rmsForwardRows}: the squares summed in float32; the attention's QK-norm over
-     * [32, 4, 49, 16] in the DiT's step).
+     * norm whose rows are whole vectors runs as SIMD lanes where {@link Simd#buffers()}: the RMS norm as
+     * {@link KernelsSimd#rmsForwardRows} (the squares summed in float32; the attention's QK-norm over [32, 4, 49, 16]
+     * in the DiT's step), the layer norm as {@link KernelsSimd#layerNormForwardRows} (three passes in float32 lanes,
+     * the mean corrected by a second pass and subtracted as two floats, so xc stays within about one float32 rounding
+     * of the float64 rows' for rows far from 0; the DiT's and the transformer block's [.., 64] rows).
      */
     private static boolean normForward(INDArray v, double eps, INDArray xc, INDArray rs, INDArray out) {
         int len = (int) v.size(-1);
-        if (xc == null && rmsLanes(v, len)) {
+        if (normLanes(v, len)) {
             ByteBuffer vb = bytes(v), rb = bytes(rs), ob = bytes(out);
             int vo = (int) v.offset(), ro = (int) rs.offset(), oo = (int) out.offset();
-            SideThread.halves((int) rs.length(), 1, v.length(), SIDE_FROM, (r0, r1) -> KernelsSimd.rmsForwardRows(vb,
-                    vo, rb, ro, ob, oo, len, eps, r0, r1));
+            if (xc == null) {
+                SideThread.halves((int) rs.length(), 1, v.length(), SIDE_FROM, (r0, r1) ->
+                        KernelsSimd.rmsForwardRows(vb, vo, rb, ro, ob, oo, len, eps, r0, r1));
+            } else {
+                ByteBuffer xb = bytes(xc);
+                int xo = (int) xc.offset();
+                SideThread.halves((int) rs.length(), 1, v.length(), SIDE_FROM, (r0, r1) ->
+                        KernelsSimd.layerNormForwardRows(vb, vo, xb, xo, rb, ro, ob, oo, len, eps, r0, r1));
+            }
             return true;
         }
         SideThread.halves((int) rs.length(), 1, v.length(), SIDE_FROM, (r0, r1) -> normForwardRows(v, eps, xc, rs, out,
@@ -630,7 +640,8 @@ final class Kernels {
     /**
      * The backward pass of {@link #layerNormForward}, row by row: {@code dv = rs·(g − mean(g) − x̂·mean(g⊙x̂))} with
      * {@code x̂ = xc·rs}, the gradient through the mean and the variance (biased, as the forward pass). Sums in
-     * float64, the result rounded once.
+     * float64, the result rounded once; float32 rows of whole SIMD vectors as lanes instead
+     * ({@link KernelsSimd#normBackwardRows}).
      *
      * @return false (nothing written) where the arrays are not dense and of one type, or rs is not one per row
      */
@@ -640,7 +651,8 @@ final class Kernels {
 
     /**
      * The backward pass of {@link #rmsNormForward}, row by row: {@code dv = rs·(g − x̂·mean(g⊙x̂))} with
-     * {@code x̂ = v·rs}. Sums in float64, the result rounded once.
+     * {@code x̂ = v·rs}. Sums in float64, the result rounded once; float32 rows of whole SIMD vectors as lanes
+     * instead ({@link KernelsSimd#normBackwardRows}).
      *
      * @return false (nothing written) where the arrays are not dense and of one type, or rs is not one per row
      */
@@ -654,11 +666,11 @@ final class Kernels {
             return false;
         }
         int len = (int) xc.size(-1);
-        if (!centered && rmsLanes(xc, len)) {
+        if (normLanes(xc, len)) {
             ByteBuffer vb = bytes(xc), rb = bytes(rs), gb = bytes(g), db = bytes(dv);
             int vo = (int) xc.offset(), ro = (int) rs.offset(), go = (int) g.offset(), dof = (int) dv.offset();
-            SideThread.halves((int) rs.length(), 1, xc.length(), SIDE_FROM, (r0, r1) -> KernelsSimd.rmsBackwardRows(vb,
-                    vo, rb, ro, gb, go, db, dof, len, r0, r1, new float[KernelsSimd.lanes()]));
+            SideThread.halves((int) rs.length(), 1, xc.length(), SIDE_FROM, (r0, r1) -> KernelsSimd.normBackwardRows(
+                    centered, vb, vo, rb, ro, gb, go, db, dof, len, r0, r1));
             return true;
         }
         SideThread.halves((int) rs.length(), 1, xc.length(), SIDE_FROM, (r0, r1) -> normBackwardRows(centered, xc, rs,
@@ -666,14 +678,17 @@ final class Kernels {
         return true;
     }
 
-    /** Whether an RMS norm of {@code v} takes the SIMD rows: float32, rows of whole vectors, the buffer kernels on. */
-    private static boolean rmsLanes(INDArray v, int len) {
-        return RMS_LANES && Simd.buffers() && v.dataType() == DataType.FLOAT && len > 0
+    /**
+     * Whether a layer or RMS norm of {@code v} takes the SIMD rows: float32, rows of whole vectors, the buffer kernels
+     * on.
+     */
+    private static boolean normLanes(INDArray v, int len) {
+        return NORM_LANES && Simd.buffers() && v.dataType() == DataType.FLOAT && len > 0
                 && len % KernelsSimd.lanes() == 0;
     }
 
-    /** Off with {@code -Dgenblocks.rmsLanes=false} (measurements). */
-    private static final boolean RMS_LANES = !"false".equals(System.getProperty("genblocks.rmsLanes"));
+    /** Off with {@code -Dgenblocks.normLanes=false} (measurements): the float64 rows then. */
+    private static final boolean NORM_LANES = !"false".equals(System.getProperty("genblocks.normLanes"));
 
     /**
      * Rows {@code r0} to {@code r1} (exclusive) of {@link #layerNormBackward} ({@code centered}) or

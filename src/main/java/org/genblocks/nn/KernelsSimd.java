@@ -1,5 +1,7 @@
 package org.genblocks.nn;
 
+import org.genblocks.tensor.SimdLanes;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -8,6 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 
 import static org.genblocks.tensor.Numerics.EXP_C2;
 import static org.genblocks.tensor.Numerics.EXP_C3;
@@ -303,7 +306,8 @@ final class KernelsSimd {
     /**
      * {@link Kernels#rmsNormForward} on rows {@code r0} to {@code r1} of {@code len} floats (a multiple of the lanes):
      * {@code rs = 1/√(Σ v²/len + eps)} with the squares summed in float32 (lane partial sums by fused multiply-adds,
-     * then the lanes: non-negative terms, so within a few float32 roundings of the exact sum), then
+     * then the lanes by {@link SimdLanes#sum}: non-negative terms, so within a few float32 roundings of the exact sum),
+     * then
      * {@code out = v · (float) rs}.
      */
     static void rmsForwardRows(ByteBuffer v, int vo, ByteBuffer rs, int rso, ByteBuffer out, int oo, int len,
@@ -316,7 +320,7 @@ final class KernelsSimd {
                 FloatVector x = FloatVector.fromByteBuffer(F, v, 4 * (va + j), ORDER);
                 acc = x.fma(x, acc);
             }
-            double sq = acc.reduceLanes(VectorOperators.ADD);   // squares: no cancellation, float32 is enough
+            double sq = SimdLanes.sum(acc);   // squares: no cancellation, float32 is enough
             float inv = (float) (1 / Math.sqrt(sq / len + eps));
             rs.putFloat(4 * (rso + r), inv);
             for (int j = 0; j < len; j += LANES) {
@@ -325,41 +329,112 @@ final class KernelsSimd {
         }
     }
 
+    /** Floats per block that the norm kernels copy in and out (whole rows, at least one). */
+    private static final int NORM_BLOCK = 1024;
+
     /**
-     * {@link Kernels#rmsNormBackward} on rows {@code r0} to {@code r1} of {@code len} floats (a multiple of the
-     * lanes): {@code x̂ = v·rs}, {@code m = Σ g⊙x̂ / len} (float32 lane partial sums added in float64), then
-     * {@code dv = (g − x̂·m)·rs} in float32. {@code sums} is scratch of {@link #lanes()} floats.
+     * {@link Kernels#layerNormForward} on rows {@code r0} to {@code r1} of {@code len} floats (a multiple of the
+     * lanes), in three passes over a row in float32 lanes, each sum's lanes added by {@link SimdLanes#sum}:
+     * <ol>
+     * <li>{@code mu1 = Σ v / len};</li>
+     * <li>{@code d = v − mu1}, {@code mu = mu1 + Σ d / len} and {@code var = Σ d² / len − (Σ d / len)²} (the
+     * corrected two-pass form: mu1's own error, large for a row far from 0, drops out);</li>
+     * <li>{@code xc = v − mu}, {@code out = xc · rs} with {@code rs = 1/√(var + eps)}.</li>
+     * </ol>
+     * Each {@code v − m} subtracts m as two floats, {@code (v − hi) − lo} with {@code hi = (float) m} and
+     * {@code lo = (float) (m − hi)}: where v is near m (a row at 1e4 with unit noise) {@code v − hi} is exact (Sterbenz),
+     * so xc is within about one float32 rounding of {@code v − mu} however far the row sits from 0, as the float64
+     * rows give it; elsewhere no cancellation magnifies the roundings. Rows are copied in and out in blocks of whole
+     * rows ({@link #NORM_BLOCK} floats) and the lanes run on the copies.
      */
-    static void rmsBackwardRows(ByteBuffer v, int vo, ByteBuffer rs, int rso, ByteBuffer g, int go, ByteBuffer dv,
-                                int dvo, int len, int r0, int r1, float[] sums) {
-        for (int r = r0; r < r1; r++) {
-            int va = vo + r * len;
-            int ga = go + r * len;
-            int da = dvo + r * len;
-            float inv = rs.getFloat(4 * (rso + r));
-            FloatVector acc = FloatVector.zero(F);
-            for (int j = 0; j < len; j += LANES) {
-                FloatVector xh = FloatVector.fromByteBuffer(F, v, 4 * (va + j), ORDER).mul(inv);
-                acc = FloatVector.fromByteBuffer(F, g, 4 * (ga + j), ORDER).fma(xh, acc);
+    static void layerNormForwardRows(ByteBuffer v, int vo, ByteBuffer xc, int xo, ByteBuffer rs, int rso,
+                                     ByteBuffer out, int oo, int len, double eps, int r0, int r1) {
+        FloatBuffer vf = v.asFloatBuffer(), xf = xc.asFloatBuffer(), of = out.asFloatBuffer();
+        int block = Math.max(1, NORM_BLOCK / len);
+        float[] vs = new float[block * len];
+        float[] cs = new float[block * len];
+        for (int b0 = r0; b0 < r1; b0 += block) {
+            int rows = Math.min(r1 - b0, block);
+            vf.get(vo + b0 * len, vs, 0, rows * len);
+            for (int k = 0; k < rows; k++) {
+                int a = k * len;
+                FloatVector acc = FloatVector.zero(F);
+                for (int j = 0; j < len; j += LANES) {
+                    acc = acc.add(FloatVector.fromArray(F, vs, a + j));
+                }
+                double mu1 = SimdLanes.sum(acc) / len;
+                float hi1 = (float) mu1;
+                float lo1 = (float) (mu1 - hi1);
+                FloatVector accD = FloatVector.zero(F);
+                FloatVector accQ = FloatVector.zero(F);
+                for (int j = 0; j < len; j += LANES) {
+                    FloatVector d = FloatVector.fromArray(F, vs, a + j).sub(hi1).sub(lo1);
+                    accD = accD.add(d);
+                    accQ = d.fma(d, accQ);
+                }
+                double md = SimdLanes.sum(accD) / len;
+                double var = Math.max(0, SimdLanes.sum(accQ) / len - md * md);
+                double mu = mu1 + md;
+                float hi = (float) mu;
+                float lo = (float) (mu - hi);
+                float inv = (float) (1 / Math.sqrt(var + eps));
+                rs.putFloat(4 * (rso + b0 + k), inv);
+                for (int j = 0; j < len; j += LANES) {
+                    FloatVector c = FloatVector.fromArray(F, vs, a + j).sub(hi).sub(lo);
+                    c.intoArray(cs, a + j);
+                    c.mul(inv).intoArray(vs, a + j);
+                }
             }
-            acc.intoArray(sums, 0);
-            double sgx = 0;
-            for (int k = 0; k < LANES; k++) {
-                sgx += sums[k];
+            xf.put(xo + b0 * len, cs, 0, rows * len);
+            of.put(oo + b0 * len, vs, 0, rows * len);
+        }
+    }
+
+    /**
+     * {@link Kernels#layerNormBackward} ({@code centered}) or {@link Kernels#rmsNormBackward} on rows {@code r0} to
+     * {@code r1} of {@code len} floats (a multiple of the lanes): {@code x̂ = v·rs} (v is the layer norm's xc, the
+     * RMS norm's input), {@code mg = Σ g / len} (centred only) and {@code m = Σ g⊙x̂ / len} (float32 lane sums, their
+     * lanes added by {@link SimdLanes#sum}), then {@code dv = (g − mg − x̂·m)·rs} in float32 ({@code g − 0} where not
+     * centred: the same bits as g); rows copied in and out in blocks as in {@link #layerNormForwardRows}.
+     */
+    static void normBackwardRows(boolean centered, ByteBuffer v, int vo, ByteBuffer rs, int rso, ByteBuffer g, int go,
+                                 ByteBuffer dv, int dvo, int len, int r0, int r1) {
+        FloatBuffer vf = v.asFloatBuffer(), gf = g.asFloatBuffer(), df = dv.asFloatBuffer();
+        int block = Math.max(1, NORM_BLOCK / len);
+        float[] vs = new float[block * len];
+        float[] gs = new float[block * len];
+        for (int b0 = r0; b0 < r1; b0 += block) {
+            int rows = Math.min(r1 - b0, block);
+            vf.get(vo + b0 * len, vs, 0, rows * len);
+            gf.get(go + b0 * len, gs, 0, rows * len);
+            for (int k = 0; k < rows; k++) {
+                int a = k * len;
+                float inv = rs.getFloat(4 * (rso + b0 + k));
+                FloatVector accG = FloatVector.zero(F);
+                FloatVector acc = FloatVector.zero(F);
+                for (int j = 0; j < len; j += LANES) {
+                    FloatVector xh = FloatVector.fromArray(F, vs, a + j).mul(inv);
+                    FloatVector gv = FloatVector.fromArray(F, gs, a + j);
+                    if (centered) {
+                        accG = accG.add(gv);
+                    }
+                    acc = gv.fma(xh, acc);
+                }
+                float mg = centered ? (float) (SimdLanes.sum(accG) / len) : 0f;
+                float m = (float) (SimdLanes.sum(acc) / len);
+                for (int j = 0; j < len; j += LANES) {
+                    FloatVector xh = FloatVector.fromArray(F, vs, a + j).mul(inv);
+                    FloatVector.fromArray(F, gs, a + j).sub(mg).sub(xh.mul(m)).mul(inv).intoArray(gs, a + j);
+                }
             }
-            float m = (float) (sgx / len);
-            for (int j = 0; j < len; j += LANES) {
-                FloatVector xh = FloatVector.fromByteBuffer(F, v, 4 * (va + j), ORDER).mul(inv);
-                FloatVector.fromByteBuffer(F, g, 4 * (ga + j), ORDER).sub(xh.mul(m)).mul(inv)
-                        .intoByteBuffer(dv, 4 * (da + j), ORDER);
-            }
+            df.put(dvo + b0 * len, gs, 0, rows * len);
         }
     }
 
     /**
      * {@link Kernels#softmaxLastAxis} on rows {@code r0} to {@code r1} of {@code len} floats: per row the maximum m,
      * {@code e_j = exp(x_j − m)} as {@link org.genblocks.tensor.Numerics#expNonPositive(float)} lane by lane (the
-     * tail element by element), their float32 sum (lane partial sums, then the tail), and {@code y_j = e_j · (1/Σ)}.
+     * tail element by element), their float32 sum (lane partial sums, their lanes by {@link SimdLanes#sum}, then the tail), and {@code y_j = e_j · (1/Σ)}.
      * A row holding NaN gives NaN; −∞ entries give 0 beside a finite maximum.
      */
     static void softmaxRows(ByteBuffer x, int xo, ByteBuffer y, int yo, int len, int r0, int r1) {
@@ -385,7 +460,7 @@ final class KernelsSimd {
                 e.intoByteBuffer(y, 4 * (ya + j), ORDER);
                 vsum = vsum.add(e);
             }
-            float sum = vsum.reduceLanes(VectorOperators.ADD);
+            float sum = SimdLanes.sum(vsum);
             for (; j < len; j++) {
                 float e = org.genblocks.tensor.Numerics.expNonPositive(x.getFloat(4 * (xa + j)) - max);   // ≤ 0 or NaN
                 y.putFloat(4 * (ya + j), e);

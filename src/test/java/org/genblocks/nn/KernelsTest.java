@@ -866,8 +866,8 @@ class KernelsTest {
 
     /**
      * At the sizes users reach the row kernels split their rows (the softmax in chunks on every core from 2^16
-     * elements, the RMS norm in halves): each row of the DiT's [32, 4, 49, 49] scores and [32, 4, 49, 16] QK-norm
-     * inputs has the bits of the same kernel run on that row alone.
+     * elements, the RMS and layer norms in halves): each row of the DiT's [32, 4, 49, 49] scores, [32, 4, 49, 16]
+     * QK-norm inputs and [32, 49, 64] tokens has the bits of the same kernel run on that row alone.
      */
     @Test
     void rowKernelsAtTheDitsSizesAreTheirSingleRowBits() {
@@ -896,6 +896,25 @@ class KernelsTest {
             assertSameBits(or, out.get(row).dup('c'), "RMS norm row " + where);
             assertSameBits(rr, rs.get(row).dup('c').reshape(1, 1), "1/rms of row " + where);
             assertSameBits(dr, dv.get(row).dup('c'), "RMS norm backward row " + where);
+        }
+        // the layer norm's lanes on the DiT's [32, 49, 64] tokens, in halves
+        INDArray t = rng.normal(DataType.FLOAT, 32, 49, 64).addi(3), tg = rng.normal(DataType.FLOAT, 32, 49, 64);
+        INDArray txc = Nd4j.create(DataType.FLOAT, 32, 49, 64), trs = Nd4j.create(DataType.FLOAT, 32, 49, 1);
+        INDArray tout = Nd4j.create(DataType.FLOAT, 32, 49, 64), tdv = Nd4j.create(DataType.FLOAT, 32, 49, 64);
+        assertTrue(Kernels.layerNormForward(t, 1e-6, txc, trs, tout));
+        assertTrue(Kernels.layerNormBackward(txc, trs, tg, tdv));
+        for (long[] at : new long[][]{{0, 0}, {7, 13}, {16, 0}, {15, 48}, {31, 48}, {23, 30}}) {
+            String where = java.util.Arrays.toString(at);
+            INDArrayIndex[] row = {NDArrayIndex.point(at[0]), NDArrayIndex.interval(at[1], at[1] + 1),
+                    NDArrayIndex.all()};
+            INDArray xr = Nd4j.create(DataType.FLOAT, 1, 64), rr = Nd4j.create(DataType.FLOAT, 1, 1);
+            INDArray or = Nd4j.create(DataType.FLOAT, 1, 64), dr = Nd4j.create(DataType.FLOAT, 1, 64);
+            assertTrue(Kernels.layerNormForward(t.get(row).dup('c'), 1e-6, xr, rr, or));
+            assertTrue(Kernels.layerNormBackward(xr, rr, tg.get(row).dup('c'), dr));
+            assertSameBits(xr, txc.get(row).dup('c'), "layer norm xc of row " + where);
+            assertSameBits(or, tout.get(row).dup('c'), "layer norm row " + where);
+            assertSameBits(rr, trs.get(row).dup('c').reshape(1, 1), "layer norm 1/sigma of row " + where);
+            assertSameBits(dr, tdv.get(row).dup('c'), "layer norm backward row " + where);
         }
     }
 

@@ -2,6 +2,8 @@ package org.genblocks.nn;
 
 import org.genblocks.tensor.Rng;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -25,11 +27,13 @@ class LayerNormFusionTest {
      * The kernels against the formulas in float64 written out row by row: rows of random values, a constant row
      * (variance 0: rs = 1/√eps, out 0), and a row at 1e4 with unit noise (the mean must not cancel the noise away),
      * in float64 (to 1e-12 of the row's scale, with v's magnitude over σ) and float32 (the inputs rounded first, so
-     * only the final rounding remains: to 1e-6 of 1 + |value|).
+     * only the final rounding remains: to 1e-6 of 1 + |value|). Rows of 24 and of 64: float32 rows of 64 (whole
+     * SIMD vectors) take the lanes ({@code KernelsSimd.layerNormForwardRows}, {@code normBackwardRows}) where the
+     * Vector API is on, rows of 24 the float64 rows where the lanes are 16 wide.
      */
-    @Test
-    void theKernelsAreTheFormulas() {
-        int len = 24;
+    @ParameterizedTest
+    @ValueSource(ints = {24, 64})
+    void theKernelsAreTheFormulas(int len) {
         double eps = 1e-5;
         double[][][] vg = testRows(Rng.seed(2), len, 3.5);
         double[][] v = vg[0];
@@ -78,6 +82,59 @@ class LayerNormFusionTest {
         }
         assertFalse(Kernels.layerNormForward(Nd4j.create(DataType.FLOAT, 2, 3), eps, Nd4j.create(DataType.FLOAT, 2, 3),
                 Nd4j.create(DataType.FLOAT, 3, 1), Nd4j.create(DataType.FLOAT, 2, 3)), "rs not one per row");
+    }
+
+    /**
+     * Float32 rows of 64 (the lanes where the Vector API is on) far from 0 and with outliers, against the formulas in
+     * float64 on the rounded inputs: unit noise at −3e3, noise of 1e-2 at 1e4 (the float32 spacing there is 1e-3, so a
+     * mean off by a few spacings would show), a row of N(0, 1) with one value at 1e3, and a row of N(0, 1) at 0.
+     * rs to 1e-6 of itself, out and dv to 1e-6 of 1 + |value| (dv also of rs·max|g|, rs's own rounding).
+     */
+    @Test
+    void float32RowsFarFromZeroKeepTheirNoise() {
+        int len = 64;
+        double eps = 1e-6;
+        Rng rng = Rng.seed(31);
+        double[][] v = new double[4][];
+        v[0] = rng.normal(DataType.DOUBLE, len).subi(3e3).toDoubleVector();
+        v[1] = rng.normal(DataType.DOUBLE, len).muli(1e-2).addi(1e4).toDoubleVector();
+        v[2] = rng.normal(DataType.DOUBLE, len).toDoubleVector();
+        v[2][17] = 1e3;
+        v[3] = rng.normal(DataType.DOUBLE, len).toDoubleVector();
+        double[][] g = rng.normal(DataType.DOUBLE, 4, len).toDoubleMatrix();
+        INDArray va = Nd4j.createFromArray(v).castTo(DataType.FLOAT);
+        INDArray ga = Nd4j.createFromArray(g).castTo(DataType.FLOAT);
+        INDArray xc = Nd4j.create(DataType.FLOAT, 4, len), out = Nd4j.create(DataType.FLOAT, 4, len);
+        INDArray rs = Nd4j.create(DataType.FLOAT, 4, 1), dv = Nd4j.create(DataType.FLOAT, 4, len);
+        assertTrue(Kernels.layerNormForward(va, eps, xc, rs, out));
+        assertTrue(Kernels.layerNormBackward(xc, rs, ga, dv));
+        double[][] vr = va.castTo(DataType.DOUBLE).toDoubleMatrix();
+        double[][] gr = ga.castTo(DataType.DOUBLE).toDoubleMatrix();
+        for (int r = 0; r < 4; r++) {
+            double mu = java.util.Arrays.stream(vr[r]).sum() / len;
+            double var = 0;
+            for (double x : vr[r]) {
+                var += (x - mu) * (x - mu) / len;
+            }
+            double inv = 1 / Math.sqrt(var + eps);
+            assertEquals(inv, rs.getDouble(r, 0), 1e-6 * inv, "rs of row " + r);
+            double mg = 0;
+            double mgx = 0;
+            double gmax = 0;
+            for (int j = 0; j < len; j++) {
+                mg += gr[r][j] / len;
+                mgx += gr[r][j] * (vr[r][j] - mu) * inv / len;
+                gmax = Math.max(gmax, Math.abs(gr[r][j]));
+            }
+            for (int j = 0; j < len; j++) {
+                double xh = (vr[r][j] - mu) * inv;
+                assertEquals(xh, out.getDouble(r, j), 1e-6 * (1 + Math.abs(xh)), "out " + r + "," + j);
+                assertEquals(vr[r][j] - mu, xc.getDouble(r, j), 1e-6 * (1 + Math.abs(vr[r][j] - mu)) / inv,
+                        "xc " + r + "," + j);
+                double want = inv * (gr[r][j] - mg - xh * mgx);
+                assertEquals(want, dv.getDouble(r, j), 1e-6 * (1 + Math.abs(want) + inv * gmax), "dv " + r + "," + j);
+            }
+        }
     }
 
     /**
