@@ -541,7 +541,7 @@ final class Kernels {
 
     /**
      * {@link #layerNormForward}, or with {@code xc} null {@link #rmsNormForward}, on checked arrays, in halves. A float32
-     * norm whose rows are whole vectors runs as SIMD lanes where {@link Simd#buffers()}: the RMS norm as
+     * norm whose rows are whole vectors runs as SIMD lanes ({@link #normLanes}): the RMS norm as
      * {@link KernelsSimd#rmsForwardRows} (the squares summed in float32; the attention's QK-norm over [32, 4, 49, 16]
      * in the DiT's step), the layer norm as {@link KernelsSimd#layerNormForwardRows} (three passes in float32 lanes,
      * the mean corrected by a second pass and subtracted as two floats, so xc stays within about one float32 rounding
@@ -549,7 +549,7 @@ final class Kernels {
      */
     private static boolean normForward(INDArray v, double eps, INDArray xc, INDArray rs, INDArray out) {
         int len = (int) v.size(-1);
-        if (normLanes(v, len)) {
+        if (normLanes(v, len, xc == null)) {
             ByteBuffer vb = bytes(v), rb = bytes(rs), ob = bytes(out);
             int vo = (int) v.offset(), ro = (int) rs.offset(), oo = (int) out.offset();
             if (xc == null) {
@@ -666,7 +666,7 @@ final class Kernels {
             return false;
         }
         int len = (int) xc.size(-1);
-        if (normLanes(xc, len)) {
+        if (normLanes(xc, len, false)) {
             ByteBuffer vb = bytes(xc), rb = bytes(rs), gb = bytes(g), db = bytes(dv);
             int vo = (int) xc.offset(), ro = (int) rs.offset(), go = (int) g.offset(), dof = (int) dv.offset();
             SideThread.halves((int) rs.length(), 1, xc.length(), SIDE_FROM, (r0, r1) -> KernelsSimd.normBackwardRows(
@@ -679,11 +679,12 @@ final class Kernels {
     }
 
     /**
-     * Whether a layer or RMS norm of {@code v} takes the SIMD rows: float32, rows of whole vectors, the buffer kernels
-     * on.
+     * Whether a layer or RMS norm of {@code v} takes the SIMD rows: float32, rows of whole vectors, the Vector API on;
+     * for {@code buffers} (the RMS forward pass's lanes load and store on the native buffers) its buffer access too.
+     * The others copy rows into float[] blocks, so they run on Java 19 and later as well.
      */
-    private static boolean normLanes(INDArray v, int len) {
-        return NORM_LANES && Simd.buffers() && v.dataType() == DataType.FLOAT && len > 0
+    private static boolean normLanes(INDArray v, int len, boolean buffers) {
+        return NORM_LANES && (buffers ? Simd.buffers() : Simd.enabled()) && v.dataType() == DataType.FLOAT && len > 0
                 && len % KernelsSimd.lanes() == 0;
     }
 
