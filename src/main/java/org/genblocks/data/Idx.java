@@ -123,9 +123,7 @@ public final class Idx {
     private static Array read(InputStream in, String sourceName, long maxElements, long fileSize, ReadLimits limits)
             throws IOException {
         Shapes.checkNotNull("in", in, "a stream");
-        if (maxElements <= 0) {
-            throw new IllegalArgumentException("maxElements: expected > 0, got " + maxElements);
-        }
+        Shapes.checkPositive("maxElements", maxElements);
         String src = sourceName == null ? "IDX stream" : sourceName;
         InputStream s = new BufferedInputStream(in, 1 << 16);
         s.mark(2);

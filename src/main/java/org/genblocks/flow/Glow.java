@@ -1,5 +1,7 @@
 package org.genblocks.flow;
 
+import org.genblocks.tensor.Shapes;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -41,28 +43,19 @@ public final class Glow {
 
     /** Number of levels L (each squeezes once). */
     public Glow levels(int l) {
-        if (l < 1) {
-            throw new IllegalArgumentException("levels: expected >= 1, got " + l);
-        }
-        this.levels = l;
+        this.levels = Shapes.checkPositive("levels", l);
         return this;
     }
 
     /** Steps of flow K per level. */
     public Glow steps(int k) {
-        if (k < 1) {
-            throw new IllegalArgumentException("steps: expected >= 1, got " + k);
-        }
-        this.steps = k;
+        this.steps = Shapes.checkPositive("steps", k);
         return this;
     }
 
     /** Hidden channels of the coupling networks (paper: 512). */
     public Glow hidden(long channels) {
-        if (channels < 1) {
-            throw new IllegalArgumentException("hidden: expected >= 1, got " + channels);
-        }
-        this.hidden = channels;
+        this.hidden = Shapes.checkPositive("hidden", channels);
         return this;
     }
 

@@ -1,9 +1,10 @@
 package org.genblocks.flow;
 
-import org.genblocks.tensor.Matrices;
 import org.genblocks.nn.Init;
 import org.genblocks.nn.Scope;
+import org.genblocks.tensor.Matrices;
 import org.genblocks.tensor.Rng;
+import org.genblocks.tensor.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -237,9 +238,7 @@ public final class InvConv1x1 extends Bijection {
 
     /** A Haar-random rotation: QR of a Gaussian matrix (modified Gram–Schmidt) with det +1. */
     static double[][] randomRotation(long n, long seed) {
-        if (n <= 0) {
-            throw new IllegalArgumentException("channels: expected > 0, got " + n);
-        }
+        Shapes.checkPositive("channels", n);
         int c = (int) n;
         Rng rng = Rng.seed(seed);
         double[][] q = new double[c][c]; // columns stored as rows q[j]

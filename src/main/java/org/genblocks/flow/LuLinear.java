@@ -2,6 +2,7 @@ package org.genblocks.flow;
 
 import org.genblocks.nn.Init;
 import org.genblocks.nn.Scope;
+import org.genblocks.tensor.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
 
 /**
@@ -17,16 +18,9 @@ public final class LuLinear extends Bijection {
 
     /** {@code dims} features, the weight started from a random rotation drawn with {@code seed}. */
     public LuLinear(int dims, long seed) {
-        super(new long[]{checkDims(dims)});
+        super(new long[]{Shapes.checkPositive("dims", dims)});
         this.weight = child("weight", InvConv1x1.lu(new long[]{dims}, seed));
         param("bias", Init.zeros(), dims);
-    }
-
-    private static int checkDims(int dims) {
-        if (dims < 1) {
-            throw new IllegalArgumentException("dims: expected >= 1, got " + dims);
-        }
-        return dims;
     }
 
     /** The current matrix W for parameters {@code params} with prefix {@code prefix} (e.g. "layers.2."), in double. */

@@ -1,9 +1,9 @@
 package org.genblocks.flow;
 
-import org.genblocks.tensor.Shapes;
-import org.genblocks.nn.Init;
 import org.genblocks.nn.Block;
+import org.genblocks.nn.Init;
 import org.genblocks.nn.Scope;
+import org.genblocks.tensor.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -52,12 +52,8 @@ public final class Made extends Block {
      */
     public Made(int dims, int[] order, long[] hidden, int paramsPerDim, long contextDims, boolean residual,
                 DenseConditioner.Activation activation, boolean zeroLast) {
-        if (dims < 1) {
-            throw new IllegalArgumentException("dims: expected >= 1, got " + dims);
-        }
-        if (paramsPerDim < 1) {
-            throw new IllegalArgumentException("paramsPerDim: expected >= 1, got " + paramsPerDim);
-        }
+        Shapes.checkPositive("dims", dims);
+        Shapes.checkPositive("paramsPerDim", paramsPerDim);
         if (contextDims < 0) {
             throw new IllegalArgumentException("contextDims: expected >= 0, got " + contextDims);
         }

@@ -2,6 +2,7 @@ package org.genblocks.flow;
 
 import org.genblocks.nn.Scope;
 import org.genblocks.tensor.Rng;
+import org.genblocks.tensor.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -38,7 +39,7 @@ public final class Permutation extends Bijection {
 
     /** The reversal {@code y_i = x_{D−1−i}}. */
     public static Permutation reverse(int dims) {
-        checkDims(dims);
+        Shapes.checkPositive("dims", dims);
         int[] p = new int[dims];
         for (int i = 0; i < dims; i++) {
             p[i] = dims - 1 - i;
@@ -48,14 +49,8 @@ public final class Permutation extends Bijection {
 
     /** A uniformly random permutation drawn with {@code seed} ({@link Rng#permutation}). */
     public static Permutation random(int dims, long seed) {
-        checkDims(dims);
+        Shapes.checkPositive("dims", dims);
         return new Permutation(Rng.seed(seed).permutation(dims));
-    }
-
-    private static void checkDims(int dims) {
-        if (dims < 1) {
-            throw new IllegalArgumentException("dims: expected >= 1, got " + dims);
-        }
     }
 
     /** The indices: {@code y_i = x_{indices()[i]}}. */

@@ -1,5 +1,7 @@
 package org.genblocks.flow;
 
+import org.genblocks.tensor.Shapes;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -51,9 +53,7 @@ public final class RealNvp {
      */
     public static FlowDensity multiScale(long[] shape, int scales, long hidden, double alpha) {
         FlowOps.chw("shape", shape);
-        if (scales < 1) {
-            throw new IllegalArgumentException("scales: expected >= 1, got " + scales);
-        }
+        Shapes.checkPositive("scales", scales);
         Bijection body = scale(shape, 0, scales, hidden);
         Bijection flow = alpha > 0 ? SequentialFlow.of(new LogitTransform(alpha, shape), body) : body;
         return new FlowDensity(flow, new GaussianPrior(flow.outputShape()));

@@ -1,6 +1,7 @@
 package org.genblocks.flow;
 
 import org.genblocks.tensor.Shapes;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -156,9 +157,7 @@ public final class VectorFlow {
             if (dims < 2) {
                 throw new IllegalArgumentException("dims: expected >= 2, got " + dims);
             }
-            if (layers < 1) {
-                throw new IllegalArgumentException("layers: expected >= 1, got " + layers);
-            }
+            Shapes.checkPositive("layers", layers);
             Shapes.checkNotNull("structure", structure, "COUPLING, AUTOREGRESSIVE or INVERSE_AUTOREGRESSIVE");
             if (hidden == null || hidden.length == 0) {
                 throw new IllegalArgumentException("hidden: expected at least one hidden width, got " + Arrays.toString(hidden));

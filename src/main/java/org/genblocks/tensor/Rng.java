@@ -111,9 +111,7 @@ public final class Rng {
 
     /** Uniform integer in [0, bound), without modulo bias. */
     public int nextInt(int bound) {
-        if (bound <= 0) {
-            throw new IllegalArgumentException("bound: expected > 0, got " + bound);
-        }
+        Shapes.checkPositive("bound", bound);
         long limit = (1L << 32) - ((1L << 32) % bound);
         while (true) {
             long r = nextLong() >>> 32;

@@ -175,9 +175,7 @@ public final class SideThread {
      * @throws IllegalArgumentException for {@code align < 1}, {@code n < 0} or a null body
      */
     public static void halves(int n, int align, long work, long from, Range body) {
-        if (align < 1) {
-            throw new IllegalArgumentException("align: expected >= 1, got " + align);
-        }
+        Shapes.checkPositive("align", align);
         if (n < 0) {
             throw new IllegalArgumentException("n: expected a range size >= 0, got " + n);
         }

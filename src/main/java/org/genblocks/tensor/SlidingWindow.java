@@ -178,9 +178,7 @@ public final class SlidingWindow {
             throw new IllegalArgumentException("k: expected a window size in [1, " + n
                     + "] (1 <= k <= length of the last axis " + n + "), got " + k);
         }
-        if (stride < 1) {
-            throw new IllegalArgumentException("stride: expected >= 1, got " + stride);
-        }
+        Shapes.checkPositive("stride", stride);
     }
 
     /**
