@@ -187,6 +187,9 @@ public final class BenchSuite {
         s.add(spec("TrainerBench.readmeFit", Unit.MS,
                 p -> "genblocks RectifiedFlowModel.fit, README model (moons, MLP 128x3, b=256, own batches), per step",
                 p -> TrainerBench.STEPS, p -> List.of()));
+        s.add(spec("TrainerBench.readmeSample", Unit.MS,
+                p -> "genblocks RectifiedFlowModel.sample(2000, 7), README model (midpoint, 50 steps), per call",
+                p -> 0, p -> List.of()));
         s.add(spec("BlockStepBench.trainStep", Unit.MS,
                 p -> "genblocks Trainer.fit transformer block [32,49,64], 4 heads, MLP x4, Adam, per step",
                 p -> BlockStepBench.STEPS, p -> List.of(new Cmp("PeerBench.blockTrainStep", 1.0))));
@@ -345,7 +348,7 @@ public final class BenchSuite {
 
     static final java.util.Set<String> LONG_WARMUP = java.util.Set.of("DitBench.trainStep",
             "BlockStepBench.trainStep", "PeerBench.blockTrainStep", "TrainerBench.mlpFit", "PeerBench.mlpTrainStep",
-            "AttentionLayerBench.layerTrainStep", "TrainerBench.readmeFit");
+            "AttentionLayerBench.layerTrainStep", "TrainerBench.readmeFit", "TrainerBench.readmeSample");
 
     static ChainedOptionsBuilder options(String id, boolean quick, Path logs) {
         return new OptionsBuilder()
