@@ -26,6 +26,9 @@ public final class SimdLanes {
     @SuppressWarnings("unchecked")
     private static VectorShuffle<Float>[] tree() {
         int lanes = F.length();
+        if (Integer.bitCount(lanes) != 1) {
+            throw new IllegalStateException("the preferred float species has " + lanes + " lanes, not a power of two");
+        }
         int levels = Integer.numberOfTrailingZeros(lanes);
         VectorShuffle<Float>[] t = new VectorShuffle[levels];
         for (int l = 0; l < levels; l++) {

@@ -866,8 +866,8 @@ class KernelsTest {
 
     /**
      * At the sizes users reach the row kernels split their rows (the softmax in chunks on every core from 2^16
-     * elements, the RMS and layer norms in halves): each row of the DiT's [32, 4, 49, 49] scores, [32, 4, 49, 16]
-     * QK-norm inputs and [32, 49, 64] tokens has the bits of the same kernel run on that row alone.
+     * elements, the RMS norm in halves): each row of the DiT's [32, 4, 49, 49] scores and [32, 4, 49, 16] QK-norm
+     * inputs has the bits of the same kernel run on that row alone.
      */
     @Test
     void rowKernelsAtTheDitsSizesAreTheirSingleRowBits() {
@@ -897,7 +897,16 @@ class KernelsTest {
             assertSameBits(rr, rs.get(row).dup('c').reshape(1, 1), "1/rms of row " + where);
             assertSameBits(dr, dv.get(row).dup('c'), "RMS norm backward row " + where);
         }
-        // the layer norm's lanes on the DiT's [32, 49, 64] tokens, in halves
+    }
+
+    /**
+     * The layer norm's lanes (copies through float[] blocks: every Java with the Vector API) on the DiT's [32, 49, 64]
+     * tokens, in halves: each row has the bits of the kernel run on that row alone.
+     */
+    @Test
+    void layerNormRowsAtTheDitsSizesAreTheirSingleRowBits() {
+        assertTrue(org.genblocks.tensor.Simd.enabled(), org.genblocks.tensor.Simd.status());
+        Rng rng = Rng.seed(49);
         INDArray t = rng.normal(DataType.FLOAT, 32, 49, 64).addi(3), tg = rng.normal(DataType.FLOAT, 32, 49, 64);
         INDArray txc = Nd4j.create(DataType.FLOAT, 32, 49, 64), trs = Nd4j.create(DataType.FLOAT, 32, 49, 1);
         INDArray tout = Nd4j.create(DataType.FLOAT, 32, 49, 64), tdv = Nd4j.create(DataType.FLOAT, 32, 49, 64);

@@ -92,6 +92,7 @@ class LayerNormFusionTest {
      */
     @Test
     void float32RowsFarFromZeroKeepTheirNoise() {
+        assertTrue(org.genblocks.tensor.Simd.enabled(), "the lanes under test: " + org.genblocks.tensor.Simd.status());
         int len = 64;
         double eps = 1e-6;
         Rng rng = Rng.seed(31);
@@ -135,6 +136,42 @@ class LayerNormFusionTest {
                 assertEquals(want, dv.getDouble(r, j), 1e-6 * (1 + Math.abs(want) + inv * gmax), "dv " + r + "," + j);
             }
         }
+    }
+
+    /**
+     * Rows the float32 lanes cannot sum (values ±1e20, whose squares overflow float32; a NaN; an infinity) take the
+     * float64 row: the first a finite rs of about 1e-20 and outputs ±1, the others NaN where the float64 rows give NaN;
+     * a finite row beside them keeps its lanes' result.
+     */
+    @Test
+    void float32RowsBeyondTheLanesRangeTakeTheFloat64Row() {
+        assertTrue(org.genblocks.tensor.Simd.enabled(), "the lanes under test: " + org.genblocks.tensor.Simd.status());
+        int len = 64;
+        float[][] v = new float[4][len];
+        for (int j = 0; j < len; j++) {
+            v[0][j] = j % 2 == 0 ? 1e20f : -1e20f;
+            v[1][j] = j;
+            v[2][j] = j;
+            v[3][j] = (float) Math.sin(j);
+        }
+        v[1][5] = Float.NaN;
+        v[2][9] = Float.POSITIVE_INFINITY;
+        INDArray va = Nd4j.createFromArray(v);
+        INDArray xc = Nd4j.create(DataType.FLOAT, 4, len), out = Nd4j.create(DataType.FLOAT, 4, len);
+        INDArray rs = Nd4j.create(DataType.FLOAT, 4, 1);
+        assertTrue(Kernels.layerNormForward(va, 1e-6, xc, rs, out));
+        assertEquals(1e-20, rs.getDouble(0, 0), 1e-26, "rs of the ±1e20 row");
+        for (int j = 0; j < len; j++) {
+            assertEquals(j % 2 == 0 ? 1 : -1, out.getDouble(0, j), 1e-6, "out of the ±1e20 row at " + j);
+            assertTrue(Double.isNaN(out.getDouble(1, j)), "the row with a NaN at " + j);
+        }
+        assertTrue(Double.isNaN(rs.getDouble(2, 0)), "the row with an infinity: its variance");
+        double mu = 0;
+        for (int j = 0; j < len; j++) {
+            mu += Math.sin(j) / len;
+        }
+        assertTrue(Double.isFinite(rs.getDouble(3, 0)) && rs.getDouble(3, 0) > 1, "a finite row beside them");
+        assertEquals((float) Math.sin(0) - mu, xc.getDouble(3, 0), 1e-6, "its xc");
     }
 
     /**
