@@ -1033,7 +1033,7 @@ class KernelsTest {
     /**
      * The SIMD add and product against the float32 operation element by element: operands of one size (1,003
      * elements, a vector tail), rows of 32 repeated, one value per row of 21, the repeated operand first or second;
-     * a [1568, 256] bias add (in halves); other ops, two runs of axes, float64, arrays from 2^20 elements (ND4J splits
+     * a [1568, 256] bias add (in halves); rows of 2 and 7 (the plain loop); other ops, two runs of axes, float64, arrays from 2^20 elements (ND4J splits
      * those over the cores) and a JVM without SIMD are declined.
      */
     @Test
@@ -1041,7 +1041,8 @@ class KernelsTest {
         org.genblocks.tensor.SimdAssume.bufferKernels();
         Rng rng = Rng.seed(24);
         long[][][] cases = {{{1003}, {1003}}, {{3, 5, 32}, {3, 1, 32}}, {{4, 21}, {4, 1}}, {{7, 32}, {32}},
-                {{1568, 256}, {256}}};   // the last: the DiT MLP's bias add, over 2^18 elements, in halves
+                {{1568, 256}, {256}},   // the DiT MLP's bias add, over 2^18 elements, in halves
+                {{2000, 2}, {2}}, {{3, 5, 7}, {3, 1, 7}}};   // rows that are not whole vectors: the plain loop
         for (long[][] c : cases) {
             INDArray x = rng.normal(DataType.FLOAT, c[0]), y = rng.normal(DataType.FLOAT, c[1]);
             long[] split = Kernels.broadcastSplit(c[0], c[1]);
@@ -1092,6 +1093,26 @@ class KernelsTest {
         long big = Kernels.BINARY_BELOW;
         assertFalse(Kernels.broadcastBinary("add", Nd4j.create(DataType.FLOAT, big), Nd4j.create(DataType.FLOAT, big),
                 Nd4j.create(DataType.FLOAT, big), true), "2^20 elements and more keep ND4J's op");
+        // a column by a row (a time embedding's t · frequencies), both orders, row as [1, M] and [M]: ND4J's bits
+        INDArray col = rng.normal(DataType.FLOAT, 2000, 1);
+        for (INDArray row : new INDArray[]{rng.normal(DataType.FLOAT, 1, 8), rng.normal(DataType.FLOAT, 8)}) {
+            for (String op : new String[]{"add", "multiply"}) {
+                for (boolean swap : new boolean[]{false, true}) {
+                    INDArray outer = Nd4j.create(DataType.FLOAT, 2000, 8);
+                    assertTrue(swap ? Kernels.broadcastBinary(op, row, col, outer, true)
+                            : Kernels.broadcastBinary(op, col, row, outer, true), op + " outer");
+                    INDArray nd4j = Nd4j.create(DataType.FLOAT, 2000, 8);
+                    Nd4j.exec(org.nd4j.linalg.api.ops.DynamicCustomOp.builder(op).addInputs(col, row).addOutputs(nd4j)
+                            .build());
+                    assertSameBits(nd4j, outer, op + " outer, row rank " + row.rank() + (swap ? " swapped" : ""));
+                }
+            }
+        }
+        assertFalse(Kernels.broadcastBinary("add", rng.normal(DataType.FLOAT, 3, 1), rng.normal(DataType.FLOAT, 1, 4),
+                Nd4j.create(DataType.FLOAT, 3, 5), true), "an output of another shape");
+        long rows = Kernels.BINARY_SCALAR_UP_TO / 3 + 1;
+        assertFalse(Kernels.broadcastBinary("add", Nd4j.create(DataType.FLOAT, rows, 3), Nd4j.create(DataType.FLOAT, 3),
+                Nd4j.create(DataType.FLOAT, rows, 3), true), "rows of 3 beyond the plain loop's bound keep ND4J's op");
     }
 
     /**
