@@ -307,8 +307,7 @@ final class KernelsSimd {
      * {@link Kernels#rmsNormForward} on rows {@code r0} to {@code r1} of {@code len} floats (a multiple of the lanes):
      * {@code rs = 1/√(Σ v²/len + eps)} with the squares summed in float32 (lane partial sums by fused multiply-adds,
      * then the lanes by {@link SimdLanes#sum}: non-negative terms, so within a few float32 roundings of the exact sum),
-     * then
-     * {@code out = v · (float) rs}.
+     * then {@code out = v · (float) rs}.
      */
     static void rmsForwardRows(ByteBuffer v, int vo, ByteBuffer rs, int rso, ByteBuffer out, int oo, int len,
                                double eps, int r0, int r1) {
@@ -464,7 +463,8 @@ final class KernelsSimd {
     /**
      * {@link Kernels#softmaxLastAxis} on rows {@code r0} to {@code r1} of {@code len} floats: per row the maximum m,
      * {@code e_j = exp(x_j − m)} as {@link org.genblocks.tensor.Numerics#expNonPositive(float)} lane by lane (the
-     * tail element by element), their float32 sum (lane partial sums, their lanes by {@link SimdLanes#sum}, then the tail), and {@code y_j = e_j · (1/Σ)}.
+     * tail element by element), their float32 sum (lane partial sums, their lanes by {@link SimdLanes#sum}, then the
+     * tail), and {@code y_j = e_j · (1/Σ)}.
      * A row holding NaN gives NaN; −∞ entries give 0 beside a finite maximum.
      */
     static void softmaxRows(ByteBuffer x, int xo, ByteBuffer y, int yo, int len, int r0, int r1) {
