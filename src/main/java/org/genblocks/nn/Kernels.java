@@ -549,7 +549,7 @@ final class Kernels {
      */
     private static boolean normForward(INDArray v, double eps, INDArray xc, INDArray rs, INDArray out) {
         int len = (int) v.size(-1);
-        if (normLanes(v, len, xc == null)) {
+        if (normLanes(v, len)) {
             ByteBuffer vb = bytes(v), rb = bytes(rs), ob = bytes(out);
             int vo = (int) v.offset(), ro = (int) rs.offset(), oo = (int) out.offset();
             if (xc == null) {
@@ -666,7 +666,7 @@ final class Kernels {
             return false;
         }
         int len = (int) xc.size(-1);
-        if (normLanes(xc, len, false)) {
+        if (normLanes(xc, len)) {
             ByteBuffer vb = bytes(xc), rb = bytes(rs), gb = bytes(g), db = bytes(dv);
             int vo = (int) xc.offset(), ro = (int) rs.offset(), go = (int) g.offset(), dof = (int) dv.offset();
             SideThread.halves((int) rs.length(), 1, xc.length(), SIDE_FROM, (r0, r1) -> KernelsSimd.normBackwardRows(
@@ -679,12 +679,11 @@ final class Kernels {
     }
 
     /**
-     * Whether a layer or RMS norm of {@code v} takes the SIMD rows: float32, rows of whole vectors, the Vector API on;
-     * for {@code buffers} (the RMS forward pass's lanes load and store on the native buffers) its buffer access too.
-     * The others copy rows into float[] blocks, so they run on Java 19 and later as well.
+     * Whether a layer or RMS norm of {@code v} takes the SIMD rows: float32, rows of whole vectors, the Vector API on.
+     * The lanes run on float[] copies of the rows, so on Java 19 and later too.
      */
-    private static boolean normLanes(INDArray v, int len, boolean buffers) {
-        return NORM_LANES && (buffers ? Simd.buffers() : Simd.enabled()) && v.dataType() == DataType.FLOAT && len > 0
+    private static boolean normLanes(INDArray v, int len) {
+        return NORM_LANES && Simd.enabled() && v.dataType() == DataType.FLOAT && len > 0
                 && len % KernelsSimd.lanes() == 0;
     }
 

@@ -307,24 +307,31 @@ final class KernelsSimd {
      * {@link Kernels#rmsNormForward} on rows {@code r0} to {@code r1} of {@code len} floats (a multiple of the lanes):
      * {@code rs = 1/√(Σ v²/len + eps)} with the squares summed in float32 (lane partial sums by fused multiply-adds,
      * then the lanes by {@link SimdLanes#sum}: non-negative terms, so within a few float32 roundings of the exact sum),
-     * then {@code out = v · (float) rs}.
+     * then {@code out = v · (float) rs}; rows copied in and out in blocks as in {@link #layerNormForwardRows}.
      */
     static void rmsForwardRows(ByteBuffer v, int vo, ByteBuffer rs, int rso, ByteBuffer out, int oo, int len,
                                double eps, int r0, int r1) {
-        for (int r = r0; r < r1; r++) {
-            int va = vo + r * len;
-            int oa = oo + r * len;
-            FloatVector acc = FloatVector.zero(F);
-            for (int j = 0; j < len; j += LANES) {
-                FloatVector x = FloatVector.fromByteBuffer(F, v, 4 * (va + j), ORDER);
-                acc = x.fma(x, acc);
+        FloatBuffer vf = v.asFloatBuffer(), of = out.asFloatBuffer();
+        int block = Math.max(1, NORM_BLOCK / len);
+        float[] vs = new float[block * len];
+        for (int b0 = r0; b0 < r1; b0 += block) {
+            int rows = Math.min(r1 - b0, block);
+            vf.get(vo + b0 * len, vs, 0, rows * len);
+            for (int k = 0; k < rows; k++) {
+                int a = k * len;
+                FloatVector acc = FloatVector.zero(F);
+                for (int j = 0; j < len; j += LANES) {
+                    FloatVector x = FloatVector.fromArray(F, vs, a + j);
+                    acc = x.fma(x, acc);
+                }
+                double sq = SimdLanes.sum(acc);   // squares: no cancellation, float32 is enough
+                float inv = (float) (1 / Math.sqrt(sq / len + eps));
+                rs.putFloat(4 * (rso + b0 + k), inv);
+                for (int j = 0; j < len; j += LANES) {
+                    FloatVector.fromArray(F, vs, a + j).mul(inv).intoArray(vs, a + j);
+                }
             }
-            double sq = SimdLanes.sum(acc);   // squares: no cancellation, float32 is enough
-            float inv = (float) (1 / Math.sqrt(sq / len + eps));
-            rs.putFloat(4 * (rso + r), inv);
-            for (int j = 0; j < len; j += LANES) {
-                FloatVector.fromByteBuffer(F, v, 4 * (va + j), ORDER).mul(inv).intoByteBuffer(out, 4 * (oa + j), ORDER);
-            }
+            of.put(oo + b0 * len, vs, 0, rows * len);
         }
     }
 

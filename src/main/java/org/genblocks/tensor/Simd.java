@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
  * attention outputs differ by a few float32 ulps.
  *
  * <p>Two kinds of kernels. Those on Java arrays ({@link #enabled()}: RoPE's rotation, the attention softmax's rows,
- * a convolution's bias gradient, the layer norm's passes and the RMS norm's backward pass through float[] blocks, and on
- * Java 19 and later the executor's GELU passes through float[] blocks) use
+ * a convolution's bias gradient, the layer and RMS norms' passes through float[] blocks, and on Java 19 and later the
+ * executor's GELU passes through float[] blocks) use
  * {@code fromArray}/{@code intoArray}, which every version of the module has. Those on ND4J's native buffers
  * ({@link #buffers()}: the planned executor's other fused passes, the attention output's scaling) use {@code
  * FloatVector.fromByteBuffer} and {@code intoByteBuffer}, which the module has only up to Java 18: JEP 426 (Java
