@@ -545,7 +545,8 @@ final class Kernels {
      * {@link KernelsSimd#rmsForwardRows} (the squares summed in float32; the attention's QK-norm over [32, 4, 49, 16]
      * in the DiT's step), the layer norm as {@link KernelsSimd#layerNormForwardRows} (three passes in float32 lanes,
      * the mean corrected by a second pass and subtracted as two floats, so xc stays within about one float32 rounding
-     * of the float64 rows' for rows far from 0; the DiT's and the transformer block's [.., 64] rows).
+     * of the float64 rows' for rows far from 0; the DiT's and the transformer block's [.., 64] rows; a row the float32
+     * sums cannot hold runs as the float64 row, {@link #normForwardRows}).
      */
     private static boolean normForward(INDArray v, double eps, INDArray xc, INDArray rs, INDArray out) {
         int len = (int) v.size(-1);
@@ -559,7 +560,8 @@ final class Kernels {
                 ByteBuffer xb = bytes(xc);
                 int xo = (int) xc.offset();
                 SideThread.halves((int) rs.length(), 1, v.length(), SIDE_FROM, (r0, r1) ->
-                        KernelsSimd.layerNormForwardRows(vb, vo, xb, xo, rb, ro, ob, oo, len, eps, r0, r1));
+                        KernelsSimd.layerNormForwardRows(vb, vo, xb, xo, rb, ro, ob, oo, len, eps, r0, r1,
+                                r -> normForwardRows(v, eps, xc, rs, out, len, r, r + 1)));
             }
             return true;
         }
@@ -980,9 +982,9 @@ final class Kernels {
      * {@code z = x + y} or {@code z = x ⊙ y} ({@code op} "add" or "multiply"), one operand of z's shape and the other
      * of it or repeated along one run of axes ({@link #broadcastSplit}), as float32 SIMD lanes in one pass where
      * {@link Simd#buffers()}, the rows are whole vectors or single elements, and the arrays are below
-     * {@link #BINARY_BELOW} elements (other rows, and a column by a row ({@link #outer}), up to
-     * {@link #BINARY_SCALAR_UP_TO} elements, in a plain loop) (larger ones keep ND4J's op, which splits them over the cores; the kernel splits
-     * in halves on {@link SideThread} from {@link #SIDE_FROM}). ND4J 1.0.0-M2.1's op took 70–100 µs on the DiT's
+     * {@link #BINARY_BELOW} elements: larger ones keep ND4J's op, which splits them over the cores; the kernel splits
+     * in halves on {@link SideThread} from {@link #SIDE_FROM}. Rows that are not whole vectors, and a column by a row
+     * ({@link #outer}), up to {@link #BINARY_SCALAR_UP_TO} elements, run as plain loops ({@link #binaryRows}). ND4J 1.0.0-M2.1's op took 70–100 µs on the DiT's
      * [32, 49, 64] floats, a few hundred of them a training step (residuals, biases, AdaLN's modulation, the sums of
      * gradients), and 183 µs on its MLP's [1568, 256] bias adds, which the bound kept from the kernel while it was
      * 2^18: the DiT benchmark step 34.2–42.5 → 31.6–33.4 ms with 2^20 (medians of 30 fits, five pairs of alternating

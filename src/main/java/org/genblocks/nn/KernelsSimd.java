@@ -351,17 +351,21 @@ final class KernelsSimd {
      * {@code lo = (float) (m − hi)}: where v is near m (a row at 1e4 with unit noise) {@code v − hi} is exact (Sterbenz),
      * so xc is within about one float32 rounding of {@code v − mu} however far the row sits from 0, as the float64
      * rows give it; elsewhere no cancellation magnifies the roundings. Rows are copied in and out in blocks of whole
-     * rows ({@link #NORM_BLOCK} floats) and the lanes run on the copies. A row whose float32 sums are not finite takes
-     * {@link #layerNormRowWide}.
+     * rows ({@link #NORM_BLOCK} floats) and the lanes run on the copies. A row whose float32 sums are not finite
+     * (values spread beyond about 1.8e19, NaN or ±∞) is left to {@code wideRow} (its index), called once its block is
+     * written: {@link Kernels} runs its float64 row there.
      */
     static void layerNormForwardRows(ByteBuffer v, int vo, ByteBuffer xc, int xo, ByteBuffer rs, int rso,
-                                     ByteBuffer out, int oo, int len, double eps, int r0, int r1) {
+                                     ByteBuffer out, int oo, int len, double eps, int r0, int r1,
+                                     java.util.function.IntConsumer wideRow) {
         FloatBuffer vf = v.asFloatBuffer(), xf = xc.asFloatBuffer(), of = out.asFloatBuffer();
         int block = Math.max(1, NORM_BLOCK / len);
         float[] vs = new float[block * len];
         float[] cs = new float[block * len];
+        int[] wide = new int[block];
         for (int b0 = r0; b0 < r1; b0 += block) {
             int rows = Math.min(r1 - b0, block);
+            int wides = 0;
             vf.get(vo + b0 * len, vs, 0, rows * len);
             for (int k = 0; k < rows; k++) {
                 int a = k * len;
@@ -383,7 +387,7 @@ final class KernelsSimd {
                 double var = Math.max(0, SimdLanes.sum(accQ) / len - md * md);
                 double mu = mu1 + md;
                 if (!Double.isFinite(var) || !Double.isFinite(mu)) {
-                    rs.putFloat(4 * (rso + b0 + k), layerNormRowWide(vs, cs, a, len, eps));
+                    wide[wides++] = b0 + k;   // its float64 row, once the block is written
                     continue;
                 }
                 float hi = (float) mu;
@@ -398,32 +402,10 @@ final class KernelsSimd {
             }
             xf.put(xo + b0 * len, cs, 0, rows * len);
             of.put(oo + b0 * len, vs, 0, rows * len);
+            for (int w = 0; w < wides; w++) {
+                wideRow.accept(wide[w]);
+            }
         }
-    }
-
-    /**
-     * One row of {@link #layerNormForwardRows} in float64 (as {@link Kernels}' scalar rows), for a row whose float32
-     * sums overflowed (values spread beyond about 1.8e19) or that holds NaN or ±∞: writes xc into {@code cs} and the
-     * output into {@code vs} at {@code a}, returns rs.
-     */
-    private static float layerNormRowWide(float[] vs, float[] cs, int a, int len, double eps) {
-        double s = 0;
-        for (int j = 0; j < len; j++) {
-            s += vs[a + j];
-        }
-        double mu = s / len;
-        double q = 0;
-        for (int j = 0; j < len; j++) {
-            double c = vs[a + j] - mu;
-            q += c * c;
-        }
-        double inv = 1 / Math.sqrt(q / len + eps);
-        for (int j = 0; j < len; j++) {
-            double c = vs[a + j] - mu;
-            cs[a + j] = (float) c;
-            vs[a + j] = (float) (c * inv);
-        }
-        return (float) inv;
     }
 
     /**
