@@ -139,6 +139,61 @@ class LayerNormFusionTest {
     }
 
     /**
+     * At the DiT's size, [1568, 64] float32 in halves (each row's offset from 0 drawn up to ±1e3, its scale from 1e-3 to
+     * 1e2), every row of the lanes' forward and backward passes against the formulas in float64 on the rounded inputs:
+     * rs to 1e-6 of itself, out and dv to 1e-6 of 1 + |value| (dv also of rs·max|g|).
+     */
+    @Test
+    void float32LanesAtTheDitsSizeAreTheFormulas() {
+        assertTrue(org.genblocks.tensor.Simd.enabled(), "the lanes under test: " + org.genblocks.tensor.Simd.status());
+        int n = 1568;
+        int len = 64;
+        Rng rng = Rng.seed(57);
+        double[][] v = rng.normal(DataType.DOUBLE, n, len).toDoubleMatrix();
+        double[] offset = rng.uniform(0, 1, DataType.DOUBLE, n).toDoubleVector();
+        double[] scale = rng.uniform(0, 1, DataType.DOUBLE, n).toDoubleVector();
+        for (int r = 0; r < n; r++) {
+            for (int j = 0; j < len; j++) {
+                v[r][j] = v[r][j] * Math.pow(10, 5 * scale[r] - 3) + (2 * offset[r] - 1) * 1e3;
+            }
+        }
+        INDArray va = Nd4j.createFromArray(v).castTo(DataType.FLOAT);
+        INDArray ga = rng.normal(DataType.FLOAT, n, len);
+        INDArray xc = Nd4j.create(DataType.FLOAT, n, len), out = Nd4j.create(DataType.FLOAT, n, len);
+        INDArray rs = Nd4j.create(DataType.FLOAT, n, 1), dv = Nd4j.create(DataType.FLOAT, n, len);
+        assertTrue(Kernels.layerNormForward(va, 1e-6, xc, rs, out));
+        assertTrue(Kernels.layerNormBackward(xc, rs, ga, dv));
+        double[][] vr = va.castTo(DataType.DOUBLE).toDoubleMatrix();
+        double[][] gr = ga.castTo(DataType.DOUBLE).toDoubleMatrix();
+        double[][] outs = out.castTo(DataType.DOUBLE).toDoubleMatrix();
+        double[][] dvs = dv.castTo(DataType.DOUBLE).toDoubleMatrix();
+        double[] rss = rs.castTo(DataType.DOUBLE).reshape(n).toDoubleVector();
+        for (int r = 0; r < n; r++) {
+            double mu = java.util.Arrays.stream(vr[r]).sum() / len;
+            double var = 0;
+            for (double x : vr[r]) {
+                var += (x - mu) * (x - mu) / len;
+            }
+            double inv = 1 / Math.sqrt(var + 1e-6);
+            assertEquals(inv, rss[r], 1e-6 * inv, "rs of row " + r);
+            double mg = 0;
+            double mgx = 0;
+            double gmax = 0;
+            for (int j = 0; j < len; j++) {
+                mg += gr[r][j] / len;
+                mgx += gr[r][j] * (vr[r][j] - mu) * inv / len;
+                gmax = Math.max(gmax, Math.abs(gr[r][j]));
+            }
+            for (int j = 0; j < len; j++) {
+                double xh = (vr[r][j] - mu) * inv;
+                assertEquals(xh, outs[r][j], 1e-6 * (1 + Math.abs(xh)), "out " + r + "," + j);
+                double want = inv * (gr[r][j] - mg - xh * mgx);
+                assertEquals(want, dvs[r][j], 1e-6 * (1 + Math.abs(want) + inv * gmax), "dv " + r + "," + j);
+            }
+        }
+    }
+
+    /**
      * Rows the float32 lanes cannot sum (values ±1e20, whose squares overflow float32; a NaN; an infinity) take the
      * float64 row: the first a finite rs of about 1e-20 and outputs ±1, the others NaN where the float64 rows give NaN;
      * a finite row beside them keeps its lanes' result.
