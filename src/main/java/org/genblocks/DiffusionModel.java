@@ -72,6 +72,8 @@ public final class DiffusionModel implements LikelihoodModel {
     private final Denoiser analytic;
     private Denoiser denoiser;
     private BlockNetwork conditionalNet;
+    /** Keeps the compiled loss graph between {@code fit} calls (one per network, parameters and loss). */
+    private final Trainer trainer = new Trainer();
 
     private DiffusionModel(Block network, Params params, Formulation formulation, Sampler sampler, double[] sigmas,
                            long[] shape, int likelihoodSteps, double likelihoodSigmaMin, int classes, double labelDropout,
@@ -91,6 +93,11 @@ public final class DiffusionModel implements LikelihoodModel {
         this.likelihoodSigmaMin = likelihoodSigmaMin;
     }
 
+    /** The trainer whose compiled loss graph {@code fit} reuses (tests). */
+    Trainer trainer() {
+        return trainer;
+    }
+
     /** A builder; {@link GenBlocks#diffusionModel()} hands out the same. */
     public static Builder builder() {
         return new Builder();
@@ -102,7 +109,7 @@ public final class DiffusionModel implements LikelihoodModel {
         requireNetwork("fit");
         Shapes.requireFinite("data", data);   // like the other models: NaN data named, not a NaN loss later
         requireUnconditional("fit(data, config)", "fit(data, labels, config)");
-        return new Trainer().fit(network, params, loss, loss.batches(data.castTo(params.dataType()), config.batch()), config);
+        return trainer.fit(network, params, loss, loss.batches(data.castTo(params.dataType()), config.batch()), config);
     }
 
     /**
@@ -117,7 +124,7 @@ public final class DiffusionModel implements LikelihoodModel {
         requireNetwork("fit");
         ModelBuilder.requireConditional(classes, "model");
         Shapes.requireFinite("data", data);
-        return new Trainer().fit(network, params, loss,
+        return trainer.fit(network, params, loss,
                 loss.batches(data.castTo(params.dataType()), labels, config.batch(), labelDropout), config);
     }
 

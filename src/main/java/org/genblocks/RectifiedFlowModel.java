@@ -99,6 +99,11 @@ public final class RectifiedFlowModel implements LikelihoodModel {
         this.likelihoodSteps = likelihoodSteps;
     }
 
+    /** The trainer whose compiled loss graph {@code fit} reuses (tests). */
+    Trainer trainer() {
+        return trainer;
+    }
+
     /** A builder; {@link GenBlocks#rectifiedFlowModel()} hands out the same. */
     public static Builder builder() {
         return new Builder();

@@ -50,6 +50,7 @@ public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
     private final List<TrainListener> listeners = new CopyOnWriteArrayList<>();
     private Compiled compiled;
+    private long compilations;
 
     /** A trainer without listeners. */
     public Trainer() {
@@ -60,6 +61,15 @@ public final class Trainer {
         Shapes.checkNotNull("listener", listener, "a TrainListener");
         listeners.add(listener);
         return this;
+    }
+
+    /**
+     * How many loss graphs this trainer has built: one per new (module, params, objective), kept until another
+     * is trained. A model that calls {@code fit} again on the same network reuses its graph (and its execution
+     * plan, checked against SameDiff once), so many short fits cost what one long fit does.
+     */
+    public long compilations() {
+        return compilations;
     }
 
     /** The loss graph of one (module, params, objective). */
@@ -120,6 +130,7 @@ public final class Trainer {
         }
         if (compiled == null || !compiled.matches(module, params, objective)) {
             compiled = new Compiled(module, params, objective);
+            compilations++;
         }
         return compiled;
     }
