@@ -471,7 +471,7 @@ final class Kernels {
             FloatBuffer xf = floats(x), tf = floats(t), cf = floats(c), gf = floats(g), df = floats(dx);
             int xo = (int) x.offset(), to = (int) t.offset(), co = (int) c.offset(), go = (int) g.offset();
             int dof = (int) dx.offset();
-            SideThread.halves(n, SIDE_ALIGN, n, simd ? SIDE_FROM : Long.MAX_VALUE, (i0, i1) -> geluBackwardBlocks(xf,
+            SideThread.halves(n, SIDE_ALIGN, n, SIDE_FROM, (i0, i1) -> geluBackwardBlocks(xf,
                     xo + i0, tf, to + i0, cf, co + i0, gf, go + i0, df, dof + i0, i1 - i0, kf, simd));
             return true;
         }
@@ -1475,7 +1475,7 @@ final class Kernels {
             return true;
         }
         FloatBuffer xf = floats(x), tf = floats(t), cf = floats(c), of = floats(out);
-        SideThread.halves(n, SIDE_ALIGN, n, simd ? SIDE_FROM : Long.MAX_VALUE, (i0, i1) -> geluForwardBlocks(xf,
+        SideThread.halves(n, SIDE_ALIGN, n, SIDE_FROM, (i0, i1) -> geluForwardBlocks(xf,
                 xo + i0, tf, to + i0, cf, co + i0, of, oo + i0, i1 - i0, af, simd));
         return true;
     }

@@ -354,7 +354,9 @@ class KernelsTest {
     @Test
     void geluBackwardSimdLanesAreTheScalarKernelsBits() {
         assertTrue(org.genblocks.tensor.Simd.enabled(), org.genblocks.tensor.Simd.status());
-        int n = 5003;   // three float[] blocks, the last one ending in a scalar tail
+        // two halves at once (from SideThread.ELEMENTS_FROM elements, with or without lanes), each of ten float[]
+        // blocks, the second half's last one ending in a scalar tail
+        int n = 40_003;
         Rng rng = Rng.seed(12);
         INDArray x = atOffset(Nd4j.linspace(-40, 40, n, DataType.FLOAT), 5);
         float a = (float) Math.sqrt(0.5);
@@ -418,7 +420,7 @@ class KernelsTest {
     @Test
     void geluForwardIsAccurateAndTheSimdLanesAreTheScalarKernelsBits() {
         assertTrue(org.genblocks.tensor.Simd.enabled(), org.genblocks.tensor.Simd.status());
-        int n = 20_001;
+        int n = 40_001;   // two halves at once (from SideThread.ELEMENTS_FROM elements), with or without lanes
         INDArray x = Nd4j.linspace(-12, 8, n, DataType.FLOAT);
         float a = (float) Math.sqrt(0.5);
         INDArray[] simd = {Nd4j.create(DataType.FLOAT, n), Nd4j.create(DataType.FLOAT, n), Nd4j.create(DataType.FLOAT, n)};
