@@ -459,6 +459,16 @@ class KernelsTest {
         assertNull(Kernels.broadcastSplit(new long[]{3}, new long[]{2, 3}), "a larger operand");
     }
 
+    /** The product-backward kernels' forms to test: SIMD lanes on the buffers where this JVM has them, and the loops. */
+    private static boolean[] productBackwardModes() {
+        return org.genblocks.tensor.Simd.buffers() ? new boolean[]{true, false} : new boolean[]{false};
+    }
+
+    /** Whether the loops (not the lanes) decline this [A, T, B] split: one value per row of T &gt; 1 (B = 1). */
+    private static boolean loopsDecline(boolean lanes, long[] split) {
+        return !lanes && split[1] > 1 && split[2] == 1;
+    }
+
     /**
      * The broadcast product's backward pass against float64 sums of float32 products written out element by
      * element, on every form the SIMD kernel takes (vector tails included: 21 rows of one element, 1,003 elements of
@@ -466,21 +476,32 @@ class KernelsTest {
      */
     @Test
     void broadcastProductBackwardMatchesTheSumsWrittenOut() {
-        org.genblocks.tensor.SimdAssume.bufferKernels();
+        for (boolean lanes : productBackwardModes()) {
+            broadcastProductBackwardMatchesTheSumsWrittenOut(lanes);
+        }
+    }
+
+    private static void broadcastProductBackwardMatchesTheSumsWrittenOut(boolean lanes) {
         long[][][] cases = {{{3, 5, 32}, {3, 1, 32}}, {{7, 32}, {32}}, {{4, 21, 1}, {4, 1, 1}}, {{2, 3, 16}, {3, 16}},
                 {{1003}, {1003}}, {{2, 5, 1, 48}, {1, 1, 48}}};
         Rng rng = Rng.seed(21);
         for (long[][] c : cases) {
-            String at = java.util.Arrays.toString(c[0]) + " x " + java.util.Arrays.toString(c[1]);
+            String at = java.util.Arrays.toString(c[0]) + " x " + java.util.Arrays.toString(c[1])
+                    + (lanes ? " lanes" : " loops");
             long[] split = Kernels.broadcastSplit(c[0], c[1]);
             int a = (int) split[0], t = (int) split[1], b = (int) split[2];
             INDArray g = rng.normal(DataType.FLOAT, c[0]), x = rng.normal(DataType.FLOAT, c[0]);
             INDArray y = rng.normal(DataType.FLOAT, c[1]);
+            if (loopsDecline(lanes, split)) {
+                assertFalse(Kernels.broadcastProductBackward(g, x, y, g.ulike(), y.ulike(), false), at + " declined");
+                assertFalse(Kernels.sumOverBroadcast(g, y.ulike(), false), at + " declined");
+                continue;
+            }
             float[] gs = g.dup().data().asFloat(), xs = x.dup().data().asFloat(), ys = y.dup().data().asFloat();
             for (int leave = 0; leave < 3; leave++) {   // 0: both, 1: no dx, 2: no dy
                 INDArray dx = leave == 1 ? null : Nd4j.create(DataType.FLOAT, c[0]);
                 INDArray dy = leave == 2 ? null : Nd4j.create(DataType.FLOAT, c[1]);
-                assertTrue(Kernels.broadcastProductBackward(g, x, y, dx, dy, true), at);
+                assertTrue(Kernels.broadcastProductBackward(g, x, y, dx, dy, lanes), at);
                 for (int ai = 0; ai < a; ai++) {
                     for (int j = 0; j < b; j++) {
                         double sum = 0, size = 0;
@@ -501,7 +522,7 @@ class KernelsTest {
             }
             if (t > 1) {
                 INDArray s = Nd4j.create(DataType.FLOAT, c[1]);
-                assertTrue(Kernels.sumOverBroadcast(g, s, true), at);
+                assertTrue(Kernels.sumOverBroadcast(g, s, lanes), at);
                 for (int ai = 0; ai < a; ai++) {
                     for (int j = 0; j < b; j++) {
                         double sum = 0, size = 0;
@@ -517,6 +538,39 @@ class KernelsTest {
     }
 
     /**
+     * The loops over float[] blocks (Java 19 and later, a JVM without the Vector API) give the SIMD lanes' bits on
+     * the DiT's shapes, in halves where the lanes split: AdaLN's [32, 49, 64] against [32, 1, 64], a bias or norm
+     * weight over [1568, 64] and [1568, 256], the QK-norm's weight over [32, 4, 49, 16], operands of one size; data
+     * with an offset of 1e3 and a spread of 1e-2, whose sums cancel, so that any other order of the sums shows.
+     */
+    @Test
+    void productBackwardLoopsGiveTheLanesBits() {
+        org.genblocks.tensor.SimdAssume.bufferKernels();
+        long[][][] cases = {{{32, 49, 64}, {32, 1, 64}}, {{1568, 64}, {64}}, {{1568, 256}, {256}},
+                {{32, 4, 49, 16}, {16}}, {{32, 49, 64}, {32, 49, 64}}};
+        Rng rng = Rng.seed(25);
+        for (long[][] c : cases) {
+            String at = java.util.Arrays.toString(c[0]) + " x " + java.util.Arrays.toString(c[1]);
+            INDArray g = rng.normal(DataType.FLOAT, c[0]).muli(1e-2).addi(1e3);
+            INDArray x = rng.normal(DataType.FLOAT, c[0]).subi(0.5);
+            INDArray y = rng.normal(DataType.FLOAT, c[1]);
+            INDArray[] lanes = {Nd4j.create(DataType.FLOAT, c[0]), Nd4j.create(DataType.FLOAT, c[1]),
+                    Nd4j.create(DataType.FLOAT, c[1])};
+            INDArray[] loops = {Nd4j.create(DataType.FLOAT, c[0]), Nd4j.create(DataType.FLOAT, c[1]),
+                    Nd4j.create(DataType.FLOAT, c[1])};
+            assertTrue(Kernels.broadcastProductBackward(g, x, y, lanes[0], lanes[1], true), at);
+            assertTrue(Kernels.broadcastProductBackward(g, x, y, loops[0], loops[1], false), at);
+            assertSameBits(lanes[0], loops[0], at + " dx");
+            assertSameBits(lanes[1], loops[1], at + " dy");
+            if (!java.util.Arrays.equals(c[0], c[1])) {
+                assertTrue(Kernels.sumOverBroadcast(g, lanes[2], true), at);
+                assertTrue(Kernels.sumOverBroadcast(g, loops[2], false), at);
+                assertSameBits(lanes[2], loops[2], at + " sum");
+            }
+        }
+    }
+
+    /**
      * The sums over a broadcast keep what a float32 running sum loses: 10^4, then 4,000 terms of 0.001, then
      * -10^4 sum to 4.0 (float64 of the same float32 terms), which a float32 running sum misses by about 0.09 (each
      * 0.001 rounds to an ulp of 10^4); Sum2 gets it to 10^-5. A sum that leaves the float32 range is ±∞ or NaN,
@@ -524,7 +578,12 @@ class KernelsTest {
      */
     @Test
     void broadcastSumsAreCompensatedAndOverflowIsNotFinite() {
-        org.genblocks.tensor.SimdAssume.bufferKernels();
+        for (boolean lanes : productBackwardModes()) {
+            broadcastSumsAreCompensatedAndOverflowIsNotFinite(lanes);
+        }
+    }
+
+    private static void broadcastSumsAreCompensatedAndOverflowIsNotFinite(boolean lanes) {
         int t = 4002, b = 32;
         float[] v = new float[t * b];
         for (int j = 0; j < b; j++) {
@@ -536,9 +595,9 @@ class KernelsTest {
         }
         INDArray g = Nd4j.createFromArray(v).reshape(t, b);
         INDArray out = Nd4j.create(DataType.FLOAT, b);
-        assertTrue(Kernels.sumOverBroadcast(g, out, true));
+        assertTrue(Kernels.sumOverBroadcast(g, out, lanes));
         INDArray dy = Nd4j.create(DataType.FLOAT, b);
-        assertTrue(Kernels.broadcastProductBackward(g, Nd4j.onesLike(g), Nd4j.ones(DataType.FLOAT, b), null, dy, true));
+        assertTrue(Kernels.broadcastProductBackward(g, Nd4j.onesLike(g), Nd4j.ones(DataType.FLOAT, b), null, dy, lanes));
         for (int j = 0; j < b; j++) {
             double exact = 0;
             float naive = 0;
@@ -556,7 +615,7 @@ class KernelsTest {
         java.util.Arrays.fill(big, 2 * b, 3 * b, -3e38f);
         big[2 * b + 1] = Float.NaN;
         INDArray over = Nd4j.create(DataType.FLOAT, b);
-        assertTrue(Kernels.sumOverBroadcast(Nd4j.createFromArray(big).reshape(3, b), over, true));
+        assertTrue(Kernels.sumOverBroadcast(Nd4j.createFromArray(big).reshape(3, b), over, lanes));
         assertEquals(Float.POSITIVE_INFINITY, over.getFloat(0), "past the float32 range");
         assertTrue(Float.isNaN(over.getFloat(1)), "a NaN term");
     }
@@ -929,16 +988,24 @@ class KernelsTest {
         }
     }
 
-    /** An offset view runs on its own elements; other types, layouts and forms, and a JVM without SIMD, are declined. */
+    /**
+     * An offset view runs on its own elements; other types, layouts and forms are declined (rows of 3 by the lanes
+     * only: the loops take rows of any length).
+     */
     @Test
     void broadcastProductBackwardRunsOnOffsetViewsAndDeclinesTheRest() {
-        org.genblocks.tensor.SimdAssume.bufferKernels();
+        for (boolean lanes : productBackwardModes()) {
+            broadcastProductBackwardRunsOnOffsetViewsAndDeclinesTheRest(lanes);
+        }
+    }
+
+    private static void broadcastProductBackwardRunsOnOffsetViewsAndDeclinesTheRest(boolean lanes) {
         Rng rng = Rng.seed(22);
         INDArray big = rng.normal(DataType.FLOAT, 6, 32);
         INDArray g = big.get(NDArrayIndex.interval(2, 6), NDArrayIndex.all());
         INDArray x = rng.normal(DataType.FLOAT, 4, 32), y = rng.normal(DataType.FLOAT, 32);
         INDArray dx = Nd4j.create(DataType.FLOAT, 4, 32), dy = Nd4j.create(DataType.FLOAT, 32);
-        assertTrue(g.offset() > 0 && Kernels.broadcastProductBackward(g, x, y, dx, dy, true), "an offset row block");
+        assertTrue(g.offset() > 0 && Kernels.broadcastProductBackward(g, x, y, dx, dy, lanes), "an offset row block");
         for (int j = 0; j < 32; j++) {
             double sum = 0;
             for (int r = 0; r < 4; r++) {
@@ -947,18 +1014,27 @@ class KernelsTest {
             }
             assertEquals(sum, dy.getFloat(j), 1e-6);
         }
-        assertFalse(Kernels.broadcastProductBackward(g, x, y, dx, dy, false), "no SIMD");
-        assertFalse(Kernels.sumOverBroadcast(g, dy, false), "no SIMD");
         INDArray gd = g.castTo(DataType.DOUBLE);
         assertFalse(Kernels.broadcastProductBackward(gd, x.castTo(DataType.DOUBLE), y.castTo(DataType.DOUBLE),
-                gd.ulike(), dy.castTo(DataType.DOUBLE), true), "float64 takes ND4J's ops");
-        assertFalse(Kernels.broadcastProductBackward(rng.normal(DataType.FLOAT, 4, 3), rng.normal(DataType.FLOAT, 4, 3),
-                rng.normal(DataType.FLOAT, 3), null, Nd4j.create(DataType.FLOAT, 3), true), "rows of 3: not whole vectors");
-        assertFalse(Kernels.broadcastProductBackward(g, rng.normal(DataType.FLOAT, 32, 4).transpose(), y, dx, dy, true),
+                gd.ulike(), dy.castTo(DataType.DOUBLE), lanes), "float64 takes ND4J's ops");
+        INDArray g3 = rng.normal(DataType.FLOAT, 4, 3), x3 = rng.normal(DataType.FLOAT, 4, 3);
+        INDArray dy3 = Nd4j.create(DataType.FLOAT, 3);
+        assertEquals(!lanes, Kernels.broadcastProductBackward(g3, x3, rng.normal(DataType.FLOAT, 3), null, dy3, lanes),
+                "rows of 3: not whole vectors for the lanes");
+        if (!lanes) {
+            for (int j = 0; j < 3; j++) {
+                double sum = 0;
+                for (int r = 0; r < 4; r++) {
+                    sum += g3.getFloat(r, j) * x3.getFloat(r, j);
+                }
+                assertEquals(sum, dy3.getFloat(j), 1e-6, "rows of 3, dy at " + j);
+            }
+        }
+        assertFalse(Kernels.broadcastProductBackward(g, rng.normal(DataType.FLOAT, 32, 4).transpose(), y, dx, dy, lanes),
                 "a transposed operand");
-        assertFalse(Kernels.sumOverBroadcast(g, Nd4j.create(DataType.FLOAT, 4, 32), true), "equal sizes: a copy");
+        assertFalse(Kernels.sumOverBroadcast(g, Nd4j.create(DataType.FLOAT, 4, 32), lanes), "equal sizes: a copy");
         assertFalse(Kernels.sumOverBroadcast(rng.normal(DataType.FLOAT, 2, 3, 4, 16), Nd4j.create(DataType.FLOAT, 2, 1, 4, 1),
-                true), "two runs of axes");
+                lanes), "two runs of axes");
     }
 
     /** Rows {@code from} to {@code from + rows} of a [from + rows + 2, len] float array whose other rows hold NaN. */
@@ -988,19 +1064,27 @@ class KernelsTest {
      */
     @Test
     void broadcastKernelsReadAndWriteOnlyTheirOwnRows() {
-        org.genblocks.tensor.SimdAssume.bufferKernels();
+        for (boolean lanes : productBackwardModes()) {
+            broadcastKernelsReadAndWriteOnlyTheirOwnRows(lanes);
+        }
+    }
+
+    private static void broadcastKernelsReadAndWriteOnlyTheirOwnRows(boolean lanes) {
         Rng rng = Rng.seed(23);
         // {rows of g, length of a row, rows of y}: y is [1, len] (repeated over rows), [rows, 1] or [rows, len]
         for (int[] c : new int[][]{{6, 32, 1}, {5, 21, 5}, {4, 32, 4}}) {
             int rows = c[0], len = c[1], yRows = c[2];
             int yLen = yRows == 1 || yRows == rows && len == 32 ? len : 1;
-            String at = java.util.Arrays.toString(c);
+            String at = java.util.Arrays.toString(c) + (lanes ? " lanes" : " loops");
+            if (!lanes && yLen == 1 && yRows == rows) {
+                continue;   // one value per row of 21: the loops decline it
+            }
             INDArray g = window(3, rows, len).assign(rng.normal(DataType.FLOAT, rows, len));
             INDArray x = window(2, rows, len).assign(rng.normal(DataType.FLOAT, rows, len));
             INDArray y = window(1, yRows, yLen).assign(rng.normal(DataType.FLOAT, yRows, yLen));
             INDArray dx = window(2, rows, len);
             INDArray dy = window(4, yRows, yLen);
-            assertTrue(Kernels.broadcastProductBackward(g, x, y, dx, dy, true), at);
+            assertTrue(Kernels.broadcastProductBackward(g, x, y, dx, dy, lanes), at);
             assertTrue(outsideUntouched(dx, 2, rows), at + ": dx wrote outside its rows");
             assertTrue(outsideUntouched(dy, 4, yRows), at + ": dy wrote outside its rows");
             for (int r = 0; r < rows; r++) {
@@ -1024,7 +1108,7 @@ class KernelsTest {
             }
             if (yRows * yLen < rows * len) {
                 INDArray out = window(5, yRows, yLen);
-                assertTrue(Kernels.sumOverBroadcast(g, out, true), at);
+                assertTrue(Kernels.sumOverBroadcast(g, out, lanes), at);
                 assertTrue(outsideUntouched(out, 5, yRows), at + ": the sum wrote outside its rows");
                 assertEquals(yRows == 1 ? g.sum(0).getDouble(len - 1) : g.sum(1).getDouble(rows - 1),
                         out.getDouble(yRows - 1, yLen - 1), 1e-5, at + " sum");
