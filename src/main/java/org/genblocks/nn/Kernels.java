@@ -984,23 +984,51 @@ final class Kernels {
 
     /**
      * {@code z = x · c} or {@code z = x + c} (ND4J's legacy scalar ops {@code mul_scalar} and {@code add_scalar}, with
-     * {@code multiply} true or false) as float32 SIMD lanes where {@link Simd#buffers()}: the same float32 operation
-     * per element, bit for bit, without the op's fixed cost (20–40 µs a call in a DiT step: the attention's scale on
-     * Q and on its gradient, AdaLN's {@code 1 + scale}). In two halves from {@link #SIDE_FROM} elements.
+     * {@code multiply} true or false): the same float32 operation per element, bit for bit, without the op's fixed
+     * cost (20–40 µs a call in a DiT step: the attention's scale on Q and on its gradient, AdaLN's {@code 1 + scale}),
+     * as float32 SIMD lanes where {@link Simd#buffers()}, otherwise (Java 19 and later, a JVM without the Vector
+     * API) as a plain loop over float[] blocks that C2 vectorises; in two halves from {@link #SIDE_FROM} elements.
      *
      * @return false (nothing written, ND4J's op runs) where the arrays are not dense float32 arrays of one shape
      */
     static boolean scalarOp(boolean multiply, INDArray x, float c, INDArray z) {
-        if (!Simd.buffers() || x.length() == 0 || x.dataType() != DataType.FLOAT || !denseAlike(x, z)) {
+        return scalarOp(multiply, x, c, z, Simd.buffers());
+    }
+
+    /** {@link #scalarOp(boolean, INDArray, float, INDArray)} as SIMD lanes on the buffers or as loops (tests). */
+    static boolean scalarOp(boolean multiply, INDArray x, float c, INDArray z, boolean lanes) {
+        if (x.length() == 0 || x.dataType() != DataType.FLOAT || !denseAlike(x, z)) {
             return false;
         }
         int n = (int) x.length();
-        ByteBuffer xb = bytes(x);
-        ByteBuffer zb = bytes(z);
         int xo = (int) x.offset();
         int zo = (int) z.offset();
-        SideThread.halves(n, SIDE_ALIGN, n, SIDE_FROM, (i0, i1) -> KernelsSimd.scalarOp(multiply, xb, xo + i0, zb,
-                zo + i0, i1 - i0, c));
+        if (lanes) {
+            ByteBuffer xb = bytes(x);
+            ByteBuffer zb = bytes(z);
+            SideThread.halves(n, SIDE_ALIGN, n, SIDE_FROM, (i0, i1) -> KernelsSimd.scalarOp(multiply, xb, xo + i0, zb,
+                    zo + i0, i1 - i0, c));
+            return true;
+        }
+        FloatBuffer xf = floats(x);
+        FloatBuffer zf = floats(z);
+        SideThread.halves(n, SIDE_ALIGN, n, SIDE_FROM, (i0, i1) -> {
+            float[] v = new float[Math.min(BLOCK, i1 - i0)];
+            for (int b0 = i0; b0 < i1; b0 += BLOCK) {
+                int m = Math.min(BLOCK, i1 - b0);
+                xf.get(xo + b0, v, 0, m);
+                if (multiply) {
+                    for (int i = 0; i < m; i++) {
+                        v[i] *= c;
+                    }
+                } else {
+                    for (int i = 0; i < m; i++) {
+                        v[i] += c;
+                    }
+                }
+                zf.put(zo + b0, v, 0, m);
+            }
+        });
         return true;
     }
 

@@ -459,8 +459,8 @@ class KernelsTest {
         assertNull(Kernels.broadcastSplit(new long[]{3}, new long[]{2, 3}), "a larger operand");
     }
 
-    /** The product-backward kernels' forms to test: SIMD lanes on the buffers where this JVM has them, and the loops. */
-    private static boolean[] productBackwardModes() {
+    /** The buffer kernels' forms to test: SIMD lanes on the buffers where this JVM has them, and the loops. */
+    private static boolean[] kernelForms() {
         return org.genblocks.tensor.Simd.buffers() ? new boolean[]{true, false} : new boolean[]{false};
     }
 
@@ -476,7 +476,7 @@ class KernelsTest {
      */
     @Test
     void broadcastProductBackwardMatchesTheSumsWrittenOut() {
-        for (boolean lanes : productBackwardModes()) {
+        for (boolean lanes : kernelForms()) {
             broadcastProductBackwardMatchesTheSumsWrittenOut(lanes);
         }
     }
@@ -578,7 +578,7 @@ class KernelsTest {
      */
     @Test
     void broadcastSumsAreCompensatedAndOverflowIsNotFinite() {
-        for (boolean lanes : productBackwardModes()) {
+        for (boolean lanes : kernelForms()) {
             broadcastSumsAreCompensatedAndOverflowIsNotFinite(lanes);
         }
     }
@@ -621,24 +621,27 @@ class KernelsTest {
     }
 
     /**
-     * The SIMD scalar product and sum give ND4J's {@code mul_scalar} / {@code add_scalar} bits (a vector tail: 1,003
-     * elements; two halves: 100,352), float64 and mismatched shapes are declined; inside the planned executor a graph's
+     * The scalar product and sum, as SIMD lanes on the buffers (where the JVM has them) and as loops over float[]
+     * blocks, give ND4J's {@code mul_scalar} / {@code add_scalar} bits (a vector tail: 1,003 elements; two halves of
+     * several blocks: 100,352), float64 and mismatched shapes are declined; inside the planned executor a graph's
      * {@code x·0.25 + 1} runs them (profile rows tagged {@code [simd]}) with SameDiff's bits.
      */
     @Test
     void scalarOpsGiveNd4jsBitsAndTheExecutorUsesThem() {
-        org.genblocks.tensor.SimdAssume.bufferKernels();
         Rng rng = Rng.seed(43);
-        for (int n : new int[]{1003, 100_352}) {
-            INDArray x = rng.normal(DataType.FLOAT, n).muli(7);
-            for (float c : new float[]{0.25f, -1.3f, 1e-3f}) {
-                INDArray want = Nd4j.create(DataType.FLOAT, n), got = Nd4j.create(DataType.FLOAT, n);
-                Nd4j.exec(new org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication(x, null, want, c));
-                assertTrue(Kernels.scalarOp(true, x, c, got));
-                NnTestSupport.assertExact(want, got, "mul_scalar " + c + " over " + n);
-                Nd4j.exec(new org.nd4j.linalg.api.ops.impl.scalar.ScalarAdd(x, null, want, c));
-                assertTrue(Kernels.scalarOp(false, x, c, got));
-                NnTestSupport.assertExact(want, got, "add_scalar " + c + " over " + n);
+        for (boolean lanes : kernelForms()) {
+            for (int n : new int[]{1003, 100_352}) {
+                INDArray x = rng.normal(DataType.FLOAT, n).muli(7);
+                for (float c : new float[]{0.25f, -1.3f, 1e-3f}) {
+                    String at = c + " over " + n + (lanes ? " lanes" : " loops");
+                    INDArray want = Nd4j.create(DataType.FLOAT, n), got = Nd4j.create(DataType.FLOAT, n);
+                    Nd4j.exec(new org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication(x, null, want, c));
+                    assertTrue(Kernels.scalarOp(true, x, c, got, lanes));
+                    NnTestSupport.assertExact(want, got, "mul_scalar " + at);
+                    Nd4j.exec(new org.nd4j.linalg.api.ops.impl.scalar.ScalarAdd(x, null, want, c));
+                    assertTrue(Kernels.scalarOp(false, x, c, got, lanes));
+                    NnTestSupport.assertExact(want, got, "add_scalar " + at);
+                }
             }
         }
         assertFalse(Kernels.scalarOp(true, rng.normal(DataType.DOUBLE, 8), 2f, Nd4j.create(DataType.DOUBLE, 8)), "float64");
@@ -994,7 +997,7 @@ class KernelsTest {
      */
     @Test
     void broadcastProductBackwardRunsOnOffsetViewsAndDeclinesTheRest() {
-        for (boolean lanes : productBackwardModes()) {
+        for (boolean lanes : kernelForms()) {
             broadcastProductBackwardRunsOnOffsetViewsAndDeclinesTheRest(lanes);
         }
     }
@@ -1064,7 +1067,7 @@ class KernelsTest {
      */
     @Test
     void broadcastKernelsReadAndWriteOnlyTheirOwnRows() {
-        for (boolean lanes : productBackwardModes()) {
+        for (boolean lanes : kernelForms()) {
             broadcastKernelsReadAndWriteOnlyTheirOwnRows(lanes);
         }
     }
