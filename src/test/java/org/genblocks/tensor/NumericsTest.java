@@ -379,4 +379,39 @@ class NumericsTest {
         assertTrue(e.getMessage().startsWith("x:"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Numerics.expNonPositive(Float.POSITIVE_INFINITY));
     }
+
+    /**
+     * The array form of {@link Numerics#expNonPositive} gives the scalar function's bits element by element (from
+     * −90 to 88 in steps of about 1e-3, with −∞, NaN, −0, 0 and the float32 values next to −87); an element above 88
+     * is refused by name and index, and so are arrays shorter than n and one array passed twice.
+     */
+    @Test
+    void expNonPositiveArraysGiveTheScalarBits() {
+        int n = 178_006;
+        float[] x = new float[n];
+        for (int i = 0; i < n - 6; i++) {
+            x[i] = Math.min(-90f + i * 1e-3f, 88f);
+        }
+        x[n - 6] = Float.NEGATIVE_INFINITY;
+        x[n - 5] = Float.NaN;
+        x[n - 4] = -0f;
+        x[n - 3] = 0f;
+        x[n - 2] = Math.nextUp(-87f);
+        x[n - 1] = Math.nextDown(-87f);
+        float[] out = new float[n];
+        Numerics.expNonPositive(x, out, new float[n], n);
+        for (int i = 0; i < n; i++) {
+            assertEquals(Float.floatToRawIntBits(Numerics.expNonPositive(x[i])), Float.floatToRawIntBits(out[i]),
+                    "at x = " + x[i]);
+        }
+        float[] same = x.clone();
+        assertThrows(IllegalArgumentException.class, () -> Numerics.expNonPositive(same, same, new float[n], n),
+                "in place: the second pass reads x");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Numerics.expNonPositive(new float[]{0f, 88.5f}, new float[2], new float[2], 2));
+        assertTrue(e.getMessage().startsWith("x:") && e.getMessage().contains("at 1"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Numerics.expNonPositive(new float[3], new float[3], new float[2], 3));
+        assertTrue(e.getMessage().startsWith("n:"), e.getMessage());
+    }
 }
