@@ -768,13 +768,11 @@ final class GraphExecutor {
     /**
      * Fuses the float32 SiLU as {@link Activation#SILU} builds it, {@code multiply(x, sigmoid(x))} (two passes, the
      * product reading x and σ(x) back), into one pass of {@link Kernels#silu} at the product: it writes σ(x), which
-     * the backward pass reads, and the output. Taken where every other reader of σ(x) comes after the product and
-     * the Vector API is on (the scalar sigmoid is slower than ND4J's op from 2^15 elements).
+     * the backward pass reads, and the output. Taken where every other reader of σ(x) comes after the product, with
+     * or without the Vector API (without it the sigmoid's loops are vectorised but for the exponential's power of
+     * two, {@link Kernels#sigmoidBlock}).
      */
     private boolean fuseSilu() {
-        if (!org.genblocks.tensor.Simd.enabled()) {
-            return false;
-        }
         Index index = index();
         Map<String, Step> producerOf = index.producerOf();
         boolean fused = false;

@@ -853,13 +853,12 @@ final class Kernels {
      * {@code e = e^{−|x|}} from {@link Numerics#expNonPositive} (relative error below 5e-7), {@code σ = 1/(1 + e)} for
      * x ≥ 0 and {@code e/(1 + e)} below, and {@code σ(1 − σ) = e/(1 + e)²}, which does not cancel where σ is near 1.
      * ±∞ give 1 or 0 and a zero derivative; NaN gives NaN; below x = −87, where σ is a float32 subnormal (under
-     * 1.7e-38), 0. SIMD lanes where {@link Simd#enabled()} (the same operations, the same bits), in two halves on
-     * {@link SideThread} from {@link #SIDE_FROM} elements; {@code z} may be {@code x} or {@code g}. Without the Vector
-     * API the scalar loop (C2 does not vectorise it: about 9 ns an element) serves only arrays under
-     * {@link #SIDE_FROM} elements, where ND4J's op is mostly fixed cost.
+     * 1.7e-38), 0. SIMD lanes where {@link Simd#enabled()} (the same operations, the same bits), otherwise loops C2
+     * vectorises but for the exponential's power of two ({@link #sigmoidBlock}, the same bits; a scalar loop had
+     * taken about 9 ns an element, so such JVMs had kept ND4J's op from 2^15 elements), in two halves on
+     * {@link SideThread} from {@link #SIDE_FROM} elements; {@code z} may be {@code x} or {@code g}.
      *
-     * @return false (nothing written, ND4J's op runs) for other types, empty arrays, arrays not dense and alike, and
-     *         from {@link #SIDE_FROM} elements without the Vector API
+     * @return false (nothing written, ND4J's op runs) for other types, empty arrays and arrays not dense and alike
      */
     static boolean sigmoid(INDArray x, INDArray g, INDArray z) {
         return sigmoid(x, g, z, Simd.enabled(), Simd.buffers());
@@ -870,7 +869,7 @@ final class Kernels {
      * buffers ({@code buffers}) or on float[] blocks (tests tie all three).
      */
     static boolean sigmoid(INDArray x, INDArray g, INDArray z, boolean simd, boolean buffers) {
-        if (x.dataType() != DataType.FLOAT || x.length() == 0 || !simd && x.length() >= SIDE_FROM
+        if (x.dataType() != DataType.FLOAT || x.length() == 0
                 || !(g == null ? denseAlike(x, z) : denseAlike(x, g, z))) {
             return false;
         }
@@ -884,38 +883,73 @@ final class Kernels {
         }
         FloatBuffer xf = floats(x), gf = g == null ? null : floats(g), zf = floats(z);
         SideThread.halves(n, SIDE_ALIGN, n, SIDE_FROM, (i0, i1) -> sigmoidBlocks(xf, xo + i0, gf, go + i0, zf,
-                zo + i0, i1 - i0, simd));   // without simd, n < SIDE_FROM: one piece
+                zo + i0, i1 - i0, simd));
         return true;
     }
 
     /**
      * {@link #sigmoid} through float[] blocks of {@link #BLOCK} floats: each block's whole vectors as SIMD lanes where
-     * {@code lanes} ({@link KernelsSimd#sigmoidLanes}; Java 19 and later), the rest element by element.
+     * {@code lanes} ({@link KernelsSimd#sigmoidLanes}; Java 19 and later), the rest element by element; without
+     * lanes, {@link #sigmoidBlock}.
      */
     private static void sigmoidBlocks(FloatBuffer x, int xo, FloatBuffer g, int go, FloatBuffer z, int zo, int n,
                                       boolean lanes) {
         float[] xs = new float[Math.min(BLOCK, n)];
         float[] gs = g == null ? null : new float[xs.length];
+        float[] es = lanes ? null : new float[xs.length], scratch = lanes ? null : new float[xs.length];
+        float[] zs = lanes ? xs : new float[xs.length];
         for (int i0 = 0; i0 < n; i0 += BLOCK) {
             int m = Math.min(BLOCK, n - i0);
             x.get(xo + i0, xs, 0, m);
             if (gs != null) {
                 g.get(go + i0, gs, 0, m);
             }
-            for (int i = lanes ? KernelsSimd.sigmoidLanes(xs, gs, m) : 0; i < m; i++) {
-                xs[i] = gs == null ? sigmoidOf(xs[i]) : sigmoidBackward(xs[i], gs[i]);
+            if (lanes) {
+                for (int i = KernelsSimd.sigmoidLanes(xs, gs, m); i < m; i++) {
+                    xs[i] = gs == null ? sigmoidOf(xs[i]) : sigmoidBackward(xs[i], gs[i]);
+                }
+            } else {
+                sigmoidBlock(xs, gs, zs, es, scratch, m);
             }
-            z.put(zo + i0, xs, 0, m);
+            z.put(zo + i0, zs, 0, m);
+        }
+    }
+
+    /**
+     * {@link #sigmoidOf} (g null) or {@link #sigmoidBackward} of {@code x[0..m)} into {@code out}, bit for bit, in
+     * loops C2 vectorises but for the exponential's power of two ({@link Numerics#expNonPositive(float[], float[],
+     * float[], int)}) and, forward, the choice between {@code 1/(1 + e)} and {@code e/(1 + e)} (a select on the sign
+     * bits, no branch): for a JVM without the Vector API, whose scalar loop took about 9 ns an element. {@code e} and
+     * {@code scratch} are work arrays; {@code out} is neither {@code x} nor {@code g}.
+     */
+    static void sigmoidBlock(float[] x, float[] g, float[] out, float[] e, float[] scratch, int m) {
+        for (int i = 0; i < m; i++) {
+            out[i] = -Math.abs(x[i]);   // the exponent, until the last loop
+        }
+        Numerics.expNonPositive(out, e, scratch, m);
+        if (g == null) {
+            for (int i = 0; i < m; i++) {
+                float onePlus = 1f + e[i];
+                float up = 1f / onePlus;
+                float down = e[i] / onePlus;
+                int below = Float.floatToRawIntBits(x[i] + 0f) >> 31;   // all ones where x < 0 (NaN: both NaN)
+                out[i] = Float.intBitsToFloat(Float.floatToRawIntBits(down) & below | Float.floatToRawIntBits(up) & ~below);
+            }
+        } else {
+            for (int i = 0; i < m; i++) {
+                float onePlus = 1f + e[i];
+                out[i] = g[i] * (e[i] / (onePlus * onePlus));
+            }
         }
     }
 
     /**
      * SiLU forward in one pass: {@code c = σ(x)} as {@link #sigmoid} computes it and {@code out = x·c} (one float32
      * product), so both are the bits of the sigmoid and the product run one after the other; SIMD lanes where
-     * {@link Simd#enabled()} (on the buffers or on float[] blocks), in two halves from {@link #SIDE_FROM} elements.
+     * {@link Simd#enabled()} (on the buffers or on float[] blocks), otherwise {@link #sigmoidBlock}'s loops, in two
+     * halves from {@link #SIDE_FROM} elements.
      *
-     * @return false (nothing written) unless the arrays are dense float32 arrays of one shape, and without the Vector
-     *         API
+     * @return false (nothing written) unless the arrays are dense float32 arrays of one shape
      */
     static boolean silu(INDArray x, INDArray c, INDArray out) {
         return silu(x, c, out, Simd.enabled(), Simd.buffers());
@@ -923,12 +957,12 @@ final class Kernels {
 
     /** {@link #silu(INDArray, INDArray, INDArray)}: lanes on the buffers or on float[] blocks (tests tie both). */
     static boolean silu(INDArray x, INDArray c, INDArray out, boolean simd, boolean buffers) {
-        if (!simd || x.dataType() != DataType.FLOAT || x.length() == 0 || !denseAlike(x, c, out)) {
+        if (x.dataType() != DataType.FLOAT || x.length() == 0 || !denseAlike(x, c, out)) {
             return false;
         }
         int n = (int) x.length();
         int xo = (int) x.offset(), co = (int) c.offset(), oo = (int) out.offset();
-        if (buffers) {
+        if (simd && buffers) {
             ByteBuffer xb = bytes(x), cb = bytes(c), ob = bytes(out);
             SideThread.halves(n, SIDE_ALIGN, n, SIDE_FROM, (i0, i1) -> KernelsSimd.silu(xb, xo + i0, cb, co + i0, ob,
                     oo + i0, i1 - i0));
@@ -937,12 +971,20 @@ final class Kernels {
         FloatBuffer xf = floats(x), cf = floats(c), of = floats(out);
         SideThread.halves(n, SIDE_ALIGN, n, SIDE_FROM, (i0, i1) -> {
             float[] xs = new float[Math.min(BLOCK, i1 - i0)], cs = new float[xs.length], os = new float[xs.length];
+            float[] es = simd ? null : new float[xs.length], scratch = simd ? null : new float[xs.length];
             for (int b0 = i0; b0 < i1; b0 += BLOCK) {
                 int m = Math.min(BLOCK, i1 - b0);
                 xf.get(xo + b0, xs, 0, m);
-                for (int i = KernelsSimd.siluLanes(xs, cs, os, m); i < m; i++) {
-                    cs[i] = sigmoidOf(xs[i]);
-                    os[i] = xs[i] * cs[i];
+                if (simd) {
+                    for (int i = KernelsSimd.siluLanes(xs, cs, os, m); i < m; i++) {
+                        cs[i] = sigmoidOf(xs[i]);
+                        os[i] = xs[i] * cs[i];
+                    }
+                } else {
+                    sigmoidBlock(xs, null, cs, es, scratch, m);
+                    for (int i = 0; i < m; i++) {
+                        os[i] = xs[i] * cs[i];
+                    }
                 }
                 cf.put(co + b0, cs, 0, m);
                 of.put(oo + b0, os, 0, m);

@@ -726,19 +726,22 @@ class KernelsTest {
 
     /**
      * From 2^15 elements the sigmoid runs in two halves (a tail past the last whole vector in each): the SIMD lanes
-     * on the buffers and on float[] blocks give the scalar function's bits everywhere, forward and backward, also
-     * written over x (forward) and over g (backward); without the Vector API such arrays keep ND4J's op (the
-     * small-array test above covers the scalar loop).
+     * on the buffers and on float[] blocks, and the loops without the Vector API, give the scalar function's bits
+     * everywhere, forward and backward (from −95 to 95, with ±∞, NaN, ±0 and −87.5), also written over x (forward)
+     * and over g (backward).
      */
     @Test
     void sigmoidOfLargeArraysIsTheScalarKernelsBitsOnEveryPath() {
         int n = (1 << 15) + 37;
         INDArray x = Nd4j.linspace(-95, 95, n, DataType.FLOAT);
+        float[] special = {Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, Float.NaN, -0f, 0f, -87.5f};
+        for (int i = 0; i < special.length; i++) {
+            x.putScalar(7 * i + 3, special[i]);   // in the lanes' vectors and, past the split, in their tails
+            x.putScalar(n - 1 - 5 * i, special[i]);
+        }
         INDArray g = Rng.seed(45).normal(DataType.FLOAT, n);
         assertTrue(org.genblocks.tensor.Simd.enabled(), org.genblocks.tensor.Simd.status());
-        assertFalse(Kernels.sigmoid(x, null, Nd4j.create(DataType.FLOAT, n), false, false),
-                "without the Vector API, ND4J's op from 2^15 elements");
-        boolean[][] paths = {{true, org.genblocks.tensor.Simd.buffers()}, {true, false}};
+        boolean[][] paths = {{true, org.genblocks.tensor.Simd.buffers()}, {true, false}, {false, false}};
         for (boolean backward : new boolean[]{false, true}) {
             for (boolean[] path : paths) {
                 INDArray z = Nd4j.create(DataType.FLOAT, n);
@@ -903,17 +906,17 @@ class KernelsTest {
 
     /**
      * The fused SiLU writes σ(x) and x·σ(x) with the bits of the sigmoid kernel and a float32 product, on the buffers
-     * and on float[] blocks, from 2^15 elements (two halves, vector tails); without the Vector API and for float64 it
-     * declines.
+     * and on float[] blocks, and in the loops without the Vector API, from 2^15 elements (two halves, vector tails);
+     * for float64 it declines.
      */
     @Test
     void siluIsTheSigmoidAndTheProductInOnePass() {
         assertTrue(org.genblocks.tensor.Simd.enabled(), org.genblocks.tensor.Simd.status());
         int n = (1 << 15) + 37;
         INDArray x = Nd4j.linspace(-95, 95, n, DataType.FLOAT);
-        for (boolean buffers : new boolean[]{org.genblocks.tensor.Simd.buffers(), false}) {
+        for (boolean[] path : new boolean[][]{{true, org.genblocks.tensor.Simd.buffers()}, {true, false}, {false, false}}) {
             INDArray c = Nd4j.create(DataType.FLOAT, n), out = Nd4j.create(DataType.FLOAT, n);
-            assertTrue(Kernels.silu(x, c, out, true, buffers));
+            assertTrue(Kernels.silu(x, c, out, path[0], path[1]));
             for (int i = 0; i < n; i++) {
                 float v = x.getFloat(i);
                 float s = Kernels.sigmoidOf(v);
@@ -921,8 +924,6 @@ class KernelsTest {
                 assertEquals(Float.floatToRawIntBits(v * s), Float.floatToRawIntBits(out.getFloat(i)), "x·σ at " + i);
             }
         }
-        assertFalse(Kernels.silu(x, Nd4j.create(DataType.FLOAT, n), Nd4j.create(DataType.FLOAT, n), false, false),
-                "no Vector API");
         INDArray d = x.castTo(DataType.DOUBLE);
         assertFalse(Kernels.silu(d, Nd4j.create(DataType.DOUBLE, n), Nd4j.create(DataType.DOUBLE, n), true, false),
                 "float64");
