@@ -435,9 +435,10 @@ final class Kernels {
      * {@code Φ(x) + x φ(x)} from the forward pass's {@code t} and {@code c}, in one pass. Float64 arrays in float64
      * arithmetic with {@link Math#exp}; float32 ones in float32 ({@link #geluBackward(float, float, float, float,
      * float)}) with {@code e^(−t²)} from {@link Numerics#expNonPositive} (relative error below 5e-7), as SIMD lanes
-     * where {@link Simd#enabled()} (on the native buffers where {@link Simd#buffers()}, else on float[] blocks):
-     * {@link Math#exp} in a scalar loop took longer than the ten ND4J ops this pass
-     * replaces (2.4 ms against about 2.3 on [1568, 256] floats), the SIMD pass takes a fraction of them.
+     * where {@link Simd#enabled()} (on the native buffers where {@link Simd#buffers()}, else on float[] blocks), and
+     * without the Vector API in loops C2 vectorises but for the exponential's power of two (the same bits):
+     * {@link Math#exp} in a scalar loop took longer than the ten ND4J ops this pass replaces (2.4 ms against about
+     * 2.3 on [1568, 256] floats), the SIMD pass takes a fraction of them, the loops 0.3–0.6 ms on two cores.
      *
      * @return false (nothing written) where the arrays are not dense and alike
      */
@@ -793,9 +794,9 @@ final class Kernels {
      * a scratch array and a reduction over it (ND4J's {@code multiply} and {@code reduce_sum}, 0.1–0.3 ms each on
      * the DiT's [32, 49, 64] floats): float32 arrays as SIMD lanes ({@link KernelsSimd#productBackward}) where
      * {@link Simd#buffers()} and the rows are whole vectors (B a multiple of the lanes), single elements (B = 1, as
-     * a per-row scale) or T = 1 (operands of one size); otherwise (Java 19 and later, a JVM without the Vector API,
-     * rows that are not whole vectors) as plain loops over float[] blocks with the lanes' bits
-     * ({@link #productBackwardBlocks}) where B &gt; 1 or T = 1. On Java 25 inside the DiT's step, against ND4J's
+     * a per-row scale) or T = 1 (operands of one size); without those lanes (Java 19 and later, a JVM without the
+     * Vector API) as plain loops over float[] blocks with the lanes' bits ({@link #productBackwardBlocks}) where
+     * B &gt; 1 or T = 1 (rows of any length). Where the lanes are available but do not take the rows, ND4J's ops run. On Java 25 inside the DiT's step, against ND4J's
      * ops: 176–185 against 216 µs on [32, 49, 64] by [32, 1, 64], 67–70 against 148 µs for a bias over [1568, 64].
      * For B = 1 (T &gt; 1) ND4J's path stays without the lanes.
      *
@@ -1709,7 +1710,8 @@ final class Kernels {
     /**
      * The forward pass of the exact GELU in float32, {@code out = x·Φ(x)}, also writing the backward pass's
      * {@code t = a·x} and {@code c = Φ(x)} ({@link #geluPhi}), in one pass; as SIMD lanes where {@link Simd#enabled()}
-     * (on the native buffers where {@link Simd#buffers()}, else on float[] blocks).
+     * (on the native buffers where {@link Simd#buffers()}, else on float[] blocks), otherwise in the loops of
+     * {@link #geluPhiBlock} (the same bits).
      *
      * @return false (nothing written) where the arrays are not dense float32 arrays of one shape
      */

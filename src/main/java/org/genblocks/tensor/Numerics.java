@@ -90,8 +90,16 @@ public final class Numerics {
         }
         float xc = Math.max(x, EXP_FLOOR);
         float t = Math.fma(xc, EXP_LOG2E, EXP_ROUND);
+        return x < EXP_FLOOR ? 0f : expPolynomial(xc, t) * expPowerOfTwo(t);
+    }
+
+    /**
+     * {@code p(r)} of {@link #expNonPositive(float)} for the clamped argument {@code xc} and its rounding
+     * {@code t = xc·log₂e + 1.5·2^23}: {@code r = xc − k·ln 2} (k = t − 1.5·2^23, ln 2 in two parts) and the degree-7
+     * polynomial, plain float arithmetic (the array form's first loop, which C2 vectorises, calls it too).
+     */
+    private static float expPolynomial(float xc, float t) {
         float k = t - EXP_ROUND;
-        float scale = Float.intBitsToFloat((Float.floatToRawIntBits(t) - (EXP_ROUND_BITS - 127)) << 23);
         float r = Math.fma(k, -EXP_LN2_HI, xc);
         r = Math.fma(k, -EXP_LN2_LO, r);
         float p = Math.fma(r, EXP_C7, EXP_C6);
@@ -100,8 +108,12 @@ public final class Numerics {
         p = Math.fma(p, r, EXP_C3);
         p = Math.fma(p, r, EXP_C2);
         p = Math.fma(p, r, 1f);
-        p = Math.fma(p, r, 1f);
-        return x < EXP_FLOOR ? 0f : p * scale;
+        return Math.fma(p, r, 1f);
+    }
+
+    /** {@code 2^k} of {@link #expNonPositive(float)} from the rounding t, whose low bits hold k: a float's bits moved. */
+    private static float expPowerOfTwo(float t) {
+        return Float.intBitsToFloat((Float.floatToRawIntBits(t) - (EXP_ROUND_BITS - 127)) << 23);
     }
 
     /**
@@ -130,8 +142,7 @@ public final class Numerics {
                 throw new IllegalArgumentException("x: expNonPositive takes x <= 88 (e^x leaves float32 from 88.7), got "
                         + v + " at " + i);
             }
-            float scale = Float.intBitsToFloat((Float.floatToRawIntBits(scratch[i]) - (EXP_ROUND_BITS - 127)) << 23);
-            out[i] = v < EXP_FLOOR ? 0f : out[i] * scale;
+            out[i] = v < EXP_FLOOR ? 0f : out[i] * expPowerOfTwo(scratch[i]);
         }
     }
 
@@ -144,18 +155,8 @@ public final class Numerics {
         for (int i = 0; i < n; i++) {
             float xc = Math.max(x[i], EXP_FLOOR);
             float ti = Math.fma(xc, EXP_LOG2E, EXP_ROUND);
-            float k = ti - EXP_ROUND;
-            float r = Math.fma(k, -EXP_LN2_HI, xc);
-            r = Math.fma(k, -EXP_LN2_LO, r);
-            float q = Math.fma(r, EXP_C7, EXP_C6);
-            q = Math.fma(q, r, EXP_C5);
-            q = Math.fma(q, r, EXP_C4);
-            q = Math.fma(q, r, EXP_C3);
-            q = Math.fma(q, r, EXP_C2);
-            q = Math.fma(q, r, 1f);
-            q = Math.fma(q, r, 1f);
             t[i] = ti;
-            p[i] = q;
+            p[i] = expPolynomial(xc, ti);
         }
     }
 

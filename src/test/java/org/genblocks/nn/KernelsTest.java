@@ -381,6 +381,41 @@ class KernelsTest {
         }
     }
 
+    /**
+     * The GELU's loops without the Vector API (a select on sign bits where the scalar function branches) give the
+     * scalar functions' bits on ±∞, ±0, the smallest subnormals and values around the exponential's floor, and NaN
+     * for NaN (its sign and payload are not the arithmetic's to keep: compiled and vector code differ there), as the
+     * lanes do, forward and backward.
+     */
+    @Test
+    void geluLoopsKeepTheScalarBitsOnSpecialValues() {
+        float[] special = {Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, Float.NaN, -0f, 0f, Float.MIN_VALUE,
+                -Float.MIN_VALUE, -13.2f, -13.1f, 13.2f, -1e30f, 1e30f, -1f, 1f};
+        int n = 3 * special.length + 5;   // whole vectors and a tail, on every lane width
+        float[] xs = new float[n];
+        for (int i = 0; i < n; i++) {
+            xs[i] = special[i % special.length];
+        }
+        INDArray x = Nd4j.createFromArray(xs);
+        float a = (float) Math.sqrt(0.5);
+        float k = (float) (a / Math.sqrt(Math.PI));
+        INDArray g = Rng.seed(13).normal(DataType.FLOAT, n);
+        for (boolean simd : org.genblocks.tensor.Simd.enabled() ? new boolean[]{true, false} : new boolean[]{false}) {
+            INDArray t = Nd4j.create(DataType.FLOAT, n), c = Nd4j.create(DataType.FLOAT, n);
+            INDArray out = Nd4j.create(DataType.FLOAT, n), dx = Nd4j.create(DataType.FLOAT, n);
+            assertTrue(Kernels.geluForward(x, t, c, out, a, simd, false));
+            assertTrue(Kernels.geluBackward(x, t, c, g, a, dx, simd, false));
+            for (int i = 0; i < n; i++) {
+                String at = (simd ? "lanes" : "loops") + " at x = " + xs[i];
+                float phi = Kernels.geluPhi(xs[i], a);
+                assertEquals(Float.floatToIntBits(phi), Float.floatToIntBits(c.getFloat(i)), "c " + at);
+                assertEquals(Float.floatToIntBits(xs[i] * phi), Float.floatToIntBits(out.getFloat(i)), "out " + at);
+                float want = Kernels.geluBackward(xs[i], t.getFloat(i), phi, g.getFloat(i), k);
+                assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(dx.getFloat(i)), "dx " + at);
+            }
+        }
+    }
+
     /** {@code a}'s values in a view at float offset {@code off} of a longer array (NaN before and after it). */
     private static INDArray atOffset(INDArray a, int off) {
         INDArray big = Nd4j.valueArrayOf(new long[]{a.length() + 2L * off}, Float.NaN, a.dataType());
@@ -541,7 +576,8 @@ class KernelsTest {
      * The loops over float[] blocks (Java 19 and later, a JVM without the Vector API) give the SIMD lanes' bits on
      * the DiT's shapes, in halves where the lanes split: AdaLN's [32, 49, 64] against [32, 1, 64], a bias or norm
      * weight over [1568, 64] and [1568, 256], the QK-norm's weight over [32, 4, 49, 16], operands of one size; data
-     * with an offset of 1e3 and a spread of 1e-2, whose sums cancel, so that any other order of the sums shows.
+     * with an offset of 1e3 and a spread of 1e-2, whose sums cancel (Sum2 rounded once is nearly always the correctly
+     * rounded sum, so this catches a wrong index or a dropped error term more than another order of the sums).
      */
     @Test
     void productBackwardLoopsGiveTheLanesBits() {
