@@ -796,9 +796,10 @@ final class Kernels {
      * {@link Simd#buffers()} and the rows are whole vectors (B a multiple of the lanes), single elements (B = 1, as
      * a per-row scale) or T = 1 (operands of one size); without those lanes (Java 19 and later, a JVM without the
      * Vector API) as plain loops over float[] blocks with the lanes' bits ({@link #productBackwardBlocks}) where
-     * B &gt; 1 or T = 1 (rows of any length). Where the lanes are available but do not take the rows, ND4J's ops run. On Java 25 inside the DiT's step, against ND4J's
-     * ops: 176–185 against 216 µs on [32, 49, 64] by [32, 1, 64], 67–70 against 148 µs for a bias over [1568, 64].
-     * For B = 1 (T &gt; 1) ND4J's path stays without the lanes.
+     * B &gt; 1 or T = 1 (rows of any length). Where the lanes are available but do not take the rows, ND4J's ops
+     * run. On Java 25 inside the DiT's step, against ND4J's ops: 176–185 against 216 µs on [32, 49, 64] by
+     * [32, 1, 64], 67–70 against 148 µs for a bias over [1568, 64]. For B = 1 (T &gt; 1) ND4J's path stays without
+     * the lanes.
      *
      * @return false (nothing written) where the arrays are not of that kind
      */
