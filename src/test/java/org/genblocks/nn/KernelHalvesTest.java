@@ -10,6 +10,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.Arrays;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -206,6 +207,10 @@ class KernelHalvesTest {
                     }
                 }
             }
+            // dx alone (a constant factor's gradient unread): the loops split T instead, dx the same bits
+            INDArray dxOnly = Nd4j.create(DataType.FLOAT, c[0]);
+            assertTrue(Kernels.broadcastProductBackward(g, x, y, dxOnly, null, lanes), at + " dx alone");
+            assertArrayEquals(dx.data().asFloat(), dxOnly.data().asFloat(), at + " dx alone");
         }
     }
 
