@@ -1169,6 +1169,7 @@ final class GraphExecutor {
                 }
                 long started = OpProfile.running() ? System.nanoTime() : 0;
                 boolean simdRan = false;
+                boolean loopRan = false;   // a Java kernel's plain loops (no SIMD lanes) ran
                 boolean gemmRan = false;
                 boolean rewrittenRan = false;
                 boolean fusedStep = s.gelu != null || s.geluForward != null || s.siluForward != null
@@ -1292,14 +1293,16 @@ final class GraphExecutor {
                         rewrittenRan = true;
                     } else if (s.scalarOp != null && scalar != null && Kernels.scalarOp(s.scalarOp.equals("mul_scalar"),
                             in[0], scalar.getFloat(0), vals.get(s.outputs[0]))) {
-                        simdRan = true;
+                        simdRan = org.genblocks.tensor.Simd.buffers();   // else the loops ran
+                        loopRan = !simdRan;
                     } else {
                         Nd4j.exec(o);
                     }
                 }
                 if (started != 0) {
                     long took = System.nanoTime() - started;
-                    String row = simdRan ? s.profileName + " [simd]" : gemmRan ? s.profileName + " [gemm]"
+                    String row = simdRan ? s.profileName + " [simd]" : loopRan ? s.profileName + " [loop]"
+                            : gemmRan ? s.profileName + " [gemm]"
                             : rewrittenRan ? s.profileName + " [rewritten]" : s.profileName;
                     OpProfile.add(OpProfile.byShape() ? withShapes(row, s, vals) : row, took);
                 }
