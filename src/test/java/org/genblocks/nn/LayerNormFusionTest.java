@@ -51,30 +51,17 @@ class LayerNormFusionTest {
             double[][] gr = ga.reshape(4, len).castTo(DataType.DOUBLE).toDoubleMatrix();
             double tol = dt == DataType.DOUBLE ? 1e-12 : 1e-6;
             for (int r = 0; r < 4; r++) {
-                double mu = 0;
-                for (double x : vr[r]) {
-                    mu += x / len;
-                }
-                double var = 0;
-                for (double x : vr[r]) {
-                    var += (x - mu) * (x - mu) / len;
-                }
-                double inv = 1 / Math.sqrt(var + eps);
-                double mg = 0;
-                double mgx = 0;
-                for (int j = 0; j < len; j++) {
-                    mg += gr[r][j] / len;
-                    mgx += gr[r][j] * (vr[r][j] - mu) * inv / len;
-                }
+                Row f = Row.of(vr[r], gr[r], eps);
+                double inv = f.inv();
                 assertEquals(inv, rs.reshape(4).getDouble(r), tol * inv, dt + " rs of row " + r);
                 // v − mu carries the rounding of v's magnitude (the row at 1e4), which 1/σ scales
                 double big = 4 + inv * java.util.Arrays.stream(vr[r]).map(Math::abs).max().orElse(0);
                 for (int j = 0; j < len; j++) {
-                    double xh = (vr[r][j] - mu) * inv;
+                    double xh = f.xhat(vr[r][j]);
                     // float32: the inputs are the rounded ones, so only the final rounding remains
                     double outTol = dt == DataType.DOUBLE ? tol * big : 1e-6 * (1 + Math.abs(xh));
                     assertEquals(xh, out.reshape(4, len).getDouble(r, j), outTol, dt + " out " + r + "," + j);
-                    double want = inv * (gr[r][j] - mg - xh * mgx);
+                    double want = f.dv(vr[r][j], gr[r][j]);
                     double dvTol = dt == DataType.DOUBLE ? tol * big * 4 * inv : 1e-6 * (1 + Math.abs(want));
                     assertEquals(want, dv.reshape(4, len).getDouble(r, j), dvTol, dt + " dv " + r + "," + j);
                 }
@@ -112,29 +99,52 @@ class LayerNormFusionTest {
         double[][] vr = va.castTo(DataType.DOUBLE).toDoubleMatrix();
         double[][] gr = ga.castTo(DataType.DOUBLE).toDoubleMatrix();
         for (int r = 0; r < 4; r++) {
-            double mu = java.util.Arrays.stream(vr[r]).sum() / len;
+            Row f = Row.of(vr[r], gr[r], eps);
+            assertEquals(f.inv(), rs.getDouble(r, 0), 1e-6 * f.inv(), "rs of row " + r);
+            for (int j = 0; j < len; j++) {
+                double xh = f.xhat(vr[r][j]);
+                assertEquals(xh, out.getDouble(r, j), 1e-6 * (1 + Math.abs(xh)), "out " + r + "," + j);
+                assertEquals(vr[r][j] - f.mu(), xc.getDouble(r, j), 1e-6 * (1 + Math.abs(vr[r][j] - f.mu())) / f.inv(),
+                        "xc " + r + "," + j);
+                double want = f.dv(vr[r][j], gr[r][j]);
+                assertEquals(want, dv.getDouble(r, j), 1e-6 * (1 + Math.abs(want) + f.inv() * f.gmax()),
+                        "dv " + r + "," + j);
+            }
+        }
+    }
+
+    /**
+     * One row's layer norm in float64, the reference of these tests: the mean, 1/σ = 1/√(var + eps), and for the
+     * backward pass the means of g and of g·x̂ and max |g|.
+     */
+    private record Row(double mu, double inv, double mg, double mgx, double gmax) {
+        static Row of(double[] v, double[] g, double eps) {
+            int len = v.length;
+            double mu = java.util.Arrays.stream(v).sum() / len;
             double var = 0;
-            for (double x : vr[r]) {
+            for (double x : v) {
                 var += (x - mu) * (x - mu) / len;
             }
             double inv = 1 / Math.sqrt(var + eps);
-            assertEquals(inv, rs.getDouble(r, 0), 1e-6 * inv, "rs of row " + r);
             double mg = 0;
             double mgx = 0;
             double gmax = 0;
             for (int j = 0; j < len; j++) {
-                mg += gr[r][j] / len;
-                mgx += gr[r][j] * (vr[r][j] - mu) * inv / len;
-                gmax = Math.max(gmax, Math.abs(gr[r][j]));
+                mg += g[j] / len;
+                mgx += g[j] * (v[j] - mu) * inv / len;
+                gmax = Math.max(gmax, Math.abs(g[j]));
             }
-            for (int j = 0; j < len; j++) {
-                double xh = (vr[r][j] - mu) * inv;
-                assertEquals(xh, out.getDouble(r, j), 1e-6 * (1 + Math.abs(xh)), "out " + r + "," + j);
-                assertEquals(vr[r][j] - mu, xc.getDouble(r, j), 1e-6 * (1 + Math.abs(vr[r][j] - mu)) / inv,
-                        "xc " + r + "," + j);
-                double want = inv * (gr[r][j] - mg - xh * mgx);
-                assertEquals(want, dv.getDouble(r, j), 1e-6 * (1 + Math.abs(want) + inv * gmax), "dv " + r + "," + j);
-            }
+            return new Row(mu, inv, mg, mgx, gmax);
+        }
+
+        /** x̂ = (v − mu)/σ. */
+        double xhat(double v) {
+            return (v - mu) * inv;
+        }
+
+        /** The backward pass at v with gradient g: (g − mean g − x̂·mean(g·x̂))/σ. */
+        double dv(double v, double g) {
+            return inv * (g - mg - xhat(v) * mgx);
         }
     }
 
@@ -169,26 +179,13 @@ class LayerNormFusionTest {
         double[][] dvs = dv.castTo(DataType.DOUBLE).toDoubleMatrix();
         double[] rss = rs.castTo(DataType.DOUBLE).reshape(n).toDoubleVector();
         for (int r = 0; r < n; r++) {
-            double mu = java.util.Arrays.stream(vr[r]).sum() / len;
-            double var = 0;
-            for (double x : vr[r]) {
-                var += (x - mu) * (x - mu) / len;
-            }
-            double inv = 1 / Math.sqrt(var + 1e-6);
-            assertEquals(inv, rss[r], 1e-6 * inv, "rs of row " + r);
-            double mg = 0;
-            double mgx = 0;
-            double gmax = 0;
+            Row f = Row.of(vr[r], gr[r], 1e-6);
+            assertEquals(f.inv(), rss[r], 1e-6 * f.inv(), "rs of row " + r);
             for (int j = 0; j < len; j++) {
-                mg += gr[r][j] / len;
-                mgx += gr[r][j] * (vr[r][j] - mu) * inv / len;
-                gmax = Math.max(gmax, Math.abs(gr[r][j]));
-            }
-            for (int j = 0; j < len; j++) {
-                double xh = (vr[r][j] - mu) * inv;
+                double xh = f.xhat(vr[r][j]);
                 assertEquals(xh, outs[r][j], 1e-6 * (1 + Math.abs(xh)), "out " + r + "," + j);
-                double want = inv * (gr[r][j] - mg - xh * mgx);
-                assertEquals(want, dvs[r][j], 1e-6 * (1 + Math.abs(want) + inv * gmax), "dv " + r + "," + j);
+                double want = f.dv(vr[r][j], gr[r][j]);
+                assertEquals(want, dvs[r][j], 1e-6 * (1 + Math.abs(want) + f.inv() * f.gmax()), "dv " + r + "," + j);
             }
         }
     }
