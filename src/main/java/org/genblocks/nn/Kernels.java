@@ -934,8 +934,7 @@ final class Kernels {
                 float onePlus = 1f + e[i];
                 float up = 1f / onePlus;
                 float down = e[i] / onePlus;
-                int below = Float.floatToRawIntBits(x[i] + 0f) >> 31;   // all ones where x < 0 (NaN: both NaN)
-                out[i] = Float.intBitsToFloat(Float.floatToRawIntBits(down) & below | Float.floatToRawIntBits(up) & ~below);
+                out[i] = belowZero(x[i], down, up);
             }
         } else {
             for (int i = 0; i < m; i++) {
@@ -1301,7 +1300,10 @@ final class Kernels {
         float[] hi = dy == null ? null : new float[b];
         float[] lo = dy == null ? null : new float[b];
         float[] gRow = dy == null ? null : new float[b];
-        float[] xRow = xs == null ? null : new float[b];
+        float[] xRow = dy == null ? null : new float[b];
+        if (dy != null && xs == null) {
+            java.util.Arrays.fill(xRow, 1f);   // x null: ones (g·1 is g, bit for bit)
+        }
         // y's row repeated down a block, so that dx of a block is one loop however short the rows
         float[] ys = dx == null ? null : new float[rows * b];
         for (int ai = 0; ai < a; ai++) {
@@ -1329,10 +1331,8 @@ final class Kernels {
                         System.arraycopy(gs, k * b, gRow, 0, b);
                         if (xs != null) {
                             System.arraycopy(xs, k * b, xRow, 0, b);
-                            twoSumRow(gRow, xRow, hi, lo, b);
-                        } else {
-                            twoSumRow(gRow, hi, lo, b);
                         }
+                        twoSumRow(gRow, xRow, hi, lo, b);
                     }
                 }
                 if (dx != null) {   // after the sums: g's block becomes dx's
@@ -1352,24 +1352,22 @@ final class Kernels {
     }
 
     /**
+     * {@code x < 0 ? below : otherwise} without a branch (the loops' choices between two formulas, whose branch random
+     * signs would miss half the time): a mask from x's sign bit after {@code x + 0}, which turns −0 into +0. A NaN x
+     * with its sign bit set picks {@code below}; the callers' two values are then both NaN.
+     */
+    private static float belowZero(float x, float below, float otherwise) {
+        int mask = Float.floatToRawIntBits(x + 0f) >> 31;
+        return Float.intBitsToFloat(Float.floatToRawIntBits(below) & mask | Float.floatToRawIntBits(otherwise) & ~mask);
+    }
+
+    /**
      * One row of Sum2 (TwoSum of Knuth, the errors summed): {@code hi[j] + lo[j] += g[j]·x[j]} for {@code j < b}, each
      * product rounded to float32.
      */
     private static void twoSumRow(float[] g, float[] x, float[] hi, float[] lo, int b) {
         for (int j = 0; j < b; j++) {
             float p = g[j] * x[j];
-            float h = hi[j];
-            float sum = h + p;
-            float back = sum - h;
-            lo[j] += (h - (sum - back)) + (p - back);
-            hi[j] = sum;
-        }
-    }
-
-    /** {@link #twoSumRow(float[], float[], float[], float[], int)} with x all ones: {@code hi[j] + lo[j] += g[j]}. */
-    private static void twoSumRow(float[] g, float[] hi, float[] lo, int b) {
-        for (int j = 0; j < b; j++) {
-            float p = g[j];
             float h = hi[j];
             float sum = h + p;
             float back = sum - h;
@@ -1835,8 +1833,7 @@ final class Kernels {
         Numerics.expNonPositive(e, c, scratch, m);
         for (int i = 0; i < m; i++) {
             float h = q[i] * c[i] * 0.5f;
-            int below = Float.floatToRawIntBits(x[i] + 0f) >> 31;   // all ones where x < 0 (x + 0: −0 is not below)
-            c[i] = Float.intBitsToFloat(Float.floatToRawIntBits(h) & below | Float.floatToRawIntBits(1f - h) & ~below);
+            c[i] = belowZero(x[i], h, 1f - h);
         }
     }
 

@@ -124,10 +124,13 @@ public final class Numerics {
      * against 2.9 ns an element for the scalar function in a loop, on Java 17 and 25. {@code scratch} holds the
      * rounded values ({@code n} floats); the three arrays are distinct (the second loop reads x again).
      *
-     * @throws IllegalArgumentException when an element is above 88 (see {@link #expNonPositive(float)}), the arrays
-     *                                  are shorter than n, or two of them are one array
+     * @throws IllegalArgumentException when an element is above 88 (see {@link #expNonPositive(float)}), an array is
+     *                                  null or shorter than n, or two of them are one array
      */
     public static void expNonPositive(float[] x, float[] out, float[] scratch, int n) {
+        Shapes.checkNotNull("x", x, "a float array");
+        Shapes.checkNotNull("out", out, "a float array");
+        Shapes.checkNotNull("scratch", scratch, "a float array");
         if (n < 0 || x.length < n || out.length < n || scratch.length < n) {
             throw new IllegalArgumentException("n: expected 0 <= n <= the arrays' lengths (x " + x.length + ", out "
                     + out.length + ", scratch " + scratch.length + "), got " + n);

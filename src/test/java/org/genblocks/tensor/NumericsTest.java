@@ -383,7 +383,7 @@ class NumericsTest {
     /**
      * The array form of {@link Numerics#expNonPositive} gives the scalar function's bits element by element (from
      * −90 to 88 in steps of about 1e-3, with −∞, NaN, −0, 0 and the float32 values next to −87); an element above 88
-     * is refused by name and index, and so are arrays shorter than n and one array passed twice.
+     * is refused by name and index, and so are arrays shorter than n, a null array and one array passed twice.
      */
     @Test
     void expNonPositiveArraysGiveTheScalarBits() {
@@ -413,5 +413,8 @@ class NumericsTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> Numerics.expNonPositive(new float[3], new float[3], new float[2], 3));
         assertTrue(e.getMessage().startsWith("n:"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Numerics.expNonPositive(new float[3], null, new float[3], 3));
+        assertTrue(e.getMessage().contains("out"), e.getMessage());
     }
 }
