@@ -243,6 +243,9 @@ public final class BenchSuite {
                 p -> String.format(Locale.ROOT, "  part: the %d matrix products of one DiT step (%.3f GFLOP)",
                         DitBench.gemms(DitBench.config(), DitBench.BATCH).size(), DitBench.flopsPerStep() / 1e9),
                 p -> DitBench.flopsPerStep(), p -> List.of(Cmp.of(gemm1024))));
+        s.add(spec("PlainJvmBench.ditTrainStep", Unit.MS,
+                p -> "  the DiT step in a JVM without the Vector API flag, per step; ratio: the flagged step's time over this",
+                p -> DitBench.STEPS, p -> List.of(Cmp.of("DitBench.trainStep"))));
         // EDM diffusion sampler (org.genblocks.diffusion) against the bare update.
         s.add(spec("DiffusionBench.bareEuler", Unit.MS, p -> "bare EDM euler update [4096,64], per step",
                 p -> DiffusionBench.STEPS, p -> List.of()));
@@ -346,7 +349,13 @@ public final class BenchSuite {
      */
     static final int LONG_WARMUP_SECONDS = 15;
 
-    static final java.util.Set<String> LONG_WARMUP = java.util.Set.of("DitBench.trainStep",
+    /**
+     * Benchmarks whose fork starts without {@code --add-modules jdk.incubator.vector}: a plain consumer JVM's kernels
+     * (the flag's other settings kept).
+     */
+    static final java.util.Set<String> PLAIN_JVM = java.util.Set.of("PlainJvmBench.ditTrainStep");
+
+    static final java.util.Set<String> LONG_WARMUP = java.util.Set.of("DitBench.trainStep", "PlainJvmBench.ditTrainStep",
             "BlockStepBench.trainStep", "PeerBench.blockTrainStep", "TrainerBench.mlpFit", "PeerBench.mlpTrainStep",
             "AttentionLayerBench.layerTrainStep", "TrainerBench.readmeFit", "TrainerBench.readmeSample");
 
@@ -360,13 +369,24 @@ public final class BenchSuite {
                 .warmupTime(TimeValue.milliseconds(quick ? 400 : 1000))
                 .measurementIterations(quick ? 3 : 4)
                 .measurementTime(TimeValue.milliseconds(quick ? 400 : 1000))
-                .jvmArgs("--add-modules", "jdk.incubator.vector", "-Xmx2g", "-XX:+UseParallelGC",
-                        "-Dorg.bytedeco.javacpp.maxbytes=8G", "-Dorg.bytedeco.javacpp.maxphysicalbytes=12G",
-                        "-Dai.djl.offline=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                        // DJL warns that it finds no GPU on every start: the peer is CPU-only on purpose.
-                        "-Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error")
+                .jvmArgs(jvmArgs(!PLAIN_JVM.contains(id)))
                 .shouldFailOnError(true)
                 .output(logs.resolve(id + ".log").toString());
+    }
+
+    /** The forks' JVM arguments, with the Vector API flag or without it ({@link #PLAIN_JVM}). */
+    static String[] jvmArgs(boolean vectorApi) {
+        List<String> a = new java.util.ArrayList<>();
+        if (vectorApi) {
+            a.add("--add-modules");
+            a.add("jdk.incubator.vector");
+        }
+        a.addAll(List.of("-Xmx2g", "-XX:+UseParallelGC",
+                "-Dorg.bytedeco.javacpp.maxbytes=8G", "-Dorg.bytedeco.javacpp.maxphysicalbytes=12G",
+                "-Dai.djl.offline=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                // DJL warns that it finds no GPU on every start: the peer is CPU-only on purpose.
+                "-Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error"));
+        return a.toArray(new String[0]);
     }
 
     static String table(Map<String, Measured> results, List<String> failed) {
