@@ -287,7 +287,7 @@ final class Conv2dGemm {
         for (int n = 0; n < g.n(); n++) {
             gb.get(n * g.o() * hw, plane);
             for (int o = 0; o < g.o(); o++) {
-                sum[o] += simd ? KernelsSimd.rowSum(plane, o * hw, hw) : rowSum(plane, o * hw, hw);
+                sum[o] += simd ? KernelsSimd.rowSum(plane, o * hw, hw) : SmallOps.sum(plane, o * hw, hw);
             }
         }
         float[] out = new float[g.o()];
@@ -295,23 +295,6 @@ final class Conv2dGemm {
             out[o] = (float) sum[o];
         }
         Kernels.floats(db).put(0, out);
-    }
-
-    /** {@code Σ a[from .. from + len)} as four float64 running sums, then theirs. */
-    private static double rowSum(float[] a, int from, int len) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int q = from;
-        int end = from + len;
-        for (; q + 3 < end; q += 4) {
-            s0 += a[q];
-            s1 += a[q + 1];
-            s2 += a[q + 2];
-            s3 += a[q + 3];
-        }
-        for (; q < end; q++) {
-            s0 += a[q];
-        }
-        return (s0 + s1) + (s2 + s3);
     }
 
     /**

@@ -76,6 +76,17 @@ final class GraphExecutor {
         /** A {@code sigmoid} (legacy op) or its {@code sigmoid_bp}, which {@link Kernels#sigmoid} may run. */
         final boolean sigmoid;
         final boolean sigmoidBp;
+        /** A {@code subtract} of two inputs, which {@link SmallOps#subtract} may run (operands of one shape). */
+        final boolean subtract;
+        /**
+         * The averaged axes of a {@code reduce_mean} of one input or of a {@code reduce_mean_bp} (empty: every axis),
+         * else null: {@link SmallOps#meanOfRows} and its backward pass may run it where they are the trailing axes.
+         */
+        final int[] meanAxes;
+        /** Whether {@link #meanAxes} belongs to a {@code reduce_mean_bp}. */
+        final boolean meanBp;
+        /** A {@code onehot} along the last axis, which {@link SmallOps#oneHot} may run. */
+        final boolean oneHot;
         /** The forward softmax output the backward step reuses (same input and axis), or null: it recomputes it. */
         String softmaxOutput;
         /** Depends only on input shapes (and constants), so runs once per signature ({@link #foldPerSignature}). */
@@ -157,6 +168,13 @@ final class GraphExecutor {
                     && outputs.length == 1;
             this.sigmoidBp = op instanceof DynamicCustomOp && "sigmoid_bp".equals(op.opName()) && inputs.length == 2
                     && outputs.length == 1;
+            this.subtract = op instanceof DynamicCustomOp && "subtract".equals(name) && inputs.length == 2
+                    && outputs.length == 1;
+            this.meanAxes = meanAxes(op, inputs, outputs);
+            this.meanBp = meanAxes != null && "reduce_mean_bp".equals(name);
+            this.oneHot = op instanceof org.nd4j.linalg.api.ops.impl.shape.OneHot && inputs.length == 1
+                    && outputs.length == 1 && ((DynamicCustomOp) op).numIArguments() == 2
+                    && ((DynamicCustomOp) op).numTArguments() == 2 && ((DynamicCustomOp) op).getIArgument(0) == -1;
             this.scalarOp = op instanceof org.nd4j.linalg.api.ops.BaseScalarOp so && inputs.length == 1
                     && outputs.length == 1 && (name.equals("mul_scalar") || name.equals("add_scalar")) ? name : null;
             this.matmul = op instanceof DynamicCustomOp
@@ -187,6 +205,25 @@ final class GraphExecutor {
                     : addBp ? "add_bp [rewritten]" : subtractBp ? "subtract_bp [rewritten]"
                     : softmaxBp ? "softmax_bp [rewritten]" : name;
         }
+    }
+
+    /**
+     * The axes a {@code reduce_mean} (ND4J's legacy {@code Mean}, axes as its dimensions, one input) or a
+     * {@code reduce_mean_bp} (axes as integer arguments, inputs x and the gradient) averages, an empty array for every
+     * axis; null for other ops and for axes given as a variable.
+     */
+    private static int[] meanAxes(DifferentialFunction op, String[] inputs, String[] outputs) {
+        if (outputs.length != 1) {
+            return null;
+        }
+        if (op instanceof org.nd4j.linalg.api.ops.impl.reduce.floating.Mean m && inputs.length == 1) {
+            INDArray d = m.dimensions();
+            return d == null ? null : d.length() == 0 ? new int[0] : d.toIntVector();
+        }
+        if (op instanceof org.nd4j.linalg.api.ops.impl.reduce.bp.MeanBp b && inputs.length == 2) {
+            return Arrays.stream(b.iArgs()).mapToInt(Math::toIntExact).toArray();
+        }
+        return null;
     }
 
     /** ND4J ops whose CPU kernels call BLAS: products, convolutions (im2col + gemm), fused dense layers, RNN cells. */
@@ -258,6 +295,7 @@ final class GraphExecutor {
         for (Step st : plan) {
             any |= st.multiplyBp || st.reluBp || st.addBp || st.subtractBp || st.softmaxBp || st.softmax || st.sigmoid
                     || st.sigmoidBp || st.plainProduct || st.conv2d || st.conv2dBp
+                    || st.meanAxes != null   // a mean summed in float64: not ND4J's last bits
                     || st.scaledFree;   // a batched product may run as per-product GEMM calls: not SameDiff's bits
             consumed.addAll(Arrays.asList(st.inputs));
         }
@@ -1259,7 +1297,12 @@ final class GraphExecutor {
                             || s.permute && Kernels.permuteKeepingLastAxis(in[0], d.iArgs(), vals.get(s.outputs[0]))) {
                         d.clearArrays();
                         simdRan = true;
-                    } else if (s.permute && Kernels.permute(in[0], d.iArgs(), vals.get(s.outputs[0]), this::words)
+                    } else if (s.subtract && SmallOps.subtract(in[0], in[1], vals.get(s.outputs[0]))
+                            || s.meanBp && SmallOps.meanOfRowsBackward(in[1],
+                                    SmallOps.trailingRow(in[0].shape(), s.meanAxes), vals.get(s.outputs[0]))
+                            || s.oneHot && SmallOps.oneHot(in[0], Math.toIntExact(d.getIArgument(1)), d.getTArgument(0),
+                                    d.getTArgument(1), vals.get(s.outputs[0]))
+                            || s.permute && Kernels.permute(in[0], d.iArgs(), vals.get(s.outputs[0]), this::words)
                             || s.concat && Kernels.concat(in, d.getIArgument(0), vals.get(s.outputs[0]), this::words)) {
                         d.clearArrays();
                         rewrittenRan = true;
@@ -1286,7 +1329,9 @@ final class GraphExecutor {
                     size(team, s, si);
                     INDArray scalar = s.scalarOp == null && !s.relu ? null
                             : ((org.nd4j.linalg.api.ops.BaseScalarOp) o).scalar();
-                    if (s.sigmoid && Kernels.sigmoid(in[0], null, vals.get(s.outputs[0]))) {
+                    if (s.sigmoid && Kernels.sigmoid(in[0], null, vals.get(s.outputs[0]))
+                            || s.meanAxes != null && SmallOps.meanOfRows(in[0],
+                                    SmallOps.trailingRow(in[0].shape(), s.meanAxes), vals.get(s.outputs[0]))) {
                         rewrittenRan = true;
                     } else if (s.relu && scalar != null
                             && Kernels.relu(in[0], null, scalar.getFloat(0), vals.get(s.outputs[0]))) {

@@ -1670,7 +1670,7 @@ final class Kernels {
      * A dense float32 or float64 array's native buffer, read and written up to {@code len} elements at a time from
      * its offset, widened to float64 (exactly, with its own float32 scratch) and rounded back once.
      */
-    private static final class Dense {
+    static final class Dense {
         private final FloatBuffer f;
         private final DoubleBuffer d;
         private final int offset;
