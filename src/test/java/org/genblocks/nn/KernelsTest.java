@@ -1451,4 +1451,30 @@ class KernelsTest {
         assertTrue(NnTestSupport.profileHas("relu [rewritten]"), OpProfile.table());
         NnTestSupport.assertExact(sd.output(Map.of("x", xv), "y").get("y"), y, "relu");
     }
+
+    /**
+     * {@link Kernels#transposeBlocks} copies the blocks of its range transposed, bit for bit (float32 and float64, NaN
+     * and −0 included), and leaves the other blocks of the destination alone.
+     */
+    @Test
+    void transposeBlocksCopiesItsRangeTransposed() {
+        for (DataType t : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray src = Rng.seed(12).normal(t, 6, 49, 16);
+            src.putScalar(new long[]{2, 3, 5}, Double.NaN);
+            src.putScalar(new long[]{3, 48, 15}, -0.0);
+            INDArray dst = Nd4j.valueArrayOf(new long[]{6, 16, 49}, 7.0, t);
+            Kernels.transposeBlocks(src, dst, 49, 16, 2, 5);
+            INDArray want = src.permute(0, 2, 1).dup('c');
+            for (int p = 0; p < 6; p++) {
+                INDArray got = dst.get(NDArrayIndex.point(p), NDArrayIndex.all(), NDArrayIndex.all());
+                if (p >= 2 && p < 5) {
+                    NnTestSupport.assertExact(want.get(NDArrayIndex.point(p), NDArrayIndex.all(), NDArrayIndex.all()),
+                            got, t + " block " + p);
+                } else {
+                    assertEquals(7.0, got.minNumber().doubleValue(), 0.0, t + " block " + p + " untouched");
+                    assertEquals(7.0, got.maxNumber().doubleValue(), 0.0, t + " block " + p + " untouched");
+                }
+            }
+        }
+    }
 }
