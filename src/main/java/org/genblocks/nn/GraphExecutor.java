@@ -302,6 +302,7 @@ final class GraphExecutor {
         consumed.addAll(Arrays.asList(outputNames));
         requested.addAll(Arrays.asList(outputNames));
         rewritten = fuseGeluForward() | fuseGeluBackward() | fuseLayerNorm() | fuseRope() | fuseSilu() | any;
+        dropUnreadGeluT();
         foldPerSignature();
         Set<String> outputs = new HashSet<>(Arrays.asList(outputNames));
         Map<String, Step> softmaxByInput = new HashMap<>();
@@ -564,8 +565,28 @@ final class GraphExecutor {
         return new Index(producerOf, readers, at);
     }
 
-    /** A fused float32 GELU forward pass: from x, the variables t = a·x, c = Φ(x) and the output x ⊙ c. */
+    /**
+     * A fused float32 GELU forward pass: from x, the variables t = a·x (null where nothing reads it:
+     * {@link #dropUnreadGeluT}), c = Φ(x) and the output x ⊙ c.
+     */
     record GeluForward(String x, String t, String c, double a) {
+    }
+
+    /**
+     * Where no step but fused-away ones reads a fused GELU forward pass's t = a·x and the caller did not ask for it,
+     * the pass does not write it and the executor keeps no buffer for it: the fused backward pass computes it from x
+     * ({@link Kernels#geluBackward} with a null t, the same float32 product), and a forward-only graph needs it
+     * nowhere. In the DiT's step that is a [1568, 256] float32 array a block, written and read back once a step.
+     */
+    private void dropUnreadGeluT() {
+        Map<String, List<Step>> readers = index().readers();
+        for (Step m : plan) {
+            GeluForward f = m.geluForward;
+            if (f != null && f.t() != null && !requested.contains(f.t())
+                    && readers.getOrDefault(f.t(), List.of()).stream().allMatch(r -> r.fusedAway)) {
+                m.geluForward = new GeluForward(f.x(), null, f.c(), f.a());
+            }
+        }
     }
 
     /**
@@ -1179,6 +1200,11 @@ final class GraphExecutor {
         return p;
     }
 
+    /** The variables this executor holds a buffer for after its last call (tests: what a plan keeps). */
+    Set<String> bufferNames() {
+        return Set.copyOf(buffers.keySet());
+    }
+
     /** The outputs for {@code feed}; the arrays are the executor's buffers (valid until the next call). */
     INDArray[] run(Map<String, INDArray> feed) {
         String sig = signature(feed);
@@ -1628,19 +1654,21 @@ final class GraphExecutor {
                 && c.size(r - 2) == m && c.size(r - 1) == n;
     }
 
-    /** A fused float32 GELU forward pass ({@link #fuseGeluForward}): t, c and the product's output. */
+    /** A fused float32 GELU forward pass ({@link #fuseGeluForward}): t (where kept), c and the product's output. */
     private void geluForward(Step s, boolean allocate, Map<String, INDArray> vals) {
         GeluForward f = s.geluForward;
         INDArray x = vals.get(f.x());
         if (allocate) {
-            for (String name : new String[]{f.t(), f.c(), s.outputs[0]}) {
+            for (String name : f.t() == null ? new String[]{f.c(), s.outputs[0]}
+                    : new String[]{f.t(), f.c(), s.outputs[0]}) {
                 INDArray z = Nd4j.create(DataType.FLOAT, x.shape());
                 buffers.put(name, z);
                 vals.put(name, z);
             }
         }
         INDArray xd = Kernels.dense(x) && x.dataType() == DataType.FLOAT ? x : x.castTo(DataType.FLOAT).dup('c');
-        if (!Kernels.geluForward(xd, vals.get(f.t()), vals.get(f.c()), vals.get(s.outputs[0]), f.a())) {
+        INDArray t = f.t() == null ? null : vals.get(f.t());
+        if (!Kernels.geluForward(xd, t, vals.get(f.c()), vals.get(s.outputs[0]), f.a())) {
             throw new IllegalStateException("the fused GELU's buffers are not dense float32 arrays");
         }
     }
@@ -1766,17 +1794,21 @@ final class GraphExecutor {
         return vals.get(s.outputs[0]);
     }
 
-    /** A fused GELU backward pass ({@link #fuseGeluBackward}) into its {@code add}'s buffer. */
+    /**
+     * A fused GELU backward pass ({@link #fuseGeluBackward}) into its {@code add}'s buffer; t from the forward pass,
+     * or from x where the fused forward pass kept none ({@link #dropUnreadGeluT}).
+     */
     private void geluBackward(Step s, boolean allocate, Map<String, INDArray> vals) {
         GeluBackward f = s.gelu;
         INDArray x = vals.get(f.x());
-        INDArray t = vals.get(f.t());
+        INDArray t = vals.get(f.t());   // null where the forward pass did not keep it
         INDArray c = vals.get(f.c());
         INDArray g = vals.get(f.g());
         INDArray dx = outputBuffer(s, allocate, vals, x);
         if (!Kernels.geluBackward(x, t, c, g, f.a(), dx)) {
             // the same formula in ND4J ops, where the arrays are not dense and alike
-            INDArray d = t.mul(t).negi();
+            INDArray tx = t != null ? t : x.mul(f.a());
+            INDArray d = tx.mul(tx).negi();
             org.nd4j.linalg.ops.transforms.Transforms.exp(d, false);
             dx.assign(d.muli(x).muli(f.a() / Math.sqrt(Math.PI)).addi(c).muli(g));
         }

@@ -441,7 +441,9 @@ final class Kernels {
     /**
      * The backward pass of the exact GELU {@code out = x ⊙ c}, {@code c = Φ(x) = (1 + erf(t)) / 2}, {@code t = a·x}
      * with {@code a = 1/√2} (Hendrycks and Gimpel 2016): {@code dx = g ⊙ (c + x·a·exp(−t²)/√π)}, the derivative
-     * {@code Φ(x) + x φ(x)} from the forward pass's {@code t} and {@code c}, in one pass. Float64 arrays in float64
+     * {@code Φ(x) + x φ(x)} from the forward pass's {@code t} and {@code c}, in one pass; a null t is computed from x
+     * as the forward pass does ({@code a·x} in x's type: the same bits), so that the forward pass need not keep it (a
+     * [1568, 256] float32 array a DiT block, written and read back once a step). Float64 arrays in float64
      * arithmetic with {@link Math#exp}; float32 ones in float32 ({@link #geluBackward(float, float, float, float,
      * float)}) with {@code e^(−t²)} from {@link Numerics#expNonPositive} (relative error below 5e-7), as SIMD lanes
      * where {@link Simd#enabled()} (on the native buffers where {@link Simd#buffers()}, else on float[] blocks), and
@@ -449,7 +451,7 @@ final class Kernels {
      * {@link Math#exp} in a scalar loop took longer than the ten ND4J ops this pass replaces (2.4 ms against about
      * 2.3 on [1568, 256] floats), the SIMD pass takes a fraction of them, the loops 0.3–0.6 ms on two cores.
      *
-     * @return false (nothing written) where the arrays are not dense and alike
+     * @return false (nothing written) where the arrays (t where given) are not dense and alike
      */
     static boolean geluBackward(INDArray x, INDArray t, INDArray c, INDArray g, double a, INDArray dx) {
         return geluBackward(x, t, c, g, a, dx, Simd.enabled(), Simd.buffers());
@@ -461,37 +463,43 @@ final class Kernels {
      */
     static boolean geluBackward(INDArray x, INDArray t, INDArray c, INDArray g, double a, INDArray dx, boolean simd,
                                 boolean buffers) {
-        if (x.length() == 0 || !denseAlike(x, t, c, g, dx)) {
+        if (x.length() == 0 || !denseAlike(x, c, g, dx) || t != null && !denseAlike(x, t)) {
             return false;
         }
         int n = (int) x.length();
         double k = a / Math.sqrt(Math.PI);
         float kf = (float) k;
+        float af = (float) a;
         boolean f32 = x.dataType() == DataType.FLOAT;
+        int xo = (int) x.offset(), to = t == null ? 0 : (int) t.offset(), co = (int) c.offset();
+        int go = (int) g.offset(), dof = (int) dx.offset();
         if (f32 && simd && buffers) {
-            ByteBuffer xb = bytes(x), tb = bytes(t), cb = bytes(c), gb = bytes(g), db = bytes(dx);
-            int xo = (int) x.offset(), to = (int) t.offset(), co = (int) c.offset(), go = (int) g.offset();
-            int dof = (int) dx.offset();
+            ByteBuffer xb = bytes(x), tb = t == null ? null : bytes(t), cb = bytes(c), gb = bytes(g), db = bytes(dx);
             SideThread.halves(n, SIDE_ALIGN, n, SIDE_FROM, (i0, i1) -> KernelsSimd.geluBackward(xb, xo + i0, tb,
-                    to + i0, cb, co + i0, gb, go + i0, db, dof + i0, i1 - i0, kf));
+                    to + i0, cb, co + i0, gb, go + i0, db, dof + i0, i1 - i0, af, kf));
             return true;
         }
         if (f32) {
             // float32 blocks of their own: through float64 arrays (as below) this loop took five times as long
-            FloatBuffer xf = floats(x), tf = floats(t), cf = floats(c), gf = floats(g), df = floats(dx);
-            int xo = (int) x.offset(), to = (int) t.offset(), co = (int) c.offset(), go = (int) g.offset();
-            int dof = (int) dx.offset();
+            FloatBuffer xf = floats(x), tf = t == null ? null : floats(t), cf = floats(c), gf = floats(g);
+            FloatBuffer df = floats(dx);
             SideThread.halves(n, SIDE_ALIGN, n, SIDE_FROM, (i0, i1) -> geluBackwardBlocks(xf,
-                    xo + i0, tf, to + i0, cf, co + i0, gf, go + i0, df, dof + i0, i1 - i0, kf, simd));
+                    xo + i0, tf, to + i0, cf, co + i0, gf, go + i0, df, dof + i0, i1 - i0, af, kf, simd));
             return true;
         }
-        Dense xb = new Dense(x, BLOCK), tb = new Dense(t, BLOCK), cb = new Dense(c, BLOCK), gb = new Dense(g, BLOCK);
-        Dense db = new Dense(dx, BLOCK);
+        Dense xb = new Dense(x, BLOCK), tb = t == null ? null : new Dense(t, BLOCK), cb = new Dense(c, BLOCK);
+        Dense gb = new Dense(g, BLOCK), db = new Dense(dx, BLOCK);
         double[] xs = new double[BLOCK], ts = new double[BLOCK], cs = new double[BLOCK], gs = new double[BLOCK];
         for (int i0 = 0; i0 < n; i0 += BLOCK) {
             int m = Math.min(BLOCK, n - i0);
             xb.read(i0, xs, m);
-            tb.read(i0, ts, m);
+            if (tb != null) {
+                tb.read(i0, ts, m);
+            } else {
+                for (int i = 0; i < m; i++) {
+                    ts[i] = xs[i] * a;
+                }
+            }
             cb.read(i0, cs, m);
             gb.read(i0, gs, m);
             for (int i = 0; i < m; i++) {
@@ -505,17 +513,23 @@ final class Kernels {
     /**
      * The float32 {@link #geluBackward} through float[] blocks of {@link #BLOCK} floats: each block's whole vectors as
      * SIMD lanes where {@code lanes} ({@link KernelsSimd#geluBackwardLanes}; Java 19 and later), the rest with
-     * {@link #geluBackward(float, float, float, float, float)}: the same bits either way.
+     * {@link #geluBackward(float, float, float, float, float)}: the same bits either way. A null t is {@code a·x}.
      */
     private static void geluBackwardBlocks(FloatBuffer x, int xo, FloatBuffer t, int to, FloatBuffer c, int co,
-                                           FloatBuffer g, int go, FloatBuffer d, int dof, int n, float k,
+                                           FloatBuffer g, int go, FloatBuffer d, int dof, int n, float a, float k,
                                            boolean lanes) {
         float[] xs = new float[BLOCK], ts = new float[BLOCK], cs = new float[BLOCK], gs = new float[BLOCK];
         float[] es = lanes ? null : new float[BLOCK], scratch = lanes ? null : new float[BLOCK];
         for (int i0 = 0; i0 < n; i0 += BLOCK) {
             int m = Math.min(BLOCK, n - i0);
             x.get(xo + i0, xs, 0, m);
-            t.get(to + i0, ts, 0, m);
+            if (t != null) {
+                t.get(to + i0, ts, 0, m);
+            } else {
+                for (int i = 0; i < m; i++) {
+                    ts[i] = xs[i] * a;
+                }
+            }
             c.get(co + i0, cs, 0, m);
             g.get(go + i0, gs, 0, m);
             if (lanes) {
@@ -1717,11 +1731,12 @@ final class Kernels {
 
     /**
      * The forward pass of the exact GELU in float32, {@code out = x·Φ(x)}, also writing the backward pass's
-     * {@code t = a·x} and {@code c = Φ(x)} ({@link #geluPhi}), in one pass; as SIMD lanes where {@link Simd#enabled()}
+     * {@code t = a·x} (unless t is null: {@link #geluBackward} then computes it from x) and {@code c = Φ(x)}
+     * ({@link #geluPhi}), in one pass; as SIMD lanes where {@link Simd#enabled()}
      * (on the native buffers where {@link Simd#buffers()}, else on float[] blocks), otherwise in the loops of
      * {@link #geluPhiBlock} (the same bits).
      *
-     * @return false (nothing written) where the arrays are not dense float32 arrays of one shape
+     * @return false (nothing written) where the arrays (t where given) are not dense float32 arrays of one shape
      */
     static boolean geluForward(INDArray x, INDArray t, INDArray c, INDArray out, double a) {
         return geluForward(x, t, c, out, a, Simd.enabled(), Simd.buffers());
@@ -1733,19 +1748,21 @@ final class Kernels {
      */
     static boolean geluForward(INDArray x, INDArray t, INDArray c, INDArray out, double a, boolean simd,
                                boolean buffers) {
-        if (x.length() == 0 || x.dataType() != DataType.FLOAT || !denseAlike(x, t, c, out)) {
+        if (x.length() == 0 || x.dataType() != DataType.FLOAT || !denseAlike(x, c, out)
+                || t != null && !denseAlike(x, t)) {
             return false;
         }
         int n = (int) x.length();
         float af = (float) a;
-        int xo = (int) x.offset(), to = (int) t.offset(), co = (int) c.offset(), oo = (int) out.offset();
+        int xo = (int) x.offset(), to = t == null ? 0 : (int) t.offset(), co = (int) c.offset();
+        int oo = (int) out.offset();
         if (simd && buffers) {
-            ByteBuffer xb = bytes(x), tb = bytes(t), cb = bytes(c), ob = bytes(out);
+            ByteBuffer xb = bytes(x), tb = t == null ? null : bytes(t), cb = bytes(c), ob = bytes(out);
             SideThread.halves(n, SIDE_ALIGN, n, SIDE_FROM, (i0, i1) -> KernelsSimd.geluForward(xb, xo + i0, tb, to + i0,
                     cb, co + i0, ob, oo + i0, i1 - i0, af));
             return true;
         }
-        FloatBuffer xf = floats(x), tf = floats(t), cf = floats(c), of = floats(out);
+        FloatBuffer xf = floats(x), tf = t == null ? null : floats(t), cf = floats(c), of = floats(out);
         SideThread.halves(n, SIDE_ALIGN, n, SIDE_FROM, (i0, i1) -> geluForwardBlocks(xf,
                 xo + i0, tf, to + i0, cf, co + i0, of, oo + i0, i1 - i0, af, simd));
         return true;
@@ -1764,7 +1781,7 @@ final class Kernels {
             int m = Math.min(BLOCK, n - i0);
             x.get(xo + i0, xs, 0, m);
             if (lanes) {
-                for (int i = KernelsSimd.geluForwardLanes(xs, ts, cs, os, m, a); i < m; i++) {
+                for (int i = KernelsSimd.geluForwardLanes(xs, t == null ? null : ts, cs, os, m, a); i < m; i++) {
                     ts[i] = xs[i] * a;
                     cs[i] = geluPhi(xs[i], a);
                     os[i] = xs[i] * cs[i];
@@ -1775,7 +1792,9 @@ final class Kernels {
                     os[i] = xs[i] * cs[i];
                 }
             }
-            t.put(to + i0, ts, 0, m);
+            if (t != null) {
+                t.put(to + i0, ts, 0, m);
+            }
             c.put(co + i0, cs, 0, m);
             out.put(oo + i0, os, 0, m);
         }

@@ -49,43 +49,66 @@ final class KernelsSimd {
     }
 
     /**
-     * {@link Kernels#geluPhi(float, float)} over {@code n} floats: from x, writes t = a·x, c = Φ(x) and out = x·c,
-     * each a native buffer and its float index; lanes loaded and stored on the buffers ({@code fromByteBuffer},
-     * Java 17 and 18: {@link org.genblocks.tensor.Simd#buffers()}).
+     * {@link Kernels#geluPhi(float, float)} over {@code n} floats: from x, writes t = a·x (unless t is null), c = Φ(x)
+     * and out = x·c, each a native buffer and its float index; lanes loaded and stored on the buffers
+     * ({@code fromByteBuffer}, Java 17 and 18: {@link org.genblocks.tensor.Simd#buffers()}).
      */
     static void geluForward(ByteBuffer x, int xo, ByteBuffer t, int to, ByteBuffer c, int co, ByteBuffer out,
                             int oo, int n, float a) {
         int i = 0;
-        for (int bound = F.loopBound(n); i < bound; i += LANES) {
-            FloatVector xv = FloatVector.fromByteBuffer(F, x, 4 * (xo + i), ORDER);
-            FloatVector tv = xv.mul(a);
-            FloatVector phi = phi(xv, tv);
-            tv.intoByteBuffer(t, 4 * (to + i), ORDER);
-            phi.intoByteBuffer(c, 4 * (co + i), ORDER);
-            xv.mul(phi).intoByteBuffer(out, 4 * (oo + i), ORDER);
+        int bound = F.loopBound(n);
+        // two loops, not one with a choice per vector: a vector stored under a condition may stay boxed
+        if (t == null) {
+            for (; i < bound; i += LANES) {
+                FloatVector xv = FloatVector.fromByteBuffer(F, x, 4 * (xo + i), ORDER);
+                FloatVector phi = phi(xv, xv.mul(a));
+                phi.intoByteBuffer(c, 4 * (co + i), ORDER);
+                xv.mul(phi).intoByteBuffer(out, 4 * (oo + i), ORDER);
+            }
+        } else {
+            for (; i < bound; i += LANES) {
+                FloatVector xv = FloatVector.fromByteBuffer(F, x, 4 * (xo + i), ORDER);
+                FloatVector tv = xv.mul(a);
+                FloatVector phi = phi(xv, tv);
+                tv.intoByteBuffer(t, 4 * (to + i), ORDER);
+                phi.intoByteBuffer(c, 4 * (co + i), ORDER);
+                xv.mul(phi).intoByteBuffer(out, 4 * (oo + i), ORDER);
+            }
         }
         for (; i < n; i++) {
             float xs = x.getFloat(4 * (xo + i));
             float phi = Kernels.geluPhi(xs, a);
-            t.putFloat(4 * (to + i), xs * a);
+            if (t != null) {
+                t.putFloat(4 * (to + i), xs * a);
+            }
             c.putFloat(4 * (co + i), phi);
             out.putFloat(4 * (oo + i), xs * phi);
         }
     }
 
     /**
-     * The whole vectors of a float[] block of {@link Kernels#geluForward} ({@code m} floats of x): writes t, c and
-     * out there and returns how many it wrote; the caller computes the rest with the scalar kernel.
+     * The whole vectors of a float[] block of {@link Kernels#geluForward} ({@code m} floats of x): writes t (unless
+     * null), c and out there and returns how many it wrote; the caller computes the rest with the scalar kernel.
      */
     static int geluForwardLanes(float[] x, float[] t, float[] c, float[] out, int m, float a) {
         int i = 0;
-        for (int bound = F.loopBound(m); i < bound; i += LANES) {
-            FloatVector xv = FloatVector.fromArray(F, x, i);
-            FloatVector tv = xv.mul(a);
-            FloatVector phi = phi(xv, tv);
-            tv.intoArray(t, i);
-            phi.intoArray(c, i);
-            xv.mul(phi).intoArray(out, i);
+        int bound = F.loopBound(m);
+        if (t == null) {   // two loops, as in geluForward
+            for (; i < bound; i += LANES) {
+                FloatVector xv = FloatVector.fromArray(F, x, i);
+                FloatVector phi = phi(xv, xv.mul(a));
+                phi.intoArray(c, i);
+                xv.mul(phi).intoArray(out, i);
+            }
+        } else {
+            for (; i < bound; i += LANES) {
+                FloatVector xv = FloatVector.fromArray(F, x, i);
+                FloatVector tv = xv.mul(a);
+                FloatVector phi = phi(xv, tv);
+                tv.intoArray(t, i);
+                phi.intoArray(c, i);
+                xv.mul(phi).intoArray(out, i);
+            }
         }
         return i;
     }
@@ -217,20 +240,34 @@ final class KernelsSimd {
     }
 
     /**
-     * {@link Kernels#geluBackward(float, float, float, float, float)} over {@code n} floats: inputs x, t, c, g and
-     * output d, each a native buffer and its float index; lanes on the buffers (Java 17 and 18).
+     * {@link Kernels#geluBackward(float, float, float, float, float)} over {@code n} floats: inputs x, t (null: t = a·x
+     * from x, the forward pass's float32 product), c, g and output d, each a native buffer and its float index; lanes
+     * on the buffers (Java 17 and 18).
      */
     static void geluBackward(ByteBuffer x, int xo, ByteBuffer t, int to, ByteBuffer c, int co, ByteBuffer g,
-                             int go, ByteBuffer d, int dof, int n, float k) {
+                             int go, ByteBuffer d, int dof, int n, float a, float k) {
         int i = 0;
-        for (int bound = F.loopBound(n); i < bound; i += LANES) {
-            geluGradient(FloatVector.fromByteBuffer(F, x, 4 * (xo + i), ORDER),
-                    FloatVector.fromByteBuffer(F, t, 4 * (to + i), ORDER),
-                    FloatVector.fromByteBuffer(F, c, 4 * (co + i), ORDER),
-                    FloatVector.fromByteBuffer(F, g, 4 * (go + i), ORDER), k).intoByteBuffer(d, 4 * (dof + i), ORDER);
+        int bound = F.loopBound(n);
+        // two loops, not one with a choice per vector: a vector merged from two branches may stay boxed
+        if (t == null) {
+            for (; i < bound; i += LANES) {
+                FloatVector xv = FloatVector.fromByteBuffer(F, x, 4 * (xo + i), ORDER);
+                geluGradient(xv, xv.mul(a), FloatVector.fromByteBuffer(F, c, 4 * (co + i), ORDER),
+                        FloatVector.fromByteBuffer(F, g, 4 * (go + i), ORDER), k)
+                        .intoByteBuffer(d, 4 * (dof + i), ORDER);
+            }
+        } else {
+            for (; i < bound; i += LANES) {
+                geluGradient(FloatVector.fromByteBuffer(F, x, 4 * (xo + i), ORDER),
+                        FloatVector.fromByteBuffer(F, t, 4 * (to + i), ORDER),
+                        FloatVector.fromByteBuffer(F, c, 4 * (co + i), ORDER),
+                        FloatVector.fromByteBuffer(F, g, 4 * (go + i), ORDER), k)
+                        .intoByteBuffer(d, 4 * (dof + i), ORDER);
+            }
         }
         for (; i < n; i++) {
-            d.putFloat(4 * (dof + i), Kernels.geluBackward(x.getFloat(4 * (xo + i)), t.getFloat(4 * (to + i)),
+            float xs = x.getFloat(4 * (xo + i));
+            d.putFloat(4 * (dof + i), Kernels.geluBackward(xs, t == null ? xs * a : t.getFloat(4 * (to + i)),
                     c.getFloat(4 * (co + i)), g.getFloat(4 * (go + i)), k));
         }
     }

@@ -382,6 +382,47 @@ class KernelsTest {
     }
 
     /**
+     * Without t (the fused forward pass keeps none where only the backward pass reads it) both passes compute it from x
+     * as {@code a·x}: the forward pass's c and output, and the backward pass's gradient, are the bits of the passes
+     * given t, in float32 on every path (lanes on the buffers, on float[] blocks, plain loops) and in float64.
+     */
+    @Test
+    void geluPassesWithoutTGiveTheBitsOfThePassesWithIt() {
+        int n = 40_003;   // halves, blocks and a vector tail, as above
+        INDArray x = atOffset(Nd4j.linspace(-40, 40, n, DataType.FLOAT), 5);
+        float a = (float) Math.sqrt(0.5);
+        INDArray t = x.mul(a);
+        INDArray c = Nd4j.create(DataType.FLOAT, n);
+        INDArray out = Nd4j.create(DataType.FLOAT, n);
+        INDArray g = Rng.seed(14).normal(DataType.FLOAT, n);
+        boolean[][] paths = {{true, org.genblocks.tensor.Simd.buffers()}, {true, false}, {false, false}};
+        for (boolean[] path : paths) {
+            String at = path[0] ? path[1] ? "lanes on the buffers" : "lanes on blocks" : "loops";
+            INDArray tWith = Nd4j.create(DataType.FLOAT, n);
+            INDArray cWith = Nd4j.create(DataType.FLOAT, n);
+            INDArray outWith = Nd4j.create(DataType.FLOAT, n);
+            assertTrue(Kernels.geluForward(x, tWith, cWith, outWith, a, path[0], path[1]));
+            assertTrue(Kernels.geluForward(x, null, c, out, a, path[0], path[1]));
+            NnTestSupport.assertExact(t, tWith, at + ": t = a x");
+            NnTestSupport.assertExact(cWith, c, at + ": c without t");
+            NnTestSupport.assertExact(outWith, out, at + ": out without t");
+            INDArray dxWith = Nd4j.create(DataType.FLOAT, n);
+            INDArray dx = atOffset(Nd4j.create(DataType.FLOAT, n), 3);
+            assertTrue(Kernels.geluBackward(x, t, c, g, a, dxWith, path[0], path[1]));
+            assertTrue(Kernels.geluBackward(x, null, c, g, a, dx, path[0], path[1]));
+            NnTestSupport.assertExact(dxWith, dx, at + ": dx without t");
+        }
+        INDArray xd = x.castTo(DataType.DOUBLE);
+        INDArray dxWith = Nd4j.create(DataType.DOUBLE, n);
+        INDArray dx = Nd4j.create(DataType.DOUBLE, n);
+        INDArray cd = c.castTo(DataType.DOUBLE);
+        INDArray gd = g.castTo(DataType.DOUBLE);
+        assertTrue(Kernels.geluBackward(xd, xd.mul(Math.sqrt(0.5)), cd, gd, Math.sqrt(0.5), dxWith));
+        assertTrue(Kernels.geluBackward(xd, null, cd, gd, Math.sqrt(0.5), dx));
+        NnTestSupport.assertExact(dxWith, dx, "float64 dx without t");
+    }
+
+    /**
      * The GELU's loops without the Vector API (a select on sign bits where the scalar function branches) give the
      * scalar functions' bits on ±∞, ±0, the smallest subnormals and values around the exponential's floor, and NaN
      * for NaN (its sign and payload are not the arithmetic's to keep: compiled and vector code differ there), as the
