@@ -470,9 +470,9 @@ final class KernelsSimd {
                 for (int j = 0; j < len; j += LANES) {
                     FloatVector xh = FloatVector.fromArray(F, vs, a + j).mul(inv);
                     FloatVector gv = FloatVector.fromArray(F, gs, a + j);
-                    if (centered) {
-                        accG = accG.add(gv);
-                    }
+                    // summed also where not centred (then unused): a vector updated under a condition is merged
+                    // from two branches, and such a vector stayed boxed inside the DiT's step (JFR, 2026-12-08)
+                    accG = accG.add(gv);
                     acc = gv.fma(xh, acc);
                 }
                 float mg = centered ? (float) (SimdLanes.sum(accG) / len) : 0f;
