@@ -276,6 +276,8 @@ final class GraphExecutor {
     private final Set<String> consumed = new HashSet<>();
     /** The variables the caller asked for (never views or aliases of other buffers: callers may modify them). */
     private final Set<String> requested = new HashSet<>();
+    /** The steps the GELU fusions fused away (forward and backward): the only readers a dropped t may have. */
+    private final Set<Step> geluFusedAway = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     GraphExecutor(SameDiff sd, Set<String> placeholders, String[] outputNames) {
         this.sd = sd;
@@ -295,7 +297,7 @@ final class GraphExecutor {
         for (Step st : plan) {
             any |= st.multiplyBp || st.reluBp || st.addBp || st.subtractBp || st.softmaxBp || st.softmax || st.sigmoid
                     || st.sigmoidBp || st.plainProduct || st.conv2d || st.conv2dBp
-                    || st.meanAxes != null   // a mean summed in float64: not ND4J's last bits
+                    || st.meanAxes != null   // a mean summed in float64 (also one on other axes, which keeps ND4J's op)
                     || st.scaledFree;   // a batched product may run as per-product GEMM calls: not SameDiff's bits
             consumed.addAll(Arrays.asList(st.inputs));
         }
@@ -573,17 +575,18 @@ final class GraphExecutor {
     }
 
     /**
-     * Where no step but fused-away ones reads a fused GELU forward pass's t = a·x and the caller did not ask for it,
-     * the pass does not write it and the executor keeps no buffer for it: the fused backward pass computes it from x
-     * ({@link Kernels#geluBackward} with a null t, the same float32 product), and a forward-only graph needs it
-     * nowhere. In the DiT's step that is a [1568, 256] float32 array a block, written and read back once a step.
+     * Where no step but those the GELU fusions fused away reads a fused GELU forward pass's t = a·x and the caller did
+     * not ask for it, the pass does not write it and the executor keeps no buffer for it: the fused backward pass
+     * computes it from x ({@link Kernels#geluBackward} with a null t, the same float32 product), and a forward-only
+     * graph needs it nowhere. In the DiT's step that is a [1568, 256] float32 array a block, written and read back once
+     * a step. (A step fused away by another fusion, whose kept step reads its inputs by name, counts as a reader.)
      */
     private void dropUnreadGeluT() {
         Map<String, List<Step>> readers = index().readers();
         for (Step m : plan) {
             GeluForward f = m.geluForward;
             if (f != null && f.t() != null && !requested.contains(f.t())
-                    && readers.getOrDefault(f.t(), List.of()).stream().allMatch(r -> r.fusedAway)) {
+                    && readers.getOrDefault(f.t(), List.of()).stream().allMatch(geluFusedAway::contains)) {
                 m.geluForward = new GeluForward(f.x(), null, f.c(), f.a());
             }
         }
@@ -632,6 +635,7 @@ final class GraphExecutor {
                 }
                 for (Step st : new Step[]{scaled, erf, plusOne, half}) {
                     st.fusedAway = true;
+                    geluFusedAway.add(st);
                 }
                 m.geluForward = new GeluForward(chain.x(), chain.t(), chain.c(), chain.a());
                 m.profileName = "gelu [fused]";
@@ -914,6 +918,9 @@ final class GraphExecutor {
             }
             for (Step st : region.keySet()) {
                 st.fusedAway = st != sum;
+                if (st.fusedAway) {
+                    geluFusedAway.add(st);
+                }
             }
             sum.gelu = found;
             sum.profileName = "gelu_bp [fused]";

@@ -15,13 +15,13 @@ import java.util.Arrays;
  * bookkeeping): in the DiT's training step (batch 32) {@code subtract} on [32, 1, 28, 28] took 110–165 µs,
  * {@code reduce_mean} 160–180, its backward pass 60–100, {@code onehot} of 32 labels 170–200 (op profiles,
  * 2026-12-08), together about 0.7 ms of a 31 ms step; in the transformer block's 9 ms step 0.4 ms. The planned
- * executor ({@link GraphExecutor}) runs these kernels in their place (10–45 µs a call there).
+ * executor ({@link GraphExecutor}) runs these kernels in their place (6–45 µs a call there).
  *
- * <p>Each takes dense float32 or float64 arrays ({@link Kernels#dense}) and returns false, writing nothing, for
- * anything else (the executor then runs ND4J's op). The difference and the one-hot give ND4J's bits; the mean's
- * backward pass is {@code g / len} rounded once; a mean sums in float64 (four running sums) and rounds once, so it
- * may differ from ND4J's float32 sum in the last bits (and is closer to the exact mean: ND4J's drifts by 7e-4 on a
- * row of 100,352 values near 1,000). The sine and cosine of a time embedding (25–55 µs a call) keep ND4J's ops: a
+ * <p>Each takes dense float32 or float64 arrays ({@link Kernels#dense}; the one-hot's labels: an int32 or int64
+ * vector) and returns false, writing nothing, for anything else (the executor then runs ND4J's op). The difference
+ * and the one-hot give ND4J's bits; the mean's backward pass is {@code g / len} rounded once; a mean sums in float64
+ * (a float32 row as four running sums) and rounds once, so a float32 mean may differ from ND4J's float32 sum in the
+ * last bits (and is closer to the exact mean: ND4J's drifts by 7e-4 on a row of 100,352 values near 1,000). The sine and cosine of a time embedding (25–55 µs a call) keep ND4J's ops: a
  * Java {@code Math.sin} differs from them in the last bit, and sampling graphs, which use them, are checked bit for
  * bit against SameDiff unless they hold a rewritten step.
  */
@@ -112,7 +112,7 @@ final class SmallOps {
      * trailing axes ({@link #trailingRow}), summed in float64 (float32 rows by {@link #sum}) and rounded once into z's
      * type.
      *
-     * @return false (nothing written) unless both are dense, of one type, and their lengths match
+     * @return false (nothing written) where {@link #rows} finds no rows
      */
     static boolean meanOfRows(INDArray x, long len, INDArray z) {
         int rows = rows(x, len, z);
@@ -149,10 +149,11 @@ final class SmallOps {
 
     /**
      * The backward pass of {@link #meanOfRows}: {@code dx[r·len + j] = g[r] / len}, g any shape of
-     * {@code dx.length() / len} elements; the quotient in float64, rounded once into g's type (for float32 the
-     * float32 quotient).
+     * {@code dx.length() / len} elements; the quotient in float64, rounded once into g's type (for float32 and
+     * {@code len ≤ 2^24}, where len is a float32 number, the float32 quotient; ND4J's op multiplies g by a rounded
+     * {@code 1/len}, so its last bit may differ).
      *
-     * @return false (nothing written) unless both are dense, of one type, and their lengths match
+     * @return false (nothing written) where {@link #rows} finds no rows
      */
     static boolean meanOfRowsBackward(INDArray g, long len, INDArray dx) {
         int rows = rows(dx, len, g);
@@ -196,17 +197,22 @@ final class SmallOps {
     static boolean oneHot(INDArray indices, int depth, double on, double off, INDArray z) {
         DataType type = indices.dataType();
         if (indices.rank() != 1 || type != DataType.INT && type != DataType.LONG || !Kernels.dense(z) || z.rank() != 2
-                || z.size(0) != indices.length() || z.size(1) != depth || depth < 1
-                || indices.offset() + indices.stride(0) * (indices.length() - 1) >= Integer.MAX_VALUE) {
+                || z.size(0) != indices.length() || z.size(1) != depth || depth < 1 || indices.length() == 0) {
+            return false;
+        }
+        int width = type == DataType.INT ? 4 : 8;
+        java.nio.ByteBuffer bytes = Kernels.bytes(indices);
+        long first = indices.offset();
+        long step = indices.stride(0);
+        long last = first + step * (indices.length() - 1);
+        if (step < 0 || first < 0 || (last + 1) * width > bytes.capacity()) {
             return false;
         }
         int n = (int) indices.length();
         long[] idx = new long[n];
-        java.nio.ByteBuffer bytes = Kernels.bytes(indices);
-        int at = (int) indices.offset();
-        int step = (int) indices.stride(0);
-        for (int i = 0; i < n; i++, at += step) {
-            idx[i] = type == DataType.INT ? bytes.getInt(4 * at) : bytes.getLong(8 * at);
+        for (int i = 0; i < n; i++) {
+            int at = Math.toIntExact((first + step * i) * width);
+            idx[i] = type == DataType.INT ? bytes.getInt(at) : bytes.getLong(at);
         }
         int zo = (int) z.offset();
         if (z.dataType() == DataType.FLOAT) {

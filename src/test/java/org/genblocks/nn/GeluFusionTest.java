@@ -185,28 +185,37 @@ class GeluFusionTest {
 
     /**
      * The fused float32 forward pass keeps no buffer for t = x/√2 where nothing but fused-away steps reads it (a
-     * forward-only graph: the erf it fed is fused away) and keeps it where the caller asks for t; the outputs equal
-     * SameDiff's either way. (With gradients the fused backward pass computes t from x: the tests above.)
+     * forward-only graph: the erf it fed is fused away), and keeps it where the caller asks for t or a step outside
+     * the fusion reads it; the outputs equal SameDiff's in every case. (With gradients the fused backward pass
+     * computes t from x: the tests above.)
      */
     @Test
     void theForwardPassKeepsTOnlyWhereItIsRead() {
-        SameDiff sd = SameDiff.create();
-        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 64);
-        Scope scope = Scope.root(sd, new LayerNorm(64, 1e-5, false), Params.of(Map.of()));
-        Activation.GELU.apply(scope, x).mul(2.0).rename("y");
-        String t = firstScaled(sd);
-        INDArray in = Rng.seed(21).normal(DataType.FLOAT, 32, 64).muli(3);
-        for (String[] outputs : new String[][]{{"y"}, {"y", t}}) {
-            GraphExecutor ex = new GraphExecutor(sd, Set.of("x"), outputs);
-            INDArray[] got = NnTestSupport.profiled(() -> ex.run(Map.of("x", in)));
-            assertTrue(NnTestSupport.profileHas("gelu [fused]"), OpProfile.table());
-            boolean asked = outputs.length == 2;
-            assertEquals(asked, ex.bufferNames().contains(t), "a buffer for t where asked for: " + ex.bufferNames());
-            Map<String, INDArray> want = sd.output(Map.of("x", in), outputs);
-            // the fused pass's own Φ: SameDiff's erf to float32 rounding (GeluFusionTest's other tests bound it)
-            assertEquals(0.0, want.get("y").sub(got[0]).amaxNumber().doubleValue(), 1e-5 * 2 * 3 * 4, "y");
-            if (asked) {
-                NnTestSupport.assertExact(want.get(t), got[1], "t = x/sqrt(2), the float32 product");
+        for (boolean outsideReader : new boolean[]{false, true}) {
+            SameDiff sd = SameDiff.create();
+            SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 64);
+            Scope scope = Scope.root(sd, new LayerNorm(64, 1e-5, false), Params.of(Map.of()));
+            SDVariable y = Activation.GELU.apply(scope, x).mul(2.0);
+            String t = firstScaled(sd);
+            if (outsideReader) {
+                y = y.add(sd.getVariable(t).mul(0.5));   // read after the GELU's product: the fusion stays
+            }
+            y.rename("y");
+            INDArray in = Rng.seed(21).normal(DataType.FLOAT, 32, 64).muli(3);
+            for (String[] outputs : new String[][]{{"y"}, {"y", t}}) {
+                GraphExecutor ex = new GraphExecutor(sd, Set.of("x"), outputs);
+                INDArray[] got = NnTestSupport.profiled(() -> ex.run(Map.of("x", in)));
+                assertTrue(NnTestSupport.profileHas("gelu [fused]"), OpProfile.table());
+                boolean asked = outputs.length == 2;
+                assertEquals(asked || outsideReader, ex.bufferNames().contains(t),
+                        "a buffer for t where read or asked for (outside reader " + outsideReader + "): "
+                                + ex.bufferNames());
+                Map<String, INDArray> want = sd.output(Map.of("x", in), outputs);
+                // the fused pass's own Φ: SameDiff's erf to float32 rounding (this class's other tests bound it)
+                assertEquals(0.0, want.get("y").sub(got[0]).amaxNumber().doubleValue(), 1e-5 * 2 * 3 * 4, "y");
+                if (asked) {
+                    NnTestSupport.assertExact(want.get(t), got[1], "t = x/sqrt(2), the float32 product");
+                }
             }
         }
     }
