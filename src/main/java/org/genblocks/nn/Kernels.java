@@ -157,7 +157,9 @@ final class Kernels {
             float[] cs = new float[tableRows * hd], ss = new float[tableRows * hd];
             floats(c).get(co, cs);
             floats(s).get(so, ss);
-            float[] xr = new float[chunk * hd], yr = new float[chunk * hd], pr = new float[hd];
+            float[] xr = new float[chunk * hd], yr = new float[chunk * hd];
+            float[][] gathered = lanes ? null : new float[][]{new float[chunk * hd], new float[chunk * hd],
+                    new float[chunk * hd]};
             int[] tabs = new int[chunk];
             for (int r = r0; r < r1; r += chunk) {
                 int n = Math.min(chunk, r1 - r);
@@ -168,9 +170,7 @@ final class Kernels {
                 if (lanes) {
                     KernelsSimd.ropeRows(xr, cs, ss, tabs, backward ? to : from, backward, yr, n, hd);
                 } else {
-                    for (int i = 0; i < n; i++) {
-                        ropeRow(xr, i * hd, cs, ss, tabs[i], backward ? to : from, backward, yr, pr, hd);
-                    }
+                    ropeBlock(xr, cs, ss, tabs, backward ? to : from, backward, yr, gathered, n, hd);
                 }
                 yb.put(yo + r * hd, yr, 0, n * hd);
             }
@@ -179,26 +179,50 @@ final class Kernels {
     }
 
     /**
-     * One row of {@link #rope} at {@code row} of {@code x} and {@code tab} of the tables, into {@code y}: forward
-     * {@code y = x ⊙ c + x[perm] ⊙ s}, backward {@code y = x ⊙ c + (x ⊙ s)[perm]}, the permuted operand gathered
-     * into {@code p} first so that the arithmetic runs as plain loops (each product rounded, then the sum).
+     * Rows {@code 0 .. n − 1} of {@link #rope} without SIMD lanes, row i reading the tables at {@code tabs[i]}:
+     * forward {@code y = x ⊙ c + x[perm] ⊙ s}, backward {@code y = x ⊙ c + x[perm] ⊙ s[perm]} (the gradient's
+     * {@code (g ⊙ s)[perm]}), each product rounded, then the sum. The permuted operands and each row's table rows are
+     * first gathered into block arrays laid out like x ({@code gathered}: three arrays of the block's size; a swap of
+     * the row's halves, {@link org.genblocks.position.RopeLayout#HALF}, as copies), so that the arithmetic is one loop
+     * over the block with every array indexed alike, which C2 vectorises (row by row, two loops of {@code hd} elements
+     * each, it ran as scalar code).
      */
-    private static void ropeRow(float[] x, int row, float[] c, float[] s, int tab, int[] perm, boolean backward,
-                                float[] y, float[] p, int hd) {
-        if (backward) {
-            for (int j = 0; j < hd; j++) {
-                p[j] = x[row + perm[j]] * s[tab + perm[j]];
+    private static void ropeBlock(float[] x, float[] c, float[] s, int[] tabs, int[] perm, boolean backward, float[] y,
+                                  float[][] gathered, int n, int hd) {
+        float[] p = gathered[0], cr = gathered[1], sr = gathered[2];
+        int h = hd / 2;
+        boolean halves = hd % 2 == 0;   // perm swaps the row's halves (RopeLayout.HALF): gathers as two copies
+        for (int j = 0; j < hd && halves; j++) {
+            halves = perm[j] == (j + h) % hd;
+        }
+        for (int i = 0; i < n; i++) {
+            int row = i * hd;
+            int tab = tabs[i];
+            System.arraycopy(c, tab, cr, row, hd);
+            if (halves) {
+                System.arraycopy(x, row + h, p, row, h);
+                System.arraycopy(x, row, p, row + h, h);
+                if (backward) {
+                    System.arraycopy(s, tab + h, sr, row, h);
+                    System.arraycopy(s, tab, sr, row + h, h);
+                } else {
+                    System.arraycopy(s, tab, sr, row, hd);
+                }
+            } else if (backward) {
+                for (int j = 0; j < hd; j++) {
+                    p[row + j] = x[row + perm[j]];
+                    sr[row + j] = s[tab + perm[j]];
+                }
+            } else {
+                System.arraycopy(s, tab, sr, row, hd);
+                for (int j = 0; j < hd; j++) {
+                    p[row + j] = x[row + perm[j]];
+                }
             }
-            for (int j = 0; j < hd; j++) {
-                y[row + j] = x[row + j] * c[tab + j] + p[j];
-            }
-        } else {
-            for (int j = 0; j < hd; j++) {
-                p[j] = x[row + perm[j]];
-            }
-            for (int j = 0; j < hd; j++) {
-                y[row + j] = x[row + j] * c[tab + j] + p[j] * s[tab + j];
-            }
+        }
+        int m = n * hd;
+        for (int k = 0; k < m; k++) {
+            y[k] = x[k] * cr[k] + p[k] * sr[k];
         }
     }
 

@@ -64,17 +64,19 @@ class RopeFusionTest {
     }
 
     /**
-     * The SIMD rows (one vector a row: lanes permuted in registers; longer rows: gathers) give the scalar rows' bits,
-     * forward and backward, for rows of one and two vectors and tables [T, hd] and [N, 1, T, hd].
+     * The SIMD rows (one vector a row: lanes permuted in registers; longer rows: gathers) give the plain loops' bits
+     * (their permuted operands gathered element by element, or, for the swap of a row's halves, copied), forward and
+     * backward, for rows of one and two vectors and tables [T, hd] and [N, 1, T, hd].
      */
     @Test
     void simdRowsGiveTheScalarBits() {
         assertTrue(org.genblocks.tensor.Simd.enabled(), org.genblocks.tensor.Simd.status());
         int lanes = KernelsSimd.lanes();
-        for (int hd : new int[]{lanes, 2 * lanes}) {
+        for (int[] shapeAndShift : new int[][]{{lanes, 1}, {2 * lanes, 1}, {lanes, 0}, {2 * lanes, 0}}) {
+            int hd = shapeAndShift[0];
             int[] from = new int[hd];
             for (int j = 0; j < hd; j++) {
-                from[j] = (j + hd / 2 + 1) % hd;
+                from[j] = (j + hd / 2 + shapeAndShift[1]) % hd;   // shift 0: RopeLayout.HALF's swap of halves
             }
             for (long[] tables : new long[][]{{9, hd}, {5, 1, 9, hd}}) {
                 Rng rng = Rng.seed(33);
