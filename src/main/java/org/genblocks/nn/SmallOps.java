@@ -125,26 +125,52 @@ final class SmallOps {
         boolean f32 = x.dataType() == DataType.FLOAT;
         FloatBuffer xf = f32 ? Kernels.floats(x) : null;
         DoubleBuffer xd = f32 ? null : Kernels.doubles(x);
-        float[] floats = new float[f32 ? Math.min(BLOCK, n) : 0];
-        double[] doubles = new double[f32 ? 0 : Math.min(BLOCK, n)];
-        for (int r = 0; r < rows; r++) {
-            double s = 0;
-            for (int b0 = 0; b0 < n; b0 += BLOCK) {
-                int m = Math.min(BLOCK, n - b0);
-                if (f32) {
-                    xf.get(xo + r * n + b0, floats, 0, m);
-                    s += sum(floats, 0, m);
-                } else {
-                    xd.get(xo + r * n + b0, doubles, 0, m);
-                    for (int i = 0; i < m; i++) {
-                        s += doubles[i];
-                    }
+        // short rows: as many whole rows a bulk read as fit a block (not a read a row: [512, 2] is 512 rows); long rows:
+        // a row in blocks
+        int perRead = n < BLOCK ? BLOCK / n : 1;
+        int span = perRead > 1 ? perRead * n : BLOCK;
+        float[] floats = new float[f32 ? span : 0];
+        double[] doubles = new double[f32 ? 0 : span];
+        for (int r0 = 0; r0 < rows; r0 += perRead) {
+            if (perRead > 1) {
+                int r1 = Math.min(rows, r0 + perRead);
+                read(xf, xd, xo + r0 * n, floats, doubles, (r1 - r0) * n);
+                for (int r = r0; r < r1; r++) {
+                    means[r] = sumOf(floats, doubles, (r - r0) * n, n) / n;
                 }
+            } else {
+                double sum = 0;
+                for (int b0 = 0; b0 < n; b0 += BLOCK) {
+                    int m = Math.min(BLOCK, n - b0);
+                    read(xf, xd, xo + r0 * n + b0, floats, doubles, m);
+                    sum += sumOf(floats, doubles, 0, m);
+                }
+                means[r0] = sum / n;
             }
-            means[r] = s / n;
         }
         new Kernels.Dense(z, rows).write(0, means, rows);
         return true;
+    }
+
+    /** {@code m} elements of x from index {@code from} into the block array of its type (the other is empty). */
+    private static void read(FloatBuffer xf, DoubleBuffer xd, int from, float[] floats, double[] doubles, int m) {
+        if (xf != null) {
+            xf.get(from, floats, 0, m);
+        } else {
+            xd.get(from, doubles, 0, m);
+        }
+    }
+
+    /** {@code Σ} of the filled block array's elements {@code [at, at + m)}: float32 by {@link #sum}, float64 in order. */
+    private static double sumOf(float[] floats, double[] doubles, int at, int m) {
+        if (floats.length > 0) {
+            return sum(floats, at, m);
+        }
+        double s = 0;
+        for (int i = at; i < at + m; i++) {
+            s += doubles[i];
+        }
+        return s;
     }
 
     /**

@@ -80,8 +80,9 @@ class SmallOpsTest {
     @Test
     void meansOfRowsAgreeWithFloat64AndNd4j() {
         Rng rng = Rng.seed(5);
-        // rows of 784 (the DiT's per-sample loss), one row of 100,352 (a whole-batch mean, several blocks), rows of 1
-        for (long[] shape : new long[][]{{32, 784}, {1, 100_352}, {9, 1}}) {
+        // rows of 784 (the DiT's per-sample loss), one row of 100,352 (a whole-batch mean, several blocks), rows of 1,
+        // and 5,000 rows of 3 (682 rows a read, the last read partial)
+        for (long[] shape : new long[][]{{32, 784}, {1, 100_352}, {9, 1}, {5000, 3}}) {
             for (DataType t : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
                 // an offset of 1,000 cancels in the mean: a float32 sum loses it unless it sums in float64
                 INDArray x = rng.normal(t, shape).addi(1000);
