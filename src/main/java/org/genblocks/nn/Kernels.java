@@ -1912,7 +1912,7 @@ final class Kernels {
     static final long SIDE_FROM = SideThread.ELEMENTS_FROM;
 
     /** Where an elementwise SIMD kernel is split, in elements: whole vectors of the widest lanes (512 bits). */
-    private static final int SIDE_ALIGN = 16;
+    static final int SIDE_ALIGN = 16;
     private static final int CORES = Runtime.getRuntime().availableProcessors();
 
     /** Elements per block of a kernel's scratch arrays: a few rows at a time, in the L1 cache. */

@@ -21,9 +21,10 @@ import java.util.Arrays;
  * vector) and returns false, writing nothing, for anything else (the executor then runs ND4J's op). The difference
  * and the one-hot give ND4J's bits; the mean's backward pass is {@code g / len} rounded once; a mean sums in float64
  * (a float32 row as four running sums) and rounds once, so a float32 mean may differ from ND4J's float32 sum in the
- * last bits (and is closer to the exact mean: ND4J's drifts by 7e-4 on a row of 100,352 values near 1,000). The sine and cosine of a time embedding (25–55 µs a call) keep ND4J's ops: a
- * Java {@code Math.sin} differs from them in the last bit, and sampling graphs, which use them, are checked bit for
- * bit against SameDiff unless they hold a rewritten step.
+ * last bits (and is closer to the exact mean: ND4J's drifts by 7e-4 on a row of 100,352 values near 1,000). The sine
+ * and cosine of a time embedding (25–55 µs a call) keep ND4J's ops: a Java {@code Math.sin} differs from them in the
+ * last bit, and sampling graphs, which use them, are checked bit for bit against SameDiff unless they hold a rewritten
+ * step.
  */
 final class SmallOps {
     private SmallOps() {
@@ -45,7 +46,7 @@ final class SmallOps {
         int xo = (int) x.offset(), yo = (int) y.offset(), zo = (int) z.offset();
         if (x.dataType() == DataType.FLOAT) {
             FloatBuffer xf = Kernels.floats(x), yf = Kernels.floats(y), zf = Kernels.floats(z);
-            SideThread.halves(n, 16, n, SideThread.ELEMENTS_FROM, (i0, i1) -> {
+            SideThread.halves(n, Kernels.SIDE_ALIGN, n, Kernels.SIDE_FROM, (i0, i1) -> {
                 float[] a = new float[Math.min(BLOCK, i1 - i0)];
                 float[] b = new float[a.length];
                 for (int b0 = i0; b0 < i1; b0 += BLOCK) {
@@ -240,26 +241,14 @@ final class SmallOps {
             int at = Math.toIntExact((first + step * i) * width);
             idx[i] = type == DataType.INT ? bytes.getInt(at) : bytes.getLong(at);
         }
-        int zo = (int) z.offset();
-        if (z.dataType() == DataType.FLOAT) {
-            float[] rows = new float[n * depth];
-            Arrays.fill(rows, (float) off);
-            for (int i = 0; i < n; i++) {
-                if (idx[i] >= 0 && idx[i] < depth) {
-                    rows[i * depth + (int) idx[i]] = (float) on;
-                }
+        double[] rows = new double[n * depth];
+        Arrays.fill(rows, off);
+        for (int i = 0; i < n; i++) {
+            if (idx[i] >= 0 && idx[i] < depth) {
+                rows[i * depth + (int) idx[i]] = on;
             }
-            Kernels.floats(z).put(zo, rows, 0, rows.length);
-        } else {
-            double[] rows = new double[n * depth];
-            Arrays.fill(rows, off);
-            for (int i = 0; i < n; i++) {
-                if (idx[i] >= 0 && idx[i] < depth) {
-                    rows[i * depth + (int) idx[i]] = on;
-                }
-            }
-            Kernels.doubles(z).put(zo, rows, 0, rows.length);
         }
+        new Kernels.Dense(z, rows.length).write(0, rows, rows.length);   // on and off rounded once into z's type
         return true;
     }
 
