@@ -93,6 +93,28 @@ class RopeFusionTest {
         }
     }
 
+    /**
+     * At the DiT's size ([32, 4, 49, 16] heads, a [49, 16] table, the halves' swap; 100,352 elements, so both paths run
+     * in two halves on both cores) the plain loops give the SIMD rows' bits, forward and backward.
+     */
+    @Test
+    void plainLoopsGiveTheSimdBitsAtTheDitsSize() {
+        assertTrue(org.genblocks.tensor.Simd.enabled(), org.genblocks.tensor.Simd.status());
+        int[] from = new int[16];
+        for (int j = 0; j < 16; j++) {
+            from[j] = (j + 8) % 16;
+        }
+        Rng rng = Rng.seed(34);
+        INDArray x = rng.normal(DataType.FLOAT, 32, 4, 49, 16);
+        INDArray c = rng.normal(DataType.FLOAT, 49, 16), s = rng.normal(DataType.FLOAT, 49, 16);
+        for (boolean backward : new boolean[]{false, true}) {
+            INDArray simd = Nd4j.create(DataType.FLOAT, x.shape()), plain = Nd4j.create(DataType.FLOAT, x.shape());
+            assertTrue(Kernels.rope(x, c, s, from, simd, backward, true));
+            assertTrue(Kernels.rope(x, c, s, from, plain, backward, false));
+            NnTestSupport.assertExact(simd, plain, backward ? "backward" : "forward");
+        }
+    }
+
     /** A forward-only graph whose permuted x has a second reader (another requested output) keeps the ops. */
     @Test
     void forwardGraphsWithAnOutsideReaderKeepTheOps() {
